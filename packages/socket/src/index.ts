@@ -1,0 +1,20 @@
+/**
+ * @purertc/socket: the SocketRegistry through which every UDP socket of
+ * purertc is opened, the DatagramTransport interface DTLS runs over, and the
+ * small lifecycle helpers (signal-bound timers, debug logging) the other
+ * packages share.
+ * @packageDocumentation
+ */
+export { type DatagramTransport, UdpTransport, type UdpTransportOptions } from "./datagram-transport.js";
+export { createDebug, type DebugLogger } from "./debug.js";
+export { SocketError, type SocketErrorCode } from "./errors.js";
+export { ManagedSocket, type ManagedSocketEvents, type SocketStats } from "./managed-socket.js";
+export {
+  formatAddress,
+  type LeakReport,
+  type OpenSocketOptions,
+  type SocketInfo,
+  SocketRegistry,
+  type SocketRegistryEvents,
+} from "./registry.js";
+export { type CancelTimer, childController, setRepeatingTimer, setTimer, sleep } from "./timers.js";

@@ -1,0 +1,275 @@
+import dgram, { type RemoteInfo } from "node:dgram";
+import { EventEmitter } from "node:events";
+import { createDebug } from "./debug.js";
+import { SocketError } from "./errors.js";
+import { ManagedSocket, type SocketEntry, type SocketStats } from "./managed-socket.js";
+
+const log = createDebug("purertc:socket");
+
+/** How to open a socket with {@link SocketRegistry.open}. */
+export interface OpenSocketOptions {
+  /** Names the owner in reports and leak warnings, e.g. `"stun-client"`. */
+  label: string;
+  /** Address family. Default `udp4`. */
+  type?: "udp4" | "udp6";
+  /** Bind address. Default: all interfaces of the family. */
+  address?: string;
+  /** Bind port. Default 0 (any free port). */
+  port?: number;
+  /** SO_REUSEADDR (needed to share 5353 with other mDNS responders). */
+  reuseAddr?: boolean;
+  /** For udp6: do not accept IPv4-mapped traffic. */
+  ipv6Only?: boolean;
+  /** Multicast groups to join once bound, optionally on one interface. */
+  multicast?: {
+    groups: string[];
+    interface?: string;
+    loopback?: boolean;
+    ttl?: number;
+  };
+  /** Aborting before the bind completes closes the socket and rejects. */
+  signal?: AbortSignal;
+}
+
+/** One open socket as the registry reports it. */
+export interface SocketInfo {
+  id: number;
+  label: string;
+  type: "udp4" | "udp6";
+  /** `ip:port` (IPv6 in brackets). */
+  local: string;
+  ageMs: number;
+  stats: SocketStats;
+  /** Where it was opened (a stack trace). */
+  stack: string;
+}
+
+/** A socket whose owner was collected without closing it. */
+export interface LeakReport {
+  label: string;
+  local: string;
+  stack: string;
+  ageMs: number;
+}
+
+/** Events of a {@link SocketRegistry}. */
+export interface SocketRegistryEvents {
+  leak: [report: LeakReport];
+}
+
+let nextId = 1;
+
+/**
+ * Opens and tracks every UDP socket of purertc.
+ *
+ * Each socket is opened on behalf of an owner object, which the registry holds
+ * only weakly: the owner keeps the returned {@link ManagedSocket} and closes
+ * it. If the owner is garbage-collected while its socket is still open, the
+ * registry closes the socket and reports a leak (a `leak` event and a process
+ * warning with the owner's label and the stack where the socket was opened).
+ * The registry never keeps an owner alive, so no cycle across packages can
+ * keep a socket open.
+ *
+ * Use {@link SocketRegistry.default} unless a test needs its own registry.
+ */
+export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implements AsyncDisposable {
+  /** The process-wide registry that purertc packages use by default. */
+  static readonly default: SocketRegistry = new SocketRegistry();
+
+  private readonly entries = new Map<number, SocketEntry>();
+  private readonly finalizer = new FinalizationRegistry<number>((id) => this.collected(id));
+  private isClosed = false;
+
+  /** Number of open sockets. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** True once {@link SocketRegistry.close} was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * Opens and binds a UDP socket for `owner`.
+   * @throws SocketError `ERR_BIND` if the OS refuses the bind, `ERR_ABORTED`
+   *   if `signal` aborts first, `ERR_REGISTRY_CLOSED` after close().
+   */
+  async open(owner: object, options: OpenSocketOptions): Promise<ManagedSocket> {
+    if (this.isClosed) throw new SocketError("ERR_REGISTRY_CLOSED", "the socket registry is closed");
+    const signal = options.signal;
+    if (signal?.aborted) throw new SocketError("ERR_ABORTED", `open of "${options.label}" aborted`);
+    const type = options.type ?? "udp4";
+    const socket = dgram.createSocket({
+      type,
+      reuseAddr: options.reuseAddr ?? false,
+      ipv6Only: options.ipv6Only ?? false,
+    });
+    const stack = new Error().stack?.split("\n").slice(2).join("\n") ?? "";
+    const entry: SocketEntry = {
+      id: nextId++,
+      label: options.label,
+      type,
+      openedAt: performance.now(),
+      stack,
+      socket,
+      stats: { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, errors: 0 },
+      closed: false,
+      closing: undefined,
+      local: undefined,
+    };
+    this.entries.set(entry.id, entry);
+    const handle = new ManagedSocket(entry, (e) => this.release(e));
+    // The OS socket holds only a WeakRef to the handle: listeners that the
+    // owner adds to the handle close over the owner, and must not be
+    // reachable from the (rooted) OS socket, or a leaked owner would never
+    // be collected and never reported.
+    const weakHandle = new WeakRef(handle);
+    socket.on("message", (data: Buffer, remote: RemoteInfo) => {
+      weakHandle.deref()?.deliver(data, remote);
+    });
+    socket.on("error", (error: Error) => {
+      log("socket %s (%s) error: %s", entry.id, entry.label, error.message);
+      weakHandle.deref()?.fail(error);
+    });
+    socket.once("close", () => {
+      entry.closed = true;
+      weakHandle.deref()?.emit("close");
+    });
+
+    try {
+      await bind(socket, options, signal);
+    } catch (error) {
+      await this.release(entry);
+      if (error instanceof SocketError) throw error;
+      throw new SocketError(
+        "ERR_BIND",
+        `cannot bind ${type} socket "${options.label}" to ${formatAddress(options.address ?? (type === "udp4" ? "0.0.0.0" : "::"), options.port ?? 0)}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    entry.local = socket.address();
+    if (options.multicast) {
+      try {
+        const m = options.multicast;
+        if (m.interface) socket.setMulticastInterface(m.interface);
+        if (m.loopback !== undefined) socket.setMulticastLoopback(m.loopback);
+        if (m.ttl !== undefined) socket.setMulticastTTL(m.ttl);
+        for (const group of m.groups) socket.addMembership(group, m.interface);
+      } catch (error) {
+        await this.release(entry);
+        throw new SocketError(
+          "ERR_BIND",
+          `cannot join multicast on "${options.label}": ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
+    this.finalizer.register(owner, entry.id, entry);
+    log("opened %s %s for %s", type, formatAddress(entry.local.address, entry.local.port), entry.label);
+    return handle;
+  }
+
+  /** The open sockets, with owner label, local address, age and counters. */
+  list(): SocketInfo[] {
+    const now = performance.now();
+    return [...this.entries.values()].map((e) => ({
+      id: e.id,
+      label: e.label,
+      type: e.type,
+      local: e.local ? formatAddress(e.local.address, e.local.port) : "(unbound)",
+      ageMs: Math.round(now - e.openedAt),
+      stats: { ...e.stats },
+      stack: e.stack,
+    }));
+  }
+
+  /** A human-readable report of the open sockets (one line each). */
+  report(): string {
+    const list = this.list();
+    if (list.length === 0) return "socket registry: no socket open";
+    const lines = list.map(
+      (s) =>
+        `  #${s.id} ${s.label} ${s.type} ${s.local} age ${s.ageMs} ms, in ${s.stats.packetsIn} pkts/${s.stats.bytesIn} B, out ${s.stats.packetsOut} pkts/${s.stats.bytesOut} B`,
+    );
+    return `socket registry: ${list.length} socket(s) open\n${lines.join("\n")}`;
+  }
+
+  /** Closes every socket still open and refuses new ones. Idempotent. */
+  async close(): Promise<void> {
+    this.isClosed = true;
+    await Promise.all([...this.entries.values()].map((e) => this.release(e)));
+  }
+
+  /** Same as {@link SocketRegistry.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private release(entry: SocketEntry): Promise<void> {
+    if (entry.closing) return entry.closing;
+    this.finalizer.unregister(entry);
+    entry.closing = new Promise<void>((resolve) => {
+      this.entries.delete(entry.id);
+      if (entry.closed) {
+        resolve();
+        return;
+      }
+      entry.closed = true;
+      try {
+        entry.socket.close(() => resolve());
+      } catch {
+        // Already closed by dgram itself (e.g. a failed bind).
+        resolve();
+      }
+    });
+    return entry.closing;
+  }
+
+  private collected(id: number): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.closed) return;
+    const report: LeakReport = {
+      label: entry.label,
+      local: entry.local ? formatAddress(entry.local.address, entry.local.port) : "(unbound)",
+      stack: entry.stack,
+      ageMs: Math.round(performance.now() - entry.openedAt),
+    };
+    void this.release(entry);
+    process.emitWarning(
+      `purertc: socket "${report.label}" (${report.local}) was leaked: its owner was garbage-collected without closing it. Call close() on the owner. Opened at:\n${report.stack}`,
+      { type: "PurertcSocketLeakWarning", code: "PURERTC_SOCKET_LEAK" },
+    );
+    this.emit("leak", report);
+  }
+}
+
+function bind(socket: dgram.Socket, options: OpenSocketOptions, signal: AbortSignal | undefined) {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      cleanup();
+      reject(new SocketError("ERR_ABORTED", `open of "${options.label}" aborted`));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      socket.off("error", onError);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    socket.once("error", onError);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.bind({ port: options.port ?? 0, address: options.address }, () => {
+      cleanup();
+      resolve();
+    });
+  });
+}
+
+/** Formats `ip:port`, with IPv6 addresses in brackets. */
+export function formatAddress(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
