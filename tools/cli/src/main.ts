@@ -8,7 +8,13 @@ const commandsDir = fileURLToPath(new URL("./commands/", import.meta.url));
 
 // Commands are the files in commands/: adding one needs no edit here.
 function commandNames(): string[] {
-  return readdirSync(commandsDir)
+  let files: string[];
+  try {
+    files = readdirSync(commandsDir);
+  } catch {
+    return [];
+  }
+  return files
     .filter((f) => f.endsWith(".js") && !f.endsWith(".test.js"))
     .map((f) => f.slice(0, -3))
     .sort();
