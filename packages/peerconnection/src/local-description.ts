@@ -1,0 +1,117 @@
+import { formatCandidate } from "./sdp/attributes.js";
+import type { SdpCandidate, SdpFingerprint, SdpMediaSection, SdpSession, SdpSetup } from "./sdp/types.js";
+
+/** What the local side puts in its descriptions. */
+export interface LocalParameters {
+  sessionId: string;
+  sessionVersion: number;
+  iceUfrag: string;
+  icePwd: string;
+  fingerprints: SdpFingerprint[];
+  candidates: SdpCandidate[];
+  endOfCandidates: boolean;
+}
+
+/** Default SCTP port and message size (RFC 8841 §5, §6; what browsers write). */
+export const SCTP_PORT = 5000;
+export const MAX_MESSAGE_SIZE = 262144;
+
+function session(local: LocalParameters, media: SdpMediaSection[], bundle: string[]): SdpSession {
+  return {
+    version: 0,
+    origin: {
+      username: "-",
+      sessionId: local.sessionId,
+      sessionVersion: String(local.sessionVersion),
+      netType: "IN",
+      addrType: "IP4",
+      address: "127.0.0.1",
+    },
+    sessionName: "-",
+    timing: "0 0",
+    groups: bundle.length ? [{ semantics: "BUNDLE", mids: bundle }] : [],
+    fingerprints: [],
+    otherLines: [{ type: "a", name: "msid-semantic", value: " WMS" }],
+    media,
+  };
+}
+
+/** The default candidate's address for `c=`/`m=` (RFC 8839 §4.2.1.1), 0.0.0.0:9 before any. */
+function defaultAddress(local: LocalParameters): { address: string; port: number; addrType: string } {
+  const c = local.candidates.find((x) => /^udp$/i.test(x.transport) && !x.address.endsWith(".local"));
+  if (!c) return { address: "0.0.0.0", port: 9, addrType: "IP4" };
+  return { address: c.address, port: c.port, addrType: c.address.includes(":") ? "IP6" : "IP4" };
+}
+
+function dataSection(
+  local: LocalParameters,
+  mid: string,
+  setup: SdpSetup,
+  maxMessageSize: number,
+): SdpMediaSection {
+  const d = defaultAddress(local);
+  return {
+    kind: "application",
+    port: d.port,
+    protocol: "UDP/DTLS/SCTP",
+    formats: ["webrtc-datachannel"],
+    connection: { netType: "IN", addrType: d.addrType, address: d.address },
+    candidates: local.candidates,
+    endOfCandidates: local.endOfCandidates,
+    iceUfrag: local.iceUfrag,
+    icePwd: local.icePwd,
+    iceOptions: ["trickle"],
+    fingerprints: local.fingerprints,
+    setup,
+    mid,
+    sctpPort: SCTP_PORT,
+    maxMessageSize,
+    otherLines: [],
+  };
+}
+
+/**
+ * An offer: one `m=application … UDP/DTLS/SCTP webrtc-datachannel` section
+ * (so browsers accept it), bundled, `a=setup:actpass` (RFC 5763 §5), trickle.
+ */
+export function buildOffer(local: LocalParameters): SdpSession {
+  return session(local, [dataSection(local, "0", "actpass", MAX_MESSAGE_SIZE)], ["0"]);
+}
+
+/**
+ * An answer to `offer`: the first `UDP/DTLS/SCTP` application section is
+ * accepted with `setup` (RFC 5763 §5); every other section is rejected with
+ * port 0 (RFC 8866 §5.14, JSEP §5.3.1), keeping its mid.
+ */
+export function buildAnswer(
+  local: LocalParameters,
+  offer: SdpSession,
+  acceptedIndex: number,
+  setup: SdpSetup,
+): SdpSession {
+  const media = offer.media.map((m, i): SdpMediaSection => {
+    if (i === acceptedIndex) {
+      const size = Math.min(m.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
+      return dataSection(local, m.mid ?? String(i), setup, size);
+    }
+    return {
+      kind: m.kind,
+      port: 0,
+      protocol: m.protocol,
+      formats: m.formats,
+      connection: { netType: "IN", addrType: "IP4", address: "0.0.0.0" },
+      candidates: [],
+      endOfCandidates: false,
+      fingerprints: [],
+      ...(m.mid !== undefined ? { mid: m.mid } : {}),
+      otherLines: [],
+    };
+  });
+  const acceptedMid = media[acceptedIndex]!.mid!;
+  return session(local, media, [acceptedMid]);
+}
+
+/** The `icecandidate` init for one local candidate in section `mid`. */
+export function candidateInit(c: SdpCandidate, mid: string, index: number, ufrag: string) {
+  return { candidate: formatCandidate(c), sdpMid: mid, sdpMLineIndex: index, usernameFragment: ufrag };
+}

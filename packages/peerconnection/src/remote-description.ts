@@ -1,0 +1,98 @@
+import { PeerConnectionError, SdpError } from "./errors.js";
+import type { IceCandidateInit } from "./events.js";
+import { parseCandidate } from "./sdp/attributes.js";
+import { parseSdp } from "./sdp/parse.js";
+import type { SdpCandidate, SdpFingerprint, SdpSession, SdpSetup } from "./sdp/types.js";
+
+/** What the local side takes from a remote description for its one (bundled) transport. */
+export interface RemoteParameters {
+  session: SdpSession;
+  /** Index of the m-section the transport belongs to. */
+  index: number;
+  mid: string;
+  iceUfrag: string;
+  icePwd: string;
+  iceLite: boolean;
+  fingerprints: SdpFingerprint[];
+  setup: SdpSetup;
+  candidates: SdpCandidate[];
+  endOfCandidates: boolean;
+  maxMessageSize: number | undefined;
+}
+
+function invalid(message: string, cause?: unknown): PeerConnectionError {
+  return new PeerConnectionError("ERR_INVALID_SDP", message, { cause });
+}
+
+/**
+ * Parses a remote SDP and picks the section our transport uses: the first
+ * non-rejected `UDP/DTLS/SCTP` application section (JSEP: the data channel
+ * section), with session-level ICE and DTLS attributes as fallback.
+ * @throws PeerConnectionError ERR_INVALID_SDP (with the SdpError as cause).
+ */
+export function readRemoteDescription(sdp: string): RemoteParameters {
+  let session: SdpSession;
+  try {
+    session = parseSdp(sdp);
+  } catch (error) {
+    if (error instanceof SdpError) throw invalid(`remote description: ${error.message}`, error);
+    throw error;
+  }
+  const index = session.media.findIndex(
+    (m) => m.kind === "application" && m.port !== 0 && m.protocol.toUpperCase().endsWith("DTLS/SCTP"),
+  );
+  if (index < 0) throw invalid("remote description has no UDP/DTLS/SCTP application section to connect");
+  const m = session.media[index]!;
+  const iceUfrag = m.iceUfrag ?? session.iceUfrag;
+  const icePwd = m.icePwd ?? session.icePwd;
+  const fingerprints = m.fingerprints.length ? m.fingerprints : session.fingerprints;
+  const setup = m.setup ?? session.setup ?? "actpass";
+  if (!iceUfrag || !icePwd) throw invalid("remote description lacks a=ice-ufrag/a=ice-pwd (RFC 8839 §5.4)");
+  if (fingerprints.length === 0) throw invalid("remote description lacks a=fingerprint (RFC 8122 §5)");
+  return {
+    session,
+    index,
+    mid: m.mid ?? String(index),
+    iceUfrag,
+    icePwd,
+    iceLite: session.iceLite === true || m.iceLite === true,
+    fingerprints,
+    setup,
+    candidates: m.candidates,
+    endOfCandidates: m.endOfCandidates,
+    maxMessageSize: m.maxMessageSize,
+  };
+}
+
+/**
+ * Reads an `addIceCandidate` argument: undefined when it signals
+ * end-of-candidates (null, no candidate, or `candidate: ""`).
+ * @throws PeerConnectionError ERR_OPERATION for a malformed candidate, or a
+ *   TypeError-like ERR_INVALID_STATE when it names another section.
+ */
+export function readCandidateInit(
+  init: IceCandidateInit | null | undefined,
+  remote: RemoteParameters,
+): SdpCandidate | undefined {
+  if (!init || init.candidate === undefined || init.candidate === "") return undefined;
+  if (init.sdpMid != null && init.sdpMid !== remote.mid && init.sdpMLineIndex == null) {
+    // Candidates for a section bundled onto ours are ours too; others are not.
+    const bundled = remote.session.groups.some(
+      (g) => g.semantics === "BUNDLE" && g.mids.includes(init.sdpMid!),
+    );
+    if (!bundled) throw new PeerConnectionError("ERR_OPERATION", `no m-section with mid "${init.sdpMid}"`);
+  }
+  if (init.usernameFragment != null && init.usernameFragment !== remote.iceUfrag) {
+    throw new PeerConnectionError(
+      "ERR_OPERATION",
+      `candidate for ufrag "${init.usernameFragment}", not the current one`,
+    );
+  }
+  try {
+    return parseCandidate(init.candidate);
+  } catch (error) {
+    throw new PeerConnectionError("ERR_OPERATION", `addIceCandidate: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
