@@ -1,1 +1,44 @@
-export {};
+/**
+ * @purertc/ice: a full ICE agent (RFC 8445) with trickle (RFC 8838), consent
+ * freshness (RFC 7675), mDNS candidates and ICE restart. A connected agent is
+ * the DatagramTransport that DTLS runs over.
+ * @packageDocumentation
+ */
+export {
+  IceAgent,
+  type IceAgentEvents,
+  type IceAgentOptions,
+  type IceAgentStats,
+  type IceRole,
+  type IceTransportState,
+  type SelectedPair,
+} from "./agent.js";
+export {
+  addressFamily,
+  type Candidate,
+  type CandidateType,
+  candidateAddress,
+  candidateFoundation,
+  candidatePriority,
+  isMdnsName,
+  parseCandidate,
+  serializeCandidate,
+  TYPE_PREFERENCE,
+} from "./candidate.js";
+export { Checklist, canPair } from "./checklist.js";
+export type { ConsentOptions, ConsentState } from "./consent.js";
+export {
+  generateCredentials,
+  type IceCredentials,
+  randomIceString,
+  validateCredentials,
+} from "./credentials.js";
+export { IceError, type IceErrorCode } from "./errors.js";
+export { type CandidateBase, SocketBase } from "./gather/base.js";
+export { type HostGatherOptions, hostAddresses } from "./gather/host.js";
+export type { CandidateErrorEvent, CandidateGatherer, GatherContext } from "./gather/index.js";
+export type { MdnsProvider } from "./gather/mdns.js";
+export { parseStunServer, SrflxGatherer } from "./gather/srflx.js";
+export { CandidatePair, type LocalCandidate, type PairState, pairPriority } from "./pair.js";
+export type { GatheringState } from "./session.js";
+export type { RetransmitOptions } from "./transactions.js";

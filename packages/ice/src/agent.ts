@@ -1,0 +1,621 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { createDebug, type DatagramTransport, SocketRegistry } from "@purertc/socket";
+import { type Candidate, candidateAddress, isMdnsName, parseCandidate } from "./candidate.js";
+import { ConsentMonitor, type ConsentState } from "./consent.js";
+import { generateCredentials, type IceCredentials, validateCredentials } from "./credentials.js";
+import { IceError } from "./errors.js";
+import type { CandidateErrorEvent, CandidateGatherer } from "./gather/index.js";
+import type { MdnsProvider } from "./gather/mdns.js";
+import { SrflxGatherer } from "./gather/srflx.js";
+import type { CandidatePair } from "./pair.js";
+import { type GatheringState, IceSession, type SessionHost } from "./session.js";
+import type { RetransmitOptions } from "./transactions.js";
+
+const log = createDebug("purertc:ice");
+
+/** Transport states (W3C `RTCIceTransportState`). */
+export type IceTransportState =
+  | "new"
+  | "checking"
+  | "connected"
+  | "completed"
+  | "disconnected"
+  | "failed"
+  | "closed";
+
+/** ICE role (RFC 8445 §6.1.1). */
+export type IceRole = "controlling" | "controlled";
+
+/** The selected candidate pair, as the W3C `RTCIceCandidatePair`. */
+export interface SelectedPair {
+  /** Stable id of the pair (`pair-N`). */
+  id: string;
+  local: Candidate;
+  remote: Candidate;
+  /** Round-trip time of its last successful check, ms. */
+  rttMs: number | undefined;
+}
+
+/** Options of {@link IceAgent}. */
+export interface IceAgentOptions {
+  /** Role at start; a role conflict may change it (`rolechange`). Default `controlling`. */
+  role?: IceRole;
+  /** Local credentials; fresh random ones by default. */
+  credentials?: IceCredentials;
+  /** Tie-breaker for role conflicts (64 bits); random by default. */
+  tieBreaker?: bigint;
+  /** STUN servers for server-reflexive candidates: `host:port` or `stun:host:port`. */
+  stunServers?: string[];
+  /** Loopback addresses: `false` (default) leaves them out, `true` adds them, `"only"` uses nothing else. */
+  loopback?: boolean | "only";
+  /** Explicit local IPs to gather host candidates on (instead of every interface). */
+  addresses?: string[];
+  /** Gather IPv4 host candidates (default true). */
+  ipv4?: boolean;
+  /** Gather IPv6 host candidates (default true). */
+  ipv6?: boolean;
+  /**
+   * mDNS: publish host candidates as `<uuid>.local` names and resolve the
+   * peer's. Give a provider (see `createMdnsProvider`), or leave undefined:
+   * then no names are published and remote `.local` candidates are ignored.
+   */
+  mdns?: MdnsProvider;
+  /** More gatherers run after host gathering (the seam for TURN relay candidates). */
+  gatherers?: CandidateGatherer[];
+  /** Only these gatherers, no host candidates announced (e.g. relay-only). Default false. */
+  relayOnly?: boolean;
+  /** Keep srflx candidates equal to their base (RFC 8445 §5.1.3 drops them). Default false. */
+  keepRedundantCandidates?: boolean;
+  /** Pacing timer Ta between checks, ms (RFC 8445 §14.2). Default 50. */
+  ta?: number;
+  /** Retransmission of connectivity checks. Default rto 200, maxRto 1600, 7 tries. */
+  checkRetransmit?: Partial<RetransmitOptions>;
+  /** Retransmission of requests to STUN servers. Default rto 250, maxRto 1000, 4 tries. */
+  serverRetransmit?: Partial<RetransmitOptions>;
+  /**
+   * As controlling agent, how long a valid pair waits for higher-priority
+   * pairs still being checked before it is nominated anyway, ms. Default 300.
+   */
+  nominationTimeoutMs?: number;
+  /** Consent checks interval, ms (randomized ±20 %, RFC 7675). Default 5000. */
+  consentIntervalMs?: number;
+  /** Consent lost after this long without an answer, ms. Default 30000. */
+  consentTimeoutMs?: number;
+  /** `disconnected` after this long without an answer to consent checks, ms. Default 10000. */
+  disconnectedTimeoutMs?: number;
+  /** The socket registry. Default {@link SocketRegistry.default}. */
+  registry?: SocketRegistry;
+}
+
+/** Events of {@link IceAgent}. */
+export interface IceAgentEvents {
+  /** A local candidate to signal; `null` when gathering is complete (end-of-candidates). */
+  candidate: [candidate: Candidate | null];
+  gatheringstatechange: [state: GatheringState];
+  statechange: [state: IceTransportState];
+  selectedpairchange: [pair: SelectedPair];
+  /** A STUN/TURN server did not give a candidate (W3C `icecandidateerror`). */
+  candidateerror: [error: CandidateErrorEvent];
+  rolechange: [role: IceRole];
+}
+
+/** Counters of an agent. */
+export interface IceAgentStats {
+  datagramsSent: number;
+  datagramsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Packets dropped: malformed or unauthenticated STUN, data from unknown sources, sends without a pair. */
+  dropped: number;
+  /** Pairs of the current checklist with their states. */
+  pairs: Array<{
+    id: string;
+    local: string;
+    remote: string;
+    state: string;
+    nominated: boolean;
+    priority: string;
+  }>;
+}
+
+/**
+ * A full ICE agent (RFC 8445) for one component over UDP, with trickle
+ * (RFC 8838), consent freshness (RFC 7675), mDNS candidates and ICE restart,
+ * shaped like the W3C `RTCIceTransport`.
+ *
+ * Once a pair is selected it is the {@link DatagramTransport} that DTLS runs
+ * over: STUN is demultiplexed from the rest by the first byte (RFC 7983) and
+ * answered by the agent; every other datagram from the peer goes to
+ * `onDatagram`.
+ *
+ * ```ts
+ * const a = new IceAgent({ role: "controlling", loopback: "only" });
+ * const b = new IceAgent({ role: "controlled", loopback: "only" });
+ * await Promise.all([a.gather(), b.gather()]);
+ * a.setRemoteCredentials(b.localCredentials); b.setRemoteCredentials(a.localCredentials);
+ * for (const c of b.localCandidates) a.addRemoteCandidate(c);
+ * for (const c of a.localCandidates) b.addRemoteCandidate(c);
+ * await Promise.all([a.connect(), b.connect()]);
+ * b.onDatagram = (d) => console.log(new TextDecoder().decode(d));
+ * a.send(new TextEncoder().encode("hello"));
+ * await a.close(); await b.close();
+ * ```
+ */
+export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTransport, AsyncDisposable {
+  onDatagram: ((data: Uint8Array) => void) | undefined = undefined;
+  onClose: (() => void) | undefined = undefined;
+
+  /** The tie-breaker sent in ICE-CONTROLLING / ICE-CONTROLLED. */
+  readonly tieBreaker: bigint;
+  private readonly controller = new AbortController();
+  private readonly registry: SocketRegistry;
+  private isControlling: boolean;
+  private isStarted = false;
+  private current: IceSession;
+  private retired: IceSession[] = [];
+  private selected: { pair: CandidatePair; session: IceSession } | undefined = undefined;
+  private consent: ConsentMonitor | undefined = undefined;
+  private consentState: ConsentState = "fresh";
+  private stateValue: IceTransportState = "new";
+  private gathering: Promise<void> | undefined = undefined;
+  private waiters: Array<{ resolve(pair: SelectedPair): void; reject(error: Error): void }> = [];
+  private closing: Promise<void> | undefined = undefined;
+  private readonly counters = {
+    datagramsSent: 0,
+    datagramsReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    dropped: 0,
+  };
+  private readonly options: IceAgentOptions;
+
+  constructor(options: IceAgentOptions = {}) {
+    super();
+    this.options = { ...options };
+    this.registry = options.registry ?? SocketRegistry.default;
+    this.isControlling = (options.role ?? "controlling") === "controlling";
+    this.tieBreaker = options.tieBreaker ?? randomBytes(8).readBigUInt64BE();
+    const credentials = options.credentials
+      ? validateCredentials(options.credentials)
+      : generateCredentials();
+    this.current = this.newSession(credentials);
+  }
+
+  // -------------------------------------------------------------- properties
+
+  /** Current role. */
+  get role(): IceRole {
+    return this.isControlling ? "controlling" : "controlled";
+  }
+
+  /** Transport state (W3C `RTCIceTransport.state`). */
+  get state(): IceTransportState {
+    return this.stateValue;
+  }
+
+  /** Gathering state of the current generation. */
+  get gatheringState(): GatheringState {
+    return this.current.gatheringState;
+  }
+
+  /** Our ufrag and pwd (of the current generation). */
+  get localCredentials(): IceCredentials {
+    return { ...this.current.local };
+  }
+
+  /** The peer's credentials, once set. */
+  get remoteCredentials(): IceCredentials | undefined {
+    return this.current.remote ? { ...this.current.remote } : undefined;
+  }
+
+  /** Local candidates to signal (host, srflx, relay), in gathering order. */
+  get localCandidates(): Candidate[] {
+    return this.current.localCandidates.filter((l) => l.candidate.type !== "prflx").map((l) => l.candidate);
+  }
+
+  /** Remote candidates known, peer-reflexive ones included. */
+  get remoteCandidates(): Candidate[] {
+    return [...this.current.remoteCandidates];
+  }
+
+  /** The selected pair, once there is one. */
+  get selectedPair(): SelectedPair | undefined {
+    const s = this.selected;
+    if (!s) return undefined;
+    return { id: s.pair.id, local: s.pair.local.candidate, remote: s.pair.remote, rttMs: s.pair.rttMs };
+  }
+
+  /** True once closed (DatagramTransport). */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Counters and the pairs of the current checklist. */
+  getStats(): IceAgentStats {
+    return {
+      ...this.counters,
+      pairs: this.current.checklist.all.map((p) => ({
+        id: p.id,
+        local: candidateAddress(p.local.candidate),
+        remote: candidateAddress(p.remote),
+        state: p.state,
+        nominated: p.nominated,
+        priority: p.priority.toString(),
+      })),
+    };
+  }
+
+  // -------------------------------------------------------------- operations
+
+  /**
+   * Gathers local candidates: host candidates on every usable interface (as
+   * the options say), then server-reflexive and other gatherers. Each is
+   * emitted as `candidate` when found; resolves when gathering is complete.
+   */
+  gather(): Promise<void> {
+    this.assertOpen();
+    if (this.gathering && this.gatheringSession === this.current) return this.gathering;
+    const session = this.current;
+    const gatherers: CandidateGatherer[] = [];
+    if (this.options.stunServers?.length) {
+      gatherers.push(
+        new SrflxGatherer(this.options.stunServers, this.options.keepRedundantCandidates ?? false),
+      );
+    }
+    gatherers.push(...(this.options.gatherers ?? []));
+    const mdns = this.options.mdns;
+    this.gatheringSession = session;
+    this.gathering = session.gather({
+      loopback: this.options.loopback,
+      addresses: this.options.addresses,
+      ipv4: this.options.ipv4,
+      ipv6: this.options.ipv6,
+      gatherers,
+      mdnsName: mdns ? (address, signal) => mdns.publish(address, signal) : undefined,
+    });
+    return this.gathering;
+  }
+  private gatheringSession: IceSession | undefined = undefined;
+
+  /**
+   * Sets the peer's ufrag and pwd (from its SDP).
+   * @throws IceError `ERR_CREDENTIALS` if they are not valid ice-chars of the right length.
+   */
+  setRemoteCredentials(credentials: IceCredentials): void {
+    this.assertOpen();
+    this.current.setRemoteCredentials(validateCredentials(credentials));
+    this.updateState();
+  }
+
+  /**
+   * Adds a remote candidate (trickle, RFC 8838): a parsed candidate or its
+   * SDP string, or `null` for end-of-candidates. `.local` names are resolved
+   * over mDNS when a provider is set, and ignored otherwise. Non-UDP
+   * candidates are kept out of the checklist.
+   * @throws IceError for a malformed candidate string.
+   */
+  addRemoteCandidate(candidate: Candidate | string | null): void {
+    this.assertOpen();
+    const session = this.current;
+    if (candidate === null) {
+      session.setRemoteEnded();
+      this.updateState();
+      return;
+    }
+    const c = typeof candidate === "string" ? parseCandidate(candidate) : { ...candidate };
+    if (isMdnsName(c.address)) {
+      const mdns = this.options.mdns;
+      if (!mdns) return;
+      mdns.resolve(c.address, session.signal).then(
+        (ip) => {
+          if (!session.closed) session.addRemoteCandidate({ ...c, address: ip });
+          this.updateState();
+        },
+        (error: unknown) => log("mDNS name %s not resolved: %s", c.address, (error as Error)?.message),
+      );
+      return;
+    }
+    session.addRemoteCandidate(c);
+    this.updateState();
+  }
+
+  /**
+   * Starts connectivity checks (they run once remote credentials are known).
+   * Idempotent; `connect()` calls it.
+   */
+  start(): void {
+    this.assertOpen();
+    if (this.isStarted) return;
+    this.isStarted = true;
+    this.current.schedule();
+    this.updateState();
+  }
+
+  /**
+   * Starts checks and resolves with the selected pair once there is one;
+   * rejects with `IceError` if the agent fails or closes first, or when
+   * `signal` aborts.
+   */
+  connect(signal?: AbortSignal): Promise<SelectedPair> {
+    this.start();
+    const selected = this.selectedPair;
+    if (selected && this.consentState !== "lost") return Promise.resolve(selected);
+    return new Promise<SelectedPair>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(signal?.reason);
+      };
+      const waiter = {
+        resolve: (pair: SelectedPair) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(pair);
+        },
+        reject: (error: Error) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * ICE restart (RFC 8445 §9): new local credentials and a new generation
+   * (bases, candidates, checklist). The selected pair keeps carrying data
+   * until the new generation selects one; then the old sockets are closed.
+   * Call `gather()` again and signal the new credentials and candidates.
+   */
+  restart(credentials?: IceCredentials): IceCredentials {
+    this.assertOpen();
+    const next = credentials ? validateCredentials(credentials) : generateCredentials();
+    const old = this.current;
+    old.retire();
+    if (this.selected?.session === old) this.retired.push(old);
+    else void old.close();
+    this.current = this.newSession(next);
+    this.emit("gatheringstatechange", "new");
+    this.updateState();
+    return { ...next };
+  }
+
+  // -------------------------------------------------------- DatagramTransport
+
+  /**
+   * Sends one datagram on the selected pair. Dropped (and counted) before a
+   * pair is selected, after consent is lost, or after close.
+   */
+  send(data: Uint8Array): void {
+    const s = this.selected;
+    if (!s || this.consentState === "lost" || this.closing) {
+      this.counters.dropped++;
+      return;
+    }
+    this.counters.datagramsSent++;
+    this.counters.bytesSent += data.byteLength;
+    s.pair.local.base.send(data, s.pair.remote.port, s.pair.remote.address);
+  }
+
+  /**
+   * Closes the agent: stops gathering and checks, cancels every STUN
+   * transaction and mDNS query, forgets pairs, the selected pair and all
+   * candidates, and closes every socket through the registry. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = this.doClose();
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async doClose(): Promise<void> {
+    this.controller.abort();
+    this.consent?.stop();
+    this.consent = undefined;
+    this.selected = undefined;
+    const sessions = [this.current, ...this.retired];
+    this.retired = [];
+    this.gathering = undefined;
+    this.gatheringSession = undefined;
+    this.setState("closed");
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.reject(new IceError("ERR_CLOSED", "the ICE agent was closed"));
+    const onClose = this.onClose;
+    this.onClose = undefined;
+    this.onDatagram = undefined;
+    try {
+      onClose?.();
+    } catch {
+      // The user's callback must not stop the teardown.
+    }
+    await Promise.all(sessions.map((s) => s.close()));
+    // A fresh, never-gathered session keeps `current` valid for getters.
+    this.current = new IceSession(
+      this.current.local,
+      closedSessionHost,
+      TIMING_CLOSED,
+      this.controller.signal,
+    );
+    this.removeAllListeners();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private assertOpen(): void {
+    if (this.closing) throw new IceError("ERR_STATE", "the ICE agent is closed");
+  }
+
+  private newSession(credentials: IceCredentials): IceSession {
+    const o = this.options;
+    const check = { rto: 200, maxRto: 1600, attempts: 7, ...o.checkRetransmit };
+    const server = { rto: 250, maxRto: 1000, attempts: 4, ...o.serverRetransmit };
+    return new IceSession(
+      credentials,
+      this.sessionHost(),
+      { ta: o.ta ?? 50, check, server, nominationTimeoutMs: o.nominationTimeoutMs ?? 300 },
+      this.controller.signal,
+    );
+  }
+
+  /** Callbacks for sessions: they hold these, never the agent itself. */
+  private sessionHost(): SessionHost {
+    return {
+      registry: this.registry,
+      controlling: () => this.isControlling,
+      tieBreaker: this.tieBreaker,
+      switchRole: (controlling) => this.switchRole(controlling),
+      started: () => this.isStarted,
+      onLocalCandidate: (session, candidate) => {
+        if (session !== this.current) return;
+        if (candidate && this.options.relayOnly && candidate.type !== "relay") return;
+        this.emit("candidate", candidate);
+      },
+      onGatheringState: (session) => {
+        if (session === this.current) this.emit("gatheringstatechange", session.gatheringState);
+      },
+      onCandidateError: (error) => this.emit("candidateerror", error),
+      onNominated: (session, pair) => this.onNominated(session, pair),
+      onChange: () => this.updateState(),
+      onData: (data) => this.receive(data),
+      onDrop: (reason) => {
+        this.counters.dropped++;
+        if (log.enabled) log("dropped: %s", reason);
+      },
+    };
+  }
+
+  private switchRole(controlling: boolean): void {
+    if (this.isControlling === controlling) return;
+    this.isControlling = controlling;
+    log("role conflict: now %s", this.role);
+    for (const s of [this.current, ...this.retired]) s.roleChanged(controlling);
+    this.emit("rolechange", this.role);
+  }
+
+  private onNominated(session: IceSession, pair: CandidatePair): void {
+    if (this.closing || session !== this.current) return;
+    const s = this.selected;
+    // A later nomination wins only if it is better (or the old one is from a retired generation).
+    if (
+      s &&
+      s.session === session &&
+      s.pair !== pair &&
+      s.pair.priority >= pair.priority &&
+      s.pair.nominated
+    ) {
+      return;
+    }
+    if (s?.pair === pair) return;
+    this.selected = { pair, session };
+    log("selected %s", pair.toString());
+    this.consent?.stop();
+    this.consentState = "fresh";
+    const {
+      consentIntervalMs = 5000,
+      consentTimeoutMs = 30000,
+      disconnectedTimeoutMs = 10000,
+    } = this.options;
+    this.consent = new ConsentMonitor(
+      (schedule) => session.consentCheck(pair, schedule),
+      { intervalMs: consentIntervalMs, timeoutMs: consentTimeoutMs, disconnectedMs: disconnectedTimeoutMs },
+      (state) => {
+        this.consentState = state;
+        log("consent %s", state);
+        this.updateState();
+      },
+      this.controller.signal,
+    );
+    // The new generation carries the traffic now: release the old ones.
+    const retired = this.retired;
+    this.retired = [];
+    for (const r of retired) void r.close();
+    const selected = this.selectedPair!;
+    this.emit("selectedpairchange", selected);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.resolve(selected);
+    this.updateState();
+  }
+
+  private receive(data: Uint8Array): void {
+    this.counters.datagramsReceived++;
+    this.counters.bytesReceived += data.byteLength;
+    const handler = this.onDatagram;
+    if (!handler) return;
+    try {
+      handler(data);
+    } catch (error) {
+      this.counters.dropped++;
+      log("onDatagram threw: %s", (error as Error)?.message);
+    }
+  }
+
+  private computeState(): IceTransportState {
+    if (this.closing) return "closed";
+    const s = this.current;
+    if (this.selected) {
+      if (this.consentState === "lost") return "failed";
+      if (this.consentState === "stale") return "disconnected";
+      const done =
+        this.selected.session === s &&
+        s.remoteEnded &&
+        s.gatheringState === "complete" &&
+        !s.checklist.pending;
+      return done ? "completed" : "connected";
+    }
+    if (!this.isStarted || !s.remoteKey) return "new";
+    const allFailed = s.checklist.all.every((p) => p.state === "failed");
+    if (s.remoteEnded && s.gatheringState === "complete" && !s.checklist.pending && allFailed)
+      return "failed";
+    if (s.checklist.size > 0 || s.remoteCandidates.length > 0) return "checking";
+    return "new";
+  }
+
+  private updateState(): void {
+    if (this.closing) return;
+    this.setState(this.computeState());
+  }
+
+  private setState(state: IceTransportState): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    log("state %s", state);
+    this.emit("statechange", state);
+    if (state === "failed") {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.reject(new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
+    }
+  }
+}
+
+const noop = () => {};
+const closedSessionHost: SessionHost = {
+  registry: SocketRegistry.default,
+  controlling: () => false,
+  tieBreaker: 0n,
+  switchRole: noop,
+  started: () => false,
+  onLocalCandidate: noop,
+  onGatheringState: noop,
+  onCandidateError: noop,
+  onNominated: noop,
+  onChange: noop,
+  onData: noop,
+  onDrop: noop,
+};
+const TIMING_CLOSED = {
+  ta: 50,
+  check: { rto: 200, maxRto: 1600, attempts: 1 },
+  server: { rto: 250, maxRto: 1000, attempts: 1 },
+  nominationTimeoutMs: 300,
+};

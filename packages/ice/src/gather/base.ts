@@ -1,0 +1,59 @@
+import type { RemoteInfo } from "node:dgram";
+import type { ManagedSocket } from "@purertc/socket";
+
+/**
+ * Where a local candidate's packets leave from and arrive at (the "base" of
+ * RFC 8445 §5.1.1): a UDP socket for host and server-reflexive candidates, a
+ * TURN allocation for relayed ones. The agent sets `onPacket` and sends
+ * through `send`; a relay gatherer implements this same interface.
+ */
+export interface CandidateBase {
+  /** `socket` for a UDP socket of ours, `relay` for a TURN allocation. */
+  readonly kind: "socket" | "relay";
+  /** Local transport address (for a relay: the relayed address). */
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+  /** Sends one datagram to `address:port`. Never throws for network errors. */
+  send(data: Uint8Array, port: number, address: string): void;
+  /** Receives every datagram arriving at the base. Set by the agent. */
+  onPacket: ((data: Uint8Array, address: string, port: number) => void) | undefined;
+  readonly closed: boolean;
+  /** Releases the socket or allocation. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A {@link CandidateBase} over one {@link ManagedSocket} from the registry. */
+export class SocketBase implements CandidateBase {
+  readonly kind = "socket";
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+  onPacket: ((data: Uint8Array, address: string, port: number) => void) | undefined = undefined;
+  private readonly onMessage = (data: Buffer, remote: RemoteInfo) => {
+    this.onPacket?.(data, remote.address, remote.port);
+  };
+
+  constructor(readonly socket: ManagedSocket) {
+    const local = socket.address();
+    this.address = local.address;
+    this.port = local.port;
+    this.family = socket.type === "udp6" ? 6 : 4;
+    socket.on("message", this.onMessage);
+  }
+
+  get closed(): boolean {
+    return this.socket.closed;
+  }
+
+  send(data: Uint8Array, port: number, address: string): void {
+    if (this.socket.closed) return;
+    this.socket.send(data, port, address);
+  }
+
+  close(): Promise<void> {
+    this.socket.off("message", this.onMessage);
+    this.onPacket = undefined;
+    return this.socket.close();
+  }
+}

@@ -1,0 +1,89 @@
+import { isIP } from "node:net";
+import { networkInterfaces } from "node:os";
+import type { SocketRegistry } from "@purertc/socket";
+import { SocketBase } from "./base.js";
+
+/** Which interfaces host gathering uses. */
+export interface HostGatherOptions {
+  /**
+   * Loopback addresses: `false` (default, as browsers) leaves them out,
+   * `true` adds them, `"only"` gathers on loopback alone (tests, CLI).
+   */
+  loopback?: boolean | "only";
+  /** Explicit local IPs to gather on instead of the interface list. */
+  addresses?: string[];
+  /** Gather IPv4 (default true). */
+  ipv4?: boolean;
+  /** Gather IPv6 (default true). Link-local (fe80::/10) is always left out. */
+  ipv6?: boolean;
+}
+
+/**
+ * Local IP addresses to gather host candidates on, most preferred first:
+ * non-loopback IPv6, non-loopback IPv4, then loopback when asked. Link-local
+ * addresses (169.254/16, fe80::/10) are left out: they need a scope and are
+ * of no use to a remote peer.
+ */
+export function hostAddresses(options: HostGatherOptions = {}): string[] {
+  const ipv4 = options.ipv4 ?? true;
+  const ipv6 = options.ipv6 ?? true;
+  const wantFamily = (address: string) => (isIP(address) === 4 ? ipv4 : ipv6);
+  if (options.addresses) return [...new Set(options.addresses.filter((a) => isIP(a) !== 0 && wantFamily(a)))];
+  const loopback = options.loopback ?? false;
+  const v6: string[] = [];
+  const v4: string[] = [];
+  const lo: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const info of list ?? []) {
+      const address = info.address;
+      if (!wantFamily(address)) continue;
+      if (/^fe[89ab]/i.test(address) || address.startsWith("169.254.")) continue;
+      if (info.internal) {
+        if (loopback) lo.push(address);
+      } else if (loopback !== "only") {
+        (info.family === "IPv6" ? v6 : v4).push(address);
+      }
+    }
+  }
+  return [...new Set([...v6, ...v4, ...lo])];
+}
+
+/**
+ * Local preference of the i-th host address (RFC 8445 §5.1.2.1): distinct
+ * per interface, highest first.
+ */
+export function localPreference(index: number): number {
+  return Math.max(0, 65535 - index * 128);
+}
+
+/**
+ * Opens one UDP socket per address through the registry. Addresses the OS
+ * refuses are skipped (reported through `onError`).
+ */
+export async function openHostBases(
+  registry: SocketRegistry,
+  owner: object,
+  addresses: string[],
+  signal: AbortSignal,
+  onError: (address: string, error: unknown) => void,
+): Promise<Array<{ address: string; base: SocketBase; index: number }>> {
+  const opened = await Promise.all(
+    addresses.map(async (address, index) => {
+      try {
+        const socket = await registry.open(owner, {
+          label: "ice-host",
+          type: isIP(address) === 6 ? "udp6" : "udp4",
+          address,
+          port: 0,
+          ipv6Only: isIP(address) === 6,
+          signal,
+        });
+        return { address, base: new SocketBase(socket), index };
+      } catch (error) {
+        onError(address, error);
+        return undefined;
+      }
+    }),
+  );
+  return opened.filter((o) => o !== undefined);
+}
