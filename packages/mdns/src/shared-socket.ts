@@ -261,6 +261,15 @@ export class SharedMdnsSocket {
     );
   }
 
+  /**
+   * @internal Sends raw bytes from the mDNS socket (to the group by
+   * default): tests use it to put forged and malformed datagrams on the
+   * real socket path, arriving from port 5353 as a peer's would.
+   */
+  sendRaw(data: Uint8Array, to: MdnsDestination = this.group): void {
+    if (!this.socket.closed) this.socket.send(data, to.port, to.address);
+  }
+
   /** @internal Closes the socket (called by the pool when the last lease goes). */
   close(): Promise<void> {
     this.handlers.clear();

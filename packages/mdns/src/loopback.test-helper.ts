@@ -1,0 +1,61 @@
+import type { RemoteInfo } from "node:dgram";
+import type { SocketRegistry } from "@purertc/socket";
+import { acquireMdnsSocket, type MdnsPacket, type MdnsSocketLease } from "./shared-socket.js";
+
+/**
+ * Options that make the shared mDNS socket talk to itself on 127.0.0.1 (a
+ * unicast "group" on a free port): the whole responder and resolver path
+ * runs over real UDP on loopback, with no multicast in the root namespace.
+ */
+export function loopback(registry: SocketRegistry) {
+  return { registry, group: "127.0.0.1", port: 0 } as const;
+}
+
+export interface Seen {
+  kind: "query" | "response";
+  packet: MdnsPacket;
+  remote: RemoteInfo;
+  at: number;
+}
+
+/**
+ * Takes a lease on the same shared socket and records every packet it
+ * decodes: what the responder and resolver put on the wire, as received.
+ */
+export async function observe(registry: SocketRegistry) {
+  const lease: MdnsSocketLease = await acquireMdnsSocket(loopback(registry));
+  const seen: Seen[] = [];
+  const handler = {
+    onQuery: (packet: MdnsPacket, remote: RemoteInfo) =>
+      seen.push({ kind: "query", packet, remote, at: performance.now() }),
+    onResponse: (packet: MdnsPacket, remote: RemoteInfo) =>
+      seen.push({ kind: "response", packet, remote, at: performance.now() }),
+  };
+  lease.socket.subscribe(handler);
+  return {
+    seen,
+    socket: lease.socket,
+    port: lease.socket.address().port,
+    async close() {
+      lease.socket.unsubscribe(handler);
+      await lease.release();
+    },
+    /** Waits (bounded) until `predicate` holds over what was seen. */
+    async until(predicate: (seen: Seen[]) => boolean, ms = 3000): Promise<void> {
+      const deadline = performance.now() + ms;
+      while (!predicate(seen)) {
+        if (performance.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+  };
+}
+
+/** Responses that carry an A/AAAA record for `name`, with their TTLs. */
+export function answersFor(seen: Seen[], name: string): { ttl: number; data: string; type: string }[] {
+  return seen
+    .filter((s) => s.kind === "response")
+    .flatMap((s) => s.packet.answers ?? [])
+    .filter((a) => a.name.toLowerCase() === name.toLowerCase() && (a.type === "A" || a.type === "AAAA"))
+    .map((a) => ({ ttl: a.ttl ?? -1, data: String(a.data), type: a.type }));
+}
