@@ -16,6 +16,13 @@ export type {
 export { type EncodeOptions, StunMessageBuilder } from "./builder.js";
 export { classifyPacket, isStunPacket, type PacketKind } from "./classify.js";
 export {
+  type BindingOptions,
+  type BindingResult,
+  StunClient,
+  type StunClientOptions,
+  type StunClientStats,
+} from "./client.js";
+export {
   AddressFamily,
   AttributeType,
   attributeName,
@@ -42,4 +49,20 @@ export {
 } from "./credentials.js";
 export { StunError, type StunErrorCode } from "./errors.js";
 export { decodeMessage, type StunAttribute, StunMessage, type VerifyOptions } from "./message.js";
+export {
+  StunServer,
+  type StunServerCredentials,
+  type StunServerOptions,
+  type StunServerRequestEvent,
+  type StunServerStats,
+} from "./server.js";
+export {
+  type RequestOptions,
+  type RetransmissionOptions,
+  StunTransactionManager,
+  type TransactionManagerOptions,
+  type TransactionResult,
+  type TransactionStats,
+  type TransportAddress,
+} from "./transaction.js";
 export { newTransactionId } from "./transaction-id.js";
