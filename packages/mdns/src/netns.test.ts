@@ -1,0 +1,98 @@
+import { existsSync } from "node:fs";
+import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
+import { describe, expect, it } from "vitest";
+import { CLI, ROOT, watch } from "./child.test-helper.js";
+import { generateMdnsName } from "./index.js";
+
+// Real multicast, only inside a namespace this test makes (never in the root namespace).
+const { available, reason } = netnsAvailable();
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
+
+/**
+ * An independent mDNS peer: the raw multicast-dns package in its own
+ * process, as INTEROP.md runs it. It prints every response it sees and
+ * sends the queries it is given on stdin.
+ */
+const OBSERVER = `
+const mdns = require("multicast-dns")({ interface: "127.0.0.1", bind: "0.0.0.0" });
+mdns.on("response", (p, r) => console.log(JSON.stringify({ event: "response", port: r.port,
+  answers: p.answers.map((a) => ({ name: a.name, type: a.type, ttl: a.ttl, data: a.data, flush: a.flush })) })));
+mdns.on("ready", () => console.log(JSON.stringify({ event: "ready" })));
+process.stdin.setEncoding("utf8").on("data", (d) => { for (const line of d.split("\\n").filter(Boolean)) {
+  const q = JSON.parse(line); mdns.query({ questions: [q] }); } });
+process.on("SIGTERM", () => mdns.destroy(() => process.exit(0)));
+`;
+
+describe.skipIf(!available)(
+  `two processes over real multicast in a namespace${available ? "" : ` (${reason})`}`,
+  () => {
+    it("publish in one process, resolve in another; answers only its name; goodbye on exit", async () => {
+      await using ns = await createLoopbackNetns({ prefix: "mdns" });
+      const name = generateMdnsName();
+      const observer = watch(ns.spawn(process.execPath, ["-e", OBSERVER], { cwd: ROOT }));
+      const publisher = watch(
+        ns.spawn(process.execPath, [CLI, "mdns-publish", name, "198.18.0.1", "--json"]),
+      );
+      try {
+        await observer.next((e) => e.event === "ready");
+        expect(await publisher.next((e) => e.event === "published")).toEqual({
+          event: "published",
+          name,
+          address: "198.18.0.1",
+        });
+        // The announcement reached the independent peer: TTL 120, cache-flush, from port 5353.
+        const announced = await observer.next((e) => JSON.stringify(e).includes(name));
+        expect(announced).toMatchObject({
+          port: 5353,
+          answers: [{ name, type: "A", ttl: 120, data: "198.18.0.1" }],
+        });
+
+        const resolver = watch(
+          ns.spawn(process.execPath, [
+            CLI,
+            "mdns-resolve",
+            name.toUpperCase(),
+            "--timeout",
+            "5000",
+            "--json",
+          ]),
+        );
+        expect(await resolver.exit()).toBe(0);
+        expect(resolver.events).toEqual([
+          { event: "resolved", name, addresses: ["198.18.0.1"], ms: expect.any(Number) },
+        ]);
+
+        // A name nobody published: our responder stays silent, the resolver times out with exit 1.
+        const foreign = generateMdnsName();
+        observer.child.stdin?.write(`${JSON.stringify({ name: foreign, type: "A" })}\n`);
+        const missing = watch(
+          ns.spawn(process.execPath, [CLI, "mdns-resolve", foreign, "--timeout", "1500", "--json"]),
+        );
+        expect(await missing.exit()).toBe(1);
+        expect(missing.events).toEqual([
+          { event: "error", code: "ERR_TIMEOUT", message: expect.any(String) },
+        ]);
+        expect(observer.events.filter((e) => JSON.stringify(e).includes(foreign))).toEqual([]);
+
+        // The independent peer's own query is answered (both announcements are long past).
+        const mentions = () => observer.events.filter((e) => JSON.stringify(e).includes(name)).length;
+        const before = mentions();
+        observer.child.stdin?.write(`${JSON.stringify({ name, type: "A" })}\n`);
+        await observer.next(() => mentions() > before);
+
+        // SIGTERM: goodbye (TTL 0) on the wire, and the process exits by itself with 0.
+        publisher.child.kill("SIGTERM");
+        expect(await publisher.exit()).toBe(0);
+        expect(publisher.events.at(-1)).toEqual({ event: "unpublished", name });
+        await observer.next((e) => JSON.stringify(e).includes(`"ttl":0`));
+        const after = watch(
+          ns.spawn(process.execPath, [CLI, "mdns-resolve", name, "--timeout", "1200", "--json"]),
+        );
+        expect(await after.exit()).toBe(1);
+      } finally {
+        await publisher.stop();
+        await observer.stop();
+      }
+    });
+  },
+);
