@@ -6,7 +6,7 @@ import { ConsentMonitor, type ConsentState } from "./consent.js";
 import { generateCredentials, type IceCredentials, validateCredentials } from "./credentials.js";
 import { IceError } from "./errors.js";
 import type { CandidateErrorEvent, CandidateGatherer } from "./gather/index.js";
-import type { MdnsProvider } from "./gather/mdns.js";
+import { createMdnsProvider, type MdnsProvider, type MdnsProviderOptions } from "./gather/mdns.js";
 import { SrflxGatherer } from "./gather/srflx.js";
 import type { CandidatePair } from "./pair.js";
 import { type GatheringState, IceSession, type SessionHost } from "./session.js";
@@ -56,11 +56,14 @@ export interface IceAgentOptions {
   /** Gather IPv6 host candidates (default true). */
   ipv6?: boolean;
   /**
-   * mDNS: publish host candidates as `<uuid>.local` names and resolve the
-   * peer's. Give a provider (see `createMdnsProvider`), or leave undefined:
-   * then no names are published and remote `.local` candidates are ignored.
+   * mDNS: publish host candidates as `<uuid>.local` names (instead of their
+   * IPs) and resolve the peer's names. `true` uses the mDNS group on the
+   * default interface; options (e.g. `{ group: "127.0.0.1", port: 0 }` for a
+   * loopback test) or a ready {@link MdnsProvider} can be given. The agent
+   * closes a provider it made. Off by default: then remote `.local`
+   * candidates are ignored.
    */
-  mdns?: MdnsProvider;
+  mdns?: boolean | MdnsProviderOptions | MdnsProvider;
   /** More gatherers run after host gathering (the seam for TURN relay candidates). */
   gatherers?: CandidateGatherer[];
   /** Only these gatherers, no host candidates announced (e.g. relay-only). Default false. */
@@ -169,6 +172,8 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     dropped: 0,
   };
   private readonly options: IceAgentOptions;
+  private readonly mdns: MdnsProvider | undefined;
+  private readonly ownsMdns: boolean;
 
   constructor(options: IceAgentOptions = {}) {
     super();
@@ -180,6 +185,14 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       ? validateCredentials(options.credentials)
       : generateCredentials();
     this.current = this.newSession(credentials);
+    const mdns = options.mdns;
+    if (mdns && typeof mdns === "object" && "publish" in mdns) {
+      this.mdns = mdns;
+      this.ownsMdns = false;
+    } else {
+      this.mdns = mdns ? createMdnsProvider(mdns === true ? {} : mdns) : undefined;
+      this.ownsMdns = this.mdns !== undefined;
+    }
   }
 
   // -------------------------------------------------------------- properties
@@ -254,7 +267,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    * emitted as `candidate` when found; resolves when gathering is complete.
    */
   gather(): Promise<void> {
-    this.assertOpen();
+    if (this.closing) return Promise.reject(new IceError("ERR_STATE", "the ICE agent is closed"));
     if (this.gathering && this.gatheringSession === this.current) return this.gathering;
     const session = this.current;
     const gatherers: CandidateGatherer[] = [];
@@ -264,7 +277,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       );
     }
     gatherers.push(...(this.options.gatherers ?? []));
-    const mdns = this.options.mdns;
+    const mdns = this.mdns;
     this.gatheringSession = session;
     this.gathering = session.gather({
       loopback: this.options.loopback,
@@ -305,7 +318,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     }
     const c = typeof candidate === "string" ? parseCandidate(candidate) : { ...candidate };
     if (isMdnsName(c.address)) {
-      const mdns = this.options.mdns;
+      const mdns = this.mdns;
       if (!mdns) return;
       mdns.resolve(c.address, session.signal).then(
         (ip) => {
@@ -437,7 +450,10 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     } catch {
       // The user's callback must not stop the teardown.
     }
-    await Promise.all(sessions.map((s) => s.close()));
+    await Promise.all([
+      ...sessions.map((s) => s.close()),
+      this.ownsMdns ? this.mdns?.close?.().catch(() => {}) : undefined,
+    ]);
     // A fresh, never-gathered session keeps `current` valid for getters.
     this.current = new IceSession(
       this.current.local,
@@ -587,6 +603,11 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   private setState(state: IceTransportState): void {
     if (state === this.stateValue) return;
+    // Through `connected` on the way to `completed`, as browsers do.
+    if (state === "completed" && (this.stateValue === "new" || this.stateValue === "checking")) {
+      this.setState("connected");
+      if (this.closing || (this.stateValue as IceTransportState) !== "connected") return;
+    }
     this.stateValue = state;
     log("state %s", state);
     this.emit("statechange", state);

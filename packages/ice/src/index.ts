@@ -37,7 +37,7 @@ export { IceError, type IceErrorCode } from "./errors.js";
 export { type CandidateBase, SocketBase } from "./gather/base.js";
 export { type HostGatherOptions, hostAddresses } from "./gather/host.js";
 export type { CandidateErrorEvent, CandidateGatherer, GatherContext } from "./gather/index.js";
-export type { MdnsProvider } from "./gather/mdns.js";
+export { createMdnsProvider, type MdnsProvider, type MdnsProviderOptions } from "./gather/mdns.js";
 export { parseStunServer, SrflxGatherer } from "./gather/srflx.js";
 export { CandidatePair, type LocalCandidate, type PairState, pairPriority } from "./pair.js";
 export type { GatheringState } from "./session.js";

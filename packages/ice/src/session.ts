@@ -238,7 +238,15 @@ export class IceSession {
       (c) =>
         c.address === candidate.address && c.port === candidate.port && c.component === candidate.component,
     );
-    if (known) return; // a prflx we learned first, or a duplicate
+    if (known) {
+      // A peer-reflexive remote learned from a check is now signalled: it takes
+      // the signalled type, foundation and priority (pairs see it in place).
+      if (known.type === "prflx" && candidate.type !== "prflx") {
+        Object.assign(known, { ...candidate, extensions: [...candidate.extensions] });
+        this.checklist.setControlling(this.host.controlling());
+      }
+      return;
+    }
     if (this.remoteCandidates.length >= 1000) return;
     this.remoteCandidates.push(candidate);
     for (const local of this.localCandidates) {
