@@ -1,0 +1,1014 @@
+import type { RemoteInfo } from "node:dgram";
+import { lookup } from "node:dns/promises";
+import { EventEmitter } from "node:events";
+import {
+  type CancelTimer,
+  childController,
+  createDebug,
+  type ManagedSocket,
+  SocketRegistry,
+  setTimer,
+} from "@purertc/socket";
+import {
+  decodeMessage,
+  ipFamily,
+  isStunPacket,
+  type LongTermAlgorithm,
+  type StunAddress,
+  StunClass,
+  StunError,
+  type StunMessage,
+  StunMessageBuilder,
+  StunMethod,
+  StunTransactionManager,
+  type TransactionStats,
+} from "@purertc/stun";
+import { LongTermAuth } from "./auth.js";
+import { decodeChannelData, encodeChannelData, isChannelData } from "./channel-data.js";
+import { CHANNEL_REFRESH_MS, type Channel, ChannelTable } from "./channels.js";
+import { TurnError } from "./errors.js";
+import {
+  PERMISSION_QUEUE_LIMIT,
+  PERMISSION_REFRESH_MS,
+  type Permission,
+  PermissionTable,
+} from "./permissions.js";
+
+const log = createDebug("purertc:turn");
+
+/** REQUESTED-TRANSPORT protocol number of UDP (RFC 8656 §14.7). */
+const UDP = 17;
+
+/**
+ * States of a {@link TurnClient}:
+ *
+ * ```
+ *  new ──allocate()──▶ allocating ──401──▶ authenticating ──2xx──▶ allocated ──close()──▶ closing ──▶ closed
+ *                          │  ▲               │  (438: new nonce, retry)       │
+ *                          │  └───────────────┘                                │ refresh fails
+ *                          └── error / timeout / close() ──▶ closed            ▼
+ *                                                                    failed ──close()──▶ closed
+ * ```
+ *
+ * - `allocating`: the first Allocate, unsigned, is in flight (RFC 8656 §7.1).
+ * - `authenticating`: Allocate signed with the long-term credential (after 401, RFC 8489 §9.2).
+ * - `allocated`: relayed address known; refreshes, permissions and channels run.
+ * - `failed`: the allocation was lost (refresh refused or unanswered); only close() is left.
+ * - `closing`: deallocating (Refresh with LIFETIME 0, bounded wait).
+ */
+export type TurnClientState =
+  | "new"
+  | "allocating"
+  | "authenticating"
+  | "allocated"
+  | "failed"
+  | "closing"
+  | "closed";
+
+/** A transport address (IP and port). */
+export interface PeerAddress {
+  address: string;
+  port: number;
+}
+
+/** Timing knobs, mostly for tests; the defaults follow RFC 8656. */
+export interface TurnTiming {
+  /** Re-send CreatePermission this often. Default 240 000 ms (4 min; permissions live 5, §9). */
+  permissionRefreshMs?: number;
+  /** Re-send ChannelBind this often. Default 540 000 ms (bindings live 10 min, §12). */
+  channelRefreshMs?: number;
+  /** Refresh the allocation this long before it expires (capped at half the lifetime). Default 60 000 ms. */
+  refreshMarginMs?: number;
+  /** After a failed refresh, retry after this long while time remains. Default 5 000 ms. */
+  retryMs?: number;
+}
+
+/** Options of {@link TurnClient}. */
+export interface TurnClientOptions {
+  /** The TURN server: `"host:port"` (`[v6]:port`) or an address object. Port 3478 when omitted in the string. */
+  server: string | PeerAddress;
+  /** Long-term credential username. */
+  username: string;
+  /** Long-term credential password. */
+  password: string;
+  /** Password algorithms accepted when the server offers a choice (RFC 8489 §9.2.4). Default both. */
+  algorithms?: LongTermAlgorithm[];
+  /** LIFETIME to ask for, in seconds. Default: none (the server's default, 600 s). */
+  lifetime?: number;
+  /** Local address to bind the socket to the server on. Default: any of the server's family. */
+  localAddress?: string;
+  /** Bind ChannelBind channels to peers automatically on first send (RFC 8656 §12). Default true. */
+  channels?: boolean;
+  /** SOFTWARE attribute for requests. Default none. */
+  software?: string;
+  /** How long close() waits for the deallocation answer. Default 1 000 ms. */
+  closeTimeoutMs?: number;
+  /** Initial RTO of requests (RFC 8489 §6.2.1). Default 500 ms. */
+  rto?: number;
+  /** Retransmissions per request (Rc). Default 7. */
+  rc?: number;
+  /** The registry to open the socket in. Default `SocketRegistry.default`. */
+  registry?: SocketRegistry;
+  /** Aborting it closes the client (and rejects a pending allocate()). */
+  signal?: AbortSignal;
+  /** Timing knobs (tests). */
+  timing?: TurnTiming;
+}
+
+/** What a successful Allocate gave. */
+export interface TurnAllocationInfo {
+  /** The relayed transport address (XOR-RELAYED-ADDRESS): peers send here. */
+  relayed: StunAddress;
+  /** Our address as the server sees it (XOR-MAPPED-ADDRESS): a server-reflexive candidate. */
+  mapped: StunAddress | undefined;
+  /** Granted lifetime in seconds. */
+  lifetime: number;
+  /** Milliseconds from the first Allocate to the success response (challenge included). */
+  elapsedMs: number;
+  /** Password algorithm of the key (`md5` unless the server offered SHA-256). */
+  algorithm: LongTermAlgorithm;
+  /** The server's SOFTWARE, if it sent one. */
+  software: string | undefined;
+}
+
+/** Counters of a client (live object). */
+export interface TurnClientStats {
+  /** Datagrams from the server that were neither STUN nor ChannelData, or did not decode. */
+  malformed: number;
+  /** Responses discarded because their integrity was missing or wrong (the transaction's count). */
+  unauthenticated: number;
+  /** Datagrams from an address other than the server. */
+  foreign: number;
+  /** ChannelData on a channel we never bound. */
+  unknownChannel: number;
+  /** STUN messages from the server we do not handle (requests, stray indications, unmatched responses). */
+  unexpected: number;
+  /** Data indications received. */
+  dataIndications: number;
+  /** ChannelData messages received. */
+  channelDataIn: number;
+  /** Send indications sent. */
+  sendIndications: number;
+  /** ChannelData messages sent. */
+  channelDataOut: number;
+  /** Datagrams dropped on send: no permission (refused, or queue full), or the client is not allocated. */
+  dropped: number;
+  /** Allocation refreshes that succeeded. */
+  refreshes: number;
+  /** 438 Stale Nonce answers handled. */
+  staleNonces: number;
+}
+
+/** Events of a {@link TurnClient}. */
+export interface TurnClientEvents {
+  /** A datagram from a peer, relayed by the server (Data indication or ChannelData). */
+  message: [data: Uint8Array, peer: PeerAddress];
+  /** The state changed. */
+  state: [state: TurnClientState];
+}
+
+/**
+ * A TURN client (RFC 8656) over UDP: one socket to one server, holding one
+ * allocation. After {@link TurnClient.allocate} it behaves like a UDP socket
+ * on the relayed address: {@link TurnClient.sendTo} a peer, `message` events
+ * from peers, {@link TurnClient.close}.
+ *
+ * It authenticates with the long-term credential mechanism (401 → REALM and
+ * NONCE → signed retry; 438 → new nonce; MD5 or SHA-256 keys, RFC 8489 §9.2),
+ * refreshes the allocation before it expires, installs and refreshes
+ * permissions for the peers it sends to (every 4 minutes), binds channels to
+ * them (ChannelData, refreshed before 10 minutes), and deallocates on close
+ * with a bounded wait. Unauthenticated or malformed datagrams are ignored and
+ * counted in {@link TurnClient.stats}.
+ *
+ * ```ts
+ * await using turn = new TurnClient({ server: "127.0.0.1:3478", username: "user", password: "pass" });
+ * const { relayed } = await turn.allocate();
+ * turn.on("message", (data, peer) => console.log(peer, data));
+ * turn.sendTo(new TextEncoder().encode("hi"), 40000, "127.0.0.1");
+ * ```
+ */
+export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncDisposable {
+  /** Counters (live object). */
+  readonly stats: TurnClientStats = {
+    malformed: 0,
+    unauthenticated: 0,
+    foreign: 0,
+    unknownChannel: 0,
+    unexpected: 0,
+    dataIndications: 0,
+    channelDataIn: 0,
+    sendIndications: 0,
+    channelDataOut: 0,
+    dropped: 0,
+    refreshes: 0,
+    staleNonces: 0,
+  };
+
+  private readonly options: TurnClientOptions;
+  private readonly registry: SocketRegistry;
+  /** Cancellation root: aborted last by close(). */
+  private readonly controller = new AbortController();
+  /** Maintenance and user operations; aborted first by close(), before deallocating. */
+  private readonly work: AbortController;
+  private readonly auth: LongTermAuth;
+  private readonly permissions: PermissionTable;
+  private readonly channels: ChannelTable;
+  private readonly timing: Required<TurnTiming>;
+  private manager: StunTransactionManager | undefined;
+  private socket: ManagedSocket | undefined;
+  private serverAddress: PeerAddress | undefined;
+  private currentState: TurnClientState = "new";
+  private info: TurnAllocationInfo | undefined;
+  private refreshAt = Number.POSITIVE_INFINITY;
+  private expiresAt = Number.POSITIVE_INFINITY;
+  private cancelMaintenance: CancelTimer | undefined;
+  private maintenanceAt = Number.POSITIVE_INFINITY;
+  private allocating: Promise<TurnAllocationInfo> | undefined;
+  private closing: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private readonly onParentAbort: (() => void) | undefined;
+  private readonly onMessage = (data: Buffer, remote: RemoteInfo) => this.receive(data, remote);
+
+  /** Creates the client; nothing is sent until {@link TurnClient.allocate}. */
+  constructor(options: TurnClientOptions) {
+    super();
+    this.options = options;
+    this.registry = options.registry ?? SocketRegistry.default;
+    this.work = childController(this.controller.signal);
+    this.auth = new LongTermAuth(options.username, options.password, options.algorithms ?? ["md5", "sha256"]);
+    this.timing = {
+      permissionRefreshMs: options.timing?.permissionRefreshMs ?? PERMISSION_REFRESH_MS,
+      channelRefreshMs: options.timing?.channelRefreshMs ?? CHANNEL_REFRESH_MS,
+      refreshMarginMs: options.timing?.refreshMarginMs ?? 60_000,
+      retryMs: options.timing?.retryMs ?? 5_000,
+    };
+    this.permissions = new PermissionTable(this.timing.permissionRefreshMs);
+    this.channels = new ChannelTable(this.timing.channelRefreshMs);
+    if (options.signal) {
+      const parent = options.signal;
+      if (parent.aborted) void this.close();
+      else {
+        this.onParentAbort = () => void this.close();
+        parent.addEventListener("abort", this.onParentAbort, { once: true });
+        this.controller.signal.addEventListener(
+          "abort",
+          () => parent.removeEventListener("abort", this.onParentAbort!),
+          { once: true },
+        );
+      }
+    }
+  }
+
+  /** The current state (see {@link TurnClientState}). */
+  get state(): TurnClientState {
+    return this.currentState;
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.currentState === "closing" || this.currentState === "closed";
+  }
+
+  /** The allocation, once allocated. */
+  get allocation(): TurnAllocationInfo | undefined {
+    return this.info;
+  }
+
+  /** The relayed address, once allocated. */
+  get relayedAddress(): StunAddress | undefined {
+    return this.info?.relayed;
+  }
+
+  /** The server's transport address (resolved), once allocate() started. */
+  get server(): PeerAddress | undefined {
+    return this.serverAddress;
+  }
+
+  /** Our local socket address, once allocate() opened it. */
+  get localAddress(): PeerAddress | undefined {
+    const s = this.socket;
+    if (!s || s.closed) return undefined;
+    const a = s.address();
+    return { address: a.address, port: a.port };
+  }
+
+  /** Why the allocation failed (state `failed`), if it did. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Counters of the STUN transactions (requests, retransmissions, rejected responses). */
+  get transactionStats(): TransactionStats | undefined {
+    return this.manager?.stats;
+  }
+
+  /** Peer IPs with an installed permission. */
+  get permittedPeers(): string[] {
+    return this.permissions.installedIps();
+  }
+
+  /** Live channel bindings (`binding` or `bound`). */
+  get boundChannels(): ReadonlyArray<Readonly<Channel>> {
+    return this.channels.list();
+  }
+
+  private setState(state: TurnClientState): void {
+    if (this.currentState === state) return;
+    log("%s → %s", this.currentState, state);
+    this.currentState = state;
+    this.emit("state", state);
+  }
+
+  // ---------------------------------------------------------------- allocate
+
+  /**
+   * Opens the socket and allocates (RFC 8656 §7.1), authenticating as the
+   * server asks. Calling it again returns the same promise.
+   * @throws TurnError `ERR_AUTH` (credentials refused), `ERR_ALLOCATE` (other error response,
+   *   with `status`), `ERR_TIMEOUT`, `ERR_PROTOCOL`, `ERR_CLOSED` (closed meanwhile),
+   *   `ERR_INVALID_ARGUMENT` (bad server address)
+   */
+  allocate(): Promise<TurnAllocationInfo> {
+    if (!this.allocating) {
+      this.allocating = this.runAllocate().catch(async (error: unknown) => {
+        const wrapped = this.closed
+          ? new TurnError("ERR_CLOSED", "the TURN client was closed", { cause: error })
+          : toTurnError(error, "ERR_ALLOCATE");
+        if (!this.closed) {
+          this.failure = wrapped;
+          await this.close();
+        }
+        throw wrapped;
+      });
+    }
+    return this.allocating;
+  }
+
+  private async runAllocate(): Promise<TurnAllocationInfo> {
+    if (this.closed) throw new TurnError("ERR_CLOSED", "the TURN client is closed");
+    const signal = this.work.signal;
+    const server = await resolveServer(this.options.server);
+    if (signal.aborted) throw new TurnError("ERR_CLOSED", "the TURN client was closed");
+    this.serverAddress = server;
+    const family = ipFamily(server.address) === "IPv6" ? "udp6" : "udp4";
+    const socket = await this.registry.open(this, {
+      label: "turn-client",
+      type: family,
+      address: this.options.localAddress,
+      signal: this.controller.signal,
+    });
+    if (this.controller.signal.aborted) {
+      // close() ran while the bind completed: it could not see this socket.
+      await socket.close();
+      throw new TurnError("ERR_CLOSED", "the TURN client was closed");
+    }
+    this.socket = socket;
+    socket.on("message", this.onMessage);
+    this.manager = new StunTransactionManager({
+      send: (data, remote) => {
+        if (!socket.closed) socket.send(data, remote.port, remote.address);
+      },
+      signal: this.controller.signal,
+      rto: this.options.rto ?? 500,
+      rc: this.options.rc ?? 7,
+    });
+    if (signal.aborted) throw new TurnError("ERR_CLOSED", "the TURN client was closed");
+
+    const started = performance.now();
+    this.setState("allocating");
+    const response = await this.request(
+      StunMethod.Allocate,
+      (b) => {
+        b.requestedTransport(UDP);
+        if (this.options.lifetime !== undefined) b.lifetime(this.options.lifetime);
+      },
+      signal,
+    );
+    const relayed = response.xorRelayedAddress;
+    if (!relayed)
+      throw new TurnError("ERR_PROTOCOL", "Allocate success without XOR-RELAYED-ADDRESS (RFC 8656 §7.3)");
+    const lifetime = response.lifetime ?? this.options.lifetime ?? 600;
+    this.info = {
+      relayed,
+      mapped: response.xorMappedAddress,
+      lifetime,
+      elapsedMs: performance.now() - started,
+      algorithm: this.auth.algorithm,
+      software: response.software,
+    };
+    this.scheduleRefresh(lifetime);
+    this.setState("allocated");
+    log("allocated %s:%d (mapped %o) for %d s", relayed.address, relayed.port, this.info.mapped, lifetime);
+    this.reschedule();
+    return this.info;
+  }
+
+  /**
+   * Sends one signed request and handles the credential dance: 401 and 438
+   * answers update REALM/NONCE and the request is sent again (bounded), any
+   * other error response rejects with `ERR_REQUEST`/`ERR_ALLOCATE` and its
+   * status. Responses that fail integrity are dropped by the transaction
+   * manager, which keeps retransmitting.
+   */
+  private async request(
+    method: number,
+    build: (b: StunMessageBuilder) => void,
+    signal: AbortSignal,
+  ): Promise<StunMessage> {
+    const manager = this.manager;
+    const server = this.serverAddress;
+    if (!manager || !server) throw new TurnError("ERR_STATE", "the TURN client has no socket yet");
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const builder = new StunMessageBuilder(method, StunClass.Request);
+      build(builder);
+      if (this.options.software) builder.software(this.options.software);
+      const signed = this.auth.ready;
+      if (method === StunMethod.Allocate && signed && this.currentState === "allocating") {
+        this.setState("authenticating");
+      }
+      const bytes = builder.encode(this.auth.sign(builder));
+      const key = this.auth.currentKey;
+      let response: StunMessage;
+      try {
+        const result = await manager.request(bytes, server, {
+          signal,
+          ...(key ? { key, acceptUnauthenticatedErrors: true } : {}),
+        });
+        response = result.response;
+      } catch (error) {
+        throw toTurnError(error, method === StunMethod.Allocate ? "ERR_ALLOCATE" : "ERR_REQUEST");
+      }
+      if (response.messageClass === StunClass.SuccessResponse) {
+        // A success to an unsigned Allocate: a server without authentication. Accept it.
+        this.auth.succeeded();
+        return response;
+      }
+      let code: number;
+      try {
+        code = response.errorCode?.code ?? 0;
+      } catch {
+        code = 0;
+      }
+      if (code === 401 || code === 438) {
+        // Error responses to signed requests that carry integrity were checked
+        // by the manager; 401/438 normally carry none (RFC 8489 §9.2.4).
+        if (code === 438) this.stats.staleNonces++;
+        const outcome = this.auth.challenge(response, code, signed);
+        if (outcome.retry) continue;
+        throw new TurnError(
+          code === 401 ? "ERR_AUTH" : "ERR_REQUEST",
+          `${methodLabel(method)}: ${outcome.reason}`,
+          {
+            status: code,
+          },
+        );
+      }
+      // Any other error, unsigned: only trust it if it is authenticated when we signed.
+      const reason = safeReason(response);
+      throw new TurnError(
+        method === StunMethod.Allocate ? "ERR_ALLOCATE" : "ERR_REQUEST",
+        `${methodLabel(method)} failed: ${code} ${reason}`,
+        { status: code },
+      );
+    }
+    throw new TurnError("ERR_AUTH", `${methodLabel(method)}: too many authentication rounds`);
+  }
+
+  // ---------------------------------------------------------------- refresh
+
+  private scheduleRefresh(lifetime: number): void {
+    const now = performance.now();
+    const ms = lifetime * 1000;
+    this.expiresAt = now + ms;
+    this.refreshAt = now + ms - Math.min(this.timing.refreshMarginMs, ms / 2);
+  }
+
+  /**
+   * Refreshes the allocation now (RFC 8656 §8), asking for `lifetime`
+   * seconds (default: the option, else the server's default). Runs on its
+   * own before expiry; call it only to change the lifetime.
+   * @returns the granted lifetime
+   */
+  async refresh(lifetime?: number): Promise<number> {
+    this.assertAllocated();
+    const wanted = lifetime ?? this.options.lifetime;
+    const response = await this.request(
+      StunMethod.Refresh,
+      (b) => {
+        if (wanted !== undefined) b.lifetime(wanted);
+      },
+      this.work.signal,
+    );
+    const granted = response.lifetime ?? wanted ?? 600;
+    this.stats.refreshes++;
+    if (this.info) this.info.lifetime = granted;
+    this.scheduleRefresh(granted);
+    this.reschedule();
+    return granted;
+  }
+
+  // ---------------------------------------------------------------- permissions and channels
+
+  /**
+   * Installs permissions for these peer IPs (one CreatePermission, RFC 8656
+   * §9) and keeps them refreshed. sendTo() does this on its own.
+   * @throws TurnError `ERR_REQUEST` (refused, with `status`), `ERR_TIMEOUT`, `ERR_STATE`, `ERR_CLOSED`
+   */
+  async createPermission(...ips: string[]): Promise<void> {
+    this.assertAllocated();
+    const waits: Promise<void>[] = [];
+    for (const ip of ips) {
+      if (!ipFamily(ip)) throw new TurnError("ERR_INVALID_ARGUMENT", `"${ip}" is not an IP address`);
+      const { permission } = this.permissions.ensure(ip);
+      if (permission.state === "installed") continue;
+      waits.push(new Promise<void>((resolve, reject) => permission.waiters.push({ resolve, reject })));
+    }
+    this.reschedule();
+    await Promise.all(waits);
+  }
+
+  /**
+   * Binds a channel to a peer (ChannelBind, RFC 8656 §11) and keeps it
+   * refreshed; data to and from the peer then goes as ChannelData. sendTo()
+   * does this on its own unless the `channels` option is false.
+   * @returns the channel number
+   * @throws TurnError `ERR_REQUEST`, `ERR_NO_CHANNEL`, `ERR_TIMEOUT`, `ERR_STATE`, `ERR_CLOSED`
+   */
+  async bindChannel(port: number, address: string): Promise<number> {
+    this.assertAllocated();
+    checkPeer(port, address);
+    let channel = this.channels.forPeer(address, port);
+    if (channel?.state === "bound") return channel.number;
+    if (!channel) channel = this.reserveChannel(port, address);
+    if (!channel) throw new TurnError("ERR_NO_CHANNEL", "all 4096 channel numbers are in use (RFC 8656 §12)");
+    await this.sendChannelBind(channel);
+    return channel.number;
+  }
+
+  private reserveChannel(port: number, address: string): Channel | undefined {
+    const channel = this.channels.reserve(address, port);
+    if (channel) channel.refreshAt = Number.POSITIVE_INFINITY; // bound below, not by the timer
+    return channel;
+  }
+
+  private channelBinds = new Map<Channel, Promise<void>>();
+
+  private sendChannelBind(channel: Channel): Promise<void> {
+    const existing = this.channelBinds.get(channel);
+    if (existing) return existing;
+    channel.refreshAt = Number.POSITIVE_INFINITY;
+    const done = this.request(
+      StunMethod.ChannelBind,
+      (b) => {
+        b.channelNumber(channel.number);
+        b.xorPeerAddress(toStunAddress(channel.address, channel.port));
+      },
+      this.work.signal,
+    )
+      .then(
+        () => {
+          this.channels.bound(channel, performance.now());
+          // A ChannelBind installs or refreshes the permission too (RFC 8656 §11.2).
+          const permission = this.permissions.get(channel.address);
+          if (permission?.state === "installed")
+            permission.refreshAt = Math.max(
+              permission.refreshAt,
+              performance.now() + this.timing.permissionRefreshMs,
+            );
+          log("channel 0x%s bound to %s", channel.number.toString(16), channel.key);
+        },
+        (error: unknown) => {
+          this.channels.failed(channel);
+          log(
+            "ChannelBind 0x%s for %s failed: %s",
+            channel.number.toString(16),
+            channel.key,
+            (error as Error).message,
+          );
+          throw toTurnError(error, "ERR_REQUEST");
+        },
+      )
+      .finally(() => {
+        this.channelBinds.delete(channel);
+        this.reschedule();
+      });
+    this.channelBinds.set(channel, done);
+    return done;
+  }
+
+  private sendCreatePermission(list: Permission[]): void {
+    if (list.length === 0) return;
+    this.permissions.inFlight(list);
+    void this.request(
+      StunMethod.CreatePermission,
+      (b) => {
+        for (const p of list) b.xorPeerAddress(toStunAddress(p.ip, 0));
+      },
+      this.work.signal,
+    )
+      .then(
+        () => {
+          const now = performance.now();
+          for (const p of list) {
+            const queued = this.permissions.installed(p, now);
+            for (const q of queued) this.transmit(q.data, q.port, p.ip);
+          }
+        },
+        (error: unknown) => {
+          const e = toTurnError(error, "ERR_REQUEST");
+          log("CreatePermission failed: %s", e.message);
+          for (const p of list) {
+            this.stats.dropped += p.queue.length;
+            this.permissions.failed(p, e);
+          }
+        },
+      )
+      .finally(() => this.reschedule());
+  }
+
+  // ---------------------------------------------------------------- maintenance timer
+
+  /** Sets the one maintenance timer to the earliest due time (refresh, permissions, channels). */
+  private reschedule(): void {
+    if (this.currentState !== "allocated" || this.work.signal.aborted) return;
+    const next = Math.min(this.refreshAt, this.permissions.nextDue(), this.channels.nextDue());
+    if (next === this.maintenanceAt && this.cancelMaintenance) return;
+    this.cancelMaintenance?.();
+    this.cancelMaintenance = undefined;
+    this.maintenanceAt = next;
+    if (next === Number.POSITIVE_INFINITY) return;
+    const delay = Math.max(0, Math.min(next - performance.now(), 2 ** 31 - 1));
+    this.cancelMaintenance = setTimer(
+      () => {
+        this.cancelMaintenance = undefined;
+        this.maintenanceAt = Number.POSITIVE_INFINITY;
+        this.maintain();
+      },
+      delay,
+      this.work.signal,
+    );
+  }
+
+  private maintain(): void {
+    if (this.currentState !== "allocated") return;
+    const now = performance.now();
+    if (this.refreshAt <= now) {
+      this.refreshAt = Number.POSITIVE_INFINITY;
+      this.refresh().catch((error: unknown) => this.refreshFailed(error));
+    }
+    this.sendCreatePermission(this.permissions.due(now));
+    for (const channel of this.channels.due(now)) {
+      this.sendChannelBind(channel).catch(() => {
+        // Counted and logged in sendChannelBind; data falls back to Send indications.
+      });
+    }
+    this.reschedule();
+  }
+
+  private refreshFailed(error: unknown): void {
+    if (this.currentState !== "allocated") return;
+    const e = toTurnError(error, "ERR_REQUEST");
+    const now = performance.now();
+    // 437: the allocation is gone; 401 after retries: credentials revoked.
+    const definitive = e.status === 437 || e.code === "ERR_AUTH" || e.code === "ERR_CLOSED";
+    if (!definitive && now + this.timing.retryMs < this.expiresAt) {
+      log("refresh failed (%s), retrying", e.message);
+      this.refreshAt = now + this.timing.retryMs;
+      this.reschedule();
+      return;
+    }
+    log("allocation lost: %s", e.message);
+    this.failure = e;
+    this.cancelMaintenance?.();
+    this.setState("failed");
+  }
+
+  // ---------------------------------------------------------------- data path
+
+  /**
+   * Sends one datagram to a peer through the relay. The first datagram to a
+   * new peer IP installs a permission (and waits for it, up to 64
+   * datagrams); with `channels` on, a channel is bound in the background and
+   * later datagrams go as ChannelData. Like a UDP socket it never throws for
+   * network trouble: datagrams that cannot go are counted in
+   * `stats.dropped` and the return value is false.
+   * @throws TurnError `ERR_INVALID_ARGUMENT` for a bad address or port
+   */
+  sendTo(data: Uint8Array, port: number, address: string): boolean {
+    checkPeer(port, address);
+    if (this.currentState !== "allocated") {
+      this.stats.dropped++;
+      return false;
+    }
+    const { permission, created } = this.permissions.ensure(address);
+    if (permission.state === "installed") {
+      this.transmit(data, port, address);
+      return true;
+    }
+    if (permission.queue.length >= PERMISSION_QUEUE_LIMIT) {
+      this.stats.dropped++;
+      return false;
+    }
+    permission.queue.push({ data: new Uint8Array(data), port });
+    if (created) this.reschedule();
+    return true;
+  }
+
+  /** Sends to a peer that has a permission: ChannelData if bound, else a Send indication. */
+  private transmit(data: Uint8Array, port: number, address: string): void {
+    const socket = this.socket;
+    const server = this.serverAddress;
+    if (!socket || socket.closed || !server) {
+      this.stats.dropped++;
+      return;
+    }
+    let channel = this.channels.forPeer(address, port);
+    if (channel && channel.state === "bound" && data.byteLength <= 0xffff) {
+      socket.send(encodeChannelData(channel.number, data), server.port, server.address);
+      this.stats.channelDataOut++;
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new StunMessageBuilder(StunMethod.Send, StunClass.Indication)
+        .xorPeerAddress(toStunAddress(address, port))
+        .data(data)
+        .encode();
+    } catch {
+      this.stats.dropped++;
+      return;
+    }
+    socket.send(bytes, server.port, server.address);
+    this.stats.sendIndications++;
+    if (!channel && this.options.channels !== false) {
+      channel = this.reserveChannel(port, address);
+      if (channel) this.sendChannelBind(channel).catch(() => {});
+    }
+  }
+
+  private receive(data: Buffer, remote: RemoteInfo): void {
+    const server = this.serverAddress;
+    if (!server || remote.port !== server.port || remote.address !== server.address) {
+      this.stats.foreign++;
+      return;
+    }
+    if (isChannelData(data)) {
+      let decoded: ReturnType<typeof decodeChannelData>;
+      try {
+        decoded = decodeChannelData(data);
+      } catch (error) {
+        if (!(error instanceof TurnError)) throw error;
+        this.stats.malformed++;
+        return;
+      }
+      const channel = this.channels.byChannel(decoded.channel);
+      if (!channel) {
+        this.stats.unknownChannel++;
+        return;
+      }
+      this.stats.channelDataIn++;
+      this.deliver(decoded.data, channel.address, channel.port);
+      return;
+    }
+    if (!isStunPacket(data)) {
+      this.stats.malformed++;
+      return;
+    }
+    let message: StunMessage;
+    try {
+      message = decodeMessage(data);
+    } catch (error) {
+      if (!(error instanceof StunError)) throw error;
+      this.stats.malformed++;
+      return;
+    }
+    const cls = message.messageClass;
+    if (cls === StunClass.SuccessResponse || cls === StunClass.ErrorResponse) {
+      const manager = this.manager;
+      const before = manager?.stats.rejected ?? 0;
+      if (!manager?.handle(message, remote)) this.stats.unexpected++;
+      this.stats.unauthenticated += (manager?.stats.rejected ?? 0) - before;
+      return;
+    }
+    if (cls === StunClass.Indication && message.method === StunMethod.Data) {
+      let peer: StunAddress | undefined;
+      let payload: Uint8Array | undefined;
+      try {
+        peer = message.xorPeerAddress;
+        payload = message.data;
+      } catch {
+        this.stats.malformed++;
+        return;
+      }
+      if (!peer || !payload) {
+        this.stats.malformed++;
+        return;
+      }
+      this.stats.dataIndications++;
+      this.deliver(payload, peer.address, peer.port);
+      return;
+    }
+    this.stats.unexpected++;
+  }
+
+  private deliver(data: Uint8Array, address: string, port: number): void {
+    if (this.currentState !== "allocated") return;
+    try {
+      this.emit("message", data, { address, port });
+    } catch (error) {
+      // A listener that throws must not take the socket down.
+      log("message listener threw: %s", (error as Error).message);
+    }
+  }
+
+  private assertAllocated(): void {
+    if (this.closed) throw new TurnError("ERR_CLOSED", "the TURN client is closed");
+    if (this.currentState !== "allocated") {
+      throw new TurnError("ERR_STATE", `the TURN client is ${this.currentState}, not allocated`);
+    }
+  }
+
+  // ---------------------------------------------------------------- close
+
+  /**
+   * Deallocates (Refresh with LIFETIME 0, RFC 8656 §8; waiting at most
+   * `closeTimeoutMs`), stops every timer, rejects pending operations with
+   * `ERR_CLOSED`, and closes the socket. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.runClose();
+    return this.closing;
+  }
+
+  private async runClose(): Promise<void> {
+    const wasAllocated = this.currentState === "allocated";
+    this.setState("closing");
+    this.work.abort(new TurnError("ERR_CLOSED", "the TURN client was closed"));
+    this.cancelMaintenance?.();
+    const closedError = new TurnError("ERR_CLOSED", "the TURN client was closed");
+    this.permissions.clear(closedError);
+    if (wasAllocated && this.manager && this.serverAddress && this.socket && !this.socket.closed) {
+      const bounded = childController(this.controller.signal);
+      setTimer(() => bounded.abort(), this.options.closeTimeoutMs ?? 1000, bounded.signal);
+      try {
+        await this.request(StunMethod.Refresh, (b) => b.lifetime(0), bounded.signal);
+        log("deallocated");
+      } catch (error) {
+        // Best effort: a silent server keeps the allocation until it expires.
+        log("deallocation not confirmed: %s", (error as Error).message);
+      } finally {
+        bounded.abort();
+      }
+    }
+    this.controller.abort(closedError);
+    this.manager?.close();
+    this.channels.clear();
+    this.channelBinds.clear();
+    const socket = this.socket;
+    if (socket) {
+      socket.off("message", this.onMessage);
+      await socket.close();
+    }
+    this.setState("closed");
+    this.removeAllListeners("message");
+  }
+
+  /** Same as {@link TurnClient.close}; makes `await using` work. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function methodLabel(method: number): string {
+  switch (method) {
+    case StunMethod.Allocate:
+      return "Allocate";
+    case StunMethod.Refresh:
+      return "Refresh";
+    case StunMethod.CreatePermission:
+      return "CreatePermission";
+    case StunMethod.ChannelBind:
+      return "ChannelBind";
+    default:
+      return `method 0x${method.toString(16)}`;
+  }
+}
+
+function safeReason(response: StunMessage): string {
+  try {
+    return response.errorCode?.reason ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function toStunAddress(address: string, port: number): StunAddress {
+  const family = ipFamily(address);
+  if (!family) throw new TurnError("ERR_INVALID_ARGUMENT", `"${address}" is not an IP address`);
+  return { family, address, port };
+}
+
+function checkPeer(port: number, address: string): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TurnError("ERR_INVALID_ARGUMENT", `peer port ${port} is out of range`);
+  }
+  if (!ipFamily(address)) throw new TurnError("ERR_INVALID_ARGUMENT", `"${address}" is not an IP address`);
+}
+
+/** Maps errors of the layers below to TurnError. */
+function toTurnError(error: unknown, fallback: "ERR_ALLOCATE" | "ERR_REQUEST"): TurnError {
+  if (error instanceof TurnError) return error;
+  if (error instanceof StunError) {
+    switch (error.code) {
+      case "ERR_TIMEOUT":
+        return new TurnError("ERR_TIMEOUT", `the TURN server did not answer: ${error.message}`, {
+          cause: error,
+        });
+      case "ERR_ABORTED":
+      case "ERR_CLOSED":
+        return new TurnError("ERR_CLOSED", "the TURN client was closed", { cause: error });
+      default:
+        return new TurnError(fallback, error.message, { cause: error });
+    }
+  }
+  const code = (error as { code?: string }).code;
+  if (code === "ERR_ABORTED" || code === "ERR_SOCKET_CLOSED" || code === "ERR_REGISTRY_CLOSED") {
+    return new TurnError("ERR_CLOSED", "the TURN client was closed", { cause: error });
+  }
+  return new TurnError(fallback, (error as Error)?.message ?? String(error), { cause: error });
+}
+
+/** Resolves `host:port` (or an address object) to an IP address and port. */
+async function resolveServer(server: string | PeerAddress): Promise<PeerAddress> {
+  let host: string;
+  let port: number;
+  if (typeof server === "string") {
+    const parsed = parseHostPort(server);
+    host = parsed.host;
+    port = parsed.port;
+  } else {
+    host = server.address;
+    port = server.port;
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TurnError("ERR_INVALID_ARGUMENT", `TURN server port ${port} is out of range`);
+  }
+  if (ipFamily(host)) return { address: host, port };
+  try {
+    const { address } = await lookup(host);
+    return { address, port };
+  } catch (error) {
+    throw new TurnError("ERR_INVALID_ARGUMENT", `cannot resolve TURN server "${host}"`, { cause: error });
+  }
+}
+
+/**
+ * Parses `host:port`, `[v6]:port`, a bare host, or a `turn:host:port?transport=udp`
+ * URI as RTCIceServer gives it (RFC 7065). The port defaults to 3478.
+ * @throws TurnError `ERR_INVALID_ARGUMENT`
+ */
+export function parseHostPort(text: string): { host: string; port: number } {
+  let t = text.trim();
+  const uri = /^turns?:/i.exec(t);
+  if (uri) {
+    if (/^turns:/i.test(t))
+      throw new TurnError("ERR_INVALID_ARGUMENT", "turns: (TURN over TLS) is not supported");
+    t = t.slice(uri[0].length);
+    const q = t.indexOf("?");
+    if (q >= 0) {
+      const query = t.slice(q + 1);
+      t = t.slice(0, q);
+      const transport = /(?:^|&)transport=([^&]*)/i.exec(query)?.[1];
+      if (transport && transport.toLowerCase() !== "udp") {
+        throw new TurnError("ERR_INVALID_ARGUMENT", `transport=${transport} is not supported (UDP only)`);
+      }
+    }
+  }
+  let host: string;
+  let portText: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (bracketed) {
+    host = bracketed[1]!;
+    portText = bracketed[2];
+  } else if (t.indexOf(":") !== t.lastIndexOf(":")) {
+    host = t; // a bare IPv6 address
+  } else {
+    const i = t.indexOf(":");
+    host = i >= 0 ? t.slice(0, i) : t;
+    portText = i >= 0 ? t.slice(i + 1) : undefined;
+  }
+  const port = portText === undefined ? 3478 : Number(portText);
+  if (
+    !host ||
+    !Number.isInteger(port) ||
+    port < 1 ||
+    port > 65535 ||
+    (portText !== undefined && !/^\d+$/.test(portText))
+  ) {
+    throw new TurnError("ERR_INVALID_ARGUMENT", `"${text}" is not host:port`);
+  }
+  return { host, port };
+}

@@ -1,0 +1,224 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import dgram from "node:dgram";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { requirePeer } from "./peers.js";
+
+/** Path of coturn's server binary. */
+export const TURNSERVER = "/usr/bin/turnserver";
+/** Path of coturn's reference client. */
+export const TURNUTILS_UCLIENT = "/usr/bin/turnutils_uclient";
+/** Path of coturn's echoing peer. */
+export const TURNUTILS_PEER = "/usr/bin/turnutils_peer";
+
+/** Whether coturn is installed; under CI=true a missing one throws (see requirePeer). */
+export function requireCoturn(): { available: boolean; reason: string } {
+  return requirePeer(TURNSERVER, "coturn");
+}
+
+/** Options of {@link startCoturnTurn}. */
+export interface CoturnTurnOptions {
+  /** Long-term user. Default `user`. */
+  username?: string;
+  /** Its password. Default `pass`. */
+  password?: string;
+  /** Realm. Default `example.org`. */
+  realm?: string;
+  /** `--stale-nonce=N`: nonces expire after N seconds (to provoke 438). Default: off. */
+  staleNonceSeconds?: number;
+  /** `--channel-lifetime`. Default coturn's (600). */
+  channelLifetimeSeconds?: number;
+  /** `--permission-lifetime`. Default coturn's (300). */
+  permissionLifetimeSeconds?: number;
+  /** `--max-allocate-lifetime`. Default coturn's (3600). */
+  maxAllocateLifetimeSeconds?: number;
+  /** Extra arguments. */
+  args?: string[];
+  /** How long to wait for the server to answer a Binding request. Default 5000 ms. */
+  readyTimeoutMs?: number;
+}
+
+/** A running coturn TURN server on 127.0.0.1. */
+export interface CoturnTurnServer {
+  readonly pid: number;
+  /** `127.0.0.1`. */
+  readonly host: string;
+  readonly port: number;
+  /** `127.0.0.1:port`. */
+  readonly address: string;
+  readonly username: string;
+  readonly password: string;
+  readonly realm: string;
+  /** Everything printed so far. */
+  output(): string;
+  /** Stops the server (SIGTERM, then SIGKILL after 2 s, by PID) and removes its temp dir. */
+  close(): Promise<void>;
+  /** Freezes the server (SIGSTOP): it stays bound but answers nothing. */
+  pause(): void;
+  /** Resumes a paused server (SIGCONT). */
+  resume(): void;
+}
+
+/** A free UDP port on 127.0.0.1 (bound and released; a small race is possible, so callers retry). */
+async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+/** Sends STUN Binding requests until the server answers (it is then ready), bounded by `timeoutMs`. */
+async function waitForStun(port: number, timeoutMs: number, exited: () => boolean): Promise<boolean> {
+  const socket = dgram.createSocket("udp4");
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(0, "127.0.0.1", () => resolve());
+    });
+    // A minimal RFC 8489 Binding request: type 0x0001, length 0, magic cookie, random id.
+    const request = Buffer.concat([Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12)]);
+    let answered = false;
+    socket.on("message", (data) => {
+      if (data.length >= 20 && data.subarray(8, 20).equals(request.subarray(8, 20))) answered = true;
+    });
+    const deadline = performance.now() + timeoutMs;
+    for (let i = 0; i < 1000 && !answered && !exited() && performance.now() < deadline; i++) {
+      socket.send(request, port, "127.0.0.1");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return answered;
+  } finally {
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+}
+
+/**
+ * Starts coturn's `turnserver` as a TURN server on 127.0.0.1 with one static
+ * long-term user (the INTEROP.md recipe: `-a -u user:pass -r realm
+ * --allow-loopback-peers`, fingerprints on, no TLS/DTLS/CLI, pid file and
+ * database in a temp dir), on a free port with a random relay port window.
+ * Resolves once it answers a STUN Binding request. Stop it with close().
+ */
+export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<CoturnTurnServer> {
+  const username = options.username ?? "user";
+  const password = options.password ?? "pass";
+  const realm = options.realm ?? "example.org";
+  let lastOutput = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freeUdpPort();
+    const dir = mkdtempSync(join(tmpdir(), "purertc-coturn-"));
+    // A random 200-port relay window, so servers of parallel tests rarely share one.
+    const minPort = 40000 + Math.floor(Math.random() * 100) * 200;
+    const args = [
+      "-n",
+      "--log-file=stdout",
+      "--simple-log",
+      "--no-cli",
+      "--no-tls",
+      "--no-dtls",
+      "--no-tcp-relay",
+      "-L",
+      "127.0.0.1",
+      "-E",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "--min-port",
+      String(minPort),
+      "--max-port",
+      String(minPort + 199),
+      "-a",
+      "-u",
+      `${username}:${password}`,
+      "-r",
+      realm,
+      "-f",
+      "--allow-loopback-peers",
+      `--db=${join(dir, "turndb")}`,
+      `--pidfile=${join(dir, "turn.pid")}`,
+    ];
+    if (options.staleNonceSeconds !== undefined) args.push(`--stale-nonce=${options.staleNonceSeconds}`);
+    if (options.channelLifetimeSeconds !== undefined)
+      args.push("--channel-lifetime", String(options.channelLifetimeSeconds));
+    if (options.permissionLifetimeSeconds !== undefined)
+      args.push("--permission-lifetime", String(options.permissionLifetimeSeconds));
+    if (options.maxAllocateLifetimeSeconds !== undefined)
+      args.push("--max-allocate-lifetime", String(options.maxAllocateLifetimeSeconds));
+    args.push(...(options.args ?? []));
+    const child: ChildProcess = spawn(TURNSERVER, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let exited = false;
+    child.stdout?.on("data", (d: Buffer) => {
+      if (out.length < 1_000_000) out += d.toString("latin1");
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      if (out.length < 1_000_000) out += d.toString("latin1");
+    });
+    const exit = new Promise<void>((resolve) => {
+      child.once("exit", () => {
+        exited = true;
+        resolve();
+      });
+      child.once("error", () => {
+        exited = true;
+        resolve();
+      });
+    });
+    const stop = async () => {
+      if (!exited && child.pid !== undefined) {
+        try {
+          process.kill(child.pid, "SIGCONT");
+          process.kill(child.pid, "SIGTERM");
+        } catch {
+          // Already gone.
+        }
+        const killed = await Promise.race([
+          exit.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+        ]);
+        if (!killed && !exited) {
+          try {
+            process.kill(child.pid, "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+          await exit;
+        }
+      }
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    const ready = await waitForStun(port, options.readyTimeoutMs ?? 5000, () => exited);
+    if (!ready) {
+      lastOutput = out;
+      await stop();
+      continue;
+    }
+    const pid = child.pid!;
+    return {
+      pid,
+      host: "127.0.0.1",
+      port,
+      address: `127.0.0.1:${port}`,
+      username,
+      password,
+      realm,
+      output: () => out,
+      close: stop,
+      pause: () => {
+        if (!exited) process.kill(pid, "SIGSTOP");
+      },
+      resume: () => {
+        if (!exited) process.kill(pid, "SIGCONT");
+      },
+    };
+  }
+  throw new Error(`turnserver did not start (3 attempts); last output:\n${lastOutput.slice(-2000)}`);
+}
