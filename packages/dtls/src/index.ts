@@ -1,1 +1,35 @@
-export {};
+/**
+ * @purertc/dtls: DTLS 1.2 client and server for WebRTC (RFC 6347, RFC 5764,
+ * RFC 8827) over any {@link DatagramTransport}.
+ * @packageDocumentation
+ */
+export { type Alert, AlertDescription, AlertLevel, alertName } from "./alert.js";
+export {
+  type CertificateKeyType,
+  certificateFingerprint,
+  DtlsCertificate,
+  type GenerateCertificateOptions,
+  normalizeFingerprint,
+} from "./certificate.js";
+export { type ConnectDtlsOptions, connectDtls } from "./client.js";
+export type { DtlsOptions } from "./config.js";
+export {
+  DtlsConnection,
+  type DtlsConnectionEvents,
+  type DtlsConnectionOptions,
+  type DtlsConnectionState,
+  type DtlsConnectionStats,
+} from "./connection.js";
+export { CIPHER_SUITES, type CipherSuite, type CipherSuiteName } from "./crypto/cipher-suites.js";
+export { CookieAuthority } from "./crypto/cookie.js";
+export { NamedGroup, SignatureScheme } from "./crypto/groups.js";
+export { nobleCrypto } from "./crypto/noble-crypto.js";
+export { nodeCrypto } from "./crypto/node-crypto.js";
+export type { KeyShare, PublicKeyCrypto } from "./crypto/public-key.js";
+export { DtlsError, type DtlsErrorCode } from "./errors.js";
+export {
+  DEFAULT_SRTP_PROFILES,
+  type SrtpProfileName,
+  srtpKeyingMaterialLength,
+} from "./extensions/use-srtp.js";
+export { DtlsServer, type DtlsServerEvents, type DtlsServerOptions } from "./server.js";

@@ -1,0 +1,53 @@
+import { DtlsError } from "./errors.js";
+
+/** Alert levels (RFC 5246 §7.2). */
+export const AlertLevel = { warning: 1, fatal: 2 } as const;
+/** An alert level value. */
+export type AlertLevel = (typeof AlertLevel)[keyof typeof AlertLevel];
+
+/** Alert descriptions used by this stack (RFC 5246 §7.2, RFC 6347). */
+export const AlertDescription = {
+  close_notify: 0,
+  unexpected_message: 10,
+  bad_record_mac: 20,
+  record_overflow: 22,
+  handshake_failure: 40,
+  bad_certificate: 42,
+  unsupported_certificate: 43,
+  certificate_unknown: 46,
+  illegal_parameter: 47,
+  decode_error: 50,
+  decrypt_error: 51,
+  protocol_version: 70,
+  insufficient_security: 71,
+  internal_error: 80,
+  user_canceled: 90,
+  no_renegotiation: 100,
+  unsupported_extension: 110,
+} as const;
+/** An alert description value (other values may arrive from peers). */
+export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescription];
+
+const names = new Map<number, string>(Object.entries(AlertDescription).map(([k, v]) => [v, k]));
+
+/** The name of an alert description (`bad_certificate`), or `alert(N)` for unknown ones. */
+export function alertName(description: number): string {
+  return names.get(description) ?? `alert(${description})`;
+}
+
+/** A decoded alert message. */
+export interface Alert {
+  level: number;
+  description: number;
+}
+
+/** Parses an alert record body (exactly two bytes). */
+export function parseAlert(data: Uint8Array): Alert {
+  if (data.length !== 2) throw new DtlsError("ERR_DTLS_MALFORMED", `alert of ${data.length} bytes (want 2)`);
+  return { level: data[0]!, description: data[1]! };
+}
+
+/** Encodes an alert record body. */
+export function encodeAlert(alert: Alert): Uint8Array {
+  return Uint8Array.of(alert.level, alert.description);
+}

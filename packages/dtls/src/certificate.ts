@@ -1,0 +1,151 @@
+import "reflect-metadata";
+import {
+  createHash,
+  createPrivateKey,
+  type KeyObject,
+  randomBytes,
+  webcrypto,
+  X509Certificate,
+} from "node:crypto";
+import * as x509 from "@peculiar/x509";
+import { DtlsError } from "./errors.js";
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+/** Key type of a certificate. */
+export type CertificateKeyType = "ecdsa" | "rsa";
+
+/** Options of {@link DtlsCertificate.generate}. */
+export interface GenerateCertificateOptions {
+  /** `ecdsa` (P-256, the WebRTC default) or `rsa` (2048 bits). Default `ecdsa`. */
+  keyType?: CertificateKeyType;
+  /** Subject common name. Default `purertc`. */
+  commonName?: string;
+  /** Validity in days from now (backdated one day for clock skew). Default 30. */
+  days?: number;
+}
+
+/**
+ * A certificate with its private key, as a DTLS endpoint presents it. WebRTC
+ * uses self-signed certificates authenticated by their fingerprint in the
+ * SDP (RFC 8122), which {@link DtlsCertificate.fingerprint} gives.
+ */
+export class DtlsCertificate {
+  /** The SHA-256 fingerprint, `sha-256 AB:CD:…` (the SDP a=fingerprint value). */
+  readonly fingerprint: string;
+
+  private constructor(
+    /** The certificate, DER. */
+    readonly der: Uint8Array,
+    /** The private key. */
+    readonly privateKey: KeyObject,
+    /** `ecdsa` or `rsa`. */
+    readonly keyType: CertificateKeyType,
+  ) {
+    this.fingerprint = certificateFingerprint(der);
+  }
+
+  /** Generates a self-signed certificate (ECDSA P-256 by default) with @peculiar/x509. */
+  static async generate(options: GenerateCertificateOptions = {}): Promise<DtlsCertificate> {
+    const keyType = options.keyType ?? "ecdsa";
+    const algorithm =
+      keyType === "ecdsa"
+        ? { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" }
+        : {
+            name: "RSASSA-PKCS1-v1_5",
+            hash: "SHA-256",
+            publicExponent: new Uint8Array([1, 0, 1]),
+            modulusLength: 2048,
+          };
+    const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
+      "sign",
+      "verify",
+    ])) as webcrypto.CryptoKeyPair;
+    const now = Date.now();
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: `01${randomBytes(8).toString("hex")}`,
+      name: `CN=${options.commonName ?? "purertc"}`,
+      notBefore: new Date(now - 86_400_000),
+      notAfter: new Date(now + (options.days ?? 30) * 86_400_000),
+      signingAlgorithm: algorithm,
+      keys,
+    });
+    const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
+    const privateKey = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" });
+    return new DtlsCertificate(new Uint8Array(cert.rawData), privateKey, keyType);
+  }
+
+  /** Loads a certificate and its key from PEM (for example made by `openssl req`). */
+  static fromPem(certificatePem: string, privateKeyPem: string): DtlsCertificate {
+    let cert: X509Certificate;
+    let privateKey: KeyObject;
+    try {
+      cert = new X509Certificate(certificatePem);
+      privateKey = createPrivateKey(privateKeyPem);
+    } catch (cause) {
+      throw new DtlsError("ERR_DTLS_CONFIG", "certificate or key PEM does not parse", { cause });
+    }
+    const type = privateKey.asymmetricKeyType;
+    if (type !== "ec" && type !== "rsa")
+      throw new DtlsError("ERR_DTLS_CONFIG", `unsupported key type ${type}`);
+    if (!cert.checkPrivateKey(privateKey))
+      throw new DtlsError("ERR_DTLS_CONFIG", "key does not match certificate");
+    return new DtlsCertificate(new Uint8Array(cert.raw), privateKey, type === "ec" ? "ecdsa" : "rsa");
+  }
+
+  /** The certificate as PEM. */
+  toPem(): string {
+    return new X509Certificate(this.der).toString();
+  }
+
+  /** The private key as PKCS#8 PEM. */
+  privateKeyPem(): string {
+    return this.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+  }
+}
+
+/** The SDP form of a certificate's SHA-256 fingerprint: `sha-256 AB:CD:…`. */
+export function certificateFingerprint(der: Uint8Array): string {
+  const hex = createHash("sha256").update(der).digest("hex").toUpperCase();
+  return `sha-256 ${hex.match(/../g)!.join(":")}`;
+}
+
+/**
+ * Normalizes a fingerprint given as `sha-256 AB:CD:…` (case and separators
+ * free) to the form {@link certificateFingerprint} produces. Only SHA-256 is
+ * accepted. Throws `ERR_DTLS_CONFIG` for anything else.
+ */
+export function normalizeFingerprint(text: string): string {
+  const m = /^\s*sha-256\s+([0-9a-fA-F:]+)\s*$/i.exec(text);
+  const hex = m?.[1]?.replace(/:/g, "").toUpperCase();
+  if (hex?.length !== 64)
+    throw new DtlsError(
+      "ERR_DTLS_CONFIG",
+      `"${text}" is not a SHA-256 fingerprint ("sha-256 AB:CD:…", 32 bytes)`,
+    );
+  return `sha-256 ${hex.match(/../g)!.join(":")}`;
+}
+
+/** A peer certificate after parsing: its public key and what it signs with. */
+export interface PeerCertificate {
+  der: Uint8Array;
+  fingerprint: string;
+  publicKey: KeyObject;
+  keyType: CertificateKeyType;
+}
+
+/** Parses a peer's leaf certificate; throws `ERR_DTLS_BAD_CERTIFICATE` if it cannot be used. */
+export function parsePeerCertificate(der: Uint8Array): PeerCertificate {
+  let publicKey: KeyObject;
+  try {
+    publicKey = new X509Certificate(der).publicKey;
+  } catch (cause) {
+    throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "peer certificate does not parse", { cause, alert: 42 });
+  }
+  const t = publicKey.asymmetricKeyType;
+  if (t !== "ec" && t !== "rsa")
+    throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", `peer certificate key type ${t} unsupported`, {
+      alert: 43,
+    });
+  return { der, fingerprint: certificateFingerprint(der), publicKey, keyType: t === "ec" ? "ecdsa" : "rsa" };
+}

@@ -1,0 +1,116 @@
+import type { DtlsCertificate } from "./certificate.js";
+import { normalizeFingerprint } from "./certificate.js";
+import { CIPHER_SUITES, type CipherSuite, cipherSuiteByName } from "./crypto/cipher-suites.js";
+import type { CookieAuthority } from "./crypto/cookie.js";
+import {
+  DEFAULT_GROUPS,
+  DEFAULT_SIGNATURE_SCHEMES,
+  type NamedGroup,
+  type SignatureScheme,
+} from "./crypto/groups.js";
+import { nodeCrypto } from "./crypto/node-crypto.js";
+import type { PublicKeyCrypto } from "./crypto/public-key.js";
+import { DtlsError } from "./errors.js";
+import type { SrtpProfileName } from "./extensions/use-srtp.js";
+
+/** Handshake and record options shared by client and server. */
+export interface DtlsOptions {
+  /** Our certificate (see {@link DtlsCertificate.generate}). Required. */
+  certificate: DtlsCertificate;
+  /**
+   * Expected peer certificate fingerprint(s) as in the SDP (`sha-256 AB:…`).
+   * A peer presenting another certificate fails the handshake with
+   * `bad_certificate`. Either this or `acceptAnyPeerCertificate` is required:
+   * verification is on by default.
+   */
+  peerFingerprint?: string | readonly string[];
+  /** Accept any peer certificate (its fingerprint is still exposed). Default false. */
+  acceptAnyPeerCertificate?: boolean;
+  /** Cipher suites by IANA name, in preference order. Default: all supported. */
+  cipherSuites?: readonly string[];
+  /** ECDHE groups in preference order. Default x25519, P-256, P-384. */
+  groups?: readonly NamedGroup[];
+  /** Signature schemes in preference order. */
+  signatureSchemes?: readonly SignatureScheme[];
+  /** SRTP profiles to offer or accept (use_srtp, RFC 5764). Default none. */
+  srtpProfiles?: readonly SrtpProfileName[];
+  /** Require extended_master_secret (RFC 7627). Default true. */
+  requireExtendedMasterSecret?: boolean;
+  /** Server: ask for and require a client certificate (WebRTC is mutual). Default true. */
+  requireClientCertificate?: boolean;
+  /** Largest datagram sent; handshake messages are fragmented to fit. Default 1200. */
+  mtu?: number;
+  /** First retransmission timeout. Default 1000 ms (RFC 6347 §4.2.4.1). */
+  retransmitInitialMs?: number;
+  /** Retransmission timeout cap. Default 60 000 ms. */
+  retransmitMaxMs?: number;
+  /** Total time allowed for the handshake. Default 30 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** Public-key implementation. Default {@link nodeCrypto}. */
+  crypto?: PublicKeyCrypto;
+}
+
+/** Options resolved to their defaults; what the handshake uses. */
+export interface ResolvedConfig {
+  certificate: DtlsCertificate;
+  peerFingerprints: string[] | undefined;
+  cipherSuites: CipherSuite[];
+  groups: NamedGroup[];
+  signatureSchemes: SignatureScheme[];
+  srtpProfiles: SrtpProfileName[];
+  requireExtendedMasterSecret: boolean;
+  requireClientCertificate: boolean;
+  mtu: number;
+  retransmitInitialMs: number;
+  retransmitMaxMs: number;
+  handshakeTimeoutMs: number;
+  crypto: PublicKeyCrypto;
+  cookies: CookieAuthority | undefined;
+  /** The peer's `ip:port` (or another stable id) the cookie is bound to. */
+  remoteId: string;
+}
+
+/** Validates options and fills in defaults; throws `ERR_DTLS_CONFIG`. */
+export function resolveConfig(
+  o: DtlsOptions,
+  extra: { cookies?: CookieAuthority; remoteId?: string } = {},
+): ResolvedConfig {
+  if (!o?.certificate) throw new DtlsError("ERR_DTLS_CONFIG", "a certificate is required");
+  let peerFingerprints: string[] | undefined;
+  if (o.peerFingerprint !== undefined) {
+    const list = typeof o.peerFingerprint === "string" ? [o.peerFingerprint] : [...o.peerFingerprint];
+    peerFingerprints = list.map(normalizeFingerprint);
+  } else if (!o.acceptAnyPeerCertificate) {
+    throw new DtlsError(
+      "ERR_DTLS_CONFIG",
+      "peer verification is on: give peerFingerprint (from the SDP) or set acceptAnyPeerCertificate",
+    );
+  }
+  const cipherSuites = o.cipherSuites
+    ? o.cipherSuites.map((n) => {
+        const s = cipherSuiteByName(n);
+        if (!s) throw new DtlsError("ERR_DTLS_CONFIG", `cipher suite ${n} is not supported`);
+        return s;
+      })
+    : [...CIPHER_SUITES];
+  const mtu = o.mtu ?? 1200;
+  if (!Number.isInteger(mtu) || mtu < 200 || mtu > 65_507)
+    throw new DtlsError("ERR_DTLS_CONFIG", `mtu ${mtu} out of range`);
+  return {
+    certificate: o.certificate,
+    peerFingerprints,
+    cipherSuites,
+    groups: [...(o.groups ?? DEFAULT_GROUPS)],
+    signatureSchemes: [...(o.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES)],
+    srtpProfiles: [...(o.srtpProfiles ?? [])],
+    requireExtendedMasterSecret: o.requireExtendedMasterSecret ?? true,
+    requireClientCertificate: o.requireClientCertificate ?? true,
+    mtu,
+    retransmitInitialMs: o.retransmitInitialMs ?? 1000,
+    retransmitMaxMs: o.retransmitMaxMs ?? 60_000,
+    handshakeTimeoutMs: o.handshakeTimeoutMs ?? 30_000,
+    crypto: o.crypto ?? nodeCrypto,
+    cookies: extra.cookies,
+    remoteId: extra.remoteId ?? "peer",
+  };
+}

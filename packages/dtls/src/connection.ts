@@ -1,0 +1,432 @@
+import { EventEmitter } from "node:events";
+import { createDebug, type DatagramTransport } from "@purertc/socket";
+import { type Alert, AlertDescription, AlertLevel, alertName, encodeAlert, parseAlert } from "./alert.js";
+import { type DtlsOptions, resolveConfig } from "./config.js";
+import type { CipherSuiteName } from "./crypto/cipher-suites.js";
+import { CookieAuthority } from "./crypto/cookie.js";
+import { exportKeyingMaterial } from "./crypto/prf.js";
+import { DtlsError } from "./errors.js";
+import type { SrtpProfileName } from "./extensions/use-srtp.js";
+import { ClientHandshaker } from "./flights/client.js";
+import { ServerHandshaker } from "./flights/server.js";
+import type { HandshakeResult, Handshaker } from "./handshaker.js";
+import { ContentType, type DtlsRecord, parseRecords } from "./record/header.js";
+import { RecordLayer } from "./record/record-layer.js";
+
+const log = createDebug("purertc:dtls");
+
+/** States of a {@link DtlsConnection}. */
+export type DtlsConnectionState = "new" | "connecting" | "connected" | "closed";
+
+/** Options of {@link DtlsConnection}. */
+export interface DtlsConnectionOptions extends DtlsOptions {
+  /** `client` starts the handshake; `server` answers it. */
+  role: "client" | "server";
+  /** Close the transport when the connection closes. Default true. */
+  ownsTransport?: boolean;
+  /**
+   * Server: the HelloVerifyRequest cookie exchange (RFC 6347 §4.2.1). `true`
+   * (default) uses a fresh {@link CookieAuthority}; pass one to share it; `false`
+   * skips the exchange (for a transport whose peer is already verified, as ICE does).
+   */
+  helloVerify?: boolean | CookieAuthority;
+  /** The peer's address as `ip:port`, which cookies are bound to. */
+  remoteId?: string;
+  /** Aborting closes the connection. */
+  signal?: AbortSignal;
+  /** @internal An object kept alive as long as the connection (a socket owner). */
+  retain?: object;
+}
+
+/** Events of a {@link DtlsConnection}. */
+export interface DtlsConnectionEvents {
+  /** The handshake finished. */
+  connected: [];
+  /** One application datagram from the peer (message boundaries kept). */
+  message: [data: Uint8Array];
+  /** The connection closed; `error` tells why when it was not a normal close. */
+  close: [error: DtlsError | undefined];
+}
+
+/** Counters of a connection. */
+export interface DtlsConnectionStats {
+  datagramsIn: number;
+  datagramsOut: number;
+  /** Datagrams or records that did not parse (dropped). */
+  malformed: number;
+  /** Records that failed authentication (dropped silently). */
+  authFailures: number;
+  /** Records dropped by the anti-replay window. */
+  replays: number;
+  /** Handshake flights sent again. */
+  retransmissions: number;
+}
+
+/** Most epoch-1 records kept while the keys are not there yet (reordered Finished). */
+const MAX_EARLY_RECORDS = 16;
+/** Largest application datagram (TLS plaintext limit). */
+const MAX_PLAINTEXT = 16384;
+/** Labels RFC 5705 §4 forbids for export (they are used by TLS itself). */
+const RESERVED_LABELS = new Set([
+  "client finished",
+  "server finished",
+  "master secret",
+  "key expansion",
+  "extended master secret",
+]);
+
+/**
+ * A DTLS 1.2 connection, client or server, over any {@link DatagramTransport}
+ * (a UDP socket, or an ICE candidate pair). Application data is sent and
+ * received as whole datagrams.
+ *
+ * ```ts
+ * const conn = new DtlsConnection(transport, { role: "client", certificate, peerFingerprint });
+ * conn.on("message", (data) => console.log(new TextDecoder().decode(data)));
+ * await conn.connect();
+ * conn.send(new TextEncoder().encode("hello"));
+ * await conn.close();
+ * ```
+ *
+ * One AbortController is the root of everything the connection starts;
+ * `close()` aborts it, sends close_notify when connected, rejects a pending
+ * `connect()`, and closes the transport (when owned). A fatal alert or a
+ * handshake failure closes the connection the same way.
+ */
+export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implements AsyncDisposable {
+  /** `client` or `server`. */
+  readonly role: "client" | "server";
+  /** Counters. */
+  readonly stats: DtlsConnectionStats = {
+    datagramsIn: 0,
+    datagramsOut: 0,
+    malformed: 0,
+    authFailures: 0,
+    replays: 0,
+    retransmissions: 0,
+  };
+  private st: DtlsConnectionState = "new";
+  private readonly controller = new AbortController();
+  private readonly records = new RecordLayer();
+  private readonly handshaker: Handshaker;
+  private readonly ownsTransport: boolean;
+  private connectPromise: Promise<void> | undefined;
+  private settleConnect: ((error?: DtlsError) => void) | undefined;
+  private closing: Promise<void> | undefined;
+  private failure: DtlsError | undefined;
+  private result: HandshakeResult | undefined;
+  private early: DtlsRecord[] = [];
+  private readonly unlinkSignal: (() => void) | undefined;
+  /** @internal Kept alive with the connection. */
+  readonly retained: object | undefined;
+
+  constructor(
+    private readonly transport: DatagramTransport,
+    options: DtlsConnectionOptions,
+  ) {
+    super();
+    this.role = options.role;
+    let cookies: CookieAuthority | undefined;
+    if (options.role === "server" && options.helloVerify !== false)
+      cookies = options.helloVerify instanceof CookieAuthority ? options.helloVerify : new CookieAuthority();
+    const config = resolveConfig(options, { cookies, remoteId: options.remoteId });
+    this.ownsTransport = options.ownsTransport ?? true;
+    this.retained = options.retain;
+    const host = {
+      records: this.records,
+      signal: this.controller.signal,
+      sendDatagram: (d: Uint8Array) => this.sendDatagram(d),
+      handshakeComplete: () => this.onHandshakeComplete(),
+      handshakeFailed: (e: DtlsError) => this.onHandshakeFailed(e),
+    };
+    this.handshaker =
+      this.role === "client" ? new ClientHandshaker(host, config) : new ServerHandshaker(host, config);
+    transport.onDatagram = (data) => this.onDatagram(data);
+    transport.onClose = () => {
+      void this.shutdown(new DtlsError("ERR_DTLS_TRANSPORT_CLOSED", "the datagram transport closed"), false);
+    };
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => void this.close();
+      if (signal.aborted) queueMicrotask(onAbort);
+      else {
+        signal.addEventListener("abort", onAbort, { once: true });
+        this.unlinkSignal = () => signal.removeEventListener("abort", onAbort);
+      }
+    }
+    if (transport.closed) queueMicrotask(() => transport.onClose?.());
+  }
+
+  /** Current state. */
+  get state(): DtlsConnectionState {
+    return this.st;
+  }
+
+  /** Aborted when the connection closes: tie work that lives with the connection to it. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The negotiated cipher suite (IANA name), once connected. */
+  get cipherSuite(): CipherSuiteName | undefined {
+    return this.result?.suite.name;
+  }
+
+  /** The peer certificate's fingerprint, `sha-256 AB:…`, once connected. */
+  get peerFingerprint(): string | undefined {
+    return this.result?.peerCertificate?.fingerprint;
+  }
+
+  /** The peer's certificate (DER), once connected. */
+  get peerCertificate(): Uint8Array | undefined {
+    return this.result?.peerCertificate?.der;
+  }
+
+  /** Whether the extended master secret (RFC 7627) was used, once connected. */
+  get extendedMasterSecret(): boolean | undefined {
+    return this.result?.extendedMasterSecret;
+  }
+
+  /** The negotiated SRTP protection profile, or undefined when none was. */
+  get srtpProfile(): SrtpProfileName | undefined {
+    return this.result?.srtpProfile;
+  }
+
+  /** Why the connection failed, if it did. */
+  get error(): DtlsError | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Starts the handshake (idempotent) and resolves once connected. Rejects
+   * with a `DtlsError` when the handshake fails, times out or the connection
+   * is closed first.
+   */
+  connect(): Promise<void> {
+    if (this.connectPromise) return this.connectPromise;
+    if (this.st === "closed") {
+      this.connectPromise = Promise.reject(
+        this.failure ?? new DtlsError("ERR_DTLS_CLOSED", "connection is closed"),
+      );
+      return this.connectPromise;
+    }
+    this.connectPromise = new Promise<void>((resolve, reject) => {
+      this.settleConnect = (error) => {
+        this.settleConnect = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+    });
+    this.st = "connecting";
+    try {
+      this.handshaker.start();
+    } catch (error) {
+      this.onHandshakeFailed(asDtlsError(error));
+    }
+    return this.connectPromise;
+  }
+
+  /**
+   * Sends one datagram of application data. Throws `ERR_DTLS_STATE` unless
+   * connected and `ERR_DTLS_TOO_LARGE` above 16 384 bytes.
+   */
+  send(data: Uint8Array): void {
+    if (this.st !== "connected") throw new DtlsError("ERR_DTLS_STATE", `send while ${this.st}`);
+    if (data.length > MAX_PLAINTEXT)
+      throw new DtlsError("ERR_DTLS_TOO_LARGE", `${data.length} bytes (max 16384)`);
+    this.sendDatagram(this.records.seal(ContentType.applicationData, data));
+  }
+
+  /**
+   * Keying material exporter (RFC 5705), e.g. `("EXTRACTOR-dtls_srtp", 60)`
+   * for SRTP keys (RFC 5764 §4.2). Only once connected.
+   */
+  exportKeyingMaterial(label: string, length: number, context?: Uint8Array): Uint8Array {
+    const r = this.result;
+    if (!r || this.st !== "connected")
+      throw new DtlsError("ERR_DTLS_STATE", "keying material needs a connection");
+    if (RESERVED_LABELS.has(label)) throw new DtlsError("ERR_DTLS_CONFIG", `label "${label}" is reserved`);
+    return exportKeyingMaterial(
+      r.suite.hash,
+      r.master,
+      r.clientRandom,
+      r.serverRandom,
+      label,
+      length,
+      context,
+    );
+  }
+
+  /**
+   * Closes the connection: close_notify if connected, timers cancelled, a
+   * pending connect() rejected with `ERR_DTLS_CLOSED`, the transport closed
+   * if owned. Idempotent; never waits on the network.
+   */
+  close(): Promise<void> {
+    return this.shutdown(undefined, true);
+  }
+
+  /** Same as {@link DtlsConnection.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private shutdown(error: DtlsError | undefined, notify: boolean): Promise<void> {
+    if (this.closing) return this.closing;
+    const wasConnected = this.st === "connected";
+    this.st = "closed";
+    if (notify && wasConnected) this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+    this.failure = error;
+    const reason = error ?? new DtlsError("ERR_DTLS_CLOSED", "connection closed");
+    this.controller.abort(reason);
+    this.handshaker.stop();
+    this.early = [];
+    this.unlinkSignal?.();
+    this.transport.onDatagram = undefined;
+    this.transport.onClose = undefined;
+    this.settleConnect?.(reason);
+    this.closing = (async () => {
+      try {
+        if (this.ownsTransport) await this.transport.close();
+      } finally {
+        this.emit("close", error);
+      }
+    })();
+    return this.closing;
+  }
+
+  private sendDatagram(d: Uint8Array): void {
+    if (this.transport.closed) return;
+    this.stats.datagramsOut++;
+    this.transport.send(d);
+  }
+
+  private sendAlert(level: number, description: number): void {
+    try {
+      const epoch = this.records.writeEpoch;
+      this.sendDatagram(this.records.seal(ContentType.alert, encodeAlert({ level, description }), epoch));
+    } catch (error) {
+      log("cannot send alert: %s", (error as Error).message);
+    }
+  }
+
+  private onHandshakeComplete(): void {
+    this.result = this.handshaker.result;
+    this.st = "connected";
+    log("%s connected: %s", this.role, this.result?.suite.name);
+    this.settleConnect?.();
+    this.emit("connected");
+  }
+
+  private onHandshakeFailed(error: DtlsError): void {
+    if (this.st === "closed") return;
+    log("%s handshake failed: %s", this.role, error.message);
+    if (error.code !== "ERR_DTLS_TIMEOUT" && error.code !== "ERR_DTLS_ALERT")
+      this.sendAlert(AlertLevel.fatal, error.alert ?? AlertDescription.handshake_failure);
+    void this.shutdown(error, false);
+  }
+
+  /** A datagram from the transport: never throws (a bad packet is counted and dropped). */
+  private onDatagram(data: Uint8Array): void {
+    if (this.st === "closed" || this.st === "new") return;
+    this.stats.datagramsIn++;
+    try {
+      const { records, error } = parseRecords(data);
+      if (error) this.stats.malformed++;
+      for (const r of records) {
+        if (this.isClosed()) return;
+        this.onRecord(r);
+      }
+      if (!this.isClosed()) this.handshaker.afterDatagram();
+    } catch (error) {
+      const e = asDtlsError(error);
+      if (this.st === "connecting") this.handshaker.fail(e);
+      else {
+        this.stats.malformed++;
+        log("dropped a datagram: %s", e.message);
+      }
+    } finally {
+      this.stats.authFailures = this.records.authFailures;
+      this.stats.replays = this.records.replays;
+      this.stats.retransmissions = this.handshaker.retransmissions;
+    }
+  }
+
+  /** A fresh read of the state (it changes under handlers). */
+  private isClosed(): boolean {
+    return this.st === "closed";
+  }
+
+  private onRecord(r: DtlsRecord): void {
+    if (!this.records.canRead(r.epoch)) {
+      // Epoch-1 records can overtake the flight that brings their keys.
+      if (r.epoch === 1 && this.st === "connecting" && this.early.length < MAX_EARLY_RECORDS)
+        this.early.push(r);
+      return;
+    }
+    const body = this.records.open(r);
+    if (!body) return;
+    switch (r.type) {
+      case ContentType.handshake:
+        if (this.st === "connected" && this.isRenegotiation(body)) return;
+        this.handshaker.receiveHandshakeRecord(body, r.epoch, r.sequence);
+        if (this.early.length > 0 && this.records.canRead(1)) {
+          const early = this.early;
+          this.early = [];
+          for (const e of early) if (!this.isClosed()) this.onRecord(e);
+        }
+        return;
+      case ContentType.changeCipherSpec:
+        if (body.length !== 1 || body[0] !== 1)
+          throw new DtlsError("ERR_DTLS_MALFORMED", "bad ChangeCipherSpec", { alert: 10 });
+        return;
+      case ContentType.alert:
+        this.onAlert(parseAlert(body), r.epoch);
+        return;
+      case ContentType.applicationData:
+        if (this.st === "connected" && r.epoch === 1) this.emit("message", body);
+        return;
+    }
+  }
+
+  /** After the handshake, a new hello is refused with a no_renegotiation warning (RFC 5746). */
+  private isRenegotiation(body: Uint8Array): boolean {
+    const type = body[0];
+    const seq = ((body[4] ?? 0) << 8) | (body[5] ?? 0);
+    const fresh = seq >= this.handshaker.nextReceiveSeq;
+    if (fresh && (type === 0 || type === 1)) {
+      this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
+      return true;
+    }
+    return false;
+  }
+
+  private onAlert(alert: Alert, epoch: number): void {
+    // Once keys are in use, only protected alerts count: a forged plaintext alert must not end the connection.
+    if (this.st === "connected" && epoch === 0) return;
+    if (alert.description === AlertDescription.close_notify) {
+      log("%s: peer sent close_notify", this.role);
+      void this.shutdown(undefined, true);
+      return;
+    }
+    if (alert.level === AlertLevel.fatal) {
+      const error = new DtlsError("ERR_DTLS_ALERT", `peer sent fatal alert ${alertName(alert.description)}`, {
+        alert: alert.description as AlertDescription,
+      });
+      if (this.st === "connecting") this.handshaker.fail(error);
+      else void this.shutdown(error, false);
+    }
+  }
+}
+
+function asDtlsError(error: unknown): DtlsError {
+  if (error instanceof DtlsError) return error;
+  return new DtlsError(
+    "ERR_DTLS_MALFORMED",
+    `internal error: ${(error as Error)?.message ?? String(error)}`,
+    {
+      cause: error,
+      alert: 80,
+    },
+  );
+}

@@ -1,0 +1,89 @@
+import { createHash, createHmac } from "node:crypto";
+import { concat } from "../bytes.js";
+
+/** Hash of a cipher suite's PRF. */
+export type PrfHash = "sha256" | "sha384";
+
+const encoder = new TextEncoder();
+
+/** P_hash of RFC 5246 §5: HMAC-based expansion of `secret` and `seed` to `length` bytes. */
+export function pHash(hash: PrfHash, secret: Uint8Array, seed: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let a: Uint8Array = seed;
+  let o = 0;
+  while (o < length) {
+    a = createHmac(hash, secret).update(a).digest();
+    const block = createHmac(hash, secret).update(a).update(seed).digest();
+    out.set(block.subarray(0, Math.min(block.length, length - o)), o);
+    o += block.length;
+  }
+  return out;
+}
+
+/** The TLS 1.2 PRF: P_hash(secret, label ‖ seed). */
+export function prf(
+  hash: PrfHash,
+  secret: Uint8Array,
+  label: string,
+  seed: Uint8Array,
+  length: number,
+): Uint8Array {
+  return pHash(hash, secret, concat(encoder.encode(label), seed), length);
+}
+
+/** Digest of the concatenated `parts`. */
+export function digest(hash: PrfHash, parts: readonly Uint8Array[]): Uint8Array {
+  const h = createHash(hash);
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+/**
+ * The master secret: with extended_master_secret (RFC 7627 §4) from the
+ * session hash, otherwise from the two randoms (RFC 5246 §8.1).
+ */
+export function masterSecret(
+  hash: PrfHash,
+  preMaster: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+  sessionHash: Uint8Array | undefined,
+): Uint8Array {
+  if (sessionHash) return prf(hash, preMaster, "extended master secret", sessionHash, 48);
+  return prf(hash, preMaster, "master secret", concat(clientRandom, serverRandom), 48);
+}
+
+/** Finished verify_data (RFC 5246 §7.4.9), 12 bytes. */
+export function verifyData(
+  hash: PrfHash,
+  master: Uint8Array,
+  role: "client" | "server",
+  transcriptHash: Uint8Array,
+): Uint8Array {
+  return prf(hash, master, `${role} finished`, transcriptHash, 12);
+}
+
+/**
+ * Keying-material exporter of RFC 5705 §4: PRF(master, label,
+ * client_random ‖ server_random [‖ context_length ‖ context]).
+ */
+export function exportKeyingMaterial(
+  hash: PrfHash,
+  master: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+  label: string,
+  length: number,
+  context?: Uint8Array,
+): Uint8Array {
+  const seed =
+    context === undefined
+      ? concat(clientRandom, serverRandom)
+      : concat(
+          clientRandom,
+          serverRandom,
+          Uint8Array.of(context.length >> 8, context.length & 0xff),
+          context,
+        );
+  return prf(hash, master, label, seed, length);
+}

@@ -1,0 +1,299 @@
+import { randomBytes } from "node:crypto";
+import { concat, equalBytes } from "../bytes.js";
+import type { PeerCertificate } from "../certificate.js";
+import { type CipherSuite, cipherSuiteById } from "../crypto/cipher-suites.js";
+import { isSupportedGroup, type SignatureScheme, schemeKeyType } from "../crypto/groups.js";
+import { deriveRecordCiphers } from "../crypto/key-schedule.js";
+import { masterSecret, verifyData } from "../crypto/prf.js";
+import type { KeyShare } from "../crypto/public-key.js";
+import { DtlsError } from "../errors.js";
+import { encodeEcPointFormats } from "../extensions/ec-point-formats.js";
+import { ExtensionType, type RawExtension } from "../extensions/index.js";
+import { encodeRenegotiationInfo } from "../extensions/renegotiation-info.js";
+import { encodeSignatureAlgorithms } from "../extensions/signature-algorithms.js";
+import { encodeSupportedGroups } from "../extensions/supported-groups.js";
+import { encodeUseSrtp, SrtpProfile, type SrtpProfileName, srtpProfileName } from "../extensions/use-srtp.js";
+import { encodeCertificate, parseCertificate } from "../handshake/certificate.js";
+import { parseCertificateRequest } from "../handshake/certificate-request.js";
+import { encodeCertificateVerify } from "../handshake/certificate-verify.js";
+import { encodeClientHello } from "../handshake/client-hello.js";
+import { encodeClientKeyExchange } from "../handshake/client-key-exchange.js";
+import { parseFinished } from "../handshake/finished.js";
+import { HandshakeType } from "../handshake/header.js";
+import { parseHelloVerifyRequest } from "../handshake/hello-verify-request.js";
+import type { HandshakeMessage } from "../handshake/reassembler.js";
+import { parseServerHello, type ServerHello } from "../handshake/server-hello.js";
+import { parseServerHelloDone } from "../handshake/server-hello-done.js";
+import { parseServerKeyExchange } from "../handshake/server-key-exchange.js";
+import { type FlightItem, Handshaker } from "../handshaker.js";
+import { DTLS_1_2 } from "../record/header.js";
+
+/** States of the client handshake, named by what it waits for. */
+type ClientState =
+  | "start"
+  | "server_hello" // after flight 1 or 3: HelloVerifyRequest or ServerHello
+  | "certificate"
+  | "server_key_exchange"
+  | "certificate_request_or_done"
+  | "server_hello_done"
+  | "finished" // after flight 5: the server's ChangeCipherSpec + Finished
+  | "done";
+
+const unexpected = (what: string) =>
+  new DtlsError("ERR_DTLS_UNEXPECTED_MESSAGE", `unexpected ${what}`, { alert: 10 });
+
+/** The client side of the DTLS 1.2 handshake (flights 1, 3 and 5). */
+export class ClientHandshaker extends Handshaker {
+  private st: ClientState = "start";
+  private readonly clientRandom = new Uint8Array(randomBytes(32));
+  private cookie = new Uint8Array(0);
+  private serverHello: ServerHello | undefined;
+  private suite: CipherSuite | undefined;
+  private peer: PeerCertificate | undefined;
+  private peerKey: { group: number; publicKey: Uint8Array } | undefined;
+  private certificateRequested = false;
+  private clientScheme: SignatureScheme | undefined;
+  private master: Uint8Array | undefined;
+  private srtp: SrtpProfileName | undefined;
+  private ems = false;
+
+  protected begin(): void {
+    this.sendClientHello();
+  }
+
+  private sendClientHello(): void {
+    const c = this.config;
+    const ext: RawExtension[] = [
+      { type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
+      { type: ExtensionType.renegotiationInfo, data: encodeRenegotiationInfo() },
+      { type: ExtensionType.supportedGroups, data: encodeSupportedGroups(c.groups) },
+      { type: ExtensionType.ecPointFormats, data: encodeEcPointFormats([0]) },
+      { type: ExtensionType.signatureAlgorithms, data: encodeSignatureAlgorithms(c.signatureSchemes) },
+    ];
+    if (c.srtpProfiles.length > 0) {
+      const profiles = c.srtpProfiles.map((n) => SrtpProfile[n]);
+      ext.push({ type: ExtensionType.useSrtp, data: encodeUseSrtp({ profiles, mki: new Uint8Array(0) }) });
+    }
+    const body = encodeClientHello({
+      version: DTLS_1_2,
+      random: this.clientRandom,
+      sessionId: new Uint8Array(0),
+      cookie: this.cookie,
+      cipherSuites: c.cipherSuites.map((s) => s.id),
+      compressionMethods: [0],
+      extensions: ext,
+    });
+    // Only the ClientHello that is answered (the last one) is part of the transcript.
+    this.transcript.length = 0;
+    this.st = "server_hello";
+    this.sendFlight([this.message(HandshakeType.client_hello, body)], false);
+  }
+
+  protected handleMessage(m: HandshakeMessage): void {
+    if (m.type !== HandshakeType.finished && m.epoch !== 0) throw unexpected("protected handshake message");
+    switch (this.st) {
+      case "server_hello":
+        if (m.type === HandshakeType.hello_verify_request) {
+          this.onHelloVerifyRequest(m);
+          return;
+        }
+        if (m.type === HandshakeType.server_hello) {
+          this.onServerHello(m);
+          return;
+        }
+        throw unexpected(`handshake type ${m.type} before ServerHello`);
+      case "certificate":
+        if (m.type !== HandshakeType.certificate)
+          throw unexpected(`handshake type ${m.type} (want Certificate)`);
+        this.record(m);
+        this.peer = this.verifyPeerCertificate(parseCertificate(m.body));
+        if (this.peer.keyType !== this.suite!.auth)
+          throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "certificate key type does not match the suite", {
+            alert: 43,
+          });
+        this.st = "server_key_exchange";
+        return;
+      case "server_key_exchange":
+        if (m.type !== HandshakeType.server_key_exchange)
+          throw unexpected(`handshake type ${m.type} (want ServerKeyExchange)`);
+        this.record(m);
+        this.onServerKeyExchange(m.body);
+        return;
+      case "certificate_request_or_done":
+        if (m.type === HandshakeType.certificate_request) {
+          this.record(m);
+          this.onCertificateRequest(m.body);
+          this.st = "server_hello_done";
+          return;
+        }
+        this.onServerHelloDone(m);
+        return;
+      case "server_hello_done":
+        this.onServerHelloDone(m);
+        return;
+      case "finished":
+        if (m.type !== HandshakeType.finished || m.epoch !== 1)
+          throw unexpected(`handshake type ${m.type} (want Finished)`);
+        this.onFinished(m);
+        return;
+      default:
+        throw unexpected(`handshake type ${m.type}`);
+    }
+  }
+
+  private onServerHelloDone(m: HandshakeMessage): void {
+    if (m.type !== HandshakeType.server_hello_done)
+      throw unexpected(`handshake type ${m.type} (want ServerHelloDone)`);
+    parseServerHelloDone(m.body);
+    this.record(m);
+    this.sendFlightFive();
+  }
+
+  private onHelloVerifyRequest(m: HandshakeMessage): void {
+    const hvr = parseHelloVerifyRequest(m.body);
+    if (hvr.cookie.length === 0) throw new DtlsError("ERR_DTLS_MALFORMED", "empty cookie", { alert: 47 });
+    this.cookie = new Uint8Array(hvr.cookie);
+    this.sendClientHello();
+  }
+
+  private onServerHello(m: HandshakeMessage): void {
+    const sh = parseServerHello(m.body);
+    const c = this.config;
+    if (sh.version !== DTLS_1_2)
+      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server chose version 0x${sh.version.toString(16)}`, {
+        alert: 70,
+      });
+    const suite = cipherSuiteById(sh.cipherSuite);
+    if (!suite || !c.cipherSuites.includes(suite))
+      throw new DtlsError(
+        "ERR_DTLS_UNSUPPORTED",
+        `server chose cipher suite 0x${sh.cipherSuite.toString(16)}`,
+        { alert: 47 },
+      );
+    if (sh.compressionMethod !== 0) throw new DtlsError("ERR_DTLS_UNSUPPORTED", "compression", { alert: 47 });
+    const ext = sh.extensions;
+    for (const e of ext.raw) {
+      const offered = [
+        ExtensionType.extendedMasterSecret,
+        ExtensionType.renegotiationInfo,
+        ExtensionType.ecPointFormats,
+        ...(c.srtpProfiles.length > 0 ? [ExtensionType.useSrtp] : []),
+      ] as number[];
+      if (!offered.includes(e.type))
+        throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server sent unoffered extension ${e.type}`, {
+          alert: 110,
+        });
+    }
+    if (ext.renegotiationInfo && ext.renegotiationInfo.length > 0)
+      throw new DtlsError("ERR_DTLS_RENEGOTIATION", "non-empty renegotiation_info", { alert: 40 });
+    this.ems = ext.extendedMasterSecret === true;
+    if (!this.ems && c.requireExtendedMasterSecret)
+      throw new DtlsError(
+        "ERR_DTLS_NO_SHARED_PARAMS",
+        "server did not negotiate extended_master_secret (RFC 7627)",
+        {
+          alert: 40,
+        },
+      );
+    if (ext.useSrtp) {
+      const [id, ...more] = ext.useSrtp.profiles;
+      const name = id === undefined ? undefined : srtpProfileName(id);
+      if (more.length > 0 || !name || !c.srtpProfiles.includes(name))
+        throw new DtlsError("ERR_DTLS_UNSUPPORTED", "server chose an SRTP profile not offered", {
+          alert: 47,
+        });
+      this.srtp = name;
+    }
+    this.record(m);
+    this.serverHello = sh;
+    this.suite = suite;
+    this.st = "certificate";
+  }
+
+  private onServerKeyExchange(body: Uint8Array): void {
+    const ske = parseServerKeyExchange(body);
+    const c = this.config;
+    if (!isSupportedGroup(ske.group) || !c.groups.includes(ske.group))
+      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server chose group 0x${ske.group.toString(16)}`, {
+        alert: 47,
+      });
+    const scheme = ske.scheme as SignatureScheme;
+    if (!c.signatureSchemes.includes(scheme) || schemeKeyType(scheme) !== this.peer!.keyType)
+      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server signed with scheme 0x${ske.scheme.toString(16)}`, {
+        alert: 47,
+      });
+    const signed = concat(this.clientRandom, this.serverHello!.random, ske.params);
+    if (!c.crypto.verify(scheme, this.peer!.publicKey, signed, ske.signature))
+      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "ServerKeyExchange signature does not verify", {
+        alert: 51,
+      });
+    this.peerKey = { group: ske.group, publicKey: new Uint8Array(ske.publicKey) };
+    this.st = "certificate_request_or_done";
+  }
+
+  private onCertificateRequest(body: Uint8Array): void {
+    const cr = parseCertificateRequest(body);
+    const keyType = this.config.certificate.keyType;
+    this.clientScheme = this.config.signatureSchemes.find(
+      (s) => schemeKeyType(s) === keyType && cr.signatureAlgorithms.includes(s) && s !== 0x0503,
+    );
+    if (!this.clientScheme)
+      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no signature scheme for our certificate", {
+        alert: 40,
+      });
+    this.certificateRequested = true;
+  }
+
+  private sendFlightFive(): void {
+    const c = this.config;
+    const suite = this.suite!;
+    const items: FlightItem[] = [];
+    if (this.certificateRequested) {
+      items.push(this.message(HandshakeType.certificate, encodeCertificate([c.certificate.der])));
+    }
+    const share: KeyShare = c.crypto.generateKeyShare(this.peerKey!.group as never);
+    const preMaster = share.deriveSecret(this.peerKey!.publicKey);
+    items.push(this.message(HandshakeType.client_key_exchange, encodeClientKeyExchange(share.publicKey)));
+    const sessionHash = this.ems ? this.transcriptHash(suite) : undefined;
+    const serverRandom = this.serverHello!.random;
+    this.master = masterSecret(suite.hash, preMaster, this.clientRandom, serverRandom, sessionHash);
+    if (this.certificateRequested) {
+      const signature = c.crypto.sign(
+        this.clientScheme!,
+        c.certificate.privateKey,
+        concat(...this.transcript),
+      );
+      items.push(
+        this.message(
+          HandshakeType.certificate_verify,
+          encodeCertificateVerify({ scheme: this.clientScheme!, signature }),
+        ),
+      );
+    }
+    const keys = deriveRecordCiphers(suite, this.master, this.clientRandom, serverRandom, "client");
+    this.host.records.setEpochOneCiphers(keys.read, keys.write);
+    items.push({ kind: "ccs" });
+    const finished = verifyData(suite.hash, this.master, "client", this.transcriptHash(suite));
+    items.push(this.message(HandshakeType.finished, finished, 1));
+    this.host.records.writeEpoch = 1;
+    this.st = "finished";
+    this.sendFlight(items, false);
+  }
+
+  private onFinished(m: HandshakeMessage): void {
+    const suite = this.suite!;
+    const expected = verifyData(suite.hash, this.master!, "server", this.transcriptHash(suite));
+    if (!equalBytes(parseFinished(m.body), expected))
+      throw new DtlsError("ERR_DTLS_BAD_FINISHED", "server Finished does not verify", { alert: 51 });
+    this.st = "done";
+    this.complete({
+      suite,
+      master: this.master!,
+      clientRandom: this.clientRandom,
+      serverRandom: this.serverHello!.random,
+      extendedMasterSecret: this.ems,
+      srtpProfile: this.srtp,
+      peerCertificate: this.peer!,
+    });
+  }
+}

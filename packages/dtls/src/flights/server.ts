@@ -1,0 +1,308 @@
+import { randomBytes } from "node:crypto";
+import { concat, equalBytes } from "../bytes.js";
+import type { PeerCertificate } from "../certificate.js";
+import { type CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV } from "../crypto/cipher-suites.js";
+import {
+  NamedGroup as Groups,
+  type NamedGroup,
+  type SignatureScheme,
+  schemeKeyType,
+} from "../crypto/groups.js";
+import { deriveRecordCiphers } from "../crypto/key-schedule.js";
+import { masterSecret, verifyData } from "../crypto/prf.js";
+import type { KeyShare } from "../crypto/public-key.js";
+import { DtlsError } from "../errors.js";
+import { encodeEcPointFormats } from "../extensions/ec-point-formats.js";
+import { ExtensionType, type RawExtension } from "../extensions/index.js";
+import { encodeRenegotiationInfo } from "../extensions/renegotiation-info.js";
+import { encodeUseSrtp, SrtpProfile, type SrtpProfileName } from "../extensions/use-srtp.js";
+import { encodeCertificate, parseCertificate } from "../handshake/certificate.js";
+import { ClientCertificateType, encodeCertificateRequest } from "../handshake/certificate-request.js";
+import { parseCertificateVerify } from "../handshake/certificate-verify.js";
+import { type ClientHello, clientHelloCookieFields, parseClientHello } from "../handshake/client-hello.js";
+import { parseClientKeyExchange } from "../handshake/client-key-exchange.js";
+import { parseFinished } from "../handshake/finished.js";
+import { encodeHandshakeMessage, HandshakeType } from "../handshake/header.js";
+import { encodeHelloVerifyRequest } from "../handshake/hello-verify-request.js";
+import type { HandshakeMessage } from "../handshake/reassembler.js";
+import { encodeServerHello } from "../handshake/server-hello.js";
+import { encodeEcdhParams, encodeServerKeyExchange } from "../handshake/server-key-exchange.js";
+import { type FlightItem, Handshaker } from "../handshaker.js";
+import { ContentType, DTLS_1_0, DTLS_1_2, encodeRecord } from "../record/header.js";
+
+/** States of the server handshake, named by what it waits for. */
+type ServerState =
+  | "client_hello" // flight 1 or 3
+  | "certificate" // flight 5 begins
+  | "client_key_exchange"
+  | "certificate_verify"
+  | "finished"
+  | "done";
+
+const unexpected = (what: string) =>
+  new DtlsError("ERR_DTLS_UNEXPECTED_MESSAGE", `unexpected ${what}`, { alert: 10 });
+
+/** What the server chose from a ClientHello. */
+interface Negotiated {
+  suite: CipherSuite;
+  group: NamedGroup;
+  scheme: SignatureScheme;
+  ems: boolean;
+  srtp: SrtpProfileName | undefined;
+  extensions: RawExtension[];
+}
+
+/**
+ * The server side of the DTLS 1.2 handshake (flights 2, 4 and 6). With a
+ * cookie authority it answers a ClientHello without a valid cookie with a
+ * HelloVerifyRequest and keeps no state for it.
+ */
+export class ServerHandshaker extends Handshaker {
+  private st: ServerState = "client_hello";
+  private readonly serverRandom = new Uint8Array(randomBytes(32));
+  private clientRandom: Uint8Array | undefined;
+  private chosen: Negotiated | undefined;
+  private share: KeyShare | undefined;
+  private peer: PeerCertificate | undefined;
+  private master: Uint8Array | undefined;
+
+  protected begin(): void {}
+
+  protected override beforeFragment(type: number, messageSeq: number): void {
+    // Until a hello is accepted, each ClientHello restarts numbering at its own
+    // message_seq: a stateless cookie exchange leaves no record of earlier ones.
+    if (
+      this.st === "client_hello" &&
+      type === HandshakeType.client_hello &&
+      messageSeq !== this.reassembler.next
+    ) {
+      this.reassembler.clear();
+      this.reassembler.next = messageSeq;
+    }
+  }
+
+  protected handleMessage(m: HandshakeMessage): void {
+    if (m.type !== HandshakeType.finished && m.epoch !== 0) throw unexpected("protected handshake message");
+    switch (this.st) {
+      case "client_hello":
+        if (m.type !== HandshakeType.client_hello)
+          throw unexpected(`handshake type ${m.type} (want ClientHello)`);
+        this.onClientHello(m);
+        return;
+      case "certificate":
+        if (m.type === HandshakeType.certificate) {
+          this.record(m);
+          const chain = parseCertificate(m.body);
+          if (chain.length === 0) {
+            if (this.config.requireClientCertificate)
+              throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "client sent no certificate", { alert: 40 });
+          } else {
+            this.peer = this.verifyPeerCertificate(chain);
+          }
+          this.st = "client_key_exchange";
+          return;
+        }
+        throw unexpected(`handshake type ${m.type} (want Certificate)`);
+      case "client_key_exchange":
+        this.onClientKeyExchange(m);
+        return;
+      case "certificate_verify":
+        if (m.type !== HandshakeType.certificate_verify)
+          throw unexpected(`handshake type ${m.type} (want CertificateVerify)`);
+        this.onCertificateVerify(m);
+        return;
+      case "finished":
+        if (m.type !== HandshakeType.finished || m.epoch !== 1)
+          throw unexpected(`handshake type ${m.type} (want Finished)`);
+        this.onFinished(m);
+        return;
+      default:
+        throw unexpected(`handshake type ${m.type}`);
+    }
+  }
+
+  private onClientHello(m: HandshakeMessage): void {
+    const cookies = this.config.cookies;
+    if (cookies) {
+      const { prefix, cookie } = clientHelloCookieFields(m.body);
+      if (!cookies.verify(this.config.remoteId, prefix, cookie)) {
+        this.sendRaw(
+          helloVerifyRequest(cookies.make(this.config.remoteId, prefix), m.messageSeq, this.lastRecordSeq),
+        );
+        return;
+      }
+    }
+    const hello = parseClientHello(m.body);
+    this.chosen = this.negotiate(hello);
+    this.clientRandom = new Uint8Array(hello.random);
+    this.transcript.length = 0;
+    this.record(m);
+    // Continue the peer's numbering after a cookie exchange (RFC 6347 §4.2.2).
+    this.nextSendSeq = m.messageSeq;
+    this.host.records.setWriteSequence(0, Math.max(this.lastRecordSeq, 0));
+    this.sendFlightFour();
+  }
+
+  private negotiate(h: ClientHello): Negotiated {
+    const c = this.config;
+    // DTLS versions count down: 0xfefd (1.2) is below 0xfeff (1.0).
+    if (h.version > 0xfefd || h.version < 0xfe00)
+      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `client offers only version 0x${h.version.toString(16)}`, {
+        alert: 70,
+      });
+    if (!h.compressionMethods.includes(0))
+      throw new DtlsError("ERR_DTLS_MALFORMED", "no null compression offered", { alert: 47 });
+    const keyType = c.certificate.keyType;
+    const suite = c.cipherSuites.find((s) => s.auth === keyType && h.cipherSuites.includes(s.id));
+    if (!suite) throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared cipher suite", { alert: 40 });
+    const ext = h.extensions;
+    const offeredGroups = ext.supportedGroups ?? [Groups.secp256r1];
+    const group = c.groups.find((g) => offeredGroups.includes(g));
+    if (group === undefined)
+      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared ECDHE group", { alert: 40 });
+    if (ext.ecPointFormats && !ext.ecPointFormats.includes(0))
+      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "uncompressed points not offered", { alert: 47 });
+    const offeredSchemes = ext.signatureAlgorithms ?? [];
+    const scheme = c.signatureSchemes.find(
+      (s) =>
+        schemeKeyType(s) === keyType &&
+        s !== 0x0503 &&
+        (offeredSchemes.length === 0 || offeredSchemes.includes(s)),
+    );
+    if (scheme === undefined)
+      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared signature scheme", { alert: 40 });
+    if (ext.renegotiationInfo && ext.renegotiationInfo.length > 0)
+      throw new DtlsError("ERR_DTLS_RENEGOTIATION", "non-empty renegotiation_info in an initial hello", {
+        alert: 40,
+      });
+    const ems = ext.extendedMasterSecret === true;
+    if (!ems && c.requireExtendedMasterSecret)
+      throw new DtlsError(
+        "ERR_DTLS_NO_SHARED_PARAMS",
+        "client did not offer extended_master_secret (RFC 7627)",
+        {
+          alert: 40,
+        },
+      );
+    const extensions: RawExtension[] = [];
+    if (ems) extensions.push({ type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) });
+    if (ext.renegotiationInfo || h.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV))
+      extensions.push({ type: ExtensionType.renegotiationInfo, data: encodeRenegotiationInfo() });
+    if (ext.ecPointFormats)
+      extensions.push({ type: ExtensionType.ecPointFormats, data: encodeEcPointFormats([0]) });
+    let srtp: SrtpProfileName | undefined;
+    if (ext.useSrtp && c.srtpProfiles.length > 0) {
+      const offered = ext.useSrtp.profiles;
+      srtp = c.srtpProfiles.find((n) => offered.includes(SrtpProfile[n]));
+      if (srtp) {
+        const data = encodeUseSrtp({ profiles: [SrtpProfile[srtp]], mki: new Uint8Array(0) });
+        extensions.push({ type: ExtensionType.useSrtp, data });
+      }
+    }
+    return { suite, group: group as NamedGroup, scheme, ems, srtp, extensions };
+  }
+
+  private sendFlightFour(): void {
+    const c = this.config;
+    const n = this.chosen!;
+    const items: FlightItem[] = [];
+    const serverHello = encodeServerHello({
+      version: DTLS_1_2,
+      random: this.serverRandom,
+      sessionId: new Uint8Array(0),
+      cipherSuite: n.suite.id,
+      compressionMethod: 0,
+      extensions: n.extensions,
+    });
+    items.push(this.message(HandshakeType.server_hello, serverHello));
+    items.push(this.message(HandshakeType.certificate, encodeCertificate([c.certificate.der])));
+    this.share = c.crypto.generateKeyShare(n.group);
+    const params = encodeEcdhParams(n.group, this.share.publicKey);
+    const signature = c.crypto.sign(
+      n.scheme,
+      c.certificate.privateKey,
+      concat(this.clientRandom!, this.serverRandom, params),
+    );
+    items.push(
+      this.message(HandshakeType.server_key_exchange, encodeServerKeyExchange(params, n.scheme, signature)),
+    );
+    if (c.requireClientCertificate) {
+      const request = encodeCertificateRequest({
+        certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
+        signatureAlgorithms: c.signatureSchemes,
+        authorities: new Uint8Array(0),
+      });
+      items.push(this.message(HandshakeType.certificate_request, request));
+    }
+    items.push(this.message(HandshakeType.server_hello_done, new Uint8Array(0)));
+    this.st = c.requireClientCertificate ? "certificate" : "client_key_exchange";
+    this.sendFlight(items, false);
+  }
+
+  private onClientKeyExchange(m: HandshakeMessage): void {
+    if (m.type !== HandshakeType.client_key_exchange)
+      throw unexpected(`handshake type ${m.type} (want ClientKeyExchange)`);
+    const publicKey = parseClientKeyExchange(m.body);
+    this.record(m);
+    const n = this.chosen!;
+    const preMaster = this.share!.deriveSecret(publicKey);
+    const sessionHash = n.ems ? this.transcriptHash(n.suite) : undefined;
+    this.master = masterSecret(n.suite.hash, preMaster, this.clientRandom!, this.serverRandom, sessionHash);
+    const keys = deriveRecordCiphers(n.suite, this.master, this.clientRandom!, this.serverRandom, "server");
+    this.host.records.setEpochOneCiphers(keys.read, keys.write);
+    this.st = this.peer ? "certificate_verify" : "finished";
+  }
+
+  private onCertificateVerify(m: HandshakeMessage): void {
+    const cv = parseCertificateVerify(m.body);
+    const scheme = cv.scheme as SignatureScheme;
+    if (!this.config.signatureSchemes.includes(scheme) || schemeKeyType(scheme) !== this.peer!.keyType)
+      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `CertificateVerify scheme 0x${cv.scheme.toString(16)}`, {
+        alert: 47,
+      });
+    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, concat(...this.transcript), cv.signature))
+      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "CertificateVerify signature does not verify", {
+        alert: 51,
+      });
+    this.record(m);
+    this.st = "finished";
+  }
+
+  private onFinished(m: HandshakeMessage): void {
+    const n = this.chosen!;
+    const expected = verifyData(n.suite.hash, this.master!, "client", this.transcriptHash(n.suite));
+    if (!equalBytes(parseFinished(m.body), expected))
+      throw new DtlsError("ERR_DTLS_BAD_FINISHED", "client Finished does not verify", { alert: 51 });
+    this.record(m);
+    const ours = verifyData(n.suite.hash, this.master!, "server", this.transcriptHash(n.suite));
+    this.host.records.writeEpoch = 1;
+    this.sendFlight([{ kind: "ccs" }, this.message(HandshakeType.finished, ours, 1, false)], true);
+    this.st = "done";
+    this.complete({
+      suite: n.suite,
+      master: this.master!,
+      clientRandom: this.clientRandom!,
+      serverRandom: this.serverRandom,
+      extendedMasterSecret: n.ems,
+      srtpProfile: n.srtp,
+      peerCertificate: this.peer,
+    });
+  }
+}
+
+/**
+ * A whole HelloVerifyRequest datagram (RFC 6347 §4.2.1): message_seq and
+ * record sequence number echo the ClientHello's, so a stateless server needs
+ * nothing else.
+ */
+export function helloVerifyRequest(cookie: Uint8Array, messageSeq: number, recordSeq: number): Uint8Array {
+  // RFC 6347 §4.2.1: DTLS 1.0 in the HelloVerifyRequest, whatever is negotiated later.
+  const body = encodeHelloVerifyRequest({ version: DTLS_1_0, cookie });
+  return encodeRecord(
+    ContentType.handshake,
+    DTLS_1_0,
+    0,
+    recordSeq,
+    encodeHandshakeMessage(HandshakeType.hello_verify_request, messageSeq, body),
+  );
+}

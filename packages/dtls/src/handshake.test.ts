@@ -1,0 +1,120 @@
+import { describe, expect, test } from "vitest";
+import { nobleCrypto } from "./crypto/noble-crypto.js";
+import { nodeCrypto } from "./crypto/node-crypto.js";
+import { CIPHER_SUITES, DtlsCertificate, DtlsConnection, NamedGroup } from "./index.js";
+import { memoryPair } from "./memory-transport.test-helper.js";
+
+const ecdsa = await DtlsCertificate.generate();
+const ecdsa2 = await DtlsCertificate.generate();
+const rsa = await DtlsCertificate.generate({ keyType: "rsa" });
+
+async function pair(
+  opts: {
+    client?: Partial<ConstructorParameters<typeof DtlsConnection>[1]>;
+    server?: Partial<ConstructorParameters<typeof DtlsConnection>[1]>;
+    serverCert?: DtlsCertificate;
+  } = {},
+) {
+  const [a, b] = memoryPair();
+  const serverCert = opts.serverCert ?? ecdsa2;
+  const client = new DtlsConnection(a, {
+    role: "client",
+    certificate: ecdsa,
+    peerFingerprint: serverCert.fingerprint,
+    ...opts.client,
+  });
+  const server = new DtlsConnection(b, {
+    role: "server",
+    certificate: serverCert,
+    peerFingerprint: ecdsa.fingerprint,
+    ...opts.server,
+  });
+  return { client, server, a, b };
+}
+
+describe("handshake between our client and our server", () => {
+  for (const backend of [nodeCrypto, nobleCrypto]) {
+    for (const suite of CIPHER_SUITES) {
+      for (const group of [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]) {
+        test(`${backend.name}: ${suite.name}, group 0x${group.toString(16)}`, async () => {
+          const serverCert = suite.auth === "rsa" ? rsa : ecdsa2;
+          const { client, server } = await pair({
+            serverCert,
+            client: { crypto: backend, cipherSuites: [suite.name], groups: [group] },
+            server: { crypto: backend },
+          });
+          const got = new Promise<Uint8Array>((r) => server.on("message", r));
+          await Promise.all([client.connect(), server.connect()]);
+          expect(client.cipherSuite).toBe(suite.name);
+          expect(server.cipherSuite).toBe(suite.name);
+          expect(client.peerFingerprint).toBe(serverCert.fingerprint);
+          expect(server.peerFingerprint).toBe(ecdsa.fingerprint);
+          expect(client.extendedMasterSecret).toBe(true);
+          client.send(Uint8Array.of(1, 2, 3));
+          expect([...(await got)]).toEqual([1, 2, 3]);
+          expect(client.exportKeyingMaterial("EXTRACTOR-dtls_srtp", 60)).toEqual(
+            server.exportKeyingMaterial("EXTRACTOR-dtls_srtp", 60),
+          );
+          await client.close();
+          await server.close();
+        });
+      }
+    }
+  }
+
+  test("negotiates use_srtp and exposes the profile; keying material matches", async () => {
+    const { client, server } = await pair({
+      client: { srtpProfiles: ["SRTP_AES128_CM_HMAC_SHA1_80", "SRTP_AEAD_AES_128_GCM"] },
+      server: { srtpProfiles: ["SRTP_AEAD_AES_128_GCM", "SRTP_AES128_CM_HMAC_SHA1_80"] },
+    });
+    await Promise.all([client.connect(), server.connect()]);
+    expect(client.srtpProfile).toBe("SRTP_AEAD_AES_128_GCM");
+    expect(server.srtpProfile).toBe("SRTP_AEAD_AES_128_GCM");
+    await client.close();
+    await server.close();
+  });
+
+  test("message boundaries are kept both ways", async () => {
+    const { client, server } = await pair();
+    await Promise.all([client.connect(), server.connect()]);
+    const got: number[] = [];
+    const done = new Promise<void>((resolve) =>
+      client.on("message", (d) => {
+        got.push(d.length);
+        if (got.length === 3) resolve();
+      }),
+    );
+    for (const n of [1, 1200, 16384]) server.send(new Uint8Array(n));
+    await done;
+    expect(got).toEqual([1, 1200, 16384]);
+    expect(() => server.send(new Uint8Array(16385))).toThrow(/16384/);
+    await client.close();
+    await server.close();
+  });
+
+  test("fragments flights to a small MTU and still completes", async () => {
+    const { client, server, a, b } = await pair({
+      serverCert: rsa,
+      client: { mtu: 200 },
+      server: { mtu: 200 },
+    });
+    await Promise.all([client.connect(), server.connect()]);
+    for (const d of [...a.sent, ...b.sent]) expect(d.length).toBeLessThanOrEqual(200);
+    await client.close();
+    await server.close();
+  });
+
+  test("close_notify from the peer closes cleanly", async () => {
+    const { client, server } = await pair();
+    await Promise.all([client.connect(), server.connect()]);
+    const closed = new Promise((r) => server.once("close", r));
+    await client.close();
+    expect(await closed).toBeUndefined();
+    expect(server.state).toBe("closed");
+  });
+
+  test("verification is on by default: no fingerprint and no opt-out is a config error", () => {
+    const [a] = memoryPair();
+    expect(() => new DtlsConnection(a, { role: "client", certificate: ecdsa })).toThrow(/peerFingerprint/);
+  });
+});

@@ -1,0 +1,326 @@
+import { type CancelTimer, setTimer } from "@purertc/socket";
+import { type PeerCertificate, parsePeerCertificate } from "./certificate.js";
+import type { ResolvedConfig } from "./config.js";
+import type { CipherSuite } from "./crypto/cipher-suites.js";
+import { digest } from "./crypto/prf.js";
+import { DtlsError } from "./errors.js";
+import type { SrtpProfileName } from "./extensions/use-srtp.js";
+import {
+  encodeHandshakeFragment,
+  encodeHandshakeMessage,
+  HANDSHAKE_HEADER_LENGTH,
+  parseHandshakeFragments,
+} from "./handshake/header.js";
+import { type HandshakeMessage, Reassembler } from "./handshake/reassembler.js";
+import { ContentType } from "./record/header.js";
+import type { RecordLayer } from "./record/record-layer.js";
+
+/*
+ * The flight state machine of RFC 6347 §4.2.4 (Figure 3), shared by client
+ * and server:
+ *
+ *                   +-----------+
+ *                   | PREPARING | <--------------------+
+ *             +---> |           |                      |
+ *             |     +-----------+                      |
+ *             |           |  buffer next flight        |
+ *             |           v                            |
+ *             |     +-----------+                      |
+ *             |     |  SENDING  | <--------+           | receive next
+ *             |     |           |          | timer     | flight (not last)
+ *             |     +-----------+          | expires   |
+ *             |   send last flight  |  set retransmit  |
+ *             |      |              v  timer           |
+ *             |      |        +-----------+            |
+ *             |      |        |  WAITING  |------------+
+ *             |      |        |           | read retransmit: send again
+ *             |      |        +-----------+
+ *             |      v           | receive last flight
+ *             |  +-----------+   v
+ *             +--| FINISHED  |<--+  (server: on a retransmitted last
+ *                +-----------+       client flight, send its last flight again)
+ *
+ * Flights: client 1 ClientHello · server 2 HelloVerifyRequest · client 3
+ * ClientHello+cookie · server 4 ServerHello, Certificate, ServerKeyExchange,
+ * CertificateRequest, ServerHelloDone · client 5 Certificate,
+ * ClientKeyExchange, CertificateVerify, ChangeCipherSpec, Finished · server 6
+ * ChangeCipherSpec, Finished. PREPARING is implicit here: a flight is built
+ * synchronously when the peer's flight completes.
+ */
+
+/** The flight states of RFC 6347 §4.2.4. */
+export type FlightState = "preparing" | "sending" | "waiting" | "finished";
+
+/** One entry of a flight: a handshake message or a ChangeCipherSpec. */
+export type FlightItem =
+  | { kind: "handshake"; type: number; seq: number; body: Uint8Array; epoch: number }
+  | { kind: "ccs" };
+
+/** What a handshake needs from its connection. */
+export interface HandshakeHost {
+  readonly records: RecordLayer;
+  readonly signal: AbortSignal;
+  /** Sends one datagram. */
+  sendDatagram(datagram: Uint8Array): void;
+  /** The handshake finished: keys are in place, application data may flow. */
+  handshakeComplete(): void;
+  /** The handshake failed: the connection sends `error.alert` (if any) and closes. */
+  handshakeFailed(error: DtlsError): void;
+}
+
+/** Results of a handshake, exposed by the connection. */
+export interface HandshakeResult {
+  suite: CipherSuite;
+  master: Uint8Array;
+  clientRandom: Uint8Array;
+  serverRandom: Uint8Array;
+  extendedMasterSecret: boolean;
+  srtpProfile: SrtpProfileName | undefined;
+  /** Undefined only for a server that did not require a client certificate. */
+  peerCertificate: PeerCertificate | undefined;
+}
+
+/** Largest handshake message accepted (certificate chains of WebRTC are small). */
+const MAX_MESSAGE = 64 * 1024;
+/** Minimum spacing of retransmissions triggered by the peer's retransmissions. */
+const MIN_RETRANSMIT_SPACING_MS = 50;
+
+/**
+ * Base of the client and server handshakes: reassembly, transcript, flights,
+ * retransmission with doubling timeout and a total timeout. Subclasses
+ * implement {@link Handshaker.handleMessage} as explicit state machines.
+ */
+export abstract class Handshaker {
+  /** Current flight state. */
+  state: FlightState = "preparing";
+  /** Flights sent again (by timer or on the peer's retransmission). */
+  retransmissions = 0;
+  /** Handshake messages hashed into the transcript, in order. */
+  protected readonly transcript: Uint8Array[] = [];
+  protected readonly reassembler = new Reassembler();
+  protected nextSendSeq = 0;
+  protected done = false;
+  /** Set once the result is known. */
+  result: HandshakeResult | undefined;
+  private flight: FlightItem[] = [];
+  private timeoutMs: number;
+  private cancelRetransmit: CancelTimer | undefined;
+  private cancelTotal: CancelTimer | undefined;
+  private retransmitWanted = false;
+  private lastSent = 0;
+
+  constructor(
+    protected readonly host: HandshakeHost,
+    protected readonly config: ResolvedConfig,
+  ) {
+    this.timeoutMs = config.retransmitInitialMs;
+  }
+
+  /** Starts the handshake (the client sends flight 1; the server waits) and the total timeout. */
+  start(): void {
+    this.cancelTotal = setTimer(
+      () =>
+        this.fail(
+          new DtlsError(
+            "ERR_DTLS_TIMEOUT",
+            `handshake did not finish within ${this.config.handshakeTimeoutMs} ms`,
+          ),
+        ),
+      this.config.handshakeTimeoutMs,
+      this.host.signal,
+    );
+    this.begin();
+  }
+
+  /** Role-specific start. */
+  protected abstract begin(): void;
+  /** Handles one complete handshake message, in message_seq order. Throws `DtlsError` to fail. */
+  protected abstract handleMessage(message: HandshakeMessage): void;
+  /** Role-specific look at each fragment before reassembly (server: rebase on a new ClientHello). */
+  protected beforeFragment(_type: number, _messageSeq: number): void {}
+
+  /** Feeds the body of one handshake record (already opened) of `epoch`. */
+  receiveHandshakeRecord(body: Uint8Array, epoch: number, recordSeq: number): void {
+    if (this.done && this.state !== "finished") return;
+    for (const f of parseHandshakeFragments(body, MAX_MESSAGE)) {
+      if (f.type === 0) continue; // HelloRequest: renegotiation is not supported, ignore (RFC 5246 §7.4.1.1)
+      this.lastRecordSeq = recordSeq;
+      this.beforeFragment(f.type, f.messageSeq);
+      if (this.reassembler.add(f, epoch) === "old") this.retransmitWanted = true;
+    }
+    for (let m = this.reassembler.pop(); m && !this.done; m = this.reassembler.pop()) this.handleMessage(m);
+  }
+
+  /** message_seq of the next handshake message expected from the peer. */
+  get nextReceiveSeq(): number {
+    return this.reassembler.next;
+  }
+
+  /** Record sequence number of the latest handshake record (a HelloVerifyRequest echoes it). */
+  protected lastRecordSeq = 0;
+
+  /** Called after each datagram: answers a retransmitted peer flight with ours (rate-limited). */
+  afterDatagram(): void {
+    if (!this.retransmitWanted) return;
+    this.retransmitWanted = false;
+    if (this.state !== "waiting" && this.state !== "finished") return;
+    if (this.flight.length === 0) return;
+    if (performance.now() - this.lastSent < MIN_RETRANSMIT_SPACING_MS) return;
+    this.retransmissions++;
+    this.transmit();
+  }
+
+  /** Builds a handshake flight item with the next message_seq and hashes it into the transcript. */
+  protected message(type: number, body: Uint8Array, epoch = 0, hash = true): FlightItem {
+    const seq = this.nextSendSeq++;
+    if (hash) this.transcript.push(encodeHandshakeMessage(type, seq, body));
+    return { kind: "handshake", type, seq, body, epoch };
+  }
+
+  /** Adds a received message to the transcript. */
+  protected record(m: HandshakeMessage): void {
+    this.transcript.push(encodeHandshakeMessage(m.type, m.messageSeq, m.body));
+  }
+
+  /** Hash of the transcript so far with the suite's hash. */
+  protected transcriptHash(suite: CipherSuite): Uint8Array {
+    return digest(suite.hash, this.transcript);
+  }
+
+  /**
+   * Sends a new flight. With `last` the flight is final (FINISHED, no timer);
+   * otherwise WAITING with the retransmission timer at its initial value.
+   */
+  protected sendFlight(items: FlightItem[], last: boolean): void {
+    this.flight = items;
+    this.timeoutMs = this.config.retransmitInitialMs;
+    this.state = "sending";
+    this.transmit();
+    if (last) {
+      this.cancelRetransmit?.();
+      this.state = "finished";
+    } else {
+      this.state = "waiting";
+      this.armTimer();
+    }
+  }
+
+  /** Sends one datagram that is not part of a flight (a HelloVerifyRequest). */
+  protected sendRaw(datagram: Uint8Array): void {
+    this.host.sendDatagram(datagram);
+  }
+
+  private armTimer(): void {
+    this.cancelRetransmit?.();
+    this.cancelRetransmit = setTimer(() => this.onTimer(), this.timeoutMs, this.host.signal);
+  }
+
+  private onTimer(): void {
+    if (this.done || this.state !== "waiting") return;
+    this.retransmissions++;
+    this.timeoutMs = Math.min(this.timeoutMs * 2, this.config.retransmitMaxMs);
+    this.transmit();
+    this.armTimer();
+  }
+
+  /** Packs the current flight into records and datagrams of at most `mtu` bytes, and sends them. */
+  private transmit(): void {
+    const mtu = this.config.mtu;
+    const records = this.host.records;
+    let parts: Uint8Array[] = [];
+    let size = 0;
+    const flush = () => {
+      if (parts.length === 0) return;
+      const d = parts.length === 1 ? parts[0]! : concatAll(parts, size);
+      parts = [];
+      size = 0;
+      this.host.sendDatagram(d);
+    };
+    const push = (rec: Uint8Array) => {
+      if (size + rec.length > mtu) flush();
+      parts.push(rec);
+      size += rec.length;
+    };
+    for (const item of this.flight) {
+      if (item.kind === "ccs") {
+        push(records.seal(ContentType.changeCipherSpec, CCS_BODY, 0));
+        continue;
+      }
+      const room = Math.max(mtu - records.overhead(item.epoch) - HANDSHAKE_HEADER_LENGTH, 64);
+      const total = item.body.length;
+      let offset = 0;
+      do {
+        const remaining = total - offset;
+        let free = mtu - size - records.overhead(item.epoch) - HANDSHAKE_HEADER_LENGTH;
+        // Start a new datagram unless a useful part of the message fits in this one.
+        if (free < Math.min(remaining, 64)) {
+          flush();
+          free = room;
+        }
+        const n = Math.min(remaining, free);
+        const frag = encodeHandshakeFragment(item.type, item.seq, item.body, offset, n);
+        push(records.seal(ContentType.handshake, frag, item.epoch));
+        offset += n;
+      } while (offset < total);
+    }
+    flush();
+    this.lastSent = performance.now();
+  }
+
+  /** Marks the handshake as successful and stops its timers. */
+  protected complete(result: HandshakeResult): void {
+    this.result = result;
+    this.done = true;
+    this.cancelTotal?.();
+    if (this.state !== "finished") {
+      // The side that received the last flight never sends its own again (RFC 6347 §4.2.4).
+      this.cancelRetransmit?.();
+      this.flight = [];
+      this.state = "finished";
+    }
+    this.host.handshakeComplete();
+  }
+
+  /** Fails the handshake (once). */
+  fail(error: DtlsError): void {
+    if (this.done) return;
+    this.done = true;
+    this.stop();
+    this.host.handshakeFailed(error);
+  }
+
+  /** Cancels the timers and drops buffered state (close). */
+  stop(): void {
+    this.cancelTotal?.();
+    this.cancelRetransmit?.();
+    this.reassembler.clear();
+  }
+
+  /** Parses and checks a peer certificate chain against the expected fingerprints. */
+  protected verifyPeerCertificate(chain: Uint8Array[]): PeerCertificate {
+    const leaf = chain[0];
+    if (!leaf) throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "peer sent no certificate", { alert: 42 });
+    const peer = parsePeerCertificate(leaf);
+    const expected = this.config.peerFingerprints;
+    if (expected && !expected.includes(peer.fingerprint)) {
+      throw new DtlsError(
+        "ERR_DTLS_BAD_CERTIFICATE",
+        `peer certificate fingerprint ${peer.fingerprint} does not match the expected ${expected.join(" or ")}`,
+        { alert: 42 },
+      );
+    }
+    return peer;
+  }
+}
+
+const CCS_BODY = Uint8Array.of(1);
+
+function concatAll(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

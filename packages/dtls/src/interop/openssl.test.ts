@@ -1,0 +1,114 @@
+import { type OpenSslDtlsPeer, requireOpenSsl, startOpenSslDtls } from "@purertc/interop/openssl";
+import { withLeakCheck } from "@purertc/socket/testing";
+import { afterEach, describe, expect, test } from "vitest";
+import { connectDtls, DtlsCertificate, DtlsServer } from "../index.js";
+
+const peer = requireOpenSsl();
+const text = (d: Uint8Array) => new TextDecoder().decode(d);
+const bytes = (s: string) => new TextEncoder().encode(s);
+const hex = (d: Uint8Array) => Buffer.from(d).toString("hex").toUpperCase();
+
+const cases = [
+  { keyType: "ecdsa", srtp: false },
+  { keyType: "ecdsa", srtp: true },
+  { keyType: "rsa", srtp: false },
+  { keyType: "rsa", srtp: true },
+] as const;
+
+describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS 1.2)", () => {
+  let running: OpenSslDtlsPeer | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  for (const c of cases) {
+    test(`our client → openssl s_server -Verify 1, ${c.keyType}${c.srtp ? " + use_srtp" : ""}`, async () => {
+      const certificate = await DtlsCertificate.generate({ keyType: c.keyType });
+      await withLeakCheck(async () => {
+        running = await startOpenSslDtls({
+          role: "server",
+          keyType: c.keyType,
+          requireClientCertificate: true,
+          ...(c.srtp ? { srtp: "SRTP_AES128_CM_SHA1_80", keyMaterialLength: 60 } : {}),
+        });
+        const [host, port] = running.address.split(":") as [string, string];
+        const { X509Certificate } = await import("node:crypto");
+        const fp = `sha-256 ${new X509Certificate(running.certificatePem).fingerprint256}`;
+        const conn = await connectDtls({
+          address: host,
+          port: Number(port),
+          certificate,
+          peerFingerprint: fp,
+          ...(c.srtp ? { srtpProfiles: ["SRTP_AES128_CM_HMAC_SHA1_80"] as const } : {}),
+        });
+        expect(conn.cipherSuite).toBe(
+          c.keyType === "ecdsa"
+            ? "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+            : "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        );
+        expect(conn.extendedMasterSecret).toBe(true);
+        expect(conn.peerFingerprint).toBe(fp);
+        if (c.srtp) {
+          expect(conn.srtpProfile).toBe("SRTP_AES128_CM_HMAC_SHA1_80");
+          const theirs = await running.keyingMaterial();
+          expect(hex(conn.exportKeyingMaterial("EXTRACTOR-dtls_srtp", 60))).toBe(theirs);
+        } else {
+          expect(conn.srtpProfile).toBeUndefined();
+        }
+        // Data both ways: ours printed by s_server, theirs (stdin) delivered to us.
+        const received = new Promise<string>((resolve) => conn.on("message", (d) => resolve(text(d))));
+        conn.send(bytes("hello from purertc\n"));
+        await running.waitFor(/hello from purertc/);
+        running.write("hello from openssl\n");
+        expect(await received).toBe("hello from openssl\n");
+        await conn.close();
+        await running.close();
+        running = undefined;
+      });
+    });
+
+    test(`openssl s_client → our server, ${c.keyType}${c.srtp ? " + use_srtp" : ""}`, async () => {
+      const certificate = await DtlsCertificate.generate({ keyType: c.keyType });
+      await withLeakCheck(async () => {
+        await using server = await DtlsServer.listen({
+          certificate,
+          acceptAnyPeerCertificate: true,
+          ...(c.srtp ? { srtpProfiles: ["SRTP_AES128_CM_HMAC_SHA1_80"] as const } : {}),
+        });
+        const connected = new Promise<import("../index.js").DtlsConnection>((resolve) =>
+          server.on("connection", (conn) => conn.once("connected", () => resolve(conn))),
+        );
+        const { port } = server.address();
+        running = await startOpenSslDtls({
+          role: "client",
+          keyType: c.keyType,
+          connect: `127.0.0.1:${port}`,
+          ...(c.srtp ? { srtp: "SRTP_AES128_CM_SHA1_80", keyMaterialLength: 60 } : {}),
+        });
+        const conn = await connected;
+        await running.established();
+        expect(conn.cipherSuite).toContain(c.keyType === "ecdsa" ? "ECDSA" : "RSA");
+        expect(conn.extendedMasterSecret).toBe(true);
+        const { X509Certificate } = await import("node:crypto");
+        expect(conn.peerFingerprint).toBe(
+          `sha-256 ${new X509Certificate(running.certificatePem).fingerprint256}`,
+        );
+        if (c.srtp) {
+          expect(conn.srtpProfile).toBe("SRTP_AES128_CM_HMAC_SHA1_80");
+          expect(await running.keyingMaterial()).toBe(
+            hex(conn.exportKeyingMaterial("EXTRACTOR-dtls_srtp", 60)),
+          );
+        }
+        const received = new Promise<string>((resolve) => conn.on("message", (d) => resolve(text(d))));
+        running.write("ping from openssl\n");
+        expect(await received).toBe("ping from openssl\n");
+        conn.send(bytes("pong from purertc\n"));
+        await running.waitFor(/pong from purertc/);
+        const closed = new Promise<unknown>((resolve) => conn.once("close", resolve));
+        expect(await running.close()).toBe(0); // stdin EOF: s_client sends close_notify and exits 0
+        expect(await closed).toBeUndefined(); // a clean close_notify, not an error
+      });
+    });
+  }
+});

@@ -1,0 +1,53 @@
+import type { DatagramTransport } from "@purertc/socket";
+
+/** What a link does to one datagram: deliver, drop, or hand back a replacement list. */
+export type LinkFilter = (data: Uint8Array, direction: "a→b" | "b→a") => Uint8Array[] | undefined;
+
+/** An in-memory datagram transport (one end of a pair); delivery is asynchronous (microtask). */
+export class MemoryTransport implements DatagramTransport {
+  onDatagram: ((data: Uint8Array) => void) | undefined;
+  onClose: (() => void) | undefined;
+  closed = false;
+  peer: MemoryTransport | undefined;
+  sent: Uint8Array[] = [];
+  constructor(
+    private readonly direction: "a→b" | "b→a",
+    private readonly filter: { fn?: LinkFilter },
+  ) {}
+
+  send(data: Uint8Array): void {
+    if (this.closed) return;
+    const copy = new Uint8Array(data);
+    this.sent.push(copy);
+    const out = this.filter.fn ? this.filter.fn(copy, this.direction) : [copy];
+    for (const d of out ?? []) {
+      queueMicrotask(() => {
+        const p = this.peer;
+        if (p && !p.closed) p.onDatagram?.(d);
+      });
+    }
+  }
+
+  /** Injects a datagram as if it came from the peer. */
+  inject(data: Uint8Array): void {
+    this.onDatagram?.(data);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const cb = this.onClose;
+    this.onClose = undefined;
+    this.onDatagram = undefined;
+    cb?.();
+  }
+}
+
+/** Two connected in-memory transports; `filter.fn` may drop, duplicate, reorder or rewrite datagrams. */
+export function memoryPair(filter: { fn?: LinkFilter } = {}): [MemoryTransport, MemoryTransport] {
+  const a = new MemoryTransport("a→b", filter);
+  const b = new MemoryTransport("b→a", filter);
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}

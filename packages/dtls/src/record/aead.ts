@@ -1,0 +1,127 @@
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { DtlsError } from "../errors.js";
+import { RECORD_HEADER_LENGTH, writeRecordHeader } from "./header.js";
+
+/** The AEAD algorithms of the supported cipher suites. */
+export type AeadAlgorithm = "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305";
+
+const TAG = 16;
+
+/**
+ * Protects and opens records of one epoch in one direction with an AEAD:
+ * AES-GCM as in RFC 5288 (4-byte implicit salt, 8-byte explicit nonce sent
+ * with each record) or ChaCha20-Poly1305 as in RFC 7905 (12-byte IV XORed
+ * with the sequence number, nothing explicit). The additional data is
+ * epoch‖seq‖type‖version‖length of the plaintext (RFC 6347 §4.1.2.1).
+ */
+export class RecordAead {
+  /** Bytes a record grows by when protected. */
+  readonly overhead: number;
+  private readonly explicit: boolean;
+  private readonly nonce = Buffer.alloc(12);
+  private readonly aad = Buffer.alloc(13);
+
+  constructor(
+    readonly algorithm: AeadAlgorithm,
+    private readonly key: Uint8Array,
+    private readonly iv: Uint8Array,
+  ) {
+    this.explicit = algorithm !== "chacha20-poly1305";
+    this.overhead = (this.explicit ? 8 : 0) + TAG;
+  }
+
+  private setNonce(epoch: number, seq: number): void {
+    const n = this.nonce;
+    const hi = Math.floor(seq / 2 ** 32);
+    const lo = seq >>> 0;
+    if (this.explicit) {
+      n.set(this.iv.subarray(0, 4), 0);
+      n[4] = epoch >>> 8;
+      n[5] = epoch & 0xff;
+      n[6] = hi >>> 8;
+      n[7] = hi & 0xff;
+      n.writeUInt32BE(lo, 8);
+    } else {
+      n.set(this.iv, 0);
+      n[4]! ^= epoch >>> 8;
+      n[5]! ^= epoch & 0xff;
+      n[6]! ^= hi >>> 8;
+      n[7]! ^= hi & 0xff;
+      n[8]! ^= lo >>> 24;
+      n[9]! ^= (lo >>> 16) & 0xff;
+      n[10]! ^= (lo >>> 8) & 0xff;
+      n[11]! ^= lo & 0xff;
+    }
+  }
+
+  /** Encrypts `plaintext` into a whole record (header included). */
+  seal(type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array): Uint8Array {
+    this.setNonce(epoch, seq);
+    writeRecordHeader(this.aad, 0, type, version, epoch, seq, plaintext.length);
+    // The AAD is the header with the plaintext length: epoch‖seq‖type‖version‖length reordered.
+    const aad = aadFromHeader(this.aad);
+    const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce, {
+      authTagLength: TAG,
+    });
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const bodyLength = this.overhead + plaintext.length;
+    const out = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + bodyLength);
+    writeRecordHeader(out, 0, type, version, epoch, seq, bodyLength);
+    let o = RECORD_HEADER_LENGTH;
+    if (this.explicit) {
+      this.nonce.copy(out, o, 4, 12);
+      o += 8;
+    }
+    const ct = cipher.update(plaintext);
+    ct.copy(out, o);
+    o += ct.length;
+    const fin = cipher.final();
+    fin.copy(out, o);
+    o += fin.length;
+    cipher.getAuthTag().copy(out, o);
+    return out;
+  }
+
+  /**
+   * Decrypts a record body; throws `ERR_DTLS_BAD_RECORD_MAC` when it does not
+   * authenticate (the caller drops it silently and counts it).
+   */
+  open(type: number, version: number, epoch: number, seq: number, body: Uint8Array): Uint8Array {
+    if (body.length < this.overhead)
+      throw new DtlsError("ERR_DTLS_BAD_RECORD_MAC", `protected record of ${body.length} bytes is too short`);
+    const plainLength = body.length - this.overhead;
+    if (this.explicit) {
+      this.nonce.set(this.iv.subarray(0, 4), 0);
+      this.nonce.set(body.subarray(0, 8), 4);
+    } else {
+      this.setNonce(epoch, seq);
+    }
+    writeRecordHeader(this.aad, 0, type, version, epoch, seq, plainLength);
+    const aad = aadFromHeader(this.aad);
+    const start = this.explicit ? 8 : 0;
+    try {
+      const decipher = createDecipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce, {
+        authTagLength: TAG,
+      });
+      decipher.setAAD(aad, { plaintextLength: plainLength });
+      decipher.setAuthTag(body.subarray(start + plainLength));
+      const out = decipher.update(body.subarray(start, start + plainLength));
+      decipher.final();
+      return out;
+    } catch (cause) {
+      throw new DtlsError("ERR_DTLS_BAD_RECORD_MAC", "record failed authentication", { cause });
+    }
+  }
+}
+
+/** Reorders a 13-byte record header into the TLS AAD layout seq(8)‖type‖version‖length. */
+function aadFromHeader(h: Uint8Array): Buffer {
+  const aad = Buffer.allocUnsafe(13);
+  aad.set(h.subarray(3, 11), 0);
+  aad[8] = h[0]!;
+  aad[9] = h[1]!;
+  aad[10] = h[2]!;
+  aad[11] = h[11]!;
+  aad[12] = h[12]!;
+  return aad;
+}
