@@ -4,12 +4,14 @@ import { createDebug, type ManagedSocket, SocketRegistry } from "@purertc/socket
 import type { StunAddress } from "./attributes/address.js";
 import { defaultReason, ErrorCode } from "./attributes/error-code.js";
 import { StunMessageBuilder } from "./builder.js";
-import { StunClass, StunMethod } from "./constants.js";
+import { AttributeType, StunClass, StunMethod } from "./constants.js";
 import { StunKey } from "./credentials.js";
 import { StunError } from "./errors.js";
 import { decodeMessage, type StunMessage } from "./message.js";
 
 const log = createDebug("purertc:stun");
+
+const UNSUPPORTED = [AttributeType.CHANGE_REQUEST, AttributeType.RESPONSE_PORT];
 
 /**
  * Credentials a {@link StunServer} checks (RFC 8489 §9). Without them, it
@@ -197,10 +199,12 @@ export class StunServer implements AsyncDisposable {
       extra?.(b);
       return { bytes: b.encode({ fingerprint: true }), errorCode: code };
     };
-    if (request.unknownComprehensionRequired.length > 0) {
-      return fail(ErrorCode.UnknownAttribute, (b) =>
-        b.unknownAttributes(request.unknownComprehensionRequired),
-      );
+    // Known to the codec, but a Binding server that does not implement RFC 5780
+    // must not pretend to honour CHANGE-REQUEST or RESPONSE-PORT: 420 too.
+    const unknown = [...request.unknownComprehensionRequired];
+    for (const t of UNSUPPORTED) if (request.has(t) && !unknown.includes(t)) unknown.push(t);
+    if (unknown.length > 0) {
+      return fail(ErrorCode.UnknownAttribute, (b) => b.unknownAttributes(unknown));
     }
     if (request.method !== StunMethod.Binding) return fail(ErrorCode.BadRequest);
 
