@@ -41,7 +41,7 @@ export async function observe(registry: SocketRegistry) {
       await lease.release();
     },
     /** Waits (bounded) until `predicate` holds over what was seen. */
-    async until(predicate: (seen: Seen[]) => boolean, ms = 3000): Promise<void> {
+    async until(predicate: (seen: Seen[]) => boolean, ms = 8000): Promise<void> {
       const deadline = performance.now() + ms;
       while (!predicate(seen)) {
         if (performance.now() > deadline) throw new Error(`condition not met within ${ms} ms`);

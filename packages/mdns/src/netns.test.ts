@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
+import { createLoopbackNetns, createVethPair, netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
 import { CLI, ROOT, watch } from "./child.test-helper.js";
 import { generateMdnsName } from "./index.js";
@@ -92,6 +92,45 @@ describe.skipIf(!available)(
       } finally {
         await publisher.stop();
         await observer.stop();
+      }
+    });
+
+    it("between two namespaces over IPv6 (ff02::fb on a veth link): AAAA published in one, resolved in the other", async () => {
+      await using lan = await createVethPair({ prefix: "mdns6", ipv6: true });
+      const name = generateMdnsName();
+      const publisher = watch(
+        lan.a.spawn(process.execPath, [
+          CLI,
+          "mdns-publish",
+          name,
+          lan.a.address6!,
+          "--family",
+          "6",
+          "--json",
+        ]),
+      );
+      try {
+        await publisher.next((e) => e.event === "published");
+        const resolver = watch(
+          lan.b.spawn(process.execPath, [
+            CLI,
+            "mdns-resolve",
+            name,
+            "--family",
+            "6",
+            "--record",
+            "6",
+            "--json",
+          ]),
+        );
+        expect(await resolver.exit()).toBe(0);
+        expect(resolver.events).toEqual([
+          { event: "resolved", name, addresses: [lan.a.address6], ms: expect.any(Number) },
+        ]);
+        publisher.child.kill("SIGTERM");
+        expect(await publisher.exit()).toBe(0);
+      } finally {
+        await publisher.stop();
       }
     });
   },

@@ -80,12 +80,14 @@ describe("MdnsResolver", () => {
         const name = generateMdnsName();
         expect(await code(resolver.resolve(name, { family: 4, timeout: 3400 }))).toBe("ERR_TIMEOUT");
         const times = queriesFor(wire.seen, name).map((s) => s.at);
-        // Sent at about 0, 1 s and 3 s; timers never fire early, so lower bounds hold under load.
+        // Sent at about 0, 1 s and 3 s. These are receive times on a loaded machine, so the
+        // bounds are loose: they still tell this schedule from a fixed or sub-second one.
         expect(times.length).toBeGreaterThanOrEqual(2);
         expect(times.length).toBeLessThanOrEqual(3);
         const gaps = times.slice(1).map((t, i) => t - times[i]!);
-        expect(gaps[0]).toBeGreaterThanOrEqual(990);
-        if (gaps[1] !== undefined) expect(gaps[1]).toBeGreaterThanOrEqual(1.9 * 1000);
+        // Timers never fire early; receipt may lag a send by up to ~300 ms under load.
+        expect(gaps[0]).toBeGreaterThanOrEqual(700);
+        if (times[2] !== undefined) expect(times[2] - times[0]!).toBeGreaterThanOrEqual(2700);
         await resolver.close();
         await wire.close();
       },
