@@ -144,6 +144,11 @@ describe("StunClient ↔ StunServer over loopback UDP", () => {
     const r420 = await client.request(unknown, remote);
     expect(r420.response.errorCode?.code).toBe(420);
     expect(r420.response.unknownAttributes).toEqual([0x7777]);
+    // RFC 5780 CHANGE-REQUEST is known to the codec but not implemented by this server: 420 as well.
+    const change = new StunMessageBuilder(StunMethod.Binding, StunClass.Request)
+      .attribute(0x0003, new Uint8Array([0, 0, 0, 6]))
+      .encode({ fingerprint: true });
+    expect((await client.request(change, remote)).response.unknownAttributes).toEqual([0x0003]);
     const allocate = new StunMessageBuilder(StunMethod.Allocate, StunClass.Request).encode({
       fingerprint: true,
     });
