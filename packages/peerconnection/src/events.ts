@@ -57,5 +57,7 @@ export interface PeerConnectionEventMap {
   connectionstatechange: ConnectionStateChangeEvent;
   signalingstatechange: Event;
   negotiationneeded: Event;
+  /** purertc: the DTLS transport's state changed (see PeerConnection.dtlsState). */
+  dtlsstatechange: Event;
   datagram: DatagramEvent;
 }

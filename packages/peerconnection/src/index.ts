@@ -4,5 +4,35 @@
  * exchanges descriptions with.
  * @packageDocumentation
  */
+export type {
+  BundlePolicy,
+  IceServer,
+  IceTransportPolicy,
+  PeerConnectionConfiguration,
+} from "./configuration.js";
+export { matchesFingerprint, type PeerCertificate } from "./dtls-session.js";
 export { PeerConnectionError, type PeerConnectionErrorCode, SdpError, type SdpErrorCode } from "./errors.js";
+export {
+  ConnectionStateChangeEvent,
+  DatagramEvent,
+  type IceCandidateInit,
+  type PeerConnectionEventMap,
+  PeerConnectionIceEvent,
+  type SessionDescription,
+  type SessionDescriptionInit,
+} from "./events.js";
+export { PeerConnection } from "./peer-connection.js";
 export * from "./sdp/index.js";
+export {
+  connectionStateOf,
+  type DtlsTransportState,
+  type IceConnectionState,
+  type IceGatheringState,
+  type IceTransportState,
+  iceConnectionStateOf,
+  nextSignalingState,
+  type PeerConnectionState,
+  type SdpType,
+  type SignalingState,
+} from "./states.js";
+export type { Stats, StatsReport } from "./stats.js";

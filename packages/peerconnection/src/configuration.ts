@@ -1,0 +1,37 @@
+/** RTCIceServer: a STUN or TURN server. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** RTCBundlePolicy. purertc always bundles onto one transport; the value is kept for getConfiguration(). */
+export type BundlePolicy = "balanced" | "max-compat" | "max-bundle";
+
+/** RTCIceTransportPolicy: "relay" keeps only relayed candidates. */
+export type IceTransportPolicy = "all" | "relay";
+
+/**
+ * RTCConfiguration, plus purertc's options for where candidates come from.
+ * @typeParam C the certificate type of @purertc/dtls.
+ */
+export interface PeerConnectionConfiguration<C = unknown> {
+  iceServers?: IceServer[];
+  iceTransportPolicy?: IceTransportPolicy;
+  bundlePolicy?: BundlePolicy;
+  /** DTLS certificates; the first is used. Default: a fresh ECDSA P-256 one per connection. */
+  certificates?: C[];
+  /**
+   * Which local addresses to gather host candidates on: "loopback" (127.0.0.1
+   * and ::1 only, for tests and same-host peers) or "all" (every non-internal
+   * interface). Default "all".
+   */
+  interfaces?: "loopback" | "all";
+  /** Gather host candidates on exactly these local IPs (overrides `interfaces`). */
+  addresses?: string[];
+  /**
+   * Hide host addresses behind `.local` mDNS names (as browsers do) and
+   * resolve the peer's `.local` candidates. Default false.
+   */
+  mdns?: boolean;
+}

@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import { DtlsCertificate, DtlsConnection, type DtlsError } from "@purertc/dtls";
+import type { DatagramTransport } from "@purertc/socket";
+import { PeerConnectionError } from "./errors.js";
+import { fingerprintBytes } from "./sdp/attributes.js";
+import type { SdpFingerprint } from "./sdp/types.js";
+import type { DtlsTransportState } from "./states.js";
+import type { TransportStatsSource } from "./stats.js";
+
+/** The certificate type of the `certificates` option: a @purertc/dtls certificate. */
+export type PeerCertificate = DtlsCertificate;
+
+/** A fresh ECDSA P-256 certificate, as browsers make by default. */
+export function generateCertificate(): Promise<PeerCertificate> {
+  return DtlsCertificate.generate();
+}
+
+/** Options of {@link startDtls}. */
+export interface DtlsSessionOptions {
+  transport: DatagramTransport;
+  role: "client" | "server";
+  certificate: PeerCertificate;
+  /** The remote a=fingerprint values; one must match the peer's certificate (RFC 8122 §5). */
+  fingerprints: SdpFingerprint[];
+  signal: AbortSignal;
+  onState(state: DtlsTransportState, error?: Error): void;
+  onData(data: Uint8Array): void;
+}
+
+/** The DTLS side of the transport, as PeerTransport drives it. */
+export interface DtlsSession {
+  send(data: Uint8Array): void;
+  describe(source: TransportStatsSource): void;
+  close(): Promise<void>;
+}
+
+/** Does the certificate match any of the fingerprints (any hash function Node knows)? */
+export function matchesFingerprint(der: Uint8Array, fingerprints: SdpFingerprint[]): boolean {
+  for (const f of fingerprints) {
+    let digest: Buffer;
+    try {
+      digest = createHash(f.algorithm.replace("-", "")).update(der).digest();
+    } catch {
+      continue; // a hash function Node does not have: another fingerprint may match
+    }
+    if (Buffer.from(fingerprintBytes(f)).equals(digest)) return true;
+  }
+  return false;
+}
+
+/**
+ * Starts a DTLS connection over the selected ICE pair. With a SHA-256
+ * fingerprint the DTLS handshake itself refuses another certificate
+ * (bad_certificate alert); with only other hash functions the certificate is
+ * checked here right after the handshake, before the state says connected.
+ */
+export function startDtls(options: DtlsSessionOptions): DtlsSession {
+  const sha256 = options.fingerprints
+    .filter((f) => f.algorithm === "sha-256")
+    .map((f) => `sha-256 ${f.value}`);
+  const connection = new DtlsConnection(options.transport, {
+    role: options.role,
+    certificate: options.certificate,
+    ...(sha256.length ? { peerFingerprint: sha256 } : { acceptAnyPeerCertificate: true }),
+    // ICE already verified the peer's address: no cookie round trip (RFC 6347 §4.2.1 allows skipping).
+    helloVerify: false,
+    ownsTransport: false,
+    signal: options.signal,
+  });
+  let done = false;
+  const finish = (state: DtlsTransportState, error?: Error) => {
+    if (done) return;
+    if (state === "closed" || state === "failed") done = true;
+    options.onState(state, error);
+  };
+  connection.on("message", (data) => options.onData(data));
+  connection.on("close", (error?: DtlsError) => {
+    finish(error && error.code !== "ERR_DTLS_CLOSED" ? "failed" : "closed", error);
+  });
+  connection.connect().then(
+    () => {
+      const der = connection.peerCertificate;
+      if (!sha256.length && (!der || !matchesFingerprint(der, options.fingerprints))) {
+        const error = new PeerConnectionError(
+          "ERR_FINGERPRINT",
+          "peer certificate does not match a=fingerprint (RFC 8122 §5)",
+        );
+        finish("failed", error);
+        void connection.close();
+        return;
+      }
+      finish("connected");
+    },
+    () => {
+      // The close event reports it.
+    },
+  );
+  return {
+    send(data) {
+      if (connection.state === "connected") connection.send(data);
+    },
+    describe(source) {
+      source.tlsVersion = "FEFD";
+      if (connection.cipherSuite) source.dtlsCipher = connection.cipherSuite;
+      const der = connection.peerCertificate;
+      if (der && connection.peerFingerprint)
+        source.remoteCertificate = { fingerprint: connection.peerFingerprint, der };
+      if (connection.srtpProfile) source.srtpCipher = connection.srtpProfile;
+    },
+    async close() {
+      done = true;
+      await connection.close();
+    },
+  };
+}

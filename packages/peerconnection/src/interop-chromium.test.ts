@@ -1,0 +1,208 @@
+import { existsSync } from "node:fs";
+import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { createLoopbackNetns, createVethPair, type Netns, netnsAvailable } from "@purertc/interop/netns";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { CLI, type JsonEvent, PcChild, ROOT } from "./child.test-helper.js";
+
+// Under CI=true both throw when their peer is missing: this test never skips silently there.
+const netns = netnsAvailable();
+const chromium = chromiumAvailable();
+if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing`);
+
+type Transport = Record<string, unknown>;
+
+/** In the page: a data-channel offer once gathering completes (bounded). */
+function chromiumOffer(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const pc = new RTCPeerConnection();
+    (globalThis as unknown as { pc: RTCPeerConnection }).pc = pc;
+    pc.createDataChannel("purertc");
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      const check = () => {
+        if (pc.iceGatheringState !== "complete") return;
+        clearTimeout(timer);
+        resolve();
+      };
+      pc.onicegatheringstatechange = check;
+      check();
+    });
+    return pc.localDescription!.sdp;
+  });
+}
+
+/** In the page: answers `offer` once gathering completes (bounded). */
+function chromiumAnswer(page: Page, offer: string): Promise<string> {
+  return page.evaluate(async (sdp) => {
+    const pc = new RTCPeerConnection();
+    (globalThis as unknown as { pc: RTCPeerConnection }).pc = pc;
+    await pc.setRemoteDescription({ type: "offer", sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      const check = () => {
+        if (pc.iceGatheringState !== "complete") return;
+        clearTimeout(timer);
+        resolve();
+      };
+      pc.onicegatheringstatechange = check;
+      check();
+    });
+    return pc.localDescription!.sdp;
+  }, offer);
+}
+
+function setRemoteAnswer(page: Page, sdp: string): Promise<void> {
+  return page.evaluate(async (answer) => {
+    await (globalThis as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({
+      type: "answer",
+      sdp: answer,
+    });
+  }, sdp);
+}
+
+function addCandidate(page: Page, e: JsonEvent): Promise<void> {
+  const init = {
+    candidate: String(e.candidate ?? ""),
+    sdpMid: String(e.sdpMid ?? "0"),
+    sdpMLineIndex: Number(e.sdpMLineIndex ?? 0),
+  };
+  return page.evaluate(async (c) => {
+    await (globalThis as unknown as { pc: RTCPeerConnection }).pc.addIceCandidate(c.candidate ? c : null);
+  }, init);
+}
+
+function connectionState(page: Page): Promise<string> {
+  return page.evaluate(() => (globalThis as unknown as { pc: RTCPeerConnection }).pc.connectionState);
+}
+
+async function waitForChromium(page: Page, predicate: string, ms: number): Promise<void> {
+  await page.waitForFunction(predicate, undefined, { timeout: ms, polling: 20 });
+}
+
+function transportStats(page: Page): Promise<Transport> {
+  return page.evaluate(async () => {
+    const stats = await (globalThis as unknown as { pc: RTCPeerConnection }).pc.getStats();
+    let transport: Record<string, unknown> = {};
+    stats.forEach((s: Record<string, unknown>) => {
+      if (s.type === "transport") transport = { ...s };
+    });
+    return transport;
+  });
+}
+
+/** Forwards the child's trickled candidates to Chromium as they come. */
+function forwardCandidates(child: PcChild, page: Page): () => Promise<void> {
+  let stopped = false;
+  let seen = 0;
+  const pump = (async () => {
+    while (!stopped) {
+      const candidates = child.events.filter((e) => e.event === "candidate");
+      for (; seen < candidates.length; seen++) await addCandidate(page, candidates[seen]!).catch(() => {});
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await pump;
+  };
+}
+
+interface Scenario {
+  name: string;
+  mdns: boolean;
+  purertcOffers: boolean;
+}
+
+async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> {
+  await using browser = await launchChromium({ netns: browserNs.name, loopback: !s.mdns });
+  const flags = [
+    CLI,
+    "pc",
+    s.purertcOffers ? "--offer" : "--answer",
+    s.mdns ? "--mdns" : "--loopback",
+    "--json",
+  ];
+  const child = new PcChild(nodeNs.spawn(process.execPath, flags, { cwd: ROOT }));
+  let stopForwarding: (() => Promise<void>) | undefined;
+  try {
+    const page = browser.page;
+    if (s.purertcOffers) {
+      const offer = await child.next((e) => e.event === "offer");
+      const answer = await chromiumAnswer(page, String(offer.sdp));
+      if (s.mdns) expect(answer).toMatch(/ [0-9a-f-]{36}\.local \d+ typ host/);
+      stopForwarding = forwardCandidates(child, page);
+      child.send({ type: "answer", sdp: answer });
+    } else {
+      const offer = await chromiumOffer(page);
+      if (s.mdns) expect(offer).toMatch(/ [0-9a-f-]{36}\.local \d+ typ host/);
+      else expect(offer).toContain(" 127.0.0.1 ");
+      child.send({ type: "offer", sdp: offer });
+      const answer = await child.next((e) => e.event === "answer");
+      await setRemoteAnswer(page, String(answer.sdp));
+      stopForwarding = forwardCandidates(child, page);
+    }
+    const started = performance.now();
+    await waitForChromium(page, "globalThis.pc.connectionState === 'connected'", 30_000);
+    const ms = performance.now() - started;
+    await child.next((e) => e.event === "connectionstatechange" && e.state === "connected");
+    // With --mdns purertc hides its address behind a .local name, as Chromium does.
+    const ours = child.events
+      .filter((e) => e.event === "candidate" && e.candidate)
+      .map((e) => String(e.candidate));
+    expect(ours.length).toBeGreaterThan(0);
+    for (const c of ours) expect(/ [0-9a-f-]{36}\.local \d+ typ host/.test(c), c).toBe(s.mdns);
+    const transport = await transportStats(page);
+    expect(transport.dtlsState).toBe("connected");
+    expect(transport.tlsVersion).toBe("FEFD"); // DTLS 1.2
+    expect(transport.dtlsCipher).toBe("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+    expect(transport.dtlsRole).toBe(s.purertcOffers ? "client" : "server");
+    console.log(
+      `Chromium ${s.name}: connected ${ms.toFixed(0)} ms after signalling; transport ${JSON.stringify(transport)}`,
+    );
+
+    // purertc closes: Chromium must see the connection go (close_notify → its DTLS transport closes).
+    await stopForwarding();
+    stopForwarding = undefined;
+    child.end();
+    expect(await child.exit()).toBe(0);
+    const goneStart = performance.now();
+    await waitForChromium(
+      page,
+      `(async () => { const s = await globalThis.pc.getStats(); let d; s.forEach((r) => { if (r.type === "transport") d = r.dtlsState; }); return d !== "connected" || globalThis.pc.connectionState !== "connected"; })()`,
+      40_000,
+    );
+    const after = await transportStats(page);
+    console.log(
+      `Chromium ${s.name}: saw purertc go in ${(performance.now() - goneStart).toFixed(0)} ms: dtlsState ${String(after.dtlsState)}, connectionState ${await connectionState(page)}`,
+    );
+    expect(after.dtlsState === "closed" || (await connectionState(page)) !== "connected").toBe(true);
+  } finally {
+    await stopForwarding?.();
+    await child.stop();
+  }
+}
+
+describe.skipIf(!netns.available || !chromium)("headless Chromium ↔ purertc PeerConnection", () => {
+  describe("raw loopback candidates (in a loopback-only namespace)", () => {
+    for (const purertcOffers of [false, true]) {
+      const name = purertcOffers ? "answers purertc's offer" : "offers, purertc answers";
+      it(`Chromium ${name}`, { timeout: 90_000 }, async () => {
+        await using ns = await createLoopbackNetns({ prefix: "pcchr" });
+        await run({ name: `${name} (loopback)`, mdns: false, purertcOffers }, ns, ns);
+      });
+    }
+  });
+
+  describe("mDNS candidates (veth pair with default routes)", () => {
+    for (const purertcOffers of [false, true]) {
+      const name = purertcOffers ? "answers purertc's offer" : "offers, purertc answers";
+      it(`Chromium ${name}`, { timeout: 90_000 }, async () => {
+        await using lan = await createVethPair({ prefix: "pcmd" });
+        await run({ name: `${name} (mDNS)`, mdns: true, purertcOffers }, lan.a, lan.b);
+      });
+    }
+  });
+});

@@ -1,0 +1,540 @@
+import { randomBytes } from "node:crypto";
+import { childController, createDebug } from "@purertc/socket";
+import type { PeerConnectionConfiguration } from "./configuration.js";
+import { PeerConnectionError } from "./errors.js";
+import {
+  ConnectionStateChangeEvent,
+  DatagramEvent,
+  type IceCandidateInit,
+  type PeerConnectionEventMap,
+  PeerConnectionIceEvent,
+  type SessionDescription,
+  type SessionDescriptionInit,
+} from "./events.js";
+import { buildAnswer, buildOffer, candidateInit, type LocalParameters } from "./local-description.js";
+import { createPeerTransport, type PeerCertificate, type PeerTransport } from "./peer-transport.js";
+import { type RemoteParameters, readCandidateInit, readRemoteDescription } from "./remote-description.js";
+import { dtlsRoleFromSetup, negotiateSetup } from "./sdp/roles.js";
+import { serializeSdp } from "./sdp/serialize.js";
+import type { SdpSession, SdpSetup } from "./sdp/types.js";
+import {
+  connectionStateOf,
+  type DtlsTransportState,
+  type IceConnectionState,
+  type IceGatheringState,
+  type IceTransportState,
+  iceConnectionStateOf,
+  nextSignalingState,
+  type PeerConnectionState,
+  type SignalingState,
+} from "./states.js";
+import { buildStats, type StatsReport } from "./stats.js";
+
+const log = createDebug("purertc:pc");
+
+type Listener<E> = ((event: E) => unknown) | { handleEvent(event: E): unknown } | null;
+type AddOptions = boolean | { once?: boolean; passive?: boolean; capture?: boolean; signal?: AbortSignal };
+type RemoveOptions = boolean | { capture?: boolean };
+
+/**
+ * An RTCPeerConnection-shaped connection over purertc's ICE agent and DTLS:
+ * the same calls, states and events as in a browser, so signalling code
+ * reads the same. One bundled transport carries an `m=application`
+ * (data-channel) section; until SCTP lands, application datagrams go over the
+ * DTLS connection with {@link PeerConnection.sendDatagram} and arrive as
+ * `datagram` events.
+ *
+ * Everything it starts (sockets, timers, the ICE agent, the DTLS
+ * connection) hangs off one AbortController: `close()` (or `await using`)
+ * releases all of it, from any state.
+ *
+ * ```ts
+ * await using a = new PeerConnection({ interfaces: "loopback" });
+ * await using b = new PeerConnection({ interfaces: "loopback" });
+ * a.addEventListener("icecandidate", (e) => void b.addIceCandidate(e.candidate));
+ * b.addEventListener("icecandidate", (e) => void a.addIceCandidate(e.candidate));
+ * await a.setLocalDescription(await a.createOffer());
+ * await b.setRemoteDescription(a.localDescription!);
+ * await b.setLocalDescription(await b.createAnswer());
+ * await a.setRemoteDescription(b.localDescription!);
+ * ```
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only adds typed overloads of EventTarget's own methods.
+export class PeerConnection extends EventTarget implements AsyncDisposable {
+  private readonly controller = new AbortController();
+  private readonly config: Readonly<PeerConnectionConfiguration<PeerCertificate>>;
+  private readonly sessionId = BigInt(`0x${randomBytes(8).toString("hex")}`) >> 1n;
+  private sessionVersion = 1;
+  private chain: Promise<unknown> = Promise.resolve();
+  private transport: Promise<PeerTransport> | undefined;
+  private transportReady: PeerTransport | undefined;
+  private remote: RemoteParameters | undefined;
+  private local: { session: SdpSession; type: "offer" | "answer" | "pranswer"; setup: SdpSetup } | undefined;
+  private lastOffer: SdpSession | undefined;
+  private lastAnswer: SdpSession | undefined;
+  private readonly localCandidates: LocalParameters["candidates"] = [];
+  private localEnd = false;
+  private started = false;
+  private closing: Promise<void> | undefined;
+  private iceState: IceTransportState = "new";
+  private dtlsState_: DtlsTransportState = "new";
+
+  /** RTCSignalingState. */
+  signalingState: SignalingState = "stable";
+  /** RTCIceGatheringState. */
+  iceGatheringState: IceGatheringState = "new";
+  /** RTCIceConnectionState. */
+  iceConnectionState: IceConnectionState = "new";
+  /** RTCPeerConnectionState. */
+  connectionState: PeerConnectionState = "new";
+  /**
+   * The DTLS transport's state (RTCDtlsTransport.state): "closed" once the
+   * peer sent close_notify, which the W3C rules do not surface in
+   * connectionState. A `dtlsstatechange` event marks each change.
+   */
+  get dtlsState(): DtlsTransportState {
+    return this.controller.signal.aborted ? "closed" : this.dtlsState_;
+  }
+
+  /** Set when the DTLS transport failed (fingerprint mismatch, handshake error, alert). */
+  transportError: Error | undefined;
+
+  /** Event handler attributes, as on RTCPeerConnection. */
+  onicecandidate: ((event: PeerConnectionIceEvent) => void) | null = null;
+  onicegatheringstatechange: ((event: Event) => void) | null = null;
+  oniceconnectionstatechange: ((event: Event) => void) | null = null;
+  onconnectionstatechange: ((event: ConnectionStateChangeEvent) => void) | null = null;
+  onsignalingstatechange: ((event: Event) => void) | null = null;
+  ondatagram: ((event: DatagramEvent) => void) | null = null;
+
+  constructor(configuration: PeerConnectionConfiguration<PeerCertificate> = {}) {
+    super();
+    this.config = { bundlePolicy: "max-bundle", iceTransportPolicy: "all", iceServers: [], ...configuration };
+    // The on<event> attributes are ordinary listeners, so a throwing handler
+    // behaves as a throwing listener does.
+    for (const type of HANDLER_EVENTS) {
+      this.addEventListener(type, (event: Event) => {
+        const handler = this[`on${type}`] as ((event: Event) => void) | null;
+        handler?.call(this, event);
+      });
+    }
+  }
+
+  /** Generates a DTLS certificate (ECDSA P-256) for the `certificates` option. */
+  static generateCertificate(): Promise<PeerCertificate> {
+    return import("./peer-transport.js").then((m) => m.generateCertificate());
+  }
+
+  /** The configuration given (with defaults). */
+  getConfiguration(): PeerConnectionConfiguration<PeerCertificate> {
+    return { ...this.config };
+  }
+
+  /** The local description, with every candidate gathered so far. */
+  get localDescription(): SessionDescription | null {
+    if (!this.local) return null;
+    return { type: this.local.type, sdp: serializeSdp(this.withCandidates(this.local.session)) };
+  }
+
+  /** The remote description, with trickled candidates added. */
+  get remoteDescription(): SessionDescription | null {
+    if (!this.remote) return null;
+    return { type: this.remoteType, sdp: serializeSdp(this.remote.session) };
+  }
+  private remoteType: "offer" | "answer" | "pranswer" = "offer";
+
+  /** True: purertc accepts trickled candidates (a=ice-options:trickle). */
+  get canTrickleIceCandidates(): boolean | null {
+    return this.remote
+      ? (
+          this.remote.session.media[this.remote.index]?.iceOptions ??
+          this.remote.session.iceOptions ??
+          []
+        ).includes("trickle")
+      : null;
+  }
+
+  /** The signal that aborts when the connection closes (for tying your own work to it). */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Creates an offer: one bundled data-channel section, `a=setup:actpass`. */
+  createOffer(): Promise<SessionDescriptionInit> {
+    return this.enqueue(async () => {
+      const transport = await this.ensureTransport();
+      this.lastOffer = buildOffer(this.localParameters(transport));
+      return { type: "offer", sdp: serializeSdp(this.lastOffer) };
+    });
+  }
+
+  /** Creates an answer to the remote offer: `a=setup:active` to an actpass offer (RFC 5763 §5). */
+  createAnswer(): Promise<SessionDescriptionInit> {
+    return this.enqueue(async () => {
+      if (this.signalingState !== "have-remote-offer" && this.signalingState !== "have-local-pranswer") {
+        throw new PeerConnectionError(
+          "ERR_INVALID_STATE",
+          `createAnswer in signaling state "${this.signalingState}"`,
+        );
+      }
+      const remote = this.remote!;
+      const setup = negotiateSetup(remote.setup);
+      if (!setup) throw new PeerConnectionError("ERR_INVALID_SDP", `cannot answer a=setup:${remote.setup}`);
+      const transport = await this.ensureTransport();
+      this.lastAnswer = buildAnswer(this.localParameters(transport), remote.session, remote.index, setup);
+      return { type: "answer", sdp: serializeSdp(this.lastAnswer) };
+    });
+  }
+
+  /**
+   * Applies a local description (with no argument, creates the offer or
+   * answer the state calls for, as browsers do). Starts gathering.
+   */
+  setLocalDescription(description?: SessionDescriptionInit): Promise<void> {
+    return this.enqueue(async () => {
+      let init = description;
+      if (!init || (init.type !== "rollback" && !init.sdp)) {
+        const type = init?.type ?? (this.signalingState === "have-remote-offer" ? "answer" : "offer");
+        const session = type === "offer" ? this.lastOffer : this.lastAnswer;
+        init = { type, sdp: session ? serializeSdp(session) : "" };
+        if (!session) {
+          // Implicit create, outside the chain we are already in.
+          init = type === "offer" ? await this.createOfferNow() : await this.createAnswerNow();
+        }
+      }
+      const next = nextSignalingState(this.signalingState, "local", init.type);
+      if (init.type === "rollback") {
+        this.local = undefined;
+        this.setSignaling(next);
+        return;
+      }
+      const expected = init.type === "offer" ? this.lastOffer : this.lastAnswer;
+      if (!expected || serializeSdp(expected) !== serializeSdp(this.parseOwn(init.sdp ?? ""))) {
+        throw new PeerConnectionError(
+          "ERR_INVALID_MODIFICATION",
+          `setLocalDescription(${init.type}) with an SDP that is not the last one created`,
+        );
+      }
+      const setup = (expected.media.find((m) => m.port !== 0)?.setup ?? "actpass") as SdpSetup;
+      this.local = { session: expected, type: init.type, setup };
+      this.setSignaling(next);
+      const transport = await this.ensureTransport();
+      transport.gather(init.type === "offer");
+      this.maybeStart(transport);
+    });
+  }
+
+  /** Applies the remote description; its candidates are added, connectivity checks start once both sides are set. */
+  setRemoteDescription(description: SessionDescriptionInit): Promise<void> {
+    return this.enqueue(async () => {
+      const next = nextSignalingState(this.signalingState, "remote", description.type);
+      if (description.type === "rollback") {
+        this.remote = undefined;
+        this.setSignaling(next);
+        return;
+      }
+      const remote = readRemoteDescription(description.sdp ?? "");
+      if (this.remote && (this.remote.iceUfrag !== remote.iceUfrag || this.remote.icePwd !== remote.icePwd)) {
+        throw new PeerConnectionError("ERR_OPERATION", "ICE restart is not supported");
+      }
+      if (description.type !== "offer") {
+        const offered = this.lastOffer?.media[remote.index];
+        if (!offered || remote.session.media.length !== this.lastOffer!.media.length) {
+          throw new PeerConnectionError(
+            "ERR_INVALID_MODIFICATION",
+            "the answer does not match the offer's m-sections",
+          );
+        }
+        if (remote.setup === "actpass") {
+          throw new PeerConnectionError(
+            "ERR_INVALID_SDP",
+            "an answer must say a=setup:active or passive (RFC 5763 §5)",
+          );
+        }
+      }
+      const firstRemote = !this.remote;
+      this.remote = remote;
+      this.remoteType = description.type;
+      this.setSignaling(next);
+      const transport = await this.ensureTransport();
+      if (firstRemote) {
+        for (const c of remote.candidates) await transport.addRemoteCandidate(c);
+        if (remote.endOfCandidates) await transport.addRemoteCandidate(undefined);
+      }
+      this.maybeStart(transport);
+    });
+  }
+
+  /**
+   * Adds a trickled remote candidate; `null`, `{}` or `{ candidate: "" }`
+   * signal end-of-candidates (RFC 8838).
+   */
+  addIceCandidate(candidate?: IceCandidateInit | null): Promise<void> {
+    return this.enqueue(async () => {
+      const remote = this.remote;
+      if (!remote)
+        throw new PeerConnectionError("ERR_INVALID_STATE", "addIceCandidate before setRemoteDescription");
+      const parsed = readCandidateInit(candidate, remote);
+      const media = remote.session.media[remote.index]!;
+      if (parsed) media.candidates.push(parsed);
+      else media.endOfCandidates = true;
+      const transport = await this.ensureTransport();
+      await transport.addRemoteCandidate(parsed);
+    });
+  }
+
+  /**
+   * Sends one application datagram over the DTLS connection (DTLS
+   * application data). Dropped silently unless connected, like UDP.
+   */
+  sendDatagram(data: Uint8Array | string): void {
+    if (this.connectionState !== "connected") return;
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    this.transportReady?.send(bytes);
+  }
+
+  /**
+   * RTCStatsReport: `peer-connection`, `transport` (dtlsState, cipher,
+   * roles, selected pair), `candidate-pair`, `local-candidate`,
+   * `remote-candidate` and `certificate` reports.
+   */
+  async getStats(): Promise<StatsReport> {
+    return buildStats(this.transportReady?.statsSource(), {
+      iceState: this.iceState,
+      dtlsState: this.dtlsState_,
+    });
+  }
+
+  /**
+   * Closes the connection and releases everything it holds. The states
+   * become "closed" at once (no events fire, as in browsers); the returned
+   * promise resolves when sockets, timers and the DTLS connection are gone.
+   * Pending operations reject with ERR_CLOSED. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.signalingState = "closed";
+    this.iceConnectionState = "closed";
+    this.connectionState = "closed";
+    this.controller.abort(new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed"));
+    const transport = this.transport;
+    this.transport = undefined;
+    this.transportReady = undefined;
+    this.closing = (async () => {
+      const t = await transport?.catch(() => undefined);
+      await t?.close();
+      log("closed");
+    })();
+    return this.closing;
+  }
+
+  /** Same as {@link PeerConnection.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      if (this.controller.signal.aborted) {
+        throw new PeerConnectionError("ERR_INVALID_STATE", "the PeerConnection is closed");
+      }
+      return operation();
+    };
+    const result = this.chain.then(run, run);
+    this.chain = result.catch(() => undefined);
+    return result.then((value) => {
+      // An operation finishing after close() must not look successful.
+      if (this.controller.signal.aborted)
+        throw new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed");
+      return value;
+    });
+  }
+
+  private async createOfferNow(): Promise<SessionDescriptionInit> {
+    const transport = await this.ensureTransport();
+    this.lastOffer = buildOffer(this.localParameters(transport));
+    return { type: "offer", sdp: serializeSdp(this.lastOffer) };
+  }
+
+  private async createAnswerNow(): Promise<SessionDescriptionInit> {
+    const remote = this.remote;
+    if (!remote) throw new PeerConnectionError("ERR_INVALID_STATE", "no remote offer to answer");
+    const setup = negotiateSetup(remote.setup);
+    if (!setup) throw new PeerConnectionError("ERR_INVALID_SDP", `cannot answer a=setup:${remote.setup}`);
+    const transport = await this.ensureTransport();
+    this.lastAnswer = buildAnswer(this.localParameters(transport), remote.session, remote.index, setup);
+    return { type: "answer", sdp: serializeSdp(this.lastAnswer) };
+  }
+
+  private parseOwn(sdp: string): SdpSession {
+    try {
+      return readRemoteDescription(sdp).session;
+    } catch (error) {
+      throw new PeerConnectionError("ERR_INVALID_MODIFICATION", "local SDP does not parse", { cause: error });
+    }
+  }
+
+  private localParameters(transport: PeerTransport): LocalParameters {
+    return {
+      sessionId: this.sessionId.toString(),
+      sessionVersion: this.sessionVersion++,
+      iceUfrag: transport.iceUfrag,
+      icePwd: transport.icePwd,
+      fingerprints: [transport.fingerprint],
+      // Candidates go out by trickle; a description made later carries those known.
+      candidates: [],
+      endOfCandidates: false,
+    };
+  }
+
+  private withCandidates(session: SdpSession): SdpSession {
+    if (this.localCandidates.length === 0 && !this.localEnd) return session;
+    const media = session.media.map((m) =>
+      m.port === 0 ? m : { ...m, candidates: [...this.localCandidates], endOfCandidates: this.localEnd },
+    );
+    const active = media.find((m) => m.port !== 0);
+    const c = this.localCandidates.find((x) => /^udp$/i.test(x.transport) && !x.address.endsWith(".local"));
+    if (active && c) {
+      active.port = c.port;
+      active.connection = {
+        netType: "IN",
+        addrType: c.address.includes(":") ? "IP6" : "IP4",
+        address: c.address,
+      };
+    }
+    return { ...session, media };
+  }
+
+  private ensureTransport(): Promise<PeerTransport> {
+    if (this.controller.signal.aborted) {
+      return Promise.reject(new PeerConnectionError("ERR_INVALID_STATE", "the PeerConnection is closed"));
+    }
+    this.transport ??= createPeerTransport({
+      config: this.config,
+      signal: childController(this.controller.signal).signal,
+      listener: {
+        localCandidate: (c) => this.onLocalCandidate(c),
+        gatheringState: (s) => this.onGatheringState(s),
+        iceState: (s) => this.onIceState(s),
+        dtlsState: (s, error) => this.onDtlsState(s, error),
+        datagram: (d) => this.dispatch(new DatagramEvent(d)),
+      },
+    }).then((t) => {
+      if (this.controller.signal.aborted) {
+        void t.close();
+        throw new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed");
+      }
+      this.transportReady = t;
+      return t;
+    });
+    return this.transport;
+  }
+
+  /** Starts checks (and DTLS after them) once both descriptions are in. */
+  private maybeStart(transport: PeerTransport): void {
+    if (this.started || !this.local || !this.remote || this.signalingState !== "stable") return;
+    const remoteSetup = this.remote.setup;
+    const role = dtlsRoleFromSetup(this.local.setup, remoteSetup);
+    if (!role) {
+      throw new PeerConnectionError(
+        "ERR_INVALID_SDP",
+        `a=setup:${this.local.setup} with a remote a=setup:${remoteSetup} decides no DTLS role (RFC 5763 §5)`,
+      );
+    }
+    this.started = true;
+    const controlling = this.local.type === "offer" && !this.remote.iceLite;
+    log("start: ice %s, dtls %s", controlling ? "controlling" : "controlled", role);
+    transport.start(
+      {
+        iceUfrag: this.remote.iceUfrag,
+        icePwd: this.remote.icePwd,
+        iceLite: this.remote.iceLite,
+        fingerprints: this.remote.fingerprints,
+      },
+      controlling,
+      role,
+    );
+  }
+
+  private onLocalCandidate(candidate: LocalParameters["candidates"][number]): void {
+    if (this.controller.signal.aborted) return;
+    this.localCandidates.push(candidate);
+    const section = this.local?.session.media.find((m) => m.port !== 0);
+    const index = this.local?.session.media.indexOf(section!) ?? 0;
+    const init = candidateInit(candidate, section?.mid ?? "0", index, this.transportReady?.iceUfrag ?? "");
+    this.dispatch(new PeerConnectionIceEvent(init));
+  }
+
+  private onGatheringState(state: IceGatheringState): void {
+    if (this.controller.signal.aborted || state === this.iceGatheringState) return;
+    this.iceGatheringState = state;
+    if (state === "complete") this.localEnd = true;
+    this.dispatch(new Event("icegatheringstatechange"));
+    // The null candidate follows the state change, as in browsers.
+    if (state === "complete") this.dispatch(new PeerConnectionIceEvent(null));
+  }
+
+  private onIceState(state: IceTransportState): void {
+    if (this.controller.signal.aborted) return;
+    this.iceState = state;
+    const ice = iceConnectionStateOf([state]);
+    if (ice !== this.iceConnectionState) {
+      this.iceConnectionState = ice;
+      this.dispatch(new Event("iceconnectionstatechange"));
+    }
+    this.updateConnectionState();
+  }
+
+  private onDtlsState(state: DtlsTransportState, error?: Error): void {
+    if (this.controller.signal.aborted) return;
+    if (error) this.transportError = error;
+    if (state !== this.dtlsState_) {
+      this.dtlsState_ = state;
+      this.dispatch(new Event("dtlsstatechange"));
+    }
+    this.updateConnectionState();
+  }
+
+  private updateConnectionState(): void {
+    const next = connectionStateOf([this.iceState], [this.dtlsState_]);
+    if (next === this.connectionState) return;
+    this.connectionState = next;
+    log("connectionState %s", next);
+    this.dispatch(new ConnectionStateChangeEvent(next));
+  }
+
+  private setSignaling(state: SignalingState): void {
+    if (state === this.signalingState) return;
+    this.signalingState = state;
+    this.dispatch(new Event("signalingstatechange"));
+  }
+
+  private dispatch(event: Event): void {
+    this.dispatchEvent(event);
+  }
+}
+
+const HANDLER_EVENTS = [
+  "icecandidate",
+  "icegatheringstatechange",
+  "iceconnectionstatechange",
+  "connectionstatechange",
+  "signalingstatechange",
+  "datagram",
+] as const;
+
+/** Typed listeners, as lib.dom types RTCPeerConnection's. */
+export interface PeerConnection {
+  addEventListener<K extends keyof PeerConnectionEventMap>(
+    type: K,
+    listener: Listener<PeerConnectionEventMap[K]>,
+    options?: AddOptions,
+  ): void;
+  addEventListener(type: string, listener: Listener<Event>, options?: AddOptions): void;
+  removeEventListener<K extends keyof PeerConnectionEventMap>(
+    type: K,
+    listener: Listener<PeerConnectionEventMap[K]>,
+    options?: RemoveOptions,
+  ): void;
+  removeEventListener(type: string, listener: Listener<Event>, options?: RemoveOptions): void;
+}

@@ -1,0 +1,254 @@
+import {
+  type Candidate,
+  generateCredentials,
+  IceAgent,
+  type IceAgentOptions,
+  type IceCredentials,
+} from "@purertc/ice";
+import { createDebug } from "@purertc/socket";
+import type { PeerConnectionConfiguration } from "./configuration.js";
+import { type DtlsSession, generateCertificate, type PeerCertificate, startDtls } from "./dtls-session.js";
+import { PeerConnectionError } from "./errors.js";
+import { formatCandidate, parseCandidate } from "./sdp/attributes.js";
+import type { SdpCandidate, SdpFingerprint } from "./sdp/types.js";
+import type { CandidateStatsSource, TransportStatsSource } from "./stats.js";
+import type { RemoteTransportParameters, TransportListener } from "./transport.js";
+
+export { generateCertificate, type PeerCertificate };
+
+const log = createDebug("purertc:pc");
+
+/** Datagrams that arrive between pair selection and DTLS taking over are kept, up to this many. */
+const EARLY_DATAGRAMS = 8;
+
+/** Options of {@link createPeerTransport}. */
+export interface PeerTransportOptions {
+  config: Readonly<PeerConnectionConfiguration<PeerCertificate>>;
+  /** Aborted when the PeerConnection closes. */
+  signal: AbortSignal;
+  listener: TransportListener;
+}
+
+function toSdp(c: Candidate): SdpCandidate {
+  return parseCandidate(formatCandidateIce(c));
+}
+
+function formatCandidateIce(c: Candidate): string {
+  // Through the SDP text form: the one both packages agree on (RFC 8839).
+  const extensions: [string, string][] = [];
+  if (c.generation !== undefined) extensions.push(["generation", String(c.generation)]);
+  if (c.ufrag !== undefined) extensions.push(["ufrag", c.ufrag]);
+  if (c.networkId !== undefined) extensions.push(["network-id", String(c.networkId)]);
+  if (c.networkCost !== undefined) extensions.push(["network-cost", String(c.networkCost)]);
+  return formatCandidate({
+    foundation: c.foundation,
+    component: c.component,
+    transport: c.transport,
+    priority: c.priority,
+    address: c.address,
+    port: c.port,
+    type: c.type,
+    ...(c.relatedAddress !== undefined ? { relatedAddress: c.relatedAddress } : {}),
+    ...(c.relatedPort !== undefined ? { relatedPort: c.relatedPort } : {}),
+    ...(c.tcpType !== undefined ? { tcpType: c.tcpType } : {}),
+    extensions: [...extensions, ...c.extensions],
+  });
+}
+
+/**
+ * The one transport of a PeerConnection: an ICE agent (made when the role
+ * is known, at setLocalDescription) and, once ICE selects a pair, a DTLS
+ * connection over the agent, role from a=setup, the peer's certificate
+ * checked against the remote a=fingerprint.
+ */
+export class PeerTransport {
+  readonly iceUfrag: string;
+  readonly icePwd: string;
+  readonly fingerprint: SdpFingerprint;
+  private agent: IceAgent | undefined;
+  private dtls: DtlsSession | undefined;
+  private pendingRemote: (SdpCandidate | undefined)[] = [];
+  private remote: RemoteTransportParameters | undefined;
+  private dtlsRole: "client" | "server" | undefined;
+  private early: Uint8Array[] = [];
+  private listener: TransportListener | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: PeerTransportOptions,
+    readonly certificate: PeerCertificate,
+    credentials: IceCredentials,
+  ) {
+    this.iceUfrag = credentials.ufrag;
+    this.icePwd = credentials.pwd;
+    const [algorithm = "sha-256", value = ""] = certificate.fingerprint.split(" ");
+    this.fingerprint = { algorithm: algorithm.toLowerCase(), value };
+    this.listener = options.listener;
+  }
+
+  /** Makes the ICE agent with its role and starts gathering. Idempotent. */
+  gather(controlling: boolean): void {
+    if (this.agent || this.closing) return;
+    const config = this.options.config;
+    const agentOptions: IceAgentOptions = {
+      role: controlling ? "controlling" : "controlled",
+      credentials: { ufrag: this.iceUfrag, pwd: this.icePwd },
+      stunServers: stunServers(config),
+    };
+    if (config.addresses) agentOptions.addresses = config.addresses;
+    else if (config.interfaces === "loopback") agentOptions.loopback = "only";
+    if (config.mdns) agentOptions.mdns = true;
+    const agent = new IceAgent(agentOptions);
+    this.agent = agent;
+    agent.on("candidate", (c) => {
+      if (c) this.listener?.localCandidate(toSdp(c));
+    });
+    agent.on("gatheringstatechange", (s) => this.listener?.gatheringState(s));
+    agent.on("statechange", (s) => {
+      if (s !== "closed") this.listener?.iceState(s);
+    });
+    agent.on("selectedpairchange", () => this.startDtls());
+    agent.gather().catch((error: unknown) => log("gathering failed: %s", (error as Error).message));
+    if (this.remote) this.applyRemote();
+  }
+
+  /** Gives the agent the remote credentials, starts checks; DTLS follows pair selection. */
+  start(remote: RemoteTransportParameters, controlling: boolean, dtlsRole: "client" | "server"): void {
+    if (this.closing) return;
+    this.remote = remote;
+    this.dtlsRole = dtlsRole;
+    if (!this.agent) this.gather(controlling);
+    else this.applyRemote();
+  }
+
+  private applyRemote(): void {
+    const agent = this.agent!;
+    const remote = this.remote!;
+    agent.setRemoteCredentials({ ufrag: remote.iceUfrag, pwd: remote.icePwd });
+    const pending = this.pendingRemote;
+    this.pendingRemote = [];
+    for (const c of pending) this.addToAgent(c);
+    // Keep early datagrams (a DTLS ClientHello racing our own pair selection).
+    agent.onDatagram = (data) => {
+      if (this.early.length < EARLY_DATAGRAMS) this.early.push(data);
+    };
+    agent.start();
+  }
+
+  /** A remote candidate (undefined: end-of-candidates); kept until the agent can take it. */
+  async addRemoteCandidate(candidate: SdpCandidate | undefined): Promise<void> {
+    if (this.closing) return;
+    if (!this.agent || !this.remote) {
+      this.pendingRemote.push(candidate);
+      return;
+    }
+    this.addToAgent(candidate);
+  }
+
+  private addToAgent(candidate: SdpCandidate | undefined): void {
+    try {
+      this.agent!.addRemoteCandidate(candidate ? formatCandidate(candidate) : null);
+    } catch (error) {
+      throw new PeerConnectionError("ERR_OPERATION", `candidate refused: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private startDtls(): void {
+    if (this.dtls || this.closing || !this.agent || !this.remote || !this.dtlsRole) return;
+    const agent = this.agent;
+    this.listener?.dtlsState("connecting");
+    const early = this.early;
+    this.early = [];
+    this.dtls = startDtls({
+      transport: agent,
+      role: this.dtlsRole,
+      certificate: this.certificate,
+      fingerprints: this.remote.fingerprints,
+      signal: this.options.signal,
+      onState: (state, error) => this.listener?.dtlsState(state, error),
+      onData: (data) => this.listener?.datagram(data),
+    });
+    for (const d of early) agent.onDatagram?.(d);
+  }
+
+  /** Sends application data over DTLS (dropped before connected). */
+  send(data: Uint8Array): void {
+    this.dtls?.send(data);
+  }
+
+  /** What getStats() reports. */
+  statsSource(): TransportStatsSource {
+    const agent = this.agent;
+    const s = agent?.getStats();
+    const selected = agent?.selectedPair;
+    const pair = selected ? s?.pairs.find((p) => p.id === selected.id) : undefined;
+    const source: TransportStatsSource = {
+      localCandidates: (agent?.localCandidates ?? []).map(statsCandidate),
+      remoteCandidates: (agent?.remoteCandidates ?? []).map(statsCandidate),
+      bytesSent: s?.bytesSent ?? 0,
+      bytesReceived: s?.bytesReceived ?? 0,
+      packetsSent: s?.datagramsSent ?? 0,
+      packetsReceived: s?.datagramsReceived ?? 0,
+      localCertificate: { fingerprint: this.certificate.fingerprint, der: this.certificate.der },
+    };
+    if (agent) {
+      source.iceRole = agent.role;
+      source.iceLocalUsernameFragment = this.iceUfrag;
+    }
+    if (selected) {
+      source.selectedPair = {
+        local: statsCandidate(selected.local),
+        remote: statsCandidate(selected.remote),
+        rttMs: selected.rttMs,
+        state: pair?.state ?? "succeeded",
+        nominated: pair?.nominated ?? true,
+      };
+    }
+    if (this.dtlsRole) source.dtlsRole = this.dtlsRole;
+    this.dtls?.describe(source);
+    return source;
+  }
+
+  /** Closes DTLS (close_notify), then the agent and its sockets. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.listener = undefined;
+      this.early = [];
+      this.pendingRemote = [];
+      const dtls = this.dtls;
+      const agent = this.agent;
+      this.dtls = undefined;
+      this.agent = undefined;
+      if (dtls) {
+        await dtls.close();
+        // dgram sends to an IP literal go out on the next tick; let the
+        // close_notify leave before the agent closes its sockets under it.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      await agent?.close();
+    })();
+    return this.closing;
+  }
+}
+
+function statsCandidate(c: Candidate): CandidateStatsSource {
+  return c;
+}
+
+function stunServers(config: PeerConnectionConfiguration): string[] {
+  const out: string[] = [];
+  for (const server of config.iceServers ?? []) {
+    for (const url of Array.isArray(server.urls) ? server.urls : [server.urls]) {
+      if (/^stuns?:/i.test(url)) out.push(url);
+    }
+  }
+  return out;
+}
+
+/** Makes the transport: awaits the certificate (given or generated). */
+export async function createPeerTransport(options: PeerTransportOptions): Promise<PeerTransport> {
+  const certificate = options.config.certificates?.[0] ?? (await generateCertificate());
+  return new PeerTransport(options, certificate, generateCredentials());
+}

@@ -1,0 +1,23 @@
+/**
+ * The one transport of a PeerConnection: an ICE agent and, once it has a
+ * selected pair, a DTLS connection over it. PeerConnection sees only this.
+ */
+import type { SdpCandidate, SdpFingerprint } from "./sdp/types.js";
+import type { DtlsTransportState, IceGatheringState, IceTransportState } from "./states.js";
+
+/** Upcalls from the transport to its PeerConnection (dropped on close). */
+export interface TransportListener {
+  localCandidate(candidate: SdpCandidate): void;
+  gatheringState(state: IceGatheringState): void;
+  iceState(state: IceTransportState): void;
+  dtlsState(state: DtlsTransportState, error?: Error): void;
+  datagram(data: Uint8Array): void;
+}
+
+/** What the remote description tells the transport. */
+export interface RemoteTransportParameters {
+  iceUfrag: string;
+  icePwd: string;
+  iceLite: boolean;
+  fingerprints: SdpFingerprint[];
+}

@@ -1,0 +1,145 @@
+import { createInterface } from "node:readline";
+import { PeerConnection } from "@purertc/peerconnection";
+import { type Command, UsageError } from "../command.js";
+
+/** One signalling line read from stdin. */
+interface SignalLine {
+  type?: string;
+  sdp?: string;
+  event?: string;
+  candidate?: string | null;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+/**
+ * `purertc pc --offer|--answer`: one PeerConnection signalled over
+ * stdin/stdout with JSON lines. It prints its description as
+ * `{"event":"offer","type":"offer","sdp":"…"}` (or answer) and each
+ * candidate as `{"event":"candidate","candidate":"candidate:…",…}`
+ * (`"candidate":""` at the end), and reads the same from stdin (any line
+ * with `type` and `sdp`, or `event: "candidate"`). State changes are
+ * `{"event":"connectionstatechange","state":"connected"}`. With
+ * `--send <text>` it sends the text once connected; every datagram received
+ * is printed. It closes (exit 0) when stdin ends, the peer closes its DTLS
+ * connection, or on SIGINT/SIGTERM; exit 1 when the connection fails.
+ * Two of them piped into each other connect.
+ */
+export const command: Command = {
+  name: "pc",
+  summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
+  usage: "pc --offer|--answer [--loopback] [--mdns] [--send <text>] [--json]",
+  options: {
+    offer: { type: "boolean" },
+    answer: { type: "boolean" },
+    loopback: { type: "boolean" },
+    mdns: { type: "boolean" },
+    send: { type: "string" },
+  },
+  async run(args, ctx) {
+    const offer = args.values.offer === true;
+    if (offer === (args.values.answer === true))
+      throw new UsageError("give exactly one of --offer and --answer");
+    const text = args.values.send as string | undefined;
+    const pc = new PeerConnection({
+      interfaces: args.values.loopback ? "loopback" : "all",
+      mdns: args.values.mdns === true,
+    });
+    // Signalling is JSON in both modes: it is what the other side reads.
+    const signal = (line: { event: string } & Record<string, unknown>) =>
+      ctx.emit(line, JSON.stringify(line));
+    let failed = false;
+    const done = new Promise<void>((resolve) => {
+      pc.addEventListener("icecandidate", (e) => {
+        signal({
+          event: "candidate",
+          candidate: e.candidate?.candidate ?? "",
+          sdpMid: e.candidate?.sdpMid ?? "0",
+          sdpMLineIndex: e.candidate?.sdpMLineIndex ?? 0,
+        });
+      });
+      pc.addEventListener("icegatheringstatechange", () =>
+        ctx.emit({ event: "icegatheringstatechange", state: pc.iceGatheringState }),
+      );
+      pc.addEventListener("iceconnectionstatechange", () =>
+        ctx.emit({ event: "iceconnectionstatechange", state: pc.iceConnectionState }),
+      );
+      pc.addEventListener("connectionstatechange", () => {
+        const state = pc.connectionState;
+        ctx.emit({ event: "connectionstatechange", state });
+        if (state === "connected" && text !== undefined) {
+          pc.sendDatagram(text);
+          ctx.emit({ event: "sent", data: text }, `sent: ${text}`);
+        }
+        if (state === "failed") {
+          failed = true;
+          if (pc.transportError) ctx.info(`failed: ${pc.transportError.message}`);
+          resolve();
+        }
+      });
+      pc.addEventListener("dtlsstatechange", () => {
+        ctx.emit({ event: "dtlsstatechange", state: pc.dtlsState });
+        if (pc.dtlsState === "closed") resolve(); // the peer closed
+      });
+      pc.addEventListener("datagram", (e) => {
+        const data = new TextDecoder().decode(e.data);
+        ctx.emit({ event: "datagram", data }, `received: ${data}`);
+      });
+      ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    const input = createInterface({ input: process.stdin, terminal: false });
+    const stdinEnded = new Promise<void>((resolve) => input.once("close", resolve));
+    let queue = Promise.resolve();
+    input.on("line", (raw) => {
+      let line: SignalLine;
+      try {
+        line = JSON.parse(raw) as SignalLine;
+      } catch {
+        return; // not signalling (the peer's human output)
+      }
+      // In order: a candidate must not overtake the description before it.
+      queue = queue
+        .then(() => onLine(line))
+        .catch((error: unknown) => {
+          ctx.emit(
+            { event: "error", message: (error as Error).message },
+            `error: ${(error as Error).message}`,
+          );
+        });
+    });
+    const onLine = async (line: SignalLine) => {
+      if ((line.type === "offer" || line.type === "answer") && typeof line.sdp === "string") {
+        if (line.type === "offer" && offer) return; // our own line echoed back
+        if (line.type === "answer" && !offer) return;
+        await pc.setRemoteDescription({ type: line.type, sdp: line.sdp });
+        if (line.type === "offer") {
+          await pc.setLocalDescription(await pc.createAnswer());
+          const d = pc.localDescription!;
+          signal({ event: d.type, type: d.type, sdp: d.sdp });
+        }
+      } else if (line.event === "candidate") {
+        await pc.addIceCandidate({
+          candidate: line.candidate ?? "",
+          sdpMid: line.sdpMid ?? null,
+          sdpMLineIndex: line.sdpMLineIndex ?? null,
+        });
+      }
+    };
+    try {
+      if (offer) {
+        await pc.setLocalDescription(await pc.createOffer());
+        const d = pc.localDescription!;
+        signal({ event: d.type, type: d.type, sdp: d.sdp });
+      }
+      await Promise.race([done, stdinEnded]);
+    } finally {
+      input.close();
+      // Do not keep the process alive on a stdin nobody closes.
+      process.stdin.destroy();
+      await pc.close();
+      ctx.emit({ event: "closed" }, "closed");
+    }
+    return failed ? 1 : 0;
+  },
+};
