@@ -95,6 +95,23 @@ describe.skipIf(!available)(
       }
     });
 
+    it("the CLI refuses bad names and addresses with an error event and exit 1", async () => {
+      await using ns = await createLoopbackNetns({ prefix: "mdnscli" });
+      const cases = [
+        { argv: ["mdns-resolve", "example.com"], code: "ERR_INVALID_NAME" },
+        { argv: ["mdns-publish", "ok.local", "not-an-ip"], code: "ERR_INVALID_ADDRESS" },
+        { argv: ["mdns-publish", "bad name", "198.18.0.1"], code: "ERR_INVALID_NAME" },
+      ];
+      for (const { argv, code } of cases) {
+        const child = watch(ns.spawn(process.execPath, [CLI, ...argv, "--json"]));
+        expect(await child.exit()).toBe(1);
+        expect(child.events).toEqual([{ event: "error", code, message: expect.any(String) }]);
+      }
+      const usage = watch(ns.spawn(process.execPath, [CLI, "mdns-resolve", "--json"]));
+      expect(await usage.exit()).toBe(1);
+      expect(usage.events).toEqual([{ event: "error", message: expect.stringContaining("<name.local>") }]);
+    });
+
     it("between two namespaces over IPv6 (ff02::fb on a veth link): AAAA published in one, resolved in the other", async () => {
       await using lan = await createVethPair({ prefix: "mdns6", ipv6: true });
       const name = generateMdnsName();

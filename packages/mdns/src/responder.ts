@@ -235,9 +235,11 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
       for (let attempt = 0; attempt <= MAX_CONFLICTS; attempt++) {
         const conflictsBefore = publication.conflicts;
         for (let i = 0; i < PROBE_COUNT && publication.conflicts === conflictsBefore; i++) {
+          // §8.1 asks for the QU bit on probes; dns-packet cannot encode it, so they are QM.
           await this.lease.socket.query(
             [{ name: publication.name_, type: "ANY" as RecordType, class: "IN" }],
-            [], // dns-packet puts authority records only in responses; the name alone probes
+            [],
+            this.records(publication, publication.ttl),
           );
           await sleep(PROBE_INTERVAL_MS, controller.signal);
         }

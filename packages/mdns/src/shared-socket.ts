@@ -241,9 +241,13 @@ export class SharedMdnsSocket {
     this.handlers.delete(handler);
   }
 
-  /** Sends a query (QM, to the group). Resolves when the datagram is handed to the OS. */
-  query(questions: Question[], answers: Answer[] = []): Promise<void> {
-    return this.send((done) => this.mdns.query({ id: 0, questions, answers }, done));
+  /**
+   * Sends a query (QM, to the group), with known answers (§7.1) or, for a
+   * probe, the proposed records in the authority section (§8.2). Resolves
+   * when the datagram is handed to the OS.
+   */
+  query(questions: Question[], answers: Answer[] = [], authorities: Answer[] = []): Promise<void> {
+    return this.send((done) => this.mdns.query({ id: 0, questions, answers, authorities }, done));
   }
 
   /**

@@ -1,4 +1,5 @@
-import { MdnsError, MdnsResponder } from "@purertc/mdns";
+import { isIP } from "node:net";
+import { checkMdnsName, MdnsError, MdnsResponder } from "@purertc/mdns";
 import { type Command, UsageError } from "../command.js";
 
 /**
@@ -19,6 +20,11 @@ export const command: Command = {
     const family = familyOption(args.values.family);
     const iface = args.values.interface as string | undefined;
     try {
+      // Check the arguments before opening (and joining) the multicast socket.
+      checkMdnsName(name);
+      if (isIP(address.replace(/%.*$/, "")) === 0) {
+        throw new MdnsError("ERR_INVALID_ADDRESS", `"${address}" is not an IPv4 or IPv6 address`);
+      }
       await using responder = await MdnsResponder.open({ family, interface: iface, signal: ctx.signal });
       responder.on("conflict", (e) =>
         ctx.emit(

@@ -1,4 +1,4 @@
-import { MdnsError, MdnsResolver } from "@purertc/mdns";
+import { checkMdnsName, MdnsError, MdnsResolver } from "@purertc/mdns";
 import { type Command, intOption, UsageError } from "../command.js";
 
 /**
@@ -30,6 +30,7 @@ export const command: Command = {
     }
     const iface = args.values.interface as string | undefined;
     try {
+      checkMdnsName(name); // before opening (and joining) the multicast socket
       await using resolver = await MdnsResolver.open({ family, interface: iface, signal: ctx.signal });
       const start = performance.now();
       const addresses = await resolver.resolve(name, { timeout, family: record, signal: ctx.signal });
