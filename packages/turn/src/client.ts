@@ -81,6 +81,8 @@ export interface TurnTiming {
   refreshMarginMs?: number;
   /** After a failed refresh, retry after this long while time remains. Default 5 000 ms. */
   retryMs?: number;
+  /** Refresh this long after each success instead (tests: coturn grants no lifetime under 600 s). Default: unset. */
+  refreshAfterMs?: number;
 }
 
 /** Options of {@link TurnClient}. */
@@ -155,6 +157,10 @@ export interface TurnClientStats {
   dropped: number;
   /** Allocation refreshes that succeeded. */
   refreshes: number;
+  /** CreatePermission requests that succeeded (first installs and refreshes). */
+  permissionRequests: number;
+  /** ChannelBind requests that succeeded (first binds and refreshes). */
+  channelBinds: number;
   /** 438 Stale Nonce answers handled. */
   staleNonces: number;
 }
@@ -202,6 +208,8 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     channelDataOut: 0,
     dropped: 0,
     refreshes: 0,
+    permissionRequests: 0,
+    channelBinds: 0,
     staleNonces: 0,
   };
 
@@ -214,7 +222,9 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
   private readonly auth: LongTermAuth;
   private readonly permissions: PermissionTable;
   private readonly channels: ChannelTable;
-  private readonly timing: Required<TurnTiming>;
+  private readonly timing: Required<Omit<TurnTiming, "refreshAfterMs">> & {
+    refreshAfterMs: number | undefined;
+  };
   private manager: StunTransactionManager | undefined;
   private socket: ManagedSocket | undefined;
   private serverAddress: PeerAddress | undefined;
@@ -242,6 +252,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
       channelRefreshMs: options.timing?.channelRefreshMs ?? CHANNEL_REFRESH_MS,
       refreshMarginMs: options.timing?.refreshMarginMs ?? 60_000,
       retryMs: options.timing?.retryMs ?? 5_000,
+      refreshAfterMs: options.timing?.refreshAfterMs,
     };
     this.permissions = new PermissionTable(this.timing.permissionRefreshMs);
     this.channels = new ChannelTable(this.timing.channelRefreshMs);
@@ -481,7 +492,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     const now = performance.now();
     const ms = lifetime * 1000;
     this.expiresAt = now + ms;
-    this.refreshAt = now + ms - Math.min(this.timing.refreshMarginMs, ms / 2);
+    this.refreshAt = now + (this.timing.refreshAfterMs ?? ms - Math.min(this.timing.refreshMarginMs, ms / 2));
   }
 
   /**
@@ -568,6 +579,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     )
       .then(
         () => {
+          this.stats.channelBinds++;
           this.channels.bound(channel, performance.now());
           // A ChannelBind installs or refreshes the permission too (RFC 8656 §11.2).
           const permission = this.permissions.get(channel.address);
@@ -609,6 +621,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     )
       .then(
         () => {
+          this.stats.permissionRequests++;
           const now = performance.now();
           for (const p of list) {
             const queued = this.permissions.installed(p, now);
