@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createDebug, type DatagramTransport, SocketRegistry } from "@purertc/socket";
 import { type Candidate, candidateAddress, isMdnsName, parseCandidate } from "./candidate.js";
+import type { RetransmitOptions } from "./checks.js";
 import { ConsentMonitor, type ConsentState } from "./consent.js";
 import { generateCredentials, type IceCredentials, validateCredentials } from "./credentials.js";
 import { IceError } from "./errors.js";
@@ -10,7 +11,6 @@ import { createMdnsProvider, type MdnsProvider, type MdnsProviderOptions } from 
 import { SrflxGatherer } from "./gather/srflx.js";
 import type { CandidatePair } from "./pair.js";
 import { type GatheringState, IceSession, type SessionHost } from "./session.js";
-import type { RetransmitOptions } from "./transactions.js";
 
 const log = createDebug("purertc:ice");
 
@@ -66,7 +66,10 @@ export interface IceAgentOptions {
   mdns?: boolean | MdnsProviderOptions | MdnsProvider;
   /** More gatherers run after host gathering (the seam for TURN relay candidates). */
   gatherers?: CandidateGatherer[];
-  /** Only these gatherers, no host candidates announced (e.g. relay-only). Default false. */
+  /**
+   * Relay only (W3C `iceTransportPolicy: "relay"`): no host (nor srflx)
+   * candidates; only what `gatherers` find. Default false.
+   */
   relayOnly?: boolean;
   /** Keep srflx candidates equal to their base (RFC 8445 §5.1.3 drops them). Default false. */
   keepRedundantCandidates?: boolean;
@@ -284,6 +287,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       addresses: this.options.addresses,
       ipv4: this.options.ipv4,
       ipv6: this.options.ipv6,
+      hostCandidates: !this.options.relayOnly,
       gatherers,
       mdnsName: mdns ? (address, signal) => mdns.publish(address, signal) : undefined,
     });
@@ -341,7 +345,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     this.assertOpen();
     if (this.isStarted) return;
     this.isStarted = true;
-    this.current.schedule();
+    this.current.checks.schedule();
     this.updateState();
   }
 
@@ -541,7 +545,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       disconnectedTimeoutMs = 10000,
     } = this.options;
     this.consent = new ConsentMonitor(
-      (schedule) => session.consentCheck(pair, schedule),
+      (schedule) => session.checks.consentCheck(pair, schedule),
       { intervalMs: consentIntervalMs, timeoutMs: consentTimeoutMs, disconnectedMs: disconnectedTimeoutMs },
       (state) => {
         this.consentState = state;

@@ -26,6 +26,7 @@ export {
   TYPE_PREFERENCE,
 } from "./candidate.js";
 export { Checklist, canPair } from "./checklist.js";
+export type { RetransmitOptions } from "./checks.js";
 export type { ConsentOptions, ConsentState } from "./consent.js";
 export {
   generateCredentials,
@@ -41,4 +42,3 @@ export { createMdnsProvider, type MdnsProvider, type MdnsProviderOptions } from 
 export { parseStunServer, SrflxGatherer } from "./gather/srflx.js";
 export { CandidatePair, type LocalCandidate, type PairState, pairPriority } from "./pair.js";
 export type { GatheringState } from "./session.js";
-export type { RetransmitOptions } from "./transactions.js";
