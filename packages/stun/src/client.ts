@@ -47,10 +47,13 @@ export interface BindingResult {
   mapped: StunAddress;
   /** The server we asked. */
   server: TransportAddress;
+  /** Milliseconds from the first transmission to the response. */
   rttMs: number;
+  /** Retransmissions before the response (0: the RTT is unambiguous). */
   retransmissions: number;
   /** The server's SOFTWARE, if it sent one. */
   software: string | undefined;
+  /** The whole success response. */
   response: StunMessage;
 }
 

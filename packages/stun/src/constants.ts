@@ -9,9 +9,13 @@ export const FINGERPRINT_XOR = 0x5354554e;
 
 /** The four message classes (RFC 8489 §5). */
 export const StunClass = {
+  /** 0b00: a request, answered by a response. */
   Request: 0,
+  /** 0b01: an indication, never answered. */
   Indication: 1,
+  /** 0b10: a success response. */
   SuccessResponse: 2,
+  /** 0b11: an error response (with ERROR-CODE). */
   ErrorResponse: 3,
 } as const;
 /** A message class: one of the values of {@link StunClass}. */

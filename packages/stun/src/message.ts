@@ -29,6 +29,7 @@ import { StunError } from "./errors.js";
 
 /** One attribute as it appears on the wire (value without padding). */
 export interface StunAttribute {
+  /** The attribute type (see AttributeType). */
   type: number;
   /** A view into the message bytes (not a copy). */
   value: Uint8Array;

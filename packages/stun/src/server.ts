@@ -56,7 +56,9 @@ export interface StunServerOptions {
 
 /** One handled request, as {@link StunServerOptions.onRequest} reports it. */
 export interface StunServerRequestEvent {
+  /** Who asked. */
   remote: StunAddress;
+  /** The request method. */
   method: number;
   /** 0 for success, else the error code sent. */
   errorCode: number;
@@ -64,8 +66,11 @@ export interface StunServerRequestEvent {
 
 /** Counters of a server; all only grow. */
 export interface StunServerStats {
+  /** Requests answered (success or error). */
   requests: number;
+  /** Success responses sent. */
   successResponses: number;
+  /** Error responses sent (400, 401, 420, 438). */
   errorResponses: number;
   /** Datagrams that did not decode as STUN. */
   malformed: number;

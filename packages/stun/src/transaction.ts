@@ -8,7 +8,9 @@ const log = createDebug("purertc:stun");
 
 /** Where a datagram goes to or comes from. */
 export interface TransportAddress {
+  /** IPv4 or IPv6 address in text form. */
   address: string;
+  /** UDP port. */
   port: number;
 }
 
@@ -68,13 +70,19 @@ export interface TransactionResult {
 
 /** Counters of a transaction manager; all only grow. */
 export interface TransactionStats {
+  /** Transactions started. */
   started: number;
   /** Datagrams sent, retransmissions included. */
   sent: number;
+  /** Retransmissions sent. */
   retransmissions: number;
+  /** Transactions settled by a success response. */
   succeeded: number;
+  /** Transactions settled by an error response. */
   errorResponses: number;
+  /** Transactions that got no response in time. */
   timedOut: number;
+  /** Transactions aborted by their signal or cancel(). */
   aborted: number;
   /** Responses whose transaction id matched nothing pending. */
   unmatched: number;

@@ -7,6 +7,7 @@ export interface StunAddress {
   family: "IPv4" | "IPv6";
   /** Dotted-quad or RFC 5952 text form (lowercase, `::` compressed). */
   address: string;
+  /** UDP/TCP port, 0–65535. */
   port: number;
 }
 

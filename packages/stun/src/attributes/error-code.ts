@@ -2,7 +2,9 @@ import { StunError } from "../errors.js";
 
 /** An ERROR-CODE value (RFC 8489 §14.8): 300–699 and a reason phrase. */
 export interface ErrorCodeValue {
+  /** The error code, 300–699 (class × 100 + number). */
   code: number;
+  /** The reason phrase (UTF-8). */
   reason: string;
 }
 

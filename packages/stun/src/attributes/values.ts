@@ -5,6 +5,7 @@ import type { ErrorCodeValue } from "./error-code.js";
 export interface PasswordAlgorithmValue {
   /** 1 = MD5, 2 = SHA-256 (see PasswordAlgorithm). */
   algorithm: number;
+  /** Algorithm parameters (none are defined for MD5 and SHA-256). */
   parameters: Uint8Array;
 }
 
@@ -16,12 +17,15 @@ export interface EvenPortValue {
 
 /** An ADDRESS-ERROR-CODE value (RFC 8656 §14.12). */
 export interface AddressErrorCodeValue extends ErrorCodeValue {
+  /** The address family the error is about. */
   family: "IPv4" | "IPv6";
 }
 
 /** An ICMP value (RFC 8656 §14.13). */
 export interface IcmpValue {
+  /** ICMP (or ICMPv6) type. */
   type: number;
+  /** ICMP (or ICMPv6) code. */
   code: number;
   /** Error data: the MTU for "fragmentation needed", otherwise 0. */
   data: number;
