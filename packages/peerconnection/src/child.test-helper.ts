@@ -32,6 +32,8 @@ export class PcChild {
       }
     });
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => this.stderr.push(chunk));
+    // A write racing the child's exit is EPIPE: not the test's failure.
+    child.stdin?.on("error", () => {});
     this.exited = new Promise((resolve) => {
       if (child.exitCode !== null) resolve(child.exitCode);
       else child.once("exit", (code) => resolve(code));

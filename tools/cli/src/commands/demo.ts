@@ -1,40 +1,93 @@
+import { PeerConnection } from "@purertc/peerconnection";
 import { SocketRegistry } from "@purertc/socket";
-import { StunClient, StunServer } from "@purertc/stun";
 import type { Command } from "../command.js";
 
 /**
- * `purertc demo`: a STUN Binding round trip on loopback (a StunServer and a
- * StunClient, one transaction), both closed, then the socket registry's
- * report, which must say that no socket is left open.
+ * `purertc demo`: two PeerConnections on loopback negotiate (offer/answer,
+ * trickle), connect (ICE + DTLS), exchange one datagram each way and close;
+ * then the socket registry and the process's active handles and timers show
+ * that nothing is left.
  */
 export const command: Command = {
   name: "demo",
-  summary: "STUN round trip on loopback, then show that nothing is left open",
+  summary: "two PeerConnections connect on loopback, exchange a message, close, and nothing is left",
   usage: "demo [--json]",
   options: {},
   async run(_args, ctx) {
-    const server = await StunServer.listen({ address: "127.0.0.1", signal: ctx.signal });
-    const client = await StunClient.open({ address: "127.0.0.1", signal: ctx.signal });
+    const started = performance.now();
+    const ms = () => Math.round((performance.now() - started) * 10) / 10;
+    const a = new PeerConnection({ interfaces: "loopback" });
+    const b = new PeerConnection({ interfaces: "loopback" });
     try {
-      const at = server.address();
-      ctx.emit(
-        { event: "listening", server: `${at.address}:${at.port}` },
-        `STUN server listening on ${at.address}:${at.port}`,
+      a.addEventListener("icecandidate", (e) => void b.addIceCandidate(e.candidate).catch(() => {}));
+      b.addEventListener("icecandidate", (e) => void a.addIceCandidate(e.candidate).catch(() => {}));
+      const connected = Promise.all(
+        [a, b].map((pc) => until(pc, () => pc.connectionState === "connected", ctx.signal)),
       );
-      const r = await client.binding({ address: at.address, port: at.port }, { signal: ctx.signal });
-      const mapped = `${r.mapped.address}:${r.mapped.port}`;
-      const rttMs = Math.round(r.rttMs * 100) / 100;
-      ctx.emit(
-        { event: "binding", mapped, rttMs },
-        `Binding success: mapped address ${mapped} (rtt ${rttMs} ms)`,
+      const received = new Promise<string>((resolve) =>
+        b.addEventListener("datagram", (e) => resolve(new TextDecoder().decode(e.data)), { once: true }),
       );
+      const replied = new Promise<string>((resolve) =>
+        a.addEventListener("datagram", (e) => resolve(new TextDecoder().decode(e.data)), { once: true }),
+      );
+      await a.setLocalDescription(await a.createOffer());
+      await b.setRemoteDescription(a.localDescription!);
+      await b.setLocalDescription(await b.createAnswer());
+      await a.setRemoteDescription(b.localDescription!);
+      await connected;
+      const stats = await a.getStats();
+      const transport = [...stats.values()].find((s) => s.type === "transport");
+      const pair = transport && stats.get(String(transport.selectedCandidatePairId));
+      const local = pair && stats.get(String(pair.localCandidateId));
+      const remote = pair && stats.get(String(pair.remoteCandidateId));
+      ctx.emit(
+        {
+          event: "connected",
+          ms: ms(),
+          cipher: transport?.dtlsCipher,
+          pair: `${local?.address}:${local?.port} ↔ ${remote?.address}:${remote?.port}`,
+        },
+        `connected in ${ms()} ms: ICE pair ${local?.address}:${local?.port} ↔ ${remote?.address}:${remote?.port}, DTLS ${String(transport?.dtlsCipher)}`,
+      );
+      a.sendDatagram("hello from a");
+      const atB = await received;
+      ctx.emit({ event: "datagram", to: "b", data: atB }, `b received: ${atB}`);
+      b.sendDatagram("hello from b");
+      const atA = await replied;
+      ctx.emit({ event: "datagram", to: "a", data: atA }, `a received: ${atA}`);
     } finally {
-      await client.close();
-      await server.close();
+      await a.close();
+      await b.close();
     }
+    // A macrotask turn lets the closed sockets' handles leave the active list.
+    await new Promise((resolve) => setImmediate(resolve));
     const report = SocketRegistry.default.report();
     const open = SocketRegistry.default.size;
-    ctx.emit({ event: "closed", openSockets: open, report }, `closed both\n${report}`);
-    return open === 0 ? 0 : 1;
+    const handles = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap" && r !== "PipeWrap");
+    ctx.emit(
+      { event: "closed", ms: ms(), openSockets: open, activeResources: handles, report },
+      `closed both in ${ms()} ms\n${report}\nactive handles and timers: ${handles.length ? handles.join(", ") : "none"}`,
+    );
+    return open === 0 && handles.length === 0 ? 0 : 1;
   },
 };
+
+function until(pc: PeerConnection, done: () => boolean, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (done()) finish(resolve);
+      else if (pc.connectionState === "failed" || pc.connectionState === "closed") {
+        finish(() => reject(new Error(`connection ${pc.connectionState}`)));
+      }
+    };
+    const abort = () => finish(() => reject(signal.reason));
+    const finish = (fn: () => void) => {
+      pc.removeEventListener("connectionstatechange", check);
+      signal.removeEventListener("abort", abort);
+      fn();
+    };
+    pc.addEventListener("connectionstatechange", check);
+    signal.addEventListener("abort", abort, { once: true });
+    check();
+  });
+}

@@ -1,0 +1,72 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { CLI, PcChild, ROOT } from "./child.test-helper.js";
+
+if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing`);
+
+function cli(...args: string[]): PcChild {
+  return new PcChild(spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
+}
+
+describe("purertc demo", () => {
+  it("connects two PeerConnections, exchanges a message each way, and leaves nothing", async () => {
+    const demo = cli("demo", "--json");
+    demo.end();
+    expect(await demo.exit(30_000)).toBe(0);
+    expect(demo.events.map((e) => e.event)).toEqual(["connected", "datagram", "datagram", "closed"]);
+    expect(demo.events[0]!.cipher).toBe("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+    expect(demo.events[1]).toMatchObject({ to: "b", data: "hello from a" });
+    expect(demo.events[3]).toMatchObject({
+      openSockets: 0,
+      activeResources: [],
+      report: "socket registry: no socket open",
+    });
+  });
+});
+
+describe("purertc pc", () => {
+  it("two of them, each reading the other's stdout, connect and exchange --send texts", async () => {
+    const offerer = cli("pc", "--offer", "--loopback", "--json", "--send", "from offerer");
+    const answerer = cli("pc", "--answer", "--loopback", "--json", "--send", "from answerer");
+    // Cross-wire: every line one prints is the other's input (non-signalling lines are ignored).
+    const pipe = (from: PcChild, to: PcChild) =>
+      from.child.stdout!.on("data", (d: Buffer) => to.child.stdin!.write(d));
+    pipe(offerer, answerer);
+    pipe(answerer, offerer);
+    try {
+      const offer = await offerer.next((e) => e.event === "offer");
+      expect(offer.type).toBe("offer");
+      expect(String(offer.sdp)).toContain("m=application 9 UDP/DTLS/SCTP webrtc-datachannel");
+      expect((await answerer.next((e) => e.event === "answer")).type).toBe("answer");
+      await offerer.next((e) => e.event === "candidate" && String(e.candidate).startsWith("candidate:"));
+      await offerer.next((e) => e.event === "connectionstatechange" && e.state === "connected");
+      await answerer.next((e) => e.event === "connectionstatechange" && e.state === "connected");
+      expect(await answerer.next((e) => e.event === "datagram")).toMatchObject({ data: "from offerer" });
+      expect(await offerer.next((e) => e.event === "datagram")).toMatchObject({ data: "from answerer" });
+      // The offerer's stdin ends: it closes; the answerer sees close_notify and exits too.
+      offerer.end();
+      expect(await offerer.exit()).toBe(0);
+      await answerer.next((e) => e.event === "dtlsstatechange" && e.state === "closed");
+      expect(await answerer.exit()).toBe(0);
+      expect(offerer.stderr.join("")).toBe("");
+    } finally {
+      await offerer.stop();
+      await answerer.stop();
+    }
+  });
+
+  it("wants exactly one of --offer and --answer", async () => {
+    const bad = cli("pc", "--json");
+    expect(await bad.exit()).toBe(1);
+    expect(bad.events[0]).toMatchObject({ event: "error" });
+  });
+
+  it("exits 0 on SIGTERM while waiting for an answer", async () => {
+    const offerer = cli("pc", "--offer", "--loopback", "--json");
+    await offerer.next((e) => e.event === "offer");
+    offerer.child.kill("SIGTERM");
+    expect(await offerer.exit()).toBe(0);
+    expect(offerer.events.at(-1)).toMatchObject({ event: "closed" });
+  });
+});
