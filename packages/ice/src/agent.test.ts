@@ -61,6 +61,32 @@ describe("two agents on loopback", () => {
     });
   });
 
+  it("checks IPv4 and IPv6 loopback pairs (one per family), selects the best and can run on ::1 alone", async () => {
+    await withLeakCheck(async () => {
+      const [a, b] = await connectedPair({ a: { ipv6: true }, b: { ipv6: true } });
+      expect(a.localCandidates.map((c) => c.address).sort()).toEqual(["127.0.0.1", "::1"]);
+      const pairs = a.getStats().pairs;
+      expect(pairs).toHaveLength(2); // same-family pairs only
+      const selected = a.selectedPair!;
+      const best = pairs[0]!;
+      expect(best.nominated).toBe(true);
+      expect(best.local).toBe(
+        `${selected.local.address.includes(":") ? `[${selected.local.address}]` : selected.local.address}:${selected.local.port}`,
+      );
+      await Promise.all([a.close(), b.close()]);
+
+      const [c, d] = await connectedPair({
+        a: { addresses: ["::1"], ipv6: true },
+        b: { addresses: ["::1"], ipv6: true },
+      });
+      expect(c.selectedPair!.remote.address).toBe("::1");
+      const got = nextDatagram(d);
+      c.send(text("v6"));
+      expect(untext(await got)).toBe("v6");
+      await Promise.all([c.close(), d.close()]);
+    });
+  });
+
   it("trickles candidates after checks started; stays connected (not completed) without end-of-candidates", async () => {
     await withLeakCheck(async () => {
       const a = new IceAgent({ role: "controlling", ...loopback });
