@@ -163,14 +163,23 @@ describe("teardown (leak helper)", () => {
             await responder.publish(name, "198.18.2.3");
             expect(await pending).toEqual(["198.18.2.3"]);
             await responder.close();
-          } else if (scenario === "abort") {
-            const controller = new AbortController();
-            const pending = resolver.resolve(name, { signal: controller.signal, timeout: 60_000 });
-            await new Promise((r) => setTimeout(r, 20));
-            controller.abort();
-            expect(await code(pending)).toBe("ERR_ABORTED");
           } else {
-            expect(await code(resolver.resolve(name, { timeout: 30 }))).toBe("ERR_TIMEOUT");
+            // Inner check with the resolver open: abort and timeout alone, without close(),
+            // must leave no timer or listener behind.
+            await withLeakCheck(
+              async () => {
+                if (scenario === "abort") {
+                  const controller = new AbortController();
+                  const pending = resolver.resolve(name, { signal: controller.signal, timeout: 60_000 });
+                  await new Promise((r) => setTimeout(r, 20));
+                  controller.abort();
+                  expect(await code(pending)).toBe("ERR_ABORTED");
+                } else {
+                  expect(await code(resolver.resolve(name, { timeout: 30 }))).toBe("ERR_TIMEOUT");
+                }
+              },
+              { registry },
+            );
           }
           // Abort and timeout stop the query's timers at once: nothing pending before close.
           expect(resolver.pendingQueries).toBe(0);
@@ -217,7 +226,16 @@ describe("teardown (leak helper)", () => {
         // Reopened on the next use.
         const d = await MdnsResolver.open(loopback(registry));
         expect(registry.size).toBe(1);
-        await d.close();
+        // The other family is another socket (udp6 on ::1 here), with the same behaviour.
+        const v6 = { registry, family: 6, group: "::1", port: 0 } as const;
+        const e = await MdnsResponder.open(v6);
+        const f = await MdnsResolver.open(v6);
+        expect(registry.size).toBe(2);
+        expect(registry.list().map((s) => s.type)).toEqual(["udp4", "udp6"]);
+        const name = generateMdnsName();
+        await e.publish(name, ["fd00:198:18::9", "198.18.2.9"]);
+        expect(await f.resolve(name, { family: 6 })).toEqual(["fd00:198:18::9"]);
+        await Promise.all([d.close(), e.close(), f.close()]);
       },
       { registry },
     );
