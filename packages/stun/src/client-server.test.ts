@@ -49,6 +49,13 @@ describe("StunClient ↔ StunServer over loopback UDP", () => {
     expect(byName.mapped.port).toBe(client4.local.port);
   });
 
+  it("an IPv4 client of a dual-stack server is told its IPv4 address", async () => {
+    await using server = await StunServer.listen({ address: "::", type: "udp6" });
+    await using client = await StunClient.open({ address: "127.0.0.1" });
+    const r = await client.binding({ address: "127.0.0.1", port: server.address().port });
+    expect(r.mapped).toEqual({ family: "IPv4", address: "127.0.0.1", port: client.local.port });
+  });
+
   it("short-term credentials: 400 without, 401 wrong, success with MESSAGE-INTEGRITY", async () => {
     await using server = await StunServer.listen({
       credentials: { type: "short-term", password: (u) => (u === "alice:bob" ? "s3cret" : undefined) },

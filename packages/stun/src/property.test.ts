@@ -58,21 +58,21 @@ function probe(bytes: Uint8Array): boolean {
   try {
     m = decodeMessage(bytes);
   } catch (error) {
-    if (!(error instanceof StunError)) throw error;
-    expect(typeof error.code).toBe("string");
+    if (!(error instanceof StunError) || typeof error.code !== "string") throw error;
     return false;
   }
-  expect(m.raw.length).toBe(bytes.length);
+  if (m.raw.length !== bytes.length) throw new Error("raw length differs from input");
   for (const name of GETTERS) {
     try {
       void (m as unknown as Record<string, unknown>)[name];
     } catch (error) {
-      if (!(error instanceof StunError)) throw error;
-      expect(error.code).toBe("ERR_BAD_ATTRIBUTE");
+      if (!(error instanceof StunError) || error.code !== "ERR_BAD_ATTRIBUTE") throw error;
     }
   }
-  for (const a of m.attributes)
-    expect(a.value.byteOffset + a.value.length).toBeLessThanOrEqual(bytes.byteOffset + bytes.length);
+  for (const a of m.attributes) {
+    if (a.value.byteOffset + a.value.length > bytes.byteOffset + bytes.length)
+      throw new Error("value overruns");
+  }
   m.checkFingerprint();
   m.checkIntegrity(key);
   m.checkIntegritySha256(key);

@@ -174,9 +174,11 @@ export class StunServer implements AsyncDisposable {
       return;
     }
     this.stats.requests++;
+    // An IPv4 client of a dual-stack socket shows up as ::ffff:a.b.c.d; it is told its IPv4 address.
+    const mapped = rinfo.address.startsWith("::ffff:") && rinfo.address.includes(".");
     const remote: StunAddress = {
-      family: rinfo.family === "IPv6" ? "IPv6" : "IPv4",
-      address: rinfo.address,
+      family: rinfo.family === "IPv6" && !mapped ? "IPv6" : "IPv4",
+      address: mapped ? rinfo.address.slice(7) : rinfo.address,
       port: rinfo.port,
     };
     let response: Uint8Array;
