@@ -1,0 +1,118 @@
+import type { SocketRegistry } from "@purertc/socket";
+import type { Candidate } from "./candidate.js";
+import type { RetransmitOptions } from "./checks.js";
+import type { IceCredentials } from "./credentials.js";
+import type { CandidateErrorEvent, CandidateGatherer } from "./gather/index.js";
+import type { MdnsProvider, MdnsProviderOptions } from "./gather/mdns.js";
+import type { GatheringState } from "./session.js";
+
+/** Transport states (W3C `RTCIceTransportState`). */
+export type IceTransportState =
+  | "new"
+  | "checking"
+  | "connected"
+  | "completed"
+  | "disconnected"
+  | "failed"
+  | "closed";
+
+/** ICE role (RFC 8445 §6.1.1). */
+export type IceRole = "controlling" | "controlled";
+
+/** The selected candidate pair, as the W3C `RTCIceCandidatePair`. */
+export interface SelectedPair {
+  /** Stable id of the pair (`pair-N`). */
+  id: string;
+  local: Candidate;
+  remote: Candidate;
+  /** Round-trip time of its last successful check, ms. */
+  rttMs: number | undefined;
+}
+
+/** Options of {@link IceAgent}. */
+export interface IceAgentOptions {
+  /** Role at start; a role conflict may change it (`rolechange`). Default `controlling`. */
+  role?: IceRole;
+  /** Local credentials; fresh random ones by default. */
+  credentials?: IceCredentials;
+  /** Tie-breaker for role conflicts (64 bits); random by default. */
+  tieBreaker?: bigint;
+  /** STUN servers for server-reflexive candidates: `host:port` or `stun:host:port`. */
+  stunServers?: string[];
+  /** Loopback addresses: `false` (default) leaves them out, `true` adds them, `"only"` uses nothing else. */
+  loopback?: boolean | "only";
+  /** Explicit local IPs to gather host candidates on (instead of every interface). */
+  addresses?: string[];
+  /** Gather IPv4 host candidates (default true). */
+  ipv4?: boolean;
+  /** Gather IPv6 host candidates (default true). */
+  ipv6?: boolean;
+  /**
+   * mDNS: publish host candidates as `<uuid>.local` names (instead of their
+   * IPs) and resolve the peer's names. `true` uses the mDNS group on the
+   * default interface; options (e.g. `{ group: "127.0.0.1", port: 0 }` for a
+   * loopback test) or a ready {@link MdnsProvider} can be given. The agent
+   * closes a provider it made. Off by default: then remote `.local`
+   * candidates are ignored.
+   */
+  mdns?: boolean | MdnsProviderOptions | MdnsProvider;
+  /** More gatherers run after host gathering (the seam for TURN relay candidates). */
+  gatherers?: CandidateGatherer[];
+  /**
+   * Relay only (W3C `iceTransportPolicy: "relay"`): no host (nor srflx)
+   * candidates; only what `gatherers` find. Default false.
+   */
+  relayOnly?: boolean;
+  /** Keep srflx candidates equal to their base (RFC 8445 §5.1.3 drops them). Default false. */
+  keepRedundantCandidates?: boolean;
+  /** Pacing timer Ta between checks, ms (RFC 8445 §14.2). Default 50. */
+  ta?: number;
+  /** Retransmission of connectivity checks. Default rto 200, maxRto 1600, 7 tries. */
+  checkRetransmit?: Partial<RetransmitOptions>;
+  /** Retransmission of requests to STUN servers. Default rto 250, maxRto 1000, 4 tries. */
+  serverRetransmit?: Partial<RetransmitOptions>;
+  /**
+   * As controlling agent, how long a valid pair waits for higher-priority
+   * pairs still being checked before it is nominated anyway, ms. Default 300.
+   */
+  nominationTimeoutMs?: number;
+  /** Consent checks interval, ms (randomized ±20 %, RFC 7675). Default 5000. */
+  consentIntervalMs?: number;
+  /** Consent lost after this long without an answer, ms. Default 30000. */
+  consentTimeoutMs?: number;
+  /** `disconnected` after this long without an answer to consent checks, ms. Default 10000. */
+  disconnectedTimeoutMs?: number;
+  /** The socket registry. Default {@link SocketRegistry.default}. */
+  registry?: SocketRegistry;
+}
+
+/** Events of {@link IceAgent}. */
+export interface IceAgentEvents {
+  /** A local candidate to signal; `null` when gathering is complete (end-of-candidates). */
+  candidate: [candidate: Candidate | null];
+  gatheringstatechange: [state: GatheringState];
+  statechange: [state: IceTransportState];
+  selectedpairchange: [pair: SelectedPair];
+  /** A STUN/TURN server did not give a candidate (W3C `icecandidateerror`). */
+  candidateerror: [error: CandidateErrorEvent];
+  rolechange: [role: IceRole];
+}
+
+/** Counters of an agent. */
+export interface IceAgentStats {
+  datagramsSent: number;
+  datagramsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Packets dropped: malformed or unauthenticated STUN, data from unknown sources, sends without a pair. */
+  dropped: number;
+  /** Pairs of the current checklist with their states. */
+  pairs: Array<{
+    id: string;
+    local: string;
+    remote: string;
+    state: string;
+    nominated: boolean;
+    priority: string;
+  }>;
+}
