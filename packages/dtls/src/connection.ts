@@ -96,15 +96,7 @@ const RESERVED_LABELS = new Set([
 export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implements AsyncDisposable {
   /** `client` or `server`. */
   readonly role: "client" | "server";
-  /** Counters. */
-  readonly stats: DtlsConnectionStats = {
-    datagramsIn: 0,
-    datagramsOut: 0,
-    malformed: 0,
-    authFailures: 0,
-    replays: 0,
-    retransmissions: 0,
-  };
+  private readonly counters = { datagramsIn: 0, datagramsOut: 0, malformed: 0 };
   private st: DtlsConnectionState = "new";
   private readonly controller = new AbortController();
   private readonly records = new RecordLayer();
@@ -116,6 +108,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private failure: DtlsError | undefined;
   private result: HandshakeResult | undefined;
   private early: DtlsRecord[] = [];
+  private alertSent = false;
   private readonly unlinkSignal: (() => void) | undefined;
   /** @internal Kept alive with the connection. */
   readonly retained: object | undefined;
@@ -155,6 +148,16 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
       }
     }
     if (transport.closed) queueMicrotask(() => transport.onClose?.());
+  }
+
+  /** Counters (a snapshot). */
+  get stats(): DtlsConnectionStats {
+    return {
+      ...this.counters,
+      authFailures: this.records.authFailures,
+      replays: this.records.replays,
+      retransmissions: this.handshaker.retransmissions,
+    };
   }
 
   /** Current state. */
@@ -285,8 +288,11 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     this.transport.onDatagram = undefined;
     this.transport.onClose = undefined;
     this.settleConnect?.(reason);
+    const flush = this.alertSent;
     this.closing = (async () => {
       try {
+        // A UDP send completes on a later tick: let a just-sent alert leave before the socket closes.
+        if (flush && this.ownsTransport) await new Promise((resolve) => setImmediate(resolve));
         if (this.ownsTransport) await this.transport.close();
       } finally {
         this.emit("close", error);
@@ -297,11 +303,12 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
 
   private sendDatagram(d: Uint8Array): void {
     if (this.transport.closed) return;
-    this.stats.datagramsOut++;
+    this.counters.datagramsOut++;
     this.transport.send(d);
   }
 
   private sendAlert(level: number, description: number): void {
+    this.alertSent = true;
     try {
       const epoch = this.records.writeEpoch;
       this.sendDatagram(this.records.seal(ContentType.alert, encodeAlert({ level, description }), epoch));
@@ -329,10 +336,10 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   /** A datagram from the transport: never throws (a bad packet is counted and dropped). */
   private onDatagram(data: Uint8Array): void {
     if (this.st === "closed" || this.st === "new") return;
-    this.stats.datagramsIn++;
+    this.counters.datagramsIn++;
     try {
       const { records, error } = parseRecords(data);
-      if (error) this.stats.malformed++;
+      if (error) this.counters.malformed++;
       for (const r of records) {
         if (this.isClosed()) return;
         this.onRecord(r);
@@ -342,13 +349,9 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
       const e = asDtlsError(error);
       if (this.st === "connecting") this.handshaker.fail(e);
       else {
-        this.stats.malformed++;
+        this.counters.malformed++;
         log("dropped a datagram: %s", e.message);
       }
-    } finally {
-      this.stats.authFailures = this.records.authFailures;
-      this.stats.replays = this.records.replays;
-      this.stats.retransmissions = this.handshaker.retransmissions;
     }
   }
 

@@ -9,6 +9,7 @@ import {
   encodeHandshakeFragment,
   encodeHandshakeMessage,
   HANDSHAKE_HEADER_LENGTH,
+  type HandshakeFragment,
   parseHandshakeFragments,
 } from "./handshake/header.js";
 import { type HandshakeMessage, Reassembler } from "./handshake/reassembler.js";
@@ -136,8 +137,13 @@ export abstract class Handshaker {
   protected abstract begin(): void;
   /** Handles one complete handshake message, in message_seq order. Throws `DtlsError` to fail. */
   protected abstract handleMessage(message: HandshakeMessage): void;
-  /** Role-specific look at each fragment before reassembly (server: rebase on a new ClientHello). */
-  protected beforeFragment(_type: number, _messageSeq: number): void {}
+  /**
+   * Role-specific look at each fragment before reassembly (server: cookie
+   * check and rebase on a new ClientHello). True when it consumed the fragment.
+   */
+  protected beforeFragment(_fragment: HandshakeFragment): boolean {
+    return false;
+  }
 
   /** Feeds the body of one handshake record (already opened) of `epoch`. */
   receiveHandshakeRecord(body: Uint8Array, epoch: number, recordSeq: number): void {
@@ -145,7 +151,7 @@ export abstract class Handshaker {
     for (const f of parseHandshakeFragments(body, MAX_MESSAGE)) {
       if (f.type === 0) continue; // HelloRequest: renegotiation is not supported, ignore (RFC 5246 §7.4.1.1)
       this.lastRecordSeq = recordSeq;
-      this.beforeFragment(f.type, f.messageSeq);
+      if (this.beforeFragment(f)) continue;
       if (this.reassembler.add(f, epoch) === "old") this.retransmitWanted = true;
     }
     for (let m = this.reassembler.pop(); m && !this.done; m = this.reassembler.pop()) this.handleMessage(m);

@@ -22,7 +22,7 @@ import { parseCertificateVerify } from "../handshake/certificate-verify.js";
 import { type ClientHello, clientHelloCookieFields, parseClientHello } from "../handshake/client-hello.js";
 import { parseClientKeyExchange } from "../handshake/client-key-exchange.js";
 import { parseFinished } from "../handshake/finished.js";
-import { encodeHandshakeMessage, HandshakeType } from "../handshake/header.js";
+import { encodeHandshakeMessage, type HandshakeFragment, HandshakeType } from "../handshake/header.js";
 import { encodeHelloVerifyRequest } from "../handshake/hello-verify-request.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { encodeServerHello } from "../handshake/server-hello.js";
@@ -68,17 +68,24 @@ export class ServerHandshaker extends Handshaker {
 
   protected begin(): void {}
 
-  protected override beforeFragment(type: number, messageSeq: number): void {
+  protected override beforeFragment(f: HandshakeFragment): boolean {
+    if (this.st !== "client_hello" || f.type !== HandshakeType.client_hello) return false;
     // Until a hello is accepted, each ClientHello restarts numbering at its own
     // message_seq: a stateless cookie exchange leaves no record of earlier ones.
-    if (
-      this.st === "client_hello" &&
-      type === HandshakeType.client_hello &&
-      messageSeq !== this.reassembler.next
-    ) {
+    if (f.messageSeq !== this.reassembler.next) {
       this.reassembler.clear();
-      this.reassembler.next = messageSeq;
+      this.reassembler.next = f.messageSeq;
     }
+    // The cookie is checked on the first fragment, so a fragmented hello
+    // without a valid cookie is answered at once and never buffered.
+    const cookies = this.config.cookies;
+    if (!cookies || f.fragmentOffset !== 0) return false;
+    const { prefix, cookie } = clientHelloCookieFields(f.body);
+    if (cookies.verify(this.config.remoteId, prefix, cookie)) return false;
+    this.sendRaw(
+      helloVerifyRequest(cookies.make(this.config.remoteId, prefix), f.messageSeq, this.lastRecordSeq),
+    );
+    return true;
   }
 
   protected handleMessage(m: HandshakeMessage): void {

@@ -1,0 +1,268 @@
+import { startLossyProxy } from "@purertc/interop/lossy-proxy";
+import { SocketRegistry, UdpTransport } from "@purertc/socket";
+import { withLeakCheck } from "@purertc/socket/testing";
+import { describe, expect, test } from "vitest";
+import { connectDtls, DtlsCertificate, DtlsConnection, DtlsError, DtlsServer } from "./index.js";
+
+const cert = await DtlsCertificate.generate();
+const serverCert = await DtlsCertificate.generate();
+const any = { acceptAnyPeerCertificate: true } as const;
+
+/** A UDP socket that never answers, and a client transport aimed at it. */
+async function silentPeer() {
+  const owner = {};
+  const sink = await SocketRegistry.default.open(owner, { label: "silent-peer", address: "127.0.0.1" });
+  const sock = await SocketRegistry.default.open(owner, { label: "test-client", address: "127.0.0.1" });
+  const transport = new UdpTransport(sock, "127.0.0.1", sink.address().port);
+  return { sink, transport, owner };
+}
+
+async function rejection(p: Promise<unknown>): Promise<DtlsError> {
+  try {
+    await p;
+  } catch (error) {
+    expect(error).toBeInstanceOf(DtlsError);
+    return error as DtlsError;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("teardown from every state (leak-checked)", () => {
+  test("close before start; connect() after close rejects", async () => {
+    await withLeakCheck(async () => {
+      const { sink, transport } = await silentPeer();
+      const conn = new DtlsConnection(transport, { role: "client", certificate: cert, ...any });
+      await conn.close();
+      await conn.close(); // idempotent
+      expect(conn.state).toBe("closed");
+      expect(transport.closed).toBe(true);
+      expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_CLOSED");
+      await sink.close();
+    });
+  });
+
+  test("waiting for a flight: close() rejects connect() with ERR_DTLS_CLOSED", async () => {
+    await withLeakCheck(async () => {
+      const { sink, transport } = await silentPeer();
+      const conn = new DtlsConnection(transport, { role: "client", certificate: cert, ...any });
+      const pending = conn.connect();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(conn.state).toBe("connecting");
+      await conn.close();
+      expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
+      await sink.close();
+    });
+  });
+
+  test("mid-retransmission: timers cancelled on close", async () => {
+    await withLeakCheck(async () => {
+      const { sink, transport } = await silentPeer();
+      await using conn = new DtlsConnection(transport, {
+        role: "client",
+        certificate: cert,
+        ...any,
+        retransmitInitialMs: 20,
+      });
+      const pending = conn.connect();
+      for (let i = 0; i < 100 && conn.stats.retransmissions < 2; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(conn.stats.retransmissions).toBeGreaterThanOrEqual(2);
+      await conn.close();
+      expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
+      await sink.close();
+    });
+  });
+
+  test("handshake timeout ends closed (retransmissions double, total timeout)", async () => {
+    await withLeakCheck(async () => {
+      const { sink, transport } = await silentPeer();
+      const conn = new DtlsConnection(transport, {
+        role: "client",
+        certificate: cert,
+        ...any,
+        retransmitInitialMs: 10,
+        handshakeTimeoutMs: 300,
+      });
+      const closed = new Promise<DtlsError | undefined>((r) => conn.once("close", r));
+      expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_TIMEOUT");
+      expect((await closed)?.code).toBe("ERR_DTLS_TIMEOUT");
+      expect(conn.state).toBe("closed");
+      // 10, 20, 40, 80, 160 ms: about five retransmissions in 300 ms, not thirty.
+      expect(conn.stats.retransmissions).toBeGreaterThanOrEqual(2);
+      expect(conn.stats.retransmissions).toBeLessThanOrEqual(8);
+      await sink.close();
+    });
+  });
+
+  test("connected: close() on both sides; server socket released", async () => {
+    await withLeakCheck(async () => {
+      const server = await DtlsServer.listen({ certificate: serverCert, ...any });
+      const client = await connectDtls({
+        address: "127.0.0.1",
+        port: server.address().port,
+        certificate: cert,
+        ...any,
+      });
+      expect(client.state).toBe("connected");
+      const serverSide = [...server.connections.values()][0]!;
+      const closed = new Promise<unknown>((r) => serverSide.once("close", r));
+      await client.close();
+      expect(await closed).toBeUndefined(); // close_notify arrived
+      await server.close();
+      await server.close();
+    });
+  });
+
+  test("after a fatal alert (wrong fingerprint): both ends closed, clear errors", async () => {
+    await withLeakCheck(async () => {
+      await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
+      const serverClosed = new Promise<DtlsError | undefined>((resolve) =>
+        server.on("connection", (c) => c.once("close", resolve)),
+      );
+      const wrong =
+        "sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
+      const error = await rejection(
+        connectDtls({
+          address: "127.0.0.1",
+          port: server.address().port,
+          certificate: cert,
+          peerFingerprint: wrong,
+        }),
+      );
+      expect(error.code).toBe("ERR_DTLS_BAD_CERTIFICATE");
+      expect(error.message).toContain(serverCert.fingerprint);
+      const serverError = await serverClosed;
+      expect(serverError?.code).toBe("ERR_DTLS_ALERT");
+      expect(serverError?.message).toContain("bad_certificate");
+      expect(server.connections.size).toBe(0);
+    });
+  });
+
+  test("transport already closed: the connection closes with ERR_DTLS_TRANSPORT_CLOSED", async () => {
+    await withLeakCheck(async () => {
+      const { sink, transport } = await silentPeer();
+      await transport.close();
+      const conn = new DtlsConnection(transport, { role: "client", certificate: cert, ...any });
+      const closed = new Promise<DtlsError | undefined>((r) => conn.once("close", r));
+      expect((await closed)?.code).toBe("ERR_DTLS_TRANSPORT_CLOSED");
+      expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_TRANSPORT_CLOSED");
+      await conn.close();
+      await sink.close();
+    });
+  });
+
+  test("transport closing underneath a connected connection closes it", async () => {
+    await withLeakCheck(async () => {
+      await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
+      const owner = {};
+      const sock = await SocketRegistry.default.open(owner, { label: "test-client", address: "127.0.0.1" });
+      const transport = new UdpTransport(sock, "127.0.0.1", server.address().port);
+      const conn = new DtlsConnection(transport, { role: "client", certificate: cert, ...any });
+      await conn.connect();
+      const closed = new Promise<DtlsError | undefined>((r) => conn.once("close", r));
+      await sock.close();
+      expect((await closed)?.code).toBe("ERR_DTLS_TRANSPORT_CLOSED");
+      expect(() => conn.send(new Uint8Array(1))).toThrow(DtlsError);
+    });
+  });
+
+  test("peer vanished (path goes dark): sends are silent, close() settles", async () => {
+    await withLeakCheck(async () => {
+      await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
+      await using proxy = await startLossyProxy({
+        registry: SocketRegistry.default,
+        target: server.address(),
+      });
+      const conn = await connectDtls({
+        address: "127.0.0.1",
+        port: proxy.address.port,
+        certificate: cert,
+        ...any,
+      });
+      proxy.setLoss(1);
+      await server.close();
+      for (let i = 0; i < 10; i++) conn.send(new Uint8Array(100));
+      expect(conn.state).toBe("connected");
+      await conn.close();
+      expect(conn.state).toBe("closed");
+    });
+  });
+
+  test("peer vanished mid-handshake: handshake timeout, closed", async () => {
+    await withLeakCheck(async () => {
+      await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
+      await using proxy = await startLossyProxy({
+        registry: SocketRegistry.default,
+        target: server.address(),
+      });
+      let n = 0;
+      server.on("connection", () => {
+        if (++n === 1) proxy.setLoss(1); // the server goes away right after the cookie exchange
+      });
+      const error = await rejection(
+        connectDtls({
+          address: "127.0.0.1",
+          port: proxy.address.port,
+          certificate: cert,
+          ...any,
+          retransmitInitialMs: 20,
+          handshakeTimeoutMs: 400,
+        }),
+      );
+      expect(error.code).toBe("ERR_DTLS_TIMEOUT");
+    });
+  });
+
+  test("abort signal closes the connection", async () => {
+    await withLeakCheck(async () => {
+      const { sink, transport } = await silentPeer();
+      const ac = new AbortController();
+      const conn = new DtlsConnection(transport, {
+        role: "client",
+        certificate: cert,
+        ...any,
+        signal: ac.signal,
+      });
+      const pending = conn.connect();
+      ac.abort();
+      expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
+      await sink.close();
+    });
+  });
+});
+
+describe("handshake failures end closed, never hang", () => {
+  test("unknown cipher: no shared suite → handshake_failure on both ends", async () => {
+    await withLeakCheck(async () => {
+      await using server = await DtlsServer.listen({ certificate: serverCert, ...any }); // ECDSA certificate
+      const error = await rejection(
+        connectDtls({
+          address: "127.0.0.1",
+          port: server.address().port,
+          certificate: cert,
+          ...any,
+          cipherSuites: ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"],
+        }),
+      );
+      expect(error.code).toBe("ERR_DTLS_ALERT");
+      expect(error.message).toContain("handshake_failure");
+      expect(server.connections.size).toBe(0);
+    });
+  });
+
+  test("extended master secret required by default: a peer without it is refused", async () => {
+    await withLeakCheck(async () => {
+      await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
+      // The client allows no-EMS but offers it anyway; the server still negotiates it: the default path.
+      const conn = await connectDtls({
+        address: "127.0.0.1",
+        port: server.address().port,
+        certificate: cert,
+        ...any,
+        requireExtendedMasterSecret: false,
+      });
+      expect(conn.extendedMasterSecret).toBe(true);
+      await conn.close();
+    });
+  });
+});

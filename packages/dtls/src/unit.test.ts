@@ -1,0 +1,117 @@
+import { describe, expect, test } from "vitest";
+import { equalBytes } from "./bytes.js";
+import { CookieAuthority } from "./crypto/cookie.js";
+import { prf } from "./crypto/prf.js";
+import { Reassembler } from "./handshake/reassembler.js";
+import { certificateFingerprint, DtlsCertificate, DtlsError, normalizeFingerprint } from "./index.js";
+import { RecordAead } from "./record/aead.js";
+import { ReplayWindow } from "./record/replay-window.js";
+
+const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+
+describe("PRF", () => {
+  test("TLS 1.2 PRF with SHA-256 matches the IETF TLS WG test vector", () => {
+    // Test vector published on the IETF TLS mailing list (msg03416, "TLS 1.2 PRF test vectors").
+    const out = prf(
+      "sha256",
+      hex("9bbe436ba940f017b17652849a71db35"),
+      "test label",
+      hex("a0ba9f936cda311827a6f796ffd5198c"),
+      100,
+    );
+    expect(Buffer.from(out.subarray(0, 16)).toString("hex")).toBe("e3f229ba727be17b8d122620557cd453");
+  });
+});
+
+describe("replay window (RFC 6347 §4.1.2.6)", () => {
+  test("rejects duplicates and records older than the window", () => {
+    const w = new ReplayWindow(64);
+    for (const s of [0, 1, 5, 3]) {
+      expect(w.check(s)).toBe(true);
+      w.accept(s);
+    }
+    expect(w.check(3)).toBe(false);
+    expect(w.check(4)).toBe(true);
+    w.accept(200);
+    expect(w.check(136)).toBe(false); // 200 - 64
+    expect(w.check(137)).toBe(true);
+    expect(w.check(5)).toBe(false);
+    expect(w.check(2 ** 48 - 1)).toBe(true);
+  });
+});
+
+describe("reassembler", () => {
+  test("out of order, duplicate and overlapping fragments release one message in order", () => {
+    const r = new Reassembler();
+    const body = Uint8Array.from({ length: 100 }, (_, i) => i);
+    const frag = (seq: number, off: number, len: number) => ({
+      type: 11,
+      length: 100,
+      messageSeq: seq,
+      fragmentOffset: off,
+      body: body.subarray(off, off + len),
+    });
+    expect(r.add(frag(1, 0, 100), 0)).toBe("buffered");
+    expect(r.pop()).toBeUndefined(); // seq 0 first
+    r.add(frag(0, 60, 40), 0);
+    r.add(frag(0, 0, 30), 0);
+    r.add(frag(0, 0, 30), 0);
+    expect(r.pop()).toBeUndefined();
+    r.add(frag(0, 20, 45), 0);
+    expect(r.pop()?.body).toEqual(body);
+    expect(r.pop()?.messageSeq).toBe(1);
+    expect(r.add(frag(0, 0, 10), 0)).toBe("old");
+    expect(r.add(frag(500, 0, 10), 0)).toBe("ignored");
+  });
+
+  test("fragments that disagree on the message length are a DtlsError", () => {
+    const r = new Reassembler();
+    r.add({ type: 1, length: 10, messageSeq: 0, fragmentOffset: 0, body: new Uint8Array(5) }, 0);
+    expect(() =>
+      r.add({ type: 1, length: 11, messageSeq: 0, fragmentOffset: 5, body: new Uint8Array(5) }, 0),
+    ).toThrow(DtlsError);
+  });
+});
+
+describe("AEAD records", () => {
+  for (const alg of ["aes-128-gcm", "aes-256-gcm", "chacha20-poly1305"] as const) {
+    test(`${alg}: seal/open round trip; any flipped bit fails authentication`, () => {
+      const key = new Uint8Array(alg === "aes-128-gcm" ? 16 : 32).fill(7);
+      const iv = new Uint8Array(alg === "chacha20-poly1305" ? 12 : 4).fill(9);
+      const a = new RecordAead(alg, key, iv);
+      const rec = a.seal(23, 0xfefd, 1, 42, Uint8Array.of(1, 2, 3));
+      const body = rec.subarray(13);
+      expect([...a.open(23, 0xfefd, 1, 42, body)]).toEqual([1, 2, 3]);
+      for (let i = 0; i < body.length; i++) {
+        const bad = new Uint8Array(body);
+        bad[i]! ^= 1;
+        expect(() => a.open(23, 0xfefd, 1, 42, bad)).toThrow(DtlsError);
+      }
+      expect(() => a.open(23, 0xfefd, 1, 43, body)).toThrow(DtlsError); // sequence is authenticated
+    });
+  }
+});
+
+describe("cookies and fingerprints", () => {
+  test("a cookie verifies only for the same remote and hello prefix", () => {
+    const c = new CookieAuthority();
+    const prefix = new Uint8Array(35).fill(1);
+    const cookie = c.make("127.0.0.1:1000", prefix);
+    expect(c.verify("127.0.0.1:1000", prefix, cookie)).toBe(true);
+    expect(c.verify("127.0.0.1:1001", prefix, cookie)).toBe(false);
+    expect(c.verify("127.0.0.1:1000", new Uint8Array(35), cookie)).toBe(false);
+    expect(new CookieAuthority().verify("127.0.0.1:1000", prefix, cookie)).toBe(false);
+    expect(c.verify("127.0.0.1:1000", prefix, cookie, Date.now() + 180_000)).toBe(false); // expired
+  });
+
+  test("fingerprints in the SDP form; normalization", async () => {
+    const cert = await DtlsCertificate.generate();
+    expect(cert.fingerprint).toMatch(/^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(certificateFingerprint(cert.der)).toBe(cert.fingerprint);
+    expect(normalizeFingerprint(cert.fingerprint.toLowerCase())).toBe(cert.fingerprint);
+    expect(() => normalizeFingerprint("sha-1 AB:CD")).toThrow(DtlsError);
+    const again = DtlsCertificate.fromPem(cert.toPem(), cert.privateKeyPem());
+    expect(again.fingerprint).toBe(cert.fingerprint);
+    expect(equalBytes(again.der, cert.der)).toBe(true);
+  });
+});
