@@ -43,3 +43,14 @@ export {
   type PermissionState,
   PermissionTable,
 } from "./permissions.js";
+export {
+  type RelayCandidate,
+  type RelayGatherContext,
+  type RelayGatherError,
+  relayFoundation,
+  relayPriority,
+  TurnRelayBase,
+  TurnRelayGatherer,
+  type TurnServerConfig,
+  turnUrls,
+} from "./relay-gatherer.js";
