@@ -1,0 +1,59 @@
+// End-to-end check of the ICE seam: two @purertc/ice agents, relay only, through coturn.
+// (It imports @purertc/ice in a test only: the package itself never imports ice.)
+import { IceAgent } from "@purertc/ice";
+import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { withLeakCheck } from "@purertc/socket/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TurnRelayGatherer } from "../relay-gatherer.js";
+
+const coturn = requireCoturn();
+
+describe.skipIf(!coturn.available)("relay-only ICE through coturn", () => {
+  let server: CoturnTurnServer;
+  beforeAll(async () => {
+    server = await startCoturnTurn();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("two agents with iceTransportPolicy relay connect over relay candidates and echo data", async () => {
+    await withLeakCheck(async () => {
+      const turn = [{ urls: `turn:${server.address}?transport=udp`, username: "user", credential: "pass" }];
+      const a = new IceAgent({
+        role: "controlling",
+        relayOnly: true,
+        gatherers: [new TurnRelayGatherer(turn)],
+      });
+      const b = new IceAgent({
+        role: "controlled",
+        relayOnly: true,
+        gatherers: [new TurnRelayGatherer(turn)],
+      });
+      try {
+        await Promise.all([a.gather(), b.gather()]);
+        expect(a.localCandidates.map((c) => c.type)).toEqual(["relay"]);
+        expect(b.localCandidates.map((c) => c.type)).toEqual(["relay"]);
+        a.setRemoteCredentials(b.localCredentials);
+        b.setRemoteCredentials(a.localCredentials);
+        for (const c of b.localCandidates) a.addRemoteCandidate(c);
+        for (const c of a.localCandidates) b.addRemoteCandidate(c);
+        a.addRemoteCandidate(null);
+        b.addRemoteCandidate(null);
+        const [pa] = await Promise.all([a.connect(), b.connect()]);
+        expect(pa.local.type).toBe("relay");
+        expect(pa.remote.type).toBe("relay");
+        b.onDatagram = (data) => b.send(data);
+        const got: string[] = [];
+        a.onDatagram = (data) => got.push(Buffer.from(data).toString());
+        for (let i = 0; i < 10; i++) {
+          a.send(Buffer.from(`d${i}`));
+          for (let k = 0; k < 500 && got.length <= i; k++) await new Promise((r) => setTimeout(r, 5));
+        }
+        expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `d${i}`));
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+  }, 30_000);
+});
