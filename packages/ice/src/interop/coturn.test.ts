@@ -2,6 +2,7 @@ import { coturnAvailable, startCoturn } from "@purertc/interop/coturn";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { type CandidateErrorEvent, IceAgent, parseCandidate, serializeCandidate } from "../index.js";
+import { startCli } from "../test/child.test-helper.js";
 import { nextDatagram, signal, text, untext } from "../test/pair.test-helper.js";
 
 const peer = coturnAvailable(); // throws under CI=true when coturn is missing
@@ -82,5 +83,17 @@ describe.skipIf(!peer.available)(`server-reflexive gathering against coturn ${pe
       expect(errors).toMatchObject([{ url: "stun:127.0.0.1:9", errorCode: 701 }]);
       await agent.close();
     });
+  });
+
+  it("purertc ice --stun gets coturn's answer while gathering (no 701 candidate error) before its local line", async () => {
+    await using coturn = await startCoturn({ mode: "stun" });
+    const cli = startCli(["ice", "--controlling", "--loopback", "--stun", coturn.address, "--json"]);
+    try {
+      const local = await cli.waitFor("local");
+      expect((local.candidates as string[]).length).toBeGreaterThanOrEqual(1);
+      expect(cli.stderr()).not.toContain("701");
+    } finally {
+      expect(await cli.stop()).toBe(0);
+    }
   });
 });
