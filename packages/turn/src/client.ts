@@ -1007,6 +1007,7 @@ export function parseHostPort(text: string): { host: string; port: number } {
     host = bracketed[1]!;
     portText = bracketed[2];
   } else if (t.indexOf(":") !== t.lastIndexOf(":")) {
+    if (ipFamily(t) !== "IPv6") throw new TurnError("ERR_INVALID_ARGUMENT", `"${text}" is not host:port`);
     host = t; // a bare IPv6 address
   } else {
     const i = t.indexOf(":");

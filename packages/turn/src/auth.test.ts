@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { securityFeatures } from "./auth.js";
+import { parseHostPort } from "./client.js";
+import { TurnError } from "./errors.js";
+
+describe("securityFeatures (RFC 8489 §9.2 nonce cookie)", () => {
+  it("reads the 24 bits after the cookie; bit 0 is the least significant (erratum 6268)", () => {
+    expect(securityFeatures("obMatJos2AAABrest")).toBe(1);
+    expect(securityFeatures("obMatJos2AAAD")).toBe(3);
+    expect(securityFeatures("obMatJos2////")).toBe(0xffffff);
+    expect(securityFeatures("plain-nonce")).toBeUndefined();
+    expect(securityFeatures("obMatJos2AA")).toBeUndefined();
+    expect(securityFeatures("obMatJos2AA!A")).toBeUndefined();
+  });
+});
+
+describe("parseHostPort", () => {
+  it("takes host:port, [v6]:port, bare hosts and turn: URIs", () => {
+    expect(parseHostPort("127.0.0.1:3479")).toEqual({ host: "127.0.0.1", port: 3479 });
+    expect(parseHostPort("[::1]:5000")).toEqual({ host: "::1", port: 5000 });
+    expect(parseHostPort("::1")).toEqual({ host: "::1", port: 3478 });
+    expect(parseHostPort("turn.example.org")).toEqual({ host: "turn.example.org", port: 3478 });
+    expect(parseHostPort("turn:127.0.0.1:3480?transport=udp")).toEqual({ host: "127.0.0.1", port: 3480 });
+    expect(parseHostPort("turn:[::1]")).toEqual({ host: "::1", port: 3478 });
+  });
+
+  it("refuses other transports, TLS, and bad ports with ERR_INVALID_ARGUMENT", () => {
+    for (const bad of ["turn:h:1?transport=tcp", "turns:h:5349", "h:0", "h:70000", "h:12x", ":5", "[::1]:"]) {
+      let error: unknown;
+      try {
+        parseHostPort(bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, bad).toBeInstanceOf(TurnError);
+      expect((error as TurnError).code).toBe("ERR_INVALID_ARGUMENT");
+    }
+  });
+});
