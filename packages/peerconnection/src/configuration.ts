@@ -19,7 +19,11 @@ export interface PeerConnectionConfiguration<C = unknown> {
   iceServers?: IceServer[];
   iceTransportPolicy?: IceTransportPolicy;
   bundlePolicy?: BundlePolicy;
-  /** DTLS certificates; the first is used. Default: a fresh ECDSA P-256 one per connection. */
+  /**
+   * DTLS certificates; the first is used. Default: one ECDSA P-256
+   * certificate per process, made on first use (see
+   * `PeerConnection.generateCertificate()` for one of the connection's own).
+   */
   certificates?: C[];
   /**
    * Which local addresses to gather host candidates on: "loopback" (127.0.0.1

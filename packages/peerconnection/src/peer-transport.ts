@@ -7,7 +7,13 @@ import {
 } from "@purertc/ice";
 import { createDebug } from "@purertc/socket";
 import type { PeerConnectionConfiguration } from "./configuration.js";
-import { type DtlsSession, generateCertificate, type PeerCertificate, startDtls } from "./dtls-session.js";
+import {
+  type DtlsSession,
+  defaultCertificate,
+  generateCertificate,
+  type PeerCertificate,
+  startDtls,
+} from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
 import { formatCandidate, parseCandidate } from "./sdp/attributes.js";
 import type { SdpCandidate, SdpFingerprint } from "./sdp/types.js";
@@ -249,6 +255,6 @@ function stunServers(config: PeerConnectionConfiguration): string[] {
 
 /** Makes the transport: awaits the certificate (given or generated). */
 export async function createPeerTransport(options: PeerTransportOptions): Promise<PeerTransport> {
-  const certificate = options.config.certificates?.[0] ?? (await generateCertificate());
+  const certificate = options.config.certificates?.[0] ?? (await defaultCertificate());
   return new PeerTransport(options, certificate, generateCredentials());
 }

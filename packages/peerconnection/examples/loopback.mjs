@@ -1,0 +1,39 @@
+// Two PeerConnections in one process: offer/answer with trickle, ICE + DTLS
+// over loopback, one datagram each way, close; then nothing is left open.
+// Run from the repository root: node packages/peerconnection/examples/loopback.mjs
+import { PeerConnection } from "@purertc/peerconnection";
+import { SocketRegistry } from "@purertc/socket";
+
+const a = new PeerConnection({ interfaces: "loopback" });
+const b = new PeerConnection({ interfaces: "loopback" });
+
+// Signalling: in real life these go through your server.
+a.onicecandidate = (e) => b.addIceCandidate(e.candidate);
+b.onicecandidate = (e) => a.addIceCandidate(e.candidate);
+
+const connected = (pc) =>
+  new Promise((resolve, reject) => {
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === "connected") resolve();
+      if (pc.connectionState === "failed") reject(pc.transportError);
+    };
+  });
+const both = Promise.all([connected(a), connected(b)]);
+
+await a.setLocalDescription(await a.createOffer());
+await b.setRemoteDescription(a.localDescription);
+await b.setLocalDescription(await b.createAnswer());
+await a.setRemoteDescription(b.localDescription);
+await both;
+
+const stats = await a.getStats();
+const transport = [...stats.values()].find((s) => s.type === "transport");
+console.log(`connected: DTLS ${transport.dtlsCipher}, ${a.iceConnectionState}`);
+
+const received = new Promise((resolve) => (b.ondatagram = (e) => resolve(new TextDecoder().decode(e.data))));
+a.sendDatagram("hello over DTLS");
+console.log(`b received: ${await received}`);
+
+await a.close();
+await b.close();
+console.log(SocketRegistry.default.report());

@@ -1,0 +1,22 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./child.test-helper.js";
+
+// The README's example, run as a user would (against the built package).
+const example = `${ROOT}packages/peerconnection/examples/loopback.mjs`;
+if (!existsSync(`${ROOT}packages/peerconnection/dist/index.js`))
+  throw new Error("build first: dist is missing");
+
+describe("README example", () => {
+  it("connects, carries a datagram, closes, and leaves no socket", () => {
+    const run = spawnSync(process.execPath, [example], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(
+      /^connected: DTLS TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, (connected|completed)\n/,
+    );
+    expect(run.stdout).toContain("b received: hello over DTLS\n");
+    expect(run.stdout).toContain("socket registry: no socket open\n");
+  });
+});
