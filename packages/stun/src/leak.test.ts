@@ -1,4 +1,4 @@
-import { SocketRegistry } from "@purertc/socket";
+import { type LeakReport, SocketRegistry } from "@purertc/socket";
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { StunClient, StunError, StunServer, StunTransactionManager } from "./index.js";
@@ -97,6 +97,30 @@ describe("leak check: every STUN object leaves no socket, timer or handle", () =
       manager.close();
       expect((await rejection(p)).code).toBe("ERR_CLOSED");
     });
+  });
+
+  it("a client and a server forgotten without close() are reported by the registry", async () => {
+    const registry = new SocketRegistry();
+    const leaks: LeakReport[] = [];
+    registry.on("leak", (r) => leaks.push(r));
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      await (async () => {
+        const server = await StunServer.listen({ registry });
+        const client = await StunClient.open({ registry });
+        await client.binding({ address: "127.0.0.1", port: server.address().port });
+      })();
+      for (let i = 0; i < 20 && leaks.length < 2; i++) await forceGc(2);
+      expect(leaks.map((l) => l.label).sort()).toEqual(["stun-client", "stun-server"]);
+      expect(registry.size).toBe(0);
+      await new Promise((r) => setTimeout(r, 10));
+      expect(warnings.some((w) => /stun-client/.test(w.message))).toBe(true);
+    } finally {
+      process.off("warning", onWarning);
+      await registry.close();
+    }
   });
 
   it("closed clients and servers are garbage-collected (nothing keeps them alive)", async () => {

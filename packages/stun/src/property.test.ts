@@ -289,7 +289,7 @@ describe("round-trip (fast-check)", () => {
           expect(m.checkFingerprint()).toBe(true);
         },
       ),
-      { numRuns: 10_000 },
+      { numRuns: 5_000 },
     );
   });
 });
