@@ -222,3 +222,63 @@ export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<
   }
   throw new Error(`turnserver did not start (3 attempts); last output:\n${lastOutput.slice(-2000)}`);
 }
+
+/** What {@link uclientSanityCheck} saw. */
+export interface UclientResult {
+  /** Messages turnutils_uclient sent and received back through the relay. */
+  sent: number;
+  received: number;
+  /** Its "Total lost packets" figure. */
+  lost: number;
+  output: string;
+}
+
+/**
+ * Checks a server's setup with coturn's own reference client: starts
+ * `turnutils_peer` (an echoing peer) on 127.0.0.1 and runs
+ * `turnutils_uclient` through the server to it (`-n messages`, one client).
+ * Both are stopped by PID before this resolves.
+ */
+export async function uclientSanityCheck(server: CoturnTurnServer, messages = 10): Promise<UclientResult> {
+  const peerPort = await freeUdpPort();
+  const peer = spawn(TURNUTILS_PEER, ["-L", "127.0.0.1", "-p", String(peerPort)], { stdio: "ignore" });
+  const peerExit = new Promise<void>((resolve) => {
+    peer.once("exit", () => resolve());
+    peer.once("error", () => resolve());
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const args = ["-u", server.username, "-w", server.password, "-p", String(server.port), "-e", "127.0.0.1"];
+    args.push("-r", String(peerPort), "-n", String(messages), "-m", "1", server.host);
+    const output = await new Promise<string>((resolve) => {
+      const child = spawn(TURNUTILS_UCLIENT, args, { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout?.on("data", (d: Buffer) => {
+        if (out.length < 1_000_000) out += d.toString("latin1");
+      });
+      child.stderr?.on("data", (d: Buffer) => {
+        if (out.length < 1_000_000) out += d.toString("latin1");
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve(out);
+      });
+      child.once("error", () => {
+        clearTimeout(timer);
+        resolve(out);
+      });
+    });
+    const totals = /tot_send_msgs=(\d+), tot_recv_msgs=(\d+)\s*$/m.exec(output);
+    const lost = /Total lost packets (\d+)/.exec(output);
+    return {
+      sent: Number(totals?.[1] ?? 0),
+      received: Number(totals?.[2] ?? 0),
+      lost: lost ? Number(lost[1]) : Number.NaN,
+      output,
+    };
+  } finally {
+    if (peer.exitCode === null && peer.pid !== undefined) peer.kill("SIGTERM");
+    await peerExit;
+  }
+}

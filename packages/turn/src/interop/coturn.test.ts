@@ -1,4 +1,9 @@
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import {
+  type CoturnTurnServer,
+  requireCoturn,
+  startCoturnTurn,
+  uclientSanityCheck,
+} from "@purertc/interop/coturn-turn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +33,13 @@ describe.skipIf(!coturn.available)("TURN client against coturn", () => {
   });
 
   const options = () => ({ server: server.address, username: server.username, password: server.password });
+
+  it("the server setup relays for coturn's own turnutils_uclient (sanity check of the harness)", async () => {
+    const result = await uclientSanityCheck(server, 10);
+    expect(result.sent, result.output).toBeGreaterThan(0);
+    expect(result.received).toBe(result.sent);
+    expect(result.lost).toBe(0);
+  });
 
   it("allocates with the long-term credential (401 → signed retry), then deallocates", async () => {
     await withLeakCheck(async () => {
