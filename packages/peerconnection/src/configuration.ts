@@ -1,3 +1,5 @@
+import type { CandidateGatherer } from "@purertc/ice";
+
 /** RTCIceServer: a STUN or TURN server. */
 export interface IceServer {
   urls: string | string[];
@@ -8,7 +10,10 @@ export interface IceServer {
 /** RTCBundlePolicy. purertc always bundles onto one transport; the value is kept for getConfiguration(). */
 export type BundlePolicy = "balanced" | "max-compat" | "max-bundle";
 
-/** RTCIceTransportPolicy: "relay" keeps only relayed candidates. */
+/**
+ * RTCIceTransportPolicy: "relay" announces only what `iceGatherers` find
+ * (relay candidates), never host or server-reflexive ones.
+ */
 export type IceTransportPolicy = "all" | "relay";
 
 /**
@@ -31,6 +36,12 @@ export interface PeerConnectionConfiguration<C = unknown> {
    * interface). Default "all".
    */
   interfaces?: "loopback" | "all";
+  /**
+   * More candidate gatherers for the ICE agent, e.g. TURN:
+   * `iceGatherers: [new TurnRelayGatherer(iceServers)]` from @purertc/turn.
+   * (`iceServers` feeds STUN gathering; TURN entries are used through this.)
+   */
+  iceGatherers?: CandidateGatherer[];
   /** Gather host candidates on exactly these local IPs (overrides `interfaces`). */
   addresses?: string[];
   /**

@@ -104,6 +104,8 @@ export class PeerTransport {
     if (config.addresses) agentOptions.addresses = config.addresses;
     else if (config.interfaces === "loopback") agentOptions.loopback = "only";
     if (config.mdns) agentOptions.mdns = true;
+    if (config.iceGatherers?.length) agentOptions.gatherers = [...config.iceGatherers];
+    if (config.iceTransportPolicy === "relay") agentOptions.relayOnly = true;
     const agent = new IceAgent(agentOptions);
     this.agent = agent;
     agent.on("candidate", (c) => {
