@@ -186,7 +186,12 @@ describe("bad input", () => {
     await withLeakCheck(async () => {
       await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
       const echo = new Promise<void>((resolve) =>
-        server.on("connection", (c) => c.on("message", (d) => (c.send(d), resolve()))),
+        server.on("connection", (c) =>
+          c.on("message", (d) => {
+            c.send(d);
+            resolve();
+          }),
+        ),
       );
       await using client = await connectDtls({
         address: "127.0.0.1",
