@@ -138,6 +138,7 @@ export class StunClient implements AsyncDisposable {
       client.parent = options.signal;
       client.onParentAbort = () => void client.close();
       options.signal.addEventListener("abort", client.onParentAbort, { once: true });
+      if (options.signal.aborted) void client.close(); // aborted while the socket was opening
     }
     return client;
   }

@@ -141,6 +141,7 @@ export class StunServer implements AsyncDisposable {
       server.parent = options.signal;
       server.onParentAbort = () => void server.close();
       options.signal.addEventListener("abort", server.onParentAbort, { once: true });
+      if (options.signal.aborted) void server.close(); // aborted while the socket was opening
     }
     return server;
   }
