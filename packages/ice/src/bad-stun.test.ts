@@ -9,6 +9,7 @@ import {
   StunMessageBuilder,
   StunMethod,
 } from "@purertc/stun";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { IceAgent } from "./index.js";
 
@@ -162,6 +163,49 @@ describe("unauthenticated STUN gets no state and only 400/401", () => {
       expect(agent.remoteCandidates).toEqual([]);
       expect(agent.getStats().pairs).toEqual([]);
       expect(agent.getStats().dropped).toBeGreaterThan(1000);
+      await agent.close();
+      await probe.close();
+    });
+  });
+
+  it("mutated valid checks (fast-check: bit flips, truncation, splices) never create state or crash", async () => {
+    await withLeakCheck(async () => {
+      const { agent, probe, port } = await agentAndProbe();
+      const { ufrag, pwd } = agent.localCredentials;
+      const template = check(`${ufrag}:peer`, StunKey.shortTerm(pwd));
+      const mutation = fc.oneof(
+        fc.tuple(fc.constant("flip" as const), fc.nat({ max: template.length * 8 - 1 }), fc.nat({ max: 7 })),
+        fc.tuple(fc.constant("cut" as const), fc.nat({ max: template.length - 1 }), fc.constant(0)),
+        fc.tuple(fc.constant("byte" as const), fc.nat({ max: template.length - 1 }), fc.nat({ max: 255 })),
+      );
+      const samples = fc.sample(mutation, { numRuns: 600, seed: 42 });
+      let sent = 0;
+      for (const [kind, at, value] of samples) {
+        let bytes = Uint8Array.from(template);
+        const byteAt = kind === "flip" ? at >> 3 : at;
+        if (kind === "flip") bytes[byteAt]! ^= 1 << (at & 7);
+        else if (kind === "cut") bytes = bytes.subarray(0, at);
+        else if (bytes[at] !== value) bytes[at] = value;
+        else continue; // unchanged: still valid
+        if (kind !== "cut") {
+          // Mutations that leave the check authentic are not attacks: the
+          // transaction id (bytes 8-19) is not covered by anything, and a
+          // FINGERPRINT whose type changed becomes an unknown attribute after
+          // MESSAGE-INTEGRITY, which RFC 8489 §14.5 ignores.
+          if (byteAt >= 8 && byteAt < 20) continue;
+          if (byteAt >= template.length - 8 && byteAt < template.length - 6) continue;
+        }
+        probe.send(bytes, port, "127.0.0.1");
+        if (++sent % 100 === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sent).toBeGreaterThan(400);
+      expect(agent.remoteCandidates).toEqual([]);
+      expect(agent.getStats().pairs).toEqual([]);
+      // Still alive: the untouched check is answered and learned.
+      const ok = await exchange(probe, port, check(`${ufrag}:peer`, StunKey.shortTerm(pwd)));
+      expect(ok?.messageClass).toBe(StunClass.SuccessResponse);
+      expect(agent.remoteCandidates).toHaveLength(1);
       await agent.close();
       await probe.close();
     });
