@@ -91,6 +91,8 @@ describe("Checklist", () => {
     expect(list.add(l6, remote("10.0.0.2", 2000))).toBeUndefined(); // family differs
     expect(list.add(l4, { ...remote("10.0.0.4", 9), transport: "tcp" })).toBeUndefined();
     expect(list.add(l4, remote("fe80::1", 9))).toBeUndefined();
+    expect(list.add(l4, remote("10.0.0.5", 0))).toBeUndefined();
+    expect(list.add(l4, remote("0.0.0.0", 9))).toBeUndefined();
     expect(list.add(l4, remote("10.0.0.2", 2000))).toBeUndefined(); // duplicate
     expect(list.add(local("10.0.0.1", 1000, 65535, "srflx"), remote("10.0.0.9", 1))).toBeUndefined(); // srflx → base
     expect(list.all.map((p) => p.remote.port)).toEqual([2001, 2000]);

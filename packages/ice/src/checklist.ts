@@ -150,6 +150,8 @@ export function canPair(local: LocalCandidate, remote: Candidate): boolean {
   if (remote.transport.toLowerCase() !== "udp") return false;
   const family = addressFamily(remote.address);
   if (family === 0 || family !== local.base.family) return false;
+  // Nothing can be sent to port 0 or to an unspecified address.
+  if (remote.port === 0 || remote.address === "0.0.0.0" || remote.address === "::") return false;
   // A link-local IPv6 remote needs a scope we cannot give it.
   if (family === 6 && /^fe[89ab]/i.test(remote.address)) return false;
   return true;
