@@ -168,6 +168,25 @@ describe("attributes round-trip", () => {
     expectStunError(() => m.verify({ key: StunKey.shortTerm("px") }), "ERR_INTEGRITY");
   });
 
+  it("reading attributes never modifies the message, even from a Buffer (as dgram delivers)", () => {
+    const key = StunKey.shortTerm("k");
+    const bytes = new StunMessageBuilder(StunMethod.Binding, StunClass.SuccessResponse)
+      .xorMappedAddress({ family: "IPv6", address: "2001:db8::7", port: 9 })
+      .xorPeerAddress({ family: "IPv4", address: "10.0.0.1", port: 10 })
+      .passwordAlgorithms([{ algorithm: 2, parameters: new Uint8Array([1, 2, 3, 4]) }])
+      .encode({ integrity: key, fingerprint: true });
+    const buffer = Buffer.from(bytes);
+    const m = decodeMessage(buffer);
+    for (let i = 0; i < 3; i++) {
+      expect(m.xorMappedAddress).toEqual({ family: "IPv6", address: "2001:db8::7", port: 9 });
+      expect(m.xorPeerAddress).toEqual({ family: "IPv4", address: "10.0.0.1", port: 10 });
+      m.passwordAlgorithms![0]!.parameters[0] = 99;
+    }
+    expect(buffer.equals(Buffer.from(bytes))).toBe(true);
+    expect(m.checkFingerprint()).toBe(true);
+    expect(m.checkIntegrity(key)).toBe(true);
+  });
+
   it("absent attributes read as undefined", () => {
     const m = decodeMessage(new StunMessageBuilder(StunMethod.Binding, StunClass.Request).encode());
     expect(m.attributeCount).toBe(0);

@@ -62,6 +62,7 @@ function probe(bytes: Uint8Array): boolean {
     return false;
   }
   if (m.raw.length !== bytes.length) throw new Error("raw length differs from input");
+  const before = Buffer.from(bytes);
   for (const name of GETTERS) {
     try {
       void (m as unknown as Record<string, unknown>)[name];
@@ -82,6 +83,8 @@ function probe(bytes: Uint8Array): boolean {
     if (!(error instanceof StunError)) throw error;
   }
   void m.toString();
+  // Reading must never modify the message (a Buffer's slice() is a view: a past bug).
+  if (!before.equals(bytes)) throw new Error("decoding modified the input");
   return true;
 }
 
@@ -145,7 +148,8 @@ const mutated = fc
     const out = new Uint8Array(Math.max(0, seed.length + resize));
     out.set(seed.subarray(0, Math.min(seed.length, out.length)));
     for (const [at, value] of edits) if (out.length) out[at % out.length] = value;
-    return out;
+    // As a Buffer, the type dgram delivers.
+    return Buffer.from(out);
   });
 
 describe("decoder robustness (fast-check)", () => {

@@ -54,6 +54,15 @@ describe.skipIf(!peer.available)(
       expect(r.response.unknownComprehensionRequired).toEqual([]);
     });
 
+    it("our StunClient against coturn on IPv6 loopback", async () => {
+      await using coturn = await startCoturn({ mode: "stun", address: "::1" });
+      await using client = await StunClient.open({ type: "udp6", address: "::1" });
+      const r = await client.binding(coturn.address);
+      expect(coturn.address).toBe(`[::1]:${coturn.port}`);
+      expect(r.mapped).toEqual({ family: "IPv6", address: "::1", port: client.local.port });
+      expect(r.response.checkFingerprint()).toBe(true);
+    });
+
     it("`purertc stun` against coturn's STUN server", async () => {
       await using coturn = await startCoturn({ mode: "stun" });
       const run = runCli(["stun", coturn.address, "--json"]);

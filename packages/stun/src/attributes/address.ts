@@ -155,7 +155,10 @@ export function decodeAddress(
   }
   if (family === AddressFamily.IPv6) {
     if (length !== 20) throw new StunError("ERR_BAD_ATTRIBUTE", `${name}: IPv6 value of ${length} bytes`);
-    const ip = message.slice(offset + 4, offset + 20);
+    // A copy, explicitly: on a Buffer (what dgram delivers) slice() is a view,
+    // and XORing it would corrupt the message.
+    const ip = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) ip[i] = message[offset + 4 + i]!;
     if (xor) for (let i = 0; i < 16; i++) ip[i]! ^= message[4 + i]!;
     return { family: "IPv6", address: formatIp(ip, 0, 2), port };
   }

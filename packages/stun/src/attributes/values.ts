@@ -55,7 +55,7 @@ export function decodePasswordAlgorithms(
     const paramLength = (bytes[p + 2]! << 8) | bytes[p + 3]!;
     const padded = (paramLength + 3) & ~3;
     if (p + 4 + paramLength > end) throw new StunError("ERR_BAD_ATTRIBUTE", `${name}: parameters overrun`);
-    out.push({ algorithm, parameters: bytes.slice(p + 4, p + 4 + paramLength) });
+    out.push({ algorithm, parameters: Uint8Array.prototype.slice.call(bytes, p + 4, p + 4 + paramLength) });
     p += 4 + Math.min(padded, end - p - 4);
   }
   return out;
