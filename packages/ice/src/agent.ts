@@ -222,12 +222,18 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     if (isMdnsName(c.address)) {
       const mdns = this.mdns;
       if (!mdns) return;
+      session.pendingResolves++;
       mdns.resolve(c.address, session.signal).then(
         (ip) => {
+          session.pendingResolves--;
           if (!session.closed) session.addRemoteCandidate({ ...c, address: ip });
           this.updateState();
         },
-        (error: unknown) => log("mDNS name %s not resolved: %s", c.address, (error as Error)?.message),
+        (error: unknown) => {
+          session.pendingResolves--;
+          log("mDNS name %s not resolved: %s", c.address, (error as Error)?.message);
+          this.updateState();
+        },
       );
       return;
     }
@@ -256,6 +262,9 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     this.start();
     const selected = this.selectedPair;
     if (selected && this.consentState !== "lost") return Promise.resolve(selected);
+    if (this.stateValue === "failed") {
+      return Promise.reject(new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
+    }
     return new Promise<SelectedPair>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
@@ -492,8 +501,8 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     }
     if (!this.isStarted || !s.remoteKey) return "new";
     const allFailed = s.checklist.all.every((p) => p.state === "failed");
-    if (s.remoteEnded && s.gatheringState === "complete" && !s.checklist.pending && allFailed)
-      return "failed";
+    const done = s.remoteEnded && s.gatheringState === "complete" && s.pendingResolves === 0;
+    if (done && !s.checklist.pending && allFailed) return "failed";
     if (s.checklist.size > 0 || s.remoteCandidates.length > 0) return "checking";
     return "new";
   }

@@ -20,8 +20,13 @@ describe("mDNS candidates", () => {
           /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.local$/,
         );
       }
+      const states: string[] = [];
+      a.on("statechange", (state) => states.push(state));
+      // The peer's only candidates are names, and end-of-candidates comes at
+      // once: the agent must wait for the names, not declare failure.
       signal(a, b);
       const [pairA] = await Promise.all([a.connect(), b.connect()]);
+      expect(states).not.toContain("failed");
       // The remote was resolved to its IP (or learned as peer-reflexive first).
       expect(pairA.remote.address).toBe("127.0.0.1");
       // The peer's name resolves to its host candidate (not only a prflx learned from its checks).

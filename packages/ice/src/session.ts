@@ -77,6 +77,8 @@ export class IceSession {
   remote: IceCredentials | undefined = undefined;
   remoteKey: StunKey | undefined = undefined;
   remoteEnded = false;
+  /** Remote `.local` names still being resolved. */
+  pendingResolves = 0;
   gatheringState: GatheringState = "new";
   /** Our candidates (host, srflx, relay, and prflx learned from responses). */
   localCandidates: LocalCandidate[] = [];
