@@ -30,11 +30,17 @@ describe.skipIf(!available)(
       await using ns = await createLoopbackNetns({ prefix: "mdns" });
       const name = generateMdnsName();
       const observer = watch(ns.spawn(process.execPath, ["-e", OBSERVER], { cwd: ROOT }));
+      // The observer listens before the publisher starts, so it sees the announcements.
+      await observer
+        .next((e) => e.event === "ready")
+        .catch(async (error: unknown) => {
+          await observer.stop();
+          throw error;
+        });
       const publisher = watch(
         ns.spawn(process.execPath, [CLI, "mdns-publish", name, "198.18.0.1", "--json"]),
       );
       try {
-        await observer.next((e) => e.event === "ready");
         expect(await publisher.next((e) => e.event === "published")).toEqual({
           event: "published",
           name,
