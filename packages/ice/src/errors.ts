@@ -5,17 +5,13 @@
  * - `ERR_CREDENTIALS`: a ufrag or pwd that is not 4/22–256 ice-chars (RFC 8445 §5.3).
  * - `ERR_STATE`: an operation the agent's state does not allow (for example after close()).
  * - `ERR_CLOSED`: the agent was closed while the operation was pending.
- * - `ERR_GATHER`: gathering could not open any socket.
- * - `ERR_ROLE`: a role change that is not allowed.
  */
 export type IceErrorCode =
   | "ERR_CANDIDATE_SYNTAX"
   | "ERR_CANDIDATE_VALUE"
   | "ERR_CREDENTIALS"
   | "ERR_STATE"
-  | "ERR_CLOSED"
-  | "ERR_GATHER"
-  | "ERR_ROLE";
+  | "ERR_CLOSED";
 
 /** The one error class of @purertc/ice. Parsers of wire data throw only this. */
 export class IceError extends Error {
