@@ -393,7 +393,11 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     );
   }
 
-  /** Callbacks for sessions: they hold these, never the agent itself. */
+  /**
+   * Callbacks for a session (it never sees the agent object); a closed
+   * session swaps them for no-ops, so nothing of the agent stays reachable
+   * from it.
+   */
   private sessionHost(): SessionHost {
     return {
       registry: this.registry,
