@@ -149,6 +149,8 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   getStats(): IceAgentStats {
     return {
       ...this.counters,
+      localCandidates: this.current.localCandidates.map((l) => ({ ...l.candidate })),
+      remoteCandidates: this.current.remoteCandidates.map((c) => ({ ...c })),
       pairs: this.current.checklist.all.map((p) => ({
         id: p.id,
         local: candidateAddress(p.local.candidate),

@@ -106,6 +106,10 @@ export interface IceAgentStats {
   bytesReceived: number;
   /** Packets dropped: malformed or unauthenticated STUN, data from unknown sources, sends without a pair. */
   dropped: number;
+  /** Every local candidate of the current generation, peer-reflexive ones learned from answers included. */
+  localCandidates: Candidate[];
+  /** Every remote candidate, peer-reflexive ones learned from checks included. */
+  remoteCandidates: Candidate[];
   /** Pairs of the current checklist with their states. */
   pairs: Array<{
     id: string;
