@@ -328,7 +328,12 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     if (this.currentState === state) return;
     log("%s → %s", this.currentState, state);
     this.currentState = state;
-    this.emit("state", state);
+    try {
+      this.emit("state", state);
+    } catch (error) {
+      // A listener that throws must not break allocation or teardown.
+      log("state listener threw: %s", (error as Error).message);
+    }
   }
 
   // ---------------------------------------------------------------- allocate

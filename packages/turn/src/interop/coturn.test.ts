@@ -26,7 +26,8 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
 describe.skipIf(!coturn.available)("TURN client against coturn", () => {
   let server: CoturnTurnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn();
+    // 127.0.0.2 is refused as a peer, to see a real 403 to CreatePermission.
+    server = await startCoturnTurn({ args: ["--denied-peer-ip=127.0.0.2"] });
   });
   afterAll(async () => {
     await server?.close();
@@ -138,6 +139,27 @@ describe.skipIf(!coturn.available)("TURN client against coturn", () => {
       expect(atA).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
       expect(a.stats.channelDataOut).toBeGreaterThan(0);
       expect(b.stats.channelDataOut).toBeGreaterThan(0);
+    });
+  });
+
+  it("a peer the server refuses: CreatePermission gets 403, queued datagrams are dropped and counted", async () => {
+    await withLeakCheck(async () => {
+      await using turn = new TurnClient(options());
+      await turn.allocate();
+      const refused = await turn.createPermission("127.0.0.2").catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(TurnError);
+      expect((refused as TurnError).code).toBe("ERR_REQUEST");
+      expect((refused as TurnError).status).toBe(403);
+      expect(turn.permittedPeers).toEqual([]);
+      // sendTo queues behind the permission, which is refused again: the datagrams are counted as dropped.
+      turn.sendTo(Buffer.from("a"), 9, "127.0.0.2");
+      turn.sendTo(Buffer.from("b"), 9, "127.0.0.2");
+      await until(() => turn.stats.dropped === 2, "the refused datagrams to be dropped");
+      expect(turn.stats.sendIndications).toBe(0);
+      // A throwing state listener does not break teardown.
+      turn.on("state", () => {
+        throw new Error("listener bug");
+      });
     });
   });
 });
