@@ -2,6 +2,7 @@ import "reflect-metadata";
 import {
   createHash,
   createPrivateKey,
+  createPublicKey,
   type KeyObject,
   randomBytes,
   webcrypto,
@@ -138,7 +139,9 @@ export interface PeerCertificate {
 export function parsePeerCertificate(der: Uint8Array): PeerCertificate {
   let publicKey: KeyObject;
   try {
-    publicKey = new X509Certificate(der).publicKey;
+    // Only the key is needed (WebRTC authenticates by fingerprint), and reading the
+    // SubjectPublicKeyInfo directly costs a fraction of a full X509Certificate parse.
+    publicKey = importSpki(subjectPublicKeyInfo(der));
   } catch (cause) {
     throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "peer certificate does not parse", { cause, alert: 42 });
   }
@@ -148,4 +151,77 @@ export function parsePeerCertificate(der: Uint8Array): PeerCertificate {
       alert: 43,
     });
   return { der, fingerprint: certificateFingerprint(der), publicKey, keyType: t === "ec" ? "ecdsa" : "rsa" };
+}
+
+/** One DER TLV: where its value starts and where it ends. */
+function tlv(der: Uint8Array, offset: number): { tag: number; start: number; end: number } {
+  const tag = der[offset];
+  let len = der[offset + 1];
+  if (tag === undefined || len === undefined) throw new Error("DER truncated");
+  let start = offset + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 3) throw new Error("DER length form unsupported");
+    len = 0;
+    for (let i = 0; i < n; i++) len = (len << 8) | (der[start + i] ?? 0);
+    start += n;
+  }
+  const end = start + len;
+  if (end > der.length) throw new Error("DER truncated");
+  return { tag, start, end };
+}
+
+/**
+ * The SubjectPublicKeyInfo of an X.509 certificate (RFC 5280 §4.1): the
+ * seventh element of tbsCertificate, or sixth without the [0] version.
+ * Throws on anything that is not shaped like a certificate.
+ */
+export function subjectPublicKeyInfo(der: Uint8Array): Uint8Array {
+  const cert = tlv(der, 0);
+  if (cert.tag !== 0x30) throw new Error("certificate is not a SEQUENCE");
+  const tbs = tlv(der, cert.start);
+  if (tbs.tag !== 0x30) throw new Error("tbsCertificate is not a SEQUENCE");
+  let o = tbs.start;
+  let field = tlv(der, o);
+  if (field.tag === 0xa0) {
+    o = field.end;
+    field = tlv(der, o);
+  }
+  // serialNumber, signature, issuer, validity, subject
+  for (let i = 0; i < 5; i++) {
+    o = field.end;
+    field = tlv(der, o);
+  }
+  if (field.tag !== 0x30 || field.end > tbs.end) throw new Error("no SubjectPublicKeyInfo");
+  return der.subarray(o, field.end);
+}
+
+const EC_CURVES: Record<string, { crv: string; size: number }> = {
+  // DER of the named-curve OIDs 1.2.840.10045.3.1.7 and 1.3.132.0.34
+  "06082a8648ce3d030107": { crv: "P-256", size: 32 },
+  "06052b81040022": { crv: "P-384", size: 48 },
+};
+
+/**
+ * Imports a SubjectPublicKeyInfo. EC keys of the named curves go in as JWK,
+ * which OpenSSL 3 builds directly; DER makes it try its decoders one by one,
+ * at several times the cost. Other keys (RSA) are imported as DER.
+ */
+function importSpki(spki: Uint8Array): KeyObject {
+  const seq = tlv(spki, 0);
+  const alg = tlv(spki, seq.start);
+  const algOid = tlv(spki, alg.start);
+  const key = tlv(spki, alg.end);
+  const isEc = Buffer.from(spki.subarray(algOid.start, algOid.end)).toString("hex") === "2a8648ce3d0201";
+  if (isEc && key.tag === 0x03) {
+    const curve = EC_CURVES[Buffer.from(spki.subarray(algOid.end, alg.end)).toString("hex")];
+    const point = spki.subarray(key.start + 1, key.end); // after the unused-bits byte
+    if (curve && point[0] === 4 && point.length === 1 + 2 * curve.size) {
+      const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64url");
+      const x = b64(point.subarray(1, 1 + curve.size));
+      const y = b64(point.subarray(1 + curve.size));
+      return createPublicKey({ key: { kty: "EC", crv: curve.crv, x, y }, format: "jwk" });
+    }
+  }
+  return createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
 }

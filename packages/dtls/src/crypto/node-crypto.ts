@@ -12,8 +12,6 @@ import { DtlsError } from "../errors.js";
 import { NamedGroup, SignatureScheme } from "./groups.js";
 import type { KeyShare, PublicKeyCrypto } from "./public-key.js";
 
-const X25519_SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
-
 function badKey(cause: unknown): DtlsError {
   return new DtlsError("ERR_DTLS_MALFORMED", "peer ECDHE public key is invalid", {
     cause,
@@ -22,8 +20,10 @@ function badKey(cause: unknown): DtlsError {
 }
 
 function x25519Share(): KeyShare {
-  const { publicKey, privateKey } = generateKeyPairSync("x25519");
-  const spki = publicKey.export({ format: "der", type: "spki" });
+  // Asking for the DER public key at generation saves a separate export.
+  const { publicKey: spki, privateKey } = generateKeyPairSync("x25519", {
+    publicKeyEncoding: { format: "der", type: "spki" },
+  } as object) as unknown as { publicKey: Buffer; privateKey: KeyObject };
   return {
     group: NamedGroup.x25519,
     publicKey: new Uint8Array(spki.subarray(spki.length - 32)),
@@ -31,11 +31,9 @@ function x25519Share(): KeyShare {
       if (peer.length !== 32) throw badKey(new Error(`x25519 key of ${peer.length} bytes`));
       let secret: Buffer;
       try {
-        const key = createPublicKey({
-          key: Buffer.concat([X25519_SPKI_PREFIX, peer]),
-          format: "der",
-          type: "spki",
-        });
+        // A JWK import skips OpenSSL's DER decoder search: several times faster than SPKI.
+        const x = Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString("base64url");
+        const key = createPublicKey({ key: { kty: "OKP", crv: "X25519", x }, format: "jwk" });
         secret = diffieHellman({ privateKey, publicKey: key });
       } catch (cause) {
         throw badKey(cause);
