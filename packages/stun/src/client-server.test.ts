@@ -141,6 +141,59 @@ describe("StunClient ↔ StunServer over loopback UDP", () => {
     expect(r256.response.checkIntegritySha256(key)).toBe(true);
   });
 
+  it("long-term SHA-256 (RFC 8489 §9.2): nonce cookie, PASSWORD-ALGORITHMS echoed, 400 on a bid-down", async () => {
+    await using server = await StunServer.listen({
+      credentials: {
+        type: "long-term",
+        realm: "example.org",
+        password: (u) => (u === "user" ? "pass" : undefined),
+        algorithms: ["sha256", "md5"],
+      },
+    });
+    await using client = await StunClient.open();
+    const remote = { address: "127.0.0.1", port: server.address().port };
+    const challenge = (
+      await client.request(new StunMessageBuilder(StunMethod.Binding, StunClass.Request).encode(), remote)
+    ).response;
+    expect(challenge.errorCode?.code).toBe(401);
+    const nonce = challenge.nonce!;
+    expect(nonce.startsWith("obMatJos2gAAA")).toBe(true);
+    const offered = challenge.passwordAlgorithms!;
+    expect(offered.map((a) => a.algorithm)).toEqual([2, 1]);
+
+    const sha = StunKey.longTerm("user", "example.org", "pass", "sha256");
+    const md5 = StunKey.longTerm("user", "example.org", "pass", "md5");
+    const build = (k: StunKey, pick?: number, echo = offered) => {
+      const b = new StunMessageBuilder(StunMethod.Binding, StunClass.Request)
+        .username("user")
+        .realm("example.org")
+        .nonce(nonce);
+      if (pick !== undefined)
+        b.passwordAlgorithms(echo).passwordAlgorithm({ algorithm: pick, parameters: new Uint8Array(0) });
+      return b.encode({ integritySha256: k, fingerprint: true });
+    };
+    const ok = await client.request(build(sha, 2), remote, { key: sha });
+    expect(ok.response.messageClass).toBe(StunClass.SuccessResponse);
+    expect(ok.response.checkIntegritySha256(sha)).toBe(true);
+    // Neither attribute: processed as MD5 (allowed here, since MD5 is offered).
+    expect((await client.request(build(md5), remote, { key: md5 })).response.messageClass).toBe(
+      StunClass.SuccessResponse,
+    );
+    // The wrong key for the algorithm picked: 401.
+    expect((await client.request(build(md5, 2), remote)).response.errorCode?.code).toBe(401);
+    // A tampered echo (bid-down attempt) or an algorithm not offered: 400.
+    const bidDown = [{ algorithm: 1, parameters: new Uint8Array(0) }];
+    expect((await client.request(build(md5, 1, bidDown), remote)).response.errorCode?.code).toBe(400);
+    expect((await client.request(build(sha, 7), remote)).response.errorCode?.code).toBe(400);
+    // A nonce without the cookie is stale for this server.
+    const plain = new StunMessageBuilder(StunMethod.Binding, StunClass.Request)
+      .username("user")
+      .realm("example.org")
+      .nonce(nonce.slice(13))
+      .encode({ integrity: md5 });
+    expect((await client.request(plain, remote)).response.errorCode?.code).toBe(438);
+  });
+
   it("420 with UNKNOWN-ATTRIBUTES, 400 for other methods; drops bad fingerprints, indications and garbage", async () => {
     await using server = await StunServer.listen();
     await using client = await StunClient.open();

@@ -3,15 +3,32 @@ import type { RemoteInfo } from "node:dgram";
 import { createDebug, type ManagedSocket, SocketRegistry } from "@purertc/socket";
 import type { StunAddress } from "./attributes/address.js";
 import { defaultReason, ErrorCode } from "./attributes/error-code.js";
+import type { PasswordAlgorithmValue } from "./attributes/values.js";
 import { StunMessageBuilder } from "./builder.js";
-import { AttributeType, StunClass, StunMethod } from "./constants.js";
-import { StunKey } from "./credentials.js";
+import { AttributeType, PasswordAlgorithm, StunClass, StunMethod } from "./constants.js";
+import { type LongTermAlgorithm, StunKey } from "./credentials.js";
 import { StunError } from "./errors.js";
 import { decodeMessage, type StunMessage } from "./message.js";
 
 const log = createDebug("purertc:stun");
 
 const UNSUPPORTED = [AttributeType.CHANGE_REQUEST, AttributeType.RESPONSE_PORT];
+
+// RFC 8489 §9.2.1: "obMatJos2" then the 24-bit security feature set in
+// base64, here with only the password-algorithms bit (the first) set.
+const NONCE_COOKIE = `obMatJos2${Buffer.from([0x80, 0, 0]).toString("base64")}`;
+const ALGORITHM_NUMBER = { md5: PasswordAlgorithm.MD5, sha256: PasswordAlgorithm.SHA256 } as const;
+
+function algorithmName(n: number): LongTermAlgorithm | undefined {
+  return n === PasswordAlgorithm.MD5 ? "md5" : n === PasswordAlgorithm.SHA256 ? "sha256" : undefined;
+}
+
+function sameAlgorithms(a: PasswordAlgorithmValue[], b: PasswordAlgorithmValue[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((x, i) => x.algorithm === b[i]!.algorithm && x.parameters.length === b[i]!.parameters.length)
+  );
+}
 
 /**
  * Credentials a {@link StunServer} checks (RFC 8489 §9). Without them, it
@@ -32,6 +49,14 @@ export type StunServerCredentials =
       password(username: string): string | StunKey | undefined;
       /** How long a NONCE stays valid. Default 10 minutes. */
       nonceLifetimeMs?: number;
+      /**
+       * Password algorithms offered, in order of preference (RFC 8489 §9.2.1).
+       * Default `["md5"]`: the RFC 5389 behaviour, no PASSWORD-ALGORITHMS. With
+       * `"sha256"` in the list, nonces carry the "obMatJos2" cookie with the
+       * password-algorithms bit, challenges carry PASSWORD-ALGORITHMS, and a
+       * request must echo them and pick one with PASSWORD-ALGORITHM (else 400).
+       */
+      algorithms?: LongTermAlgorithm[];
     };
 
 /** Options of {@link StunServer.listen}. */
@@ -227,16 +252,44 @@ export class StunServer implements AsyncDisposable {
       if (!key || !this.integrityOk(request, key)) return fail(ErrorCode.Unauthorized);
     } else if (creds?.type === "long-term") {
       // RFC 8489 §9.2.4.
+      const algorithms = creds.algorithms ?? ["md5"];
+      const bidding = algorithms.length !== 1 || algorithms[0] !== "md5";
+      const offered = algorithms.map((a) => ({
+        algorithm: ALGORITHM_NUMBER[a],
+        parameters: new Uint8Array(0),
+      }));
       const challenge = (code: number) =>
-        fail(code, (b) => b.realm(creds.realm).nonce(this.makeNonce(creds.nonceLifetimeMs ?? 600_000)));
+        fail(code, (b) => {
+          b.realm(creds.realm).nonce(
+            (bidding ? NONCE_COOKIE : "") + this.makeNonce(creds.nonceLifetimeMs ?? 600_000),
+          );
+          if (bidding) b.passwordAlgorithms(offered);
+        });
       if (!hasIntegrity) return challenge(ErrorCode.Unauthorized);
       const username = request.username;
       const nonce = request.nonce;
       if (username === undefined || request.realm === undefined || nonce === undefined) {
         return fail(ErrorCode.BadRequest);
       }
-      if (!this.nonceValid(nonce)) return challenge(ErrorCode.StaleNonce);
-      key = this.key(creds, username);
+      if (bidding ? !nonce.startsWith(NONCE_COOKIE) : nonce.startsWith(NONCE_COOKIE)) {
+        return challenge(ErrorCode.StaleNonce);
+      }
+      if (!this.nonceValid(bidding ? nonce.slice(NONCE_COOKIE.length) : nonce)) {
+        return challenge(ErrorCode.StaleNonce);
+      }
+      // RFC 8489 §9.2.4: the PASSWORD-ALGORITHMS echoed must be ours, the
+      // PASSWORD-ALGORITHM one of them; with neither, MD5.
+      let algorithm: LongTermAlgorithm = "md5";
+      const echoed = request.passwordAlgorithms;
+      const chosen = request.passwordAlgorithm;
+      if (echoed !== undefined || chosen !== undefined) {
+        if (!bidding || !echoed || !chosen || !sameAlgorithms(echoed, offered))
+          return fail(ErrorCode.BadRequest);
+        const name = algorithmName(chosen.algorithm);
+        if (!name || !algorithms.includes(name)) return fail(ErrorCode.BadRequest);
+        algorithm = name;
+      } else if (!algorithms.includes("md5")) return fail(ErrorCode.BadRequest);
+      key = this.key(creds, username, algorithm);
       if (!key || request.realm !== creds.realm || !this.integrityOk(request, key)) {
         return challenge(ErrorCode.Unauthorized);
       }
@@ -265,8 +318,13 @@ export class StunServer implements AsyncDisposable {
     return request.hasIntegritySha256 ? request.checkIntegritySha256(key) : request.checkIntegrity(key);
   }
 
-  private key(creds: StunServerCredentials, username: string): StunKey | undefined {
-    const cached = this.keys.get(username);
+  private key(
+    creds: StunServerCredentials,
+    username: string,
+    algorithm: LongTermAlgorithm = "md5",
+  ): StunKey | undefined {
+    const id = `${algorithm}:${username}`;
+    const cached = this.keys.get(id);
     if (cached) return cached;
     const secret = creds.password(username);
     if (secret === undefined) return undefined;
@@ -275,10 +333,10 @@ export class StunServer implements AsyncDisposable {
         ? secret
         : creds.type === "short-term"
           ? StunKey.shortTerm(secret)
-          : StunKey.longTerm(username, creds.realm, secret);
+          : StunKey.longTerm(username, creds.realm, secret, algorithm);
     // Bounded: a flood of usernames must not grow memory without limit.
     if (this.keys.size >= 1024) this.keys.clear();
-    this.keys.set(username, key);
+    this.keys.set(id, key);
     return key;
   }
 
