@@ -70,6 +70,8 @@ describe("two agents on loopback", () => {
       const selected = a.selectedPair!;
       const best = pairs[0]!;
       expect(best.nominated).toBe(true);
+      // Regular nomination: USE-CANDIDATE on one pair only.
+      expect(pairs.filter((p) => p.nominated)).toHaveLength(1);
       expect(best.local).toBe(
         `${selected.local.address.includes(":") ? `[${selected.local.address}]` : selected.local.address}:${selected.local.port}`,
       );
@@ -85,6 +87,23 @@ describe("two agents on loopback", () => {
       expect(untext(await got)).toBe("v6");
       await Promise.all([c.close(), d.close()]);
     });
+  });
+
+  it("opens its sockets only through the registry it is given", async () => {
+    const registry = new SocketRegistry();
+    await withLeakCheck(
+      async () => {
+        const before = SocketRegistry.default.size;
+        const [a, b] = await connectedPair({ a: { registry }, b: { registry } });
+        expect(registry.size).toBe(2);
+        expect(registry.list().map((s) => s.label)).toEqual(["ice-host", "ice-host"]);
+        expect(SocketRegistry.default.size).toBe(before);
+        await Promise.all([a.close(), b.close()]);
+        expect(registry.size).toBe(0);
+      },
+      { registry },
+    );
+    await registry.close();
   });
 
   it("trickles candidates after checks started; stays connected (not completed) without end-of-candidates", async () => {
