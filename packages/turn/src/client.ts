@@ -95,6 +95,11 @@ export interface TurnClientOptions {
   password: string;
   /** Password algorithms accepted when the server offers a choice (RFC 8489 §9.2.4). Default both. */
   algorithms?: LongTermAlgorithm[];
+  /**
+   * Family of the relayed address (REQUESTED-ADDRESS-FAMILY, RFC 8656 §7.1).
+   * Default: none sent, which servers take as IPv4.
+   */
+  relayFamily?: "IPv4" | "IPv6";
   /** LIFETIME to ask for, in seconds. Default: none (the server's default, 600 s). */
   lifetime?: number;
   /** Local address to bind the socket to the server on. Default: any of the server's family. */
@@ -397,6 +402,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
       StunMethod.Allocate,
       (b) => {
         b.requestedTransport(UDP);
+        if (this.options.relayFamily) b.requestedAddressFamily(this.options.relayFamily);
         if (this.options.lifetime !== undefined) b.lifetime(this.options.lifetime);
       },
       signal,

@@ -20,6 +20,8 @@ export function requireCoturn(): { available: boolean; reason: string } {
 
 /** Options of {@link startCoturnTurn}. */
 export interface CoturnTurnOptions {
+  /** Listening and relay address: `127.0.0.1` (default) or `::1`. */
+  host?: "127.0.0.1" | "::1";
   /** Long-term user. Default `user`. */
   username?: string;
   /** Its password. Default `pass`. */
@@ -40,13 +42,13 @@ export interface CoturnTurnOptions {
   readyTimeoutMs?: number;
 }
 
-/** A running coturn TURN server on 127.0.0.1. */
+/** A running coturn TURN server on 127.0.0.1 (or ::1). */
 export interface CoturnTurnServer {
   readonly pid: number;
-  /** `127.0.0.1`. */
+  /** `127.0.0.1` or `::1`. */
   readonly host: string;
   readonly port: number;
-  /** `127.0.0.1:port`. */
+  /** `127.0.0.1:port` or `[::1]:port`. */
   readonly address: string;
   readonly username: string;
   readonly password: string;
@@ -61,12 +63,12 @@ export interface CoturnTurnServer {
   resume(): void;
 }
 
-/** A free UDP port on 127.0.0.1 (bound and released; a small race is possible, so callers retry). */
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
+/** A free UDP port on `host` (bound and released; a small race is possible, so callers retry). */
+async function freeUdpPort(host = "127.0.0.1"): Promise<number> {
+  const socket = dgram.createSocket(host.includes(":") ? "udp6" : "udp4");
   await new Promise<void>((resolve, reject) => {
     socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => resolve());
+    socket.bind(0, host, () => resolve());
   });
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -74,12 +76,17 @@ async function freeUdpPort(): Promise<number> {
 }
 
 /** Sends STUN Binding requests until the server answers (it is then ready), bounded by `timeoutMs`. */
-async function waitForStun(port: number, timeoutMs: number, exited: () => boolean): Promise<boolean> {
-  const socket = dgram.createSocket("udp4");
+async function waitForStun(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  exited: () => boolean,
+): Promise<boolean> {
+  const socket = dgram.createSocket(host.includes(":") ? "udp6" : "udp4");
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
-      socket.bind(0, "127.0.0.1", () => resolve());
+      socket.bind(0, host, () => resolve());
     });
     // A minimal RFC 8489 Binding request: type 0x0001, length 0, magic cookie, random id.
     const request = Buffer.concat([Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12)]);
@@ -89,7 +96,7 @@ async function waitForStun(port: number, timeoutMs: number, exited: () => boolea
     });
     const deadline = performance.now() + timeoutMs;
     for (let i = 0; i < 1000 && !answered && !exited() && performance.now() < deadline; i++) {
-      socket.send(request, port, "127.0.0.1");
+      socket.send(request, port, host);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return answered;
@@ -109,9 +116,10 @@ export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<
   const username = options.username ?? "user";
   const password = options.password ?? "pass";
   const realm = options.realm ?? "example.org";
+  const host = options.host ?? "127.0.0.1";
   let lastOutput = "";
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freeUdpPort();
+    const port = await freeUdpPort(host);
     const dir = mkdtempSync(join(tmpdir(), "purertc-coturn-"));
     // A random 200-port relay window, so servers of parallel tests rarely share one.
     const minPort = 40000 + Math.floor(Math.random() * 100) * 200;
@@ -124,9 +132,9 @@ export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<
       "--no-dtls",
       "--no-tcp-relay",
       "-L",
-      "127.0.0.1",
+      host,
       "-E",
-      "127.0.0.1",
+      host,
       "-p",
       String(port),
       "--min-port",
@@ -195,7 +203,7 @@ export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<
       child.stderr?.destroy();
       rmSync(dir, { recursive: true, force: true });
     };
-    const ready = await waitForStun(port, options.readyTimeoutMs ?? 5000, () => exited);
+    const ready = await waitForStun(host, port, options.readyTimeoutMs ?? 5000, () => exited);
     if (!ready) {
       lastOutput = out;
       await stop();
@@ -204,9 +212,9 @@ export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<
     const pid = child.pid!;
     return {
       pid,
-      host: "127.0.0.1",
+      host,
       port,
-      address: `127.0.0.1:${port}`,
+      address: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
       username,
       password,
       realm,
