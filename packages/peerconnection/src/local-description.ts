@@ -115,3 +115,30 @@ export function buildAnswer(
 export function candidateInit(c: SdpCandidate, mid: string, index: number, ufrag: string) {
   return { candidate: formatCandidate(c), sdpMid: mid, sdpMLineIndex: index, usernameFragment: ufrag };
 }
+
+/**
+ * The local description as `localDescription` shows it: the description set,
+ * with the candidates gathered so far, end-of-candidates once gathering is
+ * complete, and `c=`/`m=` on the default candidate (RFC 8839 §4.2.1.1).
+ */
+export function withLocalCandidates(
+  session: SdpSession,
+  candidates: SdpCandidate[],
+  ended: boolean,
+): SdpSession {
+  if (candidates.length === 0 && !ended) return session;
+  const media = session.media.map((m) =>
+    m.port === 0 ? m : { ...m, candidates: [...candidates], endOfCandidates: ended },
+  );
+  const active = media.find((m) => m.port !== 0);
+  const c = candidates.find((x) => /^udp$/i.test(x.transport) && !x.address.endsWith(".local"));
+  if (active && c) {
+    active.port = c.port;
+    active.connection = {
+      netType: "IN",
+      addrType: c.address.includes(":") ? "IP6" : "IP4",
+      address: c.address,
+    };
+  }
+  return { ...session, media };
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { childController, createDebug } from "@purertc/socket";
 import type { PeerConnectionConfiguration } from "./configuration.js";
+import { generateCertificate } from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
 import {
   ConnectionStateChangeEvent,
@@ -11,7 +12,13 @@ import {
   type SessionDescription,
   type SessionDescriptionInit,
 } from "./events.js";
-import { buildAnswer, buildOffer, candidateInit, type LocalParameters } from "./local-description.js";
+import {
+  buildAnswer,
+  buildOffer,
+  candidateInit,
+  type LocalParameters,
+  withLocalCandidates,
+} from "./local-description.js";
 import { createPeerTransport, type PeerCertificate, type PeerTransport } from "./peer-transport.js";
 import { type RemoteParameters, readCandidateInit, readRemoteDescription } from "./remote-description.js";
 import { dtlsRoleFromSetup, negotiateSetup } from "./sdp/roles.js";
@@ -122,7 +129,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
 
   /** Generates a DTLS certificate (ECDSA P-256) for the `certificates` option. */
   static generateCertificate(): Promise<PeerCertificate> {
-    return import("./peer-transport.js").then((m) => m.generateCertificate());
+    return generateCertificate();
   }
 
   /** The configuration given (with defaults). */
@@ -133,7 +140,10 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   /** The local description, with every candidate gathered so far. */
   get localDescription(): SessionDescription | null {
     if (!this.local) return null;
-    return { type: this.local.type, sdp: serializeSdp(this.withCandidates(this.local.session)) };
+    return {
+      type: this.local.type,
+      sdp: serializeSdp(withLocalCandidates(this.local.session, this.localCandidates, this.localEnd)),
+    };
   }
 
   /** The remote description, with trickled candidates added. */
@@ -161,29 +171,12 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
 
   /** Creates an offer: one bundled data-channel section, `a=setup:actpass`. */
   createOffer(): Promise<SessionDescriptionInit> {
-    return this.enqueue(async () => {
-      const transport = await this.ensureTransport();
-      this.lastOffer = buildOffer(this.localParameters(transport));
-      return { type: "offer", sdp: serializeSdp(this.lastOffer) };
-    });
+    return this.enqueue(() => this.createOfferNow());
   }
 
   /** Creates an answer to the remote offer: `a=setup:active` to an actpass offer (RFC 5763 §5). */
   createAnswer(): Promise<SessionDescriptionInit> {
-    return this.enqueue(async () => {
-      if (this.signalingState !== "have-remote-offer" && this.signalingState !== "have-local-pranswer") {
-        throw new PeerConnectionError(
-          "ERR_INVALID_STATE",
-          `createAnswer in signaling state "${this.signalingState}"`,
-        );
-      }
-      const remote = this.remote!;
-      const setup = negotiateSetup(remote.setup);
-      if (!setup) throw new PeerConnectionError("ERR_INVALID_SDP", `cannot answer a=setup:${remote.setup}`);
-      const transport = await this.ensureTransport();
-      this.lastAnswer = buildAnswer(this.localParameters(transport), remote.session, remote.index, setup);
-      return { type: "answer", sdp: serializeSdp(this.lastAnswer) };
-    });
+    return this.enqueue(() => this.createAnswerNow());
   }
 
   /**
@@ -358,7 +351,15 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
 
   private async createAnswerNow(): Promise<SessionDescriptionInit> {
     const remote = this.remote;
-    if (!remote) throw new PeerConnectionError("ERR_INVALID_STATE", "no remote offer to answer");
+    if (
+      !remote ||
+      (this.signalingState !== "have-remote-offer" && this.signalingState !== "have-local-pranswer")
+    ) {
+      throw new PeerConnectionError(
+        "ERR_INVALID_STATE",
+        `createAnswer in signaling state "${this.signalingState}"`,
+      );
+    }
     const setup = negotiateSetup(remote.setup);
     if (!setup) throw new PeerConnectionError("ERR_INVALID_SDP", `cannot answer a=setup:${remote.setup}`);
     const transport = await this.ensureTransport();
@@ -385,24 +386,6 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       candidates: [],
       endOfCandidates: false,
     };
-  }
-
-  private withCandidates(session: SdpSession): SdpSession {
-    if (this.localCandidates.length === 0 && !this.localEnd) return session;
-    const media = session.media.map((m) =>
-      m.port === 0 ? m : { ...m, candidates: [...this.localCandidates], endOfCandidates: this.localEnd },
-    );
-    const active = media.find((m) => m.port !== 0);
-    const c = this.localCandidates.find((x) => /^udp$/i.test(x.transport) && !x.address.endsWith(".local"));
-    if (active && c) {
-      active.port = c.port;
-      active.connection = {
-        netType: "IN",
-        addrType: c.address.includes(":") ? "IP6" : "IP4",
-        address: c.address,
-      };
-    }
-    return { ...session, media };
   }
 
   private ensureTransport(): Promise<PeerTransport> {
