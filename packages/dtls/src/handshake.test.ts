@@ -104,6 +104,41 @@ describe("handshake between our client and our server", () => {
     await server.close();
   });
 
+  test("every datagram duplicated and pairs swapped, small MTU: completes, fragments reassembled", async () => {
+    // Per direction: every other datagram is held back, then sent after the next one, twice.
+    const held = new Map<string, Uint8Array>();
+    const filter = {
+      fn: (d: Uint8Array, direction: string) => {
+        const prev = held.get(direction);
+        held.delete(direction);
+        if (!prev) {
+          held.set(direction, d);
+          return [];
+        }
+        return [d, prev, prev];
+      },
+    };
+    const [a, b] = memoryPair(filter);
+    const client = new DtlsConnection(a, {
+      role: "client",
+      certificate: ecdsa,
+      acceptAnyPeerCertificate: true,
+      mtu: 250,
+      retransmitInitialMs: 50,
+    });
+    const server = new DtlsConnection(b, {
+      role: "server",
+      certificate: rsa,
+      acceptAnyPeerCertificate: true,
+      mtu: 250,
+      retransmitInitialMs: 50,
+    });
+    await Promise.all([client.connect(), server.connect()]);
+    expect(client.cipherSuite).toBe("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    await client.close();
+    await server.close();
+  });
+
   test("close_notify from the peer closes cleanly", async () => {
     const { client, server } = await pair();
     await Promise.all([client.connect(), server.connect()]);

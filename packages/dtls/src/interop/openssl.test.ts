@@ -16,6 +16,42 @@ const cases = [
 ] as const;
 
 describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS 1.2)", () => {
+  for (const [cipher, name] of [
+    ["ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"],
+    ["ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
+  ] as const) {
+    test(`our client → openssl s_server, ${name} (both directions of data, exporter equal)`, async () => {
+      const certificate = await DtlsCertificate.generate();
+      const server = await startOpenSslDtls({
+        role: "server",
+        cipher,
+        keyMaterialLength: 60,
+        srtp: "SRTP_AEAD_AES_128_GCM",
+      });
+      try {
+        const [host, port] = server.address.split(":") as [string, string];
+        const conn = await connectDtls({
+          address: host,
+          port: Number(port),
+          certificate,
+          acceptAnyPeerCertificate: true,
+          srtpProfiles: ["SRTP_AEAD_AES_128_GCM"],
+        });
+        expect(conn.cipherSuite).toBe(name);
+        expect(conn.srtpProfile).toBe("SRTP_AEAD_AES_128_GCM");
+        expect(hex(conn.exportKeyingMaterial("EXTRACTOR-dtls_srtp", 60))).toBe(await server.keyingMaterial());
+        const received = new Promise<string>((resolve) => conn.on("message", (d) => resolve(text(d))));
+        conn.send(bytes("over another suite\n"));
+        await server.waitFor(/over another suite/);
+        server.write("back\n");
+        expect(await received).toBe("back\n");
+        await conn.close();
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
   let running: OpenSslDtlsPeer | undefined;
   afterEach(async () => {
     await running?.close();

@@ -57,13 +57,10 @@ export class RecordAead {
   /** Encrypts `plaintext` into a whole record (header included). */
   seal(type: number, version: number, epoch: number, seq: number, plaintext: Uint8Array): Uint8Array {
     this.setNonce(epoch, seq);
-    writeRecordHeader(this.aad, 0, type, version, epoch, seq, plaintext.length);
-    // The AAD is the header with the plaintext length: epoch‖seq‖type‖version‖length reordered.
-    const aad = aadFromHeader(this.aad);
-    const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce, {
-      authTagLength: TAG,
-    });
-    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    writeAad(this.aad, type, version, epoch, seq, plaintext.length);
+    // GCM and ChaCha20-Poly1305 default to 16-byte tags: no options object on the hot path.
+    const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce);
+    cipher.setAAD(this.aad);
     const bodyLength = this.overhead + plaintext.length;
     const out = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + bodyLength);
     writeRecordHeader(out, 0, type, version, epoch, seq, bodyLength);
@@ -72,12 +69,8 @@ export class RecordAead {
       this.nonce.copy(out, o, 4, 12);
       o += 8;
     }
-    const ct = cipher.update(plaintext);
-    ct.copy(out, o);
-    o += ct.length;
-    const fin = cipher.final();
-    fin.copy(out, o);
-    o += fin.length;
+    o += cipher.update(plaintext).copy(out, o);
+    o += cipher.final().copy(out, o);
     cipher.getAuthTag().copy(out, o);
     return out;
   }
@@ -96,14 +89,11 @@ export class RecordAead {
     } else {
       this.setNonce(epoch, seq);
     }
-    writeRecordHeader(this.aad, 0, type, version, epoch, seq, plainLength);
-    const aad = aadFromHeader(this.aad);
+    writeAad(this.aad, type, version, epoch, seq, plainLength);
     const start = this.explicit ? 8 : 0;
     try {
-      const decipher = createDecipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce, {
-        authTagLength: TAG,
-      });
-      decipher.setAAD(aad, { plaintextLength: plainLength });
+      const decipher = createDecipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce);
+      decipher.setAAD(this.aad);
       decipher.setAuthTag(body.subarray(start + plainLength));
       const out = decipher.update(body.subarray(start, start + plainLength));
       decipher.final();
@@ -114,14 +104,24 @@ export class RecordAead {
   }
 }
 
-/** Reorders a 13-byte record header into the TLS AAD layout seq(8)‖type‖version‖length. */
-function aadFromHeader(h: Uint8Array): Buffer {
-  const aad = Buffer.allocUnsafe(13);
-  aad.set(h.subarray(3, 11), 0);
-  aad[8] = h[0]!;
-  aad[9] = h[1]!;
-  aad[10] = h[2]!;
-  aad[11] = h[11]!;
-  aad[12] = h[12]!;
-  return aad;
+/** Writes the TLS AAD seq_num(epoch‖seq, 8)‖type‖version‖length into `aad` (13 bytes). */
+function writeAad(
+  aad: Buffer,
+  type: number,
+  version: number,
+  epoch: number,
+  seq: number,
+  length: number,
+): void {
+  aad[0] = epoch >>> 8;
+  aad[1] = epoch & 0xff;
+  const hi = Math.floor(seq / 2 ** 32);
+  aad[2] = hi >>> 8;
+  aad[3] = hi & 0xff;
+  aad.writeUInt32BE(seq >>> 0, 4);
+  aad[8] = type;
+  aad[9] = version >>> 8;
+  aad[10] = version & 0xff;
+  aad[11] = length >>> 8;
+  aad[12] = length & 0xff;
 }
