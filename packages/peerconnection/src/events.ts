@@ -56,7 +56,6 @@ export interface PeerConnectionEventMap {
   iceconnectionstatechange: Event;
   connectionstatechange: ConnectionStateChangeEvent;
   signalingstatechange: Event;
-  negotiationneeded: Event;
   /** purertc: the DTLS transport's state changed (see PeerConnection.dtlsState). */
   dtlsstatechange: Event;
   datagram: DatagramEvent;
