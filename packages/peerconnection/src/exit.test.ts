@@ -44,7 +44,9 @@ describe("a process exits by itself after closing, whatever the state", () => {
       expect(code).toBe(0);
       expect(out).toContain(`reached ${state}`);
       expect(afterCloseMs).toBeLessThan(EXIT_BOUND_MS);
-    console.log(`exit after close in ${state}: ${afterCloseMs.toFixed(0)} ms after the last close resolved`);
+      console.log(
+        `exit after close in ${state}: ${afterCloseMs.toFixed(0)} ms after the last close resolved`,
+      );
     },
   );
 });
