@@ -1,7 +1,13 @@
 import { EventEmitter } from "node:events";
 import { createDebug, type DatagramTransport } from "@purertc/socket";
 import { type Alert, AlertDescription, AlertLevel, alertName, encodeAlert, parseAlert } from "./alert.js";
-import { type DtlsOptions, resolveConfig } from "./config.js";
+import { resolveConfig } from "./config.js";
+import type {
+  DtlsConnectionEvents,
+  DtlsConnectionOptions,
+  DtlsConnectionState,
+  DtlsConnectionStats,
+} from "./connection-types.js";
 import type { CipherSuiteName } from "./crypto/cipher-suites.js";
 import { CookieAuthority } from "./crypto/cookie.js";
 import { exportKeyingMaterial } from "./crypto/prf.js";
@@ -15,52 +21,7 @@ import { RecordLayer } from "./record/record-layer.js";
 
 const log = createDebug("purertc:dtls");
 
-/** States of a {@link DtlsConnection}. */
-export type DtlsConnectionState = "new" | "connecting" | "connected" | "closed";
-
-/** Options of {@link DtlsConnection}. */
-export interface DtlsConnectionOptions extends DtlsOptions {
-  /** `client` starts the handshake; `server` answers it. */
-  role: "client" | "server";
-  /** Close the transport when the connection closes. Default true. */
-  ownsTransport?: boolean;
-  /**
-   * Server: the HelloVerifyRequest cookie exchange (RFC 6347 §4.2.1). `true`
-   * (default) uses a fresh {@link CookieAuthority}; pass one to share it; `false`
-   * skips the exchange (for a transport whose peer is already verified, as ICE does).
-   */
-  helloVerify?: boolean | CookieAuthority;
-  /** The peer's address as `ip:port`, which cookies are bound to. */
-  remoteId?: string;
-  /** Aborting closes the connection. */
-  signal?: AbortSignal;
-  /** @internal An object kept alive as long as the connection (a socket owner). */
-  retain?: object;
-}
-
-/** Events of a {@link DtlsConnection}. */
-export interface DtlsConnectionEvents {
-  /** The handshake finished. */
-  connected: [];
-  /** One application datagram from the peer (message boundaries kept). */
-  message: [data: Uint8Array];
-  /** The connection closed; `error` tells why when it was not a normal close. */
-  close: [error: DtlsError | undefined];
-}
-
-/** Counters of a connection. */
-export interface DtlsConnectionStats {
-  datagramsIn: number;
-  datagramsOut: number;
-  /** Datagrams or records that did not parse (dropped). */
-  malformed: number;
-  /** Records that failed authentication (dropped silently). */
-  authFailures: number;
-  /** Records dropped by the anti-replay window. */
-  replays: number;
-  /** Handshake flights sent again. */
-  retransmissions: number;
-}
+export type { DtlsConnectionEvents, DtlsConnectionOptions, DtlsConnectionState, DtlsConnectionStats };
 
 /** Most epoch-1 records kept while the keys are not there yet (reordered Finished). */
 const MAX_EARLY_RECORDS = 16;

@@ -1,6 +1,6 @@
 import { startLossyProxy } from "@purertc/interop/lossy-proxy";
 import { SocketRegistry, UdpTransport } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, test } from "vitest";
 import { connectDtls, DtlsCertificate, DtlsConnection, DtlsError, DtlsServer } from "./index.js";
 
@@ -228,6 +228,21 @@ describe("teardown from every state (leak-checked)", () => {
       expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
       await sink.close();
     });
+  });
+});
+
+describe("closed objects are collected", () => {
+  test("a connected then closed client and server (and their sockets) are garbage-collected", async () => {
+    let refs: WeakRef<object>[] = [];
+    await withLeakCheck(async () => {
+      const server = await DtlsServer.listen({ certificate: serverCert, ...any });
+      const client = await connectDtls({ address: "127.0.0.1", port: server.address().port, certificate: cert, ...any });
+      refs = [new WeakRef(client), new WeakRef([...server.connections.values()][0]!), new WeakRef(server)];
+      await client.close();
+      await server.close();
+    });
+    expect(await forceGc(6)).toBe(true);
+    expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0);
   });
 });
 
