@@ -1,9 +1,11 @@
-import { type CancelTimer, setRepeatingTimer, setTimer } from "@purertc/socket";
+import { type CancelTimer, createDebug, setRepeatingTimer, setTimer } from "@purertc/socket";
 import { StunError, type StunMessage } from "@purertc/stun";
 import { candidateFoundation, TYPE_PREFERENCE } from "./candidate.js";
 import type { CandidatePair, LocalCandidate } from "./pair.js";
 import type { IceSession } from "./session.js";
 import { buildCheck, StunClass } from "./stun-io.js";
+
+const log = createDebug("purertc:ice");
 
 /** Retransmission schedule of one STUN client transaction. */
 export interface RetransmitOptions {
@@ -73,6 +75,7 @@ export class CheckScheduler {
       useCandidate: nominate,
       key,
     });
+    if (log.enabled) log("check %s%s", pair.toString(), nominate ? " USE-CANDIDATE" : "");
     const { result, cancel } = s.request(
       pair.local.base,
       bytes,
