@@ -236,7 +236,12 @@ describe("closed objects are collected", () => {
     let refs: WeakRef<object>[] = [];
     await withLeakCheck(async () => {
       const server = await DtlsServer.listen({ certificate: serverCert, ...any });
-      const client = await connectDtls({ address: "127.0.0.1", port: server.address().port, certificate: cert, ...any });
+      const client = await connectDtls({
+        address: "127.0.0.1",
+        port: server.address().port,
+        certificate: cert,
+        ...any,
+      });
       refs = [new WeakRef(client), new WeakRef([...server.connections.values()][0]!), new WeakRef(server)];
       await client.close();
       await server.close();
