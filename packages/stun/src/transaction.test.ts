@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   decodeMessage,
   StunClass,
@@ -55,6 +55,44 @@ describe("StunTransactionManager", () => {
     expect(manager.stats).toMatchObject({ started: 1, sent: 5, retransmissions: 4, timedOut: 1 });
     expect(manager.size).toBe(0);
     manager.close();
+  });
+
+  it("schedule with fake timers: sends at 0, 500, 1500, …, 31500 ms, fails at 39500 ms (RFC 8489 §6.2.1)", async () => {
+    vi.useFakeTimers();
+    try {
+      const times: number[] = [];
+      const manager = new StunTransactionManager({ send: () => times.push(Date.now()) });
+      const start = Date.now();
+      let error: StunError | undefined;
+      manager.request(request(), REMOTE).catch((e: StunError) => {
+        error = e;
+      });
+      await vi.advanceTimersByTimeAsync(39_499);
+      expect(error).toBeUndefined();
+      expect(times.map((t) => t - start)).toEqual([0, 500, 1500, 3500, 7500, 15500, 31500]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(error?.code).toBe("ERR_TIMEOUT");
+
+      // rtoMax caps the doubling; a reliable transport sends once and waits Ti = 39.5 s.
+      times.length = 0;
+      const t0 = Date.now();
+      manager.request(request(), REMOTE, { rtoMax: 1000 }).catch(() => {});
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(times.map((t) => t - t0)).toEqual([0, 500, 1500, 2500, 3500, 4500, 5500]);
+      times.length = 0;
+      error = undefined;
+      manager.request(request(), REMOTE, { reliable: true }).catch((e: StunError) => {
+        error = e;
+      });
+      await vi.advanceTimersByTimeAsync(39_499);
+      expect(error).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(error?.code).toBe("ERR_TIMEOUT");
+      expect(times).toHaveLength(1);
+      manager.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("defaults to RTO 500 ms, Rc 7, Rm 16", async () => {
