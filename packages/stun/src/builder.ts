@@ -28,6 +28,8 @@ export interface EncodeOptions {
 
 const MAX_LENGTH = 0xffff;
 
+// Long for the same reason as message.ts: one small method per attribute.
+
 /**
  * Builds one STUN message, writing straight into a byte buffer (no
  * per-attribute objects). Add attributes in the order they should appear,

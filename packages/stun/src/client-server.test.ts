@@ -247,7 +247,7 @@ describe("StunClient ↔ StunServer over loopback UDP", () => {
       raw.send(new StunMessageBuilder(1, StunClass.Request).encode(), port, "127.0.0.1");
       for (
         let i = 0;
-        i < 100 && client.stats.ignored + client.stats.malformed + client.stats.unmatched < 3;
+        i < 500 && client.stats.ignored + client.stats.malformed + client.stats.unmatched < 3;
         i++
       ) {
         await new Promise((r) => setTimeout(r, 10));
