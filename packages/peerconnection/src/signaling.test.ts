@@ -1,0 +1,101 @@
+import { withLeakCheck } from "@purertc/socket/testing";
+import { describe, expect, it } from "vitest";
+import { PeerConnectionError } from "./errors.js";
+import { PeerConnection } from "./peer-connection.js";
+
+async function rejection(p: Promise<unknown>): Promise<PeerConnectionError> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PeerConnectionError);
+  return error as PeerConnectionError;
+}
+
+describe("signaling as browsers do it", () => {
+  it("offer, rollback, and the transitions that are refused", async () => {
+    await withLeakCheck(async () => {
+      await using pc = new PeerConnection({ interfaces: "loopback" });
+      const seen: string[] = [];
+      pc.onsignalingstatechange = () => seen.push(pc.signalingState);
+      expect(pc.localDescription).toBeNull();
+      expect(pc.canTrickleIceCandidates).toBeNull();
+      expect((await rejection(pc.createAnswer())).code).toBe("ERR_INVALID_STATE");
+      expect((await rejection(pc.setRemoteDescription({ type: "answer", sdp: "" }))).code).toBe(
+        "ERR_INVALID_STATE",
+      );
+      expect((await rejection(pc.setLocalDescription({ type: "rollback" }))).code).toBe("ERR_INVALID_STATE");
+      expect((await rejection(pc.addIceCandidate({ candidate: "" }))).code).toBe("ERR_INVALID_STATE");
+
+      const offer = await pc.createOffer();
+      const tampered = {
+        type: "offer" as const,
+        sdp: offer.sdp!.replace(/a=ice-pwd:\S+/, "a=ice-pwd:0123456789012345678901"),
+      };
+      expect((await rejection(pc.setLocalDescription(tampered))).code).toBe("ERR_INVALID_MODIFICATION");
+      await pc.setLocalDescription(offer);
+      expect(pc.signalingState).toBe("have-local-offer");
+      expect(pc.localDescription?.type).toBe("offer");
+      await pc.setLocalDescription({ type: "rollback" });
+      expect(pc.signalingState).toBe("stable");
+      expect(pc.localDescription).toBeNull();
+      // setLocalDescription() without argument creates the offer itself.
+      await pc.setLocalDescription();
+      expect(pc.localDescription?.sdp).toContain("a=setup:actpass");
+      expect((await rejection(pc.setRemoteDescription({ type: "answer", sdp: "garbage" }))).code).toBe(
+        "ERR_INVALID_SDP",
+      );
+      expect(seen).toEqual(["have-local-offer", "stable", "have-local-offer"]);
+      expect(pc.getConfiguration()).toMatchObject({ interfaces: "loopback", bundlePolicy: "max-bundle" });
+    });
+  });
+
+  it("answers an offer, refuses an actpass answer, and rolls back a remote offer", async () => {
+    await withLeakCheck(async () => {
+      await using a = new PeerConnection({ interfaces: "loopback" });
+      await using b = new PeerConnection({ interfaces: "loopback" });
+      await a.setLocalDescription(await a.createOffer());
+      await b.setRemoteDescription(a.localDescription!);
+      expect(b.signalingState).toBe("have-remote-offer");
+      expect(b.canTrickleIceCandidates).toBe(true);
+      await b.setRemoteDescription({ type: "rollback" });
+      expect(b.signalingState).toBe("stable");
+      await b.setRemoteDescription(a.localDescription!);
+      await b.setLocalDescription(); // the implicit answer
+      expect(b.localDescription?.type).toBe("answer");
+      expect(b.localDescription?.sdp).toContain("a=setup:active");
+      // An answer that kept actpass cannot decide the DTLS roles (RFC 5763 §5).
+      const actpass = b.localDescription!.sdp.replace("a=setup:active", "a=setup:actpass");
+      expect((await rejection(a.setRemoteDescription({ type: "answer", sdp: actpass }))).code).toBe(
+        "ERR_INVALID_SDP",
+      );
+      expect(a.signalingState).toBe("have-local-offer");
+    });
+  });
+
+  it("closed: every operation is InvalidStateError, states are closed, no event fires", async () => {
+    await withLeakCheck(async () => {
+      const pc = new PeerConnection({ interfaces: "loopback" });
+      let events = 0;
+      pc.addEventListener("signalingstatechange", () => events++);
+      pc.addEventListener("connectionstatechange", () => events++);
+      await pc.close();
+      expect([pc.signalingState, pc.iceConnectionState, pc.connectionState, pc.dtlsState]).toEqual([
+        "closed",
+        "closed",
+        "closed",
+        "closed",
+      ]);
+      for (const op of [
+        () => pc.createOffer(),
+        () => pc.setLocalDescription(),
+        () => pc.setRemoteDescription({ type: "offer", sdp: "" }),
+        () => pc.addIceCandidate(null),
+      ]) {
+        expect((await rejection(op())).code).toBe("ERR_INVALID_STATE");
+      }
+      expect(events).toBe(0);
+      expect(pc.signal.aborted).toBe(true);
+    });
+  });
+});
