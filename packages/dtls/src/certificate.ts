@@ -107,9 +107,13 @@ export class DtlsCertificate {
 
 /** The SDP form of a certificate's SHA-256 fingerprint: `sha-256 AB:CD:…`. */
 export function certificateFingerprint(der: Uint8Array): string {
-  const hex = createHash("sha256").update(der).digest("hex").toUpperCase();
-  return `sha-256 ${hex.match(/../g)!.join(":")}`;
+  const digest = createHash("sha256").update(der).digest();
+  let out = "sha-256 ";
+  for (let i = 0; i < digest.length; i++) out += (i ? ":" : "") + HEX[digest[i]!];
+  return out;
 }
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, "0"));
 
 /**
  * Normalizes a fingerprint given as `sha-256 AB:CD:…` (case and separators
@@ -137,6 +141,15 @@ export interface PeerCertificate {
 
 /** Parses a peer's leaf certificate; throws `ERR_DTLS_BAD_CERTIFICATE` if it cannot be used. */
 export function parsePeerCertificate(der: Uint8Array): PeerCertificate {
+  const fingerprint = certificateFingerprint(der);
+  // Peers come back (reconnects, an SFU's one certificate): their parsed key is kept, keyed by
+  // the SHA-256 of the whole certificate, in a small most-recently-used cache.
+  const cached = peerKeys.get(fingerprint);
+  if (cached) {
+    peerKeys.delete(fingerprint);
+    peerKeys.set(fingerprint, cached);
+    return { der, fingerprint, publicKey: cached.publicKey, keyType: cached.keyType };
+  }
   let publicKey: KeyObject;
   try {
     // Only the key is needed (WebRTC authenticates by fingerprint), and reading the
@@ -150,8 +163,14 @@ export function parsePeerCertificate(der: Uint8Array): PeerCertificate {
     throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", `peer certificate key type ${t} unsupported`, {
       alert: 43,
     });
-  return { der, fingerprint: certificateFingerprint(der), publicKey, keyType: t === "ec" ? "ecdsa" : "rsa" };
+  const keyType = t === "ec" ? "ecdsa" : "rsa";
+  peerKeys.set(fingerprint, { publicKey, keyType });
+  if (peerKeys.size > PEER_KEY_CACHE) peerKeys.delete(peerKeys.keys().next().value!);
+  return { der, fingerprint, publicKey, keyType };
 }
+
+const PEER_KEY_CACHE = 32;
+const peerKeys = new Map<string, { publicKey: KeyObject; keyType: CertificateKeyType }>();
 
 /** One DER TLV: where its value starts and where it ends. */
 function tlv(der: Uint8Array, offset: number): { tag: number; start: number; end: number } {

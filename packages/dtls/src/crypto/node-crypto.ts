@@ -3,6 +3,7 @@ import {
   createECDH,
   createPublicKey,
   diffieHellman,
+  generateKeyPair,
   generateKeyPairSync,
   type KeyObject,
   sign,
@@ -19,11 +20,38 @@ function badKey(cause: unknown): DtlsError {
   });
 }
 
+type X25519Pair = { publicKey: Buffer; privateKey: KeyObject };
+// Asking for the DER public key at generation saves a separate export.
+const X25519_OPTIONS = { publicKeyEncoding: { format: "der", type: "spki" } } as object;
+
+/**
+ * Ephemeral x25519 key pairs made ahead of time on libuv's thread pool, so a
+ * handshake rarely pays for key generation on the event loop. Each pair is
+ * used once; the pool is small and refilled one job at a time.
+ */
+const x25519Pool: X25519Pair[] = [];
+const X25519_POOL_SIZE = 4;
+let refilling = false;
+
+function refillX25519(): void {
+  if (refilling || x25519Pool.length >= X25519_POOL_SIZE) return;
+  refilling = true;
+  generateKeyPair(
+    "x25519",
+    X25519_OPTIONS as never,
+    (error: Error | null, publicKey: unknown, privateKey: unknown) => {
+      refilling = false;
+      if (error) return;
+      x25519Pool.push({ publicKey: publicKey as Buffer, privateKey: privateKey as KeyObject });
+      refillX25519();
+    },
+  );
+}
+
 function x25519Share(): KeyShare {
-  // Asking for the DER public key at generation saves a separate export.
-  const { publicKey: spki, privateKey } = generateKeyPairSync("x25519", {
-    publicKeyEncoding: { format: "der", type: "spki" },
-  } as object) as unknown as { publicKey: Buffer; privateKey: KeyObject };
+  const { publicKey: spki, privateKey } =
+    x25519Pool.pop() ?? (generateKeyPairSync("x25519", X25519_OPTIONS) as unknown as X25519Pair);
+  refillX25519();
   return {
     group: NamedGroup.x25519,
     publicKey: new Uint8Array(spki.subarray(spki.length - 32)),
