@@ -27,8 +27,8 @@ function sdpError(fn: () => unknown): SdpError {
 }
 
 describe("real browser SDPs", () => {
-  it("has the four captured offers", () => {
-    expect(vectors.length).toBeGreaterThanOrEqual(4);
+  it("has the captured offers and answers", () => {
+    expect(vectors.length).toBeGreaterThanOrEqual(6);
   });
 
   for (const name of vectors) {
@@ -201,5 +201,17 @@ describe("a=setup and DTLS roles (RFC 5763 §5)", () => {
     expect(dtlsRoleFromSetup("actpass", "passive")).toBe("client");
     expect(dtlsRoleFromSetup("active", "active")).toBeUndefined();
     expect(dtlsRoleFromSetup("actpass", "actpass")).toBeUndefined();
+  });
+});
+
+describe("Chromium's answers to purertc", () => {
+  it.each(["raw-ips", "mdns"])("%s: active, same mid, one transport to connect", (kind) => {
+    const s = parseSdp(read(`chromium-156-answer-${kind}.sdp`));
+    const m = s.media[0]!;
+    expect(m.setup).toBe("active");
+    expect(m.mid).toBe("0");
+    expect(s.groups).toEqual([{ semantics: "BUNDLE", mids: ["0"] }]);
+    expect(m.candidates.some((c) => c.transport === "udp")).toBe(true);
+    expect(m.fingerprints[0]!.algorithm).toBe("sha-256");
   });
 });
