@@ -70,6 +70,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private result: HandshakeResult | undefined;
   private early: DtlsRecord[] = [];
   private alertSent = false;
+  private earlyData: Uint8Array[] = [];
   private readonly unlinkSignal: (() => void) | undefined;
   /** @internal Kept alive with the connection. */
   readonly retained: object | undefined;
@@ -245,6 +246,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     this.controller.abort(reason);
     this.handshaker.stop();
     this.early = [];
+    this.earlyData = [];
     this.unlinkSignal?.();
     this.transport.onDatagram = undefined;
     this.transport.onClose = undefined;
@@ -284,6 +286,9 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     log("%s connected: %s", this.role, this.result?.suite.name);
     this.settleConnect?.();
     this.emit("connected");
+    const early = this.earlyData;
+    this.earlyData = [];
+    for (const d of early) if (!this.isClosed()) this.emit("message", d);
   }
 
   private onHandshakeFailed(error: DtlsError): void {
@@ -348,7 +353,12 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
         this.onAlert(parseAlert(body), r.epoch);
         return;
       case ContentType.applicationData:
-        if (this.st === "connected" && r.epoch === 1) this.emit("message", body);
+        if (r.epoch !== 1) return;
+        if (this.st === "connected") this.emit("message", body);
+        // The peer may send data right after its last flight, which can overtake our view of
+        // the end of the handshake (a client whose Finished from the server is late).
+        else if (this.st === "connecting" && this.earlyData.length < MAX_EARLY_RECORDS)
+          this.earlyData.push(body);
         return;
     }
   }

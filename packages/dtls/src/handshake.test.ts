@@ -139,6 +139,41 @@ describe("handshake between our client and our server", () => {
     await server.close();
   });
 
+  test("data that overtakes the server's last flight is delivered once connected", async () => {
+    let held: Uint8Array | undefined;
+    const filter = {
+      fn: (d: Uint8Array, direction: string) => {
+        if (direction !== "b→a") return [d];
+        if (!held && d[0] === 20) {
+          held = d; // the server's ChangeCipherSpec + Finished
+          return [];
+        }
+        if (held && d[0] === 23) return [d, held];
+        return [d];
+      },
+    };
+    const [a, b] = memoryPair(filter);
+    const client = new DtlsConnection(a, {
+      role: "client",
+      certificate: ecdsa,
+      acceptAnyPeerCertificate: true,
+    });
+    const server = new DtlsConnection(b, {
+      role: "server",
+      certificate: ecdsa2,
+      acceptAnyPeerCertificate: true,
+    });
+    const order: string[] = [];
+    client.on("connected", () => order.push("connected"));
+    client.on("message", (d) => order.push(`message ${d[0]}`));
+    server.on("connected", () => server.send(Uint8Array.of(7)));
+    await Promise.all([client.connect(), server.connect()]);
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(["connected", "message 7"]);
+    await client.close();
+    await server.close();
+  });
+
   test("close_notify from the peer closes cleanly", async () => {
     const { client, server } = await pair();
     await Promise.all([client.connect(), server.connect()]);
