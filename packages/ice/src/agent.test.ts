@@ -1,4 +1,4 @@
-import { SocketRegistry } from "@purertc/socket";
+import { type ManagedSocket, SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { type Candidate, IceAgent, IceError, type IceTransportState } from "./index.js";
@@ -66,7 +66,15 @@ describe("two agents on loopback", () => {
       const [a, b] = await connectedPair({ a: { ipv6: true }, b: { ipv6: true } });
       expect(a.localCandidates.map((c) => c.address).sort()).toEqual(["127.0.0.1", "::1"]);
       const pairs = a.getStats().pairs;
-      expect(pairs).toHaveLength(2); // same-family pairs only
+      // One pair per family (never across families); the lower one may be pruned after nomination.
+      expect(
+        a
+          .getStats()
+          .remoteCandidates.map((c) => c.address)
+          .sort(),
+      ).toEqual(["127.0.0.1", "::1"]);
+      expect(pairs.length).toBeGreaterThanOrEqual(1);
+      expect(pairs.length).toBeLessThanOrEqual(2);
       const selected = a.selectedPair!;
       const best = pairs[0]!;
       expect(best.nominated).toBe(true);
@@ -104,6 +112,37 @@ describe("two agents on loopback", () => {
       { registry },
     );
     await registry.close();
+  });
+
+  it("after nomination drops unchecked lower-priority pairs and stops checks on them (RFC 8445 §8.1.2)", async () => {
+    await withLeakCheck(async () => {
+      const owner = { sockets: [] as ManagedSocket[] };
+      for (let i = 0; i < 3; i++) {
+        owner.sockets.push(
+          await SocketRegistry.default.open(owner, { label: `silent-${i}`, address: "127.0.0.1" }),
+        );
+      }
+      const a = new IceAgent({ role: "controlling", ...loopback });
+      const b = new IceAgent({ role: "controlled", ...loopback });
+      await Promise.all([a.gather(), b.gather()]);
+      signal(a, b, false);
+      // Lower-priority candidates where nobody answers.
+      owner.sockets.forEach((s, i) => {
+        a.addRemoteCandidate(`candidate:${9 + i} 1 udp ${100 + i} 127.0.0.1 ${s.address().port} typ host`);
+      });
+      a.addRemoteCandidate(null);
+      b.addRemoteCandidate(null);
+      const pending = new Promise<string[]>((resolve) =>
+        a.once("selectedpairchange", () => resolve(a.getStats().pairs.map((p) => p.state))),
+      );
+      a.start();
+      b.start();
+      const states = await pending;
+      expect(states[0]).toBe("succeeded");
+      expect(states.slice(1).every((s) => s === "failed")).toBe(true); // none waiting, frozen or in flight
+      await waitForState(a, "completed");
+      await Promise.all([a.close(), b.close(), ...owner.sockets.map((s) => s.close())]);
+    });
   });
 
   it("trickles candidates after checks started; stays connected (not completed) without end-of-candidates", async () => {

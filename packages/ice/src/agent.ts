@@ -450,6 +450,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     if (s?.pair === pair) return;
     this.selected = { pair, session };
     log("selected %s", pair.toString());
+    session.checklist.pruneBelow(pair);
     this.consent?.stop();
     this.consentState = "fresh";
     const {

@@ -111,9 +111,22 @@ export class Checklist {
     this.pairs.sort(byPriority);
   }
 
-  /** Removes every pair that uses `base` (its socket went away). */
-  removeBase(base: LocalCandidate["base"]): void {
-    for (const p of [...this.pairs]) if (p.local.base === base) this.remove(p);
+  /**
+   * After a nomination (RFC 8445 §8.1.2): pairs of lower priority that were
+   * never checked leave the checklist and the triggered queue, and checks in
+   * flight on lower-priority pairs stop (those pairs fail). Pairs that
+   * succeeded stay: they still carry data the peer may send on them.
+   */
+  pruneBelow(nominated: CandidatePair): void {
+    for (const p of [...this.pairs]) {
+      if (p === nominated || p.priority >= nominated.priority) continue;
+      if (p.state === "waiting" || p.state === "frozen") this.remove(p);
+      else if (p.state === "in-progress") {
+        p.cancelCheck?.();
+        p.cancelCheck = undefined;
+        p.state = "failed";
+      }
+    }
   }
 
   /** Cancels all checks in flight and forgets every pair. */
