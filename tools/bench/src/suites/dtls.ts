@@ -36,7 +36,7 @@ async function socketPair(owner: object): Promise<[ManagedSocket, ManagedSocket]
   return [a, b];
 }
 
-/** A werift Transport over a registry socket; close() is left to the bench. */
+/** A werift Transport over a registry socket; `detach` removes its listener (close is left to the bench). */
 function weriftTransport(socket: ManagedSocket, peerPort: number) {
   const t = {
     type: "udp",
@@ -47,8 +47,9 @@ function weriftTransport(socket: ManagedSocket, peerPort: number) {
     close: async () => {},
     socket: { close: () => {} },
   };
-  socket.on("message", (data: Buffer, remote: RemoteInfo) => t.onData(data, [remote.address, remote.port]));
-  return t;
+  const listener = (data: Buffer, remote: RemoteInfo) => t.onData(data, [remote.address, remote.port]);
+  socket.on("message", listener);
+  return { transport: t, detach: () => socket.off("message", listener) };
 }
 
 interface Pair {
@@ -87,18 +88,18 @@ async function weriftPair(
   pems: { certPem: string; keyPem: string }[],
 ): Promise<Pair> {
   const [a, b] = sockets;
-  a.removeAllListeners("message");
-  b.removeAllListeners("message");
+  const ta = weriftTransport(a, b.address().port);
+  const tb = weriftTransport(b, a.address().port);
   const signatureHash = { signature: SignatureAlgorithm.ecdsa_3, hash: HashAlgorithm.sha256_4 };
   const client = new WeriftClient({
-    transport: weriftTransport(a, b.address().port) as never,
+    transport: ta.transport as never,
     cert: pems[0]!.certPem,
     key: pems[0]!.keyPem,
     signatureHash,
     extendedMasterSecret: true,
   });
   const server = new WeriftServer({
-    transport: weriftTransport(b, a.address().port) as never,
+    transport: tb.transport as never,
     cert: pems[1]!.certPem,
     key: pems[1]!.keyPem,
     signatureHash,
@@ -119,32 +120,37 @@ async function weriftPair(
     close: async () => {
       client.close();
       server.close();
+      ta.detach();
+      tb.detach();
     },
   };
 }
 
-/** Sequential handshakes: per-handshake times (ms) and handshakes per second. */
-async function handshakes(
-  make: () => Promise<Pair>,
-  count: number,
-): Promise<{ times: number[]; perSecond: number }> {
-  for (let i = 0; i < 5; i++) {
-    const p = await make();
-    await p.connect();
-    await p.close();
-  }
-  const times: number[] = [];
+/** Handshake samples of one implementation. */
+interface Samples {
+  times: number[];
+  cpu: number[];
+  elapsed: number;
+}
+
+/** Runs `count` sequential handshakes, adding to `into`: wall time and process CPU time per handshake (ms). */
+async function handshakes(make: () => Promise<Pair>, count: number, into: Samples): Promise<void> {
   const start = performance.now();
   for (let i = 0; i < count; i++) {
     const p = await make();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await p.connect();
-    times.push(performance.now() - t0);
+    into.times.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    into.cpu.push((cpu.user + cpu.system) / 1000);
     await p.close();
     await immediate(); // let the close_notify drain before the next pair
   }
-  return { times, perSecond: (count * 1000) / (performance.now() - start) };
+  into.elapsed += performance.now() - start;
 }
+
+const samples = (): Samples => ({ times: [], cpu: [], elapsed: 0 });
 
 /** Sends bursts of 1200-byte datagrams for `ms`; MB/s received. */
 async function throughput(
@@ -180,14 +186,27 @@ export const suite: BenchSuite = {
     ];
     const rows: BenchRow[] = [];
     {
+      // Rounds alternate between the implementations so that both see the same machine load.
       const sockets = await socketPair(owner);
+      const ours = samples();
+      const noble = samples();
+      const theirs = samples();
       try {
-        const ours = await handshakes(() => oursPair(sockets, certs), count);
-        const noble = await handshakes(() => oursPair(sockets, certs, nobleCrypto), Math.ceil(count / 4));
-        const theirs = await handshakes(() => weriftPair(sockets, pems), count);
+        const rounds = quick ? 3 : 10;
+        const per = Math.ceil(count / rounds);
+        for (let r = 0; r < rounds; r++) {
+          await handshakes(() => oursPair(sockets, certs), per + (r === 0 ? 5 : 0), ours);
+          await handshakes(() => weriftPair(sockets, pems), per + (r === 0 ? 5 : 0), theirs);
+          await handshakes(() => oursPair(sockets, certs, nobleCrypto), Math.ceil(per / 4), noble);
+        }
+        for (const s of [ours, theirs]) {
+          s.times.splice(0, 5); // warm-up
+          s.cpu.splice(0, 5);
+        }
         const o = percentiles(ours.times);
         const w = percentiles(theirs.times);
         const n = percentiles(noble.times);
+        const rate = (s: Samples) => (s.times.length * 1000) / s.elapsed;
         rows.push(
           {
             metric: "DTLS handshake to connected, median",
@@ -205,11 +224,18 @@ export const suite: BenchSuite = {
             higherIsBetter: false,
           },
           {
+            metric: "DTLS handshake CPU time (both sides, all threads), median",
+            unit: "ms",
+            ours: percentiles(ours.cpu).median,
+            werift: percentiles(theirs.cpu).median,
+            higherIsBetter: false,
+          },
+          {
             metric: "DTLS handshakes per second (sequential, one core)",
             unit: "hs/s",
-            ours: ours.perSecond,
-            werift: theirs.perSecond,
-            reference: { name: "@noble/curves backend", value: noble.perSecond },
+            ours: rate(ours),
+            werift: rate(theirs),
+            reference: { name: "@noble/curves backend", value: rate(noble) },
             higherIsBetter: true,
           },
         );
@@ -221,20 +247,41 @@ export const suite: BenchSuite = {
       const sockets = await socketPair(owner);
       try {
         const [a, b] = sockets;
-        const plain = await throughput(
-          (d) => a.send(d, b.address().port, "127.0.0.1"),
-          (fn) => b.on("message", (d: Buffer) => fn(d.length)),
-          ms,
-        );
-        b.removeAllListeners("message");
-        const ours = await oursPair(sockets, certs);
-        await ours.connect();
-        const oursRate = await throughput(ours.send, ours.onReceive, ms);
-        await ours.close();
-        const theirs = await weriftPair(sockets, pems);
-        await theirs.connect();
-        const theirRate = await throughput(theirs.send, theirs.onReceive, ms);
-        await theirs.close();
+        const oursPairUp = await oursPair(sockets, certs);
+        await oursPairUp.connect();
+        // werift takes over its sockets' listeners: it gets a pair of its own, made the same way.
+        const weriftSockets = await socketPair(owner);
+        const theirsUp = await weriftPair(weriftSockets, pems);
+        await theirsUp.connect();
+        // The three take turns in short rounds (same sockets, same load); medians of the rounds.
+        const plainRates: number[] = [];
+        const oursRates: number[] = [];
+        const theirRates: number[] = [];
+        const sinks = { plain: (_n: number) => {}, ours: (_n: number) => {}, werift: (_n: number) => {} };
+        b.on("message", (d: Buffer) => {
+          if (d[0] === 0x61) sinks.plain(d.length); // plain datagrams are all 'a'; DTLS records start with 23
+        });
+        oursPairUp.onReceive((n) => sinks.ours(n));
+        theirsUp.onReceive((n) => sinks.werift(n));
+        const round = ms / 5;
+        for (let r = 0; r < 5; r++) {
+          plainRates.push(
+            await throughput(
+              (d) => a.send(d, b.address().port, "127.0.0.1"),
+              (fn) => (sinks.plain = fn),
+              round,
+            ),
+          );
+          oursRates.push(await throughput(oursPairUp.send, (fn) => (sinks.ours = fn), round));
+          theirRates.push(await throughput(theirsUp.send, (fn) => (sinks.werift = fn), round));
+        }
+        await oursPairUp.close();
+        await theirsUp.close();
+        await Promise.all(weriftSockets.map((s) => s.close()));
+        const median = (v: number[]) => percentiles(v).median;
+        const plain = median(plainRates);
+        const oursRate = median(oursRates);
+        const theirRate = median(theirRates);
         rows.push({
           metric: "DTLS throughput, 1200-byte records",
           unit: "MB/s",
