@@ -1,7 +1,7 @@
 import { type OpenSslDtlsPeer, requireOpenSsl, startOpenSslDtls } from "@purertc/interop/openssl";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { connectDtls, DtlsCertificate, DtlsServer } from "../index.js";
+import { connectDtls, DtlsCertificate, DtlsServer, nobleCrypto } from "../index.js";
 
 const peer = requireOpenSsl();
 const text = (d: Uint8Array) => new TextDecoder().decode(d);
@@ -16,6 +16,42 @@ const cases = [
 ] as const;
 
 describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS 1.2)", () => {
+  test("the @noble/curves backend both ways: our client → s_server -Verify 1, s_client → our server", async () => {
+    const certificate = await DtlsCertificate.generate();
+    const server = await startOpenSslDtls({ role: "server", requireClientCertificate: true });
+    try {
+      const [host, port] = server.address.split(":") as [string, string];
+      const conn = await connectDtls({
+        address: host,
+        port: Number(port),
+        certificate,
+        acceptAnyPeerCertificate: true,
+        crypto: nobleCrypto,
+      });
+      expect(conn.cipherSuite).toBe("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+      conn.send(bytes("noble client\n"));
+      await server.waitFor(/noble client/);
+      await conn.close();
+    } finally {
+      await server.close();
+    }
+    await using ours = await DtlsServer.listen({
+      certificate,
+      acceptAnyPeerCertificate: true,
+      crypto: nobleCrypto,
+    });
+    const connected = new Promise<void>((resolve) =>
+      ours.on("connection", (c) => c.once("connected", resolve)),
+    );
+    const client = await startOpenSslDtls({ role: "client", connect: `127.0.0.1:${ours.address().port}` });
+    try {
+      await connected;
+      await client.established();
+    } finally {
+      await client.close();
+    }
+  });
+
   for (const [cipher, name] of [
     ["ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"],
     ["ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
