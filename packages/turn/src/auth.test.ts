@@ -16,16 +16,34 @@ describe("securityFeatures (RFC 8489 §9.2 nonce cookie)", () => {
 
 describe("parseHostPort", () => {
   it("takes host:port, [v6]:port, bare hosts and turn: URIs", () => {
-    expect(parseHostPort("127.0.0.1:3479")).toEqual({ host: "127.0.0.1", port: 3479 });
-    expect(parseHostPort("[::1]:5000")).toEqual({ host: "::1", port: 5000 });
-    expect(parseHostPort("::1")).toEqual({ host: "::1", port: 3478 });
-    expect(parseHostPort("turn.example.org")).toEqual({ host: "turn.example.org", port: 3478 });
-    expect(parseHostPort("turn:127.0.0.1:3480?transport=udp")).toEqual({ host: "127.0.0.1", port: 3480 });
-    expect(parseHostPort("turn:[::1]")).toEqual({ host: "::1", port: 3478 });
+    const udp = "udp";
+    expect(parseHostPort("127.0.0.1:3479")).toEqual({ host: "127.0.0.1", port: 3479, transport: udp });
+    expect(parseHostPort("[::1]:5000")).toEqual({ host: "::1", port: 5000, transport: udp });
+    expect(parseHostPort("::1")).toEqual({ host: "::1", port: 3478, transport: udp });
+    expect(parseHostPort("turn.example.org")).toEqual({
+      host: "turn.example.org",
+      port: 3478,
+      transport: udp,
+    });
+    expect(parseHostPort("turn:127.0.0.1:3480?transport=udp")).toEqual({
+      host: "127.0.0.1",
+      port: 3480,
+      transport: udp,
+    });
+    expect(parseHostPort("turn:[::1]")).toEqual({ host: "::1", port: 3478, transport: udp });
+    expect(parseHostPort("turn:10.0.0.1?transport=TCP").transport).toBe("tcp");
   });
 
   it("refuses other transports, TLS, and bad ports with ERR_INVALID_ARGUMENT", () => {
-    for (const bad of ["turn:h:1?transport=tcp", "turns:h:5349", "h:0", "h:70000", "h:12x", ":5", "[::1]:"]) {
+    for (const bad of [
+      "turn:h:1?transport=sctp",
+      "turns:h:5349",
+      "h:0",
+      "h:70000",
+      "h:12x",
+      ":5",
+      "[::1]:",
+    ]) {
       let error: unknown;
       try {
         parseHostPort(bad);

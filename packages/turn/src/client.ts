@@ -1,14 +1,6 @@
-import type { RemoteInfo } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { EventEmitter } from "node:events";
-import {
-  type CancelTimer,
-  childController,
-  createDebug,
-  type ManagedSocket,
-  SocketRegistry,
-  setTimer,
-} from "@purertc/socket";
+import { type CancelTimer, childController, createDebug, SocketRegistry, setTimer } from "@purertc/socket";
 import {
   decodeMessage,
   ipFamily,
@@ -33,6 +25,7 @@ import {
   type Permission,
   PermissionTable,
 } from "./permissions.js";
+import { type LinkHandlers, type ServerLink, TcpServerLink, UdpServerLink } from "./server-link.js";
 
 const log = createDebug("purertc:turn");
 
@@ -102,6 +95,11 @@ export interface TurnClientOptions {
   relayFamily?: "IPv4" | "IPv6";
   /** LIFETIME to ask for, in seconds. Default: none (the server's default, 600 s). */
   lifetime?: number;
+  /**
+   * Transport to the server: `udp` (default) or `tcp` (RFC 8656 §3.1; the relay
+   * stays UDP). A `turn:…?transport=tcp` server URI sets it too.
+   */
+  transport?: "udp" | "tcp";
   /** Local address to bind the socket to the server on. Default: any of the server's family. */
   localAddress?: string;
   /** Bind ChannelBind channels to peers automatically on first send (RFC 8656 §12). Default true. */
@@ -179,7 +177,7 @@ export interface TurnClientEvents {
 }
 
 /**
- * A TURN client (RFC 8656) over UDP: one socket to one server, holding one
+ * A TURN client (RFC 8656): one socket (UDP, or a TCP connection) to one server, holding one
  * allocation. After {@link TurnClient.allocate} it behaves like a UDP socket
  * on the relayed address: {@link TurnClient.sendTo} a peer, `message` events
  * from peers, {@link TurnClient.close}.
@@ -231,7 +229,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     refreshAfterMs: number | undefined;
   };
   private manager: StunTransactionManager | undefined;
-  private socket: ManagedSocket | undefined;
+  private link: ServerLink | undefined;
   private serverAddress: PeerAddress | undefined;
   private currentState: TurnClientState = "new";
   private info: TurnAllocationInfo | undefined;
@@ -243,7 +241,16 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
   private closing: Promise<void> | undefined;
   private failure: Error | undefined;
   private readonly onParentAbort: (() => void) | undefined;
-  private readonly onMessage = (data: Buffer, remote: RemoteInfo) => this.receive(data, remote);
+  private readonly handlers: LinkHandlers = {
+    message: (data) => this.receive(data),
+    foreign: () => {
+      this.stats.foreign++;
+    },
+    malformed: () => {
+      this.stats.malformed++;
+    },
+    lost: () => this.linkLost(),
+  };
 
   /** Creates the client; nothing is sent until {@link TurnClient.allocate}. */
   constructor(options: TurnClientOptions) {
@@ -303,10 +310,12 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
 
   /** Our local socket address, once allocate() opened it. */
   get localAddress(): PeerAddress | undefined {
-    const s = this.socket;
-    if (!s || s.closed) return undefined;
-    const a = s.address();
-    return { address: a.address, port: a.port };
+    return this.link?.local();
+  }
+
+  /** The transport to the server (`udp` or `tcp`), once allocate() connected. */
+  get transport(): "udp" | "tcp" | undefined {
+    return this.link?.transport;
   }
 
   /** Why the allocation failed (state `failed`), if it did. */
@@ -372,24 +381,26 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     const server = await resolveServer(this.options.server);
     if (signal.aborted) throw new TurnError("ERR_CLOSED", "the TURN client was closed");
     this.serverAddress = server;
-    const family = ipFamily(server.address) === "IPv6" ? "udp6" : "udp4";
-    const socket = await this.registry.open(this, {
-      label: "turn-client",
-      type: family,
-      address: this.options.localAddress,
-      signal: this.controller.signal,
-    });
+    const transport = this.options.transport ?? server.transport;
+    const link =
+      transport === "tcp"
+        ? await TcpServerLink.open(server, this.options.localAddress, this.controller.signal, this.handlers)
+        : await UdpServerLink.open(
+            this.registry,
+            this,
+            server,
+            this.options.localAddress,
+            this.controller.signal,
+            this.handlers,
+          );
     if (this.controller.signal.aborted) {
-      // close() ran while the bind completed: it could not see this socket.
-      await socket.close();
+      // close() ran while the link opened: it could not see it.
+      await link.close();
       throw new TurnError("ERR_CLOSED", "the TURN client was closed");
     }
-    this.socket = socket;
-    socket.on("message", this.onMessage);
+    this.link = link;
     this.manager = new StunTransactionManager({
-      send: (data, remote) => {
-        if (!socket.closed) socket.send(data, remote.port, remote.address);
-      },
+      send: (data) => link.send(data),
       signal: this.controller.signal,
       rto: this.options.rto ?? 500,
       rc: this.options.rc ?? 7,
@@ -455,6 +466,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
       try {
         const result = await manager.request(bytes, server, {
           signal,
+          reliable: this.link?.reliable === true,
           ...(key ? { key, acceptUnauthenticatedErrors: true } : {}),
         });
         response = result.response;
@@ -741,15 +753,15 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
 
   /** Sends to a peer that has a permission: ChannelData if bound, else a Send indication. */
   private transmit(data: Uint8Array, port: number, address: string): void {
-    const socket = this.socket;
-    const server = this.serverAddress;
-    if (!socket || socket.closed || !server) {
+    const link = this.link;
+    if (!link || link.closed) {
       this.stats.dropped++;
       return;
     }
     let channel = this.channels.forPeer(address, port);
     if (channel && channel.state === "bound" && data.byteLength <= 0xffff) {
-      socket.send(encodeChannelData(channel.number, data), server.port, server.address);
+      // Over a stream ChannelData is padded to 4 bytes (RFC 8656 §12.5).
+      link.send(encodeChannelData(channel.number, data, link.reliable));
       this.stats.channelDataOut++;
       return;
     }
@@ -763,7 +775,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
       this.stats.dropped++;
       return;
     }
-    socket.send(bytes, server.port, server.address);
+    link.send(bytes);
     this.stats.sendIndications++;
     if (!channel && this.options.channels !== false) {
       channel = this.reserveChannel(port, address);
@@ -771,12 +783,9 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     }
   }
 
-  private receive(data: Buffer, remote: RemoteInfo): void {
-    const server = this.serverAddress;
-    if (!server || remote.port !== server.port || remote.address !== server.address) {
-      this.stats.foreign++;
-      return;
-    }
+  /** One message from the server (the link has checked where it came from). */
+  private receive(data: Uint8Array): void {
+    const server = this.serverAddress!;
     if (isChannelData(data)) {
       let decoded: ReturnType<typeof decodeChannelData>;
       try {
@@ -811,7 +820,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     if (cls === StunClass.SuccessResponse || cls === StunClass.ErrorResponse) {
       const manager = this.manager;
       const before = manager?.stats.rejected ?? 0;
-      if (!manager?.handle(message, remote)) this.stats.unexpected++;
+      if (!manager?.handle(message, server)) this.stats.unexpected++;
       this.stats.unauthenticated += (manager?.stats.rejected ?? 0) - before;
       return;
     }
@@ -846,6 +855,17 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     }
   }
 
+  /** The TCP connection to the server closed underneath: the allocation is gone with it (RFC 8656 §3.1). */
+  private linkLost(): void {
+    if (this.closed) return;
+    const error = new TurnError("ERR_CLOSED", "the connection to the TURN server was lost");
+    this.failure ??= error;
+    this.cancelMaintenance?.();
+    // Requests in flight would wait 39.5 s on a dead stream: end them now.
+    this.manager?.close();
+    if (this.currentState === "allocated") this.setState("failed");
+  }
+
   private assertAllocated(): void {
     if (this.closed) throw new TurnError("ERR_CLOSED", "the TURN client is closed");
     if (this.currentState !== "allocated") {
@@ -872,7 +892,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     this.cancelMaintenance?.();
     const closedError = new TurnError("ERR_CLOSED", "the TURN client was closed");
     this.permissions.clear(closedError);
-    if (wasAllocated && this.manager && this.serverAddress && this.socket && !this.socket.closed) {
+    if (wasAllocated && this.manager && this.serverAddress && this.link && !this.link.closed) {
       const bounded = childController(this.controller.signal);
       setTimer(() => bounded.abort(), this.options.closeTimeoutMs ?? 1000, bounded.signal);
       try {
@@ -889,11 +909,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     this.manager?.close();
     this.channels.clear();
     this.channelBinds.clear();
-    const socket = this.socket;
-    if (socket) {
-      socket.off("message", this.onMessage);
-      await socket.close();
-    }
+    await this.link?.close();
     this.setState("closed");
     this.removeAllListeners("message");
   }
@@ -965,14 +981,18 @@ function toTurnError(error: unknown, fallback: "ERR_ALLOCATE" | "ERR_REQUEST"): 
   return new TurnError(fallback, (error as Error)?.message ?? String(error), { cause: error });
 }
 
-/** Resolves `host:port` (or an address object) to an IP address and port. */
-async function resolveServer(server: string | PeerAddress): Promise<PeerAddress> {
+/** Resolves `host:port` (or an address object) to an IP address and port, with the URI's transport. */
+async function resolveServer(
+  server: string | PeerAddress,
+): Promise<PeerAddress & { transport: "udp" | "tcp" }> {
   let host: string;
   let port: number;
+  let transport: "udp" | "tcp" = "udp";
   if (typeof server === "string") {
     const parsed = parseHostPort(server);
     host = parsed.host;
     port = parsed.port;
+    transport = parsed.transport;
   } else {
     host = server.address;
     port = server.port;
@@ -980,22 +1000,23 @@ async function resolveServer(server: string | PeerAddress): Promise<PeerAddress>
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new TurnError("ERR_INVALID_ARGUMENT", `TURN server port ${port} is out of range`);
   }
-  if (ipFamily(host)) return { address: host, port };
+  if (ipFamily(host)) return { address: host, port, transport };
   try {
     const { address } = await lookup(host);
-    return { address, port };
+    return { address, port, transport };
   } catch (error) {
     throw new TurnError("ERR_INVALID_ARGUMENT", `cannot resolve TURN server "${host}"`, { cause: error });
   }
 }
 
 /**
- * Parses `host:port`, `[v6]:port`, a bare host, or a `turn:host:port?transport=udp`
- * URI as RTCIceServer gives it (RFC 7065). The port defaults to 3478.
+ * Parses `host:port`, `[v6]:port`, a bare host, or a `turn:host:port?transport=udp|tcp`
+ * URI as RTCIceServer gives it (RFC 7065). The port defaults to 3478, the transport to UDP.
  * @throws TurnError `ERR_INVALID_ARGUMENT`
  */
-export function parseHostPort(text: string): { host: string; port: number } {
+export function parseHostPort(text: string): { host: string; port: number; transport: "udp" | "tcp" } {
   let t = text.trim();
+  let transport: "udp" | "tcp" = "udp";
   const uri = /^turns?:/i.exec(t);
   if (uri) {
     if (/^turns:/i.test(t))
@@ -1005,9 +1026,10 @@ export function parseHostPort(text: string): { host: string; port: number } {
     if (q >= 0) {
       const query = t.slice(q + 1);
       t = t.slice(0, q);
-      const transport = /(?:^|&)transport=([^&]*)/i.exec(query)?.[1];
-      if (transport && transport.toLowerCase() !== "udp") {
-        throw new TurnError("ERR_INVALID_ARGUMENT", `transport=${transport} is not supported (UDP only)`);
+      const given = /(?:^|&)transport=([^&]*)/i.exec(query)?.[1]?.toLowerCase();
+      if (given === "tcp") transport = "tcp";
+      else if (given && given !== "udp") {
+        throw new TurnError("ERR_INVALID_ARGUMENT", `transport=${given} is not supported (udp or tcp)`);
       }
     }
   }
@@ -1035,5 +1057,5 @@ export function parseHostPort(text: string): { host: string; port: number } {
   ) {
     throw new TurnError("ERR_INVALID_ARGUMENT", `"${text}" is not host:port`);
   }
-  return { host, port };
+  return { host, port, transport };
 }

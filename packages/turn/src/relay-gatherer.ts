@@ -66,9 +66,9 @@ export class TurnRelayBase implements AsyncDisposable {
   }
 }
 
-/** A TURN server as `RTCIceServer` gives it (W3C WebRTC §4.2.1); only `turn:` URLs over UDP are used. */
+/** A TURN server as `RTCIceServer` gives it (W3C WebRTC §4.2.1); `turn:` URLs over UDP or TCP are used. */
 export interface TurnServerConfig {
-  /** `turn:host:port?transport=udp` (or a list; `stun:`, `turns:` and TCP URLs are skipped). */
+  /** `turn:host:port?transport=udp|tcp` (or a list; `stun:` and `turns:` URLs are skipped). */
   urls: string | string[];
   username: string;
   credential: string;
@@ -139,15 +139,15 @@ export function relayFoundation(relayedAddress: string, server: string): string 
   return String(hash);
 }
 
-/** The `turn:` URLs over UDP of a config, normalized to `turn:host:port`. */
+/** The `turn:` URLs of a config whose transport to the server is UDP or TCP (`turns:` is skipped). */
 export function turnUrls(config: TurnServerConfig): string[] {
   const list = Array.isArray(config.urls) ? config.urls : [config.urls];
   const out: string[] = [];
   for (const url of list) {
     const t = url.trim();
     if (!/^turn:/i.test(t)) continue;
-    const transport = /[?&]transport=([^&]*)/i.exec(t)?.[1];
-    if (transport && transport.toLowerCase() !== "udp") continue;
+    const transport = /[?&]transport=([^&]*)/i.exec(t)?.[1]?.toLowerCase();
+    if (transport && transport !== "udp" && transport !== "tcp") continue;
     out.push(t);
   }
   return out;
