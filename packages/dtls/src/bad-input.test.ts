@@ -101,12 +101,22 @@ describe("bad input", () => {
     await server.close();
   });
 
-  test("renegotiation is refused: a new ClientHello after the handshake is ignored", async () => {
+  test("renegotiation is refused: a new ClientHello after the handshake gets no_renegotiation, nothing else", async () => {
     const { client, server, b } = await connectedPair();
     const before = b.sent.length;
-    b.inject(clientHello(1).slice()); // epoch 0, message_seq 0: an old message, ignored
+    // A fresh hello (message_seq beyond the handshake's) in epoch 0.
+    const hello = clientHello(1);
+    hello[13 + 4] = 0;
+    hello[13 + 5] = 100;
+    b.inject(hello);
     expect(server.state).toBe("connected");
-    expect(b.sent.length - before).toBeLessThanOrEqual(1);
+    expect(b.sent.length - before).toBe(1); // one (protected) warning alert
+    expect(b.sent.at(-1)?.[0]).toBe(21);
+    b.inject(clientHello(2)); // message_seq 0: an old message (at most our last flight is resent)
+    expect(b.sent.slice(before + 1).every((d) => d[0] !== 21)).toBe(true);
+    expect(server.state).toBe("connected");
+    await tick();
+    expect(client.state).toBe("connected"); // a warning alert does not end the client
     await client.close();
     await server.close();
   });
