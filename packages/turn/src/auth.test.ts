@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { securityFeatures } from "./auth.js";
-import { parseHostPort } from "./client.js";
 import { TurnError } from "./errors.js";
+import { parseHostPort } from "./server-address.js";
 
 describe("securityFeatures (RFC 8489 §9.2 nonce cookie)", () => {
   it("reads the 24 bits after the cookie; bit 0 is the least significant (erratum 6268)", () => {

@@ -1,11 +1,9 @@
-import { lookup } from "node:dns/promises";
 import { EventEmitter } from "node:events";
 import { type CancelTimer, childController, createDebug, SocketRegistry, setTimer } from "@purertc/socket";
 import {
   decodeMessage,
   ipFamily,
   isStunPacket,
-  type LongTermAlgorithm,
   type StunAddress,
   StunClass,
   StunError,
@@ -18,163 +16,40 @@ import {
 import { LongTermAuth } from "./auth.js";
 import { decodeChannelData, encodeChannelData, isChannelData } from "./channel-data.js";
 import { CHANNEL_REFRESH_MS, type Channel, ChannelTable } from "./channels.js";
-import { TurnError } from "./errors.js";
+import { TurnError, toTurnError } from "./errors.js";
+import { checkPeer, toStunAddress } from "./peer.js";
 import {
   PERMISSION_QUEUE_LIMIT,
   PERMISSION_REFRESH_MS,
   type Permission,
   PermissionTable,
 } from "./permissions.js";
+import { resolveServer } from "./server-address.js";
 import { type LinkHandlers, type ServerLink, TcpServerLink, UdpServerLink } from "./server-link.js";
+import type {
+  PeerAddress,
+  TurnAllocationInfo,
+  TurnClientEvents,
+  TurnClientOptions,
+  TurnClientState,
+  TurnClientStats,
+  TurnTiming,
+} from "./types.js";
+
+export type {
+  PeerAddress,
+  TurnAllocationInfo,
+  TurnClientEvents,
+  TurnClientOptions,
+  TurnClientState,
+  TurnClientStats,
+  TurnTiming,
+} from "./types.js";
 
 const log = createDebug("purertc:turn");
 
 /** REQUESTED-TRANSPORT protocol number of UDP (RFC 8656 §14.7). */
 const UDP = 17;
-
-/**
- * States of a {@link TurnClient}:
- *
- * ```
- *  new ──allocate()──▶ allocating ──401──▶ authenticating ──2xx──▶ allocated ──close()──▶ closing ──▶ closed
- *                          │  ▲               │  (438: new nonce, retry)       │
- *                          │  └───────────────┘                                │ refresh fails
- *                          └── error / timeout / close() ──▶ closed            ▼
- *                                                                    failed ──close()──▶ closed
- * ```
- *
- * - `allocating`: the first Allocate, unsigned, is in flight (RFC 8656 §7.1).
- * - `authenticating`: Allocate signed with the long-term credential (after 401, RFC 8489 §9.2).
- * - `allocated`: relayed address known; refreshes, permissions and channels run.
- * - `failed`: the allocation was lost (refresh refused or unanswered); only close() is left.
- * - `closing`: deallocating (Refresh with LIFETIME 0, bounded wait).
- */
-export type TurnClientState =
-  | "new"
-  | "allocating"
-  | "authenticating"
-  | "allocated"
-  | "failed"
-  | "closing"
-  | "closed";
-
-/** A transport address (IP and port). */
-export interface PeerAddress {
-  address: string;
-  port: number;
-}
-
-/** Timing knobs, mostly for tests; the defaults follow RFC 8656. */
-export interface TurnTiming {
-  /** Re-send CreatePermission this often. Default 240 000 ms (4 min; permissions live 5, §9). */
-  permissionRefreshMs?: number;
-  /** Re-send ChannelBind this often. Default 540 000 ms (bindings live 10 min, §12). */
-  channelRefreshMs?: number;
-  /** Refresh the allocation this long before it expires (capped at half the lifetime). Default 60 000 ms. */
-  refreshMarginMs?: number;
-  /** After a failed refresh, retry after this long while time remains. Default 5 000 ms. */
-  retryMs?: number;
-  /** Refresh this long after each success instead (tests: coturn grants no lifetime under 600 s). Default: unset. */
-  refreshAfterMs?: number;
-}
-
-/** Options of {@link TurnClient}. */
-export interface TurnClientOptions {
-  /** The TURN server: `"host:port"` (`[v6]:port`) or an address object. Port 3478 when omitted in the string. */
-  server: string | PeerAddress;
-  /** Long-term credential username. */
-  username: string;
-  /** Long-term credential password. */
-  password: string;
-  /** Password algorithms accepted when the server offers a choice (RFC 8489 §9.2.4). Default both. */
-  algorithms?: LongTermAlgorithm[];
-  /**
-   * Family of the relayed address (REQUESTED-ADDRESS-FAMILY, RFC 8656 §7.1).
-   * Default: none sent, which servers take as IPv4.
-   */
-  relayFamily?: "IPv4" | "IPv6";
-  /** LIFETIME to ask for, in seconds. Default: none (the server's default, 600 s). */
-  lifetime?: number;
-  /**
-   * Transport to the server: `udp` (default) or `tcp` (RFC 8656 §3.1; the relay
-   * stays UDP). A `turn:…?transport=tcp` server URI sets it too.
-   */
-  transport?: "udp" | "tcp";
-  /** Local address to bind the socket to the server on. Default: any of the server's family. */
-  localAddress?: string;
-  /** Bind ChannelBind channels to peers automatically on first send (RFC 8656 §12). Default true. */
-  channels?: boolean;
-  /** SOFTWARE attribute for requests. Default none. */
-  software?: string;
-  /** How long close() waits for the deallocation answer. Default 1 000 ms. */
-  closeTimeoutMs?: number;
-  /** Initial RTO of requests (RFC 8489 §6.2.1). Default 500 ms. */
-  rto?: number;
-  /** Retransmissions per request (Rc). Default 7. */
-  rc?: number;
-  /** The registry to open the socket in. Default `SocketRegistry.default`. */
-  registry?: SocketRegistry;
-  /** Aborting it closes the client (and rejects a pending allocate()). */
-  signal?: AbortSignal;
-  /** Timing knobs (tests). */
-  timing?: TurnTiming;
-}
-
-/** What a successful Allocate gave. */
-export interface TurnAllocationInfo {
-  /** The relayed transport address (XOR-RELAYED-ADDRESS): peers send here. */
-  relayed: StunAddress;
-  /** Our address as the server sees it (XOR-MAPPED-ADDRESS): a server-reflexive candidate. */
-  mapped: StunAddress | undefined;
-  /** Granted lifetime in seconds. */
-  lifetime: number;
-  /** Milliseconds from the first Allocate to the success response (challenge included). */
-  elapsedMs: number;
-  /** Password algorithm of the key (`md5` unless the server offered SHA-256). */
-  algorithm: LongTermAlgorithm;
-  /** The server's SOFTWARE, if it sent one. */
-  software: string | undefined;
-}
-
-/** Counters of a client (live object). */
-export interface TurnClientStats {
-  /** Datagrams from the server that were neither STUN nor ChannelData, or did not decode. */
-  malformed: number;
-  /** Responses discarded because their integrity was missing or wrong (the transaction's count). */
-  unauthenticated: number;
-  /** Datagrams from an address other than the server. */
-  foreign: number;
-  /** ChannelData on a channel we never bound. */
-  unknownChannel: number;
-  /** STUN messages from the server we do not handle (requests, stray indications, unmatched responses). */
-  unexpected: number;
-  /** Data indications received. */
-  dataIndications: number;
-  /** ChannelData messages received. */
-  channelDataIn: number;
-  /** Send indications sent. */
-  sendIndications: number;
-  /** ChannelData messages sent. */
-  channelDataOut: number;
-  /** Datagrams dropped on send: no permission (refused, or queue full), or the client is not allocated. */
-  dropped: number;
-  /** Allocation refreshes that succeeded. */
-  refreshes: number;
-  /** CreatePermission requests that succeeded (first installs and refreshes). */
-  permissionRequests: number;
-  /** ChannelBind requests that succeeded (first binds and refreshes). */
-  channelBinds: number;
-  /** 438 Stale Nonce answers handled. */
-  staleNonces: number;
-}
-
-/** Events of a {@link TurnClient}. */
-export interface TurnClientEvents {
-  /** A datagram from a peer, relayed by the server (Data indication or ChannelData). */
-  message: [data: Uint8Array, peer: PeerAddress];
-  /** The state changed. */
-  state: [state: TurnClientState];
-}
 
 /**
  * A TURN client (RFC 8656): one socket (UDP, or a TCP connection) to one server, holding one
@@ -943,119 +818,4 @@ function safeReason(response: StunMessage): string {
   } catch {
     return "";
   }
-}
-
-function toStunAddress(address: string, port: number): StunAddress {
-  const family = ipFamily(address);
-  if (!family) throw new TurnError("ERR_INVALID_ARGUMENT", `"${address}" is not an IP address`);
-  return { family, address, port };
-}
-
-function checkPeer(port: number, address: string): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new TurnError("ERR_INVALID_ARGUMENT", `peer port ${port} is out of range`);
-  }
-  if (!ipFamily(address)) throw new TurnError("ERR_INVALID_ARGUMENT", `"${address}" is not an IP address`);
-}
-
-/** Maps errors of the layers below to TurnError. */
-function toTurnError(error: unknown, fallback: "ERR_ALLOCATE" | "ERR_REQUEST"): TurnError {
-  if (error instanceof TurnError) return error;
-  if (error instanceof StunError) {
-    switch (error.code) {
-      case "ERR_TIMEOUT":
-        return new TurnError("ERR_TIMEOUT", `the TURN server did not answer: ${error.message}`, {
-          cause: error,
-        });
-      case "ERR_ABORTED":
-      case "ERR_CLOSED":
-        return new TurnError("ERR_CLOSED", "the TURN client was closed", { cause: error });
-      default:
-        return new TurnError(fallback, error.message, { cause: error });
-    }
-  }
-  const code = (error as { code?: string }).code;
-  if (code === "ERR_ABORTED" || code === "ERR_SOCKET_CLOSED" || code === "ERR_REGISTRY_CLOSED") {
-    return new TurnError("ERR_CLOSED", "the TURN client was closed", { cause: error });
-  }
-  return new TurnError(fallback, (error as Error)?.message ?? String(error), { cause: error });
-}
-
-/** Resolves `host:port` (or an address object) to an IP address and port, with the URI's transport. */
-async function resolveServer(
-  server: string | PeerAddress,
-): Promise<PeerAddress & { transport: "udp" | "tcp" }> {
-  let host: string;
-  let port: number;
-  let transport: "udp" | "tcp" = "udp";
-  if (typeof server === "string") {
-    const parsed = parseHostPort(server);
-    host = parsed.host;
-    port = parsed.port;
-    transport = parsed.transport;
-  } else {
-    host = server.address;
-    port = server.port;
-  }
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new TurnError("ERR_INVALID_ARGUMENT", `TURN server port ${port} is out of range`);
-  }
-  if (ipFamily(host)) return { address: host, port, transport };
-  try {
-    const { address } = await lookup(host);
-    return { address, port, transport };
-  } catch (error) {
-    throw new TurnError("ERR_INVALID_ARGUMENT", `cannot resolve TURN server "${host}"`, { cause: error });
-  }
-}
-
-/**
- * Parses `host:port`, `[v6]:port`, a bare host, or a `turn:host:port?transport=udp|tcp`
- * URI as RTCIceServer gives it (RFC 7065). The port defaults to 3478, the transport to UDP.
- * @throws TurnError `ERR_INVALID_ARGUMENT`
- */
-export function parseHostPort(text: string): { host: string; port: number; transport: "udp" | "tcp" } {
-  let t = text.trim();
-  let transport: "udp" | "tcp" = "udp";
-  const uri = /^turns?:/i.exec(t);
-  if (uri) {
-    if (/^turns:/i.test(t))
-      throw new TurnError("ERR_INVALID_ARGUMENT", "turns: (TURN over TLS) is not supported");
-    t = t.slice(uri[0].length);
-    const q = t.indexOf("?");
-    if (q >= 0) {
-      const query = t.slice(q + 1);
-      t = t.slice(0, q);
-      const given = /(?:^|&)transport=([^&]*)/i.exec(query)?.[1]?.toLowerCase();
-      if (given === "tcp") transport = "tcp";
-      else if (given && given !== "udp") {
-        throw new TurnError("ERR_INVALID_ARGUMENT", `transport=${given} is not supported (udp or tcp)`);
-      }
-    }
-  }
-  let host: string;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2];
-  } else if (t.indexOf(":") !== t.lastIndexOf(":")) {
-    if (ipFamily(t) !== "IPv6") throw new TurnError("ERR_INVALID_ARGUMENT", `"${text}" is not host:port`);
-    host = t; // a bare IPv6 address
-  } else {
-    const i = t.indexOf(":");
-    host = i >= 0 ? t.slice(0, i) : t;
-    portText = i >= 0 ? t.slice(i + 1) : undefined;
-  }
-  const port = portText === undefined ? 3478 : Number(portText);
-  if (
-    !host ||
-    !Number.isInteger(port) ||
-    port < 1 ||
-    port > 65535 ||
-    (portText !== undefined && !/^\d+$/.test(portText))
-  ) {
-    throw new TurnError("ERR_INVALID_ARGUMENT", `"${text}" is not host:port`);
-  }
-  return { host, port, transport };
 }

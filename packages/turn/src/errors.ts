@@ -1,3 +1,5 @@
+import { StunError } from "@purertc/stun";
+
 /**
  * Codes of {@link TurnError}.
  *
@@ -57,4 +59,27 @@ export class TurnError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = options?.status;
   }
+}
+
+/** Maps errors of the layers below to TurnError. */
+export function toTurnError(error: unknown, fallback: "ERR_ALLOCATE" | "ERR_REQUEST"): TurnError {
+  if (error instanceof TurnError) return error;
+  if (error instanceof StunError) {
+    switch (error.code) {
+      case "ERR_TIMEOUT":
+        return new TurnError("ERR_TIMEOUT", `the TURN server did not answer: ${error.message}`, {
+          cause: error,
+        });
+      case "ERR_ABORTED":
+      case "ERR_CLOSED":
+        return new TurnError("ERR_CLOSED", "the TURN client was closed", { cause: error });
+      default:
+        return new TurnError(fallback, error.message, { cause: error });
+    }
+  }
+  const code = (error as { code?: string }).code;
+  if (code === "ERR_ABORTED" || code === "ERR_SOCKET_CLOSED" || code === "ERR_REGISTRY_CLOSED") {
+    return new TurnError("ERR_CLOSED", "the TURN client was closed", { cause: error });
+  }
+  return new TurnError(fallback, (error as Error)?.message ?? String(error), { cause: error });
 }

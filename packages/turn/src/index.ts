@@ -25,7 +25,6 @@ export {
 } from "./channels.js";
 export {
   type PeerAddress,
-  parseHostPort,
   type TurnAllocationInfo,
   TurnClient,
   type TurnClientEvents,
@@ -54,3 +53,4 @@ export {
   type TurnServerConfig,
   turnUrls,
 } from "./relay-gatherer.js";
+export { parseHostPort } from "./server-address.js";
