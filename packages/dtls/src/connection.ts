@@ -23,6 +23,9 @@ const log = createDebug("purertc:dtls");
 
 export type { DtlsConnectionEvents, DtlsConnectionOptions, DtlsConnectionState, DtlsConnectionStats };
 
+/** The abort reason of a connection closed normally (shared: it carries no stack of interest). */
+const CLOSED = Object.freeze(new DtlsError("ERR_DTLS_CLOSED", "connection closed"));
+
 /** Most epoch-1 records kept while the keys are not there yet (reordered Finished). */
 const MAX_EARLY_RECORDS = 16;
 /** Largest application datagram (TLS plaintext limit). */
@@ -242,7 +245,12 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     this.st = "closed";
     if (notify && wasConnected) this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
     this.failure = error;
-    const reason = error ?? new DtlsError("ERR_DTLS_CLOSED", "connection closed");
+    // A normal close of a connected connection needs no error object (building one costs a stack trace).
+    const reason =
+      error ??
+      (this.settleConnect
+        ? new DtlsError("ERR_DTLS_CLOSED", "connection closed before it connected")
+        : CLOSED);
     this.controller.abort(reason);
     this.handshaker.stop();
     this.early = [];
