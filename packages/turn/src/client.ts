@@ -359,6 +359,13 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
       } catch {
         code = 0;
       }
+      if (signed && code !== 401 && code !== 438 && !response.hasIntegrity && !response.hasIntegritySha256) {
+        // Servers sign their errors to signed requests (coturn does); an unsigned
+        // one is forged or broken: ignore it and ask again (bounded by the loop).
+        this.stats.unauthenticated++;
+        log("ignored an unauthenticated %d to %s", code, methodLabel(method));
+        continue;
+      }
       if (code === 401 || code === 438) {
         // Error responses to signed requests that carry integrity were checked
         // by the manager; 401/438 normally carry none (RFC 8489 §9.2.4).

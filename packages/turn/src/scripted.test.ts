@@ -140,4 +140,35 @@ describe("malformed, forged and stray datagrams are ignored and counted", () => 
       await server.close();
     });
   });
+
+  it("ignores an unsigned error response to a signed request and asks again", async () => {
+    await withLeakCheck(async () => {
+      let forged = 0;
+      const server = await ScriptedServer.listen({
+        beforeAnswer: (request, remote, s) => {
+          if (request.method !== StunMethod.CreatePermission || forged > 0) return;
+          forged++;
+          s.send(
+            new StunMessageBuilder(
+              StunMethod.CreatePermission,
+              StunClass.ErrorResponse,
+              request.transactionId,
+            )
+              .errorCode(403, "Forbidden")
+              .encode({ fingerprint: true }),
+            remote,
+          );
+        },
+      });
+      const turn = new TurnClient({ server: server.address, username: "user", password: "pass" });
+      await turn.allocate();
+      await turn.createPermission("127.0.0.1");
+      expect(forged).toBe(1);
+      expect(turn.permittedPeers).toEqual(["127.0.0.1"]);
+      expect(turn.stats.unauthenticated).toBe(1);
+      expect(server.requests.filter((r) => r.method === StunMethod.CreatePermission)).toHaveLength(2);
+      await turn.close();
+      await server.close();
+    });
+  });
 });
