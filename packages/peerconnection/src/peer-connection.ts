@@ -19,8 +19,14 @@ import {
   type LocalParameters,
   withLocalCandidates,
 } from "./local-description.js";
+import { OperationsChain } from "./operations-chain.js";
 import { createPeerTransport, type PeerCertificate, type PeerTransport } from "./peer-transport.js";
-import { type RemoteParameters, readCandidateInit, readRemoteDescription } from "./remote-description.js";
+import {
+  checkAnswer,
+  type RemoteParameters,
+  readCandidateInit,
+  readRemoteDescription,
+} from "./remote-description.js";
 import { dtlsRoleFromSetup, negotiateSetup } from "./sdp/roles.js";
 import { serializeSdp } from "./sdp/serialize.js";
 import type { SdpSession, SdpSetup } from "./sdp/types.js";
@@ -72,7 +78,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   private readonly config: Readonly<PeerConnectionConfiguration<PeerCertificate>>;
   private readonly sessionId = BigInt(`0x${randomBytes(8).toString("hex")}`) >> 1n;
   private sessionVersion = 1;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly operations = new OperationsChain(this.controller.signal);
   private transport: Promise<PeerTransport> | undefined;
   private transportReady: PeerTransport | undefined;
   private remote: RemoteParameters | undefined;
@@ -171,12 +177,12 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
 
   /** Creates an offer: one bundled data-channel section, `a=setup:actpass`. */
   createOffer(): Promise<SessionDescriptionInit> {
-    return this.enqueue(() => this.createOfferNow());
+    return this.operations.run(() => this.createOfferNow());
   }
 
   /** Creates an answer to the remote offer: `a=setup:active` to an actpass offer (RFC 5763 §5). */
   createAnswer(): Promise<SessionDescriptionInit> {
-    return this.enqueue(() => this.createAnswerNow());
+    return this.operations.run(() => this.createAnswerNow());
   }
 
   /**
@@ -184,7 +190,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
    * answer the state calls for, as browsers do). Starts gathering.
    */
   setLocalDescription(description?: SessionDescriptionInit): Promise<void> {
-    return this.enqueue(async () => {
+    return this.operations.run(async () => {
       let init = description;
       if (!init || (init.type !== "rollback" && !init.sdp)) {
         const type = init?.type ?? (this.signalingState === "have-remote-offer" ? "answer" : "offer");
@@ -219,7 +225,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
 
   /** Applies the remote description; its candidates are added, connectivity checks start once both sides are set. */
   setRemoteDescription(description: SessionDescriptionInit): Promise<void> {
-    return this.enqueue(async () => {
+    return this.operations.run(async () => {
       const next = nextSignalingState(this.signalingState, "remote", description.type);
       if (description.type === "rollback") {
         this.remote = undefined;
@@ -230,21 +236,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       if (this.remote && (this.remote.iceUfrag !== remote.iceUfrag || this.remote.icePwd !== remote.icePwd)) {
         throw new PeerConnectionError("ERR_OPERATION", "ICE restart is not supported");
       }
-      if (description.type !== "offer") {
-        const offered = this.lastOffer?.media[remote.index];
-        if (!offered || remote.session.media.length !== this.lastOffer!.media.length) {
-          throw new PeerConnectionError(
-            "ERR_INVALID_MODIFICATION",
-            "the answer does not match the offer's m-sections",
-          );
-        }
-        if (remote.setup === "actpass") {
-          throw new PeerConnectionError(
-            "ERR_INVALID_SDP",
-            "an answer must say a=setup:active or passive (RFC 5763 §5)",
-          );
-        }
-      }
+      if (description.type !== "offer") checkAnswer(this.lastOffer, remote);
       const firstRemote = !this.remote;
       this.remote = remote;
       this.remoteType = description.type;
@@ -263,7 +255,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
    * signal end-of-candidates (RFC 8838).
    */
   addIceCandidate(candidate?: IceCandidateInit | null): Promise<void> {
-    return this.enqueue(async () => {
+    return this.operations.run(async () => {
       const remote = this.remote;
       if (!remote)
         throw new PeerConnectionError("ERR_INVALID_STATE", "addIceCandidate before setRemoteDescription");
@@ -324,23 +316,6 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   /** Same as {@link PeerConnection.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
-    const run = async () => {
-      if (this.controller.signal.aborted) {
-        throw new PeerConnectionError("ERR_INVALID_STATE", "the PeerConnection is closed");
-      }
-      return operation();
-    };
-    const result = this.chain.then(run, run);
-    this.chain = result.catch(() => undefined);
-    return result.then((value) => {
-      // An operation finishing after close() must not look successful.
-      if (this.controller.signal.aborted)
-        throw new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed");
-      return value;
-    });
   }
 
   private async createOfferNow(): Promise<SessionDescriptionInit> {

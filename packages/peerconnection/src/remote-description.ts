@@ -96,3 +96,24 @@ export function readCandidateInit(
     });
   }
 }
+
+/**
+ * Checks an answer (or pranswer) against the offer it answers: the same
+ * m-sections (JSEP §5.10), and a=setup active or passive, since an `actpass`
+ * answer decides no DTLS role (RFC 5763 §5).
+ * @throws PeerConnectionError ERR_INVALID_MODIFICATION or ERR_INVALID_SDP
+ */
+export function checkAnswer(offer: SdpSession | undefined, answer: RemoteParameters): void {
+  if (!offer?.media[answer.index] || answer.session.media.length !== offer.media.length) {
+    throw new PeerConnectionError(
+      "ERR_INVALID_MODIFICATION",
+      "the answer does not match the offer's m-sections",
+    );
+  }
+  if (answer.setup === "actpass") {
+    throw new PeerConnectionError(
+      "ERR_INVALID_SDP",
+      "an answer must say a=setup:active or passive (RFC 5763 §5)",
+    );
+  }
+}
