@@ -380,7 +380,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
           },
         );
       }
-      // Any other error, unsigned: only trust it if it is authenticated when we signed.
+      // Any other error: authenticated when the request was signed (checked above and by the manager).
       const reason = safeReason(response);
       throw new TurnError(
         method === StunMethod.Allocate ? "ERR_ALLOCATE" : "ERR_REQUEST",
