@@ -1,7 +1,7 @@
 import { type ManagedSocket, SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { type Candidate, IceAgent, IceError, type IceTransportState } from "./index.js";
+import { type Candidate, IceAgent, type IceAgentOptions, IceError, type IceTransportState } from "./index.js";
 import { connectedPair, nextDatagram, signal, text, untext, waitForState } from "./test/pair.test-helper.js";
 
 const loopback = { loopback: "only", ipv6: false } as const;
@@ -242,6 +242,34 @@ describe("two agents on loopback", () => {
       expect(states).toEqual(["checking", "failed"]);
       expect(a.getStats().pairs[0]?.state).toBe("failed");
       await a.close();
+    });
+  });
+
+  it("without end-of-candidates waits in checking, unless told to assume it after a quiet time", async () => {
+    await withLeakCheck(async () => {
+      const probe = await SocketRegistry.default.open({}, { label: "probe", address: "127.0.0.1" });
+      const deadPort = probe.address().port;
+      await probe.close();
+      const fast = { rto: 10, maxRto: 20, attempts: 2 };
+      const make = (extra: IceAgentOptions) => new IceAgent({ ...loopback, checkRetransmit: fast, ...extra });
+      const strict = make({});
+      const lenient = make({ assumeEndOfCandidatesAfterMs: 100 });
+      for (const agent of [strict, lenient]) {
+        await agent.gather();
+        agent.setRemoteCredentials({ ufrag: "dead", pwd: "0123456789012345678901" });
+        agent.addRemoteCandidate(`candidate:1 1 udp 2130706431 127.0.0.1 ${deadPort} typ host`);
+      }
+      const failed = lenient.connect();
+      strict.start();
+      await expect(failed).rejects.toMatchObject({ code: "ERR_STATE" });
+      for (let i = 0; i < 300 && strict.getStats().pairs[0]?.state !== "failed"; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(strict.getStats().pairs[0]?.state).toBe("failed");
+      expect(strict.state).toBe("checking"); // the W3C rule: no end-of-candidates, no failure
+      strict.addRemoteCandidate(null);
+      expect(strict.state).toBe("failed");
+      await Promise.all([strict.close(), lenient.close()]);
     });
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { createDebug, type DatagramTransport, SocketRegistry } from "@purertc/socket";
+import { createDebug, type DatagramTransport, SocketRegistry, setTimer } from "@purertc/socket";
 import { type Candidate, candidateAddress, isMdnsName, parseCandidate } from "./candidate.js";
 import { ConsentMonitor, type ConsentState } from "./consent.js";
 import { generateCredentials, type IceCredentials, validateCredentials } from "./credentials.js";
@@ -508,11 +508,26 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     }
     if (!this.isStarted || !s.remoteKey) return "new";
     const allFailed = s.checklist.all.every((p) => p.state === "failed");
-    const done = s.remoteEnded && s.gatheringState === "complete" && s.pendingResolves === 0;
-    if (done && !s.checklist.pending && allFailed) return "failed";
+    const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;
+    if (settled && allFailed && (s.remoteEnded || this.assumeRemoteEnded(s))) return "failed";
     if (s.checklist.size > 0 || s.remoteCandidates.length > 0) return "checking";
     return "new";
   }
+
+  /**
+   * With `assumeEndOfCandidatesAfterMs`: true once every pair failed and no
+   * remote candidate came for that long; until then a timer looks again.
+   */
+  private assumeRemoteEnded(s: IceSession): boolean {
+    const after = this.options.assumeEndOfCandidatesAfterMs;
+    if (after === undefined || s.checklist.size === 0) return false;
+    const wait = s.lastRemoteCandidateAt + after - performance.now();
+    if (wait <= 0) return true;
+    this.cancelEndTimer?.();
+    this.cancelEndTimer = setTimer(() => this.updateState(), wait + 1, this.controller.signal);
+    return false;
+  }
+  private cancelEndTimer: (() => void) | undefined = undefined;
 
   private updateState(): void {
     if (this.closing) return;

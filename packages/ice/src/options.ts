@@ -82,6 +82,13 @@ export interface IceAgentOptions {
   consentTimeoutMs?: number;
   /** `disconnected` after this long without an answer to consent checks, ms. Default 10000. */
   disconnectedTimeoutMs?: number;
+  /**
+   * Peers that never signal end-of-candidates (Chromium does not): once
+   * every pair has failed and no remote candidate came for this long, ms,
+   * act as if end-of-candidates had come, so the agent can reach `failed`.
+   * Default undefined: wait for end-of-candidates, as the W3C states say.
+   */
+  assumeEndOfCandidatesAfterMs?: number;
   /** The socket registry. Default {@link SocketRegistry.default}. */
   registry?: SocketRegistry;
 }

@@ -100,6 +100,7 @@ export function handleCheckRequest(
       extensions: [],
     };
     s.remoteCandidates.push(remote);
+    s.lastRemoteCandidateAt = performance.now();
   }
   let pair = s.checklist.find(base, address, port);
   if (!pair) {

@@ -77,6 +77,8 @@ export class IceSession {
   remote: IceCredentials | undefined = undefined;
   remoteKey: StunKey | undefined = undefined;
   remoteEnded = false;
+  /** performance.now() of the last remote candidate (signalled or peer-reflexive). */
+  lastRemoteCandidateAt = performance.now();
   /** Remote `.local` names still being resolved. */
   pendingResolves = 0;
   gatheringState: GatheringState = "new";
@@ -317,6 +319,7 @@ export class IceSession {
     }
     if (this.remoteCandidates.length >= MAX_REMOTE_CANDIDATES) return;
     this.remoteCandidates.push(candidate);
+    this.lastRemoteCandidateAt = performance.now();
     for (const local of this.localCandidates) {
       if (local.candidate.type !== "prflx") this.checklist.add(local, candidate);
     }
