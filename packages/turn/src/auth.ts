@@ -50,7 +50,9 @@ const ALGORITHM_NUMBER: Record<LongTermAlgorithm, number> = {
  * PASSWORD-ALGORITHM, and signs with MESSAGE-INTEGRITY-SHA256 only.
  */
 export class LongTermAuth {
+  /** REALM from the last challenge. */
   realm: string | undefined;
+  /** NONCE from the last challenge (or 438). */
   nonce: string | undefined;
   /** The algorithm of the key in use. */
   algorithm: LongTermAlgorithm = "md5";

@@ -14,10 +14,13 @@ import { TurnError } from "./errors.js";
  * out of `onPacket` with the peer's address.
  */
 export class TurnRelayBase implements AsyncDisposable {
+  /** Always `relay`: the base is a TURN allocation, not a socket of ours. */
   readonly kind = "relay";
-  /** The relayed transport address. */
+  /** The relayed transport address (IP). */
   readonly address: string;
+  /** The relayed transport address (port). */
   readonly port: number;
+  /** Address family of the relayed address. */
   readonly family: 4 | 6;
   /** Our address as the server saw it: the related address of the relay candidate. */
   readonly mapped: { address: string; port: number } | undefined;
@@ -70,7 +73,9 @@ export class TurnRelayBase implements AsyncDisposable {
 export interface TurnServerConfig {
   /** `turn:host:port?transport=udp|tcp` (or a list; `stun:` and `turns:` URLs are skipped). */
   urls: string | string[];
+  /** Long-term credential username. */
   username: string;
+  /** Long-term credential password. */
   credential: string;
 }
 
@@ -168,6 +173,7 @@ export function turnUrls(config: TurnServerConfig): string[] {
  * ```
  */
 export class TurnRelayGatherer {
+  /** For logs and candidate errors. */
   readonly name = "relay";
 
   /**
