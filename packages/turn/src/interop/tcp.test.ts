@@ -1,8 +1,10 @@
+import { createServer } from "node:net";
 import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
+import type { TurnError } from "../errors.js";
 
 const coturn = requireCoturn();
 
@@ -83,5 +85,26 @@ describe.skipIf(!coturn.available)("TURN over TCP when the server goes away", ()
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("TURN over TCP with nobody listening", () => {
+  it("a refused connection rejects allocate() and leaves nothing open", async () => {
+    await withLeakCheck(async () => {
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
+      const { port } = probe.address() as { port: number };
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      const turn = new TurnClient({
+        server: `127.0.0.1:${port}`,
+        transport: "tcp",
+        username: "u",
+        password: "p",
+      });
+      const error = (await turn.allocate().catch((e: unknown) => e)) as TurnError;
+      expect(error.code).toBe("ERR_TIMEOUT");
+      expect(error.message).toMatch(/ECONNREFUSED/);
+      expect(turn.state).toBe("closed");
+    });
   });
 });
