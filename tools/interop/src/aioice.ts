@@ -179,7 +179,7 @@ export function startAioice(options: AioiceOptions): AioicePeer {
     events,
     exited,
     stderr: () => err,
-    waitFor(name, timeoutMs = 20_000) {
+    waitFor(name, timeoutMs = 40_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = events.find((e) => e.event === name);

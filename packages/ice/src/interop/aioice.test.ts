@@ -8,7 +8,7 @@ const peer = requireAioice(); // throws under CI=true when aioice is missing
 
 describe.skipIf(!peer.available)(`aioice 0.8 (Debian) as the remote agent ${peer.reason}`, () => {
   for (const ourRole of ["controlled", "controlling"] as const) {
-    it(`connects with us ${ourRole} and echoes a datagram each way`, async () => {
+    it(`connects with us ${ourRole} and echoes a datagram each way`, { timeout: 90_000 }, async () => {
       await withLeakCheck(
         async () => {
           const aioice = startAioice({

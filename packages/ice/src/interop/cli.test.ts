@@ -8,7 +8,9 @@ describe("purertc ice (two processes)", () => {
     expect(existsSync(CLI), `${CLI} missing: run npm run build`).toBe(true);
   });
 
-  it("two CLI agents in two processes connect and echo a datagram; both exit 0 on SIGTERM", async () => {
+  it("two CLI agents in two processes connect and echo a datagram; both exit 0 on SIGTERM", {
+    timeout: 90_000,
+  }, async () => {
     const a = startCli(["ice", "--controlling", "--loopback", "--send", "hello from a", "--json"]);
     const b = startCli(["ice", "--controlled", "--loopback", "--json"]);
     try {
@@ -29,7 +31,9 @@ describe("purertc ice (two processes)", () => {
     }
   });
 
-  it("takes trickled candidates and end-of-candidates after the local line", async () => {
+  it("takes trickled candidates and end-of-candidates after the local line", {
+    timeout: 90_000,
+  }, async () => {
     const cli = startCli(["ice", "--controlled", "--loopback", "--json"]);
     const agent = new IceAgent({ role: "controlling", loopback: "only", ipv6: false });
     try {
@@ -55,14 +59,14 @@ describe("purertc ice (two processes)", () => {
     }
   });
 
-  it("rejects a wrong command line with a usage error (exit 1)", async () => {
+  it("rejects a wrong command line with a usage error (exit 1)", { timeout: 90_000 }, async () => {
     const cli = startCli(["ice", "--json"]);
     expect(await cli.exited).toBe(1);
     expect(cli.events[0]).toMatchObject({ event: "error" });
     expect(cli.stderr()).toContain("usage: purertc ice");
   });
 
-  it("exits 0 on SIGTERM while waiting for the peer", async () => {
+  it("exits 0 on SIGTERM while waiting for the peer", { timeout: 90_000 }, async () => {
     const cli = startCli(["ice", "--controlling", "--loopback", "--json"]);
     await cli.waitFor("local");
     expect(await cli.stop()).toBe(0);

@@ -8,7 +8,9 @@ import { nextDatagram, signal, text, untext } from "../test/pair.test-helper.js"
 const peer = coturnAvailable(); // throws under CI=true when coturn is missing
 
 describe.skipIf(!peer.available)(`server-reflexive gathering against coturn ${peer.reason}`, () => {
-  it("gathers a srflx candidate from coturn's XOR-MAPPED-ADDRESS, with its base as raddr/rport", async () => {
+  it("gathers a srflx candidate from coturn's XOR-MAPPED-ADDRESS, with its base as raddr/rport", {
+    timeout: 90_000,
+  }, async () => {
     await using coturn = await startCoturn({ mode: "stun" });
     await withLeakCheck(async () => {
       const agent = new IceAgent({
@@ -39,7 +41,9 @@ describe.skipIf(!peer.available)(`server-reflexive gathering against coturn ${pe
     });
   });
 
-  it("drops the redundant srflx by default and still connects two agents that used coturn", async () => {
+  it("drops the redundant srflx by default and still connects two agents that used coturn", {
+    timeout: 90_000,
+  }, async () => {
     await using coturn = await startCoturn({ mode: "stun" });
     await withLeakCheck(async () => {
       const a = new IceAgent({
@@ -68,7 +72,9 @@ describe.skipIf(!peer.available)(`server-reflexive gathering against coturn ${pe
     });
   });
 
-  it("reports a STUN server that does not answer as candidateerror 701 and completes gathering", async () => {
+  it("reports a STUN server that does not answer as candidateerror 701 and completes gathering", {
+    timeout: 90_000,
+  }, async () => {
     await withLeakCheck(async () => {
       const agent = new IceAgent({
         loopback: "only",
@@ -85,7 +91,9 @@ describe.skipIf(!peer.available)(`server-reflexive gathering against coturn ${pe
     });
   });
 
-  it("purertc ice --stun gets coturn's answer while gathering (no 701 candidate error) before its local line", async () => {
+  it("purertc ice --stun gets coturn's answer while gathering (no 701 candidate error) before its local line", {
+    timeout: 90_000,
+  }, async () => {
     await using coturn = await startCoturn({ mode: "stun" });
     const cli = startCli(["ice", "--controlling", "--loopback", "--stun", coturn.address, "--json"]);
     try {

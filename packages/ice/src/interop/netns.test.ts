@@ -13,7 +13,9 @@ async function pairUp(a: ReturnType<typeof startCli>, b: ReturnType<typeof start
 }
 
 describe.skipIf(!ns.available)(`purertc ice in network namespaces ${ns.reason}`, () => {
-  it("--mdns: two processes publish <uuid>.local host candidates over real multicast, resolve each other and connect", async () => {
+  it("--mdns: two processes publish <uuid>.local host candidates over real multicast, resolve each other and connect", {
+    timeout: 90_000,
+  }, async () => {
     await using netns = await createLoopbackNetns({ prefix: "ice-mdns" });
     const prefix = [IP_PATH, ...netns.execPrefix];
     const a = startCli(
@@ -35,7 +37,9 @@ describe.skipIf(!ns.available)(`purertc ice in network namespaces ${ns.reason}`,
     }
   });
 
-  it("default gathering uses the real interface (no loopback) across a veth pair", async () => {
+  it("default gathering uses the real interface (no loopback) across a veth pair", {
+    timeout: 90_000,
+  }, async () => {
     await using veth = await createVethPair({ prefix: "ice-veth" });
     const a = startCli(["ice", "--controlling", "--send", "over veth", "--json"], process.env, [
       IP_PATH,

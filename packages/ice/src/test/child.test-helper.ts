@@ -63,7 +63,7 @@ export function startCli(
     events,
     exited,
     stderr: () => err,
-    waitFor(name, timeoutMs = 15_000, nth = 1) {
+    waitFor(name, timeoutMs = 40_000, nth = 1) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = events.filter((e) => e.event === name)[nth - 1];
@@ -96,7 +96,7 @@ export function startCli(
       if (!done && child.pid) process.kill(child.pid, "SIGTERM");
       const timer = setTimeout(() => {
         if (!done && child.pid) process.kill(child.pid, "SIGKILL");
-      }, 5000);
+      }, 15_000);
       const code = await exited;
       clearTimeout(timer);
       return code;
