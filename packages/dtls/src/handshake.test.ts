@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { nobleCrypto } from "./crypto/noble-crypto.js";
 import { nodeCrypto } from "./crypto/node-crypto.js";
-import { CIPHER_SUITES, DtlsCertificate, DtlsConnection, NamedGroup } from "./index.js";
+import { CIPHER_SUITES, DtlsCertificate, DtlsConnection, NamedGroup, SignatureScheme } from "./index.js";
 import { memoryPair } from "./memory-transport.test-helper.js";
 
 const ecdsa = await DtlsCertificate.generate();
@@ -60,6 +60,20 @@ describe("handshake between our client and our server", () => {
         });
       }
     }
+  }
+
+  for (const scheme of [SignatureScheme.rsa_pkcs1_sha256, SignatureScheme.rsa_pss_rsae_sha256]) {
+    test(`RSA certificates on both sides, only scheme 0x${scheme.toString(16)} offered`, async () => {
+      const { client, server } = await pair({
+        serverCert: rsa,
+        client: { certificate: rsa, peerFingerprint: rsa.fingerprint, signatureSchemes: [scheme] },
+        server: { peerFingerprint: rsa.fingerprint, signatureSchemes: [scheme] },
+      });
+      await Promise.all([client.connect(), server.connect()]);
+      expect(server.peerFingerprint).toBe(rsa.fingerprint);
+      await client.close();
+      await server.close();
+    });
   }
 
   test("negotiates use_srtp and exposes the profile; keying material matches", async () => {

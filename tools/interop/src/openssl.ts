@@ -35,6 +35,8 @@ export interface OpenSslDtlsOptions {
   args?: string[];
   /** MTU (`-mtu`). Default 1200. */
   mtu?: number;
+  /** Turn extended_master_secret off (an OPENSSL_CONF with `Options = -ExtendedMasterSecret`). */
+  noExtendedMasterSecret?: boolean;
 }
 
 /** A running openssl DTLS peer. */
@@ -155,7 +157,15 @@ export async function startOpenSslDtls(options: OpenSslDtlsOptions): Promise<Ope
           ...(options.keyMaterialLength ? [] : ["-brief"]),
         ];
   args.push(...(options.args ?? []));
-  const child: ChildProcess = spawn(OPENSSL, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const env = { ...process.env };
+  if (options.noExtendedMasterSecret) {
+    writeFileSync(
+      join(dir, "openssl.cnf"),
+      "openssl_conf = openssl_init\n[openssl_init]\nssl_conf = ssl_sect\n[ssl_sect]\nsystem_default = system_default_sect\n[system_default_sect]\nOptions = -ExtendedMasterSecret\n",
+    );
+    env.OPENSSL_CONF = join(dir, "openssl.cnf");
+  }
+  const child: ChildProcess = spawn(OPENSSL, args, { stdio: ["pipe", "pipe", "pipe"], env });
   let out = "";
   let exited = false;
   let exitCode: number | null = null;

@@ -139,6 +139,9 @@ export class ServerHandshaker extends Handshaker {
         return;
       }
     }
+    // Continue from the hello's record sequence number (RFC 6347 §4.2.1): the peer has seen
+    // the HelloVerifyRequest's, and even an alert refusing this hello must not look replayed.
+    this.host.records.setWriteSequence(0, Math.max(this.lastRecordSeq, 0));
     const hello = parseClientHello(m.body);
     this.chosen = this.negotiate(hello);
     this.clientRandom = new Uint8Array(hello.random);
@@ -146,7 +149,6 @@ export class ServerHandshaker extends Handshaker {
     this.record(m);
     // Continue the peer's numbering after a cookie exchange (RFC 6347 §4.2.2).
     this.nextSendSeq = m.messageSeq;
-    this.host.records.setWriteSequence(0, Math.max(this.lastRecordSeq, 0));
     this.sendFlightFour();
   }
 

@@ -52,6 +52,49 @@ describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS
     }
   });
 
+  test("extended master secret is required by default: openssl without it is refused both ways", async () => {
+    const certificate = await DtlsCertificate.generate();
+    const server = await startOpenSslDtls({ role: "server", noExtendedMasterSecret: true });
+    try {
+      const [host, port] = server.address.split(":") as [string, string];
+      const options = { address: host, port: Number(port), certificate, acceptAnyPeerCertificate: true };
+      await expect(connectDtls(options)).rejects.toMatchObject({ code: "ERR_DTLS_NO_SHARED_PARAMS" });
+    } finally {
+      await server.close();
+    }
+    // Allowed explicitly, the same peer connects without it.
+    const again = await startOpenSslDtls({ role: "server", noExtendedMasterSecret: true });
+    try {
+      const [host, port] = again.address.split(":") as [string, string];
+      const conn = await connectDtls({
+        address: host,
+        port: Number(port),
+        certificate,
+        acceptAnyPeerCertificate: true,
+        requireExtendedMasterSecret: false,
+      });
+      expect(conn.extendedMasterSecret).toBe(false);
+      conn.send(bytes("no ems\n"));
+      await again.waitFor(/no ems/);
+      await conn.close();
+    } finally {
+      await again.close();
+    }
+    await using ours = await DtlsServer.listen({ certificate, acceptAnyPeerCertificate: true });
+    const failed = new Promise<unknown>((resolve) => ours.on("connection", (c) => c.once("close", resolve)));
+    const client = await startOpenSslDtls({
+      role: "client",
+      connect: `127.0.0.1:${ours.address().port}`,
+      noExtendedMasterSecret: true,
+    });
+    try {
+      expect(await failed).toMatchObject({ code: "ERR_DTLS_NO_SHARED_PARAMS" });
+      await client.waitFor(/handshake failure|alert/i);
+    } finally {
+      await client.close();
+    }
+  });
+
   for (const [cipher, name] of [
     ["ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"],
     ["ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
