@@ -95,6 +95,29 @@ describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS
     }
   });
 
+  test("wrong fingerprint: a bad_certificate alert reaches openssl both ways", async () => {
+    const certificate = await DtlsCertificate.generate();
+    const wrong = `sha-256 ${Array(32).fill("0A").join(":")}`;
+    const server = await startOpenSslDtls({ role: "server" });
+    try {
+      const [host, port] = server.address.split(":") as [string, string];
+      const options = { address: host, port: Number(port), certificate, peerFingerprint: wrong };
+      await expect(connectDtls(options)).rejects.toMatchObject({ code: "ERR_DTLS_BAD_CERTIFICATE" });
+      await server.waitFor(/bad certificate|alert number 42/i);
+    } finally {
+      await server.close();
+    }
+    await using ours = await DtlsServer.listen({ certificate, peerFingerprint: wrong });
+    const failed = new Promise<unknown>((resolve) => ours.on("connection", (c) => c.once("close", resolve)));
+    const client = await startOpenSslDtls({ role: "client", connect: `127.0.0.1:${ours.address().port}` });
+    try {
+      expect(await failed).toMatchObject({ code: "ERR_DTLS_BAD_CERTIFICATE" });
+      await client.waitFor(/bad certificate|alert number 42/i);
+    } finally {
+      await client.close();
+    }
+  });
+
   for (const [cipher, name] of [
     ["ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"],
     ["ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
