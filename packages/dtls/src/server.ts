@@ -204,7 +204,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
       role: "server",
       helloVerify: this.cookies,
       remoteId: key,
-      signal: this.controller.signal,
+      // No signal: close() closes each connection itself, and a listener per connection on one
+      // signal would trip Node's MaxListeners warning past ten clients.
     });
     this.conns.set(key, conn);
     this.transports.set(key, transport);

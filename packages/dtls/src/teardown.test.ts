@@ -231,6 +231,37 @@ describe("teardown from every state (leak-checked)", () => {
   });
 });
 
+describe("many clients", () => {
+  test("20 clients on one server socket: all connect and echo, no warnings, all released", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      await withLeakCheck(async () => {
+        await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
+        server.on("connection", (c) => c.on("message", (d) => c.send(d)));
+        const clients = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            connectDtls({ address: "127.0.0.1", port: server.address().port, certificate: cert, ...any }),
+          ),
+        );
+        expect(server.connections.size).toBe(20);
+        const echoes = clients.map((c, i) => {
+          const back = new Promise<number>((r) => c.once("message", (d) => r(d[0]!)));
+          c.send(Uint8Array.of(i));
+          return back;
+        });
+        expect(await Promise.all(echoes)).toEqual(clients.map((_, i) => i));
+        await Promise.all(clients.map((c) => c.close()));
+      });
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});
+
 describe("closed objects are collected", () => {
   test("a connected then closed client and server (and their sockets) are garbage-collected", async () => {
     let refs: WeakRef<object>[] = [];
