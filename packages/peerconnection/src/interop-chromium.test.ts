@@ -82,6 +82,19 @@ async function waitForChromium(page: Page, predicate: string, ms: number): Promi
   await page.waitForFunction(predicate, undefined, { timeout: ms, polling: 20 });
 }
 
+/** Chromium's report of the certificate the peer (purertc) presented in the DTLS handshake. */
+function remoteCertificateFingerprint(page: Page): Promise<string | undefined> {
+  return page.evaluate(async () => {
+    const stats = await (globalThis as unknown as { pc: RTCPeerConnection }).pc.getStats();
+    let id: string | undefined;
+    stats.forEach((s: Record<string, unknown>) => {
+      if (s.type === "transport") id = s.remoteCertificateId as string;
+    });
+    const cert = id ? (stats.get(id) as Record<string, unknown> | undefined) : undefined;
+    return cert ? `${String(cert.fingerprintAlgorithm)} ${String(cert.fingerprint)}` : undefined;
+  });
+}
+
 function transportStats(page: Page): Promise<Transport> {
   return page.evaluate(async () => {
     const stats = await (globalThis as unknown as { pc: RTCPeerConnection }).pc.getStats();
@@ -159,6 +172,11 @@ async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> 
     expect(transport.tlsVersion).toBe("FEFD"); // DTLS 1.2
     expect(transport.dtlsCipher).toBe("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
     expect(transport.dtlsRole).toBe(s.purertcOffers ? "client" : "server");
+    // The certificate purertc presented is the one its SDP announced.
+    const ourSdp = String(child.events.find((e) => e.event === "offer" || e.event === "answer")?.sdp);
+    const announced = /a=fingerprint:(\S+ \S+)/.exec(ourSdp)?.[1];
+    expect(announced).toBeDefined();
+    expect((await remoteCertificateFingerprint(page))?.toUpperCase()).toBe(announced!.toUpperCase());
     console.log(
       `Chromium ${s.name}: connected ${ms.toFixed(0)} ms after signalling; transport ${JSON.stringify(transport)}`,
     );
