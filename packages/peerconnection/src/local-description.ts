@@ -12,8 +12,9 @@ export interface LocalParameters {
   endOfCandidates: boolean;
 }
 
-/** Default SCTP port and message size (RFC 8841 §5, §6; what browsers write). */
+/** Default SCTP port (RFC 8841 §5; what browsers write). */
 export const SCTP_PORT = 5000;
+/** Default a=max-message-size (RFC 8841 §6; Chromium's value). */
 export const MAX_MESSAGE_SIZE = 262144;
 
 function session(local: LocalParameters, media: SdpMediaSection[], bundle: string[]): SdpSession {
