@@ -88,6 +88,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     refreshes: 0,
     permissionRequests: 0,
     channelBinds: 0,
+    allocationMismatches: 0,
     staleNonces: 0,
   };
 
@@ -257,42 +258,43 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     if (signal.aborted) throw new TurnError("ERR_CLOSED", "the TURN client was closed");
     this.serverAddress = server;
     const transport = this.options.transport ?? server.transport;
-    const link =
-      transport === "tcp"
-        ? await TcpServerLink.open(server, this.options.localAddress, this.controller.signal, this.handlers)
-        : await UdpServerLink.open(
-            this.registry,
-            this,
-            server,
-            this.options.localAddress,
-            this.controller.signal,
-            this.handlers,
-          );
-    if (this.controller.signal.aborted) {
-      // close() ran while the link opened: it could not see it.
-      await link.close();
-      throw new TurnError("ERR_CLOSED", "the TURN client was closed");
-    }
-    this.link = link;
-    this.manager = new StunTransactionManager({
-      send: (data) => link.send(data),
-      signal: this.controller.signal,
-      rto: this.options.rto ?? 500,
-      rc: this.options.rc ?? 7,
-    });
-    if (signal.aborted) throw new TurnError("ERR_CLOSED", "the TURN client was closed");
-
     const started = performance.now();
-    this.setState("allocating");
-    const response = await this.request(
-      StunMethod.Allocate,
-      (b) => {
-        b.requestedTransport(UDP);
-        if (this.options.relayFamily) b.requestedAddressFamily(this.options.relayFamily);
-        if (this.options.lifetime !== undefined) b.lifetime(this.options.lifetime);
-      },
-      signal,
-    );
+    let response: StunMessage | undefined;
+    // 437 Allocation Mismatch: this 5-tuple already holds an allocation (a
+    // client that died on the same local port); try again from another port
+    // (RFC 8656 §7.4). Bounded.
+    for (let attempt = 0; response === undefined; attempt++) {
+      const previous = this.link;
+      // The new link is open before the old one closes, so it gets another port.
+      const link = await this.openLink(server, transport, attempt === 0 ? this.options.localPort : 0);
+      this.link = link; // visible to close() from now on
+      this.manager?.close();
+      await previous?.close();
+      this.manager = new StunTransactionManager({
+        send: (data) => link.send(data),
+        signal: this.controller.signal,
+        rto: this.options.rto ?? 500,
+        rc: this.options.rc ?? 7,
+      });
+      if (signal.aborted) throw new TurnError("ERR_CLOSED", "the TURN client was closed");
+      if (attempt === 0) this.setState("allocating");
+      try {
+        response = await this.request(
+          StunMethod.Allocate,
+          (b) => {
+            b.requestedTransport(UDP);
+            if (this.options.relayFamily) b.requestedAddressFamily(this.options.relayFamily);
+            if (this.options.lifetime !== undefined) b.lifetime(this.options.lifetime);
+          },
+          signal,
+        );
+      } catch (error) {
+        if (!(error instanceof TurnError) || error.status !== 437 || attempt >= 2 || signal.aborted)
+          throw error;
+        this.stats.allocationMismatches++;
+        log("437 Allocation Mismatch from %s: retrying from another local port", link.local()?.port);
+      }
+    }
     const relayed = response.xorRelayedAddress;
     if (!relayed)
       throw new TurnError("ERR_PROTOCOL", "Allocate success without XOR-RELAYED-ADDRESS (RFC 8656 §7.3)");
@@ -310,6 +312,25 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     log("allocated %s:%d (mapped %o) for %d s", relayed.address, relayed.port, this.info.mapped, lifetime);
     this.reschedule();
     return this.info;
+  }
+
+  /** Opens the socket (or connection) to the server; closes it again if close() ran meanwhile. */
+  private async openLink(
+    server: PeerAddress,
+    transport: "udp" | "tcp",
+    port: number | undefined,
+  ): Promise<ServerLink> {
+    const local = { address: this.options.localAddress, port };
+    const link =
+      transport === "tcp"
+        ? await TcpServerLink.open(server, local, this.controller.signal, this.handlers)
+        : await UdpServerLink.open(this.registry, this, server, local, this.controller.signal, this.handlers);
+    if (this.controller.signal.aborted) {
+      // close() ran while the link opened: it could not see it.
+      await link.close();
+      throw new TurnError("ERR_CLOSED", "the TURN client was closed");
+    }
+    return link;
   }
 
   /**

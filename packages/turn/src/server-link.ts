@@ -63,14 +63,15 @@ export class UdpServerLink implements ServerLink {
     registry: SocketRegistry,
     owner: object,
     server: LinkAddress,
-    localAddress: string | undefined,
+    local: { address?: string | undefined; port?: number | undefined },
     signal: AbortSignal,
     handlers: LinkHandlers,
   ): Promise<UdpServerLink> {
     const socket = await registry.open(owner, {
       label: "turn-client",
       type: server.address.includes(":") ? "udp6" : "udp4",
-      address: localAddress,
+      address: local.address,
+      port: local.port ?? 0,
       signal,
     });
     if (signal.aborted) {
@@ -189,7 +190,7 @@ export class TcpServerLink implements ServerLink {
   /** Connects to the server; rejects with `ERR_CLOSED` when `signal` aborts, `ERR_TIMEOUT` on refusal. */
   static open(
     server: LinkAddress,
-    localAddress: string | undefined,
+    local: { address?: string | undefined; port?: number | undefined },
     signal: AbortSignal,
     handlers: LinkHandlers,
   ): Promise<TcpServerLink> {
@@ -198,7 +199,13 @@ export class TcpServerLink implements ServerLink {
         reject(new TurnError("ERR_CLOSED", "the TURN client was closed"));
         return;
       }
-      const socket = connect({ host: server.address, port: server.port, localAddress, noDelay: true });
+      const socket = connect({
+        host: server.address,
+        port: server.port,
+        localAddress: local.address,
+        localPort: local.port || undefined,
+        noDelay: true,
+      });
       const cleanup = () => {
         signal.removeEventListener("abort", onAbort);
         socket.off("connect", onConnect);

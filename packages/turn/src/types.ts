@@ -71,6 +71,11 @@ export interface TurnClientOptions {
   transport?: "udp" | "tcp";
   /** Local address to bind the socket to the server on. Default: any of the server's family. */
   localAddress?: string;
+  /**
+   * Local port. Default 0 (any free port). After a 437 Allocation Mismatch the
+   * client retries from another port anyway (RFC 8656 §7.4).
+   */
+  localPort?: number;
   /** Bind ChannelBind channels to peers automatically on first send (RFC 8656 §12). Default true. */
   channels?: boolean;
   /** SOFTWARE attribute for requests. Default none. */
@@ -133,6 +138,8 @@ export interface TurnClientStats {
   permissionRequests: number;
   /** ChannelBind requests that succeeded (first binds and refreshes). */
   channelBinds: number;
+  /** 437 Allocation Mismatch answers to Allocate, each retried from another local port. */
+  allocationMismatches: number;
   /** 438 Stale Nonce answers handled. */
   staleNonces: number;
 }

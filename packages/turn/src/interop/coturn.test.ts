@@ -6,6 +6,7 @@ import {
 } from "@purertc/interop/coturn-turn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
+import { decodeMessage, StunClass, StunKey, StunMessageBuilder, StunMethod } from "@purertc/stun";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
 import { TurnError } from "../errors.js";
@@ -161,5 +162,45 @@ describe.skipIf(!coturn.available)("TURN client against coturn", () => {
         throw new Error("listener bug");
       });
     });
+  });
+
+  it("437 Allocation Mismatch (a dead client's allocation on our port): retries from another port", async () => {
+    const registry = new SocketRegistry();
+    await withLeakCheck(async () => {
+      // A client that allocates and dies without deallocating: its allocation outlives its socket.
+      const dead = await registry.open({}, { label: "dead-client", address: "127.0.0.1" });
+      const deadPort = dead.address().port;
+      const next = () => new Promise<Buffer>((resolve) => dead.once("message", (d) => resolve(d)));
+      const ask = async (signed?: { realm: string; nonce: string }) => {
+        const b = new StunMessageBuilder(StunMethod.Allocate, StunClass.Request).requestedTransport(17);
+        let key: StunKey | undefined;
+        if (signed) {
+          b.username("user").realm(signed.realm).nonce(signed.nonce);
+          key = StunKey.longTerm("user", signed.realm, "pass");
+        }
+        const answer = next();
+        dead.send(
+          b.encode(key ? { integrity: key, fingerprint: true } : { fingerprint: true }),
+          server.port,
+          "127.0.0.1",
+        );
+        return decodeMessage(new Uint8Array(await answer));
+      };
+      const challenge = await ask();
+      const allocated = await ask({ realm: challenge.realm!, nonce: challenge.nonce! });
+      expect(allocated.messageClass).toBe(StunClass.SuccessResponse);
+      await dead.close();
+
+      const turn = new TurnClient({ ...options(), localAddress: "127.0.0.1", localPort: deadPort });
+      const states: string[] = [];
+      turn.on("state", (s) => states.push(s));
+      const info = await turn.allocate();
+      expect(turn.stats.allocationMismatches).toBe(1);
+      expect(turn.localAddress!.port).not.toBe(deadPort);
+      expect(info.mapped?.port).toBe(turn.localAddress!.port);
+      expect(states).toEqual(["allocating", "authenticating", "allocated"]);
+      await turn.close();
+    });
+    await registry.close();
   });
 });
