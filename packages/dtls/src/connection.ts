@@ -23,6 +23,13 @@ const log = createDebug("purertc:dtls");
 
 export type { DtlsConnectionEvents, DtlsConnectionOptions, DtlsConnectionState, DtlsConnectionStats };
 
+let sharedCookies: CookieAuthority | undefined;
+/** The process-wide cookie authority of server connections not given one (random secret per process). */
+function defaultCookies(): CookieAuthority {
+  sharedCookies ??= new CookieAuthority();
+  return sharedCookies;
+}
+
 /** The abort reason of a connection closed normally (shared: it carries no stack of interest). */
 const CLOSED = Object.freeze(new DtlsError("ERR_DTLS_CLOSED", "connection closed"));
 
@@ -86,7 +93,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     this.role = options.role;
     let cookies: CookieAuthority | undefined;
     if (options.role === "server" && options.helloVerify !== false)
-      cookies = options.helloVerify instanceof CookieAuthority ? options.helloVerify : new CookieAuthority();
+      cookies = options.helloVerify instanceof CookieAuthority ? options.helloVerify : defaultCookies();
     const config = resolveConfig(options, { cookies, remoteId: options.remoteId });
     this.ownsTransport = options.ownsTransport ?? true;
     this.retained = options.retain;

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { concat, equalBytes } from "../bytes.js";
 import type { PeerCertificate } from "../certificate.js";
 import { type CipherSuite, cipherSuiteById } from "../crypto/cipher-suites.js";
@@ -6,6 +5,7 @@ import { isSupportedGroup, type SignatureScheme, schemeKeyType } from "../crypto
 import { deriveRecordCiphers } from "../crypto/key-schedule.js";
 import { masterSecret, verifyData } from "../crypto/prf.js";
 import type { KeyShare } from "../crypto/public-key.js";
+import { randomBytesPooled } from "../crypto/random.js";
 import { DtlsError } from "../errors.js";
 import { encodeEcPointFormats } from "../extensions/ec-point-formats.js";
 import { ExtensionType, type RawExtension } from "../extensions/index.js";
@@ -45,7 +45,7 @@ const unexpected = (what: string) =>
 /** The client side of the DTLS 1.2 handshake (flights 1, 3 and 5). */
 export class ClientHandshaker extends Handshaker {
   private st: ClientState = "start";
-  private readonly clientRandom = new Uint8Array(randomBytes(32));
+  private readonly clientRandom = randomBytesPooled(32);
   private cookie = new Uint8Array(0);
   private serverHello: ServerHello | undefined;
   private suite: CipherSuite | undefined;

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { concat, equalBytes } from "../bytes.js";
 import type { PeerCertificate } from "../certificate.js";
 import { type CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV } from "../crypto/cipher-suites.js";
@@ -11,6 +10,7 @@ import {
 import { deriveRecordCiphers } from "../crypto/key-schedule.js";
 import { masterSecret, verifyData } from "../crypto/prf.js";
 import type { KeyShare } from "../crypto/public-key.js";
+import { randomBytesPooled } from "../crypto/random.js";
 import { DtlsError } from "../errors.js";
 import { encodeEcPointFormats } from "../extensions/ec-point-formats.js";
 import { ExtensionType, type RawExtension } from "../extensions/index.js";
@@ -59,7 +59,7 @@ interface Negotiated {
  */
 export class ServerHandshaker extends Handshaker {
   private st: ServerState = "client_hello";
-  private readonly serverRandom = new Uint8Array(randomBytes(32));
+  private readonly serverRandom = randomBytesPooled(32);
   private clientRandom: Uint8Array | undefined;
   private chosen: Negotiated | undefined;
   private share: KeyShare | undefined;
