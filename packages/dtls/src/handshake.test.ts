@@ -3,6 +3,14 @@ import { nobleCrypto } from "./crypto/noble-crypto.js";
 import { nodeCrypto } from "./crypto/node-crypto.js";
 import { CIPHER_SUITES, DtlsCertificate, DtlsConnection, NamedGroup, SignatureScheme } from "./index.js";
 import { memoryPair } from "./memory-transport.test-helper.js";
+import { parseRecords } from "./record/header.js";
+
+/** True for a datagram carrying a ClientKeyExchange (type 16) in an epoch-0 handshake record. */
+function isFlightFive(d: Uint8Array): boolean {
+  for (const r of parseRecords(d).records)
+    if (r.type === 22 && r.epoch === 0 && r.body[0] === 16) return true;
+  return false;
+}
 
 const ecdsa = await DtlsCertificate.generate();
 const ecdsa2 = await DtlsCertificate.generate();
@@ -184,6 +192,52 @@ describe("handshake between our client and our server", () => {
     await Promise.all([client.connect(), server.connect()]);
     await new Promise((r) => setImmediate(r));
     expect(order).toEqual(["connected", "message 7"]);
+    await client.close();
+    await server.close();
+  });
+
+  test("lost last flight: the client resends flight 5 and the server answers with flight 6 again", async () => {
+    let dropped = 0;
+    const filter = {
+      fn: (d: Uint8Array, direction: string) => {
+        if (direction === "b→a" && d[0] === 20 && dropped === 0) {
+          dropped++; // the server's first ChangeCipherSpec + Finished
+          return [];
+        }
+        return [d];
+      },
+    };
+    const [a, b] = memoryPair(filter);
+    const opts = { acceptAnyPeerCertificate: true, retransmitInitialMs: 30 } as const;
+    const client = new DtlsConnection(a, { role: "client", certificate: ecdsa, ...opts });
+    const server = new DtlsConnection(b, { role: "server", certificate: ecdsa2, ...opts });
+    await Promise.all([client.connect(), server.connect()]);
+    expect(dropped).toBe(1);
+    expect(client.stats.retransmissions).toBeGreaterThanOrEqual(1); // flight 5 by timer
+    expect(server.stats.retransmissions).toBeGreaterThanOrEqual(1); // flight 6 on the retransmitted flight 5
+    await client.close();
+    await server.close();
+  });
+
+  test("lost flight 5: the server's timer resends flight 4 and the client answers with flight 5 again", async () => {
+    let dropped = 0;
+    const filter = {
+      fn: (d: Uint8Array, direction: string) => {
+        // The client's flight 5 starts with its Certificate; the ClientKeyExchange marks it.
+        if (direction === "a→b" && dropped === 0 && isFlightFive(d)) {
+          dropped++;
+          return [];
+        }
+        return [d];
+      },
+    };
+    const [a, b] = memoryPair(filter);
+    const opts = { acceptAnyPeerCertificate: true, retransmitInitialMs: 30 } as const;
+    const client = new DtlsConnection(a, { role: "client", certificate: ecdsa, ...opts });
+    const server = new DtlsConnection(b, { role: "server", certificate: ecdsa2, ...opts });
+    await Promise.all([client.connect(), server.connect()]);
+    expect(dropped).toBe(1);
+    expect(server.stats.retransmissions).toBeGreaterThanOrEqual(1);
     await client.close();
     await server.close();
   });
