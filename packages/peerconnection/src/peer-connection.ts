@@ -218,7 +218,8 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       this.local = { session: expected, type: init.type, setup };
       this.setSignaling(next);
       const transport = await this.ensureTransport();
-      transport.gather(init.type === "offer");
+      // The offerer controls; against an ice-lite peer a full agent always does (RFC 8445 §6.1.1).
+      transport.gather(init.type === "offer" || this.remote?.iceLite === true);
       this.maybeStart(transport);
     });
   }
@@ -400,7 +401,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       );
     }
     this.started = true;
-    const controlling = this.local.type === "offer" && !this.remote.iceLite;
+    const controlling = this.local.type === "offer" || this.remote.iceLite;
     log("start: ice %s, dtls %s", controlling ? "controlling" : "controlled", role);
     transport.start(
       {

@@ -73,6 +73,23 @@ describe("signaling as browsers do it", () => {
     });
   });
 
+  it("against an ice-lite offerer the answerer is the controlling agent (RFC 8445 §6.1.1)", async () => {
+    await withLeakCheck(async () => {
+      await using a = new PeerConnection({ interfaces: "loopback" });
+      await using b = new PeerConnection({ interfaces: "loopback" });
+      await a.setLocalDescription(await a.createOffer());
+      const lite = a.localDescription!.sdp.replace(
+        "a=group:BUNDLE 0\r\n",
+        "a=group:BUNDLE 0\r\na=ice-lite\r\n",
+      );
+      expect(lite).toContain("a=ice-lite");
+      await b.setRemoteDescription({ type: "offer", sdp: lite });
+      await b.setLocalDescription(await b.createAnswer());
+      const transport = [...(await b.getStats()).values()].find((s) => s.type === "transport");
+      expect(transport?.iceRole).toBe("controlling");
+    });
+  });
+
   it("closed: every operation is InvalidStateError, states are closed, no event fires", async () => {
     await withLeakCheck(async () => {
       const pc = new PeerConnection({ interfaces: "loopback" });
