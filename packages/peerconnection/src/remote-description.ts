@@ -46,7 +46,8 @@ export function readRemoteDescription(sdp: string): RemoteParameters {
   const iceUfrag = m.iceUfrag ?? session.iceUfrag;
   const icePwd = m.icePwd ?? session.icePwd;
   const fingerprints = m.fingerprints.length ? m.fingerprints : session.fingerprints;
-  const setup = m.setup ?? session.setup ?? "actpass";
+  // No a=setup means active (RFC 4145 §4).
+  const setup = m.setup ?? session.setup ?? "active";
   if (!iceUfrag || !icePwd) throw invalid("remote description lacks a=ice-ufrag/a=ice-pwd (RFC 8839 §5.4)");
   if (fingerprints.length === 0) throw invalid("remote description lacks a=fingerprint (RFC 8122 §5)");
   return {
