@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { DtlsError } from "../errors.js";
 import { RECORD_HEADER_LENGTH, writeRecordHeader } from "./header.js";
 
@@ -20,6 +20,8 @@ export class RecordAead {
   private readonly explicit: boolean;
   private readonly nonce = Buffer.alloc(12);
   private readonly aad = Buffer.alloc(13);
+  /** The key as a KeyObject: createCipheriv then skips copying and checking raw key bytes per record. */
+  private readonly keyObject: KeyObject;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
@@ -27,6 +29,7 @@ export class RecordAead {
     private readonly iv: Uint8Array,
   ) {
     this.explicit = algorithm !== "chacha20-poly1305";
+    this.keyObject = createSecretKey(key);
     this.overhead = (this.explicit ? 8 : 0) + TAG;
   }
 
@@ -59,7 +62,7 @@ export class RecordAead {
     this.setNonce(epoch, seq);
     writeAad(this.aad, type, version, epoch, seq, plaintext.length);
     // GCM and ChaCha20-Poly1305 default to 16-byte tags: no options object on the hot path.
-    const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce);
+    const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.keyObject, this.nonce);
     cipher.setAAD(this.aad);
     const bodyLength = this.overhead + plaintext.length;
     const out = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + bodyLength);
@@ -92,7 +95,7 @@ export class RecordAead {
     writeAad(this.aad, type, version, epoch, seq, plainLength);
     const start = this.explicit ? 8 : 0;
     try {
-      const decipher = createDecipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce);
+      const decipher = createDecipheriv(this.algorithm as "aes-128-gcm", this.keyObject, this.nonce);
       decipher.setAAD(this.aad);
       decipher.setAuthTag(body.subarray(start + plainLength));
       const out = decipher.update(body.subarray(start, start + plainLength));
