@@ -118,10 +118,15 @@ export function handleCheckRequest(
     }
   } else {
     // Nominated as soon as our triggered check succeeds: no waiting for signalling.
-    if (useCandidate) pair.nominateOnSuccess = true;
     if (pair.state !== "in-progress") {
+      if (useCandidate) pair.nominateOnSuccess = true;
       s.checklist.trigger(pair);
       s.checks.schedule();
+    } else if (useCandidate && !pair.nominateOnSuccess) {
+      // Our check is in flight (perhaps lost): check again now rather than
+      // at the next retransmission, so the nominated pair is selected at once.
+      pair.nominateOnSuccess = true;
+      s.checks.sendCheck(pair, false);
     }
   }
   host.onChange();

@@ -19,10 +19,14 @@ describe.skipIf(!peer.available)(`aioice 0.8 (Debian) as the remote agent ${peer
           const agent = new IceAgent({ role: ourRole, loopback: "only", ipv6: false });
           try {
             const received: string[] = [];
-            agent.onDatagram = (data) => {
+            const echo = (data: Uint8Array) => {
               received.push(untext(data));
               if (untext(data) !== "from purertc") agent.send(data); // echo the peer's own text
             };
+            // An aggressive controlling peer may send before our own check has
+            // succeeded (no consent to answer yet): keep it until we are connected.
+            const early: Uint8Array[] = [];
+            agent.onDatagram = (data) => early.push(data);
             const [local] = await Promise.all([aioice.waitFor("local"), agent.gather()]);
             agent.setRemoteCredentials({ ufrag: local.ufrag as string, pwd: local.pwd as string });
             for (const c of local.candidates as string[]) agent.addRemoteCandidate(c);
@@ -33,6 +37,8 @@ describe.skipIf(!peer.available)(`aioice 0.8 (Debian) as the remote agent ${peer
               candidates: agent.localCandidates.map(serializeCandidate),
             });
             const pair = await agent.connect();
+            agent.onDatagram = echo;
+            for (const data of early.splice(0)) echo(data);
             expect(pair.remote.address).toBe("127.0.0.1");
             await aioice.waitFor("connected");
             agent.send(text("from purertc"));

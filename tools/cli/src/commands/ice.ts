@@ -99,6 +99,13 @@ export const command: Command = {
           ctx.emit({ event: "error", code: error.code, message: error.message }, `error: ${error.message}`);
         }
       });
+      // Data may come before our own pair is selected (the controlled side
+      // selects when its own check succeeds, which can be after the peer
+      // has selected and sent): keep it until then.
+      const early: Uint8Array[] = [];
+      agent.onDatagram = (data) => {
+        if (early.length < 64) early.push(data);
+      };
       await agent.gather();
       const { ufrag, pwd } = agent.localCredentials;
       const candidates = agent.localCandidates.map(serializeCandidate);
@@ -118,6 +125,7 @@ export const command: Command = {
         if (text !== sendText) agent.send(data);
       };
       if (sendText !== undefined) agent.send(new TextEncoder().encode(sendText));
+      for (const data of early.splice(0)) agent.onDatagram(data);
       // Run until stopped by a signal, or until ICE fails for good.
       const failed = await new Promise<boolean>((resolve) => {
         const onState = (state: string) => {
