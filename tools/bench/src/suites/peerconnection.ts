@@ -19,6 +19,8 @@ import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";
 
 interface Pair {
   connectMs: number;
+  /** The two connection objects, held weakly (to see that closed ones are collected). */
+  refs: WeakRef<object>[];
   close(): Promise<void>;
   exchange(): Promise<void>;
 }
@@ -67,6 +69,7 @@ async function ourPair(): Promise<Pair> {
   const connectMs = performance.now() - start;
   return {
     connectMs,
+    refs: [new WeakRef(a), new WeakRef(b)],
     close: async () => {
       await a.close();
       await b.close();
@@ -125,6 +128,7 @@ async function weriftPair(): Promise<Pair> {
   const connectMs = performance.now() - start;
   return {
     connectMs,
+    refs: [new WeakRef(a), new WeakRef(b)],
     close: async () => {
       await a.close();
       await b.close();
@@ -183,6 +187,8 @@ interface ChurnResult {
   fds: number;
   handles: number;
   heapKiB: number;
+  /** Connection objects of closed pairs still reachable after GC. */
+  alive: number;
 }
 
 /** create → connect → exchange one message → close, sequentially, then what is left after GC. */
@@ -192,11 +198,8 @@ async function churn(make: () => Promise<Pair>, cycles: number): Promise<ChurnRe
   const handles = process.getActiveResourcesInfo().length;
   const heap = process.memoryUsage().heapUsed;
   const start = performance.now();
-  for (let i = 0; i < cycles; i++) {
-    const pair = await make();
-    await pair.exchange();
-    await pair.close();
-  }
+  const refs: WeakRef<object>[] = [];
+  for (let i = 0; i < cycles; i++) await churnCycle(make, refs);
   const perSecond = (cycles * 1000) / (performance.now() - start);
   await settle();
   await new Promise((r) => setTimeout(r, 200));
@@ -206,7 +209,16 @@ async function churn(make: () => Promise<Pair>, cycles: number): Promise<ChurnRe
     fds: openFds() - fds,
     handles: process.getActiveResourcesInfo().length - handles,
     heapKiB: (process.memoryUsage().heapUsed - heap) / 1024,
+    alive: refs.filter((r) => r.deref() !== undefined).length,
   };
+}
+
+/** One cycle in its own frame, so no local of the loop keeps the last pair reachable. */
+async function churnCycle(make: () => Promise<Pair>, refs: WeakRef<object>[]): Promise<void> {
+  const pair = await make();
+  refs.push(...pair.refs);
+  await pair.exchange();
+  await pair.close();
 }
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -447,6 +459,13 @@ export const suite: BenchSuite = {
         unit: "handles",
         ours: ourChurn.handles,
         werift: weriftChurn.handles,
+        higherIsBetter: false,
+      },
+      {
+        metric: "after churn + GC: closed PeerConnections not collected",
+        unit: "objects",
+        ours: ourChurn.alive,
+        werift: weriftChurn.alive,
         higherIsBetter: false,
       },
       {
