@@ -32,12 +32,18 @@ describe("parseHostPort", () => {
     });
     expect(parseHostPort("turn:[::1]")).toEqual({ host: "::1", port: 3478, transport: udp });
     expect(parseHostPort("turn:10.0.0.1?transport=TCP").transport).toBe("tcp");
+    expect(parseHostPort("turns:10.0.0.1")).toEqual({ host: "10.0.0.1", port: 5349, transport: "tls" });
+    expect(parseHostPort("turns:10.0.0.1:443?transport=tcp")).toEqual({
+      host: "10.0.0.1",
+      port: 443,
+      transport: "tls",
+    });
   });
 
-  it("refuses other transports, TLS, and bad ports with ERR_INVALID_ARGUMENT", () => {
+  it("refuses other transports (and turns: over UDP) and bad ports with ERR_INVALID_ARGUMENT", () => {
     for (const bad of [
       "turn:h:1?transport=sctp",
-      "turns:h:5349",
+      "turns:h:5349?transport=udp",
       "h:0",
       "h:70000",
       "h:12x",

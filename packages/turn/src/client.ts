@@ -189,8 +189,8 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     return this.link?.local();
   }
 
-  /** The transport to the server (`udp` or `tcp`), once allocate() connected. */
-  get transport(): "udp" | "tcp" | undefined {
+  /** The transport to the server (`udp`, `tcp` or `tls`), once allocate() connected. */
+  get transport(): "udp" | "tcp" | "tls" | undefined {
     return this.link?.transport;
   }
 
@@ -317,14 +317,20 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
   /** Opens the socket (or connection) to the server; closes it again if close() ran meanwhile. */
   private async openLink(
     server: PeerAddress,
-    transport: "udp" | "tcp",
+    transport: "udp" | "tcp" | "tls",
     port: number | undefined,
   ): Promise<ServerLink> {
     const local = { address: this.options.localAddress, port };
     const link =
-      transport === "tcp"
-        ? await TcpServerLink.open(server, local, this.controller.signal, this.handlers)
-        : await UdpServerLink.open(this.registry, this, server, local, this.controller.signal, this.handlers);
+      transport === "udp"
+        ? await UdpServerLink.open(this.registry, this, server, local, this.controller.signal, this.handlers)
+        : await TcpServerLink.open(
+            server,
+            local,
+            this.controller.signal,
+            this.handlers,
+            transport === "tls" ? (this.options.tls ?? {}) : undefined,
+          );
     if (this.controller.signal.aborted) {
       // close() ran while the link opened: it could not see it.
       await link.close();

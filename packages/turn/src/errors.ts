@@ -14,6 +14,7 @@ import { StunError } from "@purertc/stun";
  * - `ERR_ALLOCATE`: the server answered Allocate with another error (see `status`).
  * - `ERR_REQUEST`: a Refresh, CreatePermission or ChannelBind got an error response (see `status`).
  * - `ERR_TIMEOUT`: the server did not answer a request after all retransmissions.
+ * - `ERR_CONNECT`: the TCP connection or the TLS session to the server could not be set up (refused, bad certificate).
  * - `ERR_STATE`: an operation the allocation's state does not allow (for example `sendTo` before it is allocated).
  * - `ERR_CLOSED`: the allocation was closed while the operation was pending, or is closed.
  * - `ERR_ABORTED`: the caller's AbortSignal aborted.
@@ -30,6 +31,7 @@ export type TurnErrorCode =
   | "ERR_ALLOCATE"
   | "ERR_REQUEST"
   | "ERR_TIMEOUT"
+  | "ERR_CONNECT"
   | "ERR_STATE"
   | "ERR_CLOSED"
   | "ERR_ABORTED"

@@ -69,9 +69,9 @@ export class TurnRelayBase implements AsyncDisposable {
   }
 }
 
-/** A TURN server as `RTCIceServer` gives it (W3C WebRTC §4.2.1); `turn:` URLs over UDP or TCP are used. */
+/** A TURN server as `RTCIceServer` gives it (W3C WebRTC §4.2.1); `turn:` and `turns:` URLs are used. */
 export interface TurnServerConfig {
-  /** `turn:host:port?transport=udp|tcp` (or a list; `stun:` and `turns:` URLs are skipped). */
+  /** `turn:host:port?transport=udp|tcp` or `turns:host:port` (or a list; `stun:` URLs are skipped). */
   urls: string | string[];
   /** Long-term credential username. */
   username: string;
@@ -144,15 +144,16 @@ export function relayFoundation(relayedAddress: string, server: string): string 
   return String(hash);
 }
 
-/** The `turn:` URLs of a config whose transport to the server is UDP or TCP (`turns:` is skipped). */
+/** The `turn:` (UDP or TCP) and `turns:` (TLS) URLs of a config; `stun:` and others are skipped. */
 export function turnUrls(config: TurnServerConfig): string[] {
   const list = Array.isArray(config.urls) ? config.urls : [config.urls];
   const out: string[] = [];
   for (const url of list) {
     const t = url.trim();
-    if (!/^turn:/i.test(t)) continue;
+    const secure = /^turns:/i.test(t);
+    if (!secure && !/^turn:/i.test(t)) continue;
     const transport = /[?&]transport=([^&]*)/i.exec(t)?.[1]?.toLowerCase();
-    if (transport && transport !== "udp" && transport !== "tcp") continue;
+    if (transport && transport !== "tcp" && (secure || transport !== "udp")) continue;
     out.push(t);
   }
   return out;

@@ -6,10 +6,10 @@ import type { PeerAddress } from "./types.js";
 /** Resolves `host:port` (or an address object) to an IP address and port, with the URI's transport. */
 export async function resolveServer(
   server: string | PeerAddress,
-): Promise<PeerAddress & { transport: "udp" | "tcp" }> {
+): Promise<PeerAddress & { transport: "udp" | "tcp" | "tls" }> {
   let host: string;
   let port: number;
-  let transport: "udp" | "tcp" = "udp";
+  let transport: "udp" | "tcp" | "tls" = "udp";
   if (typeof server === "string") {
     const parsed = parseHostPort(server);
     host = parsed.host;
@@ -33,25 +33,30 @@ export async function resolveServer(
 
 /**
  * Parses `host:port`, `[v6]:port`, a bare host, or a `turn:host:port?transport=udp|tcp`
- * URI as RTCIceServer gives it (RFC 7065). The port defaults to 3478, the transport to UDP.
+ * or `turns:host:port` URI as RTCIceServer gives it (RFC 7065). The port defaults to
+ * 3478 (5349 for `turns:`), the transport to UDP (TLS for `turns:`).
  * @throws TurnError `ERR_INVALID_ARGUMENT`
  */
-export function parseHostPort(text: string): { host: string; port: number; transport: "udp" | "tcp" } {
+export function parseHostPort(text: string): {
+  host: string;
+  port: number;
+  transport: "udp" | "tcp" | "tls";
+} {
   let t = text.trim();
-  let transport: "udp" | "tcp" = "udp";
+  let transport: "udp" | "tcp" | "tls" = "udp";
   const uri = /^turns?:/i.exec(t);
   if (uri) {
-    if (/^turns:/i.test(t))
-      throw new TurnError("ERR_INVALID_ARGUMENT", "turns: (TURN over TLS) is not supported");
+    const secure = /^turns:/i.test(t);
+    if (secure) transport = "tls";
     t = t.slice(uri[0].length);
     const q = t.indexOf("?");
     if (q >= 0) {
       const query = t.slice(q + 1);
       t = t.slice(0, q);
       const given = /(?:^|&)transport=([^&]*)/i.exec(query)?.[1]?.toLowerCase();
-      if (given === "tcp") transport = "tcp";
-      else if (given && given !== "udp") {
-        throw new TurnError("ERR_INVALID_ARGUMENT", `transport=${given} is not supported (udp or tcp)`);
+      if (given === "tcp" && !secure) transport = "tcp";
+      else if (given && !(given === "udp" && !secure) && !(given === "tcp" && secure)) {
+        throw new TurnError("ERR_INVALID_ARGUMENT", `transport=${given} is not supported here`);
       }
     }
   }
@@ -69,7 +74,7 @@ export function parseHostPort(text: string): { host: string; port: number; trans
     host = i >= 0 ? t.slice(0, i) : t;
     portText = i >= 0 ? t.slice(i + 1) : undefined;
   }
-  const port = portText === undefined ? 3478 : Number(portText);
+  const port = portText === undefined ? (transport === "tls" ? 5349 : 3478) : Number(portText);
   if (
     !host ||
     !Number.isInteger(port) ||

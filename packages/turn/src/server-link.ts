@@ -1,5 +1,6 @@
 import type { RemoteInfo } from "node:dgram";
 import { connect, type Socket } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { type ManagedSocket, type SocketRegistry, setTimer } from "@purertc/socket";
 import { TurnError } from "./errors.js";
 
@@ -16,8 +17,8 @@ export interface LinkAddress {
  * ChannelData messages from the server and nothing else.
  */
 export interface ServerLink {
-  /** `udp` or `tcp`. */
-  readonly transport: "udp" | "tcp";
+  /** `udp`, `tcp`, or `tls` (TCP with TLS). */
+  readonly transport: "udp" | "tcp" | "tls";
   /** True for stream transports: no retransmissions, ChannelData padded (RFC 8656 §12.5). */
   readonly reliable: boolean;
   /** Sends one STUN or ChannelData message to the server. Never throws for network errors. */
@@ -152,9 +153,9 @@ export class StreamFramer {
   }
 }
 
-/** TCP: one connection to the server, framed by {@link StreamFramer}. */
+/** TCP (or TLS over TCP): one connection to the server, framed by {@link StreamFramer}. */
 export class TcpServerLink implements ServerLink {
-  readonly transport = "tcp";
+  readonly transport: "tcp" | "tls";
   readonly reliable = true;
   private isClosed = false;
   private closing: Promise<void> | undefined;
@@ -164,7 +165,9 @@ export class TcpServerLink implements ServerLink {
   private constructor(
     private readonly socket: Socket,
     private readonly handlers: LinkHandlers,
+    secure: boolean,
   ) {
+    this.transport = secure ? "tls" : "tcp";
     this.closedPromise = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Buffer) => {
       if (this.isClosed) return;
@@ -187,28 +190,35 @@ export class TcpServerLink implements ServerLink {
     });
   }
 
-  /** Connects to the server; rejects with `ERR_CLOSED` when `signal` aborts, `ERR_TIMEOUT` on refusal. */
+  /**
+   * Connects to the server (with `tls`, a TLS session on top, certificate
+   * checked by default); rejects with `ERR_CLOSED` when `signal` aborts,
+   * `ERR_CONNECT` when the connection or the TLS handshake fails.
+   */
   static open(
     server: LinkAddress,
     local: { address?: string | undefined; port?: number | undefined },
     signal: AbortSignal,
     handlers: LinkHandlers,
+    tls?: ConnectionOptions,
   ): Promise<TcpServerLink> {
     return new Promise<TcpServerLink>((resolve, reject) => {
       if (signal.aborted) {
         reject(new TurnError("ERR_CLOSED", "the TURN client was closed"));
         return;
       }
-      const socket = connect({
+      const tcp = {
         host: server.address,
         port: server.port,
         localAddress: local.address,
         localPort: local.port || undefined,
         noDelay: true,
-      });
+      };
+      const socket: Socket = tls ? tlsConnect({ ...tcp, ...tls }) : connect(tcp);
+      const ready = tls ? "secureConnect" : "connect";
       const cleanup = () => {
         signal.removeEventListener("abort", onAbort);
-        socket.off("connect", onConnect);
+        socket.off(ready, onConnect);
         socket.off("error", onError);
       };
       const onAbort = () => {
@@ -220,17 +230,17 @@ export class TcpServerLink implements ServerLink {
         cleanup();
         socket.destroy();
         reject(
-          new TurnError("ERR_TIMEOUT", `cannot connect to the TURN server: ${error.message}`, {
+          new TurnError("ERR_CONNECT", `cannot connect to the TURN server: ${error.message}`, {
             cause: error,
           }),
         );
       };
       const onConnect = () => {
         cleanup();
-        resolve(new TcpServerLink(socket, handlers));
+        resolve(new TcpServerLink(socket, handlers, tls !== undefined));
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      socket.once("connect", onConnect);
+      socket.once(ready, onConnect);
       socket.once("error", onError);
     });
   }

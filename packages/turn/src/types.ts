@@ -65,10 +65,15 @@ export interface TurnClientOptions {
   /** LIFETIME to ask for, in seconds. Default: none (the server's default, 600 s). */
   lifetime?: number;
   /**
-   * Transport to the server: `udp` (default) or `tcp` (RFC 8656 §3.1; the relay
-   * stays UDP). A `turn:…?transport=tcp` server URI sets it too.
+   * Transport to the server: `udp` (default), `tcp`, or `tls` (RFC 8656 §3.1;
+   * the relay stays UDP). A `turn:…?transport=tcp` or `turns:` server URI sets it too.
    */
-  transport?: "udp" | "tcp";
+  transport?: "udp" | "tcp" | "tls";
+  /**
+   * TLS options for `tls` (Node's `tls.connect` options: `ca`, `servername`, …).
+   * The server certificate is verified unless `rejectUnauthorized: false`.
+   */
+  tls?: import("node:tls").ConnectionOptions;
   /** Local address to bind the socket to the server on. Default: any of the server's family. */
   localAddress?: string;
   /**

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requirePeer } from "./peers.js";
@@ -40,6 +41,11 @@ export interface CoturnTurnOptions {
   args?: string[];
   /** How long to wait for the server to answer a Binding request. Default 5000 ms. */
   readyTimeoutMs?: number;
+  /**
+   * Also listen for TURN over TLS (`turns:`) on a free TCP port, with a fresh
+   * self-signed ECDSA certificate for the listening IP (made with openssl).
+   */
+  tls?: boolean;
 }
 
 /** A running coturn TURN server on 127.0.0.1 (or ::1). */
@@ -53,6 +59,10 @@ export interface CoturnTurnServer {
   readonly username: string;
   readonly password: string;
   readonly realm: string;
+  /** With `tls`: the TLS listening port. */
+  readonly tlsPort: number | undefined;
+  /** With `tls`: the server's certificate (PEM), to trust in the client. */
+  readonly certificatePem: string | undefined;
   /** Everything printed so far. */
   output(): string;
   /** Stops the server (SIGTERM, then SIGKILL after 2 s, by PID) and removes its temp dir. */
@@ -73,6 +83,44 @@ async function freeUdpPort(host = "127.0.0.1"): Promise<number> {
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
+}
+
+/** A free TCP port on `host` (listened on and released). */
+async function freeTcpPort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Connects to a TCP port until it accepts (bounded by `timeoutMs`). */
+async function waitForTcp(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  exited: () => boolean,
+): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (let i = 0; i < 200 && !exited() && performance.now() < deadline; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        resolve(false);
+      });
+    });
+    if (ok) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
 
 /** Sends STUN Binding requests until the server answers (it is then ready), bounded by `timeoutMs`. */
@@ -121,6 +169,35 @@ export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freeUdpPort(host);
     const dir = mkdtempSync(join(tmpdir(), "purertc-coturn-"));
+    let tlsPort: number | undefined;
+    let certificatePem: string | undefined;
+    if (options.tls) {
+      tlsPort = await freeTcpPort(host);
+      execFileSync(
+        "/usr/bin/openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+          "-days",
+          "2",
+          "-subj",
+          "/CN=purertc-coturn",
+          "-addext",
+          `subjectAltName=IP:${host}`,
+        ],
+        { stdio: "ignore" },
+      );
+      certificatePem = readFileSync(join(dir, "cert.pem"), "utf8");
+    }
     // A random 200-port relay window, so servers of parallel tests rarely share one.
     const minPort = 40000 + Math.floor(Math.random() * 100) * 200;
     const args = [
@@ -128,7 +205,16 @@ export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<
       "--log-file=stdout",
       "--simple-log",
       "--no-cli",
-      "--no-tls",
+      ...(options.tls
+        ? [
+            "--cert",
+            join(dir, "cert.pem"),
+            "--pkey",
+            join(dir, "key.pem"),
+            "--tls-listening-port",
+            String(tlsPort),
+          ]
+        : ["--no-tls"]),
       "--no-dtls",
       "--no-tcp-relay",
       "-L",
@@ -203,7 +289,10 @@ export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<
       child.stderr?.destroy();
       rmSync(dir, { recursive: true, force: true });
     };
-    const ready = await waitForStun(host, port, options.readyTimeoutMs ?? 5000, () => exited);
+    const ready =
+      (await waitForStun(host, port, options.readyTimeoutMs ?? 5000, () => exited)) &&
+      (tlsPort === undefined ||
+        (await waitForTcp(host, tlsPort, options.readyTimeoutMs ?? 5000, () => exited)));
     if (!ready) {
       lastOutput = out;
       await stop();
@@ -218,6 +307,8 @@ export async function startCoturnTurn(options: CoturnTurnOptions = {}): Promise<
       username,
       password,
       realm,
+      tlsPort,
+      certificatePem,
       output: () => out,
       close: stop,
       pause: () => {

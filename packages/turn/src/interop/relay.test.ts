@@ -41,14 +41,14 @@ async function until(check: () => boolean, what: string | (() => string), timeou
 }
 
 describe("turnUrls", () => {
-  it("keeps turn: URLs over UDP and TCP", () => {
+  it("keeps turn: URLs over UDP and TCP, and turns: URLs", () => {
     expect(
       turnUrls({
         urls: ["stun:a:1", "turn:b:2", "turn:c:3?transport=udp", "turn:d:4?transport=tcp", "turns:e:5"],
         username: "",
         credential: "",
       }),
-    ).toEqual(["turn:b:2", "turn:c:3?transport=udp", "turn:d:4?transport=tcp"]);
+    ).toEqual(["turn:b:2", "turn:c:3?transport=udp", "turn:d:4?transport=tcp", "turns:e:5"]);
     expect(relayPriority(65535, 1)).toBe(65535 * 256 + 255);
   });
 });
