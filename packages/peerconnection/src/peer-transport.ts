@@ -109,7 +109,16 @@ export class PeerTransport {
     const agent = new IceAgent(agentOptions);
     this.agent = agent;
     agent.on("candidate", (c) => {
-      if (c) this.listener?.localCandidate(toSdp(c));
+      if (!c) return;
+      let candidate: SdpCandidate;
+      try {
+        candidate = toSdp(c);
+      } catch (error) {
+        // Never let a candidate we cannot write break the agent's gathering.
+        log("local candidate not signalled: %s", (error as Error).message);
+        return;
+      }
+      this.listener?.localCandidate(candidate);
     });
     agent.on("gatheringstatechange", (s) => this.listener?.gatheringState(s));
     agent.on("statechange", (s) => {
@@ -135,7 +144,14 @@ export class PeerTransport {
     agent.setRemoteCredentials({ ufrag: remote.iceUfrag, pwd: remote.icePwd });
     const pending = this.pendingRemote;
     this.pendingRemote = [];
-    for (const c of pending) this.addToAgent(c);
+    for (const c of pending) {
+      try {
+        this.addToAgent(c);
+      } catch (error) {
+        // One candidate of a description the agent refuses must not refuse the description.
+        log("remote candidate ignored: %s", (error as Error).message);
+      }
+    }
     // Keep early datagrams (a DTLS ClientHello racing our own pair selection).
     agent.onDatagram = (data) => {
       if (this.early.length < EARLY_DATAGRAMS) this.early.push(data);

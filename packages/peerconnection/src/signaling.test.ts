@@ -90,6 +90,22 @@ describe("signaling as browsers do it", () => {
     });
   });
 
+  it("a candidate the ICE agent refuses is skipped in a description and refused by addIceCandidate", async () => {
+    await withLeakCheck(async () => {
+      await using a = new PeerConnection({ interfaces: "loopback" });
+      await using b = new PeerConnection({ interfaces: "loopback" });
+      await a.setLocalDescription(await a.createOffer());
+      const odd = "candidate:1 1 udp 1 not_a_host! 9 typ host";
+      const offer = a.localDescription!.sdp.replace("a=ice-ufrag", `a=${odd}\r\na=ice-ufrag`);
+      await b.setRemoteDescription({ type: "offer", sdp: offer });
+      await b.setLocalDescription(await b.createAnswer());
+      expect(b.signalingState).toBe("stable");
+      expect((await rejection(b.addIceCandidate({ candidate: odd, sdpMid: "0" }))).code).toBe(
+        "ERR_OPERATION",
+      );
+    });
+  });
+
   it("closed: every operation is InvalidStateError, states are closed, no event fires", async () => {
     await withLeakCheck(async () => {
       const pc = new PeerConnection({ interfaces: "loopback" });
