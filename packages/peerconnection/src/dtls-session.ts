@@ -1,11 +1,14 @@
 import { createHash } from "node:crypto";
 import { DtlsCertificate, DtlsConnection, type DtlsError } from "@purertc/dtls";
 import type { DatagramTransport } from "@purertc/socket";
+import { createDebug } from "@purertc/socket";
 import { PeerConnectionError } from "./errors.js";
 import { fingerprintBytes } from "./sdp/attributes.js";
 import type { SdpFingerprint } from "./sdp/types.js";
 import type { DtlsTransportState } from "./states.js";
 import type { TransportStatsSource } from "./stats.js";
+
+const log = createDebug("purertc:pc");
 
 /** The certificate type of the `certificates` option: a @purertc/dtls certificate. */
 export type PeerCertificate = DtlsCertificate;
@@ -114,7 +117,13 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
   );
   return {
     send(data) {
-      if (connection.state === "connected") connection.send(data);
+      if (connection.state !== "connected") return;
+      try {
+        connection.send(data);
+      } catch (error) {
+        // Like UDP: a datagram that cannot go is dropped, never thrown at the sender.
+        log("datagram dropped: %s", (error as Error).message);
+      }
     },
     describe(source) {
       source.tlsVersion = "FEFD";

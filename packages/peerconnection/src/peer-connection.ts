@@ -45,6 +45,9 @@ import { buildStats, type StatsReport } from "./stats.js";
 
 const log = createDebug("purertc:pc");
 
+/** Largest application datagram: one DTLS record's plaintext (RFC 6347 §4.1, 2^14). */
+const MAX_DATAGRAM = 16384;
+
 type Listener<E> = ((event: E) => unknown) | { handleEvent(event: E): unknown } | null;
 type AddOptions = boolean | { once?: boolean; passive?: boolean; capture?: boolean; signal?: AbortSignal };
 type RemoveOptions = boolean | { capture?: boolean };
@@ -272,10 +275,17 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   /**
    * Sends one application datagram over the DTLS connection (DTLS
    * application data). Dropped silently unless connected, like UDP.
+   * @throws PeerConnectionError ERR_OPERATION above 16,384 bytes (one DTLS record).
    */
   sendDatagram(data: Uint8Array | string): void {
-    if (this.connectionState !== "connected") return;
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    if (bytes.byteLength > MAX_DATAGRAM) {
+      throw new PeerConnectionError(
+        "ERR_OPERATION",
+        `a datagram of ${bytes.byteLength} bytes exceeds ${MAX_DATAGRAM}`,
+      );
+    }
+    if (this.connectionState !== "connected") return;
     this.transportReady?.send(bytes);
   }
 

@@ -129,6 +129,8 @@ describe("signaling as browsers do it", () => {
       }
       expect(events).toBe(0);
       expect(pc.signal.aborted).toBe(true);
+      pc.sendDatagram("dropped, like UDP");
+      expect(() => pc.sendDatagram(new Uint8Array(16385))).toThrow(PeerConnectionError);
     });
   });
 });
