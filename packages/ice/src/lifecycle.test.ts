@@ -175,4 +175,23 @@ describe("garbage collection", () => {
     for (let i = 0; i < 20 && ref!.deref(); i++) await forceGc(2);
     expect(ref!.deref()).toBeUndefined();
   });
+
+  it("an agent dropped without close() is still collected, and the registry reports and closes its socket", async () => {
+    const registry = new SocketRegistry();
+    const leaks: string[] = [];
+    registry.on("leak", (report) => leaks.push(report.label));
+    try {
+      await (async () => {
+        const a = new IceAgent({ ...loopback, registry });
+        await a.gather();
+        expect(registry.size).toBe(1);
+      })();
+      for (let i = 0; i < 40 && leaks.length === 0; i++) await forceGc(2);
+      expect(leaks).toEqual(["ice-host"]);
+      for (let i = 0; i < 100 && registry.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(registry.size).toBe(0);
+    } finally {
+      await registry.close();
+    }
+  });
 });
