@@ -20,6 +20,9 @@ function agentOptions(args: ParsedArgs): IceAgentOptions {
   }
   const stun = (args.values.stun as string[] | undefined) ?? [];
   for (const s of stun) parseHostPort(s, 3478); // validates, throws UsageError
+  // The seam for relay candidates: a TURN relay gatherer (a CandidateGatherer,
+  // such as @purertc/turn's) goes in this list, and `relayOnly: true` in the
+  // options below keeps only what it finds (for --turn / --relay-only).
   const gatherers: CandidateGatherer[] = [];
   return {
     role: controlling ? "controlling" : "controlled",
