@@ -84,6 +84,15 @@ describe("handshake between our client and our server", () => {
     });
   }
 
+  test("without a cookie exchange (as over ICE, and as Chromium's server does): four flights", async () => {
+    const { client, server, a, b } = await pair({ server: { helloVerify: false } });
+    await Promise.all([client.connect(), server.connect()]);
+    expect(a.sent.length).toBe(2); // flight 1 and flight 5
+    expect(b.sent.length).toBe(2); // flight 4 and flight 6
+    await client.close();
+    await server.close();
+  });
+
   test("negotiates use_srtp and exposes the profile; keying material matches", async () => {
     const { client, server } = await pair({
       client: { srtpProfiles: ["SRTP_AES128_CM_HMAC_SHA1_80", "SRTP_AEAD_AES_128_GCM"] },
