@@ -172,6 +172,10 @@ async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> 
     expect(transport.tlsVersion).toBe("FEFD"); // DTLS 1.2
     expect(transport.dtlsCipher).toBe("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
     expect(transport.dtlsRole).toBe(s.purertcOffers ? "client" : "server");
+    // purertc's own view agrees: same cipher, the other DTLS role.
+    const ourTransport = await child.next((e) => e.event === "transport");
+    expect(ourTransport.dtlsCipher).toBe(transport.dtlsCipher);
+    expect(ourTransport.dtlsRole).toBe(s.purertcOffers ? "server" : "client");
     // The certificate purertc presented is the one its SDP announced.
     const ourSdp = String(child.events.find((e) => e.event === "offer" || e.event === "answer")?.sdp);
     const announced = /a=fingerprint:(\S+ \S+)/.exec(ourSdp)?.[1];

@@ -20,7 +20,8 @@ interface SignalLine {
  * candidate as `{"event":"candidate","candidate":"candidate:…",…}`
  * (`"candidate":""` at the end), and reads the same from stdin (any line
  * with `type` and `sdp`, or `event: "candidate"`). State changes are
- * `{"event":"connectionstatechange","state":"connected"}`. With
+ * `{"event":"connectionstatechange","state":"connected"}`, then a
+ * `transport` event (DTLS cipher and role, ICE role, selected pair). With
  * `--send <text>` it sends the text once connected; every datagram received
  * is printed. It closes (exit 0) when stdin ends, the peer closes its DTLS
  * connection, or on SIGINT/SIGTERM; exit 1 when the connection fails.
@@ -68,9 +69,26 @@ export const command: Command = {
       pc.addEventListener("connectionstatechange", () => {
         const state = pc.connectionState;
         ctx.emit({ event: "connectionstatechange", state });
-        if (state === "connected" && text !== undefined) {
-          pc.sendDatagram(text);
-          ctx.emit({ event: "sent", data: text }, `sent: ${text}`);
+        if (state === "connected") {
+          void pc.getStats().then((stats) => {
+            const t = [...stats.values()].find((s) => s.type === "transport");
+            const pair = t && stats.get(String(t.selectedCandidatePairId));
+            const local = pair && stats.get(String(pair.localCandidateId));
+            const remote = pair && stats.get(String(pair.remoteCandidateId));
+            const at = (c: typeof local) => (c ? `${String(c.address)}:${String(c.port)}` : undefined);
+            ctx.emit({
+              event: "transport",
+              dtlsCipher: t?.dtlsCipher,
+              dtlsRole: t?.dtlsRole,
+              iceRole: t?.iceRole,
+              local: at(local),
+              remote: at(remote),
+            });
+          });
+          if (text !== undefined) {
+            pc.sendDatagram(text);
+            ctx.emit({ event: "sent", data: text }, `sent: ${text}`);
+          }
         }
         if (state === "failed") {
           failed = true;
