@@ -89,6 +89,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     permissionRequests: 0,
     channelBinds: 0,
     allocationMismatches: 0,
+    redirects: 0,
     staleNonces: 0,
   };
 
@@ -98,7 +99,8 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
   private readonly controller = new AbortController();
   /** Maintenance and user operations; aborted first by close(), before deallocating. */
   private readonly work: AbortController;
-  private readonly auth: LongTermAuth;
+  /** Credential state of the current server (replaced on a 300 redirect). */
+  private auth: LongTermAuth;
   private readonly permissions: PermissionTable;
   private readonly channels: ChannelTable;
   private readonly timing: Required<Omit<TurnTiming, "refreshAfterMs">> & {
@@ -256,17 +258,18 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     const signal = this.work.signal;
     const server = await resolveServer(this.options.server);
     if (signal.aborted) throw new TurnError("ERR_CLOSED", "the TURN client was closed");
-    this.serverAddress = server;
+    let target: PeerAddress = { address: server.address, port: server.port };
+    this.serverAddress = target;
     const transport = this.options.transport ?? server.transport;
     const started = performance.now();
     let response: StunMessage | undefined;
-    // 437 Allocation Mismatch: this 5-tuple already holds an allocation (a
-    // client that died on the same local port); try again from another port
-    // (RFC 8656 §7.4). Bounded.
-    for (let attempt = 0; response === undefined; attempt++) {
-      const previous = this.link;
+    let mismatches = 0;
+    let redirects = 0;
+    let port = this.options.localPort;
+    for (;;) {
       // The new link is open before the old one closes, so it gets another port.
-      const link = await this.openLink(server, transport, attempt === 0 ? this.options.localPort : 0);
+      const previous = this.link;
+      const link = await this.openLink(target, transport, port);
       this.link = link; // visible to close() from now on
       this.manager?.close();
       await previous?.close();
@@ -277,23 +280,59 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
         rc: this.options.rc ?? 7,
       });
       if (signal.aborted) throw new TurnError("ERR_CLOSED", "the TURN client was closed");
-      if (attempt === 0) this.setState("allocating");
-      try {
-        response = await this.request(
-          StunMethod.Allocate,
-          (b) => {
-            b.requestedTransport(UDP);
-            if (this.options.relayFamily) b.requestedAddressFamily(this.options.relayFamily);
-            if (this.options.lifetime !== undefined) b.lifetime(this.options.lifetime);
-          },
-          signal,
-        );
-      } catch (error) {
-        if (!(error instanceof TurnError) || error.status !== 437 || attempt >= 2 || signal.aborted)
-          throw error;
+      if (this.currentState === "new") this.setState("allocating");
+      response = await this.request(
+        StunMethod.Allocate,
+        (b) => {
+          b.requestedTransport(UDP);
+          if (this.options.relayFamily) b.requestedAddressFamily(this.options.relayFamily);
+          if (this.options.lifetime !== undefined) b.lifetime(this.options.lifetime);
+        },
+        signal,
+        [300, 437],
+      );
+      if (response.messageClass === StunClass.SuccessResponse) break;
+      const code = response.errorCode?.code ?? 0;
+      port = 0;
+      if (code === 437 && mismatches < 2) {
+        // 437 Allocation Mismatch: this 5-tuple already holds an allocation (a
+        // client that died on the same local port): try another port (RFC 8656 §7.4).
+        mismatches++;
         this.stats.allocationMismatches++;
-        log("437 Allocation Mismatch from %s: retrying from another local port", link.local()?.port);
+        log("437 Allocation Mismatch from port %s: retrying from another local port", link.local()?.port);
+        continue;
       }
+      let alternate: StunAddress | undefined;
+      try {
+        alternate = response.alternateServer;
+      } catch {
+        alternate = undefined;
+      }
+      const current = target;
+      if (
+        code === 300 &&
+        redirects < 2 &&
+        alternate &&
+        ipFamily(alternate.address) === ipFamily(current.address) &&
+        !(alternate.address === current.address && alternate.port === current.port)
+      ) {
+        // 300 Try Alternate (RFC 8489 §10): start over with the other server, whose nonce is its own.
+        redirects++;
+        this.stats.redirects++;
+        log("300 Try Alternate: %s:%d", alternate.address, alternate.port);
+        target = { address: alternate.address, port: alternate.port };
+        this.serverAddress = target;
+        this.auth = new LongTermAuth(
+          this.options.username,
+          this.options.password,
+          this.options.algorithms ?? ["md5", "sha256"],
+        );
+        this.setState("allocating");
+        continue;
+      }
+      throw new TurnError("ERR_ALLOCATE", `Allocate failed: ${code} ${safeReason(response)}`, {
+        status: code,
+      });
     }
     const relayed = response.xorRelayedAddress;
     if (!relayed)
@@ -350,6 +389,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     method: number,
     build: (b: StunMessageBuilder) => void,
     signal: AbortSignal,
+    passThrough: readonly number[] = [],
   ): Promise<StunMessage> {
     const manager = this.manager;
     const server = this.serverAddress;
@@ -408,6 +448,7 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
         );
       }
       // Any other error: authenticated when the request was signed (checked above and by the manager).
+      if (passThrough.includes(code)) return response;
       const reason = safeReason(response);
       throw new TurnError(
         method === StunMethod.Allocate ? "ERR_ALLOCATE" : "ERR_REQUEST",

@@ -145,6 +145,8 @@ export interface TurnClientStats {
   channelBinds: number;
   /** 437 Allocation Mismatch answers to Allocate, each retried from another local port. */
   allocationMismatches: number;
+  /** 300 Try Alternate redirects followed (to ALTERNATE-SERVER, RFC 8489 §10). */
+  redirects: number;
   /** 438 Stale Nonce answers handled. */
   staleNonces: number;
 }
