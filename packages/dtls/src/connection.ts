@@ -81,6 +81,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private early: DtlsRecord[] = [];
   private alertSent = false;
   private earlyData: Uint8Array[] = [];
+  private beforeConnect: Uint8Array[] = [];
   private readonly unlinkSignal: (() => void) | undefined;
   /** @internal Kept alive with the connection. */
   readonly retained: object | undefined;
@@ -198,6 +199,9 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     } catch (error) {
       this.onHandshakeFailed(asDtlsError(error));
     }
+    const early = this.beforeConnect;
+    this.beforeConnect = [];
+    for (const d of early) this.onDatagram(d);
     return this.connectPromise;
   }
 
@@ -262,6 +266,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     this.handshaker.stop();
     this.early = [];
     this.earlyData = [];
+    this.beforeConnect = [];
     this.unlinkSignal?.();
     this.transport.onDatagram = undefined;
     this.transport.onClose = undefined;
@@ -316,7 +321,13 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
 
   /** A datagram from the transport: never throws (a bad packet is counted and dropped). */
   private onDatagram(data: Uint8Array): void {
-    if (this.st === "closed" || this.st === "new") return;
+    if (this.st === "closed") return;
+    if (this.st === "new") {
+      // A peer may start before connect() is called (the other side of an ICE pair): keep its
+      // first datagrams rather than wait a retransmission timeout for them.
+      if (this.beforeConnect.length < MAX_EARLY_RECORDS) this.beforeConnect.push(new Uint8Array(data));
+      return;
+    }
     this.counters.datagramsIn++;
     try {
       const { records, error } = parseRecords(data);

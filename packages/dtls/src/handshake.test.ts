@@ -93,6 +93,19 @@ describe("handshake between our client and our server", () => {
     await server.close();
   });
 
+  test("a server connection keeps what arrives before connect() is called", async () => {
+    const { client, server, b } = await pair({ server: { helloVerify: false } });
+    const clientUp = client.connect();
+    await new Promise((r) => setImmediate(r)); // the ClientHello arrives while the server is still "new"
+    expect(server.state).toBe("new");
+    await server.connect();
+    await clientUp;
+    expect(b.sent.length).toBe(2); // answered at once, no retransmission needed
+    expect(client.stats.retransmissions).toBe(0);
+    await client.close();
+    await server.close();
+  });
+
   test("negotiates use_srtp and exposes the profile; keying material matches", async () => {
     const { client, server } = await pair({
       client: { srtpProfiles: ["SRTP_AES128_CM_HMAC_SHA1_80", "SRTP_AEAD_AES_128_GCM"] },
