@@ -2,6 +2,8 @@ import { createInterface } from "node:readline";
 import { PeerConnection } from "@purertc/peerconnection";
 import { type Command, UsageError } from "../command.js";
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** One signalling line read from stdin. */
 interface SignalLine {
   type?: string;
@@ -23,7 +25,7 @@ interface SignalLine {
  * `{"event":"connectionstatechange","state":"connected"}`, then a
  * `transport` event (DTLS cipher and role, ICE role, selected pair). With
  * `--send <text>` it sends the text once connected; every datagram received
- * is printed. It closes (exit 0) when stdin ends, the peer closes its DTLS
+ * is printed (`data` when it is UTF-8 text, else `hex`). It closes (exit 0) when stdin ends, the peer closes its DTLS
  * connection, or on SIGINT/SIGTERM; exit 1 when the connection fails.
  * Two of them piped into each other connect.
  */
@@ -101,7 +103,18 @@ export const command: Command = {
         if (pc.dtlsState === "closed") resolve(); // the peer closed
       });
       pc.addEventListener("datagram", (e) => {
-        const data = new TextDecoder().decode(e.data);
+        let data: string;
+        try {
+          data = strictUtf8.decode(e.data);
+        } catch {
+          // Binary (a browser's SCTP, for instance): shown as hex, never as mojibake.
+          const hex = Buffer.from(e.data).toString("hex");
+          ctx.emit(
+            { event: "datagram", bytes: e.data.byteLength, hex },
+            `received ${e.data.byteLength} bytes: ${hex}`,
+          );
+          return;
+        }
         ctx.emit({ event: "datagram", data }, `received: ${data}`);
       });
       ctx.signal.addEventListener("abort", () => resolve(), { once: true });
