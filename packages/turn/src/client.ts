@@ -831,7 +831,14 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
    * `ERR_CLOSED`, and closes the socket. Idempotent.
    */
   close(): Promise<void> {
-    this.closing ??= this.runClose();
+    if (!this.closing) {
+      // Set before runClose starts, so a state listener that calls close() gets this same promise.
+      let done!: () => void;
+      this.closing = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      void this.runClose().then(done, done);
+    }
     return this.closing;
   }
 

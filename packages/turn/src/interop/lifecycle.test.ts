@@ -98,6 +98,22 @@ describe.skipIf(!coturn.available)("TURN client teardown (leak check)", () => {
     });
   });
 
+  it("a state listener that calls close() again while closing does not cut the deallocation short", async () => {
+    await withLeakCheck(async () => {
+      const turn = new TurnClient(options());
+      await turn.allocate();
+      let again: Promise<void> | undefined;
+      turn.on("state", (s) => {
+        if (s === "closing") again = turn.close();
+      });
+      const first = turn.close();
+      expect(again).toBe(first);
+      await first;
+      expect(turn.transactionStats!.aborted).toBe(0);
+      expect(turn.transactionStats!.timedOut).toBe(0);
+    });
+  });
+
   it("close during the 401 retry: allocate() rejects ERR_CLOSED, nothing left", async () => {
     await withLeakCheck(async () => {
       const turn = new TurnClient(options());
