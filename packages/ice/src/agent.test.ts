@@ -35,7 +35,7 @@ describe("two agents on loopback", () => {
       b.on("statechange", (s) => seen.b!.push(s));
       a.on("gatheringstatechange", (s) => seen.ga!.push(s));
       a.on("candidate", (c) => seen.candidatesA!.push(c ? c.type : "end"));
-      a.on("selectedpairchange", (p) => seen.pairA!.push(`${p.local.port}>${p.remote.port}`));
+      a.on("selectedcandidatepairchange", (p) => seen.pairA!.push(`${p.local.port}>${p.remote.port}`));
       expect(a.state).toBe("new");
       expect(a.gatheringState).toBe("new");
       await Promise.all([a.gather(), b.gather()]);
@@ -133,7 +133,7 @@ describe("two agents on loopback", () => {
       a.addRemoteCandidate(null);
       b.addRemoteCandidate(null);
       const pending = new Promise<string[]>((resolve) =>
-        a.once("selectedpairchange", () => resolve(a.getStats().pairs.map((p) => p.state))),
+        a.once("selectedcandidatepairchange", () => resolve(a.getStats().pairs.map((p) => p.state))),
       );
       a.start();
       b.start();
@@ -314,7 +314,7 @@ describe("two agents on loopback", () => {
       expect(untext(await during)).toBe("during");
       await Promise.all([a.gather(), b.gather()]);
       expect(registry.size).toBe(4);
-      const changed = new Promise((resolve) => a.once("selectedpairchange", resolve));
+      const changed = new Promise((resolve) => a.once("selectedcandidatepairchange", resolve));
       signal(a, b);
       await changed;
       await waitForState(b, "completed");

@@ -473,7 +473,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     this.retired = [];
     for (const r of retired) void r.close();
     const selected = this.selectedPair!;
-    this.emit("selectedpairchange", selected);
+    this.emit("selectedcandidatepairchange", selected);
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w.resolve(selected);

@@ -99,7 +99,8 @@ export interface IceAgentEvents {
   candidate: [candidate: Candidate | null];
   gatheringstatechange: [state: GatheringState];
   statechange: [state: IceTransportState];
-  selectedpairchange: [pair: SelectedPair];
+  /** The selected pair changed (W3C `RTCIceTransport` names it the same). */
+  selectedcandidatepairchange: [pair: SelectedPair];
   /** A STUN/TURN server did not give a candidate (W3C `icecandidateerror`). */
   candidateerror: [error: CandidateErrorEvent];
   rolechange: [role: IceRole];

@@ -124,7 +124,7 @@ export class PeerTransport {
     agent.on("statechange", (s) => {
       if (s !== "closed") this.listener?.iceState(s);
     });
-    agent.on("selectedpairchange", () => this.startDtls());
+    agent.on("selectedcandidatepairchange", () => this.startDtls());
     agent.gather().catch((error: unknown) => log("gathering failed: %s", (error as Error).message));
     if (this.remote) this.applyRemote();
   }
