@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
+import { CLI, startCli } from "@purertc/interop/json-child";
 import { describe, expect, it } from "vitest";
 import { IceAgent, serializeCandidate } from "../index.js";
-import { CLI, startCli } from "../test/child.test-helper.js";
 
 describe("purertc ice (two processes)", () => {
   it("the CLI is built", () => {

@@ -1,8 +1,8 @@
 import { coturnAvailable, startCoturn } from "@purertc/interop/coturn";
+import { startCli } from "@purertc/interop/json-child";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { type CandidateErrorEvent, IceAgent, parseCandidate, serializeCandidate } from "../index.js";
-import { startCli } from "../test/child.test-helper.js";
 import { nextDatagram, signal, text, untext } from "../test/pair.test-helper.js";
 
 const peer = coturnAvailable(); // throws under CI=true when coturn is missing

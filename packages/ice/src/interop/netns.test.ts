@@ -1,6 +1,6 @@
+import { startCli } from "@purertc/interop/json-child";
 import { createLoopbackNetns, createVethPair, IP_PATH, netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
-import { startCli } from "../test/child.test-helper.js";
 
 const ns = netnsAvailable(); // throws under CI=true when namespaces cannot be made
 

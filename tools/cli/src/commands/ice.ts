@@ -7,6 +7,7 @@ import {
   IceError,
   serializeCandidate,
 } from "@purertc/ice";
+import { TurnRelayGatherer } from "@purertc/turn";
 import { type Command, type CommandContext, type ParsedArgs, parseHostPort, UsageError } from "../command.js";
 
 /**
@@ -20,11 +21,26 @@ function agentOptions(args: ParsedArgs): IceAgentOptions {
   }
   const stun = (args.values.stun as string[] | undefined) ?? [];
   for (const s of stun) parseHostPort(s, 3478); // validates, throws UsageError
-  // The seam for relay candidates: a TURN relay gatherer (a CandidateGatherer,
-  // such as @purertc/turn's) goes in this list, and `relayOnly: true` in the
-  // options below keeps only what it finds (for --turn / --relay-only).
+  // Relay candidates come from a TURN relay gatherer (@purertc/turn's, shaped
+  // as ICE's CandidateGatherer); `relayOnly` keeps only what it finds.
   const gatherers: CandidateGatherer[] = [];
+  const turn = args.values.turn as string | undefined;
+  const relayOnly = Boolean(args.values["relay-only"]);
+  if (turn !== undefined) {
+    const { host, port } = parseHostPort(turn, 3478);
+    const { user, pass } = args.values;
+    if (typeof user !== "string" || typeof pass !== "string") {
+      throw new UsageError(
+        "--turn needs --user <u> and --pass <p> (the TURN server's long-term credentials)",
+      );
+    }
+    const urls = `turn:${host.includes(":") ? `[${host}]` : host}:${port}?transport=udp`;
+    gatherers.push(new TurnRelayGatherer([{ urls, username: user, credential: pass }]));
+  } else if (relayOnly) {
+    throw new UsageError("--relay-only needs --turn <host:port> --user <u> --pass <p>");
+  }
   return {
+    relayOnly,
     role: controlling ? "controlling" : "controlled",
     stunServers: stun,
     // --loopback: gather on loopback only (tests and local experiments).
@@ -67,7 +83,8 @@ export const command: Command = {
   name: "ice",
   summary:
     "ICE agent over JSON lines: print local candidates, read the peer's on stdin, connect, echo datagrams",
-  usage: "ice --controlling|--controlled [--stun <host:port>] [--mdns] [--loopback] [--send <text>] [--json]",
+  usage:
+    "ice --controlling|--controlled [--stun <host:port>] [--mdns] [--loopback] [--turn <host:port> --user <u> --pass <p> [--relay-only]] [--send <text>] [--json]",
   options: {
     controlling: { type: "boolean" },
     controlled: { type: "boolean" },
@@ -75,6 +92,10 @@ export const command: Command = {
     mdns: { type: "boolean" },
     loopback: { type: "boolean" },
     send: { type: "string" },
+    turn: { type: "string" },
+    user: { type: "string" },
+    pass: { type: "string" },
+    "relay-only": { type: "boolean" },
   },
   async run(args, ctx) {
     const options = agentOptions(args);

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** The built CLI (`npm test` builds before running tests). */
-export const CLI = fileURLToPath(new URL("../../../../tools/cli/dist/main.js", import.meta.url));
+/** The built `purertc` CLI (`npm test` builds before running tests); same path from src/ and dist/. */
+export const CLI = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
 
 export type JsonEvent = { event: string } & Record<string, unknown>;
 
-/** A child process that prints JSON lines: `purertc ice …`. */
+/** A child process that prints JSON lines (`purertc … --json`) and reads them on stdin. */
 export interface JsonChild {
   readonly pid: number;
   readonly events: JsonEvent[];
@@ -18,6 +18,10 @@ export interface JsonChild {
   stop(): Promise<number | null>;
 }
 
+/**
+ * Starts `purertc <args>` (or `prefix…` before it, e.g. `ip netns exec NS`)
+ * and collects its JSON lines as events.
+ */
 export function startCli(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
