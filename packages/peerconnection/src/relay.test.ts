@@ -1,4 +1,4 @@
-import { requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { TurnRelayGatherer } from "@purertc/turn";
 import { describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ const coturn = requireCoturn();
 
 describe.skipIf(!coturn.available)("iceTransportPolicy relay through coturn", () => {
   it("two PeerConnections connect over TURN relay candidates only, carry a datagram, leave nothing", async () => {
-    const server = await startCoturnTurn();
+    const server = await startCoturn({ mode: "turn" });
     try {
       await withLeakCheck(async () => {
         const iceServers = [

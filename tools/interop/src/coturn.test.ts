@@ -11,10 +11,10 @@ import {
   type StunServerRequestEvent,
 } from "@purertc/stun";
 import { describe, expect, it } from "vitest";
-import { coturnAvailable, runStunClient, startCoturn } from "./coturn.js";
+import { requireCoturn, runStunClient, startCoturn } from "./coturn.js";
 
 // Under CI=true a missing coturn throws here, failing the file: never a silent skip.
-const peer = coturnAvailable();
+const peer = requireCoturn();
 const cli = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
 
 function runCli(args: string[], until?: (line: string) => boolean) {
@@ -55,7 +55,7 @@ describe.skipIf(!peer.available)(
     });
 
     it("our StunClient against coturn on IPv6 loopback", async () => {
-      await using coturn = await startCoturn({ mode: "stun", address: "::1" });
+      await using coturn = await startCoturn({ mode: "stun", host: "::1" });
       await using client = await StunClient.open({ type: "udp6", address: "::1" });
       const r = await client.binding(coturn.address);
       expect(coturn.address).toBe(`[::1]:${coturn.port}`);

@@ -1,11 +1,11 @@
-import { coturnAvailable, startCoturn } from "@purertc/interop/coturn";
+import { requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { startCli } from "@purertc/interop/json-child";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { type CandidateErrorEvent, IceAgent, parseCandidate, serializeCandidate } from "../index.js";
 import { nextDatagram, signal, text, untext } from "../test/pair.test-helper.js";
 
-const peer = coturnAvailable(); // throws under CI=true when coturn is missing
+const peer = requireCoturn(); // throws under CI=true when coturn is missing
 
 describe.skipIf(!peer.available)(`server-reflexive gathering against coturn ${peer.reason}`, () => {
   it("gathers a srflx candidate from coturn's XOR-MAPPED-ADDRESS, with its base as raddr/rport", {

@@ -1,9 +1,4 @@
-import {
-  type CoturnTurnServer,
-  requireCoturn,
-  startCoturnTurn,
-  uclientSanityCheck,
-} from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn, uclientSanityCheck } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { decodeMessage, StunClass, StunKey, StunMessageBuilder, StunMethod } from "@purertc/stun";
@@ -25,10 +20,10 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
 }
 
 describe.skipIf(!coturn.available)("TURN client against coturn", () => {
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
     // 127.0.0.2 is refused as a peer, to see a real 403 to CreatePermission.
-    server = await startCoturnTurn({ args: ["--denied-peer-ip=127.0.0.2"] });
+    server = await startCoturn({ mode: "turn", args: ["--denied-peer-ip=127.0.0.2"] });
   });
   afterAll(async () => {
     await server?.close();

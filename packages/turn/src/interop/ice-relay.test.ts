@@ -1,7 +1,7 @@
 // End-to-end check of the ICE seam: two @purertc/ice agents, relay only, through coturn.
 // (It imports @purertc/ice in a test only: the package itself never imports ice.)
 import { IceAgent } from "@purertc/ice";
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TurnRelayGatherer } from "../relay-gatherer.js";
@@ -9,9 +9,9 @@ import { TurnRelayGatherer } from "../relay-gatherer.js";
 const coturn = requireCoturn();
 
 describe.skipIf(!coturn.available)("relay-only ICE through coturn", () => {
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn();
+    server = await startCoturn({ mode: "turn" });
   });
   afterAll(async () => {
     await server?.close();

@@ -1,4 +1,4 @@
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,9 +7,9 @@ import { TurnClient } from "../client.js";
 const coturn = requireCoturn();
 
 describe.skipIf(!coturn.available)("TURN over IPv6 (coturn on ::1)", () => {
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn({ host: "::1" });
+    server = await startCoturn({ mode: "turn", host: "::1" });
   });
   afterAll(async () => {
     await server?.close();

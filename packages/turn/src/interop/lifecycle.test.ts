@@ -1,4 +1,4 @@
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,9 +21,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!coturn.available)("TURN client lifecycle against coturn", () => {
   // Short lifetimes and nonces, so refreshes and 438 Stale Nonce happen within seconds.
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn({
+    server = await startCoturn({
+      mode: "turn",
       staleNonceSeconds: 2,
       permissionLifetimeSeconds: 3,
       channelLifetimeSeconds: 4,
@@ -77,9 +78,9 @@ describe.skipIf(!coturn.available)("TURN client lifecycle against coturn", () =>
 });
 
 describe.skipIf(!coturn.available)("TURN client teardown (leak check)", () => {
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn();
+    server = await startCoturn({ mode: "turn" });
   });
   afterAll(async () => {
     await server?.close();
@@ -175,7 +176,7 @@ describe.skipIf(!coturn.available)("TURN client teardown (leak check)", () => {
 
 describe.skipIf(!coturn.available)("TURN client with the server gone silent", () => {
   it("close() waits at most closeTimeoutMs for the deallocation, then releases everything", async () => {
-    const server = await startCoturnTurn();
+    const server = await startCoturn({ mode: "turn" });
     try {
       await withLeakCheck(async () => {
         const turn = new TurnClient({

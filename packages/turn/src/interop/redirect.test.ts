@@ -1,4 +1,4 @@
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
@@ -6,11 +6,11 @@ import { TurnClient } from "../client.js";
 const coturn = requireCoturn();
 
 describe.skipIf(!coturn.available)("300 Try Alternate (coturn --alternate-server)", () => {
-  let target: CoturnTurnServer;
-  let redirector: CoturnTurnServer;
+  let target: CoturnServer;
+  let redirector: CoturnServer;
   beforeAll(async () => {
-    target = await startCoturnTurn({ realm: "other.example.org" });
-    redirector = await startCoturnTurn({ args: [`--alternate-server=${target.address}`] });
+    target = await startCoturn({ mode: "turn", realm: "other.example.org" });
+    redirector = await startCoturn({ mode: "turn", args: [`--alternate-server=${target.address}`] });
   });
   afterAll(async () => {
     await redirector?.close();

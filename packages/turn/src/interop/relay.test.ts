@@ -1,4 +1,4 @@
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,9 +54,9 @@ describe("turnUrls", () => {
 });
 
 describe.skipIf(!coturn.available)("TurnRelayGatherer against coturn", () => {
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn();
+    server = await startCoturn({ mode: "turn" });
   });
   afterAll(async () => {
     await server?.close();

@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,9 +19,9 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
 }
 
 describe.skipIf(!coturn.available)("TURN over TCP to coturn (UDP relay)", () => {
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn();
+    server = await startCoturn({ mode: "turn" });
   });
   afterAll(async () => {
     await server?.close();
@@ -64,7 +64,7 @@ describe.skipIf(!coturn.available)("TURN over TCP to coturn (UDP relay)", () => 
 
 describe.skipIf(!coturn.available)("TURN over TCP when the server goes away", () => {
   it("a lost connection fails the allocation at once; close() then releases everything", async () => {
-    const server = await startCoturnTurn();
+    const server = await startCoturn({ mode: "turn" });
     try {
       await withLeakCheck(async () => {
         const turn = new TurnClient({

@@ -1,4 +1,4 @@
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,9 +8,9 @@ import type { TurnError } from "../errors.js";
 const coturn = requireCoturn();
 
 describe.skipIf(!coturn.available)("TURN over TLS (turns:) to coturn, UDP relay", () => {
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn({ tls: true });
+    server = await startCoturn({ mode: "turn", tls: true });
   });
   afterAll(async () => {
     await server?.close();

@@ -27,11 +27,11 @@ interface CoturnServer {
 
 async function startServer(): Promise<CoturnServer> {
   // The harness is loaded at run time: the bench package does not build against tools/interop.
-  const specifier = "@purertc/interop/coturn-turn";
-  const { startCoturnTurn } = (await import(specifier)) as {
-    startCoturnTurn: () => Promise<CoturnServer>;
+  const specifier = "@purertc/interop/coturn";
+  const { startCoturn } = (await import(specifier)) as {
+    startCoturn: (options: { mode: "turn" }) => Promise<CoturnServer>;
   };
-  return startCoturnTurn();
+  return startCoturn({ mode: "turn" });
 }
 
 async function echoPeer(): Promise<{ socket: dgram.Socket; port: number }> {

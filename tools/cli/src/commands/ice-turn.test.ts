@@ -1,4 +1,4 @@
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { startCli } from "@purertc/interop/json-child";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const coturn = requireCoturn();
 
 describe.runIf(coturn.available)("purertc ice --turn --relay-only (coturn)", () => {
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn();
+    server = await startCoturn({ mode: "turn" });
   }, 30_000);
   afterAll(async () => {
     await server?.close();

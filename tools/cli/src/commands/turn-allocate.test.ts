@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type CoturnTurnServer, requireCoturn, startCoturnTurn } from "@purertc/interop/coturn-turn";
+import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Runs the built CLI (npx turbo run build --filter=@purertc/cli...).
@@ -39,9 +39,9 @@ function run(...args: string[]) {
 }
 
 describe.skipIf(!coturn.available)("purertc turn-allocate (built CLI against coturn)", () => {
-  let server: CoturnTurnServer;
+  let server: CoturnServer;
   beforeAll(async () => {
-    server = await startCoturnTurn();
+    server = await startCoturn({ mode: "turn" });
   });
   afterAll(async () => {
     await server?.close();
