@@ -65,6 +65,8 @@ export class ServerHandshaker extends Handshaker {
   private share: KeyShare | undefined;
   private peer: PeerCertificate | undefined;
   private master: Uint8Array | undefined;
+  /** Pre-cookie fields and cookie of the hello whose first fragment passed the cookie check. */
+  private checkedHello: { seq: number; prefix: Uint8Array; cookie: Uint8Array } | undefined;
 
   protected begin(): void {}
 
@@ -81,7 +83,10 @@ export class ServerHandshaker extends Handshaker {
     const cookies = this.config.cookies;
     if (!cookies || f.fragmentOffset !== 0) return false;
     const { prefix, cookie } = clientHelloCookieFields(f.body);
-    if (cookies.verify(this.config.remoteId, prefix, cookie)) return false;
+    if (cookies.verify(this.config.remoteId, prefix, cookie)) {
+      this.checkedHello = { seq: f.messageSeq, prefix: prefix.slice(), cookie: cookie.slice() };
+      return false;
+    }
     this.sendRaw(
       helloVerifyRequest(cookies.make(this.config.remoteId, prefix), f.messageSeq, this.lastRecordSeq),
     );
@@ -132,7 +137,15 @@ export class ServerHandshaker extends Handshaker {
     const cookies = this.config.cookies;
     if (cookies) {
       const { prefix, cookie } = clientHelloCookieFields(m.body);
-      if (!cookies.verify(this.config.remoteId, prefix, cookie)) {
+      // The reassembled hello is checked again (later fragments may overlap the first one), by
+      // comparing with the fields already verified when they are the same, else by HMAC.
+      const c = this.checkedHello;
+      const same =
+        c !== undefined &&
+        c.seq === m.messageSeq &&
+        equalBytes(c.prefix, prefix) &&
+        equalBytes(c.cookie, cookie);
+      if (!same && !cookies.verify(this.config.remoteId, prefix, cookie)) {
         this.sendRaw(
           helloVerifyRequest(cookies.make(this.config.remoteId, prefix), m.messageSeq, this.lastRecordSeq),
         );
