@@ -37,9 +37,10 @@ export interface PeerConnectionConfiguration<C = unknown> {
    */
   interfaces?: "loopback" | "all";
   /**
-   * More candidate gatherers for the ICE agent, e.g. TURN:
-   * `iceGatherers: [new TurnRelayGatherer(iceServers)]` from @purertc/turn.
-   * (`iceServers` feeds STUN gathering; TURN entries are used through this.)
+   * More candidate gatherers for the ICE agent. `stun:` entries of
+   * `iceServers` give server-reflexive candidates and `turn:`/`turns:`
+   * entries relay candidates (through @purertc/turn) by themselves; pass a
+   * `TurnRelayGatherer` here only to tune its client options.
    */
   iceGatherers?: CandidateGatherer[];
   /** Gather host candidates on exactly these local IPs (overrides `interfaces`). */

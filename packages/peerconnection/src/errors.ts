@@ -48,6 +48,8 @@ export class SdpError extends Error {
  * - `ERR_FINGERPRINT`: the peer's DTLS certificate does not match its
  *   `a=fingerprint` (RFC 8122 §5).
  * - `ERR_CLOSED`: the operation was pending when close() was called.
+ * - `ERR_INVALID_ACCESS` (InvalidAccessError): a configuration the browser
+ *   also refuses, e.g. a `turn:` server without username or credential.
  */
 export type PeerConnectionErrorCode =
   | "ERR_INVALID_STATE"
@@ -55,7 +57,8 @@ export type PeerConnectionErrorCode =
   | "ERR_INVALID_SDP"
   | "ERR_OPERATION"
   | "ERR_FINGERPRINT"
-  | "ERR_CLOSED";
+  | "ERR_CLOSED"
+  | "ERR_INVALID_ACCESS";
 
 /** The error every PeerConnection operation rejects with. */
 export class PeerConnectionError extends Error {

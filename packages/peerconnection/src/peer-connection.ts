@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { childController, createDebug } from "@purertc/socket";
-import type { PeerConnectionConfiguration } from "./configuration.js";
+import type { IceServer, PeerConnectionConfiguration } from "./configuration.js";
 import { generateCertificate } from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
 import {
@@ -126,6 +126,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   constructor(configuration: PeerConnectionConfiguration<PeerCertificate> = {}) {
     super();
     this.config = { bundlePolicy: "max-bundle", iceTransportPolicy: "all", iceServers: [], ...configuration };
+    checkIceServers(this.config.iceServers ?? []);
     // The on<event> attributes are ordinary listeners, so a throwing handler
     // behaves as a throwing listener does.
     for (const type of HANDLER_EVENTS) {
@@ -506,4 +507,20 @@ export interface PeerConnection {
     options?: RemoveOptions,
   ): void;
   removeEventListener(type: string, listener: Listener<Event>, options?: RemoveOptions): void;
+}
+
+/** As the browser's constructor: a TURN server needs a username and a credential (W3C webrtc §4.4.1.1). */
+function checkIceServers(servers: readonly IceServer[]): void {
+  for (const server of servers) {
+    const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
+    if (
+      urls.some((url) => /^turns?:/i.test(url)) &&
+      (server.username === undefined || server.credential === undefined)
+    ) {
+      throw new PeerConnectionError(
+        "ERR_INVALID_ACCESS",
+        `iceServers entry ${urls.join(", ")}: a turn: server needs username and credential`,
+      );
+    }
+  }
 }

@@ -1,11 +1,13 @@
 import {
   type Candidate,
+  type CandidateGatherer,
   generateCredentials,
   IceAgent,
   type IceAgentOptions,
   type IceCredentials,
 } from "@purertc/ice";
 import { createDebug } from "@purertc/socket";
+import { TurnRelayGatherer, turnUrls } from "@purertc/turn";
 import type { PeerConnectionConfiguration } from "./configuration.js";
 import {
   type DtlsSession,
@@ -104,7 +106,21 @@ export class PeerTransport {
     if (config.addresses) agentOptions.addresses = config.addresses;
     else if (config.interfaces === "loopback") agentOptions.loopback = "only";
     if (config.mdns) agentOptions.mdns = true;
-    if (config.iceGatherers?.length) agentOptions.gatherers = [...config.iceGatherers];
+    const gatherers: CandidateGatherer[] = [...(config.iceGatherers ?? [])];
+    // TURN entries of iceServers gather relay candidates, as in browsers
+    // (unless the caller already passed a relay gatherer of its own).
+    // (The constructor refused TURN entries without credentials.)
+    const turnServers = (config.iceServers ?? [])
+      .map((server) => ({
+        urls: server.urls,
+        username: server.username ?? "",
+        credential: server.credential ?? "",
+      }))
+      .filter((server) => turnUrls(server).length > 0);
+    if (turnServers.length > 0 && !gatherers.some((g) => g instanceof TurnRelayGatherer)) {
+      gatherers.push(new TurnRelayGatherer(turnServers));
+    }
+    if (gatherers.length) agentOptions.gatherers = gatherers;
     if (config.iceTransportPolicy === "relay") agentOptions.relayOnly = true;
     const agent = new IceAgent(agentOptions);
     this.agent = agent;
