@@ -5,6 +5,7 @@ import type { CipherSuite } from "./crypto/cipher-suites.js";
 import { digest } from "./crypto/prf.js";
 import { DtlsError } from "./errors.js";
 import type { SrtpProfileName } from "./extensions/use-srtp.js";
+import { encodeCertificate } from "./handshake/certificate.js";
 import {
   encodeHandshakeFragment,
   encodeHandshakeMessage,
@@ -80,6 +81,12 @@ export interface HandshakeResult {
   /** Undefined only for a server that did not require a client certificate. */
   peerCertificate: PeerCertificate | undefined;
 }
+
+/**
+ * Certificate message bodies by certificate DER: an endpoint presents the same
+ * certificate in every handshake, so its body is encoded once.
+ */
+const certificateBodies = new WeakMap<Uint8Array, Uint8Array>();
 
 /** Largest handshake message accepted (certificate chains of WebRTC are small). */
 const MAX_MESSAGE = 64 * 1024;
@@ -181,6 +188,17 @@ export abstract class Handshaker {
     const seq = this.nextSendSeq++;
     if (hash) this.transcript.push(encodeHandshakeMessage(type, seq, body));
     return { kind: "handshake", type, seq, body, epoch };
+  }
+
+  /** The body of our Certificate message (encoded once per certificate). */
+  protected certificateBody(): Uint8Array {
+    const der = this.config.certificate.der;
+    let body = certificateBodies.get(der);
+    if (!body) {
+      body = encodeCertificate([der]);
+      certificateBodies.set(der, body);
+    }
+    return body;
   }
 
   /** Adds a received message to the transcript. */

@@ -13,7 +13,7 @@ import { encodeRenegotiationInfo } from "../extensions/renegotiation-info.js";
 import { encodeSignatureAlgorithms } from "../extensions/signature-algorithms.js";
 import { encodeSupportedGroups } from "../extensions/supported-groups.js";
 import { encodeUseSrtp, SrtpProfile, type SrtpProfileName, srtpProfileName } from "../extensions/use-srtp.js";
-import { encodeCertificate, parseCertificate } from "../handshake/certificate.js";
+import { parseCertificate } from "../handshake/certificate.js";
 import { parseCertificateRequest } from "../handshake/certificate-request.js";
 import { encodeCertificateVerify } from "../handshake/certificate-verify.js";
 import { encodeClientHello } from "../handshake/client-hello.js";
@@ -61,7 +61,28 @@ export class ClientHandshaker extends Handshaker {
     this.sendClientHello();
   }
 
+  /** Extensions of our ClientHello: the same in the hello sent again after a HelloVerifyRequest. */
+  private helloExtensions: RawExtension[] | undefined;
+
   private sendClientHello(): void {
+    const c = this.config;
+    this.helloExtensions ??= this.buildHelloExtensions();
+    const body = encodeClientHello({
+      version: DTLS_1_2,
+      random: this.clientRandom,
+      sessionId: new Uint8Array(0),
+      cookie: this.cookie,
+      cipherSuites: c.cipherSuites.map((s) => s.id),
+      compressionMethods: [0],
+      extensions: this.helloExtensions,
+    });
+    // Only the ClientHello that is answered (the last one) is part of the transcript.
+    this.transcript.length = 0;
+    this.st = "server_hello";
+    this.sendFlight([this.message(HandshakeType.client_hello, body)], false);
+  }
+
+  private buildHelloExtensions(): RawExtension[] {
     const c = this.config;
     const ext: RawExtension[] = [
       { type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
@@ -74,19 +95,7 @@ export class ClientHandshaker extends Handshaker {
       const profiles = c.srtpProfiles.map((n) => SrtpProfile[n]);
       ext.push({ type: ExtensionType.useSrtp, data: encodeUseSrtp({ profiles, mki: new Uint8Array(0) }) });
     }
-    const body = encodeClientHello({
-      version: DTLS_1_2,
-      random: this.clientRandom,
-      sessionId: new Uint8Array(0),
-      cookie: this.cookie,
-      cipherSuites: c.cipherSuites.map((s) => s.id),
-      compressionMethods: [0],
-      extensions: ext,
-    });
-    // Only the ClientHello that is answered (the last one) is part of the transcript.
-    this.transcript.length = 0;
-    this.st = "server_hello";
-    this.sendFlight([this.message(HandshakeType.client_hello, body)], false);
+    return ext;
   }
 
   protected handleMessage(m: HandshakeMessage): void {
@@ -249,7 +258,7 @@ export class ClientHandshaker extends Handshaker {
     const suite = this.suite!;
     const items: FlightItem[] = [];
     if (this.certificateRequested) {
-      items.push(this.message(HandshakeType.certificate, encodeCertificate([c.certificate.der])));
+      items.push(this.message(HandshakeType.certificate, this.certificateBody()));
     }
     const share: KeyShare = c.crypto.generateKeyShare(this.peerKey!.group as never);
     const preMaster = share.deriveSecret(this.peerKey!.publicKey);

@@ -16,7 +16,7 @@ import { encodeEcPointFormats } from "../extensions/ec-point-formats.js";
 import { ExtensionType, type RawExtension } from "../extensions/index.js";
 import { encodeRenegotiationInfo } from "../extensions/renegotiation-info.js";
 import { encodeUseSrtp, SrtpProfile, type SrtpProfileName } from "../extensions/use-srtp.js";
-import { encodeCertificate, parseCertificate } from "../handshake/certificate.js";
+import { parseCertificate } from "../handshake/certificate.js";
 import { ClientCertificateType, encodeCertificateRequest } from "../handshake/certificate-request.js";
 import { parseCertificateVerify } from "../handshake/certificate-verify.js";
 import { type ClientHello, clientHelloCookieFields, parseClientHello } from "../handshake/client-hello.js";
@@ -29,6 +29,10 @@ import { encodeServerHello } from "../handshake/server-hello.js";
 import { encodeEcdhParams, encodeServerKeyExchange } from "../handshake/server-key-exchange.js";
 import { type FlightItem, Handshaker } from "../handshaker.js";
 import { ContentType, DTLS_1_0, DTLS_1_2, encodeRecord } from "../record/header.js";
+
+/** Extension bodies the server always sends the same way. */
+const EMPTY_RENEGOTIATION_INFO = encodeRenegotiationInfo();
+const UNCOMPRESSED_POINTS = encodeEcPointFormats([0]);
 
 /** States of the server handshake, named by what it waits for. */
 type ServerState =
@@ -209,9 +213,9 @@ export class ServerHandshaker extends Handshaker {
     const extensions: RawExtension[] = [];
     if (ems) extensions.push({ type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) });
     if (ext.renegotiationInfo || h.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV))
-      extensions.push({ type: ExtensionType.renegotiationInfo, data: encodeRenegotiationInfo() });
+      extensions.push({ type: ExtensionType.renegotiationInfo, data: EMPTY_RENEGOTIATION_INFO });
     if (ext.ecPointFormats)
-      extensions.push({ type: ExtensionType.ecPointFormats, data: encodeEcPointFormats([0]) });
+      extensions.push({ type: ExtensionType.ecPointFormats, data: UNCOMPRESSED_POINTS });
     let srtp: SrtpProfileName | undefined;
     if (ext.useSrtp && c.srtpProfiles.length > 0) {
       const offered = ext.useSrtp.profiles;
@@ -237,7 +241,7 @@ export class ServerHandshaker extends Handshaker {
       extensions: n.extensions,
     });
     items.push(this.message(HandshakeType.server_hello, serverHello));
-    items.push(this.message(HandshakeType.certificate, encodeCertificate([c.certificate.der])));
+    items.push(this.message(HandshakeType.certificate, this.certificateBody()));
     this.share = c.crypto.generateKeyShare(n.group);
     const params = encodeEcdhParams(n.group, this.share.publicKey);
     const signature = c.crypto.sign(

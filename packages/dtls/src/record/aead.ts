@@ -19,17 +19,22 @@ export class RecordAead {
   readonly overhead: number;
   private readonly explicit: boolean;
   private readonly nonce = Buffer.alloc(12);
+  /** The implicit IV: the 4-byte salt (GCM) or the 12-byte IV (ChaCha20-Poly1305). */
+  private readonly iv: Buffer;
   private readonly aad = Buffer.alloc(13);
   /** The key as a KeyObject: createCipheriv then skips copying and checking raw key bytes per record. */
   private readonly keyObject: KeyObject;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
-    private readonly key: Uint8Array,
-    private readonly iv: Uint8Array,
+    key: Uint8Array,
+    iv: Uint8Array,
   ) {
     this.explicit = algorithm !== "chacha20-poly1305";
     this.keyObject = createSecretKey(key);
+    this.iv = Buffer.from(iv);
+    // GCM: the 4-byte salt never changes, so it is written into the nonce once.
+    if (this.explicit) this.iv.copy(this.nonce, 0, 0, 4);
     this.overhead = (this.explicit ? 8 : 0) + TAG;
   }
 
@@ -38,14 +43,13 @@ export class RecordAead {
     const hi = Math.floor(seq / 2 ** 32);
     const lo = seq >>> 0;
     if (this.explicit) {
-      n.set(this.iv.subarray(0, 4), 0);
       n[4] = epoch >>> 8;
       n[5] = epoch & 0xff;
       n[6] = hi >>> 8;
       n[7] = hi & 0xff;
       n.writeUInt32BE(lo, 8);
     } else {
-      n.set(this.iv, 0);
+      this.iv.copy(n, 0, 0, 12);
       n[4]! ^= epoch >>> 8;
       n[5]! ^= epoch & 0xff;
       n[6]! ^= hi >>> 8;
@@ -87,8 +91,8 @@ export class RecordAead {
       throw new DtlsError("ERR_DTLS_BAD_RECORD_MAC", `protected record of ${body.length} bytes is too short`);
     const plainLength = body.length - this.overhead;
     if (this.explicit) {
-      this.nonce.set(this.iv.subarray(0, 4), 0);
-      this.nonce.set(body.subarray(0, 8), 4);
+      const n = this.nonce;
+      for (let i = 0; i < 8; i++) n[4 + i] = body[i]!;
     } else {
       this.setNonce(epoch, seq);
     }
