@@ -57,5 +57,9 @@ export function answersFor(seen: Seen[], name: string): { ttl: number; data: str
     .filter((s) => s.kind === "response")
     .flatMap((s) => s.packet.answers ?? [])
     .filter((a) => a.name.toLowerCase() === name.toLowerCase() && (a.type === "A" || a.type === "AAAA"))
-    .map((a) => ({ ttl: a.ttl ?? -1, data: String(a.data), type: a.type }));
+    .map((a) => ({
+      ttl: "ttl" in a ? (a.ttl ?? -1) : -1,
+      data: "data" in a ? String(a.data) : "",
+      type: a.type,
+    }));
 }
