@@ -82,6 +82,11 @@ export class Reassembler {
 /** Merges [start, end) into a sorted list of disjoint ranges. */
 function addRange(ranges: number[], start: number, end: number): void {
   if (end <= start) return;
+  if (ranges.length === 0) {
+    // The common case: the first (often the only) fragment of a message.
+    ranges.push(start, end);
+    return;
+  }
   const merged: number[] = [];
   let s = start;
   let e = end;
@@ -102,7 +107,7 @@ function addRange(ranges: number[], start: number, end: number): void {
     }
   }
   if (!placed) merged.push(s, e);
-  merged.sort((a, b) => a - b);
-  ranges.length = 0;
-  ranges.push(...merged);
+  // `ranges` is sorted and disjoint, so `merged` comes out sorted: no sort needed.
+  ranges.length = merged.length;
+  for (let i = 0; i < merged.length; i++) ranges[i] = merged[i]!;
 }
