@@ -55,7 +55,15 @@ export type FlightState = "preparing" | "sending" | "waiting" | "finished";
 
 /** One entry of a flight: a handshake message or a ChangeCipherSpec. */
 export type FlightItem =
-  | { kind: "handshake"; type: number; seq: number; body: Uint8Array; epoch: number }
+  | {
+      kind: "handshake";
+      type: number;
+      seq: number;
+      body: Uint8Array;
+      epoch: number;
+      /** The whole message with its header (as hashed), sent as is when it fits in one fragment. */
+      whole?: Uint8Array;
+    }
   | { kind: "ccs" };
 
 /** What a handshake needs from its connection. */
@@ -186,8 +194,10 @@ export abstract class Handshaker {
   /** Builds a handshake flight item with the next message_seq and hashes it into the transcript. */
   protected message(type: number, body: Uint8Array, epoch = 0, hash = true): FlightItem {
     const seq = this.nextSendSeq++;
-    if (hash) this.transcript.push(encodeHandshakeMessage(type, seq, body));
-    return { kind: "handshake", type, seq, body, epoch };
+    if (!hash) return { kind: "handshake", type, seq, body, epoch };
+    const whole = encodeHandshakeMessage(type, seq, body);
+    this.transcript.push(whole);
+    return { kind: "handshake", type, seq, body, epoch, whole };
   }
 
   /** The body of our Certificate message (encoded once per certificate). */
@@ -282,7 +292,10 @@ export abstract class Handshaker {
           free = room;
         }
         const n = Math.min(remaining, free);
-        const frag = encodeHandshakeFragment(item.type, item.seq, item.body, offset, n);
+        const frag =
+          n === total && item.whole
+            ? item.whole
+            : encodeHandshakeFragment(item.type, item.seq, item.body, offset, n);
         push(records.seal(ContentType.handshake, frag, item.epoch));
         offset += n;
       } while (offset < total);
