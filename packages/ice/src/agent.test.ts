@@ -26,6 +26,18 @@ describe("two agents on loopback", () => {
     });
   });
 
+  it("close() lets datagrams sent in the same tick leave before its sockets close", async () => {
+    await withLeakCheck(async () => {
+      const [a, b] = await connectedPair();
+      const got = nextDatagram(b);
+      a.send(text("last words"));
+      const closing = a.close(); // same tick as the send (as a DTLS close_notify)
+      expect(untext(await got)).toBe("last words");
+      await closing;
+      await b.close();
+    });
+  });
+
   it("goes through the W3C states and emits candidates, gathering states and the selected pair", async () => {
     await withLeakCheck(async () => {
       const a = new IceAgent({ role: "controlling", ...loopback });

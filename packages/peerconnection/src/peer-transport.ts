@@ -261,13 +261,12 @@ export class PeerTransport {
       const agent = this.agent;
       this.dtls = undefined;
       this.agent = undefined;
-      if (dtls) {
-        await dtls.close();
-        // dgram sends to an IP literal go out on the next tick; let the
-        // close_notify leave before the agent closes its sockets under it.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      // The agent lets what is queued (the close_notify) leave before its sockets close.
+      await dtls?.close();
       await agent?.close();
+      // One macrotask turn: libuv releases closed UDP handles after the check
+      // phase, so once close() resolves no socket handle is left active.
+      if (agent) await new Promise<void>((resolve) => setImmediate(resolve));
     })();
     return this.closing;
   }

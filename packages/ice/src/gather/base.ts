@@ -1,5 +1,8 @@
 import type { RemoteInfo } from "node:dgram";
-import type { ManagedSocket } from "@purertc/socket";
+import { type ManagedSocket, setTimer } from "@purertc/socket";
+
+/** Longest close() waits for datagrams still on their way out (a bound, never reached on loopback). */
+const FLUSH_LIMIT_MS = 100;
 
 /**
  * Where a local candidate's packets leave from and arrive at (the "base" of
@@ -33,6 +36,12 @@ export class SocketBase implements CandidateBase {
   private readonly onMessage = (data: Buffer, remote: RemoteInfo) => {
     this.onPacket?.(data, remote.address, remote.port);
   };
+  /** Sends handed to dgram whose callback has not come yet. */
+  private pending = 0;
+  private drained: (() => void) | undefined = undefined;
+  private readonly afterSend = () => {
+    if (--this.pending === 0) this.drained?.();
+  };
 
   constructor(readonly socket: ManagedSocket) {
     const local = socket.address();
@@ -48,12 +57,33 @@ export class SocketBase implements CandidateBase {
 
   send(data: Uint8Array, port: number, address: string): void {
     if (this.socket.closed) return;
-    this.socket.send(data, port, address);
+    this.pending++;
+    // ManagedSocket calls back exactly once, on success and on error alike.
+    this.socket.send(data, port, address, this.afterSend);
   }
 
-  close(): Promise<void> {
+  /**
+   * Closes the socket once the datagrams already sent have left (dgram sends
+   * to an IP literal on a later tick, so a last message such as a DTLS
+   * close_notify would otherwise be dropped by a close in the same tick).
+   */
+  async close(): Promise<void> {
     this.socket.off("message", this.onMessage);
     this.onPacket = undefined;
+    if (this.pending > 0 && !this.socket.closed) await this.flush();
     return this.socket.close();
+  }
+
+  private flush(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const limit = new AbortController();
+      const done = () => {
+        this.drained = undefined;
+        limit.abort();
+        resolve();
+      };
+      this.drained = done;
+      setTimer(done, FLUSH_LIMIT_MS, limit.signal);
+    });
   }
 }
