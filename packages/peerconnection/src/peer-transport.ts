@@ -264,9 +264,6 @@ export class PeerTransport {
       // The agent lets what is queued (the close_notify) leave before its sockets close.
       await dtls?.close();
       await agent?.close();
-      // One macrotask turn: libuv releases closed UDP handles after the check
-      // phase, so once close() resolves no socket handle is left active.
-      if (agent) await new Promise<void>((resolve) => setImmediate(resolve));
     })();
     return this.closing;
   }

@@ -70,7 +70,14 @@ export class SocketBase implements CandidateBase {
   async close(): Promise<void> {
     this.socket.off("message", this.onMessage);
     this.onPacket = undefined;
-    if (this.pending > 0 && !this.socket.closed) await this.flush();
+    if (this.pending > 0 && !this.socket.closed) {
+      // One macrotask turn: the sends reach the OS (their callbacks come on
+      // the way), and a socket closed from the check phase is released by
+      // libuv in the same loop iteration.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Still queued (the OS said EAGAIN): wait for them, bounded.
+      if (this.pending > 0 && !this.socket.closed) await this.flush();
+    }
     return this.socket.close();
   }
 
