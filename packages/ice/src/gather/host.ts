@@ -27,25 +27,54 @@ export interface HostGatherOptions {
 export function hostAddresses(options: HostGatherOptions = {}): string[] {
   const ipv4 = options.ipv4 ?? true;
   const ipv6 = options.ipv6 ?? true;
-  const wantFamily = (address: string) => (isIP(address) === 4 ? ipv4 : ipv6);
-  if (options.addresses) return [...new Set(options.addresses.filter((a) => isIP(a) !== 0 && wantFamily(a)))];
+  if (options.addresses) {
+    const want = (address: string) => (isIP(address) === 4 ? ipv4 : ipv6);
+    return [...new Set(options.addresses.filter((a) => isIP(a) !== 0 && want(a)))];
+  }
   const loopback = options.loopback ?? false;
   const v6: string[] = [];
   const v4: string[] = [];
   const lo: string[] = [];
-  for (const list of Object.values(networkInterfaces())) {
-    for (const info of list ?? []) {
-      const address = info.address;
-      if (!wantFamily(address)) continue;
-      if (/^fe[89ab]/i.test(address) || address.startsWith("169.254.")) continue;
-      if (info.internal) {
-        if (loopback) lo.push(address);
-      } else if (loopback !== "only") {
-        (info.family === "IPv6" ? v6 : v4).push(address);
-      }
+  for (const info of interfaceAddresses()) {
+    if (!(info.v6 ? ipv6 : ipv4)) continue;
+    if (info.internal) {
+      if (loopback) lo.push(info.address);
+    } else if (loopback !== "only") {
+      (info.v6 ? v6 : v4).push(info.address);
     }
   }
   return [...new Set([...v6, ...v4, ...lo])];
+}
+
+/**
+ * How long one interface list is reused. Listing interfaces (getifaddrs)
+ * costs about 75 µs, on every gathering of every connection otherwise; an
+ * interface that appears is seen by gatherings that start after this.
+ */
+const INTERFACES_TTL_MS = 1000;
+let interfaces: { at: number; list: InterfaceAddress[] } | undefined;
+
+interface InterfaceAddress {
+  address: string;
+  v6: boolean;
+  internal: boolean;
+}
+
+/** The usable interface addresses (link-local left out), listed at most once per {@link INTERFACES_TTL_MS}. */
+function interfaceAddresses(): InterfaceAddress[] {
+  const now = performance.now();
+  if (interfaces && now - interfaces.at < INTERFACES_TTL_MS) return interfaces.list;
+  const list: InterfaceAddress[] = [];
+  for (const infos of Object.values(networkInterfaces())) {
+    for (const info of infos ?? []) {
+      const address = info.address;
+      // Link-local needs a scope and is of no use to a remote peer.
+      if (/^fe[89ab]/i.test(address) || address.startsWith("169.254.")) continue;
+      list.push({ address, v6: isIP(address) === 6, internal: info.internal });
+    }
+  }
+  interfaces = { at: now, list };
+  return list;
 }
 
 /**
