@@ -161,6 +161,18 @@ export async function createLoopbackNetns(options: NetnsOptions = {}): Promise<N
   }
 }
 
+async function waitForCarrier(namespaces: string[], iface: string): Promise<void> {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    const ready = namespaces.every((n) => {
+      const link = ip(["-n", n, "-o", "link", "show", iface]);
+      return link.includes("LOWER_UP") && !link.includes("NO-CARRIER") && /state UP/.test(link);
+    });
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`veth ${iface} in ${namespaces.join(", ")} has no carrier after 3 s`);
+}
+
 /**
  * Makes two namespaces joined by a veth pair: side a 198.18.0.1/24, side b
  * 198.18.0.2/24, each with a default route via the other (Chromium gathers
@@ -192,6 +204,10 @@ export async function createVethPair(options: VethPairOptions = {}): Promise<Vet
       ip(["-n", n, "link", "set", iface, "up"]);
       ip(["-n", n, "route", "add", "default", "via", side.peer]);
     }
+    // A veth end has no carrier until its peer is up, and until it has one
+    // libuv's interface list (os.networkInterfaces) leaves it out: a program
+    // started right away in side b would gather no candidate. Wait for both.
+    await waitForCarrier([na.name, nb.name], iface);
     const host = (ns: Netns, address: string, address6: string): VethHost => ({
       ...ns,
       iface,
