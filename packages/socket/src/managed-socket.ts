@@ -19,7 +19,8 @@ export interface SocketEntry {
   readonly label: string;
   readonly type: "udp4" | "udp6";
   readonly openedAt: number;
-  readonly stack: string;
+  /** Where it was opened; read `.stack` only when reporting (V8 formats it lazily). */
+  readonly openedBy: Error;
   readonly socket: DgramSocket;
   readonly stats: SocketStats;
   closed: boolean;

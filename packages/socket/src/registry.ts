@@ -105,13 +105,14 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       reuseAddr: options.reuseAddr ?? false,
       ipv6Only: options.ipv6Only ?? false,
     });
-    const stack = new Error().stack?.split("\n").slice(2).join("\n") ?? "";
+    // Capturing is cheap; formatting the trace is not, so it waits for a report.
+    const openedBy = new Error("opened here");
     const entry: SocketEntry = {
       id: nextId++,
       label: options.label,
       type,
       openedAt: performance.now(),
-      stack,
+      openedBy,
       socket,
       stats: { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, errors: 0 },
       closed: false,
@@ -182,7 +183,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       local: e.local ? formatAddress(e.local.address, e.local.port) : "(unbound)",
       ageMs: Math.round(now - e.openedAt),
       stats: { ...e.stats },
-      stack: e.stack,
+      stack: openingStack(e),
     }));
   }
 
@@ -234,7 +235,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
     const report: LeakReport = {
       label: entry.label,
       local: entry.local ? formatAddress(entry.local.address, entry.local.port) : "(unbound)",
-      stack: entry.stack,
+      stack: openingStack(entry),
       ageMs: Math.round(performance.now() - entry.openedAt),
     };
     void this.release(entry);
@@ -267,6 +268,10 @@ function bind(socket: dgram.Socket, options: OpenSocketOptions, signal: AbortSig
       resolve();
     });
   });
+}
+
+function openingStack(entry: SocketEntry): string {
+  return entry.openedBy.stack?.split("\n").slice(2).join("\n") ?? "";
 }
 
 /** Formats `ip:port`, with IPv6 addresses in brackets. */
