@@ -19,8 +19,7 @@ export interface SocketEntry {
   readonly label: string;
   readonly type: "udp4" | "udp6";
   readonly openedAt: number;
-  /** Where it was opened; read `.stack` only when reporting (V8 formats it lazily). */
-  readonly openedBy: Error;
+  readonly stack: string;
   readonly socket: DgramSocket;
   readonly stats: SocketStats;
   closed: boolean;

@@ -105,14 +105,13 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       reuseAddr: options.reuseAddr ?? false,
       ipv6Only: options.ipv6Only ?? false,
     });
-    // Capturing is cheap; formatting the trace is not, so it waits for a report.
-    const openedBy = new Error("opened here");
+    const stack = new Error().stack?.split("\n").slice(2).join("\n") ?? "";
     const entry: SocketEntry = {
       id: nextId++,
       label: options.label,
       type,
       openedAt: performance.now(),
-      openedBy,
+      stack,
       socket,
       stats: { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, errors: 0 },
       closed: false,
@@ -183,7 +182,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       local: e.local ? formatAddress(e.local.address, e.local.port) : "(unbound)",
       ageMs: Math.round(now - e.openedAt),
       stats: { ...e.stats },
-      stack: openingStack(e),
+      stack: e.stack,
     }));
   }
 
@@ -235,7 +234,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
     const report: LeakReport = {
       label: entry.label,
       local: entry.local ? formatAddress(entry.local.address, entry.local.port) : "(unbound)",
-      stack: openingStack(entry),
+      stack: entry.stack,
       ageMs: Math.round(performance.now() - entry.openedAt),
     };
     void this.release(entry);
@@ -268,10 +267,6 @@ function bind(socket: dgram.Socket, options: OpenSocketOptions, signal: AbortSig
       resolve();
     });
   });
-}
-
-function openingStack(entry: SocketEntry): string {
-  return entry.openedBy.stack?.split("\n").slice(2).join("\n") ?? "";
 }
 
 /** Formats `ip:port`, with IPv6 addresses in brackets. */
