@@ -105,6 +105,9 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       reuseAddr: options.reuseAddr ?? false,
       ipv6Only: options.ipv6Only ?? false,
     });
+    // Formatted now, on purpose: an Error whose stack is not yet formatted
+    // keeps its frames' receivers alive (the owner among them), which would
+    // stop a leaked owner from ever being collected and reported.
     const stack = new Error().stack?.split("\n").slice(2).join("\n") ?? "";
     const entry: SocketEntry = {
       id: nextId++,
