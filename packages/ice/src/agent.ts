@@ -17,7 +17,7 @@ import type {
   SelectedPair,
 } from "./options.js";
 import type { CandidatePair } from "./pair.js";
-import { type GatheringState, IceSession, type SessionHost } from "./session.js";
+import { closedHost, type GatheringState, IceSession, type SessionHost } from "./session.js";
 
 export type { IceAgentEvents, IceAgentOptions, IceAgentStats, IceRole, IceTransportState, SelectedPair };
 
@@ -368,12 +368,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       this.ownsMdns ? this.mdns?.close?.().catch(() => {}) : undefined,
     ]);
     // A fresh, never-gathered session keeps `current` valid for getters.
-    this.current = new IceSession(
-      this.current.local,
-      closedSessionHost,
-      TIMING_CLOSED,
-      this.controller.signal,
-    );
+    this.current = new IceSession(this.current.local, closedHost, TIMING_CLOSED, this.controller.signal);
     this.removeAllListeners();
   }
 
@@ -552,21 +547,6 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   }
 }
 
-const noop = () => {};
-const closedSessionHost: SessionHost = {
-  registry: SocketRegistry.default,
-  controlling: () => false,
-  tieBreaker: 0n,
-  switchRole: noop,
-  started: () => false,
-  onLocalCandidate: noop,
-  onGatheringState: noop,
-  onCandidateError: noop,
-  onNominated: noop,
-  onChange: noop,
-  onData: noop,
-  onDrop: noop,
-};
 const TIMING_CLOSED = {
   ta: 50,
   check: { rto: 200, maxRto: 1600, attempts: 1 },

@@ -1,4 +1,4 @@
-import { childController, type SocketRegistry } from "@purertc/socket";
+import { childController, SocketRegistry } from "@purertc/socket";
 import {
   StunError,
   StunKey,
@@ -412,9 +412,9 @@ export class IceSession {
 }
 
 const noop = () => {};
-/** Callbacks of a closed session: they do nothing. */
+/** Callbacks of a closed session: they do nothing (it never opens a socket). */
 export const closedHost: SessionHost = {
-  registry: undefined as unknown as SocketRegistry,
+  registry: SocketRegistry.default,
   controlling: () => false,
   tieBreaker: 0n,
   switchRole: noop,
