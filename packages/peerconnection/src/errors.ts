@@ -29,8 +29,9 @@ export class SdpError extends Error {
     readonly code: SdpErrorCode,
     message: string,
     readonly line?: number,
+    options?: { cause?: unknown },
   ) {
-    super(line === undefined ? message : `line ${line}: ${message}`);
+    super(line === undefined ? message : `line ${line}: ${message}`, options);
   }
 }
 

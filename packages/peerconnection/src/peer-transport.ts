@@ -17,7 +17,6 @@ import {
   startDtls,
 } from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
-import { formatCandidate, parseCandidate } from "./sdp/attributes.js";
 import type { SdpCandidate, SdpFingerprint } from "./sdp/types.js";
 import type { CandidateStatsSource, TransportStatsSource } from "./stats.js";
 import type { RemoteTransportParameters, TransportListener } from "./transport.js";
@@ -35,32 +34,6 @@ export interface PeerTransportOptions {
   /** Aborted when the PeerConnection closes. */
   signal: AbortSignal;
   listener: TransportListener;
-}
-
-function toSdp(c: Candidate): SdpCandidate {
-  return parseCandidate(formatCandidateIce(c));
-}
-
-function formatCandidateIce(c: Candidate): string {
-  // Through the SDP text form: the one both packages agree on (RFC 8839).
-  const extensions: [string, string][] = [];
-  if (c.generation !== undefined) extensions.push(["generation", String(c.generation)]);
-  if (c.ufrag !== undefined) extensions.push(["ufrag", c.ufrag]);
-  if (c.networkId !== undefined) extensions.push(["network-id", String(c.networkId)]);
-  if (c.networkCost !== undefined) extensions.push(["network-cost", String(c.networkCost)]);
-  return formatCandidate({
-    foundation: c.foundation,
-    component: c.component,
-    transport: c.transport,
-    priority: c.priority,
-    address: c.address,
-    port: c.port,
-    type: c.type,
-    ...(c.relatedAddress !== undefined ? { relatedAddress: c.relatedAddress } : {}),
-    ...(c.relatedPort !== undefined ? { relatedPort: c.relatedPort } : {}),
-    ...(c.tcpType !== undefined ? { tcpType: c.tcpType } : {}),
-    extensions: [...extensions, ...c.extensions],
-  });
 }
 
 /**
@@ -125,16 +98,8 @@ export class PeerTransport {
     const agent = new IceAgent(agentOptions);
     this.agent = agent;
     agent.on("candidate", (c) => {
-      if (!c) return;
-      let candidate: SdpCandidate;
-      try {
-        candidate = toSdp(c);
-      } catch (error) {
-        // Never let a candidate we cannot write break the agent's gathering.
-        log("local candidate not signalled: %s", (error as Error).message);
-        return;
-      }
-      this.listener?.localCandidate(candidate);
+      // The SDP layer's candidate is ICE's: a copy, so the description never shares the agent's object.
+      if (c) this.listener?.localCandidate({ ...c, extensions: [...c.extensions] });
     });
     agent.on("gatheringstatechange", (s) => this.listener?.gatheringState(s));
     agent.on("statechange", (s) => {
@@ -187,7 +152,7 @@ export class PeerTransport {
 
   private addToAgent(candidate: SdpCandidate | undefined): void {
     try {
-      this.agent!.addRemoteCandidate(candidate ? formatCandidate(candidate) : null);
+      this.agent!.addRemoteCandidate(candidate ?? null);
     } catch (error) {
       throw new PeerConnectionError("ERR_OPERATION", `candidate refused: ${(error as Error).message}`, {
         cause: error,

@@ -1,3 +1,4 @@
+import { IceError, parseCandidate as parseIceCandidate, serializeCandidate } from "@purertc/ice";
 import { SdpError } from "../errors.js";
 import type { SdpCandidate, SdpFingerprint, SdpGroup, SdpSetup } from "./types.js";
 
@@ -91,65 +92,26 @@ export function parseMid(value: string, line?: number): string {
 }
 
 /**
- * Parses an ICE candidate attribute (RFC 8839 §5.1). Accepts the value
- * after `a=candidate:`, or the whole `candidate:…` string that trickle
- * signalling carries (RTCIceCandidateInit.candidate), with or without `a=`.
- * @throws SdpError ERR_SDP_ATTRIBUTE
+ * Parses an ICE candidate attribute (RFC 8839 §5.1) with @purertc/ice's
+ * parser, the one candidate grammar in purertc, so a candidate the SDP layer
+ * accepts is one the agent accepts. Accepts the value after `a=candidate:`,
+ * or the whole `candidate:…` string that trickle signalling carries
+ * (RTCIceCandidateInit.candidate), with or without `a=`.
+ * @throws SdpError ERR_SDP_ATTRIBUTE, the IceError as its cause
  */
 export function parseCandidate(text: string, line?: number): SdpCandidate {
-  let value = text;
-  if (value.startsWith("a=")) value = value.slice(2);
-  if (value.startsWith("candidate:")) value = value.slice(10);
-  const parts = value.split(" ").filter((t) => t !== "");
-  if (parts.length < 8 || parts.length > 64 || parts[6] !== "typ") {
-    fail(
-      `a=candidate wants "foundation component transport priority address port typ type …" (RFC 8839 §5.1)`,
-      line,
-    );
+  const attribute = typeof text === "string" && !/^(?:a=)?candidate:/.test(text) ? `candidate:${text}` : text;
+  try {
+    return parseIceCandidate(attribute);
+  } catch (error) {
+    if (!(error instanceof IceError)) throw error;
+    throw new SdpError("ERR_SDP_ATTRIBUTE", error.message, line, { cause: error });
   }
-  const [foundation, componentText, transport, priorityText, address, portText, , type] = parts as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  if (!ICE_CHARS.test(foundation) || foundation.length > 32)
-    fail(`a=candidate: bad foundation "${foundation}"`, line);
-  if (!TOKEN.test(transport)) fail(`a=candidate: bad transport "${transport}"`, line);
-  if (!TOKEN.test(type)) fail(`a=candidate: bad type "${type}"`, line);
-  const candidate: SdpCandidate = {
-    foundation,
-    component: parseInteger(componentText, 256, "a=candidate component", line),
-    transport,
-    priority: parseInteger(priorityText, 0xffffffff, "a=candidate priority", line),
-    address,
-    port: parseInteger(portText, 65535, "a=candidate port", line),
-    type,
-    extensions: [],
-  };
-  if (candidate.component < 1) fail("a=candidate: component must be 1–256", line);
-  if ((parts.length - 8) % 2 !== 0) fail("a=candidate: extension attributes come in name/value pairs", line);
-  for (let i = 8; i < parts.length; i += 2) {
-    const name = parts[i]!;
-    const v = parts[i + 1]!;
-    if (name === "raddr") candidate.relatedAddress = v;
-    else if (name === "rport") candidate.relatedPort = parseInteger(v, 65535, "a=candidate rport", line);
-    else if (name === "tcptype") candidate.tcpType = v;
-    else candidate.extensions.push([name, v]);
-  }
-  return candidate;
 }
 
-/** Formats a candidate as `candidate:…` (what trickle carries; prefix `a=` for an SDP line). */
-export function formatCandidate(c: SdpCandidate): string {
-  let s = `candidate:${c.foundation} ${c.component} ${c.transport} ${c.priority} ${c.address} ${c.port} typ ${c.type}`;
-  if (c.relatedAddress !== undefined) s += ` raddr ${c.relatedAddress}`;
-  if (c.relatedPort !== undefined) s += ` rport ${c.relatedPort}`;
-  if (c.tcpType !== undefined) s += ` tcptype ${c.tcpType}`;
-  for (const [name, value] of c.extensions) s += ` ${name} ${value}`;
-  return s;
-}
+/**
+ * Formats a candidate as `candidate:…` (what trickle carries; prefix `a=` for
+ * an SDP line): @purertc/ice's serializer, fields in RFC 8839's order, then
+ * the extensions Chromium writes in its order, then unknown ones as received.
+ */
+export const formatCandidate: (c: SdpCandidate) => string = serializeCandidate;

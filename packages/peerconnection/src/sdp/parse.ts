@@ -10,6 +10,7 @@ import {
   parseSetup,
 } from "./attributes.js";
 import type {
+  SdpCandidate,
   SdpConnection,
   SdpMediaSection,
   SdpOrigin,
@@ -193,6 +194,15 @@ function splitAttribute(value: string): { name: string; value: string | undefine
     : { name: value.slice(0, colon), value: value.slice(colon + 1) };
 }
 
+function tryParseCandidate(value: string, line: number): SdpCandidate | undefined {
+  try {
+    return parseCandidate(value, line);
+  } catch (error) {
+    if (error instanceof SdpError) return undefined;
+    throw error;
+  }
+}
+
 function applyMediaAttribute(
   media: SdpMediaSection,
   name: string,
@@ -204,9 +214,16 @@ function applyMediaAttribute(
     case "mid":
       media.mid = parseMid(value ?? "", line);
       return;
-    case "candidate":
-      media.candidates.push(parseCandidate(value ?? "", line));
+    case "candidate": {
+      // A candidate ICE cannot parse is kept as an opaque line (written back
+      // as it came) instead of refusing the description: one odd candidate
+      // must not cost the peer its others. Trickled ones are refused
+      // (parseCandidate throws, addIceCandidate rejects).
+      const candidate = tryParseCandidate(value ?? "", line);
+      if (candidate) media.candidates.push(candidate);
+      else media.otherLines.push({ type: "a", name, value });
       return;
+    }
     case "end-of-candidates":
       media.endOfCandidates = true;
       return;

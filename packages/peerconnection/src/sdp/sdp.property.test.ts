@@ -29,28 +29,56 @@ const hexPairs = (n: number) =>
     .uint8Array({ minLength: n, maxLength: n })
     .map((b) => Array.from(b, (x) => x.toString(16).padStart(2, "0").toUpperCase()).join(":"));
 
-const candidate: fc.Arbitrary<SdpCandidate> = fc.record({
-  foundation: iceChars(1, 32),
-  component: fc.integer({ min: 1, max: 256 }),
-  transport: fc.constantFrom("udp", "UDP", "tcp"),
-  priority: fc.integer({ min: 0, max: 0xffffffff }),
-  address: fc.oneof(
-    fc.ipV4(),
-    fc.ipV6(),
-    fc.uuid().map((u) => `${u}.local`),
-  ),
-  port: fc.integer({ min: 0, max: 65535 }),
-  type: fc.constantFrom("host", "srflx", "prflx", "relay"),
-  extensions: fc.array(
-    fc.tuple(
-      token.filter((t) => !["raddr", "rport", "tcptype"].includes(t)),
-      token,
-    ),
+const KNOWN_EXTENSIONS = ["raddr", "rport", "tcptype", "generation", "ufrag", "network-id", "network-cost"];
+
+const candidate: fc.Arbitrary<SdpCandidate> = fc
+  .record(
     {
-      maxLength: 3,
+      foundation: iceChars(1, 32),
+      component: fc.integer({ min: 1, max: 256 }),
+      transport: fc.constantFrom("udp", "UDP", "tcp"),
+      priority: fc.integer({ min: 0, max: 0xffffffff }),
+      address: fc.oneof(
+        fc.ipV4(),
+        fc.ipV6(),
+        fc.uuid().map((u) => `${u}.local`),
+      ),
+      port: fc.integer({ min: 0, max: 65535 }),
+      type: fc.constantFrom("host", "srflx", "prflx", "relay"),
+      tcpType: fc.constantFrom("active", "passive", "so"),
+      generation: fc.nat(),
+      ufrag: iceChars(4, 8),
+      networkId: fc.nat({ max: 0xffff }),
+      networkCost: fc.nat({ max: 999 }),
+      extensions: fc.array(
+        fc.tuple(
+          token.filter((t) => !KNOWN_EXTENSIONS.includes(t)),
+          token,
+        ),
+        {
+          maxLength: 3,
+        },
+      ),
     },
-  ),
-});
+    {
+      requiredKeys: [
+        "foundation",
+        "component",
+        "transport",
+        "priority",
+        "address",
+        "port",
+        "type",
+        "extensions",
+      ],
+    },
+  )
+  .chain((c) =>
+    // raddr and rport come together (RFC 8839 §5.1).
+    fc
+      .option(fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 65535 })), { nil: undefined })
+      .map((related) => (related ? { ...c, relatedAddress: related[0], relatedPort: related[1] } : c)),
+  );
 
 const media: fc.Arbitrary<SdpMediaSection> = fc.record(
   {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { IceError } from "@purertc/ice";
 import { describe, expect, it } from "vitest";
 import { SdpError } from "../errors.js";
 import {
@@ -81,10 +82,9 @@ describe("real browser SDPs", () => {
       address: "569d5203-7ce4-4f54-a00b-ece5faca9048.local",
       port: 38489,
       type: "host",
-      extensions: [
-        ["generation", "0"],
-        ["network-cost", "999"],
-      ],
+      generation: 0,
+      networkCost: 999,
+      extensions: [],
     });
     expect(s.otherLines).toEqual([
       { type: "a", name: "extmap-allow-mixed", value: undefined },
@@ -109,19 +109,37 @@ describe("real browser SDPs", () => {
 });
 
 describe("candidates", () => {
-  it("parses srflx with raddr/rport and formats it back", () => {
+  it("parses srflx with raddr/rport and formats it back, unknown extensions as they came", () => {
     const text =
-      "candidate:842163049 1 udp 1677729535 198.18.0.5 61000 typ srflx raddr 198.18.0.1 rport 5000 generation 0 ufrag abcd";
+      "candidate:842163049 1 udp 1677729535 198.18.0.5 61000 typ srflx raddr 198.18.0.1 rport 5000 generation 0 ufrag abcd x-unknown Yes+1";
     const c = parseCandidate(text);
     expect(c.type).toBe("srflx");
     expect(c.relatedAddress).toBe("198.18.0.1");
     expect(c.relatedPort).toBe(5000);
-    expect(c.extensions).toEqual([
-      ["generation", "0"],
-      ["ufrag", "abcd"],
-    ]);
+    expect(c.generation).toBe(0);
+    expect(c.ufrag).toBe("abcd");
+    expect(c.extensions).toEqual([["x-unknown", "Yes+1"]]);
     expect(formatCandidate(c)).toBe(text);
     expect(parseCandidate(`a=${text}`)).toEqual(c);
+    // The value after "a=candidate:" alone, as an SDP line carries it.
+    expect(parseCandidate(text.slice("candidate:".length))).toEqual(c);
+  });
+
+  it("is @purertc/ice's parser: the SdpError has the IceError as its cause and the line", () => {
+    const error = sdpError(() => parseCandidate("candidate:1 1 udp 1 127.0.0.1 9 typ weird", 7));
+    expect(error.line).toBe(7);
+    expect(error.cause).toBeInstanceOf(IceError);
+    expect((error.cause as IceError).code).toBe("ERR_CANDIDATE_VALUE");
+  });
+
+  it("a description keeps a candidate line ICE cannot parse as an opaque line, not a candidate", () => {
+    const odd = "candidate:1 1 udp 1 not_a_host! 9 typ host";
+    const text = read("chromium-156-offer-mdns.sdp").replace("a=ice-ufrag", `a=${odd}\r\na=ice-ufrag`);
+    const s = parseSdp(text);
+    expect(s.media[0]!.candidates).toHaveLength(2);
+    expect(s.media[0]!.otherLines).toContainEqual({ type: "a", name: "candidate", value: odd.slice(10) });
+    expect(serializeSdp(s)).toContain(`\r\na=${odd}\r\n`);
+    expect(parseSdp(serializeSdp(s))).toEqual(s);
   });
 
   it.each([
@@ -132,6 +150,8 @@ describe("candidates", () => {
     ["component 0", "candidate:1 0 udp 1 127.0.0.1 9 typ host"],
     ["odd extensions", "candidate:1 1 udp 1 127.0.0.1 9 typ host generation"],
     ["bad foundation", "candidate:a-b 1 udp 1 127.0.0.1 9 typ host"],
+    ["unknown type", "candidate:1 1 udp 1 127.0.0.1 9 typ weird"],
+    ["an address that is no host name", "candidate:1 1 udp 1 not_a_host! 9 typ host"],
   ])("rejects %s with ERR_SDP_ATTRIBUTE", (_, text) => {
     expect(sdpError(() => parseCandidate(text)).code).toBe("ERR_SDP_ATTRIBUTE");
   });

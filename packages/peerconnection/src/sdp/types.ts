@@ -1,3 +1,5 @@
+import type { Candidate } from "@purertc/ice";
+
 /**
  * The SDP model (RFC 8866) as WebRTC endpoints exchange it: the attributes
  * ICE, DTLS and data channels need are typed; every other line is kept, in
@@ -48,25 +50,11 @@ export interface SdpGroup {
 }
 
 /**
- * `a=candidate` (RFC 8839 §5.1). Extension attributes (generation,
- * network-id, ufrag, …) are kept as name/value pairs, in order.
+ * `a=candidate` (RFC 8839 §5.1): @purertc/ice's candidate, parsed and
+ * written by its parser and serializer (Chromium's `generation`, `ufrag`,
+ * `network-id`, `network-cost` typed; other extensions kept in order).
  */
-export interface SdpCandidate {
-  foundation: string;
-  component: number;
-  /** As written ("udp", "UDP", "tcp"). */
-  transport: string;
-  priority: number;
-  /** An IP address or an mDNS `.local` name. */
-  address: string;
-  port: number;
-  type: string;
-  relatedAddress?: string;
-  relatedPort?: number;
-  /** `tcptype` for TCP candidates (RFC 6544). */
-  tcpType?: string;
-  extensions: [name: string, value: string][];
-}
+export type SdpCandidate = Candidate;
 
 /** The ICE and DTLS attributes that may appear at session or media level. */
 export interface SdpTransportAttributes {
