@@ -1,6 +1,9 @@
+import { createHmac } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { equalBytes } from "./bytes.js";
 import { CookieAuthority } from "./crypto/cookie.js";
+import { HmacKey } from "./crypto/hmac.js";
 import { prf } from "./crypto/prf.js";
 import { Reassembler } from "./handshake/reassembler.js";
 import { certificateFingerprint, DtlsCertificate, DtlsError, normalizeFingerprint } from "./index.js";
@@ -113,5 +116,47 @@ describe("cookies and fingerprints", () => {
     const again = DtlsCertificate.fromPem(cert.toPem(), cert.privateKeyPem());
     expect(again.fingerprint).toBe(cert.fingerprint);
     expect(equalBytes(again.der, cert.der)).toBe(true);
+  });
+});
+
+describe("one-shot HMAC", () => {
+  test("matches RFC 4231 test cases 1, 2 and 6 (SHA-256 and SHA-384)", () => {
+    // RFC 4231 §4.2, §4.3, §4.7.
+    const data1 = Buffer.from("Hi There");
+    const key1 = new Uint8Array(20).fill(0x0b);
+    expect(new HmacKey("sha256", key1).mac(data1).toString("hex")).toBe(
+      "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+    );
+    expect(new HmacKey("sha384", key1).mac(data1).toString("hex")).toBe(
+      "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6",
+    );
+    const jefe = new HmacKey("sha256", Buffer.from("Jefe"));
+    expect(jefe.mac(Buffer.from("what do ya want "), Buffer.from("for nothing?")).toString("hex")).toBe(
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+    );
+    // Test case 6: a 131-byte key, longer than the block, is hashed first.
+    const long = new HmacKey("sha256", new Uint8Array(131).fill(0xaa));
+    expect(
+      long.mac(Buffer.from("Test Using Larger Than Block-Size Key - Hash Key First")).toString("hex"),
+    ).toBe("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  });
+
+  test("equals createHmac for random keys and messages, and stays correct when reused", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<"sha256" | "sha384">("sha256", "sha384"),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 4 }),
+        (alg, key, parts) => {
+          const k = new HmacKey(alg, key);
+          const expected = createHmac(alg, key);
+          for (const p of parts) expected.update(p);
+          const want = expected.digest("hex");
+          expect(k.mac(...parts).toString("hex")).toBe(want);
+          expect(k.mac(...parts).toString("hex")).toBe(want);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,8 +1,10 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { equalBytes } from "../bytes.js";
+import { HmacKey } from "./hmac.js";
 
 /** Cookie length in bytes (RFC 6347 allows up to 255; 20 is plenty with HMAC-SHA256). */
 const COOKIE_LENGTH = 20;
+const encoder = new TextEncoder();
 
 /**
  * Makes and checks HelloVerifyRequest cookies without per-peer state
@@ -13,21 +15,17 @@ const COOKIE_LENGTH = 20;
  * per authority; a cookie is valid for one to two buckets (default 60 s).
  */
 export class CookieAuthority {
-  private readonly secret: Uint8Array;
+  private readonly key: HmacKey;
 
   constructor(
     private readonly bucketMs = 60_000,
     secret?: Uint8Array,
   ) {
-    this.secret = secret ?? randomBytes(32);
+    this.key = new HmacKey("sha256", secret ?? randomBytes(32));
   }
 
   private compute(bucket: number, remote: string, prefix: Uint8Array): Uint8Array {
-    return createHmac("sha256", this.secret)
-      .update(`${bucket}|${remote}|`)
-      .update(prefix)
-      .digest()
-      .subarray(0, COOKIE_LENGTH);
+    return this.key.mac(encoder.encode(`${bucket}|${remote}|`), prefix).subarray(0, COOKIE_LENGTH);
   }
 
   /** A cookie for `remote` (an `ip:port` string) and the hello's pre-cookie fields. */

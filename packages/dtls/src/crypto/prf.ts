@@ -1,5 +1,5 @@
-import { createHash, createHmac } from "node:crypto";
 import { concat } from "../bytes.js";
+import { digestOf, HmacKey } from "./hmac.js";
 
 /** Hash of a cipher suite's PRF. */
 export type PrfHash = "sha256" | "sha384";
@@ -8,12 +8,13 @@ const encoder = new TextEncoder();
 
 /** P_hash of RFC 5246 §5: HMAC-based expansion of `secret` and `seed` to `length` bytes. */
 export function pHash(hash: PrfHash, secret: Uint8Array, seed: Uint8Array, length: number): Uint8Array {
+  const key = new HmacKey(hash, secret);
   const out = new Uint8Array(length);
   let a: Uint8Array = seed;
   let o = 0;
   while (o < length) {
-    a = createHmac(hash, secret).update(a).digest();
-    const block = createHmac(hash, secret).update(a).update(seed).digest();
+    a = key.mac(a);
+    const block = key.mac(a, seed);
     out.set(block.subarray(0, Math.min(block.length, length - o)), o);
     o += block.length;
   }
@@ -33,9 +34,7 @@ export function prf(
 
 /** Digest of the concatenated `parts`. */
 export function digest(hash: PrfHash, parts: readonly Uint8Array[]): Uint8Array {
-  const h = createHash(hash);
-  for (const p of parts) h.update(p);
-  return h.digest();
+  return digestOf(hash, parts);
 }
 
 /**

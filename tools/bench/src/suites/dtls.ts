@@ -1,23 +1,22 @@
-import type { RemoteInfo } from "node:dgram";
-import { DtlsCertificate, DtlsConnection, nobleCrypto, type PublicKeyCrypto } from "@purertc/dtls";
-import { type ManagedSocket, SocketRegistry, UdpTransport } from "@purertc/socket";
-import {
-  CipherContext,
-  HashAlgorithm,
-  NamedCurveAlgorithm,
-  SignatureAlgorithm,
-  DtlsClient as WeriftClient,
-  DtlsServer as WeriftServer,
-} from "werift";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { DtlsCertificate } from "@purertc/dtls";
+import { CipherContext, HashAlgorithm, NamedCurveAlgorithm, SignatureAlgorithm } from "werift";
+import { oursPair, socketPair, weriftPair } from "../dtls/pairs.js";
 import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";
 
 /**
- * DTLS 1.2 on loopback, client and server in this one process (one core):
+ * DTLS 1.2 on loopback, client and server in one process (one core):
  *
  * - handshake: time from starting the client to both sides connected
  *   (cookie exchange, ECDHE x25519, ECDSA P-256 certificates both ways,
  *   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, extended master secret), median
- *   and p99, and sequential handshakes per second;
+ *   and p99, and sequential handshakes per second. Each round runs in a
+ *   fresh process per implementation (../dtls/handshake-worker.ts), after a
+ *   warm-up: sharing one heap let werift's garbage and 500 ms flight timers
+ *   land in our rounds (and ours in its), which moved our median by ~40%;
+ *   rounds alternate so both see the same machine load;
  * - throughput: 1200-byte application records one way, MB/s received, beside
  *   plain UDP over the same sockets (no DTLS) as the reference.
  *
@@ -29,103 +28,6 @@ const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 const RECORD = 1200;
 const BURST = 32;
 
-/** Two registry sockets on 127.0.0.1 aimed at each other. */
-async function socketPair(owner: object): Promise<[ManagedSocket, ManagedSocket]> {
-  const a = await SocketRegistry.default.open(owner, { label: "bench-dtls-a", address: "127.0.0.1" });
-  const b = await SocketRegistry.default.open(owner, { label: "bench-dtls-b", address: "127.0.0.1" });
-  return [a, b];
-}
-
-/** A werift Transport over a registry socket; `detach` removes its listener (close is left to the bench). */
-function weriftTransport(socket: ManagedSocket, peerPort: number) {
-  const t = {
-    type: "udp",
-    address: socket.address(),
-    closed: false,
-    onData: (_data: Buffer, _addr: unknown) => {},
-    send: async (data: Buffer) => socket.send(data, peerPort, "127.0.0.1"),
-    close: async () => {},
-    socket: { close: () => {} },
-  };
-  const listener = (data: Buffer, remote: RemoteInfo) => t.onData(data, [remote.address, remote.port]);
-  socket.on("message", listener);
-  return { transport: t, detach: () => socket.off("message", listener) };
-}
-
-interface Pair {
-  connect(): Promise<void>;
-  send(data: Buffer): void;
-  onReceive(fn: (n: number) => void): void;
-  close(): Promise<void>;
-}
-
-async function oursPair(
-  sockets: [ManagedSocket, ManagedSocket],
-  certs: DtlsCertificate[],
-  crypto?: PublicKeyCrypto,
-): Promise<Pair> {
-  const [a, b] = sockets;
-  const ta = new UdpTransport(a, "127.0.0.1", b.address().port, { ownsSocket: false });
-  const tb = new UdpTransport(b, "127.0.0.1", a.address().port, { ownsSocket: false });
-  const common = { acceptAnyPeerCertificate: true, ...(crypto ? { crypto } : {}) };
-  const client = new DtlsConnection(ta, { role: "client", certificate: certs[0]!, ...common });
-  const server = new DtlsConnection(tb, { role: "server", certificate: certs[1]!, ...common });
-  return {
-    connect: async () => {
-      await Promise.all([client.connect(), server.connect()]);
-    },
-    send: (d) => client.send(d),
-    onReceive: (fn) => server.on("message", (d) => fn(d.length)),
-    close: async () => {
-      await client.close();
-      await server.close();
-    },
-  };
-}
-
-async function weriftPair(
-  sockets: [ManagedSocket, ManagedSocket],
-  pems: { certPem: string; keyPem: string }[],
-): Promise<Pair> {
-  const [a, b] = sockets;
-  const ta = weriftTransport(a, b.address().port);
-  const tb = weriftTransport(b, a.address().port);
-  const signatureHash = { signature: SignatureAlgorithm.ecdsa_3, hash: HashAlgorithm.sha256_4 };
-  const client = new WeriftClient({
-    transport: ta.transport as never,
-    cert: pems[0]!.certPem,
-    key: pems[0]!.keyPem,
-    signatureHash,
-    extendedMasterSecret: true,
-  });
-  const server = new WeriftServer({
-    transport: tb.transport as never,
-    cert: pems[1]!.certPem,
-    key: pems[1]!.keyPem,
-    signatureHash,
-    extendedMasterSecret: true,
-    certificateRequest: true,
-  });
-  return {
-    connect: async () => {
-      // werift's connect() resolves only after its flight timer (500 ms) runs out, long after the
-      // handshake is done: time to connected is measured on its onConnect events.
-      const serverUp = new Promise<void>((resolve) => server.onConnect.once(() => resolve()));
-      const clientUp = new Promise<void>((resolve) => client.onConnect.once(() => resolve()));
-      client.connect().catch(() => {});
-      await Promise.all([clientUp, serverUp]);
-    },
-    send: (d) => void client.send(d),
-    onReceive: (fn) => server.onData.subscribe((d) => fn(d.length)),
-    close: async () => {
-      client.close();
-      server.close();
-      ta.detach();
-      tb.detach();
-    },
-  };
-}
-
 /** Handshake samples of one implementation. */
 interface Samples {
   times: number[];
@@ -133,21 +35,19 @@ interface Samples {
   elapsed: number;
 }
 
-/** Runs `count` sequential handshakes, adding to `into`: wall time and process CPU time per handshake (ms). */
-async function handshakes(make: () => Promise<Pair>, count: number, into: Samples): Promise<void> {
-  const start = performance.now();
-  for (let i = 0; i < count; i++) {
-    const p = await make();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await p.connect();
-    into.times.push(performance.now() - t0);
-    const cpu = process.cpuUsage(cpu0);
-    into.cpu.push((cpu.user + cpu.system) / 1000);
-    await p.close();
-    await immediate(); // let the close_notify drain before the next pair
-  }
-  into.elapsed += performance.now() - start;
+const worker = fileURLToPath(new URL("../dtls/handshake-worker.js", import.meta.url));
+const run = promisify(execFile);
+
+/** One round: `count` handshakes of `impl` in a fresh process after `warmup` unmeasured ones; added to `into`. */
+async function handshakes(impl: "ours" | "werift" | "noble", warmup: number, count: number, into: Samples) {
+  const { stdout } = await run(process.execPath, [worker, impl, String(warmup), String(count)], {
+    timeout: 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const r = JSON.parse(stdout.trim().split("\n").pop()!) as Samples;
+  into.times.push(...r.times);
+  into.cpu.push(...r.cpu);
+  into.elapsed += r.elapsed;
 }
 
 const samples = (): Samples => ({ times: [], cpu: [], elapsed: 0 });
@@ -178,71 +78,64 @@ export const suite: BenchSuite = {
     const count = quick ? 30 : 200;
     const ms = quick ? 500 : 2000;
     const owner = {};
+    const rows: BenchRow[] = [];
+    {
+      // Each round is a fresh process per implementation (see dtls/handshake-worker.ts); rounds
+      // alternate between the implementations so that both see the same machine load.
+      const ours = samples();
+      const noble = samples();
+      const theirs = samples();
+      const rounds = quick ? 3 : 10;
+      const per = Math.ceil(count / rounds);
+      const warmup = quick ? 10 : 30;
+      for (let r = 0; r < rounds; r++) {
+        await handshakes("ours", warmup, per, ours);
+        await handshakes("werift", warmup, per, theirs);
+        await handshakes("noble", 3, Math.ceil(per / 4), noble);
+      }
+      const o = percentiles(ours.times);
+      const w = percentiles(theirs.times);
+      const n = percentiles(noble.times);
+      const rate = (s: Samples) => (s.times.length * 1000) / s.elapsed;
+      rows.push(
+        {
+          metric: "DTLS handshake to connected, median",
+          unit: "ms",
+          ours: o.median,
+          werift: w.median,
+          reference: { name: "@noble/curves backend", value: n.median },
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS handshake to connected, p99",
+          unit: "ms",
+          ours: o.p99,
+          werift: w.p99,
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS handshake CPU time (both sides, all threads), median",
+          unit: "ms",
+          ours: percentiles(ours.cpu).median,
+          werift: percentiles(theirs.cpu).median,
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS handshakes per second (sequential, one core)",
+          unit: "hs/s",
+          ours: rate(ours),
+          werift: rate(theirs),
+          reference: { name: "@noble/curves backend", value: rate(noble) },
+          higherIsBetter: true,
+        },
+      );
+    }
     const certs = [await DtlsCertificate.generate(), await DtlsCertificate.generate()];
     const weriftSig = { signature: SignatureAlgorithm.ecdsa_3, hash: HashAlgorithm.sha256_4 };
     const pems = [
       await CipherContext.createSelfSignedCertificateWithKey(weriftSig, NamedCurveAlgorithm.secp256r1_23),
       await CipherContext.createSelfSignedCertificateWithKey(weriftSig, NamedCurveAlgorithm.secp256r1_23),
     ];
-    const rows: BenchRow[] = [];
-    {
-      // Rounds alternate between the implementations so that both see the same machine load.
-      const sockets = await socketPair(owner);
-      const ours = samples();
-      const noble = samples();
-      const theirs = samples();
-      try {
-        const rounds = quick ? 3 : 10;
-        const per = Math.ceil(count / rounds);
-        for (let r = 0; r < rounds; r++) {
-          await handshakes(() => oursPair(sockets, certs), per + (r === 0 ? 5 : 0), ours);
-          await handshakes(() => weriftPair(sockets, pems), per + (r === 0 ? 5 : 0), theirs);
-          await handshakes(() => oursPair(sockets, certs, nobleCrypto), Math.ceil(per / 4), noble);
-        }
-        for (const s of [ours, theirs]) {
-          s.times.splice(0, 5); // warm-up
-          s.cpu.splice(0, 5);
-        }
-        const o = percentiles(ours.times);
-        const w = percentiles(theirs.times);
-        const n = percentiles(noble.times);
-        const rate = (s: Samples) => (s.times.length * 1000) / s.elapsed;
-        rows.push(
-          {
-            metric: "DTLS handshake to connected, median",
-            unit: "ms",
-            ours: o.median,
-            werift: w.median,
-            reference: { name: "@noble/curves backend", value: n.median },
-            higherIsBetter: false,
-          },
-          {
-            metric: "DTLS handshake to connected, p99",
-            unit: "ms",
-            ours: o.p99,
-            werift: w.p99,
-            higherIsBetter: false,
-          },
-          {
-            metric: "DTLS handshake CPU time (both sides, all threads), median",
-            unit: "ms",
-            ours: percentiles(ours.cpu).median,
-            werift: percentiles(theirs.cpu).median,
-            higherIsBetter: false,
-          },
-          {
-            metric: "DTLS handshakes per second (sequential, one core)",
-            unit: "hs/s",
-            ours: rate(ours),
-            werift: rate(theirs),
-            reference: { name: "@noble/curves backend", value: rate(noble) },
-            higherIsBetter: true,
-          },
-        );
-      } finally {
-        await Promise.all(sockets.map((s) => s.close()));
-      }
-    }
     {
       const sockets = await socketPair(owner);
       try {

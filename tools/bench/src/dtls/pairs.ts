@@ -1,0 +1,112 @@
+import type { RemoteInfo } from "node:dgram";
+import { type DtlsCertificate, DtlsConnection, type PublicKeyCrypto } from "@purertc/dtls";
+import { type ManagedSocket, SocketRegistry, UdpTransport } from "@purertc/socket";
+import {
+  HashAlgorithm,
+  SignatureAlgorithm,
+  DtlsClient as WeriftClient,
+  DtlsServer as WeriftServer,
+} from "werift";
+
+/**
+ * One DTLS client and server on loopback in this process, ours or werift's,
+ * over the same kind of registry sockets: what the dtls suite and its
+ * handshake worker measure.
+ */
+
+/** Two registry sockets on 127.0.0.1 aimed at each other. */
+export async function socketPair(owner: object): Promise<[ManagedSocket, ManagedSocket]> {
+  const a = await SocketRegistry.default.open(owner, { label: "bench-dtls-a", address: "127.0.0.1" });
+  const b = await SocketRegistry.default.open(owner, { label: "bench-dtls-b", address: "127.0.0.1" });
+  return [a, b];
+}
+
+/** A werift Transport over a registry socket; `detach` removes its listener (close is left to the bench). */
+function weriftTransport(socket: ManagedSocket, peerPort: number) {
+  const t = {
+    type: "udp",
+    address: socket.address(),
+    closed: false,
+    onData: (_data: Buffer, _addr: unknown) => {},
+    send: async (data: Buffer) => socket.send(data, peerPort, "127.0.0.1"),
+    close: async () => {},
+    socket: { close: () => {} },
+  };
+  const listener = (data: Buffer, remote: RemoteInfo) => t.onData(data, [remote.address, remote.port]);
+  socket.on("message", listener);
+  return { transport: t, detach: () => socket.off("message", listener) };
+}
+
+export interface Pair {
+  connect(): Promise<void>;
+  send(data: Buffer): void;
+  onReceive(fn: (n: number) => void): void;
+  close(): Promise<void>;
+}
+
+export async function oursPair(
+  sockets: [ManagedSocket, ManagedSocket],
+  certs: DtlsCertificate[],
+  crypto?: PublicKeyCrypto,
+): Promise<Pair> {
+  const [a, b] = sockets;
+  const ta = new UdpTransport(a, "127.0.0.1", b.address().port, { ownsSocket: false });
+  const tb = new UdpTransport(b, "127.0.0.1", a.address().port, { ownsSocket: false });
+  const common = { acceptAnyPeerCertificate: true, ...(crypto ? { crypto } : {}) };
+  const client = new DtlsConnection(ta, { role: "client", certificate: certs[0]!, ...common });
+  const server = new DtlsConnection(tb, { role: "server", certificate: certs[1]!, ...common });
+  return {
+    connect: async () => {
+      await Promise.all([client.connect(), server.connect()]);
+    },
+    send: (d) => client.send(d),
+    onReceive: (fn) => server.on("message", (d) => fn(d.length)),
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+export async function weriftPair(
+  sockets: [ManagedSocket, ManagedSocket],
+  pems: { certPem: string; keyPem: string }[],
+): Promise<Pair> {
+  const [a, b] = sockets;
+  const ta = weriftTransport(a, b.address().port);
+  const tb = weriftTransport(b, a.address().port);
+  const signatureHash = { signature: SignatureAlgorithm.ecdsa_3, hash: HashAlgorithm.sha256_4 };
+  const client = new WeriftClient({
+    transport: ta.transport as never,
+    cert: pems[0]!.certPem,
+    key: pems[0]!.keyPem,
+    signatureHash,
+    extendedMasterSecret: true,
+  });
+  const server = new WeriftServer({
+    transport: tb.transport as never,
+    cert: pems[1]!.certPem,
+    key: pems[1]!.keyPem,
+    signatureHash,
+    extendedMasterSecret: true,
+    certificateRequest: true,
+  });
+  return {
+    connect: async () => {
+      // werift's connect() resolves only after its flight timer (500 ms) runs out, long after the
+      // handshake is done: time to connected is measured on its onConnect events.
+      const serverUp = new Promise<void>((resolve) => server.onConnect.once(() => resolve()));
+      const clientUp = new Promise<void>((resolve) => client.onConnect.once(() => resolve()));
+      client.connect().catch(() => {});
+      await Promise.all([clientUp, serverUp]);
+    },
+    send: (d) => void client.send(d),
+    onReceive: (fn) => server.onData.subscribe((d) => fn(d.length)),
+    close: async () => {
+      client.close();
+      server.close();
+      ta.detach();
+      tb.detach();
+    },
+  };
+}
