@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { ROOT, watchJsonChild as watch } from "@purertc/interop/json-child";
 import { createVethPair, netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
-import { ROOT, watch } from "./child.test-helper.js";
 import { isGeneratedMdnsName } from "./index.js";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
@@ -110,7 +110,7 @@ describe.skipIf(!netns.available || !chromium)("headless Chromium with default m
         `mDNS with Chromium: our resolve of its name ${resolved.ms} ms; its resolve of ours + first check ${(performance.now() - started).toFixed(1)} ms`,
       );
 
-      peer.child.stdin?.end();
+      peer.end();
       expect(await peer.exit()).toBe(0);
     } finally {
       await peer.stop();

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
+import { CLI, ROOT, watchJsonChild as watch } from "@purertc/interop/json-child";
 import { createLoopbackNetns, createVethPair, netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
-import { CLI, ROOT, watch } from "./child.test-helper.js";
 import { generateMdnsName } from "./index.js";
 
 // Real multicast, only inside a namespace this test makes (never in the root namespace).
@@ -70,7 +70,7 @@ describe.skipIf(!available)(
 
         // A name nobody published: our responder stays silent, the resolver times out with exit 1.
         const foreign = generateMdnsName();
-        observer.child.stdin?.write(`${JSON.stringify({ name: foreign, type: "A" })}\n`);
+        observer.send({ name: foreign, type: "A" });
         const missing = watch(
           ns.spawn(process.execPath, [CLI, "mdns-resolve", foreign, "--timeout", "1500", "--json"]),
         );
@@ -83,12 +83,11 @@ describe.skipIf(!available)(
         // The independent peer's own query is answered (both announcements are long past).
         const mentions = () => observer.events.filter((e) => JSON.stringify(e).includes(name)).length;
         const before = mentions();
-        observer.child.stdin?.write(`${JSON.stringify({ name, type: "A" })}\n`);
+        observer.send({ name, type: "A" });
         await observer.next(() => mentions() > before);
 
         // SIGTERM: goodbye (TTL 0) on the wire, and the process exits by itself with 0.
-        publisher.child.kill("SIGTERM");
-        expect(await publisher.exit()).toBe(0);
+        expect(await publisher.stop()).toBe(0);
         expect(publisher.events.at(-1)).toEqual({ event: "unpublished", name });
         await observer.next((e) => JSON.stringify(e).includes(`"ttl":0`));
         const after = watch(
@@ -150,8 +149,7 @@ describe.skipIf(!available)(
         expect(resolver.events).toEqual([
           { event: "resolved", name, addresses: [lan.a.address6], ms: expect.any(Number) },
         ]);
-        publisher.child.kill("SIGTERM");
-        expect(await publisher.exit()).toBe(0);
+        expect(await publisher.stop()).toBe(0);
       } finally {
         await publisher.stop();
       }

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
+import { ROOT } from "@purertc/interop/json-child";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./child.test-helper.js";
 import { type MdnsError, MdnsResolver, MdnsResponder } from "./index.js";
 import { answersFor, loopback, observe } from "./loopback.test-helper.js";
 

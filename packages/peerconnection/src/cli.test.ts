@@ -1,12 +1,14 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { CLI, type JsonChild, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { describe, expect, it } from "vitest";
-import { CLI, PcChild, ROOT } from "./child.test-helper.js";
 
 if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing`);
 
-function cli(...args: string[]): PcChild {
-  return new PcChild(spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
+function cli(...args: string[]): JsonChild {
+  return watchJsonChild(
+    spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }),
+  );
 }
 
 describe("purertc demo", () => {
@@ -30,7 +32,7 @@ describe("purertc pc", () => {
     const offerer = cli("pc", "--offer", "--loopback", "--json", "--send", "from offerer");
     const answerer = cli("pc", "--answer", "--loopback", "--json", "--send", "from answerer");
     // Cross-wire: every line one prints is the other's input (non-signalling lines are ignored).
-    const pipe = (from: PcChild, to: PcChild) =>
+    const pipe = (from: JsonChild, to: JsonChild) =>
       from.child.stdout!.on("data", (d: Buffer) => to.child.stdin!.write(d));
     pipe(offerer, answerer);
     pipe(answerer, offerer);
@@ -49,7 +51,7 @@ describe("purertc pc", () => {
       expect(await offerer.exit()).toBe(0);
       await answerer.next((e) => e.event === "dtlsstatechange" && e.state === "closed");
       expect(await answerer.exit()).toBe(0);
-      expect(offerer.stderr.join("")).toBe("");
+      expect(offerer.stderr()).toBe("");
     } finally {
       await offerer.stop();
       await answerer.stop();

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { ROOT } from "@purertc/interop/json-child";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./child.test-helper.js";
 
 // The README's example, run as a user would (against the built package).
 const example = `${ROOT}packages/peerconnection/examples/loopback.mjs`;

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { CLI, type JsonChild, type JsonEvent, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, createVethPair, type Netns, netnsAvailable } from "@purertc/interop/netns";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { CLI, type JsonEvent, PcChild, ROOT } from "./child.test-helper.js";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
@@ -107,7 +107,7 @@ function transportStats(page: Page): Promise<Transport> {
 }
 
 /** Forwards the child's trickled candidates to Chromium as they come. */
-function forwardCandidates(child: PcChild, page: Page): () => Promise<void> {
+function forwardCandidates(child: JsonChild, page: Page): () => Promise<void> {
   let stopped = false;
   let seen = 0;
   const pump = (async () => {
@@ -138,7 +138,7 @@ async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> 
     s.mdns ? "--mdns" : "--loopback",
     "--json",
   ];
-  const child = new PcChild(nodeNs.spawn(process.execPath, flags, { cwd: ROOT }));
+  const child = watchJsonChild(nodeNs.spawn(process.execPath, flags, { cwd: ROOT }));
   let stopForwarding: (() => Promise<void>) | undefined;
   try {
     const page = browser.page;

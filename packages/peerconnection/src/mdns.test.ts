@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
+import { CLI, type JsonChild, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createVethPair, netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
-import { CLI, PcChild, ROOT } from "./child.test-helper.js";
 
 // Under CI=true a missing `ip` throws: this test never skips silently there.
 const netns = netnsAvailable();
@@ -10,15 +10,15 @@ if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing`);
 describe.skipIf(!netns.available)("Node ↔ Node with mDNS candidates", () => {
   it("two `purertc pc --mdns` on the two ends of a veth pair connect through .local names only", async () => {
     await using lan = await createVethPair({ prefix: "pcmdns" });
-    const offerer = new PcChild(
+    const offerer = watchJsonChild(
       lan.a.spawn(process.execPath, [CLI, "pc", "--offer", "--mdns", "--json", "--send", "over mdns"], {
         cwd: ROOT,
       }),
     );
-    const answerer = new PcChild(
+    const answerer = watchJsonChild(
       lan.b.spawn(process.execPath, [CLI, "pc", "--answer", "--mdns", "--json"], { cwd: ROOT }),
     );
-    const pipe = (from: PcChild, to: PcChild) =>
+    const pipe = (from: JsonChild, to: JsonChild) =>
       from.child.stdout!.on("data", (d: Buffer) => {
         if (!to.child.stdin!.destroyed) to.child.stdin!.write(d);
       });
