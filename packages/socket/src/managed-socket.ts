@@ -80,6 +80,11 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> implements 
     return this.entry.local;
   }
 
+  /** One completion callback for every send without a caller's callback (no closure per datagram). */
+  private readonly afterSend = (error: Error | null) => {
+    if (error) this.fail(error);
+  };
+
   /**
    * Sends one datagram. Never throws for network errors (they are counted
    * and emitted as `error` if listened to); throws `ERR_SOCKET_CLOSED` if the
@@ -93,10 +98,17 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> implements 
     stats.packetsOut++;
     stats.bytesOut += data.byteLength;
     try {
-      this.entry.socket.send(data, port, address, (error) => {
-        if (error) this.fail(error);
-        callback?.(error ?? null);
-      });
+      this.entry.socket.send(
+        data,
+        port,
+        address,
+        callback
+          ? (error) => {
+              if (error) this.fail(error);
+              callback(error ?? null);
+            }
+          : this.afterSend,
+      );
     } catch (error) {
       // dgram throws synchronously for bad ports/addresses.
       this.fail(error as Error);

@@ -117,6 +117,33 @@ describe("SocketRegistry", () => {
     );
   });
 
+  it("sends to IP literals at once (no lookup tick) and still resolves names", async () => {
+    const registry = new SocketRegistry();
+    await withLeakCheck(
+      async () => {
+        await using b = await registry.open({}, { label: "b", address: "127.0.0.1" });
+        const got: number[] = [];
+        b.on("message", (d) => got.push(d[0]!));
+        // Sent before send() returns: a close in the same tick no longer drops it (with
+        // dgram's own dns.lookup the datagram waited a tick and died with the socket).
+        const a = await registry.open({}, { label: "a", address: "127.0.0.1" });
+        a.send(new Uint8Array([1]), b.address().port, "127.0.0.1");
+        const closing = a.close();
+        // Names still resolve (through dns.lookup).
+        await using c = await registry.open({}, { label: "c", address: "127.0.0.1" });
+        let completed = 0;
+        c.send(new Uint8Array([2]), b.address().port, "localhost", () => completed++);
+        await closing;
+        const deadline = Date.now() + 2000;
+        while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        expect(got.sort()).toEqual([1, 2]);
+        expect(completed).toBe(1);
+        expect(a.stats.errors + c.stats.errors).toBe(0);
+      },
+      { registry },
+    );
+  });
+
   it("closes and reports a socket whose owner was collected without dispose", async () => {
     const registry = new SocketRegistry();
     const leaks: string[] = [];

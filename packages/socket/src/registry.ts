@@ -1,5 +1,7 @@
 import dgram, { type RemoteInfo } from "node:dgram";
+import { lookup as dnsLookup, type LookupOneOptions } from "node:dns";
 import { EventEmitter } from "node:events";
+import { isIP } from "node:net";
 import { createDebug } from "./debug.js";
 import { SocketError } from "./errors.js";
 import { ManagedSocket, type SocketEntry, type SocketStats } from "./managed-socket.js";
@@ -104,6 +106,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       type,
       reuseAddr: options.reuseAddr ?? false,
       ipv6Only: options.ipv6Only ?? false,
+      lookup: literalLookup,
     });
     // Formatted now, on purpose: an Error whose stack is not yet formatted
     // keeps its frames' receivers alive (the owner among them), which would
@@ -247,6 +250,23 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
     );
     this.emit("leak", report);
   }
+}
+
+/**
+ * dgram's address lookup, answered at once for IP literals. dgram resolves the
+ * address of every send, even `127.0.0.1`, through `dns.lookup`, which answers
+ * literals on the next tick: one extra tick and closure per datagram on every
+ * path of the stack (STUN, ICE checks, DTLS flights). Names still go to
+ * `dns.lookup`.
+ */
+function literalLookup(
+  hostname: string,
+  options: LookupOneOptions | number,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options as LookupOneOptions, callback);
 }
 
 function bind(socket: dgram.Socket, options: OpenSocketOptions, signal: AbortSignal | undefined) {
