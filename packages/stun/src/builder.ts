@@ -13,7 +13,7 @@ import type { StunKey } from "./credentials.js";
 import { crc32Stun } from "./crypto/crc32.js";
 import { hmacSha1Stun } from "./crypto/sha1.js";
 import { StunError } from "./errors.js";
-import { hmacSha256Stun } from "./message.js";
+import { hmacSha256Stun } from "./integrity.js";
 import { writeTransactionId } from "./transaction-id.js";
 
 /** What {@link StunMessageBuilder.encode} appends at the end. */

@@ -73,3 +73,10 @@ export function readU32(bytes: Uint8Array, offset: number): number {
 export function readU64(bytes: Uint8Array, offset: number): bigint {
   return (BigInt(readU32(bytes, offset)) << 32n) | BigInt(readU32(bytes, offset + 4));
 }
+
+/** The family byte of REQUESTED-/ADDITIONAL-ADDRESS-FAMILY and ADDRESS-ERROR-CODE (RFC 8656 §14.6). */
+export function familyName(value: number, name: string): "IPv4" | "IPv6" {
+  if (value === 1) return "IPv4";
+  if (value === 2) return "IPv6";
+  throw new StunError("ERR_BAD_ATTRIBUTE", `${name}: unknown address family ${value}`);
+}
