@@ -225,6 +225,9 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     if (!r || this.st !== "connected")
       throw new DtlsError("ERR_DTLS_STATE", "keying material needs a connection");
     if (RESERVED_LABELS.has(label)) throw new DtlsError("ERR_DTLS_CONFIG", `label "${label}" is reserved`);
+    // RFC 5705 §4: labels are ASCII strings.
+    if (!/^[\x20-\x7e]+$/.test(label))
+      throw new DtlsError("ERR_DTLS_CONFIG", "the label must be printable ASCII");
     return exportKeyingMaterial(
       r.suite.hash,
       r.master,

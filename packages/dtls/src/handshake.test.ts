@@ -63,6 +63,7 @@ describe("handshake between our client and our server", () => {
           expect(client.exportKeyingMaterial("EXTRACTOR-dtls_srtp", 60)).toEqual(
             server.exportKeyingMaterial("EXTRACTOR-dtls_srtp", 60),
           );
+          expect(() => client.exportKeyingMaterial("EXTRACTOR-ünïcode", 16)).toThrow(/printable ASCII/);
           await client.close();
           await server.close();
         });

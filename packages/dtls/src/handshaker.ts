@@ -213,7 +213,7 @@ export abstract class Handshaker {
 
   /** Adds a received message to the transcript. */
   protected record(m: HandshakeMessage): void {
-    this.transcript.push(encodeHandshakeMessage(m.type, m.messageSeq, m.body));
+    this.transcript.push(m.whole ?? encodeHandshakeMessage(m.type, m.messageSeq, m.body));
   }
 
   /** Hash of the transcript so far with the suite's hash. */

@@ -4,7 +4,6 @@ import { HmacKey } from "./hmac.js";
 
 /** Cookie length in bytes (RFC 6347 allows up to 255; 20 is plenty with HMAC-SHA256). */
 const COOKIE_LENGTH = 20;
-const encoder = new TextEncoder();
 
 /**
  * Makes and checks HelloVerifyRequest cookies without per-peer state
@@ -25,7 +24,7 @@ export class CookieAuthority {
   }
 
   private compute(bucket: number, remote: string, prefix: Uint8Array): Uint8Array {
-    return this.key.mac(encoder.encode(`${bucket}|${remote}|`), prefix).subarray(0, COOKIE_LENGTH);
+    return this.key.mac(Buffer.from(`${bucket}|${remote}|`), prefix).subarray(0, COOKIE_LENGTH);
   }
 
   /** A cookie for `remote` (an `ip:port` string) and the hello's pre-cookie fields. */

@@ -6,6 +6,14 @@ export type HmacHash = "sha256" | "sha384";
 const BLOCK: Record<HmacHash, number> = { sha256: 64, sha384: 128 };
 const DIGEST: Record<HmacHash, number> = { sha256: 32, sha384: 48 };
 
+/** Scratch space for HMAC inputs: every call is synchronous and done with it before returning. */
+let scratch = Buffer.allocUnsafeSlow(1024);
+
+function scratchOf(length: number): Buffer {
+  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(2 * length);
+  return scratch;
+}
+
 /**
  * HMAC (RFC 2104) with its key pads computed once, over node:crypto's one-shot
  * `hash()`: H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)).
@@ -19,45 +27,54 @@ const DIGEST: Record<HmacHash, number> = { sha256: 32, sha384: 48 };
  */
 export class HmacKey {
   readonly digestLength: number;
-  private readonly blockLength: number;
-  private readonly innerPad: Buffer;
-  /** (K ⊕ opad) ‖ room for the inner digest; rewritten by each call (the calls are synchronous). */
-  private readonly outer: Buffer;
+  private readonly block: number;
+  private readonly innerPad: Uint8Array;
+  private readonly outerPad: Uint8Array;
 
   constructor(
     readonly algorithm: HmacHash,
     key: Uint8Array,
   ) {
     const block = BLOCK[algorithm];
-    this.blockLength = block;
+    this.block = block;
     this.digestLength = DIGEST[algorithm];
     const k = key.length > block ? hash(algorithm, key, "buffer") : key;
-    this.innerPad = Buffer.alloc(block, 0x36);
-    this.outer = Buffer.alloc(block + this.digestLength).fill(0x5c, 0, block);
+    const pads = Buffer.allocUnsafe(2 * block);
+    pads.fill(0x36, 0, block).fill(0x5c, block);
     for (let i = 0; i < k.length; i++) {
-      this.innerPad[i]! ^= k[i]!;
-      this.outer[i]! ^= k[i]!;
+      pads[i]! ^= k[i]!;
+      pads[block + i]! ^= k[i]!;
     }
+    // Two views made once: set() of a whole array copies without making a view per call.
+    this.innerPad = pads.subarray(0, block);
+    this.outerPad = pads.subarray(block);
   }
 
-  /** HMAC of the concatenated `parts`. */
-  mac(...parts: Uint8Array[]): Buffer {
-    let length = this.blockLength;
-    for (const p of parts) length += p.length;
-    const inner = Buffer.allocUnsafe(length);
-    this.innerPad.copy(inner, 0);
-    let o = this.blockLength;
-    for (const p of parts) {
-      inner.set(p, o);
-      o += p.length;
-    }
-    this.outer.set(hash(this.algorithm, inner, "buffer"), this.blockLength);
-    return hash(this.algorithm, this.outer, "buffer");
+  /** HMAC of `a ‖ b`. */
+  mac(a: Uint8Array, b?: Uint8Array): Buffer {
+    const block = this.block;
+    const length = block + a.length + (b ? b.length : 0);
+    const s = scratchOf(length);
+    s.set(this.innerPad, 0);
+    s.set(a, block);
+    if (b) s.set(b, block + a.length);
+    const inner = hash(this.algorithm, s.subarray(0, length), "buffer");
+    s.set(this.outerPad, 0);
+    s.set(inner, block);
+    return hash(this.algorithm, s.subarray(0, block + inner.length), "buffer");
   }
 }
 
 /** One-shot digest of the concatenated `parts`. */
 export function digestOf(algorithm: HmacHash, parts: readonly Uint8Array[]): Buffer {
   if (parts.length === 1) return hash(algorithm, parts[0]!, "buffer");
-  return hash(algorithm, Buffer.concat(parts), "buffer");
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const s = scratchOf(length);
+  let o = 0;
+  for (const p of parts) {
+    s.set(p, o);
+    o += p.length;
+  }
+  return hash(algorithm, s.subarray(0, length), "buffer");
 }

@@ -4,8 +4,6 @@ import { digestOf, HmacKey } from "./hmac.js";
 /** Hash of a cipher suite's PRF. */
 export type PrfHash = "sha256" | "sha384";
 
-const encoder = new TextEncoder();
-
 /** P_hash of RFC 5246 §5: HMAC-based expansion of `secret` and `seed` to `length` bytes. */
 export function pHash(hash: PrfHash, secret: Uint8Array, seed: Uint8Array, length: number): Uint8Array {
   const key = new HmacKey(hash, secret);
@@ -15,7 +13,7 @@ export function pHash(hash: PrfHash, secret: Uint8Array, seed: Uint8Array, lengt
   while (o < length) {
     a = key.mac(a);
     const block = key.mac(a, seed);
-    out.set(block.subarray(0, Math.min(block.length, length - o)), o);
+    out.set(block.length <= length - o ? block : block.subarray(0, length - o), o);
     o += block.length;
   }
   return out;
@@ -29,7 +27,11 @@ export function prf(
   seed: Uint8Array,
   length: number,
 ): Uint8Array {
-  return pHash(hash, secret, concat(encoder.encode(label), seed), length);
+  // Labels are ASCII (RFC 5246 §5, RFC 5705 §4): written as latin1, no TextEncoder copy.
+  const labelSeed = Buffer.allocUnsafe(label.length + seed.length);
+  labelSeed.write(label, 0, "latin1");
+  labelSeed.set(seed, label.length);
+  return pHash(hash, secret, labelSeed, length);
 }
 
 /** Digest of the concatenated `parts`. */

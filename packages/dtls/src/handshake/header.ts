@@ -29,6 +29,11 @@ export interface HandshakeFragment {
   fragmentOffset: number;
   /** The fragment's bytes (a view). */
   body: Uint8Array;
+  /**
+   * For a fragment that is the whole message: header and body as received (a
+   * view), which is exactly what the transcript hashes (RFC 6347 §4.2.6).
+   */
+  whole?: Uint8Array | undefined;
 }
 
 /**
@@ -54,12 +59,14 @@ export function parseHandshakeFragments(data: Uint8Array, maxMessage: number): H
       throw new DtlsError("ERR_DTLS_MALFORMED", "handshake fragment overruns its message", { alert: 50 });
     if (o + HANDSHAKE_HEADER_LENGTH + fragmentLength > d.length)
       throw new DtlsError("ERR_DTLS_TRUNCATED", "handshake fragment overruns its record");
+    const end = o + HANDSHAKE_HEADER_LENGTH + fragmentLength;
     out.push({
       type,
       length,
       messageSeq,
       fragmentOffset,
-      body: d.subarray(o + 12, o + 12 + fragmentLength),
+      body: d.subarray(o + HANDSHAKE_HEADER_LENGTH, end),
+      whole: fragmentOffset === 0 && fragmentLength === length ? d.subarray(o, end) : undefined,
     });
     o += HANDSHAKE_HEADER_LENGTH + fragmentLength;
   }

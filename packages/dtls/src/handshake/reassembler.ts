@@ -8,6 +8,8 @@ export interface HandshakeMessage {
   body: Uint8Array;
   /** Lowest record epoch any fragment came in (Finished must be protected). */
   epoch: number;
+  /** Header and body as received, when the message came in one fragment (what the transcript hashes). */
+  whole: Uint8Array | undefined;
 }
 
 interface Pending {
@@ -16,6 +18,7 @@ interface Pending {
   /** Received byte ranges, merged, as [start, end) pairs. */
   ranges: number[];
   epoch: number;
+  whole: Uint8Array | undefined;
 }
 
 /**
@@ -46,7 +49,14 @@ export class Reassembler {
     let p = this.pending.get(f.messageSeq);
     if (!p) {
       if (this.buffered + f.length > this.maxBytes) return "ignored";
-      p = { type: f.type, body: new Uint8Array(f.length), ranges: [], epoch };
+      if (f.whole) {
+        // The usual case, a message in one fragment: kept as the view it came in, no copy.
+        p = { type: f.type, body: f.body, ranges: [0, f.length], epoch, whole: f.whole };
+        this.pending.set(f.messageSeq, p);
+        this.buffered += f.length;
+        return "buffered";
+      }
+      p = { type: f.type, body: new Uint8Array(f.length), ranges: [], epoch, whole: undefined };
       this.pending.set(f.messageSeq, p);
       this.buffered += f.length;
     } else if (p.type !== f.type || p.body.length !== f.length) {
@@ -55,6 +65,8 @@ export class Reassembler {
       });
     }
     p.epoch = Math.min(p.epoch, epoch);
+    // Complete already (a duplicate): nothing to add, and a view of a received datagram is not written to.
+    if (p.whole) return "buffered";
     p.body.set(f.body, f.fragmentOffset);
     addRange(p.ranges, f.fragmentOffset, f.fragmentOffset + f.body.length);
     return "buffered";
@@ -69,7 +81,7 @@ export class Reassembler {
     if (!complete) return undefined;
     this.pending.delete(this.next);
     this.buffered -= p.body.length;
-    return { type: p.type, messageSeq: this.next++, body: p.body, epoch: p.epoch };
+    return { type: p.type, messageSeq: this.next++, body: p.body, epoch: p.epoch, whole: p.whole };
   }
 
   /** Drops everything buffered (on close). */
