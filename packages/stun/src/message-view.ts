@@ -40,6 +40,7 @@ export interface VerifyOptions {
 const NONE: readonly number[] = Object.freeze([]);
 const utf8 = new TextDecoder("utf-8");
 const mac = new Uint8Array(20);
+
 /**
  * What decoding a STUN message yields before any attribute value is read:
  * the header fields, an index of the attributes (type, offset, length in wire
@@ -66,6 +67,8 @@ export class MessageView {
    * UNKNOWN-ATTRIBUTES, a response with any must be discarded (RFC 8489 §6.3).
    */
   readonly unknownComprehensionRequired: readonly number[] = NONE;
+
+  // The attribute index, in wire order (ignored attributes excluded).
   protected readonly types: number[] = [];
   protected readonly offsets: number[] = [];
   protected readonly lengths: number[] = [];
@@ -196,6 +199,8 @@ export class MessageView {
     return out;
   }
 
+  // ---- Value access for the typed getters of StunMessage ----
+
   protected string(type: number): string | undefined {
     const i = this.types.indexOf(type);
     if (i < 0) return undefined;
@@ -246,6 +251,7 @@ export class MessageView {
     const o = this.fixed(type, 4);
     return o < 0 ? undefined : familyName(this.raw[o]!, attributeName(type));
   }
+
   // ---- Integrity and fingerprint ----
 
   /** True when the message carries MESSAGE-INTEGRITY. */
