@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
+import { readdirSync, readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { requirePeer } from "./peers.js";
 
@@ -118,6 +119,32 @@ export function exitWithin(exit: Promise<void>, ms: number): Promise<boolean> {
       timer = setTimeout(() => resolve(false), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Returns once every thread of `pid` is stopped (state `T` in
+ * /proc/<pid>/task/<tid>/stat), or the process is gone, or after
+ * `timeoutMs`. SIGSTOP reaches a thread busy on another core a little later,
+ * and a paused server must not answer one more request.
+ */
+export function waitUntilStopped(pid: number, timeoutMs = 1000): void {
+  const deadline = performance.now() + timeoutMs;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 1000 && performance.now() < deadline; i++) {
+    let stopped = true;
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "latin1");
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        const state = stat.charAt(stat.lastIndexOf(")") + 2);
+        if (state !== "T" && state !== "t") stopped = false;
+      }
+    } catch {
+      return; // gone
+    }
+    if (stopped) return;
+    Atomics.wait(nap, 0, 0, 1);
+  }
 }
 
 /** Sends `signal` to `pid`, ignoring a process that is already gone. */

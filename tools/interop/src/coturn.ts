@@ -19,6 +19,7 @@ import {
   signalPid,
   TURNSERVER,
   waitUntilReady,
+  waitUntilStopped,
 } from "./coturn-process.js";
 import { requireOpenSsl } from "./openssl.js";
 
@@ -66,7 +67,7 @@ export interface CoturnServer extends AsyncDisposable {
    * directory. Idempotent.
    */
   close(): Promise<void>;
-  /** Freezes the server (SIGSTOP): it stays bound but answers nothing. */
+  /** Freezes the server (SIGSTOP; returns once all its threads are stopped): it stays bound but answers nothing. */
   pause(): void;
   /** Resumes a paused server (SIGCONT). */
   resume(): void;
@@ -163,7 +164,9 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnSe
       close,
       [Symbol.asyncDispose]: close,
       pause: () => {
-        if (!exited) process.kill(pid, "SIGSTOP");
+        if (exited) return;
+        process.kill(pid, "SIGSTOP");
+        waitUntilStopped(pid);
       },
       resume: () => {
         if (!exited) process.kill(pid, "SIGCONT");
