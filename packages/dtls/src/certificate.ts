@@ -105,31 +105,61 @@ export class DtlsCertificate {
   }
 }
 
-/** The SDP form of a certificate's SHA-256 fingerprint: `sha-256 AB:CD:…`. */
-export function certificateFingerprint(der: Uint8Array): string {
-  const digest = hash("sha256", der, "buffer");
+/**
+ * Hash functions of certificate fingerprints (RFC 8122 §5) that peers may
+ * name, with Node's name and the digest length. MD2 and MD5 are refused.
+ */
+const FINGERPRINT_HASHES = {
+  "sha-1": { node: "sha1", bytes: 20 },
+  "sha-224": { node: "sha224", bytes: 28 },
+  "sha-256": { node: "sha256", bytes: 32 },
+  "sha-384": { node: "sha384", bytes: 48 },
+  "sha-512": { node: "sha512", bytes: 64 },
+} as const;
+
+/** A fingerprint hash function: `sha-1`, `sha-224`, `sha-256`, `sha-384` or `sha-512`. */
+export type FingerprintAlgorithm = keyof typeof FINGERPRINT_HASHES;
+
+/** The SDP form of a certificate's fingerprint: `sha-256 AB:CD:…` (SHA-256 unless `algorithm` says otherwise). */
+export function certificateFingerprint(der: Uint8Array, algorithm: FingerprintAlgorithm = "sha-256"): string {
+  const digest = hash(FINGERPRINT_HASHES[algorithm].node, der, "buffer");
   // One join instead of 64 string concatenations (this runs for every peer certificate).
   const parts = new Array<string>(digest.length);
   for (let i = 0; i < digest.length; i++) parts[i] = HEX[digest[i]!]!;
-  return `sha-256 ${parts.join(":")}`;
+  return `${algorithm} ${parts.join(":")}`;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, "0"));
 
 /**
  * Normalizes a fingerprint given as `sha-256 AB:CD:…` (case and separators
- * free) to the form {@link certificateFingerprint} produces. Only SHA-256 is
- * accepted. Throws `ERR_DTLS_CONFIG` for anything else.
+ * free) to the form {@link certificateFingerprint} produces. SHA-1, SHA-224,
+ * SHA-256, SHA-384 and SHA-512 are accepted (RFC 8122 §5). Throws
+ * `ERR_DTLS_CONFIG` for anything else.
  */
 export function normalizeFingerprint(text: string): string {
-  const m = /^\s*sha-256\s+([0-9a-fA-F:]+)\s*$/i.exec(text);
-  const hex = m?.[1]?.replace(/:/g, "").toUpperCase();
-  if (hex?.length !== 64)
+  const m = /^\s*(sha-(?:1|224|256|384|512))\s+([0-9a-fA-F:]+)\s*$/i.exec(text);
+  const algorithm = m?.[1]?.toLowerCase() as FingerprintAlgorithm | undefined;
+  const hex = m?.[2]?.replace(/:/g, "").toUpperCase();
+  if (!algorithm || hex?.length !== 2 * FINGERPRINT_HASHES[algorithm].bytes)
     throw new DtlsError(
       "ERR_DTLS_CONFIG",
-      `"${text}" is not a SHA-256 fingerprint ("sha-256 AB:CD:…", 32 bytes)`,
+      `"${text}" is not a certificate fingerprint ("sha-256 AB:CD:…"; sha-1, sha-224, sha-256, sha-384 or sha-512 with its full length)`,
     );
-  return `sha-256 ${hex.match(/../g)!.join(":")}`;
+  return `${algorithm} ${hex.match(/../g)!.join(":")}`;
+}
+
+/** True when `der` matches one of `fingerprints` (each already normalized by {@link normalizeFingerprint}). */
+export function matchesAnyFingerprint(
+  der: Uint8Array,
+  sha256: string,
+  fingerprints: readonly string[],
+): boolean {
+  for (const f of fingerprints) {
+    const algorithm = f.slice(0, f.indexOf(" ")) as FingerprintAlgorithm;
+    if (f === (algorithm === "sha-256" ? sha256 : certificateFingerprint(der, algorithm))) return true;
+  }
+  return false;
 }
 
 /** A peer certificate after parsing: its public key and what it signs with. */

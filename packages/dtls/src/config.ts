@@ -18,8 +18,9 @@ export interface DtlsOptions {
   /** Our certificate (see {@link DtlsCertificate.generate}). Required. */
   certificate: DtlsCertificate;
   /**
-   * Expected peer certificate fingerprint(s) as in the SDP (`sha-256 AB:…`).
-   * A peer presenting another certificate fails the handshake with
+   * Expected peer certificate fingerprint(s) as in the SDP (`sha-256 AB:…`;
+   * sha-1, sha-224, sha-384 and sha-512 too, RFC 8122 §5). The certificate
+   * must match one of them. A peer presenting another fails the handshake with
    * `bad_certificate`. Either this or `acceptAnyPeerCertificate` is required:
    * verification is on by default.
    */

@@ -1,7 +1,15 @@
 import { describe, expect, test } from "vitest";
 import { nobleCrypto } from "./crypto/noble-crypto.js";
 import { nodeCrypto } from "./crypto/node-crypto.js";
-import { CIPHER_SUITES, DtlsCertificate, DtlsConnection, NamedGroup, SignatureScheme } from "./index.js";
+import {
+  CIPHER_SUITES,
+  certificateFingerprint,
+  DtlsCertificate,
+  DtlsConnection,
+  type DtlsError,
+  NamedGroup,
+  SignatureScheme,
+} from "./index.js";
 import { memoryPair } from "./memory-transport.test-helper.js";
 import { parseRecords } from "./record/header.js";
 
@@ -84,6 +92,39 @@ describe("handshake between our client and our server", () => {
       await server.close();
     });
   }
+
+  test("fingerprints with other hash functions (RFC 8122 §5) are checked inside the handshake", async () => {
+    const { client, server } = await pair({
+      client: { peerFingerprint: certificateFingerprint(ecdsa2.der, "sha-384") },
+      // Any one of several fingerprints may match (an SDP may list more than one).
+      server: {
+        peerFingerprint: [
+          certificateFingerprint(ecdsa2.der, "sha-512"),
+          certificateFingerprint(ecdsa.der, "sha-1"),
+        ],
+      },
+    });
+    await Promise.all([client.connect(), server.connect()]);
+    expect(client.peerFingerprint).toBe(ecdsa2.fingerprint); // exposed as SHA-256 whatever was checked
+    await client.close();
+    await server.close();
+  });
+
+  test("a fingerprint of another hash function that does not match fails with bad_certificate", async () => {
+    const wrong = await pair({
+      client: { peerFingerprint: certificateFingerprint(ecdsa.der, "sha-512") }, // not the server's
+      server: { acceptAnyPeerCertificate: true, peerFingerprint: undefined },
+    });
+    const serverDone = wrong.server.connect().catch((e: DtlsError) => e);
+    const failed = await wrong.client.connect().then(
+      () => undefined,
+      (e: DtlsError) => e,
+    );
+    expect(failed?.code).toBe("ERR_DTLS_BAD_CERTIFICATE");
+    expect(failed?.message).toContain("sha-512");
+    expect((await serverDone)?.message).toContain("bad_certificate"); // the alert reached the server
+    await wrong.server.close();
+  });
 
   test("without a cookie exchange (as over ICE, and as Chromium's server does): four flights", async () => {
     const { client, server, a, b } = await pair({ server: { helloVerify: false } });

@@ -1,5 +1,5 @@
 import { type CancelTimer, setTimer } from "@purertc/socket";
-import { type PeerCertificate, parsePeerCertificate } from "./certificate.js";
+import { matchesAnyFingerprint, type PeerCertificate, parsePeerCertificate } from "./certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import type { CipherSuite } from "./crypto/cipher-suites.js";
 import { digest } from "./crypto/prf.js";
@@ -339,7 +339,7 @@ export abstract class Handshaker {
     if (!leaf) throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "peer sent no certificate", { alert: 42 });
     const peer = parsePeerCertificate(leaf);
     const expected = this.config.peerFingerprints;
-    if (expected && !expected.includes(peer.fingerprint)) {
+    if (expected && !matchesAnyFingerprint(leaf, peer.fingerprint, expected)) {
       throw new DtlsError(
         "ERR_DTLS_BAD_CERTIFICATE",
         `peer certificate fingerprint ${peer.fingerprint} does not match the expected ${expected.join(" or ")}`,

@@ -8,7 +8,9 @@ export {
   type CertificateKeyType,
   certificateFingerprint,
   DtlsCertificate,
+  type FingerprintAlgorithm,
   type GenerateCertificateOptions,
+  matchesAnyFingerprint,
   normalizeFingerprint,
 } from "./certificate.js";
 export { type ConnectDtlsOptions, connectDtls } from "./client.js";

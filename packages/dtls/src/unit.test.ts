@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { equalBytes } from "./bytes.js";
@@ -6,7 +6,13 @@ import { CookieAuthority } from "./crypto/cookie.js";
 import { HmacKey } from "./crypto/hmac.js";
 import { prf } from "./crypto/prf.js";
 import { Reassembler } from "./handshake/reassembler.js";
-import { certificateFingerprint, DtlsCertificate, DtlsError, normalizeFingerprint } from "./index.js";
+import {
+  certificateFingerprint,
+  DtlsCertificate,
+  DtlsError,
+  matchesAnyFingerprint,
+  normalizeFingerprint,
+} from "./index.js";
 import { RecordAead } from "./record/aead.js";
 import { ReplayWindow } from "./record/replay-window.js";
 
@@ -113,6 +119,24 @@ describe("cookies and fingerprints", () => {
     expect(certificateFingerprint(cert.der)).toBe(cert.fingerprint);
     expect(normalizeFingerprint(cert.fingerprint.toLowerCase())).toBe(cert.fingerprint);
     expect(() => normalizeFingerprint("sha-1 AB:CD")).toThrow(DtlsError);
+    expect(() => normalizeFingerprint(`md5 ${"AB:".repeat(15)}AB`)).toThrow(DtlsError);
+    // Other hash functions of RFC 8122 §5, each checked against node:crypto.
+    for (const [algorithm, node] of [
+      ["sha-1", "sha1"],
+      ["sha-224", "sha224"],
+      ["sha-384", "sha384"],
+      ["sha-512", "sha512"],
+    ] as const) {
+      const fp = certificateFingerprint(cert.der, algorithm);
+      const hex = createHash(node).update(cert.der).digest("hex").toUpperCase();
+      expect(fp).toBe(`${algorithm} ${hex.match(/../g)!.join(":")}`);
+      expect(normalizeFingerprint(fp.toLowerCase())).toBe(fp);
+      expect(matchesAnyFingerprint(cert.der, cert.fingerprint, [fp])).toBe(true);
+      expect(() => normalizeFingerprint(fp.slice(0, -3))).toThrow(DtlsError); // one byte short
+    }
+    const other = certificateFingerprint(new Uint8Array([1, 2, 3]), "sha-384");
+    expect(matchesAnyFingerprint(cert.der, cert.fingerprint, [other])).toBe(false);
+    expect(matchesAnyFingerprint(cert.der, cert.fingerprint, [other, cert.fingerprint])).toBe(true);
     const again = DtlsCertificate.fromPem(cert.toPem(), cert.privateKeyPem());
     expect(again.fingerprint).toBe(cert.fingerprint);
     expect(equalBytes(again.der, cert.der)).toBe(true);

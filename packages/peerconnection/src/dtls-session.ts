@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DtlsCertificate, DtlsConnection, type DtlsError } from "@purertc/dtls";
+import { DtlsCertificate, DtlsConnection, type DtlsError, normalizeFingerprint } from "@purertc/dtls";
 import type { DatagramTransport } from "@purertc/socket";
 import { createDebug } from "@purertc/socket";
 import { PeerConnectionError } from "./errors.js";
@@ -69,19 +69,25 @@ export function matchesFingerprint(der: Uint8Array, fingerprints: SdpFingerprint
 }
 
 /**
- * Starts a DTLS connection over the selected ICE pair. With a SHA-256
- * fingerprint the DTLS handshake itself refuses another certificate
- * (bad_certificate alert); with only other hash functions the certificate is
- * checked here right after the handshake, before the state says connected.
+ * Starts a DTLS connection over the selected ICE pair. The DTLS handshake
+ * itself refuses a certificate that matches none of the SHA fingerprints
+ * (sha-1 … sha-512, bad_certificate alert); a description with only other
+ * hash functions (md5) is checked here right after the handshake, before the
+ * state says connected.
  */
 export function startDtls(options: DtlsSessionOptions): DtlsSession {
-  const sha256 = options.fingerprints
-    .filter((f) => f.algorithm === "sha-256")
-    .map((f) => `sha-256 ${f.value}`);
+  const verifiable: string[] = [];
+  for (const f of options.fingerprints) {
+    try {
+      verifiable.push(normalizeFingerprint(`${f.algorithm} ${f.value}`));
+    } catch {
+      // A hash function DTLS does not check (md5, md2): left to matchesFingerprint below.
+    }
+  }
   const connection = new DtlsConnection(options.transport, {
     role: options.role,
     certificate: options.certificate,
-    ...(sha256.length ? { peerFingerprint: sha256 } : { acceptAnyPeerCertificate: true }),
+    ...(verifiable.length ? { peerFingerprint: verifiable } : { acceptAnyPeerCertificate: true }),
     // ICE already verified the peer's address: no cookie round trip (RFC 6347 §4.2.1 allows skipping).
     helloVerify: false,
     ownsTransport: false,
@@ -100,7 +106,7 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
   connection.connect().then(
     () => {
       const der = connection.peerCertificate;
-      if (!sha256.length && (!der || !matchesFingerprint(der, options.fingerprints))) {
+      if (!verifiable.length && (!der || !matchesFingerprint(der, options.fingerprints))) {
         const error = new PeerConnectionError(
           "ERR_FINGERPRINT",
           "peer certificate does not match a=fingerprint (RFC 8122 §5)",

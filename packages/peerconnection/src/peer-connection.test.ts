@@ -1,7 +1,9 @@
+import { certificateFingerprint } from "@purertc/dtls";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { negotiate, nextDatagram, trickle, waitForState } from "./pair.test-helper.js";
 import { PeerConnection } from "./peer-connection.js";
+import { parseSdp, serializeSdp } from "./sdp/index.js";
 
 describe("PeerConnection Node ↔ Node over loopback", () => {
   it("connects (ICE + DTLS), carries datagrams both ways, closes with nothing left", async () => {
@@ -40,6 +42,35 @@ describe("PeerConnection Node ↔ Node over loopback", () => {
       await b.close();
       expect(a.connectionState).toBe("closed");
       expect(a.signalingState).toBe("closed");
+    });
+  });
+
+  it("checks a sha-384 a=fingerprint inside the DTLS handshake (RFC 8122 §5), and refuses a wrong one", async () => {
+    await withLeakCheck(async () => {
+      const certificate = await PeerConnection.generateCertificate();
+      for (const right of [true, false]) {
+        const a = new PeerConnection({ interfaces: "loopback", certificates: [certificate] });
+        const b = new PeerConnection({ interfaces: "loopback" });
+        trickle(a, b);
+        await a.setLocalDescription(await a.createOffer());
+        const offer = parseSdp(a.localDescription!.sdp);
+        const der = right ? certificate.der : new Uint8Array([1, 2, 3]);
+        const [algorithm, value] = certificateFingerprint(der, "sha-384").split(" ") as [string, string];
+        for (const m of offer.media) m.fingerprints = [{ algorithm, value }];
+        offer.fingerprints = [];
+        await b.setRemoteDescription({ type: "offer", sdp: serializeSdp(offer) });
+        await b.setLocalDescription(await b.createAnswer());
+        await a.setRemoteDescription(b.localDescription!);
+        if (right) {
+          await Promise.all([waitForState(a, "connected"), waitForState(b, "connected")]);
+        } else {
+          await waitForState(b, "failed");
+          // Refused by the handshake itself (a bad_certificate alert), not after it.
+          expect((b.transportError as { code?: string } | undefined)?.code).toBe("ERR_DTLS_BAD_CERTIFICATE");
+        }
+        await a.close();
+        await b.close();
+      }
     });
   });
 });
