@@ -47,6 +47,14 @@ export interface DtlsOptions {
   retransmitMaxMs?: number;
   /** Total time allowed for the handshake. Default 30 000 ms. */
   handshakeTimeoutMs?: number;
+  /**
+   * Once connected, close with `ERR_DTLS_TIMEOUT` (after a close_notify) when
+   * no authenticated record has come from the peer for this long: a peer that
+   * vanished without close_notify stops holding a connection (and a
+   * {@link DtlsServer} slot). Default: never; over ICE, consent freshness
+   * (RFC 7675) watches the peer instead.
+   */
+  idleTimeoutMs?: number;
   /** Public-key implementation. Default {@link nodeCrypto}. */
   crypto?: PublicKeyCrypto;
 }
@@ -65,6 +73,7 @@ export interface ResolvedConfig {
   retransmitInitialMs: number;
   retransmitMaxMs: number;
   handshakeTimeoutMs: number;
+  idleTimeoutMs: number | undefined;
   crypto: PublicKeyCrypto;
   cookies: CookieAuthority | undefined;
   /** The peer's `ip:port` (or another stable id) the cookie is bound to. */
@@ -97,6 +106,9 @@ export function resolveConfig(
   const mtu = o.mtu ?? 1200;
   if (!Number.isInteger(mtu) || mtu < 200 || mtu > 65_507)
     throw new DtlsError("ERR_DTLS_CONFIG", `mtu ${mtu} out of range`);
+  const idle = o.idleTimeoutMs;
+  if (idle !== undefined && !(Number.isFinite(idle) && idle > 0 && idle <= 2 ** 31 - 1))
+    throw new DtlsError("ERR_DTLS_CONFIG", `idleTimeoutMs ${idle} out of range (1 ms to about 24 days)`);
   return {
     certificate: o.certificate,
     peerFingerprints,
@@ -110,6 +122,7 @@ export function resolveConfig(
     retransmitInitialMs: o.retransmitInitialMs ?? 1000,
     retransmitMaxMs: o.retransmitMaxMs ?? 60_000,
     handshakeTimeoutMs: o.handshakeTimeoutMs ?? 30_000,
+    idleTimeoutMs: idle,
     crypto: o.crypto ?? nodeCrypto,
     cookies: extra.cookies,
     remoteId: extra.remoteId ?? "peer",

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { createDebug, type DatagramTransport } from "@purertc/socket";
+import { createDebug, type DatagramTransport, setTimer } from "@purertc/socket";
 import { type Alert, AlertDescription, AlertLevel, alertName, encodeAlert, parseAlert } from "./alert.js";
 import { resolveConfig } from "./config.js";
 import type {
@@ -83,6 +83,9 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private earlyData: Uint8Array[] = [];
   private beforeConnect: Uint8Array[] = [];
   private readonly unlinkSignal: (() => void) | undefined;
+  private readonly idleTimeoutMs: number | undefined;
+  /** When the last authenticated record came (for idleTimeoutMs). */
+  private lastHeard = 0;
   /** @internal Kept alive with the connection. */
   readonly retained: object | undefined;
 
@@ -97,6 +100,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
       cookies = options.helloVerify instanceof CookieAuthority ? options.helloVerify : defaultCookies();
     const config = resolveConfig(options, { cookies, remoteId: options.remoteId });
     this.ownsTransport = options.ownsTransport ?? true;
+    this.idleTimeoutMs = config.idleTimeoutMs;
     this.retained = options.retain;
     const host = {
       records: this.records,
@@ -308,10 +312,32 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     this.st = "connected";
     log("%s connected: %s", this.role, this.result?.suite.name);
     this.settleConnect?.();
+    if (this.idleTimeoutMs !== undefined) {
+      this.lastHeard = performance.now();
+      this.watchIdle(this.idleTimeoutMs);
+    }
     this.emit("connected");
     const early = this.earlyData;
     this.earlyData = [];
     for (const d of early) if (!this.isClosed()) this.emit("message", d);
+  }
+
+  /** Closes the connection once the peer has been silent for idleTimeoutMs (checked when it could have run out). */
+  private watchIdle(ms: number): void {
+    setTimer(
+      () => {
+        const limit = this.idleTimeoutMs!;
+        const idle = performance.now() - this.lastHeard;
+        if (idle < limit) return this.watchIdle(limit - idle);
+        const error = new DtlsError(
+          "ERR_DTLS_TIMEOUT",
+          `no record from the peer for ${Math.round(idle)} ms (idleTimeoutMs ${limit}): closed`,
+        );
+        void this.shutdown(error, true);
+      },
+      ms,
+      this.controller.signal,
+    );
   }
 
   private onHandshakeFailed(error: DtlsError): void {
@@ -364,6 +390,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     }
     const body = this.records.open(r);
     if (!body) return;
+    if (this.idleTimeoutMs !== undefined) this.lastHeard = performance.now();
     switch (r.type) {
       case ContentType.handshake:
         if (this.st === "connected" && this.isRenegotiation(body)) return;

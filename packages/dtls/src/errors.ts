@@ -14,7 +14,8 @@ import type { AlertDescription } from "./alert.js";
  * - `ERR_DTLS_BAD_COOKIE`: a ClientHello cookie is not one this server made.
  * - `ERR_DTLS_UNEXPECTED_MESSAGE`: a message that is not allowed in the current state.
  * - `ERR_DTLS_TOO_LARGE`: a message or datagram larger than the configured bounds.
- * - `ERR_DTLS_TIMEOUT`: the handshake did not finish within its total timeout.
+ * - `ERR_DTLS_TIMEOUT`: the handshake did not finish within its total timeout, or a connected
+ *   peer sent nothing for `idleTimeoutMs`.
  * - `ERR_DTLS_ALERT`: the peer sent a fatal alert (see {@link DtlsError.alert}).
  * - `ERR_DTLS_CLOSED`: the connection was closed (by close(), close_notify or its signal).
  * - `ERR_DTLS_TRANSPORT_CLOSED`: the datagram transport closed underneath.

@@ -3,6 +3,7 @@ import { SocketRegistry, UdpTransport } from "@purertc/socket";
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, test } from "vitest";
 import { connectDtls, DtlsCertificate, DtlsConnection, DtlsError, DtlsServer } from "./index.js";
+import { memoryPair } from "./memory-transport.test-helper.js";
 
 const cert = await DtlsCertificate.generate();
 const serverCert = await DtlsCertificate.generate();
@@ -111,6 +112,63 @@ describe("teardown from every state (leak-checked)", () => {
       await server.close();
       await server.close();
     });
+  });
+
+  test("peer vanished after connecting: idleTimeoutMs closes the server's connection", async () => {
+    await withLeakCheck(async () => {
+      await using server = await DtlsServer.listen({ certificate: serverCert, ...any, idleTimeoutMs: 300 });
+      const serverClosed = new Promise<{ error: DtlsError | undefined; at: number }>((resolve) =>
+        server.on("connection", (c) => c.once("close", (error) => resolve({ error, at: performance.now() }))),
+      );
+      const owner = {};
+      const sock = await SocketRegistry.default.open(owner, {
+        label: "vanishing-client",
+        address: "127.0.0.1",
+      });
+      const transport = new UdpTransport(sock, "127.0.0.1", server.address().port);
+      const client = new DtlsConnection(transport, { role: "client", certificate: cert, ...any });
+      await client.connect();
+      const gone = performance.now();
+      await transport.close(); // the client vanishes: its socket closes, no close_notify is sent
+      expect(client.error?.code).toBe("ERR_DTLS_TRANSPORT_CLOSED");
+      const { error, at } = await serverClosed;
+      expect(error?.code).toBe("ERR_DTLS_TIMEOUT");
+      expect(error?.message).toContain("idleTimeoutMs 300");
+      expect(at - gone).toBeGreaterThanOrEqual(250); // not before the peer had been silent that long
+      expect(server.connections.size).toBe(0);
+    });
+  });
+
+  test("idleTimeoutMs leaves a connection whose peer keeps talking open", async () => {
+    await withLeakCheck(async () => {
+      await using server = await DtlsServer.listen({ certificate: serverCert, ...any, idleTimeoutMs: 1000 });
+      let serverSide: DtlsConnection | undefined;
+      server.on("connection", (c) => {
+        serverSide = c;
+      });
+      await using client = await connectDtls({
+        address: "127.0.0.1",
+        port: server.address().port,
+        certificate: cert,
+        ...any,
+      });
+      // 2.5 s of traffic, one datagram every 100 ms: well past the idle timeout in total.
+      for (let i = 0; i < 25; i++) {
+        client.send(Uint8Array.of(i));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(serverSide?.state).toBe("connected");
+      expect(client.state).toBe("connected");
+    });
+  });
+
+  test("idleTimeoutMs out of range is a config error", () => {
+    const [a] = memoryPair();
+    for (const idleTimeoutMs of [0, -1, Number.NaN, 2 ** 31]) {
+      expect(
+        () => new DtlsConnection(a, { role: "client", certificate: cert, ...any, idleTimeoutMs }),
+      ).toThrow(/idleTimeoutMs/);
+    }
   });
 
   test("after a fatal alert (wrong fingerprint): both ends closed, clear errors", async () => {
