@@ -59,14 +59,17 @@ export interface DtlsOptions {
   crypto?: PublicKeyCrypto;
 }
 
+const NO_SRTP: readonly SrtpProfileName[] = Object.freeze([]);
+
 /** Options resolved to their defaults; what the handshake uses. */
 export interface ResolvedConfig {
   certificate: DtlsCertificate;
   peerFingerprints: string[] | undefined;
-  cipherSuites: CipherSuite[];
-  groups: NamedGroup[];
-  signatureSchemes: SignatureScheme[];
-  srtpProfiles: SrtpProfileName[];
+  // Read-only: connections share the default lists instead of copying them each.
+  cipherSuites: readonly CipherSuite[];
+  groups: readonly NamedGroup[];
+  signatureSchemes: readonly SignatureScheme[];
+  srtpProfiles: readonly SrtpProfileName[];
   requireExtendedMasterSecret: boolean;
   requireClientCertificate: boolean;
   mtu: number;
@@ -102,7 +105,7 @@ export function resolveConfig(
         if (!s) throw new DtlsError("ERR_DTLS_CONFIG", `cipher suite ${n} is not supported`);
         return s;
       })
-    : [...CIPHER_SUITES];
+    : CIPHER_SUITES;
   const mtu = o.mtu ?? 1200;
   if (!Number.isInteger(mtu) || mtu < 200 || mtu > 65_507)
     throw new DtlsError("ERR_DTLS_CONFIG", `mtu ${mtu} out of range`);
@@ -113,9 +116,9 @@ export function resolveConfig(
     certificate: o.certificate,
     peerFingerprints,
     cipherSuites,
-    groups: [...(o.groups ?? DEFAULT_GROUPS)],
-    signatureSchemes: [...(o.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES)],
-    srtpProfiles: [...(o.srtpProfiles ?? [])],
+    groups: o.groups ? [...o.groups] : DEFAULT_GROUPS,
+    signatureSchemes: o.signatureSchemes ? [...o.signatureSchemes] : DEFAULT_SIGNATURE_SCHEMES,
+    srtpProfiles: o.srtpProfiles ? [...o.srtpProfiles] : NO_SRTP,
     requireExtendedMasterSecret: o.requireExtendedMasterSecret ?? true,
     requireClientCertificate: o.requireClientCertificate ?? true,
     mtu,

@@ -271,6 +271,8 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
         : CLOSED);
     this.controller.abort(reason);
     this.handshaker.stop();
+    this.handshaker.release();
+    this.records.release();
     this.early = [];
     this.earlyData = [];
     this.beforeConnect = [];

@@ -333,6 +333,19 @@ export abstract class Handshaker {
     this.reassembler.clear();
   }
 
+  /**
+   * Drops what only the handshake needed (transcript, flight, key share,
+   * peer messages) once the connection is closed; `result` stays for the
+   * getters. A closed connection then holds little: the young-generation GC
+   * copies whatever a dead connection still reaches when something old still
+   * points at it, so a small shell keeps those pauses short.
+   */
+  release(): void {
+    this.transcript.length = 0;
+    this.flight = [];
+    this.reassembler.clear();
+  }
+
   /** Parses and checks a peer certificate chain against the expected fingerprints. */
   protected verifyPeerCertificate(chain: Uint8Array[]): PeerCertificate {
     const leaf = chain[0];

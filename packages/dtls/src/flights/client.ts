@@ -57,6 +57,14 @@ export class ClientHandshaker extends Handshaker {
   private srtp: SrtpProfileName | undefined;
   private ems = false;
 
+  override release(): void {
+    super.release();
+    this.serverHello = undefined;
+    this.peerKey = undefined;
+    this.helloExtensions = undefined;
+    this.cookie = new Uint8Array(0);
+  }
+
   protected begin(): void {
     this.sendClientHello();
   }

@@ -72,6 +72,13 @@ export class ServerHandshaker extends Handshaker {
   /** Pre-cookie fields and cookie of the hello whose first fragment passed the cookie check. */
   private checkedHello: { seq: number; prefix: Uint8Array; cookie: Uint8Array } | undefined;
 
+  override release(): void {
+    super.release();
+    this.chosen = undefined;
+    this.share = undefined;
+    this.checkedHello = undefined;
+  }
+
   protected begin(): void {}
 
   protected override beforeFragment(f: HandshakeFragment): boolean {

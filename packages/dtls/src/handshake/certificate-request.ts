@@ -5,8 +5,8 @@ export const ClientCertificateType = { rsa_sign: 1, ecdsa_sign: 64 } as const;
 
 /** CertificateRequest (RFC 5246 §7.4.4). */
 export interface CertificateRequest {
-  certificateTypes: number[];
-  signatureAlgorithms: number[];
+  certificateTypes: readonly number[];
+  signatureAlgorithms: readonly number[];
   /** Distinguished names, raw (unused by WebRTC). */
   authorities: Uint8Array;
 }

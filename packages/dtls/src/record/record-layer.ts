@@ -77,6 +77,12 @@ export class RecordLayer {
     return plain;
   }
 
+  /** Drops the epoch-1 ciphers (on close: nothing is sealed or opened after it). */
+  release(): void {
+    this.writeCipher[1] = undefined;
+    this.readCipher[1] = undefined;
+  }
+
   /** Overhead of a record in `epoch`: header plus AEAD expansion. */
   overhead(epoch: number): number {
     return 13 + (epoch === 0 ? 0 : (this.writeCipher[epoch]?.overhead ?? 0));
