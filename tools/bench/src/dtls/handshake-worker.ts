@@ -4,21 +4,23 @@ import { CipherContext, HashAlgorithm, NamedCurveAlgorithm, SignatureAlgorithm }
 import { oursPair, type Pair, socketPair, weriftPair } from "./pairs.js";
 
 /**
- * Runs sequential DTLS handshakes of one implementation in a process of its
- * own and prints one JSON line: `{ times, cpu, elapsed }` (ms per handshake,
- * process CPU ms per handshake, wall ms of the measured handshakes, warm-up
- * excluded). The dtls suite starts one per round, alternating ours and
- * werift's, so that neither pays for the other's garbage, timers or JIT
- * state, while both see the same machine load.
+ * Sequential DTLS handshakes of one implementation in a process of its own
+ * (started by the dtls suite with an IPC channel). It first runs `warmup`
+ * handshakes (the JIT needs about 2,000 of ours to reach steady state) and
+ * reports the first 100 as the cold figure; then each `{ count }` message
+ * runs that many handshakes and is answered with `{ times, cpu, elapsed }`
+ * (ms per handshake, process CPU ms per handshake, wall ms of the round).
+ * The suite alternates rounds between implementations so that both see the
+ * same machine load, while neither pays for the other's garbage, timers or
+ * JIT state.
  *
- * Usage: node handshake-worker.js <ours|werift|noble> <warmup> <count>
+ * Usage (from the suite): fork(handshake-worker.js, [<ours|werift|noble>, <warmup>])
  */
 
-const [impl, warmupArg, countArg] = process.argv.slice(2);
-const warmup = Number(warmupArg ?? 20);
-const count = Number(countArg ?? 50);
+const [impl, warmupArg] = process.argv.slice(2);
+const warmup = Number(warmupArg ?? 2000);
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
-const owner = {};
+const owner = { label: `dtls-bench-${impl}` };
 const sockets = await socketPair(owner);
 
 let make: () => Promise<Pair>;
@@ -36,24 +38,36 @@ if (impl === "werift") {
   throw new Error(`unknown implementation ${impl}: ours, werift or noble`);
 }
 
-const times: number[] = [];
-const cpu: number[] = [];
-let start = 0;
-for (let i = 0; i < warmup + count; i++) {
-  if (i === warmup) start = performance.now();
-  const p = await make();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await p.connect();
-  const t = performance.now() - t0;
-  const c = process.cpuUsage(cpu0);
-  if (i >= warmup) {
-    times.push(t);
+/** Runs `count` handshakes: wall and CPU ms of each, and the wall ms of the whole round. */
+async function round(count: number) {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const p = await make();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await p.connect();
+    times.push(performance.now() - t0);
+    const c = process.cpuUsage(cpu0);
     cpu.push((c.user + c.system) / 1000);
+    await p.close();
+    await immediate(); // let the close_notify drain before the next pair
   }
-  await p.close();
-  await immediate(); // let the close_notify drain before the next pair
+  return { times, cpu, elapsed: performance.now() - start };
 }
-const elapsed = performance.now() - start;
-await Promise.all(sockets.map((s) => s.close()));
-process.stdout.write(`${JSON.stringify({ times, cpu, elapsed })}\n`);
+
+const cold = await round(Math.min(100, warmup));
+await round(Math.max(0, warmup - 100));
+process.send!({ ready: true, cold: cold.times });
+process.on("message", (m: { count?: number; done?: boolean }) => {
+  if (m.count !== undefined) {
+    void round(m.count).then((r) => process.send!(r));
+    return;
+  }
+  // The owner is read here, after the last handshake: it holds the sockets (the registry
+  // closes and reports the sockets of an owner that was collected).
+  void Promise.all(sockets.map((s) => s.close())).then(() => {
+    if (owner.label) process.disconnect();
+  });
+});

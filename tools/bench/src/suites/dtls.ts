@@ -1,6 +1,5 @@
-import { execFile } from "node:child_process";
+import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { DtlsCertificate } from "@purertc/dtls";
 import { CipherContext, HashAlgorithm, NamedCurveAlgorithm, SignatureAlgorithm } from "werift";
 import { oursPair, socketPair, weriftPair } from "../dtls/pairs.js";
@@ -12,11 +11,13 @@ import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";
  * - handshake: time from starting the client to both sides connected
  *   (cookie exchange, ECDHE x25519, ECDSA P-256 certificates both ways,
  *   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, extended master secret), median
- *   and p99, and sequential handshakes per second. Each round runs in a
- *   fresh process per implementation (../dtls/handshake-worker.ts), after a
- *   warm-up: sharing one heap let werift's garbage and 500 ms flight timers
- *   land in our rounds (and ours in its), which moved our median by ~40%;
- *   rounds alternate so both see the same machine load;
+ *   and p99, and sequential handshakes per second, at steady state. Each
+ *   implementation runs in a process of its own (../dtls/handshake-worker.ts)
+ *   warmed up by 2,000 handshakes, and rounds alternate between them so both
+ *   see the same machine load. Sharing one heap let werift's garbage and
+ *   500 ms flight timers land in our rounds (and ours in its); too short a
+ *   warm-up measured the JIT, not the stack. The first 100 handshakes of a
+ *   fresh process are reported too (cold);
  * - throughput: 1200-byte application records one way, MB/s received, beside
  *   plain UDP over the same sockets (no DTLS) as the reference.
  *
@@ -35,19 +36,43 @@ interface Samples {
   elapsed: number;
 }
 
-const worker = fileURLToPath(new URL("../dtls/handshake-worker.js", import.meta.url));
-const run = promisify(execFile);
+const workerPath = fileURLToPath(new URL("../dtls/handshake-worker.js", import.meta.url));
 
-/** One round: `count` handshakes of `impl` in a fresh process after `warmup` unmeasured ones; added to `into`. */
-async function handshakes(impl: "ours" | "werift" | "noble", warmup: number, count: number, into: Samples) {
-  const { stdout } = await run(process.execPath, [worker, impl, String(warmup), String(count)], {
-    timeout: 120_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const r = JSON.parse(stdout.trim().split("\n").pop()!) as Samples;
-  into.times.push(...r.times);
-  into.cpu.push(...r.cpu);
-  into.elapsed += r.elapsed;
+/** A handshake worker process of one implementation, warmed up, answering rounds over IPC. */
+interface Worker {
+  /** Handshake times of the first 100 handshakes in the fresh process (cold). */
+  cold: number[];
+  round(count: number): Promise<Samples>;
+  close(): Promise<void>;
+}
+
+async function startWorker(impl: "ours" | "werift" | "noble", warmup: number): Promise<Worker> {
+  const child = fork(workerPath, [impl, String(warmup)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`${impl} worker exited (${code})`));
+      child.once("exit", onExit);
+      child.once("message", (m) => {
+        child.off("exit", onExit);
+        resolve(m as T);
+      });
+    });
+  const ready = await next<{ cold: number[] }>();
+  return {
+    cold: ready.cold,
+    round(count) {
+      const answer = next<Samples>();
+      child.send({ count });
+      return answer;
+    },
+    async close() {
+      child.send({ done: true });
+      const timer = setTimeout(() => child.kill(), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 const samples = (): Samples => ({ times: [], cpu: [], elapsed: 0 });
@@ -75,24 +100,49 @@ async function throughput(
 export const suite: BenchSuite = {
   name: "dtls",
   async run({ quick }) {
-    const count = quick ? 30 : 200;
+    const count = quick ? 60 : 400;
     const ms = quick ? 500 : 2000;
     const owner = {};
     const rows: BenchRow[] = [];
     {
-      // Each round is a fresh process per implementation (see dtls/handshake-worker.ts); rounds
+      // One process per implementation (see dtls/handshake-worker.ts), warmed up, then rounds that
       // alternate between the implementations so that both see the same machine load.
       const ours = samples();
       const noble = samples();
       const theirs = samples();
-      const rounds = quick ? 3 : 10;
+      // Few long rounds: a worker that sat idle while the other ran pays a wake-up (an idle-time
+      // GC, cold caches) on its next handshakes, which short rounds would turn into noise.
+      const rounds = quick ? 3 : 4;
       const per = Math.ceil(count / rounds);
-      const warmup = quick ? 10 : 30;
-      for (let r = 0; r < rounds; r++) {
-        await handshakes("ours", warmup, per, ours);
-        await handshakes("werift", warmup, per, theirs);
-        await handshakes("noble", 3, Math.ceil(per / 4), noble);
+      // Steady state: ours needs about 2,000 handshakes for the JIT to settle (median 1.42 ms
+      // after 100, 1.06 after 600, 0.83 after 2,000); werift gets the same warm-up.
+      const warmup = quick ? 300 : 2000;
+      const workers = {
+        ours: await startWorker("ours", warmup),
+        werift: await startWorker("werift", warmup),
+        noble: await startWorker("noble", quick ? 20 : 100),
+      };
+      try {
+        const add = (into: Samples, r: Samples) => {
+          into.times.push(...r.times);
+          into.cpu.push(...r.cpu);
+          into.elapsed += r.elapsed;
+        };
+        for (let r = 0; r < rounds; r++) {
+          add(ours, await workers.ours.round(per));
+          add(theirs, await workers.werift.round(per));
+          add(noble, await workers.noble.round(Math.ceil(per / 4)));
+        }
+      } finally {
+        await Promise.all(Object.values(workers).map((w) => w.close()));
       }
+      const cold = {
+        metric: "DTLS handshake, first 100 in a fresh process, median",
+        unit: "ms",
+        ours: percentiles(workers.ours.cold).median,
+        werift: percentiles(workers.werift.cold).median,
+        higherIsBetter: false,
+      };
       const o = percentiles(ours.times);
       const w = percentiles(theirs.times);
       const n = percentiles(noble.times);
@@ -128,6 +178,7 @@ export const suite: BenchSuite = {
           reference: { name: "@noble/curves backend", value: rate(noble) },
           higherIsBetter: true,
         },
+        cold,
       );
     }
     const certs = [await DtlsCertificate.generate(), await DtlsCertificate.generate()];
