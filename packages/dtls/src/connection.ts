@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { createDebug, type DatagramTransport, setTimer } from "@purertc/socket";
+import { type CancelTimer, createDebug, type DatagramTransport, startTimer } from "@purertc/socket";
 import { type Alert, AlertDescription, AlertLevel, alertName, encodeAlert, parseAlert } from "./alert.js";
 import { resolveConfig } from "./config.js";
 import type {
@@ -59,10 +59,13 @@ const RESERVED_LABELS = new Set([
  * await conn.close();
  * ```
  *
- * One AbortController is the root of everything the connection starts;
- * `close()` aborts it, sends close_notify when connected, rejects a pending
- * `connect()`, and closes the transport (when owned). A fatal alert or a
- * handshake failure closes the connection the same way.
+ * `close()` is the root of everything the connection starts: it cancels the
+ * connection's few timers (handshake, retransmission, idle), sends
+ * close_notify when connected, rejects a pending `connect()`, aborts
+ * {@link DtlsConnection.signal} if it was handed out, and closes the transport
+ * (when owned). A fatal alert or a handshake failure closes the connection the
+ * same way. (Unlike purertc's other objects, a connection makes its
+ * AbortSignal only on demand: one per handshake cost young-GC time.)
  */
 export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implements AsyncDisposable {
   /** `client` or `server`. */
@@ -84,6 +87,10 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private beforeConnect: Uint8Array[] = [];
   private readonly unlinkSignal: (() => void) | undefined;
   private readonly idleTimeoutMs: number | undefined;
+  private cancelIdle: CancelTimer | undefined;
+  /** Whether `signal` was handed out (only then is the controller aborted on close). */
+  private signalWanted = false;
+  private closeReason: DtlsError | undefined;
   /** When the last authenticated record came (for idleTimeoutMs). */
   private lastHeard = 0;
   /** @internal Kept alive with the connection. */
@@ -104,7 +111,6 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     this.retained = options.retain;
     const host = {
       records: this.records,
-      signal: this.controller.signal,
       sendDatagram: (d: Uint8Array) => this.sendDatagram(d),
       handshakeComplete: () => this.onHandshakeComplete(),
       handshakeFailed: (e: DtlsError) => this.onHandshakeFailed(e),
@@ -144,7 +150,13 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
 
   /** Aborted when the connection closes: tie work that lives with the connection to it. */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    // Made on first use: most connections are never asked for one, and each AbortSignal costs
+    // young-GC time in Node 20 (see startTimer). A connection closed before the first use
+    // hands out a signal already aborted with the close reason.
+    this.signalWanted = true;
+    const signal = this.controller.signal;
+    if (this.closeReason !== undefined && !signal.aborted) this.controller.abort(this.closeReason);
+    return signal;
   }
 
   /** The negotiated cipher suite (IANA name), once connected. */
@@ -269,7 +281,9 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
       (this.settleConnect
         ? new DtlsError("ERR_DTLS_CLOSED", "connection closed before it connected")
         : CLOSED);
-    this.controller.abort(reason);
+    this.closeReason = reason;
+    if (this.signalWanted) this.controller.abort(reason);
+    this.cancelIdle?.();
     this.handshaker.stop();
     this.handshaker.release();
     this.records.release();
@@ -326,20 +340,16 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
 
   /** Closes the connection once the peer has been silent for idleTimeoutMs (checked when it could have run out). */
   private watchIdle(ms: number): void {
-    setTimer(
-      () => {
-        const limit = this.idleTimeoutMs!;
-        const idle = performance.now() - this.lastHeard;
-        if (idle < limit) return this.watchIdle(limit - idle);
-        const error = new DtlsError(
-          "ERR_DTLS_TIMEOUT",
-          `no record from the peer for ${Math.round(idle)} ms (idleTimeoutMs ${limit}): closed`,
-        );
-        void this.shutdown(error, true);
-      },
-      ms,
-      this.controller.signal,
-    );
+    this.cancelIdle = startTimer(() => {
+      const limit = this.idleTimeoutMs!;
+      const idle = performance.now() - this.lastHeard;
+      if (idle < limit) return this.watchIdle(limit - idle);
+      const error = new DtlsError(
+        "ERR_DTLS_TIMEOUT",
+        `no record from the peer for ${Math.round(idle)} ms (idleTimeoutMs ${limit}): closed`,
+      );
+      void this.shutdown(error, true);
+    }, ms);
   }
 
   private onHandshakeFailed(error: DtlsError): void {

@@ -1,4 +1,4 @@
-import { type CancelTimer, setTimer } from "@purertc/socket";
+import { type CancelTimer, startTimer } from "@purertc/socket";
 import { matchesAnyFingerprint, type PeerCertificate, parsePeerCertificate } from "./certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import type { CipherSuite } from "./crypto/cipher-suites.js";
@@ -69,7 +69,6 @@ export type FlightItem =
 /** What a handshake needs from its connection. */
 export interface HandshakeHost {
   readonly records: RecordLayer;
-  readonly signal: AbortSignal;
   /** Sends one datagram. */
   sendDatagram(datagram: Uint8Array): void;
   /** The handshake finished: keys are in place, application data may flow. */
@@ -134,7 +133,7 @@ export abstract class Handshaker {
 
   /** Starts the handshake (the client sends flight 1; the server waits) and the total timeout. */
   start(): void {
-    this.cancelTotal = setTimer(
+    this.cancelTotal = startTimer(
       () =>
         this.fail(
           new DtlsError(
@@ -143,7 +142,6 @@ export abstract class Handshaker {
           ),
         ),
       this.config.handshakeTimeoutMs,
-      this.host.signal,
     );
     this.begin();
   }
@@ -246,7 +244,7 @@ export abstract class Handshaker {
 
   private armTimer(): void {
     this.cancelRetransmit?.();
-    this.cancelRetransmit = setTimer(() => this.onTimer(), this.timeoutMs, this.host.signal);
+    this.cancelRetransmit = startTimer(() => this.onTimer(), this.timeoutMs);
   }
 
   private onTimer(): void {

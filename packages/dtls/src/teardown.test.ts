@@ -289,6 +289,40 @@ describe("teardown from every state (leak-checked)", () => {
   });
 });
 
+describe("connection.signal (made on first use)", () => {
+  test("asked for before close: aborted by close with the close reason", async () => {
+    await withLeakCheck(async () => {
+      const { sink, transport } = await silentPeer();
+      const conn = new DtlsConnection(transport, { role: "client", certificate: cert, ...any });
+      const signal = conn.signal;
+      expect(signal.aborted).toBe(false);
+      const pending = conn.connect();
+      await conn.close();
+      expect(signal.aborted).toBe(true);
+      expect((signal.reason as DtlsError).code).toBe("ERR_DTLS_CLOSED");
+      expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
+      await sink.close();
+    });
+  });
+
+  test("asked for after close: already aborted, with the reason of the failure", async () => {
+    await withLeakCheck(async () => {
+      const { sink, transport } = await silentPeer();
+      const conn = new DtlsConnection(transport, {
+        role: "client",
+        certificate: cert,
+        ...any,
+        retransmitInitialMs: 20,
+        handshakeTimeoutMs: 100,
+      });
+      expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_TIMEOUT");
+      expect(conn.signal.aborted).toBe(true);
+      expect((conn.signal.reason as DtlsError).code).toBe("ERR_DTLS_TIMEOUT");
+      await sink.close();
+    });
+  });
+});
+
 describe("many clients", () => {
   test("20 clients on one server socket: all connect and echo, no warnings, all released", async () => {
     const warnings: Error[] = [];

@@ -17,4 +17,11 @@ export {
   SocketRegistry,
   type SocketRegistryEvents,
 } from "./registry.js";
-export { type CancelTimer, childController, setRepeatingTimer, setTimer, sleep } from "./timers.js";
+export {
+  type CancelTimer,
+  childController,
+  setRepeatingTimer,
+  setTimer,
+  sleep,
+  startTimer,
+} from "./timers.js";

@@ -8,6 +8,19 @@
 /** Cancels a timer; safe to call more than once. */
 export type CancelTimer = () => void;
 
+/**
+ * Runs `fn` once after `ms`; the owner cancels it itself when it closes. The
+ * signal-free form of {@link setTimer}, for objects made by the thousand (a
+ * DTLS connection per handshake): in Node 20 every AbortSignal costs
+ * young-generation GC time (measured with --trace-gc-nvp: a signal per
+ * object tripled the bytes each scavenge copies), so such objects cancel
+ * their few timers on close instead of aborting a signal.
+ */
+export function startTimer(fn: () => void, ms: number): CancelTimer {
+  const handle = setTimeout(fn, ms);
+  return () => clearTimeout(handle);
+}
+
 /** Runs `fn` once after `ms`, unless `signal` aborts first. */
 export function setTimer(fn: () => void, ms: number, signal: AbortSignal): CancelTimer {
   if (signal.aborted) return noop;
