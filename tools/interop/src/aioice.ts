@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { watchJsonChild } from "./json-child.js";
 import { requirePeer } from "./peers.js";
 
 /** Debian's Python, which sees Debian's modules (python3 on PATH may not). */
@@ -138,90 +139,21 @@ export function startAioice(options: AioiceOptions): AioicePeer {
     ["-c", SCRIPT, options.role, options.send ?? "", String(options.count ?? 1)],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
-  const events: AioiceEvent[] = [];
-  let err = "";
-  let buffered = "";
-  const waiters = new Set<() => void>();
-  const notify = () => {
-    for (const w of [...waiters]) w();
-  };
-  child.stdout?.on("data", (d: Buffer) => {
-    buffered += d.toString("utf8");
-    let nl = buffered.indexOf("\n");
-    while (nl >= 0) {
-      const line = buffered.slice(0, nl).trim();
-      buffered = buffered.slice(nl + 1);
-      if (line) {
-        try {
-          events.push(JSON.parse(line) as AioiceEvent);
-        } catch {
-          events.push({ event: "unparsed", line });
-        }
-      }
-      nl = buffered.indexOf("\n");
-    }
-    notify();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    if (err.length < 100_000) err += d.toString("utf8");
-  });
-  child.stdin?.on("error", () => {});
-  let done = false;
-  const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => {
-      done = true;
-      notify();
-      resolve(code);
-    });
-  });
+  const watched = watchJsonChild(child);
   return {
-    pid: child.pid ?? -1,
-    events,
-    exited,
-    stderr: () => err,
-    waitFor(name, timeoutMs = 40_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = events.find((e) => e.event === name);
-          if (found) {
-            finish();
-            resolve(found);
-          } else if (done) {
-            finish();
-            reject(
-              new Error(`aioice exited before "${name}": ${JSON.stringify(events)} ${err.slice(-2000)}`),
-            );
-          }
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(
-            new Error(
-              `aioice: no "${name}" within ${timeoutMs} ms: ${JSON.stringify(events)} ${err.slice(-2000)}`,
-            ),
-          );
-        }, timeoutMs);
-        const finish = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
-    send(event) {
-      if (!done) child.stdin?.write(`${JSON.stringify(event)}\n`);
-    },
+    pid: watched.pid,
+    events: watched.events,
+    exited: watched.exited,
+    stderr: watched.stderr,
+    waitFor: (name, timeoutMs = 40_000) => watched.waitFor(name, timeoutMs),
+    send: (event) => watched.send(event),
     async close() {
-      if (!done) {
-        child.stdin?.end();
-        const timer = setTimeout(() => {
-          if (!done && child.pid) process.kill(child.pid, "SIGTERM");
-        }, 1000);
-        await exited;
-        clearTimeout(timer);
-      }
-      return exited;
+      // Ends stdin (the script exits on EOF); SIGTERM by PID after 1 s if it still runs (SIGKILL 1 s later).
+      watched.end();
+      const timer = setTimeout(() => void watched.stop(1000), 1000);
+      const code = await watched.exited;
+      clearTimeout(timer);
+      return code;
     },
   };
 }
