@@ -72,7 +72,8 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   readonly role: "client" | "server";
   private readonly counters = { datagramsIn: 0, datagramsOut: 0, malformed: 0 };
   private st: DtlsConnectionState = "new";
-  private readonly controller = new AbortController();
+  /** Made with the first `signal` request (see there). */
+  private controller: AbortController | undefined;
   private readonly records = new RecordLayer();
   private readonly handshaker: Handshaker;
   private readonly ownsTransport: boolean;
@@ -81,15 +82,14 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private closing: Promise<void> | undefined;
   private failure: DtlsError | undefined;
   private result: HandshakeResult | undefined;
-  private early: DtlsRecord[] = [];
+  // The three buffers below are made only when a datagram comes early (rare).
+  private early: DtlsRecord[] | undefined;
   private alertSent = false;
-  private earlyData: Uint8Array[] = [];
-  private beforeConnect: Uint8Array[] = [];
+  private earlyData: Uint8Array[] | undefined;
+  private beforeConnect: Uint8Array[] | undefined;
   private readonly unlinkSignal: (() => void) | undefined;
   private readonly idleTimeoutMs: number | undefined;
   private cancelIdle: CancelTimer | undefined;
-  /** Whether `signal` was handed out (only then is the controller aborted on close). */
-  private signalWanted = false;
   private closeReason: DtlsError | undefined;
   /** When the last authenticated record came (for idleTimeoutMs). */
   private lastHeard = 0;
@@ -153,7 +153,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     // Made on first use: most connections are never asked for one, and each AbortSignal costs
     // young-GC time in Node 20 (see startTimer). A connection closed before the first use
     // hands out a signal already aborted with the close reason.
-    this.signalWanted = true;
+    this.controller ??= new AbortController();
     const signal = this.controller.signal;
     if (this.closeReason !== undefined && !signal.aborted) this.controller.abort(this.closeReason);
     return signal;
@@ -216,8 +216,8 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
       this.onHandshakeFailed(asDtlsError(error));
     }
     const early = this.beforeConnect;
-    this.beforeConnect = [];
-    for (const d of early) this.onDatagram(d);
+    this.beforeConnect = undefined;
+    if (early) for (const d of early) this.onDatagram(d);
     return this.connectPromise;
   }
 
@@ -282,14 +282,14 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
         ? new DtlsError("ERR_DTLS_CLOSED", "connection closed before it connected")
         : CLOSED);
     this.closeReason = reason;
-    if (this.signalWanted) this.controller.abort(reason);
+    this.controller?.abort(reason);
     this.cancelIdle?.();
     this.handshaker.stop();
     this.handshaker.release();
     this.records.release();
-    this.early = [];
-    this.earlyData = [];
-    this.beforeConnect = [];
+    this.early = undefined;
+    this.earlyData = undefined;
+    this.beforeConnect = undefined;
     this.unlinkSignal?.();
     this.transport.onDatagram = undefined;
     this.transport.onClose = undefined;
@@ -334,8 +334,8 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     }
     this.emit("connected");
     const early = this.earlyData;
-    this.earlyData = [];
-    for (const d of early) if (!this.isClosed()) this.emit("message", d);
+    this.earlyData = undefined;
+    if (early) for (const d of early) if (!this.isClosed()) this.emit("message", d);
   }
 
   /** Closes the connection once the peer has been silent for idleTimeoutMs (checked when it could have run out). */
@@ -366,6 +366,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     if (this.st === "new") {
       // A peer may start before connect() is called (the other side of an ICE pair): keep its
       // first datagrams rather than wait a retransmission timeout for them.
+      this.beforeConnect ??= [];
       if (this.beforeConnect.length < MAX_EARLY_RECORDS) this.beforeConnect.push(new Uint8Array(data));
       return;
     }
@@ -396,8 +397,10 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private onRecord(r: DtlsRecord): void {
     if (!this.records.canRead(r.epoch)) {
       // Epoch-1 records can overtake the flight that brings their keys.
-      if (r.epoch === 1 && this.st === "connecting" && this.early.length < MAX_EARLY_RECORDS)
-        this.early.push(r);
+      if (r.epoch === 1 && this.st === "connecting") {
+        this.early ??= [];
+        if (this.early.length < MAX_EARLY_RECORDS) this.early.push(r);
+      }
       return;
     }
     const body = this.records.open(r);
@@ -407,9 +410,9 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
       case ContentType.handshake:
         if (this.st === "connected" && this.isRenegotiation(body)) return;
         this.handshaker.receiveHandshakeRecord(body, r.epoch, r.sequence);
-        if (this.early.length > 0 && this.records.canRead(1)) {
+        if (this.early && this.records.canRead(1)) {
           const early = this.early;
-          this.early = [];
+          this.early = undefined;
           for (const e of early) if (!this.isClosed()) this.onRecord(e);
         }
         return;
@@ -425,8 +428,10 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
         if (this.st === "connected") this.emit("message", body);
         // The peer may send data right after its last flight, which can overtake our view of
         // the end of the handshake (a client whose Finished from the server is late).
-        else if (this.st === "connecting" && this.earlyData.length < MAX_EARLY_RECORDS)
-          this.earlyData.push(body);
+        else if (this.st === "connecting") {
+          this.earlyData ??= [];
+          if (this.earlyData.length < MAX_EARLY_RECORDS) this.earlyData.push(body);
+        }
         return;
     }
   }
