@@ -186,6 +186,8 @@ async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> 
     );
 
     // purertc closes: Chromium must see the connection go (close_notify → its DTLS transport closes).
+    // The wait asks for what the assertion checks: a stats report without a transport (seen now and
+    // then while the transport changes state) is not "gone".
     await stopForwarding();
     stopForwarding = undefined;
     child.end();
@@ -193,7 +195,7 @@ async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> 
     const goneStart = performance.now();
     await waitForChromium(
       page,
-      `(async () => { const s = await globalThis.pc.getStats(); let d; s.forEach((r) => { if (r.type === "transport") d = r.dtlsState; }); return d !== "connected" || globalThis.pc.connectionState !== "connected"; })()`,
+      `(async () => { const s = await globalThis.pc.getStats(); let d; s.forEach((r) => { if (r.type === "transport") d = r.dtlsState; }); return d === "closed" || globalThis.pc.connectionState !== "connected"; })()`,
       40_000,
     );
     const after = await transportStats(page);
