@@ -7,8 +7,9 @@ import { oursPair, type Pair, socketPair, weriftPair } from "./pairs.js";
  * Sequential DTLS handshakes of one implementation in a process of its own
  * (started by the dtls suite with an IPC channel). It first runs `warmup`
  * handshakes (the JIT needs about 2,000 of ours to reach steady state) and
- * reports the first 100 as the cold figure; then each `{ count }` message
- * runs that many handshakes and is answered with `{ times, cpu, elapsed }`
+ * reports the first 100 as the cold figure; then each `{ ms, rewarm }`
+ * message runs `rewarm` unmeasured handshakes, then handshakes for `ms`, and is
+ * answered with `{ times, cpu, elapsed }`
  * (ms per handshake, process CPU ms per handshake, wall ms of the round).
  * The suite alternates rounds between implementations so that both see the
  * same machine load, while neither pays for the other's garbage, timers or
@@ -38,12 +39,15 @@ if (impl === "werift") {
   throw new Error(`unknown implementation ${impl}: ours, werift or noble`);
 }
 
-/** Runs `count` handshakes: wall and CPU ms of each, and the wall ms of the whole round. */
-async function round(count: number) {
+/**
+ * Runs handshakes: `count` of them, or as many as fit in `ms` (at most 20,000). Returns the wall
+ * and CPU ms of each, and the wall ms of the whole round.
+ */
+async function round(count: number, ms = Number.POSITIVE_INFINITY) {
   const times: number[] = [];
   const cpu: number[] = [];
   const start = performance.now();
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < Math.min(count, 20_000) && performance.now() - start < ms; i++) {
     const p = await make();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -60,9 +64,12 @@ async function round(count: number) {
 const cold = await round(Math.min(100, warmup));
 await round(Math.max(0, warmup - 100));
 process.send!({ ready: true, cold: cold.times });
-process.on("message", (m: { count?: number; done?: boolean }) => {
-  if (m.count !== undefined) {
-    void round(m.count).then((r) => process.send!(r));
+process.on("message", (m: { ms?: number; rewarm?: number; done?: boolean }) => {
+  if (m.ms !== undefined) {
+    // A few unmeasured handshakes first: this process sat idle while the others ran.
+    void round(m.rewarm ?? 0)
+      .then(() => round(Number.POSITIVE_INFINITY, m.ms))
+      .then((r) => process.send!(r));
     return;
   }
   // The owner is read here, after the last handshake: it holds the sockets (the registry

@@ -13,11 +13,11 @@ import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";
  *   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, extended master secret), median
  *   and p99, and sequential handshakes per second, at steady state. Each
  *   implementation runs in a process of its own (../dtls/handshake-worker.ts)
- *   warmed up by 2,000 handshakes, and rounds alternate between them so both
- *   see the same machine load. Sharing one heap let werift's garbage and
- *   500 ms flight timers land in our rounds (and ours in its); too short a
- *   warm-up measured the JIT, not the stack. The first 100 handshakes of a
- *   fresh process are reported too (cold);
+ *   warmed up by 2,000 handshakes; twelve rounds of 400 ms each alternate
+ *   between them so both see the same machine load. Sharing one heap let
+ *   werift's garbage and 500 ms flight timers land in our rounds (and ours in
+ *   its); too short a warm-up measured the JIT, not the stack. The first 100
+ *   handshakes of a fresh process are reported too (cold);
  * - throughput: 1200-byte application records one way, MB/s received, beside
  *   plain UDP over the same sockets (no DTLS) as the reference.
  *
@@ -42,7 +42,8 @@ const workerPath = fileURLToPath(new URL("../dtls/handshake-worker.js", import.m
 interface Worker {
   /** Handshake times of the first 100 handshakes in the fresh process (cold). */
   cold: number[];
-  round(count: number): Promise<Samples>;
+  /** Handshakes for `ms` (after a few unmeasured ones): samples and the round's wall time. */
+  round(ms: number): Promise<Samples>;
   close(): Promise<void>;
 }
 
@@ -61,9 +62,9 @@ async function startWorker(impl: "ours" | "werift" | "noble", warmup: number): P
   const ready = await next<{ cold: number[] }>();
   return {
     cold: ready.cold,
-    round(count) {
+    round(ms) {
       const answer = next<Samples>();
-      child.send({ count });
+      child.send({ ms, rewarm: 10 });
       return answer;
     },
     async close() {
@@ -100,7 +101,6 @@ async function throughput(
 export const suite: BenchSuite = {
   name: "dtls",
   async run({ quick }) {
-    const count = quick ? 60 : 400;
     const ms = quick ? 500 : 2000;
     const owner = {};
     const rows: BenchRow[] = [];
@@ -110,10 +110,13 @@ export const suite: BenchSuite = {
       const ours = samples();
       const noble = samples();
       const theirs = samples();
-      // Few long rounds: a worker that sat idle while the other ran pays a wake-up (an idle-time
-      // GC, cold caches) on its next handshakes, which short rounds would turn into noise.
-      const rounds = quick ? 3 : 4;
-      const per = Math.ceil(count / rounds);
+      // Rounds of equal duration, not equal count: a worker that sat idle while the others ran
+      // pays a wake-up (an idle-time GC, cold caches) on its next handshakes, which in a round of
+      // a fixed count would weigh five times more on the implementation that is five times faster.
+      // Each round starts with 10 unmeasured handshakes for the same reason.
+      // Many short alternations: this VM's speed drifts within seconds, and both should sample it alike.
+      const rounds = quick ? 3 : 12;
+      const roundMs = quick ? 300 : 400;
       // Steady state: ours needs about 2,000 handshakes for the JIT to settle (median 1.42 ms
       // after 100, 1.06 after 600, 0.83 after 2,000); werift gets the same warm-up.
       const warmup = quick ? 300 : 2000;
@@ -129,9 +132,9 @@ export const suite: BenchSuite = {
           into.elapsed += r.elapsed;
         };
         for (let r = 0; r < rounds; r++) {
-          add(ours, await workers.ours.round(per));
-          add(theirs, await workers.werift.round(per));
-          add(noble, await workers.noble.round(Math.ceil(per / 4)));
+          add(ours, await workers.ours.round(roundMs));
+          add(theirs, await workers.werift.round(roundMs));
+          add(noble, await workers.noble.round(roundMs / 4));
         }
       } finally {
         await Promise.all(Object.values(workers).map((w) => w.close()));
