@@ -78,7 +78,9 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private readonly handshaker: Handshaker;
   private readonly ownsTransport: boolean;
   private connectPromise: Promise<void> | undefined;
-  private settleConnect: ((error?: DtlsError) => void) | undefined;
+  /** The pending connect() promise's own settle functions (not a closure over `this`: see `receive`). */
+  private resolveConnect: (() => void) | undefined;
+  private rejectConnect: ((error: DtlsError) => void) | undefined;
   private closing: Promise<void> | undefined;
   private failure: DtlsError | undefined;
   private result: HandshakeResult | undefined;
@@ -212,11 +214,8 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
       return this.connectPromise;
     }
     this.connectPromise = new Promise<void>((resolve, reject) => {
-      this.settleConnect = (error) => {
-        this.settleConnect = undefined;
-        if (error) reject(error);
-        else resolve();
-      };
+      this.resolveConnect = resolve;
+      this.rejectConnect = reject;
     });
     this.st = "connecting";
     try {
@@ -287,7 +286,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     // A normal close of a connected connection needs no error object (building one costs a stack trace).
     const reason =
       error ??
-      (this.settleConnect
+      (this.resolveConnect
         ? new DtlsError("ERR_DTLS_CLOSED", "connection closed before it connected")
         : CLOSED);
     this.closeReason = reason;
@@ -302,7 +301,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     this.unlinkSignal?.();
     this.transport.onDatagram = undefined;
     this.transport.onClose = undefined;
-    this.settleConnect?.(reason);
+    this.settleConnect(reason);
     const flush = this.alertSent;
     this.closing = (async () => {
       try {
@@ -314,6 +313,16 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
       }
     })();
     return this.closing;
+  }
+
+  /** Settles a pending connect(): resolved without an error, rejected with one. */
+  private settleConnect(error?: DtlsError): void {
+    const resolve = this.resolveConnect;
+    const reject = this.rejectConnect;
+    this.resolveConnect = undefined;
+    this.rejectConnect = undefined;
+    if (error) reject?.(error);
+    else resolve?.();
   }
 
   private sendDatagram(d: Uint8Array): void {
@@ -336,7 +345,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     this.result = this.handshaker.result;
     this.st = "connected";
     log("%s connected: %s", this.role, this.result?.suite.name);
-    this.settleConnect?.();
+    this.settleConnect();
     if (this.idleTimeoutMs !== undefined) {
       this.lastHeard = performance.now();
       this.watchIdle(this.idleTimeoutMs);
