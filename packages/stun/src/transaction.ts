@@ -1,4 +1,4 @@
-import { type CancelTimer, childController, createDebug, setTimer } from "@purertc/socket";
+import { type CancelTimer, createDebug, startTimer } from "@purertc/socket";
 import { StunClass } from "./constants.js";
 import { StunError } from "./errors.js";
 import { decodeMessage, StunMessage } from "./message.js";
@@ -27,12 +27,14 @@ interface Pending {
   readonly bytes: Uint8Array;
   readonly remote: TransportAddress;
   readonly options: RequestOptions;
-  readonly controller: AbortController;
   readonly resolve: (result: TransactionResult) => void;
   readonly reject: (error: StunError) => void;
   firstSentAt: number;
   sends: number;
+  /** The retransmission (or give-up) timer. */
   cancelTimer: CancelTimer | undefined;
+  /** The overall `timeoutMs` timer. */
+  cancelTimeout: CancelTimer | undefined;
   onUserAbort: (() => void) | undefined;
 }
 
@@ -150,12 +152,12 @@ export class StunTransactionManager implements AsyncDisposable {
         bytes: request,
         remote: { address: remote.address, port: remote.port },
         options,
-        controller: childController(this.controller.signal),
         resolve,
         reject,
         firstSentAt: 0,
         sends: 0,
         cancelTimer: undefined,
+        cancelTimeout: undefined,
         onUserAbort: undefined,
       };
       this.pending.set(key, t);
@@ -171,17 +173,13 @@ export class StunTransactionManager implements AsyncDisposable {
         options.signal.addEventListener("abort", t.onUserAbort, { once: true });
       }
       if (options.timeoutMs !== undefined) {
-        setTimer(
-          () => {
-            this.stats.timedOut++;
-            this.finish(
-              t,
-              new StunError("ERR_TIMEOUT", `no response from ${addr(remote)} within ${options.timeoutMs} ms`),
-            );
-          },
-          options.timeoutMs,
-          t.controller.signal,
-        );
+        t.cancelTimeout = startTimer(() => {
+          this.stats.timedOut++;
+          this.finish(
+            t,
+            new StunError("ERR_TIMEOUT", `no response from ${addr(remote)} within ${options.timeoutMs} ms`),
+          );
+        }, options.timeoutMs);
       }
       const transmit = () => {
         if (this.pending.get(key) !== t) return;
@@ -211,7 +209,7 @@ export class StunTransactionManager implements AsyncDisposable {
           wait = settings.rm * settings.rto;
           next = giveUp;
         }
-        t.cancelTimer = setTimer(next, wait, t.controller.signal);
+        t.cancelTimer = startTimer(next, wait);
       };
       const giveUp = () => {
         this.stats.timedOut++;
@@ -296,7 +294,10 @@ export class StunTransactionManager implements AsyncDisposable {
   private finish(t: Pending, error: StunError | undefined, result?: TransactionResult): void {
     if (this.pending.get(t.key) !== t) return;
     this.pending.delete(t.key);
-    t.controller.abort();
+    // Its timers are cancelled one by one: an AbortController per transaction (one per ICE check)
+    // cost an AbortSignal and, on abort(), an error object each, for the young GC to handle.
+    t.cancelTimer?.();
+    t.cancelTimeout?.();
     if (t.onUserAbort) t.options.signal?.removeEventListener("abort", t.onUserAbort);
     if (error) t.reject(error);
     else t.resolve(result!);
