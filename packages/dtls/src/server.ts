@@ -7,6 +7,7 @@ import {
   formatAddress,
   type ManagedSocket,
   SocketRegistry,
+  whenAborted,
 } from "@purertc/socket";
 import type { DtlsOptions } from "./config.js";
 import { DtlsConnection } from "./connection.js";
@@ -118,14 +119,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
     });
     server.socket.on("message", (data, remote) => server.handleDatagram(data, remote));
     server.socket.on("close", () => void server.close());
-    const signal = options.signal;
-    if (signal) {
-      const onAbort = () => void server.close();
-      signal.addEventListener("abort", onAbort, { once: true });
-      server.controller.signal.addEventListener("abort", () => signal.removeEventListener("abort", onAbort), {
-        once: true,
-      });
-    }
+    const unlink = whenAborted(options.signal, () => void server.close());
+    server.controller.signal.addEventListener("abort", unlink, { once: true });
     return server;
   }
 

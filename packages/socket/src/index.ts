@@ -17,6 +17,7 @@ export {
   SocketRegistry,
   type SocketRegistryEvents,
 } from "./registry.js";
+export { whenAborted } from "./signals.js";
 export {
   type CancelTimer,
   childController,

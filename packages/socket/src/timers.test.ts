@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { whenAborted } from "./signals.js";
 import { withLeakCheck } from "./testing/index.js";
 import { childController, setRepeatingTimer, setTimer, sleep } from "./timers.js";
 
@@ -64,5 +65,22 @@ describe("signal-bound timers", () => {
     ).catch((e: unknown) => e as Error);
     clearTimeout(handle);
     expect((error as Error).message).toMatch(/Timeout still pending, created at[\s\S]*timers\.test\.ts/);
+  });
+});
+
+describe("whenAborted", () => {
+  it("calls back once on abort, at once if already aborted, never after unlink", () => {
+    const calls: string[] = [];
+    const a = new AbortController();
+    whenAborted(a.signal, () => calls.push("a"));
+    a.abort();
+    a.abort();
+    whenAborted(a.signal, () => calls.push("already"));
+    const b = new AbortController();
+    const unlink = whenAborted(b.signal, () => calls.push("b"));
+    unlink();
+    b.abort();
+    whenAborted(undefined, () => calls.push("none"))();
+    expect(calls).toEqual(["a", "already"]);
   });
 });

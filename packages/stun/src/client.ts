@@ -1,7 +1,7 @@
 import type { RemoteInfo } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import type { AddressInfo } from "node:net";
-import { type ManagedSocket, SocketRegistry } from "@purertc/socket";
+import { type ManagedSocket, SocketRegistry, whenAborted } from "@purertc/socket";
 import { ipFamily, type StunAddress } from "./attributes/address.js";
 import { StunMessageBuilder } from "./builder.js";
 import { StunClass, StunMethod } from "./constants.js";
@@ -96,8 +96,7 @@ export class StunClient implements AsyncDisposable {
       if (cls === StunClass.Request || cls === StunClass.Indication) this.ignored++;
     }
   };
-  private onParentAbort: (() => void) | undefined;
-  private parent: AbortSignal | undefined;
+  private unlinkParent: (() => void) | undefined;
 
   private constructor(options: StunClientOptions) {
     this.software = options.software;
@@ -134,12 +133,8 @@ export class StunClient implements AsyncDisposable {
       throw error;
     }
     client.socket.on("message", client.onMessage);
-    if (options.signal) {
-      client.parent = options.signal;
-      client.onParentAbort = () => void client.close();
-      options.signal.addEventListener("abort", client.onParentAbort, { once: true });
-      if (options.signal.aborted) void client.close(); // aborted while the socket was opening
-    }
+    // An abort while the socket was opening closes it at once.
+    client.unlinkParent = whenAborted(options.signal, () => void client.close());
     return client;
   }
 
@@ -239,7 +234,7 @@ export class StunClient implements AsyncDisposable {
     if (this.closing) return this.closing;
     this.controller.abort();
     this.manager.close();
-    if (this.onParentAbort) this.parent?.removeEventListener("abort", this.onParentAbort);
+    this.unlinkParent?.();
     const socket = this.socket;
     socket?.off("message", this.onMessage);
     this.closing = socket ? socket.close() : Promise.resolve();

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { RemoteInfo } from "node:dgram";
-import { createDebug, type ManagedSocket, SocketRegistry } from "@purertc/socket";
+import { createDebug, type ManagedSocket, SocketRegistry, whenAborted } from "@purertc/socket";
 import type { StunAddress } from "./attributes/address.js";
 import { defaultReason, ErrorCode } from "./attributes/error-code.js";
 import type { PasswordAlgorithmValue } from "./attributes/values.js";
@@ -135,8 +135,7 @@ export class StunServer implements AsyncDisposable {
   private readonly keys = new Map<string, StunKey>();
   private onRequest: StunServerOptions["onRequest"];
   private closing: Promise<void> | undefined;
-  private onParentAbort: (() => void) | undefined;
-  private parent: AbortSignal | undefined;
+  private unlinkParent: (() => void) | undefined;
   private readonly onMessage = (data: Buffer, rinfo: RemoteInfo) => this.receive(data, rinfo);
 
   private constructor(options: StunServerOptions) {
@@ -162,12 +161,8 @@ export class StunServer implements AsyncDisposable {
       signal: options.signal,
     });
     server.socket.on("message", server.onMessage);
-    if (options.signal) {
-      server.parent = options.signal;
-      server.onParentAbort = () => void server.close();
-      options.signal.addEventListener("abort", server.onParentAbort, { once: true });
-      if (options.signal.aborted) void server.close(); // aborted while the socket was opening
-    }
+    // An abort while the socket was opening closes it at once.
+    server.unlinkParent = whenAborted(options.signal, () => void server.close());
     return server;
   }
 
@@ -361,7 +356,7 @@ export class StunServer implements AsyncDisposable {
   /** Stops serving and closes the socket. Idempotent. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
-    if (this.onParentAbort) this.parent?.removeEventListener("abort", this.onParentAbort);
+    this.unlinkParent?.();
     this.onRequest = undefined;
     this.keys.clear();
     const socket = this.socket;

@@ -1,4 +1,4 @@
-import { type CancelTimer, createDebug, startTimer } from "@purertc/socket";
+import { type CancelTimer, createDebug, startTimer, whenAborted } from "@purertc/socket";
 import { StunClass } from "./constants.js";
 import { StunError } from "./errors.js";
 import { decodeMessage, StunMessage } from "./message.js";
@@ -79,8 +79,7 @@ export class StunTransactionManager implements AsyncDisposable {
   private readonly pending = new Map<string, Pending>();
   private send: TransactionManagerOptions["send"] | undefined;
   private readonly defaults: Required<Omit<RetransmissionOptions, "rtoMax">> & { rtoMax: number };
-  private readonly onParentAbort: (() => void) | undefined;
-  private readonly parent: AbortSignal | undefined;
+  private readonly unlinkParent: (() => void) | undefined;
 
   /** @param options - the send function, retransmission defaults, and an optional parent signal */
   constructor(options: TransactionManagerOptions) {
@@ -93,14 +92,7 @@ export class StunTransactionManager implements AsyncDisposable {
     };
     checkRetransmission(this.defaults);
     this.controller = new AbortController();
-    if (options.signal) {
-      this.parent = options.signal;
-      if (options.signal.aborted) this.close();
-      else {
-        this.onParentAbort = () => this.close();
-        options.signal.addEventListener("abort", this.onParentAbort, { once: true });
-      }
-    }
+    this.unlinkParent = whenAborted(options.signal, () => this.close());
   }
 
   /** Number of transactions in flight. */
@@ -319,7 +311,7 @@ export class StunTransactionManager implements AsyncDisposable {
       this.finish(t, new StunError("ERR_CLOSED", "the transaction manager was closed"));
     }
     this.controller.abort();
-    if (this.onParentAbort) this.parent?.removeEventListener("abort", this.onParentAbort);
+    this.unlinkParent?.();
     this.send = undefined;
   }
 

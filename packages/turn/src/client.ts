@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { childController, setTimer } from "@purertc/socket";
+import { childController, setTimer, whenAborted } from "@purertc/socket";
 import { type StunAddress, StunMethod, type TransactionStats } from "@purertc/stun";
 import { runAllocate } from "./allocation.js";
 import { ChannelBinder } from "./channel-binder.js";
@@ -59,7 +59,6 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
   private readonly s: ClientState;
   private allocating: Promise<TurnAllocationInfo> | undefined;
   private closing: Promise<void> | undefined;
-  private readonly onParentAbort: (() => void) | undefined;
   private readonly handlers: LinkHandlers = {
     message: (data) => this.s.data.receive(data),
     foreign: () => {
@@ -81,19 +80,8 @@ export class TurnClient extends EventEmitter<TurnClientEvents> implements AsyncD
     s.data = new DataPath(s);
     this.s = s;
     this.stats = s.stats;
-    if (options.signal) {
-      const parent = options.signal;
-      if (parent.aborted) void this.close();
-      else {
-        this.onParentAbort = () => void this.close();
-        parent.addEventListener("abort", this.onParentAbort, { once: true });
-        s.controller.signal.addEventListener(
-          "abort",
-          () => parent.removeEventListener("abort", this.onParentAbort!),
-          { once: true },
-        );
-      }
-    }
+    const unlinkParent = whenAborted(options.signal, () => void this.close());
+    s.controller.signal.addEventListener("abort", unlinkParent, { once: true });
   }
 
   /** The current state (see {@link TurnClientState}). */
