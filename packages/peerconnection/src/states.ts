@@ -2,6 +2,7 @@
  * The W3C state rules (webrtc-pc §4.3), as pure functions of the transport
  * states, so the rules can be tested alone and PeerConnection only feeds them.
  */
+import type { GatheringState, IceTransportState } from "@purertc/ice";
 import { PeerConnectionError } from "./errors.js";
 
 /** RTCSignalingState. */
@@ -13,18 +14,11 @@ export type SignalingState =
   | "have-remote-pranswer"
   | "closed";
 
-/** RTCIceGatheringState. */
-export type IceGatheringState = "new" | "gathering" | "complete";
+/** RTCIceGatheringState: the ICE agent's own. */
+export type IceGatheringState = GatheringState;
 
-/** RTCIceTransportState (also RTCIceConnectionState for one transport). */
-export type IceTransportState =
-  | "new"
-  | "checking"
-  | "connected"
-  | "completed"
-  | "disconnected"
-  | "failed"
-  | "closed";
+/** RTCIceTransportState (also RTCIceConnectionState for one transport): the ICE agent's own. */
+export type { IceTransportState };
 
 /** RTCIceConnectionState. */
 export type IceConnectionState = IceTransportState;
