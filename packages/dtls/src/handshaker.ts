@@ -2,7 +2,7 @@ import { type CancelTimer, startTimer } from "@purertc/socket";
 import { matchesAnyFingerprint, type PeerCertificate, parsePeerCertificate } from "./certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import type { CipherSuite } from "./crypto/cipher-suites.js";
-import { digest } from "./crypto/prf.js";
+import { digestOf } from "./crypto/hmac.js";
 import { DtlsError } from "./errors.js";
 import type { SrtpProfileName } from "./extensions/use-srtp.js";
 import { encodeCertificate } from "./handshake/certificate.js";
@@ -216,7 +216,7 @@ export abstract class Handshaker {
 
   /** Hash of the transcript so far with the suite's hash. */
   protected transcriptHash(suite: CipherSuite): Uint8Array {
-    return digest(suite.hash, this.transcript);
+    return digestOf(suite.hash, this.transcript);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { concat } from "../bytes.js";
-import { digestOf, HmacKey } from "./hmac.js";
+import { HmacKey } from "./hmac.js";
 
 /** Hash of a cipher suite's PRF. */
 export type PrfHash = "sha256" | "sha384";
@@ -32,11 +32,6 @@ export function prf(
   labelSeed.write(label, 0, "latin1");
   labelSeed.set(seed, label.length);
   return pHash(hash, secret, labelSeed, length);
-}
-
-/** Digest of the concatenated `parts`. */
-export function digest(hash: PrfHash, parts: readonly Uint8Array[]): Uint8Array {
-  return digestOf(hash, parts);
 }
 
 /**
