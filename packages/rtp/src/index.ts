@@ -52,3 +52,22 @@ export {
   serializeRtpPacket,
 } from "./packet.js";
 export { RtpPacketizer, type RtpPacketizerOptions } from "./packetizer.js";
+export {
+  type FirEntry,
+  type FullIntraRequest,
+  type GenericNack,
+  type Goodbye,
+  type PictureLossIndication,
+  parseRtcp,
+  type ReceiverReport,
+  type ReportBlock,
+  type RtcpPacket,
+  RtcpPacketType,
+  type SdesChunk,
+  type SdesItem,
+  SdesItemType,
+  type SenderReport,
+  type SourceDescription,
+  serializeRtcp,
+  type UnknownRtcpPacket,
+} from "./rtcp/index.js";
