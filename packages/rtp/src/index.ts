@@ -28,6 +28,7 @@ export {
   parseSpropParameterSets,
 } from "./codecs/h264-sps.js";
 export { type IvfFrame, type IvfHeader, ivfFileHeader, ivfFrame, parseIvf } from "./codecs/ivf.js";
+export { OggOpusWriter, type OggOpusWriterOptions, type OggPacket, parseOgg } from "./codecs/ogg.js";
 export { OpusDepacketizer, OpusPayloader, opusPacketSamples } from "./codecs/opus.js";
 export type { Payloader } from "./codecs/payloader.js";
 export {
