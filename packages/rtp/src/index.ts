@@ -20,6 +20,12 @@ export {
 } from "./codecs/h264-nal.js";
 export { H264Payloader, type H264PayloaderOptions } from "./codecs/h264-packetizer.js";
 export {
+  type H264Profile,
+  type H264ProfileLevel,
+  isSameH264Codec,
+  parseH264ProfileLevelId,
+} from "./codecs/h264-profile.js";
+export {
   formatSpropParameterSets,
   type H264Fmtp,
   type H264Sps,
