@@ -5,6 +5,7 @@ import {
   parseRtcp,
   parseRtpPacket,
   RtpPacketizer,
+  rewriteRtpHeader,
   serializeRtcp,
   serializeRtpPacket,
 } from "@purertc/rtp";
@@ -18,7 +19,9 @@ import { type BenchRow, type BenchSuite, opsPerSecond } from "../harness.js";
  *   packets of at most 1,200 bytes (werift: `H264Packetizer.packetize` then `serialize()` per packet);
  * - H.264 depacketize: those packets (bytes) back into the access unit (werift: `RtpPacket.deSerialize` and
  *   `H264RtpPayload.deSerialize` chained through its fragment, concatenating the NAL units);
- * - RTP parse / serialize of a 1,200-byte packet; RTCP parse of an SR + SDES compound.
+ * - RTP parse / serialize of a 1,200-byte packet; RTCP parse of an SR + SDES compound;
+ * - RTP fan-out: one received packet made ready for one more viewer (a copy with its SSRC, payload type and
+ *   sequence number rewritten) — ours in place on a copy, werift by parse, change and serialize.
  *
  * Before measuring, each side's packets are checked to carry the same access unit.
  */
@@ -166,6 +169,31 @@ export const suite: BenchSuite = {
       true,
       () => opsPerSecond(() => parseRtcp(rtcp), ms),
       () => opsPerSecond(() => RtcpPacketConverter.deSerialize(rtcpBuffer), ms),
+    );
+    let seq = 0;
+    pair(
+      "RTP fan-out per viewer (copy + rewrite)",
+      "pkt/s",
+      true,
+      () =>
+        opsPerSecond(() => {
+          const copy = Buffer.from(packet);
+          seq = (seq + 1) & 0xffff;
+          rewriteRtpHeader(copy, {
+            ssrc: 0xfeed,
+            payloadType: 102,
+            sequenceNumber: seq,
+          });
+        }, ms),
+      () =>
+        opsPerSecond(() => {
+          const p = RtpPacket.deSerialize(packetBuffer);
+          p.header.ssrc = 0xfeed;
+          p.header.payloadType = 102;
+          seq = (seq + 1) & 0xffff;
+          p.header.sequenceNumber = seq;
+          p.serialize();
+        }, ms),
     );
     return rows;
   },
