@@ -120,6 +120,8 @@ export class H264Depacketizer {
       }
     }
     this.lastSequence = packet.sequenceNumber;
+    // A padding-only packet (Chromium's bandwidth probes when RTX is not negotiated) carries no media.
+    if (packet.payload.length === 0) return out ?? NO_FRAMES;
     if (this.started && packet.timestamp !== this.timestamp) out = this.emit(out, false);
     if (!this.started) {
       this.started = true;

@@ -75,11 +75,8 @@ export class OpusDepacketizer {
       this.stats.packetsLost += delta - 1;
     }
     this.lastSequence = packet.sequenceNumber;
-    if (packet.payload.length === 0) {
-      this.stats.packetsMalformed++;
-      this.stats.framesDropped++;
-      return NO_FRAMES;
-    }
+    // A padding-only packet carries no media (RFC 3550 §5.1); an empty Opus packet cannot exist (RFC 6716 §3.4).
+    if (packet.payload.length === 0) return NO_FRAMES;
     this.stats.frames++;
     return [
       { data: new Uint8Array(packet.payload), timestamp: packet.timestamp, keyframe: true, complete: true },

@@ -138,6 +138,8 @@ export class Vp8Depacketizer {
       }
     }
     this.lastSequence = packet.sequenceNumber;
+    // A padding-only packet (Chromium's bandwidth probes when RTX is not negotiated) carries no media.
+    if (packet.payload.length === 0) return out ?? NO_FRAMES;
     if (this.started && packet.timestamp !== this.timestamp) out = this.emit(out, false);
     let descriptorLength = 0;
     let start = false;
