@@ -105,5 +105,6 @@ export {
   type UnknownRtcpPacket,
 } from "./rtcp/index.js";
 export { RtcpScheduler, type RtcpSchedulerOptions } from "./rtcp-scheduler.js";
+export { type RtxStream, unwrapRtx, wrapRtx } from "./rtx.js";
 export { RtpSendStream, type RtpSendStreamOptions, type SendStreamStats } from "./send-stream.js";
 export { sequenceDelta } from "./sequence.js";

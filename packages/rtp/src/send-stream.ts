@@ -1,12 +1,14 @@
+import { randomInt } from "node:crypto";
 import type { Payloader } from "./codecs/payloader.js";
 import { RtpError } from "./errors.js";
 import { ntpMiddle32, ntpTimeFromUnixMs } from "./ntp.js";
-import { RTP_HEADER_SIZE, type RtpHeaderExtension } from "./packet.js";
+import { parseRtpPacket, RTP_HEADER_SIZE, type RtpHeaderExtension } from "./packet.js";
 import { RtpPacketizer } from "./packetizer.js";
 import { RetransmissionHistory, type RetransmissionHistoryOptions } from "./retransmission-history.js";
 import type { RtcpPacket } from "./rtcp/compound.js";
 import type { ReportBlock } from "./rtcp/report-block.js";
 import type { SenderReport } from "./rtcp/sender-report.js";
+import { wrapRtx } from "./rtx.js";
 
 /** Options of {@link RtpSendStream}. */
 export interface RtpSendStreamOptions {
@@ -25,6 +27,8 @@ export interface RtpSendStreamOptions {
   /** Header extension block put on every packet (e.g. the MID). */
   extension?: RtpHeaderExtension;
   history?: RetransmissionHistoryOptions;
+  /** Send retransmissions on this RTX stream (RFC 4588) instead of as copies of the original packets. */
+  rtx?: { ssrc: number; payloadType: number };
 }
 
 /** Counters of an {@link RtpSendStream} (the `outbound-rtp` stats). */
@@ -72,6 +76,8 @@ export class RtpSendStream {
   private lastSentAt = -1;
   private lastFirSequence = -1;
   private closed = false;
+  private readonly rtx: { ssrc: number; payloadType: number } | undefined;
+  private rtxSequence = 0;
   /** NTP middle 32 bits of our SRs → monotonic send time, for RTT (a few kept). */
   private readonly srTimes = new Map<number, number>();
 
@@ -81,6 +87,8 @@ export class RtpSendStream {
     this.sendRtp = options.sendRtp;
     this.onKeyframeRequest = options.onKeyframeRequest;
     this.history = new RetransmissionHistory(options.history);
+    this.rtx = options.rtx;
+    this.rtxSequence = randomInt(0, 0x10000);
     this.packetizer = new RtpPacketizer({
       payloader: options.payloader,
       ssrc: options.ssrc,
@@ -130,7 +138,7 @@ export class RtpSendStream {
         this.stats.nackCount++;
         for (const resend of this.history.answerNack(packet.lost, now)) {
           this.stats.retransmittedPackets++;
-          this.sendRtp?.(resend);
+          this.sendRtp?.(this.rtx ? this.wrap(resend, this.rtx) : resend);
         }
         return;
       case "pli":
@@ -152,6 +160,12 @@ export class RtpSendStream {
         for (const block of packet.reports) if (block.ssrc === this.ssrc) this.takeReport(block, now);
         return;
     }
+  }
+
+  private wrap(original: Uint8Array, rtx: { ssrc: number; payloadType: number }): Uint8Array {
+    const sequenceNumber = this.rtxSequence;
+    this.rtxSequence = (this.rtxSequence + 1) & 0xffff;
+    return wrapRtx(parseRtpPacket(original), { ...rtx, sequenceNumber });
   }
 
   private takeReport(block: ReportBlock, now: number): void {

@@ -11,6 +11,8 @@ import {
   RtpReceiveStream,
   RtpSendStream,
   serializeRtpPacket,
+  unwrapRtx,
+  wrapRtx,
 } from "./index.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,7 +85,7 @@ describe("RtpSendStream", () => {
 });
 
 /** A sender and a receiver joined by a lossy in-process link: RTP one way, feedback the other. */
-function link(lossEvery: number) {
+function link(lossEvery: number, rtx = false) {
   const frames: MediaFrame[] = [];
   let n = 0;
   let receiver: RtpReceiveStream | undefined;
@@ -93,9 +95,14 @@ function link(lossEvery: number) {
     clockRate: 90000,
     payloader: new H264Payloader(),
     // Every lossEvery-th first transmission is dropped; retransmissions (answers to NACKs) get through.
+    ...(rtx ? { rtx: { ssrc: 0x3333, payloadType: 103 } } : {}),
     sendRtp: (p) => {
       if (++n % lossEvery === 0 && !retransmitting) return;
-      receiver?.receive(parseRtpPacket(p));
+      const packet = parseRtpPacket(p);
+      if (packet.ssrc === 0x3333) {
+        expect(packet.payloadType).toBe(103);
+        receiver?.receiveRtx(packet, 102);
+      } else receiver?.receive(packet);
     },
   });
   let retransmitting = false;
@@ -123,7 +130,7 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
         sender.sendFrame(accessUnit(i), i * 3000);
         await sleep(2);
       }
-      await sleep(50);
+      for (let waited = 0; frames.length < 40 && waited < 2000; waited += 10) await sleep(10);
       expect(frames.map((f) => f.timestamp)).toEqual(Array.from({ length: 40 }, (_, i) => i * 3000));
       expect(frames.every((f) => f.complete)).toBe(true);
       expect(receiver.stats.nackCount).toBeGreaterThan(0);
@@ -132,6 +139,41 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
       receiver.close();
       sender.close();
     });
+  });
+
+  it("recovers through an RTX stream (RFC 4588) when one is negotiated", async () => {
+    await withLeakCheck(async () => {
+      const { sender, receiver, frames } = link(5, true);
+      for (let i = 0; i < 20; i++) {
+        sender.sendFrame(accessUnit(i), i * 3000);
+        await sleep(2);
+      }
+      for (let waited = 0; frames.length < 20 && waited < 2000; waited += 10) await sleep(10);
+      expect(frames.map((f) => f.timestamp)).toEqual(Array.from({ length: 20 }, (_, i) => i * 3000));
+      expect(frames.every((f) => f.complete)).toBe(true);
+      expect(sender.stats.retransmittedPackets).toBeGreaterThan(0);
+      receiver.close();
+      sender.close();
+    });
+  });
+
+  it("wraps and unwraps RTX packets: OSN, SSRC and payload type; padding-only probes give nothing", () => {
+    const original = parseRtpPacket(
+      serializeRtpPacket({
+        marker: true,
+        payloadType: 96,
+        sequenceNumber: 4242,
+        timestamp: 9,
+        ssrc: 1,
+        payload: new Uint8Array([1, 2, 3]),
+      }),
+    );
+    const rtx = parseRtpPacket(wrapRtx(original, { ssrc: 2, payloadType: 97, sequenceNumber: 7 }));
+    expect(rtx).toMatchObject({ ssrc: 2, payloadType: 97, sequenceNumber: 7, timestamp: 9, marker: true });
+    const back = unwrapRtx(rtx, { ssrc: 1, payloadType: 96 })!;
+    expect({ ...back, payload: [...back.payload] }).toEqual({ ...original, payload: [1, 2, 3] });
+    expect(unwrapRtx({ ...rtx, payload: new Uint8Array(0) }, { ssrc: 1, payloadType: 96 })).toBeUndefined();
+    expect(() => unwrapRtx({ ...rtx, payload: new Uint8Array(1) }, { ssrc: 1, payloadType: 96 })).toThrow();
   });
 
   it("sends a PLI when a loss cannot be repaired, until a key frame comes", async () => {
