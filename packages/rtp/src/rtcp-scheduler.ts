@@ -72,6 +72,7 @@ export class RtcpScheduler {
     const packets: RtcpPacket[] = [];
     let first = true;
     for (const stream of this.sendStreams) {
+      if (stream.stats.packetsSent === 0) continue; // an SR only from a source that has sent (RFC 3550 §6.4)
       // The blocks ride on the first SR (31 at most per packet), any rest on RRs below.
       packets.push(stream.senderReport(first ? blocks.splice(0, 31) : [], now, unixMs));
       first = false;
@@ -80,7 +81,10 @@ export class RtcpScheduler {
       do packets.push({ type: "rr", ssrc: this.localSsrc, reports: blocks.splice(0, 31) });
       while (blocks.length > 0);
     }
-    const ssrcs = this.sendStreams.size > 0 ? [...this.sendStreams].map((s) => s.ssrc) : [this.localSsrc];
+    // CNAME of every SSRC that reports: the senders, and ours when an RR goes out.
+    const ssrcs: number[] = [];
+    for (const p of packets)
+      if ((p.type === "sr" || p.type === "rr") && !ssrcs.includes(p.ssrc)) ssrcs.push(p.ssrc);
     packets.push({
       type: "sdes",
       chunks: ssrcs

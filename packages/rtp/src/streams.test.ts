@@ -306,6 +306,29 @@ describe("RtcpScheduler", () => {
     });
   });
 
+  it("sends an RR, not an SR, for a send stream that has sent nothing; closed objects are collected", async () => {
+    const refs: WeakRef<object>[] = [];
+    await withLeakCheck(async () => {
+      const sender = new RtpSendStream({
+        ssrc: 10,
+        payloadType: 102,
+        clockRate: 90000,
+        payloader: new H264Payloader(),
+        sendRtp: () => {},
+      });
+      const scheduler = new RtcpScheduler({ localSsrc: 11, cname: "c", sendRtcp: () => {}, intervalMs: 10 });
+      scheduler.addSendStream(sender);
+      expect(scheduler.buildReport().map((p) => p.type)).toEqual(["rr", "sdes"]);
+      await sleep(30);
+      expect(scheduler.reportsSent).toBeGreaterThan(0);
+      scheduler.close();
+      sender.close();
+      refs.push(new WeakRef(scheduler), new WeakRef(sender));
+    });
+    await forceGc();
+    expect(refs.map((r) => r.deref())).toEqual([undefined, undefined]);
+  });
+
   it("bye() sends a final report with BYE and stops", async () => {
     await withLeakCheck(async () => {
       const reports: Uint8Array[] = [];
