@@ -100,6 +100,16 @@ describe("NackGenerator", () => {
     expect(nack.keyframeNeeded).toBe(false);
   });
 
+  it("gives up what the reorder buffer moved past", () => {
+    const nack = new NackGenerator();
+    nack.received(65534, 0);
+    nack.received(3, 0); // 65535, 0, 1, 2 missing
+    nack.giveUpBefore(1);
+    expect(nack.due(0)).toEqual([1, 2]);
+    expect(nack.stats.givenUp).toBe(2);
+    expect(nack.keyframeNeeded).toBe(true);
+  });
+
   it("keeps its list bounded: a huge gap is given up whole, the oldest entries go first", () => {
     const nack = new NackGenerator({ maxMissing: 8 });
     nack.received(0, 0);

@@ -85,6 +85,7 @@ export class RtpReceiveStream {
   private onPacket: ((packet: RtpPacket) => void) | undefined;
   private cancelTick: CancelTimer | undefined;
   private lastPliAt = Number.NEGATIVE_INFINITY;
+  private skippedSeen = 0;
   private closed = false;
 
   constructor(options: RtpReceiveStreamOptions) {
@@ -169,6 +170,11 @@ export class RtpReceiveStream {
   }
 
   private deliver(packets: readonly RtpPacket[]): void {
+    if (this.reorder.stats.skipped !== this.skippedSeen) {
+      // The reorder buffer gave a gap up: NACKing it further would bring packets it now drops as late.
+      this.skippedSeen = this.reorder.stats.skipped;
+      this.nack?.giveUpBefore(this.reorder.nextSequence);
+    }
     for (const packet of packets) {
       this.onPacket?.(packet);
       const frames = this.depacketizer?.push(packet);
