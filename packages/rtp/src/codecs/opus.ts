@@ -8,6 +8,9 @@ import type { Payloader } from "./payloader.js";
  * most 1275 bytes per frame, RFC 6716 §3.4).
  */
 export class OpusPayloader implements Payloader {
+  /** Audio: the marker bit flags a talkspurt's first packet. */
+  readonly audio = true;
+
   /**
    * @throws RtpError `ERR_INVALID_ARGUMENT` for an empty packet or one larger than the budget
    */

@@ -143,6 +143,7 @@ describe("Opus over RTP (RFC 7587)", () => {
       sequenceNumber: 0,
     });
     const rtp = packets.flatMap((p, i) => packetizer.packetize(p, i * 960));
+    expect(rtp.map((p) => parseRtpPacket(p).marker)).toEqual([true, false, false]); // talkspurt start only
     const depacketizer = new OpusDepacketizer();
     const out = rtp.filter((_, i) => i !== 1).flatMap((p) => depacketizer.push(parseRtpPacket(p)));
     expect(out.map((f) => f.data)).toEqual([packets[0], packets[2]]); // copies, as Uint8Array
