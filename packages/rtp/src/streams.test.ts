@@ -1,6 +1,8 @@
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import {
+  buildHeaderExtension,
+  findHeaderExtension,
   H264Depacketizer,
   H264Payloader,
   type MediaFrame,
@@ -121,6 +123,50 @@ function link(lossEvery: number, rtx = false) {
   });
   return { sender, receiver, frames };
 }
+
+describe("RtpSendStream.sendRtp (relaying a camera's packets)", () => {
+  it("rewrites SSRC, payload type and sequence, adds its MID extension, keeps payload and timestamp; NACKs answered", () => {
+    const sent: Uint8Array[] = [];
+    const mid = buildHeaderExtension([{ id: 4, data: new TextEncoder().encode("0") }]);
+    const stream = new RtpSendStream({
+      ssrc: 0xbeef,
+      payloadType: 102,
+      clockRate: 90000,
+      payloader: new H264Payloader(),
+      extension: mid,
+      sendRtp: (p) => sent.push(p),
+    });
+    const camera = (seq: number, marker: boolean) =>
+      parseRtpPacket(
+        serializeRtpPacket({
+          marker,
+          payloadType: 96,
+          sequenceNumber: seq,
+          timestamp: 1234,
+          ssrc: 0xca,
+          csrcs: [7],
+          payload: new Uint8Array([0x41, seq & 0xff]),
+        }),
+      );
+    stream.sendRtp(camera(500, false));
+    stream.sendRtp(camera(501, true));
+    const out = sent.map((p) => parseRtpPacket(p));
+    expect(out.map((p) => [p.ssrc, p.payloadType, p.timestamp, p.marker, p.csrcs])).toEqual([
+      [0xbeef, 102, 1234, false, [7]],
+      [0xbeef, 102, 1234, true, [7]],
+    ]);
+    expect(out[1]!.sequenceNumber).toBe((out[0]!.sequenceNumber + 1) & 0xffff);
+    expect(new TextDecoder().decode(findHeaderExtension(out[0]!.extension, 4))).toBe("0");
+    expect([...out[1]!.payload]).toEqual([0x41, 501 & 0xff]);
+    expect(stream.stats).toMatchObject({ packetsSent: 2, bytesSent: 4, framesSent: 1 });
+    stream.handleRtcp(
+      { type: "nack", senderSsrc: 1, mediaSsrc: 0xbeef, lost: [out[0]!.sequenceNumber] },
+      100,
+    );
+    expect(sent.at(-1)).toBe(sent[0]);
+    stream.close();
+  });
+});
 
 describe("RtpReceiveStream with NACK, over a lossy link", () => {
   it("recovers every lost packet by NACK: all frames complete, in order", async () => {
