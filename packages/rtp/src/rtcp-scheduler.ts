@@ -46,6 +46,7 @@ export class RtcpScheduler {
     this.sendStreams.add(stream);
   }
 
+  /** Stops reporting on this send stream (it was stopped). */
   removeSendStream(stream: RtpSendStream): void {
     this.sendStreams.delete(stream);
   }
@@ -55,6 +56,7 @@ export class RtcpScheduler {
     this.receiveStreams.add(stream);
   }
 
+  /** Stops carrying report blocks about this receive stream. */
   removeReceiveStream(stream: RtpReceiveStream): void {
     this.receiveStreams.delete(stream);
   }
