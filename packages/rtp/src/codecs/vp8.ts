@@ -83,6 +83,8 @@ export interface Vp8DepacketizerOptions {
   dropIncomplete?: boolean;
   /** Drop frames until the first key frame. Default false. */
   waitForKeyframe?: boolean;
+  /** After a loss, drop frames until the next complete key frame (only decodable frames out). Default false. */
+  waitForKeyframeAfterLoss?: boolean;
   /** Bound on a frame's size; a larger one is dropped. Default 8 MiB. */
   maxFrameBytes?: number;
 }
@@ -99,6 +101,7 @@ export class Vp8Depacketizer {
   private readonly dropIncomplete: boolean;
   private readonly maxFrameBytes: number;
   private waitingForFirstKeyframe: boolean;
+  private readonly waitAfterLoss: boolean;
   private needKeyframe = false;
   private lastSequence = -1;
   private parts: Uint8Array[] = [];
@@ -112,6 +115,7 @@ export class Vp8Depacketizer {
   constructor(options: Vp8DepacketizerOptions = {}) {
     this.dropIncomplete = options.dropIncomplete ?? true;
     this.waitingForFirstKeyframe = options.waitForKeyframe ?? false;
+    this.waitAfterLoss = options.waitForKeyframeAfterLoss ?? false;
     this.maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
   }
 
@@ -205,7 +209,8 @@ export class Vp8Depacketizer {
     }
     if (damaged) this.needKeyframe = true;
     const keyframe = header?.keyframe ?? false;
-    if (!data || (damaged && this.dropIncomplete) || (this.waitingForFirstKeyframe && !keyframe)) {
+    const waiting = this.waitingForFirstKeyframe || (this.waitAfterLoss && this.needKeyframe);
+    if (!data || (damaged && this.dropIncomplete) || (waiting && !(keyframe && !damaged))) {
       this.stats.framesDropped++;
       return out;
     }
