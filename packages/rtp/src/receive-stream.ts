@@ -112,7 +112,13 @@ export class RtpReceiveStream {
     this.stats.packetsReceived++;
     this.stats.bytesReceived += packet.payload.length;
     this.reception.received(packet.sequenceNumber, packet.timestamp, packet.payload.length, now);
-    this.nack?.received(packet.sequenceNumber, now);
+    if (this.nack) {
+      const missing = this.nack.missingCount;
+      this.nack.received(packet.sequenceNumber, now);
+      // A new gap is NACKed at once (as libwebrtc does), not at the next tick: the retransmission then has the
+      // most time to arrive before the reorder buffer gives the gap up.
+      if (this.nack.missingCount > missing) this.sendNacks(now);
+    }
     this.deliver(this.reorder.push(packet, now));
     this.arm();
   }
@@ -207,15 +213,19 @@ export class RtpReceiveStream {
     this.cancelTick = undefined;
     if (this.closed) return;
     const now = performance.now();
+    // NACKs first: a retransmission answered at once still fills its gap before the poll gives it up.
+    this.sendNacks(now);
     this.deliver(this.reorder.poll(now));
-    const lost = this.nack?.due(now) ?? [];
-    if (lost.length > 0) {
-      this.stats.nackCount++;
-      this.sendRtcp?.(
-        serializeRtcp([{ type: "nack", senderSsrc: this.localSsrc, mediaSsrc: this.ssrc, lost }]),
-      );
-    }
     if (this.keyframeNeeded()) this.requestKeyframe(now);
     this.arm();
   };
+
+  private sendNacks(now: number): void {
+    const lost = this.nack?.due(now) ?? [];
+    if (lost.length === 0) return;
+    this.stats.nackCount++;
+    this.sendRtcp?.(
+      serializeRtcp([{ type: "nack", senderSsrc: this.localSsrc, mediaSsrc: this.ssrc, lost }]),
+    );
+  }
 }

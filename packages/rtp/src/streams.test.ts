@@ -99,7 +99,7 @@ function link(lossEvery: number, rtx = false) {
     // Every lossEvery-th first transmission is dropped; retransmissions (answers to NACKs) get through.
     ...(rtx ? { rtx: { ssrc: 0x3333, payloadType: 103 } } : {}),
     sendRtp: (p) => {
-      if (++n % lossEvery === 0 && !retransmitting) return;
+      if (!retransmitting && ++n % lossEvery === 0) return; // first transmissions only count
       const packet = parseRtpPacket(p);
       if (packet.ssrc === 0x3333) {
         expect(packet.payloadType).toBe(103);
