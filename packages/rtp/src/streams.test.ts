@@ -264,6 +264,38 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
     });
   });
 
+  it("puts feedback behind an RR and an SDES CNAME when reduced-size RTCP was not negotiated", async () => {
+    await withLeakCheck(async () => {
+      const sent: Uint8Array[] = [];
+      const stream = new RtpReceiveStream({
+        ssrc: 1,
+        localSsrc: 2,
+        clockRate: 90000,
+        cname: "me",
+        sendRtcp: (b) => sent.push(b),
+      });
+      const p = (seq: number) =>
+        parseRtpPacket(
+          serializeRtpPacket({
+            payloadType: 96,
+            sequenceNumber: seq,
+            timestamp: 0,
+            ssrc: 1,
+            payload: new Uint8Array(4),
+          }),
+        );
+      stream.receive(p(1));
+      stream.receive(p(3));
+      stream.requestKeyframe();
+      const [nack, pli] = sent.map((b) => parseRtcp(b));
+      expect(nack!.map((x) => x.type)).toEqual(["rr", "sdes", "nack"]);
+      expect(nack![0]).toMatchObject({ ssrc: 2, reports: [{ ssrc: 1, cumulativeLost: 1 }] });
+      expect(nack![2]).toMatchObject({ lost: [2] });
+      expect(pli!.map((x) => x.type)).toEqual(["rr", "sdes", "pli"]);
+      stream.close();
+    });
+  });
+
   it("close() from any state cancels its timer and the stream is collected", async () => {
     let ref: WeakRef<object> | undefined;
     await withLeakCheck(async () => {
