@@ -1,6 +1,13 @@
 import { RtpError } from "../errors.js";
 import type { RtpPacket } from "../packet.js";
-import { type DepacketizerStats, type MediaFrame, NO_FRAMES, newStats, sequenceDelta } from "./frame.js";
+import {
+  type DepacketizerStats,
+  type MediaFrame,
+  NO_FRAMES,
+  newStats,
+  RESTART_DISTANCE,
+  sequenceDelta,
+} from "./frame.js";
 import { H264NalType } from "./h264-nal.js";
 import { type H264Sps, parseH264Sps } from "./h264-sps.js";
 
@@ -110,7 +117,8 @@ export class H264Depacketizer {
     let out: H264Frame[] | undefined;
     if (this.lastSequence >= 0) {
       const delta = sequenceDelta(packet.sequenceNumber, this.lastSequence);
-      if (delta <= 0) {
+      if (delta < -RESTART_DISTANCE) this.restart();
+      else if (delta <= 0) {
         stats.packetsDiscarded++;
         return NO_FRAMES;
       }
@@ -153,6 +161,13 @@ export class H264Depacketizer {
   reset(): void {
     this.clearUnit();
     this.lastSequence = -1;
+  }
+
+  /** The source restarted far behind: the pending access unit is dropped and a key frame awaited. */
+  private restart(): void {
+    if (this.started) this.stats.framesDropped++;
+    this.clearUnit();
+    this.needKeyframe = true;
   }
 
   private readPayload(payload: Uint8Array): boolean {

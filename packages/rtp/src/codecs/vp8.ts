@@ -1,7 +1,14 @@
 import { randomInt } from "node:crypto";
 import { RtpError } from "../errors.js";
 import type { RtpPacket } from "../packet.js";
-import { type DepacketizerStats, type MediaFrame, NO_FRAMES, newStats, sequenceDelta } from "./frame.js";
+import {
+  type DepacketizerStats,
+  type MediaFrame,
+  NO_FRAMES,
+  newStats,
+  RESTART_DISTANCE,
+  sequenceDelta,
+} from "./frame.js";
 import type { Payloader } from "./payloader.js";
 import { parseVp8Descriptor, parseVp8FrameHeader } from "./vp8-descriptor.js";
 
@@ -130,7 +137,8 @@ export class Vp8Depacketizer {
     let out: Vp8Frame[] | undefined;
     if (this.lastSequence >= 0) {
       const delta = sequenceDelta(packet.sequenceNumber, this.lastSequence);
-      if (delta <= 0) {
+      if (delta < -RESTART_DISTANCE) this.restart();
+      else if (delta <= 0) {
         this.stats.packetsDiscarded++;
         return NO_FRAMES;
       }
@@ -177,6 +185,17 @@ export class Vp8Depacketizer {
     }
     if (packet.marker) out = this.emit(out, false);
     return out ?? NO_FRAMES;
+  }
+
+  /** The source restarted far behind: the pending frame is dropped and a key frame awaited. */
+  private restart(): void {
+    if (this.started) this.stats.framesDropped++;
+    this.parts = [];
+    this.size = 0;
+    this.started = false;
+    this.sawStart = false;
+    this.damaged = false;
+    this.needKeyframe = true;
   }
 
   /** Returns the pending frame, if any, as incomplete (end of stream). */
