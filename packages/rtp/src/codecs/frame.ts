@@ -1,4 +1,4 @@
-export { sequenceDelta } from "../sequence.js";
+export { RESTART_DISTANCE, sequenceDelta } from "../sequence.js";
 
 /** Counters a depacketizer keeps. */
 export interface DepacketizerStats {
@@ -41,9 +41,3 @@ export function newStats(): DepacketizerStats {
     framesDropped: 0,
   };
 }
-
-/**
- * A packet this far behind the last one is not late but a restarted source (RFC 3550 A.1 uses 100 for
- * misordering; a reconnected camera starts anywhere): the depacketizers start over from it.
- */
-export const RESTART_DISTANCE = 1000;
