@@ -1,0 +1,418 @@
+import { forceGc, withLeakCheck } from "@purertc/socket/testing";
+import { describe, expect, it } from "vitest";
+import {
+  buildHeaderExtension,
+  findHeaderExtension,
+  H264Depacketizer,
+  H264Payloader,
+  type MediaFrame,
+  parseRtcp,
+  parseRtpPacket,
+  RetransmissionHistory,
+  RtcpScheduler,
+  RtpReceiveStream,
+  RtpSendStream,
+  serializeRtpPacket,
+  unwrapRtx,
+  wrapRtx,
+} from "./index.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A synthetic access unit: an IDR or non-IDR slice of `size` bytes (first_mb_in_slice 0). */
+function accessUnit(i: number, size = 3000): Uint8Array[] {
+  const slice = new Uint8Array(size).fill(i & 0xff);
+  slice[0] = i % 30 === 0 ? 0x65 : 0x41;
+  slice[1] = 0x88;
+  return i % 30 === 0
+    ? [new Uint8Array([0x67, 0x42, 0xc0, 0x1e, 0xd9]), new Uint8Array([0x68, 0xce, 0x3c, 0x80]), slice]
+    : [slice];
+}
+
+describe("RetransmissionHistory", () => {
+  it("keeps the last 1,024 packets by sequence number and answers NACKs, once per interval", () => {
+    const history = new RetransmissionHistory({ minResendIntervalMs: 10 });
+    for (let s = 0; s < 2000; s++) history.store(s & 0xffff, new Uint8Array([s & 0xff]));
+    expect(history.get(975)).toBeUndefined();
+    expect(history.get(976)).toEqual(new Uint8Array([976 & 0xff]));
+    expect(history.answerNack([100, 1500, 1999], 0)).toHaveLength(2);
+    expect(history.answerNack([1500], 5)).toHaveLength(0);
+    expect(history.answerNack([1500], 20)).toHaveLength(1);
+    expect(history).toMatchObject({ resent: 3, missed: 1 });
+    expect(() => new RetransmissionHistory({ capacity: 512 })).toThrow();
+  });
+});
+
+describe("RtpSendStream", () => {
+  it("answers NACKs from its history, turns PLI and new FIRs into key frame requests, counts for the SR", () => {
+    const sent: Uint8Array[] = [];
+    const requests: string[] = [];
+    const stream = new RtpSendStream({
+      ssrc: 0xabc,
+      payloadType: 102,
+      clockRate: 90000,
+      payloader: new H264Payloader(),
+      sendRtp: (p) => sent.push(p),
+      onKeyframeRequest: (reason) => requests.push(reason),
+    });
+    expect(stream.sendFrame(accessUnit(0), 1000, 0)).toBe(sent.length);
+    const seqs = sent.map((p) => parseRtpPacket(p).sequenceNumber);
+    const before = sent.length;
+    stream.handleRtcp(
+      { type: "nack", senderSsrc: 1, mediaSsrc: 0xabc, lost: [seqs[1]!, (seqs[0]! + 500) & 0xffff] },
+      10,
+    );
+    expect(sent.length).toBe(before + 1);
+    expect(sent.at(-1)).toBe(sent[1]);
+    stream.handleRtcp({ type: "nack", senderSsrc: 1, mediaSsrc: 0xdef, lost: [seqs[1]!] }, 10); // another stream
+    stream.handleRtcp({ type: "pli", senderSsrc: 1, mediaSsrc: 0xabc }, 10);
+    const fir = {
+      type: "fir" as const,
+      senderSsrc: 1,
+      mediaSsrc: 0,
+      entries: [{ ssrc: 0xabc, sequenceNumber: 1 }],
+    };
+    stream.handleRtcp(fir, 10);
+    stream.handleRtcp(fir, 10); // a repeat of the same request
+    expect(requests).toEqual(["pli", "fir"]);
+    const sr = stream.senderReport([], 1000, 0);
+    expect(sr).toMatchObject({ ssrc: 0xabc, packetCount: before, rtpTimestamp: 1000 + 90000 });
+    expect(sr.octetCount).toBe(
+      sent.slice(0, before).reduce((n, p) => n + parseRtpPacket(p).payload.length, 0),
+    );
+    expect(stream.stats).toMatchObject({ nackCount: 1, pliCount: 1, firCount: 1, retransmittedPackets: 1 });
+    stream.close();
+    expect(() => stream.sendFrame(accessUnit(1), 2000)).toThrow();
+  });
+});
+
+/** A sender and a receiver joined by a lossy in-process link: RTP one way, feedback the other. */
+function link(lossEvery: number, rtx = false) {
+  const frames: MediaFrame[] = [];
+  let n = 0;
+  let receiver: RtpReceiveStream | undefined;
+  const sender = new RtpSendStream({
+    ssrc: 0x1111,
+    payloadType: 102,
+    clockRate: 90000,
+    payloader: new H264Payloader(),
+    // Every lossEvery-th first transmission is dropped; retransmissions (answers to NACKs) get through.
+    ...(rtx ? { rtx: { ssrc: 0x3333, payloadType: 103 } } : {}),
+    sendRtp: (p) => {
+      if (!retransmitting && ++n % lossEvery === 0) return; // first transmissions only count
+      const packet = parseRtpPacket(p);
+      if (packet.ssrc === 0x3333) {
+        expect(packet.payloadType).toBe(103);
+        receiver?.receiveRtx(packet, 102);
+      } else receiver?.receive(packet);
+    },
+  });
+  let retransmitting = false;
+  receiver = new RtpReceiveStream({
+    ssrc: 0x1111,
+    localSsrc: 0x2222,
+    clockRate: 90000,
+    depacketizer: new H264Depacketizer(),
+    tickMs: 5,
+    sendRtcp: (bytes) => {
+      retransmitting = true;
+      for (const p of parseRtcp(bytes)) sender.handleRtcp(p);
+      retransmitting = false;
+    },
+    onFrame: (f) => frames.push(f),
+  });
+  return { sender, receiver, frames };
+}
+
+describe("RtpSendStream.sendRtp (relaying a camera's packets)", () => {
+  it("rewrites SSRC, payload type and sequence, adds its MID extension, keeps payload and timestamp; NACKs answered", () => {
+    const sent: Uint8Array[] = [];
+    const mid = buildHeaderExtension([{ id: 4, data: new TextEncoder().encode("0") }]);
+    const stream = new RtpSendStream({
+      ssrc: 0xbeef,
+      payloadType: 102,
+      clockRate: 90000,
+      payloader: new H264Payloader(),
+      extension: mid,
+      sendRtp: (p) => sent.push(p),
+    });
+    const camera = (seq: number, marker: boolean) =>
+      parseRtpPacket(
+        serializeRtpPacket({
+          marker,
+          payloadType: 96,
+          sequenceNumber: seq,
+          timestamp: 1234,
+          ssrc: 0xca,
+          csrcs: [7],
+          payload: new Uint8Array([0x41, seq & 0xff]),
+        }),
+      );
+    stream.sendRtp(camera(500, false));
+    stream.sendRtp(camera(501, true));
+    const out = sent.map((p) => parseRtpPacket(p));
+    expect(out.map((p) => [p.ssrc, p.payloadType, p.timestamp, p.marker, p.csrcs])).toEqual([
+      [0xbeef, 102, 1234, false, [7]],
+      [0xbeef, 102, 1234, true, [7]],
+    ]);
+    expect(out[1]!.sequenceNumber).toBe((out[0]!.sequenceNumber + 1) & 0xffff);
+    expect(new TextDecoder().decode(findHeaderExtension(out[0]!.extension, 4))).toBe("0");
+    expect([...out[1]!.payload]).toEqual([0x41, 501 & 0xff]);
+    expect(stream.stats).toMatchObject({ packetsSent: 2, bytesSent: 4, framesSent: 1 });
+    stream.handleRtcp(
+      { type: "nack", senderSsrc: 1, mediaSsrc: 0xbeef, lost: [out[0]!.sequenceNumber] },
+      100,
+    );
+    expect(sent.at(-1)).toBe(sent[0]);
+    stream.close();
+  });
+});
+
+describe("RtpReceiveStream with NACK, over a lossy link", () => {
+  it("recovers every lost packet by NACK: all frames complete, in order", async () => {
+    await withLeakCheck(async () => {
+      const { sender, receiver, frames } = link(7);
+      for (let i = 0; i < 40; i++) {
+        sender.sendFrame(accessUnit(i), i * 3000);
+        await sleep(2);
+      }
+      for (let waited = 0; frames.length < 40 && waited < 2000; waited += 10) await sleep(10);
+      expect(frames.map((f) => f.timestamp)).toEqual(Array.from({ length: 40 }, (_, i) => i * 3000));
+      expect(frames.every((f) => f.complete)).toBe(true);
+      expect(receiver.stats.nackCount).toBeGreaterThan(0);
+      expect(sender.stats.retransmittedPackets).toBeGreaterThan(0);
+      expect(receiver.stats.pliCount).toBe(0);
+      receiver.close();
+      sender.close();
+    });
+  });
+
+  it("recovers through an RTX stream (RFC 4588) when one is negotiated", async () => {
+    await withLeakCheck(async () => {
+      const { sender, receiver, frames } = link(5, true);
+      for (let i = 0; i < 20; i++) {
+        sender.sendFrame(accessUnit(i), i * 3000);
+        await sleep(2);
+      }
+      for (let waited = 0; frames.length < 20 && waited < 2000; waited += 10) await sleep(10);
+      expect(frames.map((f) => f.timestamp)).toEqual(Array.from({ length: 20 }, (_, i) => i * 3000));
+      expect(frames.every((f) => f.complete)).toBe(true);
+      expect(sender.stats.retransmittedPackets).toBeGreaterThan(0);
+      receiver.close();
+      sender.close();
+    });
+  });
+
+  it("wraps and unwraps RTX packets: OSN, SSRC and payload type; padding-only probes give nothing", () => {
+    const original = parseRtpPacket(
+      serializeRtpPacket({
+        marker: true,
+        payloadType: 96,
+        sequenceNumber: 4242,
+        timestamp: 9,
+        ssrc: 1,
+        payload: new Uint8Array([1, 2, 3]),
+      }),
+    );
+    const rtx = parseRtpPacket(wrapRtx(original, { ssrc: 2, payloadType: 97, sequenceNumber: 7 }));
+    expect(rtx).toMatchObject({ ssrc: 2, payloadType: 97, sequenceNumber: 7, timestamp: 9, marker: true });
+    const back = unwrapRtx(rtx, { ssrc: 1, payloadType: 96 })!;
+    expect({ ...back, payload: [...back.payload] }).toEqual({ ...original, payload: [1, 2, 3] });
+    expect(unwrapRtx({ ...rtx, payload: new Uint8Array(0) }, { ssrc: 1, payloadType: 96 })).toBeUndefined();
+    expect(() => unwrapRtx({ ...rtx, payload: new Uint8Array(1) }, { ssrc: 1, payloadType: 96 })).toThrow();
+  });
+
+  it("sends a PLI when a loss cannot be repaired, until a key frame comes", async () => {
+    await withLeakCheck(async () => {
+      const pli: number[] = [];
+      const frames: MediaFrame[] = [];
+      const sent: Uint8Array[] = [];
+      const sender = new RtpSendStream({
+        ssrc: 5,
+        payloadType: 102,
+        clockRate: 90000,
+        payloader: new H264Payloader(),
+        sendRtp: (p) => sent.push(p),
+      });
+      for (let i = 0; i < 3; i++) sender.sendFrame(accessUnit(i), i * 3000);
+      const receiver = new RtpReceiveStream({
+        ssrc: 5,
+        localSsrc: 6,
+        clockRate: 90000,
+        depacketizer: new H264Depacketizer(),
+        nack: { maxRetries: 1, retryIntervalMs: 5 },
+        reorder: { maxDelayMs: 5 },
+        tickMs: 5,
+        pliIntervalMs: 20,
+        sendRtcp: (bytes) => {
+          for (const p of parseRtcp(bytes)) if (p.type === "pli") pli.push(p.mediaSsrc);
+        },
+        onFrame: (f) => frames.push(f),
+      });
+      for (const [i, p] of sent.entries()) if (i !== 2) receiver.receive(parseRtpPacket(p));
+      await sleep(80);
+      expect(pli.length).toBeGreaterThanOrEqual(2);
+      expect(pli.every((s) => s === 5)).toBe(true);
+      const count = pli.length;
+      sender.sendFrame(accessUnit(30), 90000); // an IDR
+      for (const p of sent.slice(-Math.ceil(3000 / 1100) - 1)) receiver.receive(parseRtpPacket(p));
+      await sleep(60);
+      expect(frames.at(-1)!.keyframe).toBe(true);
+      expect(pli.length).toBeLessThanOrEqual(count + 1);
+      receiver.close();
+      sender.close();
+    });
+  });
+
+  it("puts feedback behind an RR and an SDES CNAME when reduced-size RTCP was not negotiated", async () => {
+    await withLeakCheck(async () => {
+      const sent: Uint8Array[] = [];
+      const stream = new RtpReceiveStream({
+        ssrc: 1,
+        localSsrc: 2,
+        clockRate: 90000,
+        cname: "me",
+        sendRtcp: (b) => sent.push(b),
+      });
+      const p = (seq: number) =>
+        parseRtpPacket(
+          serializeRtpPacket({
+            payloadType: 96,
+            sequenceNumber: seq,
+            timestamp: 0,
+            ssrc: 1,
+            payload: new Uint8Array(4),
+          }),
+        );
+      stream.receive(p(1));
+      stream.receive(p(3));
+      stream.requestKeyframe();
+      const [nack, pli] = sent.map((b) => parseRtcp(b));
+      expect(nack!.map((x) => x.type)).toEqual(["rr", "sdes", "nack"]);
+      expect(nack![0]).toMatchObject({ ssrc: 2, reports: [{ ssrc: 1, cumulativeLost: 1 }] });
+      expect(nack![2]).toMatchObject({ lost: [2] });
+      expect(pli!.map((x) => x.type)).toEqual(["rr", "sdes", "pli"]);
+      stream.close();
+    });
+  });
+
+  it("close() from any state cancels its timer and the stream is collected", async () => {
+    let ref: WeakRef<object> | undefined;
+    await withLeakCheck(async () => {
+      const receiver = new RtpReceiveStream({
+        ssrc: 1,
+        localSsrc: 2,
+        clockRate: 90000,
+        sendRtcp: () => {},
+        tickMs: 1000,
+      });
+      const p = (seq: number) =>
+        parseRtpPacket(
+          serializeRtpPacket({
+            payloadType: 96,
+            sequenceNumber: seq,
+            timestamp: 0,
+            ssrc: 1,
+            payload: new Uint8Array(4),
+          }),
+        );
+      receiver.receive(p(1));
+      receiver.receive(p(5)); // a gap: timer armed
+      receiver.close();
+      receiver.close();
+      ref = new WeakRef(receiver);
+    });
+    await forceGc();
+    expect(ref!.deref()).toBeUndefined();
+  });
+});
+
+describe("RtcpScheduler", () => {
+  it("sends SR + SDES about every interval, with report blocks about received streams; close stops it", async () => {
+    await withLeakCheck(async () => {
+      const reports: Uint8Array[] = [];
+      const sender = new RtpSendStream({
+        ssrc: 10,
+        payloadType: 102,
+        clockRate: 90000,
+        payloader: new H264Payloader(),
+        sendRtp: () => {},
+      });
+      const receiver = new RtpReceiveStream({
+        ssrc: 20,
+        localSsrc: 10,
+        clockRate: 90000,
+        sendRtcp: () => {},
+      });
+      receiver.receive(
+        parseRtpPacket(
+          serializeRtpPacket({
+            payloadType: 96,
+            sequenceNumber: 9,
+            timestamp: 0,
+            ssrc: 20,
+            payload: new Uint8Array(4),
+          }),
+        ),
+      );
+      const scheduler = new RtcpScheduler({
+        localSsrc: 10,
+        cname: "purertc",
+        sendRtcp: (b) => reports.push(b),
+        intervalMs: 20,
+      });
+      scheduler.addSendStream(sender);
+      scheduler.addReceiveStream(receiver);
+      sender.sendFrame(accessUnit(0), 0);
+      await sleep(120);
+      expect(reports.length).toBeGreaterThanOrEqual(3);
+      const [sr, sdes] = parseRtcp(reports[0]!);
+      expect(sr).toMatchObject({
+        type: "sr",
+        ssrc: 10,
+        reports: [{ ssrc: 20, highestSequence: 9, cumulativeLost: 0 }],
+      });
+      expect(sdes).toEqual({ type: "sdes", chunks: [{ ssrc: 10, items: [{ type: 1, value: "purertc" }] }] });
+      scheduler.removeSendStream(sender);
+      expect(scheduler.buildReport()[0]).toMatchObject({ type: "rr", ssrc: 10 });
+      scheduler.close();
+      const count = reports.length;
+      await sleep(50);
+      expect(reports.length).toBe(count);
+      receiver.close();
+      sender.close();
+    });
+  });
+
+  it("sends an RR, not an SR, for a send stream that has sent nothing; closed objects are collected", async () => {
+    const refs: WeakRef<object>[] = [];
+    await withLeakCheck(async () => {
+      const sender = new RtpSendStream({
+        ssrc: 10,
+        payloadType: 102,
+        clockRate: 90000,
+        payloader: new H264Payloader(),
+        sendRtp: () => {},
+      });
+      const scheduler = new RtcpScheduler({ localSsrc: 11, cname: "c", sendRtcp: () => {}, intervalMs: 10 });
+      scheduler.addSendStream(sender);
+      expect(scheduler.buildReport().map((p) => p.type)).toEqual(["rr", "sdes"]);
+      await sleep(30);
+      expect(scheduler.reportsSent).toBeGreaterThan(0);
+      scheduler.close();
+      sender.close();
+      refs.push(new WeakRef(scheduler), new WeakRef(sender));
+    });
+    await forceGc();
+    expect(refs.map((r) => r.deref())).toEqual([undefined, undefined]);
+  });
+
+  it("bye() sends a final report with BYE and stops", async () => {
+    await withLeakCheck(async () => {
+      const reports: Uint8Array[] = [];
+      using scheduler = new RtcpScheduler({ localSsrc: 3, cname: "x", sendRtcp: (b) => reports.push(b) });
+      scheduler.bye("done");
+      expect(parseRtcp(reports[0]!).map((p) => p.type)).toEqual(["rr", "sdes", "bye"]);
+    });
+  });
+});
