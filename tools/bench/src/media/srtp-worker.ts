@@ -1,4 +1,5 @@
 import { createCipheriv, createHmac, randomBytes } from "node:crypto";
+import { pathToFileURL } from "node:url";
 import { SrtpContext, type SrtpProfileName } from "@purertc/srtp";
 import { RtpHeader, SrtpSession } from "werift";
 
@@ -152,7 +153,8 @@ export function perCoreOpsPerSecond(fn: () => void, ms: number, batch = 200): nu
   return (count * 1e6) / (used.user + used.system);
 }
 
-if (process.send !== undefined && process.argv[2] !== undefined) {
+// Runs as a worker only when it is the forked entry point (the suite also imports its constants).
+if (process.send !== undefined && import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const impl = process.argv[2] as Impl;
   const loads = new Map<string, ReturnType<typeof workload>>();
   process.on(
