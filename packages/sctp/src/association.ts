@@ -719,7 +719,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
     }
     this.destroyed = true;
     this.#state = "closed";
-    for (const t of [this.t1, this.t2, this.t3, this.delayedAck, this.guard, this.reconfigTimer]) t.stop();
+    for (const t of [this.t1, this.t2, this.t3, this.delayedAck, this.guard, this.reconfigTimer]) t.dispose();
     this.unlinkSignal();
     this.unlinkSignal = noop;
     this.tcb?.clear();

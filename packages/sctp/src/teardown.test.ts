@@ -59,10 +59,12 @@ describe("teardown from every state (leak-checked: no timer, immediate or listen
 
   test("established with data in flight and queued; the peer sees ABORT", async () => {
     await withLeakCheck(async () => {
-      const link = new MemoryLink({ loss: 0.2, seed: 2 });
+      const link = new MemoryLink();
       await openLink(link);
       for (let i = 0; i < 30; i++) link.a.send(0, 53, new Uint8Array(60_000));
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r));
+      expect(link.a.getStats().flightSize).toBeGreaterThan(0);
+      expect(link.a.bufferedAmount(0)).toBeGreaterThan(0);
       const peer = once<SctpCloseEvent>(link.b, "close");
       await closeTwice(link.a);
       expect((await peer).error?.code).toBe("ERR_ABORTED_BY_PEER");
