@@ -6,15 +6,50 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { SctpAssociation, type SctpMessageEvent } from "@purertc/sctp";
+import { SctpAssociation, type SctpAssociationOptions, type SctpMessageEvent } from "@purertc/sctp";
+import { startTimer } from "@purertc/socket";
+
+/** Impairments of the memory link (seeded: every run drops the same packets). */
+export interface LinkOptions {
+  loss?: number;
+  seed?: number;
+  /** One-way delay in ms (0: next event-loop turn). */
+  delay?: number;
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** One direction of the link: queue, then deliver the batch on the next turn. */
 class Pipe {
   private queue: Uint8Array[] = [];
   private scheduled = false;
+  private readonly random: () => number;
+  private readonly timers = new Set<() => void>();
   deliverTo: ((p: Uint8Array) => void) | undefined;
 
+  constructor(private readonly link: LinkOptions = {}) {
+    this.random = rng(link.seed ?? 1);
+  }
+
   send = (p: Uint8Array): void => {
+    if (this.link.loss && this.random() < this.link.loss) return;
+    if (this.link.delay) {
+      const cancel = startTimer(() => {
+        this.timers.delete(cancel);
+        this.deliverTo?.(p);
+      }, this.link.delay);
+      this.timers.add(cancel);
+      return;
+    }
     this.queue.push(p);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -32,6 +67,8 @@ class Pipe {
   stop(): void {
     this.deliverTo = undefined;
     this.queue = [];
+    for (const cancel of this.timers) cancel();
+    this.timers.clear();
   }
 }
 
@@ -44,11 +81,14 @@ export interface SctpPair {
   close(): Promise<void>;
 }
 
-export async function oursPair(): Promise<SctpPair> {
-  const ab = new Pipe();
-  const ba = new Pipe();
-  const a = new SctpAssociation({ transport: { send: ab.send } });
-  const b = new SctpAssociation({ transport: { send: ba.send } });
+export async function oursPair(
+  link: LinkOptions = {},
+  options: Partial<SctpAssociationOptions> = {},
+): Promise<SctpPair> {
+  const ab = new Pipe(link);
+  const ba = new Pipe({ ...link, seed: (link.seed ?? 1) + 1 });
+  const a = new SctpAssociation({ ...options, transport: { send: ab.send } });
+  const b = new SctpAssociation({ ...options, transport: { send: ba.send } });
   ab.deliverTo = (p) => b.handlePacket(p);
   ba.deliverTo = (p) => a.handlePacket(p);
   const opened = Promise.all([open(a), open(b)]);
