@@ -43,6 +43,7 @@ import {
   SctpStreamResetEvent,
 } from "./association-types.js";
 import { RtoEstimator } from "./congestion.js";
+import type { AssociationContext } from "./context.js";
 import { SctpError } from "./errors.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
 import type { ErrorCause } from "./packet/causes.js";
@@ -63,7 +64,7 @@ import { Transmitter } from "./transmitter.js";
  * it sends through `options.transport`. Events: "open", "message",
  * "bufferedamountlow", "streamreset", "close" (see association-types.ts).
  */
-export class SctpAssociation extends EventTarget implements SctpAssociationLike {
+export class SctpAssociation extends EventTarget implements SctpAssociationLike, AssociationContext {
   #state: SctpAssociationState = "closed";
   private destroyed = false;
   /** @internal */ readonly o: ResolvedOptions;

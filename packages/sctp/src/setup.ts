@@ -4,7 +4,7 @@
  * COOKIE-ECHO, and the COOKIE-ECHO of the peer checked against §5.2.4
  * (simultaneous INIT, late or duplicate cookies, restart by tie-tags).
  */
-import type { SctpAssociation } from "./association.js";
+import type { AssociationContext } from "./context.js";
 import { type CookieContents, CookieSigner } from "./cookie.js";
 import { SctpError } from "./errors.js";
 import { cookieCase, type LocalInit, makeInit, negotiate, randomTag } from "./handshake.js";
@@ -29,7 +29,7 @@ export class Setup {
   private readonly t1: AssociationTimer;
 
   constructor(
-    private readonly a: SctpAssociation,
+    private readonly a: AssociationContext,
     cookieLifetime: number,
   ) {
     this.cookies = new CookieSigner(cookieLifetime);

@@ -4,7 +4,7 @@
  * SHUTDOWN-COMPLETE; T2 retransmits, and a guard ends it with ABORT if the
  * peer never finishes (shutdown() is bounded in time).
  */
-import type { SctpAssociation } from "./association.js";
+import type { AssociationContext } from "./context.js";
 import { SctpError } from "./errors.js";
 import { ChunkType } from "./packet/constants.js";
 import { AssociationTimer } from "./timers.js";
@@ -20,7 +20,7 @@ export class Shutdown {
   private readonly guard: AssociationTimer;
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly a: SctpAssociation) {
+  constructor(private readonly a: AssociationContext) {
     this.t2 = new AssociationTimer(this.onT2);
     this.guard = new AssociationTimer(this.onGuard);
   }
