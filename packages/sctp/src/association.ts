@@ -160,9 +160,13 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
       return;
     }
     this.tx.beginPacket();
-    for (const c of p.chunks) {
+    const chunks = p.chunks;
+    for (let i = 0; i < chunks.length; i++) {
       if (this.destroyed) return;
-      this.handleChunk(c, p);
+      // Chunks bundled after a COOKIE-ECHO count only if the cookie set up the tag the packet carries.
+      if (i === 1 && chunks[0]!.type === ChunkType.CookieEcho && this.tcb?.localTag !== p.verificationTag)
+        break;
+      this.handleChunk(chunks[i]!, p);
     }
     if (!this.destroyed) this.tx.endPacket();
   }

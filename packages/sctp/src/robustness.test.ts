@@ -211,3 +211,42 @@ describe("hostile or absent peers", () => {
     void b.close();
   });
 });
+
+describe("bundling after COOKIE-ECHO", () => {
+  it("DATA bundled behind a COOKIE-ECHO under another tag is not processed; under ours it is", async () => {
+    let echo: Uint8Array | undefined;
+    const link = new MemoryLink({
+      filter: (from, p) => {
+        if (from === 0 && chunkTypes(p)[0] === ChunkType.CookieEcho) echo = p.slice();
+        return p;
+      },
+    });
+    await openLink(link, true);
+    const d = decodePacket(echo!);
+    const data: DataChunk = {
+      type: ChunkType.Data,
+      tsn: link.b.tcb!.receiver.cumTsn + 1,
+      streamId: 0,
+      ssn: 0,
+      ppid: 51,
+      userData: Uint8Array.of(7),
+      unordered: false,
+      beginning: true,
+      ending: true,
+      immediate: false,
+    };
+    // The COOKIE-ECHO exempts the packet from the tag check (§8.5.1); what follows it must not ride along.
+    const forged = encodePacket({
+      ...d,
+      verificationTag: (d.verificationTag ^ 1) >>> 0,
+      chunks: [{ type: ChunkType.CookieEcho, cookie: new Uint8Array(76) }, data],
+    });
+    let messages = 0;
+    link.b.addEventListener("message", () => messages++);
+    link.b.handlePacket(forged);
+    expect(messages).toBe(0);
+    link.b.handlePacket(encodePacket({ ...d, chunks: [...d.chunks, data] }));
+    expect(messages).toBe(1);
+    await link.close();
+  });
+});
