@@ -19,6 +19,7 @@ import type { SackChunk } from "./packet/sack.js";
 import type { SentChunk } from "./retransmit-queue.js";
 import type { RequestOutcome } from "./stream-reset.js";
 import type { Tcb } from "./tcb.js";
+import { AssociationTimer } from "./timers.js";
 import { tsnAdd, tsnLt } from "./tsn.js";
 
 const MAX_RETRANSMITS = 10;
@@ -40,7 +41,21 @@ export class Transmitter {
   private chunks: Chunk[] = [];
   private size = COMMON_HEADER;
 
-  constructor(private readonly a: AssociationContext) {}
+  /** Tail loss probe (RFC 8985's idea): after 2 SRTT without an ack, send the last chunk again. */
+  private readonly probe: AssociationTimer;
+  private probed = false;
+
+  constructor(private readonly a: AssociationContext) {
+    this.probe = new AssociationTimer(this.onProbe);
+  }
+
+  /** When the probe fires: 2 SRTT (at least 10 ms), if that is sooner than the RTO. */
+  private armProbe(t: Tcb): void {
+    const srtt = this.a.rto.srtt;
+    if (this.probed || srtt === undefined || t.rtx.isEmpty) return;
+    const pto = Math.max(10, 2 * srtt);
+    if (pto < this.a.rto.rto) this.probe.start(pto);
+  }
 
   control(c: Chunk): void {
     this.controlQueue.push(c);
@@ -101,7 +116,11 @@ export class Transmitter {
     if (out.ignored) return;
     if (out.rtt !== undefined) this.a.rto.sample(out.rtt);
     else if (out.cumAdvanced) this.a.rto.clearBackoff();
-    if (out.bytesAcked > 0) t.errorCount = 0;
+    if (out.bytesAcked > 0) {
+      t.errorCount = 0;
+      this.probed = false;
+      this.probe.stop();
+    }
     const cc = t.cc;
     if (cc.fastRecoveryExit !== undefined && !tsnLt(t.rtx.cumAck, cc.fastRecoveryExit))
       cc.fastRecoveryExit = undefined;
@@ -118,6 +137,7 @@ export class Transmitter {
       this.a.t3.stop();
       cc.onAllAcked();
     } else if (out.cumAdvanced) this.a.t3.start(this.a.rto.rto);
+    this.armProbe(t);
   }
 
   /** FORWARD-TSN from the peer (RFC 3758 §3.6): skip, then SACK at once. */
@@ -177,6 +197,16 @@ export class Transmitter {
     t.rtx.markAllForRetransmit();
     if (t.c.peerForwardTsn && tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint)) t.forwardTsnPending = true;
     this.a.t3.start(this.a.rto.rto);
+    this.flush();
+  };
+
+  private readonly onProbe = (): void => {
+    const t = this.a.tcb;
+    if (!t || this.probed || !this.a.canSendData) return;
+    this.probed = true;
+    if (!t.rtx.markProbe()) return;
+    this.a.stats.probes++;
+    t.fastRetransmitPending = true; // one packet, whatever cwnd says
     this.flush();
   };
 
@@ -249,7 +279,10 @@ export class Transmitter {
       this.sendNew(t, vtag, zero, now);
     }
     this.emitPacket(vtag, zero);
-    if (!t.rtx.isEmpty) this.a.t3.ensure(this.a.rto.rto);
+    if (!t.rtx.isEmpty) {
+      this.a.t3.ensure(this.a.rto.rto);
+      if (!this.probe.running) this.armProbe(t);
+    }
     if (this.a.queue.isEmpty && t.rtx.isEmpty && !this.a.isDestroyed) {
       const before = this.a.state;
       this.a.onDrained();
@@ -329,6 +362,7 @@ export class Transmitter {
       rtx.flightSize += s.size;
       s.transmissions++;
       s.sentAt = now;
+      s.sendSeq = rtx.sendSeq++;
       this.a.stats.retransmissions++;
       this.a.stats.dataChunksSent++;
       this.add(s.chunk, vtag, zero);
@@ -359,7 +393,7 @@ export class Transmitter {
         acked: false,
         inFlight: true,
         missingReports: 0,
-        fastRetransmitted: false,
+        sendSeq: rtx.sendSeq++,
         retransmit: false,
       });
       t.peerRwnd = Math.max(0, t.peerRwnd - size);
@@ -373,6 +407,7 @@ export class Transmitter {
   }
 
   clear(): void {
+    this.probe.dispose();
     this.controlQueue = [];
     this.chunks = [];
     this.size = COMMON_HEADER;
