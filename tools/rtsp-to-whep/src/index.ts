@@ -1,0 +1,35 @@
+/**
+ * @purertc/rtsp-to-whep: the RTSP side of an RTSP-to-WHEP proxy. An RTSP
+ * client for IP cameras (RFC 2326, RFC 7826 where it differs) that hands
+ * out the stream description and raw RTP/RTCP packets, reconnecting with
+ * backoff when the camera goes away; and its wire parsers.
+ * @packageDocumentation
+ */
+export { type AuthChallenge, Authenticator, parseChallenges } from "./auth.js";
+export {
+  RtspClient,
+  type RtspClientEvents,
+  type RtspClientOptions,
+  type RtspClientState,
+} from "./client.js";
+export { RtspError, type RtspErrorCode } from "./errors.js";
+export {
+  type InterleavedFrame,
+  RtspHeaders,
+  RtspReader,
+  type RtspReaderItem,
+  type RtspReaderLimits,
+  type RtspResponse,
+  type RtspServerRequest,
+} from "./message.js";
+export { parseDescription, type RtspTrack, type StreamDescription } from "./sdp.js";
+export type { RtspPacket } from "./session.js";
+export {
+  formatTransport,
+  parseSession,
+  parseTransport,
+  type SessionHeader,
+  type TransportReply,
+  type TransportRequest,
+} from "./transport.js";
+export { parseRtspUrl, type RtspUrl, resolveControl } from "./url.js";
