@@ -21,10 +21,12 @@ export const GSTREAMER_RTSP_PACKAGES =
 
 // argv: port, auth ("none" | "basic" | "digest"), user, password, session
 // timeout in seconds (0 = the server's default of 60), width, height, fps.
-// Prints "ready PORT" once bound, "session ID" per new RTSP session and
-// "teardown" when a client tears down (the tests read them).
+// Prints "ready PORT" once bound, "session ID T" per new RTSP session,
+// "keepalive METHOD T" per GET_PARAMETER or OPTIONS (T: monotonic seconds),
+// "teardown" when a client tears down and "session-removed" when a session
+// ends (torn down or expired; the tests read them).
 const SCRIPT = String.raw`
-import sys, gi
+import sys, time, gi
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
@@ -65,7 +67,7 @@ if auth != "none":
 def on_session(client, session):
     if timeout > 0:
         session.set_timeout(timeout)
-    say("session " + session.get_sessionid())
+    say("session " + session.get_sessionid() + " %.3f" % time.monotonic())
 
 def on_teardown(client, ctx):
     say("teardown")
@@ -73,8 +75,16 @@ def on_teardown(client, ctx):
 def on_client(server, client):
     client.connect("new-session", on_session)
     client.connect("teardown-request", on_teardown)
+    client.connect("get-parameter-request", lambda c, ctx: say("keepalive GET_PARAMETER %.3f" % time.monotonic()))
+    client.connect("options-request", lambda c, ctx: say("keepalive OPTIONS %.3f" % time.monotonic()))
 
 server.connect("client-connected", on_client)
+# Sessions expire only when the pool is swept: sweep every second, as a camera does.
+def sweep():
+    server.get_session_pool().cleanup()
+    return True
+GLib.timeout_add_seconds(1, sweep)
+server.get_session_pool().connect("session-removed", lambda pool, session: say("session-removed"))
 server.get_mount_points().add_factory("/cam", factory)
 if server.attach(None) == 0:
     say("error attach failed")

@@ -136,7 +136,7 @@ export class RtspReader {
       throw error;
     }
     // Keep a copy of the tail only: the caller may reuse its chunk.
-    this.buffer = offset === data.length ? new Uint8Array(0) : data.slice(offset);
+    this.buffer = offset === data.length ? new Uint8Array(0) : copy(data, offset, data.length);
   }
 
   /** Parses one item at `offset`; returns the bytes used, 0 when more are needed. */
@@ -149,7 +149,7 @@ export class RtspReader {
       this.onItem({
         kind: "frame",
         channel: data[offset + 1]!,
-        payload: data.slice(offset + 4, offset + 4 + length),
+        payload: copy(data, offset + 4, offset + 4 + length),
       });
       return 4 + length;
     }
@@ -173,7 +173,7 @@ export class RtspReader {
     const message = this.parseHead(head);
     const bodyStart = offset + headerLength;
     if (data.length < bodyStart + message.contentLength) return 0;
-    const body = data.slice(bodyStart, bodyStart + message.contentLength);
+    const body = copy(data, bodyStart, bodyStart + message.contentLength);
     this.onItem({ ...message.start, headers: message.headers, body } as RtspReaderItem);
     return headerLength + message.contentLength;
   }
@@ -246,6 +246,11 @@ export class RtspReader {
     }
     return { start, headers, contentLength };
   }
+}
+
+/** A fresh Uint8Array (Buffer's slice() would be a view of the caller's chunk). */
+function copy(data: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(data.subarray(start, end));
 }
 
 function isTokenByte(b: number): boolean {
