@@ -2,7 +2,8 @@
  * @purertc/rtsp-to-whep: the RTSP side of an RTSP-to-WHEP proxy. An RTSP
  * client for IP cameras (RFC 2326, RFC 7826 where it differs) that hands
  * out the stream description and raw RTP/RTCP packets, reconnecting with
- * backoff when the camera goes away; and its wire parsers.
+ * backoff when the camera goes away; H.264 access units from it (with
+ * @purertc/rtp's depacketizer); and its wire parsers.
  * @packageDocumentation
  */
 export { type AuthChallenge, Authenticator, parseChallenges } from "./auth.js";
@@ -13,6 +14,7 @@ export {
   type RtspClientState,
 } from "./client.js";
 export { RtspError, type RtspErrorCode } from "./errors.js";
+export { type AccessUnit, H264Source, type H264SourceEvents, type SourceInfo } from "./h264-source.js";
 export {
   type InterleavedFrame,
   RtspHeaders,
