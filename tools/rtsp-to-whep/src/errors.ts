@@ -20,6 +20,10 @@
  * - `ERR_CONNECTION`: the TCP connection failed or the camera closed it.
  * - `ERR_CLOSED`: the client was closed while the operation was pending.
  * - `ERR_INVALID_ARGUMENT`: an option or argument is out of range.
+ *
+ * WHEP endpoint (draft-ietf-wish-whep, on RFC 9725's model), thrown by session factories:
+ * - `ERR_BAD_OFFER`: the offer (or a PATCH fragment) is not valid SDP: the endpoint answers 400.
+ * - `ERR_UNSUPPORTED_OFFER`: a valid offer the endpoint cannot serve (no media it can send): 406.
  */
 export type RtspErrorCode =
   | "ERR_BAD_START_LINE"
@@ -37,7 +41,9 @@ export type RtspErrorCode =
   | "ERR_TIMEOUT"
   | "ERR_CONNECTION"
   | "ERR_CLOSED"
-  | "ERR_INVALID_ARGUMENT";
+  | "ERR_INVALID_ARGUMENT"
+  | "ERR_BAD_OFFER"
+  | "ERR_UNSUPPORTED_OFFER";
 
 /**
  * The one error type of @purertc/rtsp-to-whep. Parsers of wire data throw

@@ -35,3 +35,11 @@ export {
   type TransportRequest,
 } from "./transport.js";
 export { parseRtspUrl, type RtspUrl, resolveControl } from "./url.js";
+export { PeerConnectionWhepFactory } from "./whep/peer-connection-factory.js";
+export { WhepServer, type WhepServerOptions } from "./whep/server.js";
+export {
+  type IceFragment,
+  parseIceFragment,
+  type WhepSession,
+  type WhepSessionFactory,
+} from "./whep/session.js";
