@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { exitWithin, freeTcpPort, signalPid } from "./coturn-process.js";
+import { exitWithin, freeTcpPort, signalPid, waitUntilStopped } from "./coturn-process.js";
 import { requirePeer } from "./peers.js";
 
 /** Debian's Python, which sees Debian's GStreamer bindings (python3 on PATH may not). */
@@ -127,6 +127,10 @@ export interface GstreamerRtsp extends AsyncDisposable {
   waitFor(pattern: RegExp, timeoutMs?: number, since?: number): Promise<void>;
   /** The camera vanishes: SIGKILL by PID, no TEARDOWN, no FIN-time goodbye. */
   kill(): Promise<void>;
+  /** Freezes the camera (SIGSTOP; returns once all its threads are stopped): connections stay open, nothing moves. */
+  pause(): void;
+  /** Resumes a paused camera (SIGCONT). */
+  resume(): void;
   /** Starts the server again on the same port (after kill(), or kills first). */
   restart(): Promise<void>;
   /** SIGTERM by PID (SIGKILL after 2 s). Idempotent. */
@@ -243,6 +247,7 @@ export async function startGstreamerRtsp(options: GstreamerRtspOptions = {}): Pr
     });
   const stop = async (running: Running, signal: NodeJS.Signals) => {
     if (!running.exited && running.child.pid !== undefined) {
+      signalPid(running.child.pid, "SIGCONT");
       signalPid(running.child.pid, signal);
       if (!(await exitWithin(running.exit, 2000)) && !running.exited) {
         signalPid(running.child.pid, "SIGKILL");
@@ -282,6 +287,16 @@ export async function startGstreamerRtsp(options: GstreamerRtspOptions = {}): Pr
     },
     async kill() {
       if (current) await stop(current, "SIGKILL");
+    },
+    pause() {
+      if (current && !current.exited && current.child.pid !== undefined) {
+        signalPid(current.child.pid, "SIGSTOP");
+        waitUntilStopped(current.child.pid);
+      }
+    },
+    resume() {
+      if (current && !current.exited && current.child.pid !== undefined)
+        signalPid(current.child.pid, "SIGCONT");
     },
     async restart() {
       if (closing) throw new Error("camera closed");

@@ -1,3 +1,4 @@
+import dgram from "node:dgram";
 import {
   type GstreamerRtsp,
   requireGstreamerRtsp,
@@ -67,6 +68,23 @@ describe.skipIf(!peer.available)(
           // 30 fps for a second is well over 30 packets.
           await until(() => counter.rtp >= 30, 5000, "30 RTP packets");
           expect(counter.bad).toBe(0);
+          if (transport === "udp") {
+            // A datagram from another address than the camera's is dropped, not delivered.
+            const port = Number(
+              udpSockets
+                .find((s) => s.label === "rtsp-rtp")!
+                .local.split(":")
+                .pop(),
+            );
+            const stranger = dgram.createSocket("udp4");
+            await new Promise<void>((resolve) => stranger.bind(0, "127.0.0.2", resolve));
+            await new Promise<void>((resolve) =>
+              stranger.send(new Uint8Array(20).fill(0x80), port, "127.0.0.1", () => resolve()),
+            );
+            await until(() => client.stats.strayDatagrams === 1, 2000, "the stray datagram");
+            await new Promise<void>((resolve) => stranger.close(() => resolve()));
+            expect(counter.bad).toBe(0);
+          }
           await client.close();
           expect(client.state).toBe("closed");
           await camera.waitFor(/^teardown$/m, 2000, 0);
@@ -205,6 +223,43 @@ describe.skipIf(!peer.available)("keep-alive and the camera going away", () => {
       });
     }, 30_000);
   }
+
+  it("a frozen camera (SIGSTOP: connection open, nothing moves): no media → lost (ERR_TIMEOUT); thawed → playing again", async () => {
+    await withLeakCheck(async () => {
+      const camera = await startGstreamerRtsp();
+      const client = new RtspClient(camera.url, {
+        dataTimeoutMs: 800,
+        requestTimeoutMs: 800,
+        initialBackoffMs: 100,
+        maxBackoffMs: 300,
+      });
+      const counter = countRtp(client);
+      const lost: RtspError[] = [];
+      client.on("lost", (e) => lost.push(e));
+      const failures: Array<string | undefined> = [];
+      client.on("reconnecting", ({ error }) => failures.push(error?.code));
+      try {
+        await client.start();
+        await until(() => counter.rtp >= 10, 5000, "packets before the freeze");
+        camera.pause();
+        await until(() => lost.length === 1, 4000, "the loss");
+        expect(lost[0]).toMatchObject({ name: "RtspError", code: "ERR_TIMEOUT" });
+        // The frozen camera accepts TCP (the kernel does) but answers nothing: attempts time out.
+        await until(() => failures.includes("ERR_TIMEOUT"), 5000, "a timed-out attempt");
+        const before = counter.rtp;
+        camera.resume();
+        await until(
+          () => client.state === "playing" && counter.rtp >= before + 30,
+          8000,
+          "media after the thaw",
+        );
+      } finally {
+        camera.resume();
+        await client.close();
+        await camera.close();
+      }
+    });
+  }, 30_000);
 
   it("closes from `backoff` (camera gone) without a trace", async () => {
     const camera = await startGstreamerRtsp();

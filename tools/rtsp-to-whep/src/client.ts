@@ -123,9 +123,17 @@ export class RtspClient extends EventEmitter<RtspClientEvents> implements AsyncD
     return this.current?.description;
   }
 
-  /** Packets received, and sessions re-established after a loss. */
-  get stats(): { packets: number; reconnects: number } {
-    return { packets: this.packetCount, reconnects: this.reconnectCount };
+  /**
+   * Packets received, sessions re-established after a loss, and UDP
+   * datagrams of the current session dropped for coming from another
+   * address than the camera's.
+   */
+  get stats(): { packets: number; reconnects: number; strayDatagrams: number } {
+    return {
+      packets: this.packetCount,
+      reconnects: this.reconnectCount,
+      strayDatagrams: this.current?.strayDatagrams ?? 0,
+    };
   }
 
   /**

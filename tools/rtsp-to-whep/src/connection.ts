@@ -109,6 +109,11 @@ export class RtspConnection {
     });
   }
 
+  /** The camera's IP address as connected (UDP media must come from it). */
+  get remoteAddress(): string {
+    return (this.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+  }
+
   /** True once closed or lost. */
   get closed(): boolean {
     return this.isClosed;

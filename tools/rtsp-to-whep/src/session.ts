@@ -1,3 +1,4 @@
+import type { RemoteInfo } from "node:dgram";
 import {
   type CancelTimer,
   childController,
@@ -61,6 +62,8 @@ export class RtspSession {
   private isClosed = false;
   /** Set once PLAY succeeded. */
   description: StreamDescription | undefined;
+  /** UDP datagrams dropped because they came from another address than the camera's. */
+  strayDatagrams = 0;
   /** The session timeout the camera announced, in seconds. */
   timeoutS = 60;
 
@@ -143,8 +146,17 @@ export class RtspSession {
     if (pair) {
       if (reply.protocol.endsWith("/TCP"))
         throw new RtspError("ERR_BAD_HEADER_VALUE", "asked for UDP, got TCP");
-      pair.rtp.on("message", (data: Buffer) => this.media(track.index, false, data));
-      pair.rtcp.on("message", (data: Buffer) => this.media(track.index, true, data));
+      // Only the camera may feed the pair: datagrams from any other address are dropped (and counted).
+      const camera = this.connection!.remoteAddress;
+      const from = (remote: RemoteInfo) => remote.address.replace(/^::ffff:/, "") === camera;
+      pair.rtp.on("message", (data: Buffer, remote: RemoteInfo) => {
+        if (from(remote)) this.media(track.index, false, data);
+        else this.strayDatagrams++;
+      });
+      pair.rtcp.on("message", (data: Buffer, remote: RemoteInfo) => {
+        if (from(remote)) this.media(track.index, true, data);
+        else this.strayDatagrams++;
+      });
     } else {
       const [rtp, rtcp] = reply.interleaved ?? [2 * k, 2 * k + 1];
       this.channels.set(rtp, [track.index, false]);
