@@ -14,6 +14,13 @@ export {
   type RtspClientState,
 } from "./client.js";
 export { RtspError, type RtspErrorCode } from "./errors.js";
+export {
+  type AccessUnitSink,
+  FanOut,
+  type FanOutOptions,
+  FanOutViewer,
+  type ViewerStats,
+} from "./fanout.js";
 export { type AccessUnit, H264Source, type H264SourceEvents, type SourceInfo } from "./h264-source.js";
 export {
   type InterleavedFrame,
