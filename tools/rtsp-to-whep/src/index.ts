@@ -43,6 +43,7 @@ export {
 } from "./transport.js";
 export { parseRtspUrl, type RtspUrl, resolveControl } from "./url.js";
 export { PeerConnectionWhepFactory } from "./whep/peer-connection-factory.js";
+export { PLAYER_PAGE } from "./whep/player.js";
 export { WhepServer, type WhepServerOptions } from "./whep/server.js";
 export {
   type IceFragment,
