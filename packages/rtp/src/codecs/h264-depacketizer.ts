@@ -79,7 +79,7 @@ export class H264Depacketizer {
     this.waitingForFirstKeyframe = options.waitForKeyframe ?? false;
     this.insertParameterSets = options.insertParameterSets ?? true;
     this.maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
-    for (const nal of options.parameterSets ?? []) this.rememberParameterSet(nal);
+    for (const nal of options.parameterSets ?? []) this.rememberParameterSet(new Uint8Array(nal));
   }
 
   /** True after a loss until a complete IDR access unit has been returned: time to ask for a key frame (PLI). */

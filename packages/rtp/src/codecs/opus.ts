@@ -81,6 +81,8 @@ export class OpusDepacketizer {
       return NO_FRAMES;
     }
     this.stats.frames++;
-    return [{ data: packet.payload.slice(), timestamp: packet.timestamp, keyframe: true, complete: true }];
+    return [
+      { data: new Uint8Array(packet.payload), timestamp: packet.timestamp, keyframe: true, complete: true },
+    ];
   }
 }

@@ -143,7 +143,7 @@ describe("Opus over RTP (RFC 7587)", () => {
     const rtp = packets.flatMap((p, i) => packetizer.packetize(p, i * 960));
     const depacketizer = new OpusDepacketizer();
     const out = rtp.filter((_, i) => i !== 1).flatMap((p) => depacketizer.push(parseRtpPacket(p)));
-    expect(out.map((f) => f.data)).toEqual([packets[0], packets[2]]);
+    expect(out.map((f) => f.data)).toEqual([packets[0], packets[2]]); // copies, as Uint8Array
     expect(depacketizer.stats.packetsLost).toBe(1);
     expect(opusPacketSamples(packets[0]!)).toBe(960);
     expect(opusPacketSamples(packets[1]!)).toBe(960);
