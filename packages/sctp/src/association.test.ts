@@ -30,6 +30,19 @@ describe("association setup", () => {
     await link.close();
   });
 
+  it("both sides connect at once over a link losing, duplicating and reordering 30 % of packets", async () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const quick = { rtoInitial: 50 };
+      const link = new MemoryLink({ loss: 0.3, duplicate: 0.3, reorder: 0.3, seed }, quick, quick);
+      await openLink(link);
+      const got = once<SctpMessageEvent>(link.b, "message");
+      link.a.send(0, 51, enc.encode(`seed ${seed}`));
+      expect(new TextDecoder().decode((await got).data)).toBe(`seed ${seed}`);
+      expect([link.a.state, link.b.state]).toEqual(["established", "established"]);
+      await link.close();
+    }
+  });
+
   it("negotiates stream counts as the minimum of both sides", async () => {
     const link = new MemoryLink({}, { maxOutboundStreams: 10 }, { maxInboundStreams: 5 });
     await openLink(link);
