@@ -78,6 +78,10 @@ export interface SctpStats {
   dataChunksReceived: number;
   /** DATA chunks sent again (T3-rtx or fast retransmit). */
   retransmissions: number;
+  /** T3-rtx expiries. */
+  timeouts: number;
+  /** Chunks marked for fast retransmit. */
+  fastRetransmits: number;
   /** Packets dropped: bad checksum, malformed, wrong tag, out of window. */
   packetsDropped: number;
   /** Messages delivered to the user. */

@@ -3,6 +3,8 @@
  * packet transport (a DTLS connection in a PeerConnection), with partial
  * reliability (RFC 3758) and stream reset (RFC 6525).
  */
+
+export { SctpAssociation } from "./association.js";
 export type {
   SctpAssociationEventMap,
   SctpAssociationLike,
