@@ -342,5 +342,6 @@ function ownBuffer(data: Uint8Array): ArrayBuffer {
   ) {
     return data.buffer;
   }
-  return data.slice().buffer as ArrayBuffer;
+  // new Uint8Array(view) copies; a Node Buffer's slice() would not.
+  return new Uint8Array(data).buffer as ArrayBuffer;
 }

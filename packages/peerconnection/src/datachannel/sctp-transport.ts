@@ -142,7 +142,7 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
   /** @internal One SCTP packet from DTLS application data. */
   handlePacket(packet: Uint8Array): void {
     if (this.association) this.association.handlePacket(packet);
-    else if (this.early && this.early.length < EARLY_PACKETS) this.early.push(packet.slice());
+    else if (this.early && this.early.length < EARLY_PACKETS) this.early.push(new Uint8Array(packet)); // a copy (a Buffer's slice() is not)
   }
 
   /** @internal createDataChannel: validates as W3C webrtc §6.1 says and registers the channel. */
