@@ -110,6 +110,8 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
   private initRto = 0;
   private shutdownRetries = 0;
   private readonly t1 = new AssociationTimer(() => this.onT1());
+  /** RFC 9653 Zero Checksum Acceptable in our INIT / INIT-ACK; dropped after an unanswered INIT. */
+  private offerZeroChecksum = true;
   /** @internal */ readonly t3: AssociationTimer;
   /** @internal */ readonly delayedAck: AssociationTimer;
   private readonly t2 = new AssociationTimer(() => this.onT2());
@@ -324,7 +326,9 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
       tie = { local: this.tcb!.localTag, peer: this.tcb!.peerTag };
     }
     const cookie = this.cookies.sign(negotiate(local, init, tie));
-    this.sendControl(init.initiateTag, [makeInit(ChunkType.InitAck, local, cookie, init.unrecognized)]);
+    this.sendControl(init.initiateTag, [
+      makeInit(ChunkType.InitAck, local, cookie, init.unrecognized, this.offerZeroChecksum),
+    ]);
   }
 
   private onInitAck(ack: InitChunk): void {
@@ -418,6 +422,12 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
       return;
     }
     this.initRto = Math.min(this.o.rtoMax, this.initRto * 2);
+    if (this.#state === "cookie-wait" && this.init && this.offerZeroChecksum && this.local) {
+      // No answer: the peer may be one that drops an INIT with a parameter it does not know
+      // (pion/sctp before 1.8 refuses RFC 9653's), so the INIT and INIT-ACKs go without it.
+      this.offerZeroChecksum = false;
+      this.init = makeInit(ChunkType.Init, this.local, undefined, [], false);
+    }
     if (this.#state === "cookie-wait" && this.init) this.sendControl(0, [this.init]);
     else if (this.#state === "cookie-echoed" && this.cookieEcho)
       this.sendControl(this.tcb!.peerTag, [{ type: ChunkType.CookieEcho, cookie: this.cookieEcho }]);
