@@ -3,7 +3,7 @@ import { childController, createDebug } from "@purertc/socket";
 import type { IceServer, PeerConnectionConfiguration } from "./configuration.js";
 import { createAssociation } from "./datachannel/association.js";
 import { type DataChannel, DataChannelEvent, type DataChannelInit } from "./datachannel/data-channel.js";
-import { SctpTransport } from "./datachannel/sctp-transport.js";
+import { isSctpPacket, SctpTransport } from "./datachannel/sctp-transport.js";
 import { generateCertificate } from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
 import {
@@ -572,17 +572,6 @@ const HANDLER_EVENTS = [
   "datagram",
   "datachannel",
 ] as const;
-
-/** Does the datagram start with an SCTP common header from the peer's port to ours (5000)? */
-function isSctpPacket(data: Uint8Array, remotePort: number): boolean {
-  return (
-    data.length >= 12 &&
-    data[0] === remotePort >> 8 &&
-    data[1] === (remotePort & 0xff) &&
-    data[2] === 5000 >> 8 &&
-    data[3] === (5000 & 0xff)
-  );
-}
 
 /** Typed listeners, as lib.dom types RTCPeerConnection's. */
 export interface PeerConnection {

@@ -15,6 +15,23 @@ import { encodeDcepAck, encodeDcepOpen, Ppid, parseDcep, priorityType, priorityV
 
 const log = createDebug("purertc:sctp-transport");
 
+/** Our SCTP port (a=sctp-port, RFC 8841 §5). */
+export const LOCAL_SCTP_PORT = 5000;
+
+/**
+ * Does a DTLS application datagram start with an SCTP common header (RFC
+ * 9260 §3.1) from the peer's port to ours? (Anything else is a purertc datagram.)
+ */
+export function isSctpPacket(data: Uint8Array, remotePort: number): boolean {
+  return (
+    data.length >= 12 &&
+    data[0] === remotePort >> 8 &&
+    data[1] === (remotePort & 0xff) &&
+    data[2] === LOCAL_SCTP_PORT >> 8 &&
+    data[3] === (LOCAL_SCTP_PORT & 0xff)
+  );
+}
+
 /** Our a=max-message-size: the largest message we receive (Chromium's figure). */
 export const LOCAL_MAX_MESSAGE_SIZE = 262144;
 /** SCTP packets that arrive before the association is made (DTLS connected on the peer first) are kept, up to this many. */
@@ -123,7 +140,7 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
     if (this.closed || this.association || !options) return;
     const association = options.createAssociation({
       transport: { send: options.sendPacket },
-      localPort: 5000,
+      localPort: LOCAL_SCTP_PORT,
       remotePort: this.remotePort,
       maxMessageSize: LOCAL_MAX_MESSAGE_SIZE,
     });
