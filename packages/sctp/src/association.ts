@@ -43,107 +43,55 @@ import {
   SctpStreamResetEvent,
 } from "./association-types.js";
 import { RtoEstimator } from "./congestion.js";
-import { CookieSigner } from "./cookie.js";
+import type { AssociationContext } from "./context.js";
 import { SctpError } from "./errors.js";
-import { cookieCase, type LocalInit, makeInit, negotiate, randomTag } from "./handshake.js";
-import { put32 } from "./packet/bytes.js";
+import { type ResolvedOptions, resolveOptions } from "./options.js";
 import type { ErrorCause } from "./packet/causes.js";
 import type { Chunk } from "./packet/chunk.js";
 import { CauseCode, ChunkType } from "./packet/constants.js";
-import type { InitChunk } from "./packet/init.js";
 import { decodePacket, encodePacket, type SctpPacket } from "./packet/packet.js";
 import type { ReconfigChunk } from "./packet/reconfig.js";
 import type { ReceiverSink } from "./reassembly.js";
 import { SendQueue } from "./send-queue.js";
-import { Tcb } from "./tcb.js";
+import { Setup } from "./setup.js";
+import { Shutdown } from "./shutdown.js";
+import type { Tcb } from "./tcb.js";
 import { AssociationTimer } from "./timers.js";
 import { Transmitter } from "./transmitter.js";
-
-/** Max.Init.Retransmits (RFC 9260 §16). */
-const MAX_INIT_RETRANSMITS = 8;
-/** Association.Max.Retrans (RFC 9260 §16). */
-const MAX_RETRANSMITS = 10;
-/** shutdown() gives up (and aborts) after this long. */
-const SHUTDOWN_GUARD = 10_000;
-
-function clamp(v: number | undefined, def: number, min: number, max: number, name: string): number {
-  if (v === undefined) return def;
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new SctpError("ERR_INVALID_ARGUMENT", `${name} must be an integer in ${min}..${max}`);
-  return v;
-}
-
-/** Resolved options (every default applied). */
-export interface ResolvedOptions {
-  localPort: number;
-  remotePort: number;
-  maxMessageSize: number;
-  mtu: number;
-  maxOutboundStreams: number;
-  maxInboundStreams: number;
-  rtoInitial: number;
-  rtoMin: number;
-  rtoMax: number;
-  receiveWindow: number;
-}
 
 /**
  * An SCTP association. Give it received packets with {@link handlePacket};
  * it sends through `options.transport`. Events: "open", "message",
  * "bufferedamountlow", "streamreset", "close" (see association-types.ts).
  */
-export class SctpAssociation extends EventTarget implements SctpAssociationLike {
+export class SctpAssociation extends EventTarget implements SctpAssociationLike, AssociationContext {
   #state: SctpAssociationState = "closed";
   private destroyed = false;
-  private connecting = false;
   /** @internal */ readonly o: ResolvedOptions;
   private readonly transport: SctpAssociationOptions["transport"];
-  private readonly cookies: CookieSigner;
   /** @internal */ readonly queue: SendQueue;
   /** @internal */ tcb: Tcb | undefined;
   /** @internal */ readonly rto: RtoEstimator;
-  private readonly tx: Transmitter;
-  private local: LocalInit | undefined;
-  private init: InitChunk | undefined;
-  private cookieEcho: Uint8Array | undefined;
-  private initRetries = 0;
-  private initRto = 0;
-  private shutdownRetries = 0;
-  private readonly t1 = new AssociationTimer(() => this.onT1());
-  /** RFC 9653 Zero Checksum Acceptable in our INIT / INIT-ACK; dropped after an unanswered INIT. */
-  private offerZeroChecksum = true;
+  /** @internal */ readonly tx: Transmitter;
+  private readonly setup: Setup;
+  private readonly closing: Shutdown;
   /** @internal */ readonly t3: AssociationTimer;
   /** @internal */ readonly delayedAck: AssociationTimer;
-  private readonly t2 = new AssociationTimer(() => this.onT2());
-  private readonly guard = new AssociationTimer(() => this.abort("shutdown timed out"));
   /** @internal */ readonly reconfigTimer: AssociationTimer;
-  private shutdownWaiters: (() => void)[] = [];
   private lowStreams: number[] = [];
   private unlinkSignal: () => void;
   /** @internal */ readonly stats: SctpStats;
 
   constructor(options: SctpAssociationOptions) {
     super();
-    const o: ResolvedOptions = {
-      localPort: clamp(options.localPort, 5000, 1, 65535, "localPort"),
-      remotePort: clamp(options.remotePort, 5000, 1, 65535, "remotePort"),
-      maxMessageSize: clamp(options.maxMessageSize, 262144, 1, 16 * 1024 * 1024, "maxMessageSize"),
-      mtu: clamp(options.mtu, 1160, 256, 65535, "mtu"),
-      maxOutboundStreams: clamp(options.maxOutboundStreams, 65535, 1, 65535, "maxOutboundStreams"),
-      maxInboundStreams: clamp(options.maxInboundStreams, 65535, 1, 65535, "maxInboundStreams"),
-      rtoInitial: clamp(options.rtoInitial, 500, 10, 60_000, "rtoInitial"),
-      rtoMin: clamp(options.rtoMin, 200, 10, 60_000, "rtoMin"),
-      rtoMax: clamp(options.rtoMax, 60_000, 10, 120_000, "rtoMax"),
-      receiveWindow: clamp(options.receiveWindow, 1024 * 1024, 16 * 1024, 16 * 1024 * 1024, "receiveWindow"),
-    };
-    // The window must hold one whole message, or an ordered message could never complete.
-    o.receiveWindow = Math.max(o.receiveWindow, o.maxMessageSize + 64 * 1024);
+    const o = resolveOptions(options);
     this.o = o;
     this.transport = options.transport;
-    this.cookies = new CookieSigner((options as { cookieLifetime?: number }).cookieLifetime ?? 60_000);
     this.queue = new SendQueue(this.onBufferedAmountLow);
     this.rto = new RtoEstimator(o.rtoInitial, o.rtoMin, o.rtoMax);
     this.tx = new Transmitter(this);
+    this.setup = new Setup(this, (options as { cookieLifetime?: number }).cookieLifetime ?? 60_000);
+    this.closing = new Shutdown(this);
     this.t3 = new AssociationTimer(this.tx.onT3);
     this.delayedAck = new AssociationTimer(this.tx.onDelayedAck);
     this.reconfigTimer = new AssociationTimer(this.tx.onReconfigTimer);
@@ -187,24 +135,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
   /** Sends INIT; a no-op if the association is already being set up (the peer's INIT came first). */
   connect(): void {
     if (this.destroyed) throw new SctpError("ERR_CLOSED", "association is closed");
-    if (this.#state !== "closed" || this.connecting) return;
-    this.connecting = true;
-    this.local = this.newLocal();
-    this.init = makeInit(ChunkType.Init, this.local);
-    this.#state = "cookie-wait";
-    this.initRto = this.o.rtoInitial;
-    this.sendControl(0, [this.init]);
-    this.t1.start(this.initRto);
-  }
-
-  private newLocal(): LocalInit {
-    return {
-      tag: randomTag(),
-      initialTsn: randomTag(),
-      aRwnd: this.o.receiveWindow,
-      outboundStreams: this.o.maxOutboundStreams,
-      inboundStreams: this.o.maxInboundStreams,
-    };
+    this.setup.connect();
   }
 
   /**
@@ -229,9 +160,13 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
       return;
     }
     this.tx.beginPacket();
-    for (const c of p.chunks) {
+    const chunks = p.chunks;
+    for (let i = 0; i < chunks.length; i++) {
       if (this.destroyed) return;
-      this.handleChunk(c, p);
+      // Chunks bundled after a COOKIE-ECHO count only if the cookie set up the tag the packet carries.
+      if (i === 1 && chunks[0]!.type === ChunkType.CookieEcho && this.tcb?.localTag !== p.verificationTag)
+        break;
+      this.handleChunk(chunks[i]!, p);
     }
     if (!this.destroyed) this.tx.endPacket();
   }
@@ -242,7 +177,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
     const v = p.verificationTag;
     if (first.type === ChunkType.Init) return v === 0 && p.chunks.length === 1;
     if (first.type === ChunkType.CookieEcho) return true; // checked against the cookie
-    const localTag = this.tcb?.localTag ?? this.local?.tag;
+    const localTag = this.tcb?.localTag ?? this.setup.localTag;
     if ((first.type === ChunkType.Abort || first.type === ChunkType.ShutdownComplete) && first.reflected)
       return this.tcb !== undefined && v === this.tcb.peerTag;
     if (first.type === ChunkType.ShutdownAck && localTag === undefined) return true; // OOTB: answered below
@@ -258,37 +193,37 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
         this.tx.onSack(c);
         return;
       case ChunkType.Init:
-        this.onInit(c);
+        this.setup.onInit(c);
         return;
       case ChunkType.InitAck:
-        this.onInitAck(c);
+        this.setup.onInitAck(c);
         return;
       case ChunkType.CookieEcho:
-        this.onCookieEcho(c.cookie, p.verificationTag);
+        this.setup.onCookieEcho(c.cookie, p.verificationTag);
         return;
       case ChunkType.CookieAck:
-        if (this.#state === "cookie-echoed") this.established();
+        this.setup.onCookieAck();
         return;
       case ChunkType.Heartbeat:
         this.tx.control({ type: ChunkType.HeartbeatAck, info: c.info });
         return;
       case ChunkType.Abort:
-        this.teardown(
+        this.end(
           new SctpError("ERR_ABORTED_BY_PEER", `peer sent ABORT${causeText(c.causes)} (RFC 9260 §9.1)`),
           false,
         );
         return;
       case ChunkType.Shutdown:
-        this.onShutdown(c.cumulativeTsnAck);
+        this.closing.onShutdown(c.cumulativeTsnAck);
         return;
       case ChunkType.ShutdownAck:
-        this.onShutdownAck(p);
+        this.closing.onShutdownAck(p.verificationTag);
         return;
       case ChunkType.ShutdownComplete:
-        if (this.#state === "shutdown-ack-sent") this.teardown(undefined, false);
+        this.closing.onShutdownComplete();
         return;
       case ChunkType.Error:
-        this.onError(c.causes);
+        this.setup.onError(c.causes);
         return;
       case ChunkType.ForwardTsn:
         this.tx.onForwardTsn(c);
@@ -306,143 +241,6 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
         return;
       default:
         return;
-    }
-  }
-
-  // ---- setup ---------------------------------------------------------------------------------
-
-  private onInit(init: InitChunk): void {
-    if (init.initiateTag === 0 || init.outboundStreams === 0 || init.inboundStreams === 0) {
-      this.stats.packetsDropped++;
-      return;
-    }
-    let local: LocalInit;
-    let tie = { local: 0, peer: 0 };
-    if (this.#state === "closed") local = this.newLocal();
-    else if (this.#state === "cookie-wait" || this.#state === "cookie-echoed") local = this.local!;
-    else {
-      // An INIT for an association that exists (§5.2.2): new tags, tie-tags to detect a restart.
-      local = this.newLocal();
-      tie = { local: this.tcb!.localTag, peer: this.tcb!.peerTag };
-    }
-    const cookie = this.cookies.sign(negotiate(local, init, tie));
-    this.sendControl(init.initiateTag, [
-      makeInit(ChunkType.InitAck, local, cookie, init.unrecognized, this.offerZeroChecksum),
-    ]);
-  }
-
-  private onInitAck(ack: InitChunk): void {
-    if (this.#state !== "cookie-wait" || !ack.stateCookie || ack.initiateTag === 0) return;
-    const contents = negotiate(this.local!, ack);
-    this.tcb = new Tcb(this.local!.tag, ack.initiateTag, contents, this.o, this.sink, this.rto);
-    this.cookieEcho = ack.stateCookie.slice();
-    this.#state = "cookie-echoed";
-    this.initRetries = 0;
-    this.sendControl(ack.initiateTag, [{ type: ChunkType.CookieEcho, cookie: this.cookieEcho }]);
-    this.t1.start(this.initRto);
-  }
-
-  private onCookieEcho(cookie: Uint8Array, vtag: number): void {
-    let c: ReturnType<CookieSigner["verify"]>;
-    try {
-      c = this.cookies.verify(cookie);
-    } catch (e) {
-      if (!(e instanceof SctpError)) throw e;
-      this.stats.packetsDropped++;
-      if (e.code === "ERR_STALE_COOKIE" && cookie.length >= 8) {
-        // Stale Cookie error (§5.2.6) to the tag the cookie names as the peer's.
-        const staleness = new Uint8Array(4);
-        put32(staleness, 0, (e.cause as { staleness: number }).staleness);
-        const peerTag = ((cookie[4]! << 24) | (cookie[5]! << 16) | (cookie[6]! << 8) | cookie[7]!) >>> 0;
-        this.sendControl(peerTag, [
-          { type: ChunkType.Error, causes: [{ code: CauseCode.StaleCookie, value: staleness }] },
-        ]);
-      }
-      return;
-    }
-    if (vtag !== c.localTag) {
-      this.stats.packetsDropped++;
-      return;
-    }
-    if (this.#state === "closed") {
-      this.establishFrom(c);
-      return;
-    }
-    const tcb = this.tcb;
-    switch (cookieCase(c, this.local?.tag ?? tcb?.localTag ?? 0, tcb?.peerTag ?? 0)) {
-      case "restart":
-      case "collision":
-        this.establishFrom(c);
-        return;
-      case "duplicate":
-        if (this.#state === "cookie-wait" || this.#state === "cookie-echoed") {
-          this.establishFrom(c);
-          return;
-        }
-        this.tx.control({ type: ChunkType.CookieAck });
-        return;
-      default:
-        this.stats.packetsDropped++;
-    }
-  }
-
-  /** Makes the TCB from a verified cookie and enters ESTABLISHED (§5.1 D, §5.2.4 A, B, D). */
-  private establishFrom(c: ReturnType<CookieSigner["verify"]>): void {
-    const restart =
-      this.tcb !== undefined && this.#state !== "cookie-wait" && this.#state !== "cookie-echoed";
-    this.tcb?.clear();
-    if (restart) this.rto.reset();
-    this.local = {
-      tag: c.localTag,
-      initialTsn: c.localInitialTsn,
-      aRwnd: this.o.receiveWindow,
-      outboundStreams: this.o.maxOutboundStreams,
-      inboundStreams: this.o.maxInboundStreams,
-    };
-    this.tcb = new Tcb(c.localTag, c.peerTag, c, this.o, this.sink, this.rto);
-    this.tx.control({ type: ChunkType.CookieAck });
-    if (!restart) this.established();
-  }
-
-  private established(): void {
-    this.t1.stop();
-    this.init = undefined;
-    this.cookieEcho = undefined;
-    this.#state = "established";
-    this.dispatchEvent(new Event("open"));
-    this.tx.schedule();
-  }
-
-  private onT1(): void {
-    if (++this.initRetries > MAX_INIT_RETRANSMITS) {
-      this.teardown(
-        new SctpError("ERR_TOO_MANY_RETRANSMISSIONS", "no answer to INIT / COOKIE-ECHO (RFC 9260 §5.1)"),
-        false,
-      );
-      return;
-    }
-    this.initRto = Math.min(this.o.rtoMax, this.initRto * 2);
-    if (this.#state === "cookie-wait" && this.init && this.offerZeroChecksum && this.local) {
-      // No answer: the peer may be one that drops an INIT with a parameter it does not know
-      // (pion/sctp before 1.8 refuses RFC 9653's), so the INIT and INIT-ACKs go without it.
-      this.offerZeroChecksum = false;
-      this.init = makeInit(ChunkType.Init, this.local, undefined, [], false);
-    }
-    if (this.#state === "cookie-wait" && this.init) this.sendControl(0, [this.init]);
-    else if (this.#state === "cookie-echoed" && this.cookieEcho)
-      this.sendControl(this.tcb!.peerTag, [{ type: ChunkType.CookieEcho, cookie: this.cookieEcho }]);
-    else return;
-    this.t1.start(this.initRto);
-  }
-
-  private onError(causes: ErrorCause[]): void {
-    // A Stale Cookie answer to our COOKIE-ECHO: start over (§5.2.6).
-    if (this.#state === "cookie-echoed" && causes.some((c) => c.code === CauseCode.StaleCookie)) {
-      this.tcb = undefined;
-      this.#state = "closed";
-      this.connecting = false;
-      this.t1.stop();
-      this.connect();
     }
   }
 
@@ -513,17 +311,11 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
   /** Graceful SHUTDOWN (RFC 9260 §9.2) once all data is acknowledged; bounded (then ABORT). */
   shutdown(): Promise<void> {
     if (this.destroyed) return Promise.resolve();
-    if (this.#state !== "established") {
-      if (!this.#state.startsWith("shutdown")) {
-        void this.close();
-        return Promise.resolve();
-      }
-    } else {
-      this.#state = "shutdown-pending";
-      this.guard.start(SHUTDOWN_GUARD);
-      this.tx.schedule();
+    if (this.#state !== "established" && !this.#state.startsWith("shutdown")) {
+      void this.close();
+      return Promise.resolve();
     }
-    return new Promise((resolve) => this.shutdownWaiters.push(resolve));
+    return this.closing.start();
   }
 
   /** Sends ABORT (with a User-Initiated Abort cause) and closes at once. */
@@ -532,12 +324,12 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
     const causes: ErrorCause[] = [
       { code: CauseCode.UserInitiatedAbort, value: new TextEncoder().encode(reason ?? "") },
     ];
-    this.teardown(undefined, true, causes);
+    this.end(undefined, true, causes);
   }
 
   /** Ends the association (ABORT if the peer knows it) and releases every timer and buffer; idempotent. */
   close(): Promise<void> {
-    this.teardown(undefined, true);
+    this.end(undefined, true);
     return Promise.resolve();
   }
 
@@ -554,72 +346,6 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
     s.peerRwnd = t?.peerRwnd ?? 0;
     s.flightSize = t?.rtx.flightSize ?? 0;
     return { ...s };
-  }
-
-  // ---- shutdown ------------------------------------------------------------------------------
-
-  private onShutdown(cumTsnAck: number): void {
-    if (!this.tcb) return;
-    this.tx.onSack({
-      type: ChunkType.Sack,
-      cumulativeTsnAck: cumTsnAck,
-      aRwnd: this.tcb.peerRwnd + this.tcb.rtx.flightSize,
-      gapAckBlocks: [],
-      duplicateTsns: [],
-    });
-    if (this.#state === "established" || this.#state === "shutdown-pending")
-      this.#state = "shutdown-received";
-    else if (this.#state === "shutdown-sent") {
-      this.#state = "shutdown-ack-sent";
-      this.tx.control({ type: ChunkType.ShutdownAck });
-      this.t2.start(this.rto.rto);
-      return;
-    }
-    this.guard.ensure(SHUTDOWN_GUARD);
-    this.tx.schedule();
-  }
-
-  private onShutdownAck(p: SctpPacket): void {
-    if (this.#state === "shutdown-sent" || this.#state === "shutdown-ack-sent") {
-      this.sendControl(this.tcb!.peerTag, [{ type: ChunkType.ShutdownComplete, reflected: false }]);
-      this.teardown(undefined, false);
-    } else if (!this.tcb) {
-      // Out of the blue (§8.4 5): SHUTDOWN-COMPLETE with the T bit.
-      this.sendControl(p.verificationTag, [{ type: ChunkType.ShutdownComplete, reflected: true }]);
-    }
-  }
-
-  /** @internal Called by the transmitter when nothing is queued or in flight. */
-  onDrained(): void {
-    const t = this.tcb!;
-    if (this.#state === "shutdown-pending") {
-      this.#state = "shutdown-sent";
-      this.tx.control({ type: ChunkType.Shutdown, cumulativeTsnAck: t.receiver.cumTsn });
-      this.t2.start(this.rto.rto);
-    } else if (this.#state === "shutdown-received") {
-      this.#state = "shutdown-ack-sent";
-      this.tx.control({ type: ChunkType.ShutdownAck });
-      this.t2.start(this.rto.rto);
-    }
-  }
-
-  private onT2(): void {
-    const t = this.tcb;
-    if (!t) return;
-    if (++this.shutdownRetries > MAX_RETRANSMITS) {
-      this.teardown(
-        new SctpError("ERR_TOO_MANY_RETRANSMISSIONS", "no answer to SHUTDOWN (RFC 9260 §9.2)"),
-        true,
-      );
-      return;
-    }
-    this.rto.backoff();
-    if (this.#state === "shutdown-sent")
-      this.sendControl(t.peerTag, [{ type: ChunkType.Shutdown, cumulativeTsnAck: t.receiver.cumTsn }]);
-    else if (this.#state === "shutdown-ack-sent")
-      this.sendControl(t.peerTag, [{ type: ChunkType.ShutdownAck }]);
-    else return;
-    this.t2.start(this.rto.rto);
   }
 
   // ---- plumbing ------------------------------------------------------------------------------
@@ -643,7 +369,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
     },
     tooBig: (streamId) => {
       queueMicrotask(() =>
-        this.teardown(
+        this.end(
           new SctpError(
             "ERR_PROTOCOL_VIOLATION",
             `message on stream ${streamId} larger than ${this.o.maxMessageSize}`,
@@ -712,12 +438,23 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
 
   /** @internal The association ran out of retransmissions or broke the protocol. */
   fail(error: SctpError): void {
-    this.teardown(error, true);
+    this.end(error, true);
   }
 
   private readonly onSignalAbort = (): void => this.abort("signal aborted");
 
-  private teardown(error: SctpError | undefined, sendAbort: boolean, causes: ErrorCause[] = []): void {
+  /** @internal Sets the RFC 9260 state (setup and shutdown drive it). */
+  setState(s: SctpAssociationState): void {
+    this.#state = s;
+  }
+
+  /** @internal Called by the transmitter when nothing is queued or in flight. */
+  onDrained(): void {
+    this.closing.onDrained();
+  }
+
+  /** @internal Ends the association: ABORT if asked and the peer knows us, then everything released. */
+  end(error: SctpError | undefined, sendAbort: boolean, causes: ErrorCause[] = []): void {
     if (this.destroyed) return;
     const peerTag = this.tcb?.peerTag;
     if (sendAbort && peerTag !== undefined && this.#state !== "closed") {
@@ -729,20 +466,17 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike 
     }
     this.destroyed = true;
     this.#state = "closed";
-    for (const t of [this.t1, this.t2, this.t3, this.delayedAck, this.guard, this.reconfigTimer]) t.stop();
+    for (const t of [this.t3, this.delayedAck, this.reconfigTimer]) t.dispose();
+    this.setup.dispose();
     this.unlinkSignal();
     this.unlinkSignal = noop;
     this.tcb?.clear();
     this.tcb = undefined;
     this.queue.clear();
     this.tx.clear();
-    this.init = undefined;
-    this.cookieEcho = undefined;
     this.lowStreams = [];
-    const waiters = this.shutdownWaiters;
-    this.shutdownWaiters = [];
     this.dispatchEvent(new SctpCloseEvent(error));
-    for (const w of waiters) w();
+    this.closing.dispose();
   }
 }
 

@@ -111,6 +111,10 @@ export class MemoryLink {
     await this.a.close();
     await this.b.close();
   }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
 
 /** Resolves on the first `type` event of `target` (rejects after `ms`). */

@@ -36,8 +36,18 @@ export class AssociationTimer {
     if (this.deadline === 0) this.start(ms);
   }
 
-  /** Stops it (the Node timer is cleared at once: nothing stays in the event loop). */
+  /**
+   * Stops it. The Node timer stays armed (it fires and finds nothing to do):
+   * the delayed SACK and T3-rtx stop and start again for nearly every packet,
+   * and clearing and setting a Node timer each time cost 4 % of a bulk
+   * transfer's CPU (measured with --cpu-prof).
+   */
   stop(): void {
+    this.deadline = 0;
+  }
+
+  /** Stops it and clears the Node timer (close: nothing may stay in the event loop). */
+  dispose(): void {
     this.deadline = 0;
     if (this.cancel) {
       this.cancel();

@@ -6,7 +6,7 @@
  * window and the peer's receive window. Also the T3-rtx, delayed-SACK and
  * RE-CONFIG timer callbacks.
  */
-import type { SctpAssociation } from "./association.js";
+import type { AssociationContext } from "./context.js";
 import { SctpError } from "./errors.js";
 import { pad4 } from "./packet/bytes.js";
 import { type Chunk, chunkLength } from "./packet/chunk.js";
@@ -40,7 +40,7 @@ export class Transmitter {
   private chunks: Chunk[] = [];
   private size = COMMON_HEADER;
 
-  constructor(private readonly a: SctpAssociation) {}
+  constructor(private readonly a: AssociationContext) {}
 
   control(c: Chunk): void {
     this.controlQueue.push(c);
