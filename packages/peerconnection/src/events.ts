@@ -1,3 +1,4 @@
+import type { DataChannelEvent } from "./datachannel/data-channel.js";
 import type { PeerConnectionState } from "./states.js";
 
 /** RTCIceCandidateInit: what trickle signalling carries for one candidate. */
@@ -59,4 +60,6 @@ export interface PeerConnectionEventMap {
   /** purertc: the DTLS transport's state changed (see PeerConnection.dtlsState). */
   dtlsstatechange: Event;
   datagram: DatagramEvent;
+  /** The peer opened a data channel (RTCDataChannelEvent). */
+  datachannel: DataChannelEvent;
 }

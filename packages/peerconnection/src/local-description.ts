@@ -92,8 +92,8 @@ export function buildAnswer(
 ): SdpSession {
   const media = offer.media.map((m, i): SdpMediaSection => {
     if (i === acceptedIndex) {
-      const size = Math.min(m.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
-      return dataSection(local, m.mid ?? String(i), setup, size);
+      // a=max-message-size says what WE can receive (RFC 8841 §6), whatever the offer says.
+      return dataSection(local, m.mid ?? String(i), setup, MAX_MESSAGE_SIZE);
     }
     return {
       kind: m.kind,

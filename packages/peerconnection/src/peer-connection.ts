@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { childController, createDebug } from "@purertc/socket";
 import type { IceServer, PeerConnectionConfiguration } from "./configuration.js";
+import { createAssociation } from "./datachannel/association.js";
+import { type DataChannel, DataChannelEvent, type DataChannelInit } from "./datachannel/data-channel.js";
+import { isSctpPacket, SctpTransport } from "./datachannel/sctp-transport.js";
 import { generateCertificate } from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
 import {
@@ -94,6 +97,8 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   private closing: Promise<void> | undefined;
   private iceState: IceTransportState = "new";
   private dtlsState_: DtlsTransportState = "new";
+  private sctpTransport: SctpTransport | undefined;
+  private sctpNegotiated = false;
 
   /** RTCSignalingState. */
   signalingState: SignalingState = "stable";
@@ -122,6 +127,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   onconnectionstatechange: ((event: ConnectionStateChangeEvent) => void) | null = null;
   onsignalingstatechange: ((event: Event) => void) | null = null;
   ondatagram: ((event: DatagramEvent) => void) | null = null;
+  ondatachannel: ((event: DataChannelEvent) => void) | null = null;
 
   constructor(configuration: PeerConnectionConfiguration<PeerCertificate> = {}) {
     super();
@@ -172,6 +178,32 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
           []
         ).includes("trickle")
       : null;
+  }
+
+  /**
+   * The RTCSctpTransport-like transport of the data channels: null until
+   * both descriptions are applied (as in browsers), then its state follows
+   * the SCTP association.
+   */
+  get sctp(): SctpTransport | null {
+    return this.sctpNegotiated ? (this.sctpTransport ?? null) : null;
+  }
+
+  /**
+   * Creates a data channel (RTCDataChannel). Before the association is up
+   * it waits in "connecting" and opens once it is; `negotiated: true` with an
+   * `id` opens without DCEP (the peer creates the same one).
+   * @throws TypeError for options the W3C API refuses (label or protocol over
+   *   65,535 bytes, both maxPacketLifeTime and maxRetransmits, negotiated
+   *   without id, id over 65,534).
+   * @throws PeerConnectionError ERR_INVALID_STATE once closed, ERR_OPERATION
+   *   for an id in use or no id left.
+   */
+  createDataChannel(label: string, init?: DataChannelInit): DataChannel {
+    if (this.controller.signal.aborted) {
+      throw new PeerConnectionError("ERR_INVALID_STATE", "createDataChannel on a closed PeerConnection");
+    }
+    return this.ensureSctp().createChannel(String(label), init);
   }
 
   /** The signal that aborts when the connection closes (for tying your own work to it). */
@@ -310,6 +342,14 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
    */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    let settle!: [() => void, (error: unknown) => void];
+    this.closing = new Promise<void>((resolve, reject) => {
+      settle = [resolve, reject];
+    });
+    // Channels close (their close events fire: a handler calling close() again
+    // gets the promise above) and the association sends its ABORT while DTLS
+    // still carries it; then everything else goes.
+    const sctp = this.sctpTransport?.close();
     this.signalingState = "closed";
     this.iceConnectionState = "closed";
     this.connectionState = "closed";
@@ -317,11 +357,12 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     const transport = this.transport;
     this.transport = undefined;
     this.transportReady = undefined;
-    this.closing = (async () => {
+    (async () => {
+      await sctp;
       const t = await transport?.catch(() => undefined);
       await t?.close();
       log("closed");
-    })();
+    })().then(...settle);
     return this.closing;
   }
 
@@ -387,7 +428,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
         gatheringState: (s) => this.onGatheringState(s),
         iceState: (s) => this.onIceState(s),
         dtlsState: (s, error) => this.onDtlsState(s, error),
-        datagram: (d) => this.dispatch(new DatagramEvent(d)),
+        datagram: this.onApplicationData,
       },
     }).then((t) => {
       if (this.controller.signal.aborted) {
@@ -412,6 +453,8 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       );
     }
     this.started = true;
+    this.ensureSctp().configure(role, this.remote.sctpPort, this.remote.maxMessageSize);
+    this.sctpNegotiated = true;
     const controlling = this.local.type === "offer" || this.remote.iceLite;
     log("start: ice %s, dtls %s", controlling ? "controlling" : "controlled", role);
     transport.start(
@@ -462,6 +505,10 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       this.dtlsState_ = state;
       this.dispatch(new Event("dtlsstatechange"));
     }
+    // SCTP runs over DTLS application data once DTLS is up; both ends INIT (RFC 8841).
+    if (state === "connected") this.sctpTransport?.start();
+    // DTLS gone (close_notify, alert): the association and its channels end with it.
+    if (state === "closed" || state === "failed") void this.sctpTransport?.close();
     this.updateConnectionState();
   }
 
@@ -479,6 +526,38 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     this.dispatch(new Event("signalingstatechange"));
   }
 
+  private ensureSctp(): SctpTransport {
+    if (!this.sctpTransport) {
+      const pc = this;
+      this.sctpTransport = new SctpTransport({
+        createAssociation,
+        sendPacket: this.sendSctpPacket,
+        onDataChannel: (channel) => this.dispatch(new DataChannelEvent(channel)),
+        dtls: {
+          get state() {
+            return pc.dtlsState;
+          },
+        },
+      });
+    }
+    return this.sctpTransport;
+  }
+
+  private readonly sendSctpPacket = (packet: Uint8Array): void => {
+    this.transportReady?.send(packet);
+  };
+
+  /**
+   * DTLS application data: SCTP packets (common header with the negotiated
+   * ports, RFC 9260 §3.1) go to the association; anything else is a purertc
+   * datagram (sendDatagram).
+   */
+  private readonly onApplicationData = (data: Uint8Array): void => {
+    const sctp = this.sctpTransport;
+    if (sctp && this.remote && isSctpPacket(data, this.remote.sctpPort)) sctp.handlePacket(data);
+    else this.dispatch(new DatagramEvent(data));
+  };
+
   private dispatch(event: Event): void {
     this.dispatchEvent(event);
   }
@@ -491,6 +570,7 @@ const HANDLER_EVENTS = [
   "connectionstatechange",
   "signalingstatechange",
   "datagram",
+  "datachannel",
 ] as const;
 
 /** Typed listeners, as lib.dom types RTCPeerConnection's. */
