@@ -14,18 +14,20 @@ const any = { acceptAnyPeerCertificate: true } as const;
 const tick = () => new Promise((r) => setImmediate(r));
 
 /** A connected pair over memory with a filter the test can change. */
-async function connectedPair() {
+async function connectedPair(versions: readonly ("1.2" | "1.3")[] = ["1.3", "1.2"]) {
   const filter: { fn?: (d: Uint8Array, dir: string) => Uint8Array[] | undefined } = {};
   const [a, b] = memoryPair(filter);
   const client = new DtlsConnection(a, {
     role: "client",
     certificate: cert,
     peerFingerprint: serverCert.fingerprint,
+    versions,
   });
   const server = new DtlsConnection(b, {
     role: "server",
     certificate: serverCert,
     peerFingerprint: cert.fingerprint,
+    versions,
   });
   await Promise.all([client.connect(), server.connect()]);
   const got: Uint8Array[] = [];
@@ -101,8 +103,8 @@ describe("bad input", () => {
     await server.close();
   });
 
-  test("renegotiation is refused: a new ClientHello after the handshake gets no_renegotiation, nothing else", async () => {
-    const { client, server, b } = await connectedPair();
+  test("DTLS 1.2 renegotiation is refused: a new ClientHello after the handshake gets no_renegotiation, nothing else", async () => {
+    const { client, server, b } = await connectedPair(["1.2"]);
     const before = b.sent.length;
     // A fresh hello (message_seq beyond the handshake's) in epoch 0.
     const hello = clientHello(1);
@@ -117,6 +119,23 @@ describe("bad input", () => {
     expect(server.state).toBe("connected");
     await tick();
     expect(client.state).toBe("connected"); // a warning alert does not end the client
+    await client.close();
+    await server.close();
+  });
+
+  test("DTLS 1.3: a plaintext ClientHello after the handshake is dropped, nothing sent", async () => {
+    const { client, server, b } = await connectedPair();
+    expect(server.version).toBe("1.3");
+    const before = b.sent.length;
+    const hello = clientHello(1);
+    hello[13 + 4] = 0;
+    hello[13 + 5] = 100;
+    b.inject(hello);
+    b.inject(clientHello(2));
+    await tick();
+    expect(b.sent.length).toBe(before);
+    expect(server.state).toBe("connected");
+    expect(client.state).toBe("connected");
     await client.close();
     await server.close();
   });

@@ -11,11 +11,16 @@ import { type Command, parseHostPort, UsageError } from "../command.js";
 export const CLI_SRTP_PROFILES: SrtpProfileName[] = ["SRTP_AES128_CM_HMAC_SHA1_80", "SRTP_AEAD_AES_128_GCM"];
 
 /** The `connected` event of dtls-server and dtls-client. */
-export function connectedEvent(conn: DtlsConnection, remote: string) {
+export function connectedEvent(
+  conn: DtlsConnection,
+  remote: string,
+): { event: string } & Record<string, unknown> {
   const profile = conn.srtpProfile;
   return {
     event: "connected",
     remote,
+    version: conn.version ?? null,
+    group: conn.group ?? null,
     cipherSuite: conn.cipherSuite,
     peerFingerprint: conn.peerFingerprint,
     extendedMasterSecret: conn.extendedMasterSecret,
