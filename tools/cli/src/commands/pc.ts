@@ -32,8 +32,11 @@ interface SignalLine {
 export const command: Command = {
   name: "pc",
   summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
-  usage: "pc --offer|--answer [--loopback] [--mdns] [--send <text>] [--json]",
+  usage:
+    "pc --offer|--answer [--loopback] [--mdns] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--json]",
   options: {
+    "dtls-versions": { type: "string" },
+    "dtls-groups": { type: "string" },
     offer: { type: "boolean" },
     answer: { type: "boolean" },
     loopback: { type: "boolean" },
@@ -45,9 +48,24 @@ export const command: Command = {
     if (offer === (args.values.answer === true))
       throw new UsageError("give exactly one of --offer and --answer");
     const text = args.values.send as string | undefined;
+    const list = (name: string, allowed: readonly string[]) => {
+      const value = args.values[name];
+      if (value === undefined) return undefined;
+      const items = String(value).split(",").filter(Boolean);
+      for (const i of items)
+        if (!allowed.includes(i))
+          throw new UsageError(`--${name}: "${i}" is not one of ${allowed.join(", ")}`);
+      return items;
+    };
+    const dtlsVersions = list("dtls-versions", ["1.3", "1.2"]) as ("1.3" | "1.2")[] | undefined;
+    const dtlsGroups = list("dtls-groups", ["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"]) as
+      | ("X25519MLKEM768" | "x25519" | "secp256r1" | "secp384r1")[]
+      | undefined;
     const pc = new PeerConnection({
       interfaces: args.values.loopback ? "loopback" : "all",
       mdns: args.values.mdns === true,
+      ...(dtlsVersions ? { dtlsVersions } : {}),
+      ...(dtlsGroups ? { dtlsGroups } : {}),
     });
     // Signalling is JSON in both modes: it is what the other side reads.
     const signal = (line: { event: string } & Record<string, unknown>) =>
@@ -82,6 +100,8 @@ export const command: Command = {
               event: "transport",
               dtlsCipher: t?.dtlsCipher,
               dtlsRole: t?.dtlsRole,
+              tlsVersion: t?.tlsVersion,
+              tlsGroup: t?.tlsGroup,
               iceRole: t?.iceRole,
               local: at(local),
               remote: at(remote),
