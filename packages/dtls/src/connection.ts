@@ -98,6 +98,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private beforeConnect: Uint8Array[] | undefined;
   private readonly unlinkSignal: (() => void) | undefined;
   private readonly idleTimeoutMs: number | undefined;
+  private readonly keyUpdateAfter: number;
   private cancelIdle: CancelTimer | undefined;
   private closeReason: DtlsError | undefined;
   /** When the last authenticated record came (for idleTimeoutMs). */
@@ -137,6 +138,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     const config = resolveConfig(options, { cookies, remoteId: options.remoteId });
     this.ownsTransport = options.ownsTransport ?? true;
     this.idleTimeoutMs = config.idleTimeoutMs;
+    this.keyUpdateAfter = config.keyUpdateAfterRecords;
     this.retained = options.retain;
     this.handshaker =
       this.role === "client"
@@ -260,7 +262,17 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     if (this.st !== "connected") throw new DtlsError("ERR_DTLS_STATE", `send while ${this.st}`);
     if (data.length > MAX_PLAINTEXT)
       throw new DtlsError("ERR_DTLS_TOO_LARGE", `${data.length} bytes (max 16384)`);
-    this.sendDatagram(this.records.seal(ContentType.applicationData, data));
+    const records = this.records;
+    this.sendDatagram(records.seal(ContentType.applicationData, data));
+    // DTLS 1.3: a KeyUpdate once this epoch has carried keyUpdateAfterRecords records (RFC 8446 §4.6.3).
+    if (records.writeEpoch >= 3 && records.writeSequence(records.writeEpoch) >= this.keyUpdateAfter)
+      this.handshaker.requestKeyUpdate();
+  }
+
+  /** DTLS 1.3: KeyUpdates sent and received so far. */
+  get keyUpdates(): { sent: number; received: number } {
+    const h = this.handshaker as { keyUpdates?: { sent: number; received: number } };
+    return { ...(h.keyUpdates ?? { sent: 0, received: 0 }) };
   }
 
   /**

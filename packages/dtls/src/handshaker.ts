@@ -223,6 +223,9 @@ export abstract class Handshaker {
   /** DTLS 1.3: a handshake record of epoch 3 or later after the handshake (KeyUpdate, NewSessionTicket). */
   receivePostHandshake(_body: Uint8Array, _epoch: number, _recordSeq: number): void {}
 
+  /** DTLS 1.3: sends a KeyUpdate (no-op in DTLS 1.2). */
+  requestKeyUpdate(): void {}
+
   /** DTLS 1.3: an ACK from the peer. */
   receiveAck(_records: readonly { epoch: number; seq: number }[]): void {}
 

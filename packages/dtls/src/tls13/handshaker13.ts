@@ -143,7 +143,7 @@ export abstract class Handshaker13 extends Handshaker {
    * Sends a KeyUpdate (RFC 8446 §4.6.3) in the current epoch; our records move
    * to the next epoch once it is acknowledged (RFC 9147 §8).
    */
-  requestKeyUpdate(askPeer = true): void {
+  override requestKeyUpdate(askPeer = true): void {
     if (this.updating || !this.done || !this.ks) return;
     this.updating = true;
     this.keyUpdates.sent++;

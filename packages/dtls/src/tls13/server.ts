@@ -1,4 +1,5 @@
 import { equalBytes } from "../bytes.js";
+import type { ResolvedConfig } from "../config.js";
 import type { CipherSuite13 } from "../crypto/cipher-suites13.js";
 import { cipherSuite13ById } from "../crypto/cipher-suites13.js";
 import { isGroup13, type SignatureScheme } from "../crypto/groups.js";
@@ -36,6 +37,55 @@ import type { FlightItem } from "../handshaker.js";
 import { ContentType, DTLS_1_2, encodeRecord } from "../record/header.js";
 import { Handshaker13, schemes13, unexpected13 } from "./handshaker13.js";
 import { encodeHelloRetryRequest, hrrCookies, makeHrrCookie, messageHash, openHrrCookie } from "./hello.js";
+
+/**
+ * A stateless server's answer to a ClientHello1 offering DTLS 1.3 (RFC 9147
+ * §5.1): a whole HelloRetryRequest datagram with a cookie carrying the suite,
+ * the group to use and Hash(ClientHello1). Undefined when the hello has nothing
+ * we can take (it is dropped).
+ */
+export function statelessHelloRetry(
+  config: ResolvedConfig,
+  hello: ClientHello,
+  body: Uint8Array,
+  messageSeq: number,
+  recordSeq: number,
+): Uint8Array | undefined {
+  const suite = config.cipherSuites13.find((s) => hello.cipherSuites.includes(s.id));
+  const shareData = findExtension(hello.extensions.raw, Ext13.keyShare);
+  const offered = hello.extensions.supportedGroups;
+  if (!suite || !shareData || !offered) return undefined;
+  const shared = parseClientShares(shareData).map((s) => s.group);
+  const usable = config.groups.find((g) => isGroup13(g) && shared.includes(g));
+  const ask = usable !== undefined ? 0 : config.groups.find((g) => isGroup13(g) && offered.includes(g));
+  if (ask === undefined) return undefined;
+  const cookie = makeHrrCookie(
+    hrrCookies(config),
+    config.remoteId,
+    suite,
+    ask,
+    tlsMessage(HandshakeType.client_hello, body),
+  );
+  const frag = encodeHandshakeFragment(
+    HandshakeType.server_hello,
+    messageSeq,
+    encodeHelloRetryRequest(suite.id, ask, cookie),
+  );
+  return encodeRecord(ContentType.handshake, DTLS_1_2, 0, recordSeq, frag);
+}
+
+/** True when a ClientHello2 carries a HelloRetryRequest cookie this server made for `config.remoteId`. */
+export function hasValidHrrCookie(config: ResolvedConfig, hello: ClientHello): boolean {
+  const data = findExtension(hello.extensions.raw, Ext13.cookie);
+  if (!data) return false;
+  try {
+    return (
+      openHrrCookie(hrrCookies(config), config.remoteId, parseCookie(data), cipherSuite13ById) !== undefined
+    );
+  } catch {
+    return false;
+  }
+}
 
 /** States of the DTLS 1.3 server, named by what it waits for. */
 type Server13State = "client_hello" | "certificate" | "certificate_verify" | "finished" | "done";
