@@ -7,6 +7,10 @@ const cert = await DtlsCertificate.generate();
 const serverCert = await DtlsCertificate.generate();
 const any = { acceptAnyPeerCertificate: true, retransmitInitialMs: 20 } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `ok` (bounded: 5 s) — fixed sleeps are flaky on a loaded machine. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 250 && !ok(); i++) await sleep(20);
+}
 
 /** A 1.3 pair over memory whose link lets through `pass(direction, index)` datagrams only. */
 function pair(pass: (direction: "a→b" | "b→a", index: number) => boolean, server: object = {}) {
@@ -37,9 +41,12 @@ describe("DTLS 1.3 teardown from every state (leak-checked)", () => {
       const { client, server } = pair((dir, i) => dir === "b→a" || i === 0, { helloVerify: true });
       const pc = settles(client.connect());
       const ps = settles(server.connect());
-      await sleep(60);
-      expect(client.state).toBe("connecting");
-      await Promise.all([client.close(), server.close()]);
+      try {
+        await until(() => client.stats.retransmissions > 0);
+        expect(client.state).toBe("connecting");
+      } finally {
+        await Promise.all([client.close(), server.close()]);
+      }
       await Promise.all([pc, ps]);
       expect(client.state).toBe("closed");
     });
@@ -51,10 +58,13 @@ describe("DTLS 1.3 teardown from every state (leak-checked)", () => {
       const { client, server } = pair((dir, i) => dir === "a→b" || i === 0, { mtu: 300 });
       const pc = settles(client.connect());
       const ps = settles(server.connect());
-      await sleep(80);
-      expect(server.stats.retransmissions).toBeGreaterThan(0);
-      await Promise.all([client.close(), server.close()]);
-      await Promise.all([pc, ps]);
+      try {
+        await until(() => server.stats.retransmissions > 0);
+        expect(server.stats.retransmissions).toBeGreaterThan(0);
+      } finally {
+        await Promise.all([client.close(), server.close()]);
+        await Promise.all([pc, ps]);
+      }
     });
   });
 
@@ -68,12 +78,15 @@ describe("DTLS 1.3 teardown from every state (leak-checked)", () => {
         serverFlightSeen = true;
         return true;
       });
-      await Promise.all([client.connect(), server.connect()]);
-      expect(client.version).toBe("1.3");
-      await sleep(150);
-      expect(client.stats.retransmissions).toBeGreaterThan(0);
-      expect(client.stats.retransmissions).toBeLessThanOrEqual(8);
-      await Promise.all([client.close(), server.close()]);
+      try {
+        await Promise.all([client.connect(), server.connect()]);
+        expect(client.version).toBe("1.3");
+        await until(() => client.stats.retransmissions > 0);
+        expect(client.stats.retransmissions).toBeGreaterThan(0);
+        expect(client.stats.retransmissions).toBeLessThanOrEqual(8);
+      } finally {
+        await Promise.all([client.close(), server.close()]);
+      }
     });
   });
 
@@ -81,19 +94,22 @@ describe("DTLS 1.3 teardown from every state (leak-checked)", () => {
     await withLeakCheck(async () => {
       let cut = false;
       const { client, server } = pair((dir) => !(cut && dir === "b→a"));
-      await Promise.all([client.connect(), server.connect()]);
-      await sleep(10);
-      cut = true;
-      const got: number[] = [];
-      server.on("message", (d) => got.push(d[0]!));
-      const c = client as unknown as { handshaker: { requestKeyUpdate(): void } };
-      c.handshaker.requestKeyUpdate();
-      client.send(Uint8Array.of(1)); // still in the old epoch: readable
-      await sleep(100);
-      expect(got).toEqual([1]);
-      expect(client.keyUpdates.sent).toBe(1);
-      expect(server.keyUpdates.received).toBe(1);
-      await Promise.all([client.close(), server.close()]);
+      try {
+        await Promise.all([client.connect(), server.connect()]);
+        await sleep(10);
+        cut = true;
+        const got: number[] = [];
+        server.on("message", (d) => got.push(d[0]!));
+        const c = client as unknown as { handshaker: { requestKeyUpdate(): void } };
+        c.handshaker.requestKeyUpdate();
+        client.send(Uint8Array.of(1)); // still in the old epoch: readable
+        await until(() => got.length > 0 && server.keyUpdates.received > 0);
+        expect(got).toEqual([1]);
+        expect(client.keyUpdates.sent).toBe(1);
+        expect(server.keyUpdates.received).toBe(1);
+      } finally {
+        await Promise.all([client.close(), server.close()]);
+      }
     });
   });
 
