@@ -262,13 +262,23 @@ describe.skipIf(!netns.available || !chromium)("headless Chromium ↔ purertc Pe
         dtlsFlags: ["--dtls-versions", "1.2"],
         expect: { tlsVersion: "FEFD", cipher: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", group: "x25519" },
       },
+      // Chromium 156 no longer honours --force-fieldtrials=WebRTC-EnableDtlsPqc/Disabled/ (checked:
+      // it still sends its X25519MLKEM768 share), so there is no variant for it.
     ];
     for (const v of variants) {
       for (const purertcOffers of [false, true]) {
         const name = `${purertcOffers ? "answers purertc's offer" : "offers, purertc answers"}; ${v.label}`;
         it(`Chromium ${name}`, { timeout: 90_000 }, async () => {
           await using ns = await createLoopbackNetns({ prefix: "pcchv" });
-          await run({ name, mdns: false, purertcOffers, dtlsFlags: v.dtlsFlags, expect: v.expect }, ns, ns);
+          const scenario: Scenario = {
+            name,
+            mdns: false,
+            purertcOffers,
+            dtlsFlags: v.dtlsFlags,
+            expect: v.expect,
+          };
+          if (v.chromiumArgs) scenario.chromiumArgs = v.chromiumArgs;
+          await run(scenario, ns, ns);
         });
       }
     }
