@@ -16,7 +16,7 @@ import {
   parseHandshakeFragments,
 } from "./handshake/header.js";
 import { type HandshakeMessage, Reassembler } from "./handshake/reassembler.js";
-import { tlsMessage } from "./handshake/tls13.js";
+import { tlsHeader } from "./handshake/tls13.js";
 import { ContentType } from "./record/header.js";
 import type { RecordLayer } from "./record/record-layer.js";
 
@@ -253,7 +253,8 @@ export abstract class Handshaker {
     const seq = this.nextSendSeq++;
     if (!hash) return { kind: "handshake", type, seq, body, epoch };
     const whole = encodeHandshakeMessage(type, seq, body);
-    this.transcript.push(this.tls13 ? tlsMessage(type, body) : whole);
+    if (this.tls13) this.transcript.push(tlsHeader(type, body.length), body);
+    else this.transcript.push(whole);
     return { kind: "handshake", type, seq, body, epoch, whole };
   }
 
@@ -270,11 +271,9 @@ export abstract class Handshaker {
 
   /** Adds a received message to the transcript. */
   protected record(m: HandshakeMessage): void {
-    this.transcript.push(
-      this.tls13
-        ? tlsMessage(m.type, m.body)
-        : (m.whole ?? encodeHandshakeMessage(m.type, m.messageSeq, m.body)),
-    );
+    // DTLS 1.3 hashes the TLS form: a 4-byte header and the body, kept as two parts (no copy of the body).
+    if (this.tls13) this.transcript.push(tlsHeader(m.type, m.body.length), m.body);
+    else this.transcript.push(m.whole ?? encodeHandshakeMessage(m.type, m.messageSeq, m.body));
   }
 
   /** Hash of the transcript so far with the suite's hash. */

@@ -9,6 +9,8 @@ import {
 } from "./hkdf.js";
 import { type HmacHash, HmacKey } from "./hmac.js";
 
+const derivedEarly = new Map<string, Uint8Array>();
+
 /** Keys of one direction of one epoch (RFC 8446 §7.3, RFC 9147 §4.2.3). */
 export interface TrafficKeys {
   key: Uint8Array;
@@ -45,9 +47,20 @@ export class KeySchedule13 {
     return hkdfExtract(this.hash, zeros, zeros);
   }
 
+  /** Derive-Secret(early secret, "derived", ""): a constant per hash and prefix without PSK, computed once. */
+  private derivedFromEarly(): Uint8Array {
+    const key = `${this.hash}|${this.prefix}`;
+    let d = derivedEarly.get(key);
+    if (!d) {
+      d = deriveSecret(this.hash, this.earlySecret(), "derived", emptyHash(this.hash), this.prefix);
+      derivedEarly.set(key, d);
+    }
+    return d;
+  }
+
   /** Handshake secret and the two handshake traffic secrets. */
   handshake(shared: Uint8Array, helloHash: Uint8Array): void {
-    const derived = deriveSecret(this.hash, this.earlySecret(), "derived", emptyHash(this.hash), this.prefix);
+    const derived = this.derivedFromEarly();
     const hs = hkdfExtract(this.hash, derived, shared);
     this.handshakeSecret = hs;
     this.clientHandshake = deriveSecret(this.hash, hs, "c hs traffic", helloHash, this.prefix);

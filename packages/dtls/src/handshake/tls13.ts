@@ -24,6 +24,11 @@ export const HRR_RANDOM: Uint8Array = new Uint8Array(
 /** Last 8 bytes of ServerHello.random of a 1.3-capable server negotiating DTLS 1.2 (RFC 8446 §4.1.3). */
 export const DOWNGRADE_12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
 
+/** The TLS 1.3 header of a handshake message: type and 24-bit length (what DTLS 1.3 hashes, RFC 9147 §5.2). */
+export function tlsHeader(type: number, length: number): Uint8Array {
+  return Uint8Array.of(type, length >>> 16, (length >>> 8) & 0xff, length & 0xff);
+}
+
 /** A handshake message as TLS 1.3 hashes it: type, 24-bit length, body (RFC 9147 §5.2). */
 export function tlsMessage(type: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + body.length);

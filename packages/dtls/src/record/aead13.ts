@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { type Cipher, createCipheriv, createDecipheriv } from "node:crypto";
 import type { TrafficKeys } from "../crypto/key-schedule13.js";
 import { DtlsError } from "../errors.js";
 import type { AeadAlgorithm } from "./aead.js";
@@ -39,7 +39,12 @@ export class RecordAead13 {
   private readonly iv: Buffer;
   private readonly sn: Buffer;
   private readonly nonce = Buffer.alloc(12);
-  private readonly snCipher: string;
+  /**
+   * AES suites: one ECB cipher for the record-number masks of this epoch and direction, kept
+   * (ECB has no chaining state, so update() of one block at a time is the mask): a cipher object
+   * per record cost as much again as the record's own AEAD (measured: 1.3 throughput 56% of 1.2).
+   */
+  private ecb: Cipher | undefined;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
@@ -48,12 +53,6 @@ export class RecordAead13 {
     this.key = Buffer.from(keys.key);
     this.iv = Buffer.from(keys.iv);
     this.sn = Buffer.from(keys.sn);
-    this.snCipher =
-      algorithm === "chacha20-poly1305"
-        ? "chacha20"
-        : algorithm === "aes-128-gcm"
-          ? "aes-128-ecb"
-          : "aes-256-ecb";
   }
 
   private setNonce(seq: number): void {
@@ -72,14 +71,21 @@ export class RecordAead13 {
   /** The record-number mask from the first 16 bytes of ciphertext. */
   private mask(ciphertext: Uint8Array): Buffer {
     const sample = ciphertext.subarray(0, 16);
-    if (this.snCipher === "chacha20") {
-      // RFC 9147 §4.2.3: counter = first 4 bytes (little-endian), nonce = next 12: exactly
-      // Node's 16-byte chacha20 IV.
-      return createCipheriv("chacha20", this.sn, sample).update(ZEROS);
+    if (this.algorithm !== "chacha20-poly1305") {
+      // Made on first use: a handshake makes four epochs' ciphers and uses some of them little.
+      if (!this.ecb) {
+        this.ecb = createCipheriv(
+          this.algorithm === "aes-128-gcm" ? "aes-128-ecb" : "aes-256-ecb",
+          this.sn,
+          null,
+        );
+        this.ecb.setAutoPadding(false);
+      }
+      return this.ecb.update(sample);
     }
-    const c = createCipheriv(this.snCipher, this.sn, null);
-    c.setAutoPadding(false);
-    return c.update(sample);
+    // RFC 9147 §4.2.3: counter = first 4 bytes (little-endian), nonce = next 12: exactly
+    // Node's 16-byte chacha20 IV.
+    return createCipheriv("chacha20", this.sn, sample).update(ZEROS);
   }
 
   /**
@@ -112,12 +118,13 @@ export class RecordAead13 {
     const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce);
     cipher.setAAD(out.subarray(0, headerLength));
     let o = headerLength;
-    const a = cipher.update(plaintext);
+    // DTLSInnerPlaintext (content ‖ type) is assembled in the output buffer and encrypted in one call.
+    const inner = out.subarray(headerLength, headerLength + plaintext.length + 1);
+    inner.set(plaintext, 0);
+    inner[plaintext.length] = type;
+    const a = cipher.update(inner);
     out.set(a, o);
     o += a.length;
-    const b = cipher.update(Uint8Array.of(type));
-    out.set(b, o);
-    o += b.length;
     const rest = cipher.final();
     out.set(rest, o);
     o += rest.length;
