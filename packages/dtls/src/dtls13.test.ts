@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { nobleCrypto } from "./crypto/noble-crypto.js";
 import { DtlsCertificate, DtlsConnection, NamedGroup } from "./index.js";
 import { memoryPair } from "./memory-transport.test-helper.js";
+import { parseDatagram } from "./record/header.js";
 
 const clientCert = await DtlsCertificate.generate();
 const serverCert = await DtlsCertificate.generate();
@@ -99,10 +100,18 @@ describe("DTLS 1.3 between our client and our server", () => {
     await server.close();
   });
 
-  test("HelloRetryRequest cookie on a server with helloVerify", async () => {
-    const { client, server } = pair({}, { helloVerify: true });
+  test("HelloRetryRequest cookie on a server with helloVerify; epoch-0 record numbers only go up", async () => {
+    const { client, server, b } = pair({}, { helloVerify: true });
     await Promise.all([client.connect(), server.connect()]);
     expect(server.version).toBe("1.3");
+    // The HelloRetryRequest and the ServerHello are both epoch-0 records: increasing sequence numbers.
+    const seqs = b.sent.flatMap((d) =>
+      parseDatagram(d)
+        .records.filter((r) => !("header" in r))
+        .map((r) => ("sequence" in r ? r.sequence : -1)),
+    );
+    expect(seqs.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
     await exchange(client, server);
     await client.close();
     await server.close();

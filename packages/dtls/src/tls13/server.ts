@@ -222,7 +222,10 @@ export class ServerHandshaker13 extends Handshaker13 {
 
   private sendHelloRetryRequest(body: Uint8Array, messageSeq: number): void {
     const frag = encodeHandshakeFragment(HandshakeType.server_hello, messageSeq, body);
-    this.hrr = encodeRecord(ContentType.handshake, DTLS_1_2, 0, Math.max(this.lastRecordSeq, 0), frag);
+    const seq = Math.max(this.lastRecordSeq, 0);
+    this.hrr = encodeRecord(ContentType.handshake, DTLS_1_2, 0, seq, frag);
+    // Our next epoch-0 record must not reuse the HelloRetryRequest's sequence number (replay windows).
+    this.host.records.setWriteSequence(0, seq + 1);
     this.sendRaw(this.hrr);
   }
 
@@ -247,6 +250,9 @@ export class ServerHandshaker13 extends Handshaker13 {
         { type: Ext13.keyShare, data: encodeServerShare({ group: this.group, keyExchange: publicKey }) },
       ],
     });
+    // Continue from the hello's record sequence number (a stateless HelloRetryRequest echoed ClientHello1's).
+    const records = this.host.records;
+    records.setWriteSequence(0, Math.max(records.writeSequence(0), this.lastRecordSeq));
     const items: FlightItem[] = [this.message(HandshakeType.server_hello, sh, 0)];
     this.ks = new KeySchedule13(suite.hash);
     this.ks.handshake(secret, this.transcriptHash(suite));
