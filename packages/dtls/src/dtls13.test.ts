@@ -117,6 +117,36 @@ describe("DTLS 1.3 between our client and our server", () => {
     await server.close();
   });
 
+  test("downgrade: a 1.3 offer stripped on the path is detected by the client (ServerHello random sentinel)", async () => {
+    // A man in the middle renames supported_versions (0x002b) in the client's hellos to an unknown type.
+    const strip = (d: Uint8Array, dir: string) => {
+      if (dir !== "a→b") return [d];
+      const out = new Uint8Array(d);
+      for (let i = 0; i + 5 < out.length; i++)
+        if (
+          out[i] === 0x00 &&
+          out[i + 1] === 0x2b &&
+          out[i + 2] === 0x00 &&
+          out[i + 3] === 0x05 &&
+          out[i + 4] === 0x04
+        ) {
+          out[i] = 0x7a;
+          out[i + 1] = 0x7a;
+        }
+      return [out];
+    };
+    const { client, server } = pair({ mtu: 1500 }, {}, { fn: strip });
+    const failed = client.connect().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    void server.connect().catch(() => {});
+    const error = await failed;
+    expect(error?.message).toMatch(/downgrade/);
+    await client.close();
+    await server.close();
+  });
+
   test("1.2-only peers still get DTLS 1.2, either side", async () => {
     for (const [c, s] of [
       [{ versions: ["1.2"] }, {}],
