@@ -7,18 +7,18 @@ import type { HmacHash } from "./crypto/hmac.js";
 import { digestOf } from "./crypto/hmac.js";
 import { DtlsError } from "./errors.js";
 import type { SrtpProfileName } from "./extensions/use-srtp.js";
+import { type FlightItem, packFlight } from "./flight-packer.js";
 import { encodeCertificate } from "./handshake/certificate.js";
 import {
-  encodeHandshakeFragment,
   encodeHandshakeMessage,
-  HANDSHAKE_HEADER_LENGTH,
   type HandshakeFragment,
   parseHandshakeFragments,
 } from "./handshake/header.js";
 import { type HandshakeMessage, Reassembler } from "./handshake/reassembler.js";
 import { tlsHeader } from "./handshake/tls13.js";
-import { ContentType } from "./record/header.js";
 import type { RecordLayer } from "./record/record-layer.js";
+
+export type { FlightItem } from "./flight-packer.js";
 
 /*
  * The flight state machine of RFC 6347 §4.2.4 (Figure 3), shared by client
@@ -55,19 +55,6 @@ import type { RecordLayer } from "./record/record-layer.js";
 
 /** The flight states of RFC 6347 §4.2.4. */
 export type FlightState = "preparing" | "sending" | "waiting" | "finished";
-
-/** One entry of a flight: a handshake message or a ChangeCipherSpec. */
-export type FlightItem =
-  | {
-      kind: "handshake";
-      type: number;
-      seq: number;
-      body: Uint8Array;
-      epoch: number;
-      /** The whole message with its header (as hashed), sent as is when it fits in one fragment. */
-      whole?: Uint8Array;
-    }
-  | { kind: "ccs" };
 
 /** What a handshake needs from its connection. */
 export interface HandshakeHost extends HandshakeSwitch {
@@ -320,48 +307,7 @@ export abstract class Handshaker {
 
   /** Packs the current flight into records and datagrams of at most `mtu` bytes, and sends them. */
   private transmit(): void {
-    const mtu = this.config.mtu;
-    const records = this.host.records;
-    let parts: Uint8Array[] = [];
-    let size = 0;
-    const flush = () => {
-      if (parts.length === 0) return;
-      const d = parts.length === 1 ? parts[0]! : concatAll(parts, size);
-      parts = [];
-      size = 0;
-      this.host.sendDatagram(d);
-    };
-    const push = (rec: Uint8Array) => {
-      if (size + rec.length > mtu) flush();
-      parts.push(rec);
-      size += rec.length;
-    };
-    for (const item of this.flight) {
-      if (item.kind === "ccs") {
-        push(records.seal(ContentType.changeCipherSpec, CCS_BODY, 0));
-        continue;
-      }
-      const room = Math.max(mtu - records.overhead(item.epoch) - HANDSHAKE_HEADER_LENGTH, 64);
-      const total = item.body.length;
-      let offset = 0;
-      do {
-        const remaining = total - offset;
-        let free = mtu - size - records.overhead(item.epoch) - HANDSHAKE_HEADER_LENGTH;
-        // Start a new datagram unless a useful part of the message fits in this one.
-        if (free < Math.min(remaining, 64)) {
-          flush();
-          free = room;
-        }
-        const n = Math.min(remaining, free);
-        const frag =
-          n === total && item.whole
-            ? item.whole
-            : encodeHandshakeFragment(item.type, item.seq, item.body, offset, n);
-        push(records.seal(ContentType.handshake, frag, item.epoch));
-        offset += n;
-      } while (offset < total);
-    }
-    flush();
+    packFlight(this.flight, this.host.records, this.config.mtu, this.host.sendDatagram);
     this.lastSent = performance.now();
   }
 
@@ -448,16 +394,4 @@ export abstract class Handshaker {
     }
     return peer;
   }
-}
-
-const CCS_BODY = Uint8Array.of(1);
-
-function concatAll(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
