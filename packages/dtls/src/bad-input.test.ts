@@ -56,36 +56,39 @@ function clientHello(random: number, cookie = new Uint8Array(0)): Uint8Array {
 }
 
 describe("bad input", () => {
-  test("tampered ciphertext is dropped silently and counted; the connection stays healthy", async () => {
-    const { client, server, filter, got } = await connectedPair();
-    filter.fn = (d) => {
-      const bad = new Uint8Array(d);
-      bad[bad.length - 1]! ^= 0x80;
-      return [bad];
-    };
-    client.send(Uint8Array.of(1));
-    await tick();
-    expect(got.length).toBe(0);
-    expect(server.stats.authFailures).toBe(1);
-    filter.fn = undefined;
-    client.send(Uint8Array.of(2));
-    await tick();
-    expect(got.map((d) => d[0])).toEqual([2]);
-    expect(server.state).toBe("connected");
-    await client.close();
-    await server.close();
-  });
+  for (const v of ["1.2", "1.3"] as const) {
+    test(`DTLS ${v}: tampered ciphertext is dropped silently and counted; the connection stays healthy`, async () => {
+      const { client, server, filter, got } = await connectedPair([v]);
+      filter.fn = (d) => {
+        const bad = new Uint8Array(d);
+        bad[bad.length - 1]! ^= 0x80;
+        return [bad];
+      };
+      client.send(Uint8Array.of(1));
+      await tick();
+      expect(got.length).toBe(0);
+      expect(server.stats.authFailures).toBe(1);
+      filter.fn = undefined;
+      client.send(Uint8Array.of(2));
+      await tick();
+      expect(got.map((d) => d[0])).toEqual([2]);
+      expect(server.state).toBe("connected");
+      await client.close();
+      await server.close();
+    });
 
-  test("a replayed record is delivered once", async () => {
-    const { client, server, filter, got } = await connectedPair();
-    filter.fn = (d) => [d, d, d];
-    client.send(Uint8Array.of(7));
-    await tick();
-    expect(got.length).toBe(1);
-    expect(server.stats.replays).toBe(2);
-    await client.close();
-    await server.close();
-  });
+    test(`DTLS ${v}: a replayed record is delivered once`, async () => {
+      const { client, server, filter, got } = await connectedPair([v]);
+      expect(client.version).toBe(v);
+      filter.fn = (d) => [d, d, d];
+      client.send(Uint8Array.of(7));
+      await tick();
+      expect(got.length).toBe(1);
+      expect(server.stats.replays).toBe(2);
+      await client.close();
+      await server.close();
+    });
+  }
 
   test("garbage and forged plaintext alerts never kill a connected connection", async () => {
     const { client, server, b, got } = await connectedPair();
