@@ -245,41 +245,45 @@ describe("bad input", () => {
     });
   });
 
-  test("30% loss (plus duplicates and reordering) on the path: the handshake still completes", async () => {
-    await withLeakCheck(async () => {
-      await using server = await DtlsServer.listen({
-        certificate: serverCert,
-        ...any,
-        retransmitInitialMs: 50,
-        mtu: 500,
-      });
-      server.on("connection", (c) => c.on("message", (d) => c.send(d)));
-      await using proxy = await startLossyProxy({
-        registry: SocketRegistry.default,
-        target: server.address(),
-        loss: 0.3,
-        duplicate: 0.1,
-        reorder: 0.1,
-        seed: 42,
-      });
-      let completed = 0;
-      for (let i = 0; i < 3; i++) {
-        const client = await connectDtls({
-          address: "127.0.0.1",
-          port: proxy.address.port,
-          certificate: cert,
+  for (const v of ["1.2", "1.3"] as const) {
+    test(`DTLS ${v}: 30% loss (plus duplicates and reordering) on the path: the handshake still completes`, async () => {
+      await withLeakCheck(async () => {
+        await using server = await DtlsServer.listen({
+          certificate: serverCert,
           ...any,
+          versions: [v],
           retransmitInitialMs: 50,
-          retransmitMaxMs: 400,
-          handshakeTimeoutMs: 20_000,
           mtu: 500,
         });
-        expect(client.state).toBe("connected");
-        completed++;
-        await client.close();
-      }
-      expect(completed).toBe(3);
-      expect(proxy.stats.dropped).toBeGreaterThan(0);
+        server.on("connection", (c) => c.on("message", (d) => c.send(d)));
+        await using proxy = await startLossyProxy({
+          registry: SocketRegistry.default,
+          target: server.address(),
+          loss: 0.3,
+          duplicate: 0.1,
+          reorder: 0.1,
+          seed: 42,
+        });
+        let completed = 0;
+        for (let i = 0; i < 3; i++) {
+          const client = await connectDtls({
+            address: "127.0.0.1",
+            port: proxy.address.port,
+            certificate: cert,
+            ...any,
+            retransmitInitialMs: 50,
+            retransmitMaxMs: 400,
+            handshakeTimeoutMs: 20_000,
+            mtu: 500,
+          });
+          expect(client.state).toBe("connected");
+          expect(client.version).toBe(v);
+          completed++;
+          await client.close();
+        }
+        expect(completed).toBe(3);
+        expect(proxy.stats.dropped).toBeGreaterThan(0);
+      });
     });
-  });
+  }
 });
