@@ -57,6 +57,37 @@ describe("DTLS 1.3 over UDP (DtlsServer, connectDtls)", () => {
     });
   });
 
+  test("a 1.2 hello in two fragments still gets its HelloVerifyRequest (the whole hello is read first)", async () => {
+    await withLeakCheck(async () => {
+      await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
+      const body = encodeClientHello({
+        version: DTLS_1_2,
+        random: new Uint8Array(32).fill(3),
+        sessionId: new Uint8Array(0),
+        cookie: new Uint8Array(0),
+        cipherSuites: [0xc02b],
+        compressionMethods: [0],
+        extensions: [{ type: 23, data: new Uint8Array(0) }],
+      });
+      const half = 30;
+      const frag = (seq: number, offset: number, length: number) =>
+        encodeRecord(
+          ContentType.handshake,
+          DTLS_1_2,
+          0,
+          seq,
+          encodeHandshakeFragment(HandshakeType.client_hello, 0, body, offset, length),
+        );
+      const from = { address: "127.0.0.1", port: 9 };
+      server.handleDatagram(frag(0, 0, half), from);
+      expect(server.stats.helloVerifyRequests).toBe(0); // waits for the rest
+      server.handleDatagram(frag(1, half, body.length - half), from);
+      expect(server.stats.helloVerifyRequests).toBe(1);
+      expect(server.stats.helloRetryRequests).toBe(0);
+      expect(server.connections.size).toBe(0);
+    });
+  });
+
   test("KeyUpdate forced after N records, both ways: epochs move on, every datagram arrives", async () => {
     await withLeakCheck(async () => {
       await using server = await DtlsServer.listen({

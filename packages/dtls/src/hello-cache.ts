@@ -48,7 +48,11 @@ export class HelloCache {
       p = { seq: f.messageSeq, body: new Uint8Array(f.length), ranges: [], datagrams: [] };
       this.partial.set(key, p);
     }
-    if (p.datagrams.length >= 8) return undefined;
+    if (p.datagrams.length >= 8) {
+      // Retransmissions of a hello whose other fragments never came: start over.
+      p.ranges = [];
+      p.datagrams = [];
+    }
     p.body.set(f.body, f.fragmentOffset);
     p.ranges.push([f.fragmentOffset, f.fragmentOffset + f.body.length]);
     p.datagrams.push(new Uint8Array(datagram));

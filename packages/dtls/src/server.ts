@@ -190,14 +190,19 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
       this.stats.dropped++;
       return;
     }
+    // What the DTLS 1.2 cookie check below reads: the first fragment (1.2 only), or the whole hello.
+    let helloBytes = fragment.body;
+    let datagrams = [data];
     if (this.config.v13) {
-      // A hello offering DTLS 1.3 is read whole (reassembled in a bounded cache when it comes in
-      // fragments) and gets a stateless HelloRetryRequest cookie; one coming back with a valid
-      // cookie makes the connection. Others go on to the DTLS 1.2 HelloVerifyRequest below.
+      // With 1.3 on, a hello is read whole (reassembled in a bounded cache when it comes in
+      // fragments): one offering DTLS 1.3 gets a stateless HelloRetryRequest cookie, and one coming
+      // back with a valid cookie makes the connection. Others go on to the 1.2 HelloVerifyRequest.
       const whole = fragment.whole
         ? { body: fragment.body, datagrams: [data] }
         : this.hellos.add(key, fragment, data);
       if (!whole) return;
+      helloBytes = whole.body;
+      datagrams = whole.datagrams;
       const config = { ...this.config, remoteId: key };
       let hello: ClientHello | undefined;
       try {
@@ -219,15 +224,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
         this.socket?.send(hrr, port, address);
         return;
       }
-      if (fragment.fragmentOffset !== 0) {
-        this.stats.dropped++;
-        return;
-      }
     } else if (fragment.fragmentOffset !== 0) {
       this.stats.dropped++;
       return;
     }
-    const { prefix, cookie } = clientHelloCookieFields(fragment.body);
+    const { prefix, cookie } = clientHelloCookieFields(helloBytes);
     if (!this.cookies.verify(key, prefix, cookie)) {
       this.stats.helloVerifyRequests++;
       this.socket?.send(
@@ -237,7 +238,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
       );
       return;
     }
-    this.accept([data], address, port, key);
+    this.accept(datagrams, address, port, key);
   }
 
   /** Makes the connection of a client that came back with a valid cookie, and feeds it `datagrams`. */
