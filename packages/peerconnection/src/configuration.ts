@@ -50,4 +50,15 @@ export interface PeerConnectionConfiguration<C = unknown> {
    * resolve the peer's `.local` candidates. Default false.
    */
   mdns?: boolean;
+  /**
+   * DTLS versions to offer or accept. Default `["1.3", "1.2"]`: DTLS 1.3
+   * (RFC 9147) whenever the peer offers it, as Chromium and Firefox do.
+   */
+  dtlsVersions?: ("1.3" | "1.2")[];
+  /**
+   * DTLS key exchange groups in preference order. Default
+   * `["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"]` (the hybrid
+   * post-quantum group is used with DTLS 1.3 only).
+   */
+  dtlsGroups?: ("X25519MLKEM768" | "x25519" | "secp256r1" | "secp384r1")[];
 }

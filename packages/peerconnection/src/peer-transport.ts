@@ -171,6 +171,8 @@ export class PeerTransport {
       role: this.dtlsRole,
       certificate: this.certificate,
       fingerprints: this.remote.fingerprints,
+      versions: this.options.config.dtlsVersions,
+      groups: this.options.config.dtlsGroups,
       signal: this.options.signal,
       onState: (state, error) => this.listener?.dtlsState(state, error),
       onData: (data) => this.listener?.datagram(data),

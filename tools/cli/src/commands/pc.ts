@@ -39,8 +39,10 @@ export const command: Command = {
   name: "pc",
   summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
   usage:
-    "pc --offer|--answer [--loopback] [--mdns] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--json]",
+    "pc --offer|--answer [--loopback] [--mdns] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--json]",
   options: {
+    "dtls-versions": { type: "string" },
+    "dtls-groups": { type: "string" },
     offer: { type: "boolean" },
     answer: { type: "boolean" },
     loopback: { type: "boolean" },
@@ -56,9 +58,24 @@ export const command: Command = {
       throw new UsageError("give exactly one of --offer and --answer");
     const text = args.values.send as string | undefined;
     const channels = channelOptions(args.values);
+    const list = (name: string, allowed: readonly string[]) => {
+      const value = args.values[name];
+      if (value === undefined) return undefined;
+      const items = String(value).split(",").filter(Boolean);
+      for (const i of items)
+        if (!allowed.includes(i))
+          throw new UsageError(`--${name}: "${i}" is not one of ${allowed.join(", ")}`);
+      return items;
+    };
+    const dtlsVersions = list("dtls-versions", ["1.3", "1.2"]) as ("1.3" | "1.2")[] | undefined;
+    const dtlsGroups = list("dtls-groups", ["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"]) as
+      | ("X25519MLKEM768" | "x25519" | "secp256r1" | "secp384r1")[]
+      | undefined;
     const pc = new PeerConnection({
       interfaces: args.values.loopback ? "loopback" : "all",
       mdns: args.values.mdns === true,
+      ...(dtlsVersions ? { dtlsVersions } : {}),
+      ...(dtlsGroups ? { dtlsGroups } : {}),
     });
     setUpChannels(pc, offer, channels, text, ctx);
     // Signalling is JSON in both modes: it is what the other side reads.
@@ -94,6 +111,8 @@ export const command: Command = {
               event: "transport",
               dtlsCipher: t?.dtlsCipher,
               dtlsRole: t?.dtlsRole,
+              tlsVersion: t?.tlsVersion,
+              tlsGroup: t?.tlsGroup,
               iceRole: t?.iceRole,
               local: at(local),
               remote: at(remote),
