@@ -1,8 +1,28 @@
 import { describe, expect, it } from "vitest";
+import { SctpAssociation } from "./association.js";
 import type { SctpCloseEvent, SctpMessageEvent } from "./association-types.js";
 import { MemoryLink, once, openLink } from "./memory-link.test-helper.js";
 
 const enc = new TextEncoder();
+
+describe("options", () => {
+  it("out-of-range options are ERR_INVALID_ARGUMENT; the window holds a whole message", () => {
+    const transport = { send: () => {} };
+    for (const bad of [
+      { mtu: 100 },
+      { rtoMin: 0 },
+      { maxOutboundStreams: 0 },
+      { cookieLifetime: -1 },
+      { localPort: 70000 },
+    ])
+      expect(() => new SctpAssociation({ transport, ...bad })).toThrowError(
+        expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+      );
+    const a = new SctpAssociation({ transport, receiveWindow: 16384, maxMessageSize: 1_000_000 });
+    expect(a.o.receiveWindow).toBe(1_000_000 + 65536);
+    void a.close();
+  });
+});
 
 describe("association setup", () => {
   it("one side connects: INIT, INIT-ACK, COOKIE-ECHO, COOKIE-ACK", async () => {
