@@ -29,11 +29,13 @@ function media(m: SdpMediaSection, out: string[]): void {
   out.push(...others(m.otherLines, "i"));
   if (m.connection) out.push(connection(m.connection));
   out.push(...others(m.otherLines, "cbk"));
+  // Chromium writes a=rtcp (RFC 3605) before the candidates.
+  out.push(...m.otherLines.filter((l) => l.type === "a" && l.name === "rtcp").map(line));
   for (const c of m.candidates) out.push(`a=${formatCandidate(c)}`);
   if (m.endOfCandidates) out.push("a=end-of-candidates");
   transport(m, out);
   if (m.mid !== undefined) out.push(`a=mid:${m.mid}`);
-  out.push(...others(m.otherLines, "a"));
+  out.push(...m.otherLines.filter((l) => l.type === "a" && l.name !== "rtcp").map(line));
   if (m.sctpPort !== undefined) out.push(`a=sctp-port:${m.sctpPort}`);
   if (m.maxMessageSize !== undefined) out.push(`a=max-message-size:${m.maxMessageSize}`);
 }
