@@ -86,23 +86,39 @@ export function matches(kind: string, remote: RtpCodec, local: RtpCodec): boolea
 
 /**
  * The codecs of an answer (JSEP §5.3.1): the offered ones purertc carries,
- * with the offerer's payload types, in `preferences` order (ours) and then
- * offer order; feedback is the intersection; H.264's fmtp restates the
- * offer's profile-level-id and packetization-mode.
+ * with the offerer's payload types, in `preferences` order when the
+ * application set some (setCodecPreferences), else in the offer's order
+ * (purertc passes media through and prefers nothing); feedback is the
+ * intersection; H.264's fmtp restates the offer's profile-level-id and
+ * packetization-mode.
  */
 export function answerCodecs(
   kind: "audio" | "video",
   offered: readonly RtpCodec[],
   preferences: readonly RtpCodec[],
+  offerOrder = false,
 ): RtpCodec[] {
   const out: RtpCodec[] = [];
-  for (const local of preferences) {
-    for (const remote of offered) {
-      if (!matches(kind, remote, local) || out.some((c) => c.payloadType === remote.payloadType)) continue;
-      out.push(answerCodec(kind, remote, local));
-    }
-  }
+  const add = (remote: RtpCodec, local: RtpCodec) => {
+    if (!matches(kind, remote, local) || out.some((c) => c.payloadType === remote.payloadType)) return;
+    out.push(answerCodec(kind, remote, local));
+  };
+  if (offerOrder) for (const remote of offered) for (const local of preferences) add(remote, local);
+  else for (const local of preferences) for (const remote of offered) add(remote, local);
   return out;
+}
+
+/** `codecs` ordered by `preferences` (those matching none keep their place at the end). */
+export function orderByPreference(
+  kind: string,
+  codecs: readonly RtpCodec[],
+  preferences: readonly RtpCodec[],
+): RtpCodec[] {
+  const rank = (c: RtpCodec) => {
+    const i = preferences.findIndex((p) => matches(kind, c, p));
+    return i < 0 ? preferences.length : i;
+  };
+  return [...codecs].sort((x, y) => rank(x) - rank(y));
 }
 
 function answerCodec(kind: string, remote: RtpCodec, local: RtpCodec): RtpCodec {
