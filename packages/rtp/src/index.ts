@@ -1,0 +1,73 @@
+/**
+ * @purertc/rtp: RTP and RTCP packets (RFC 3550, RFC 8285 header extensions, RFC 4585 / 5104 feedback, RFC 5506
+ * reduced-size RTCP), the H.264 (RFC 6184), VP8 (RFC 7741) and Opus (RFC 7587) payload formats, and the
+ * receive/send machinery: reorder buffer, NACK generator, retransmission history, RTCP reports. It knows no
+ * transport: it turns bytes into values and back.
+ * @packageDocumentation
+ */
+export type { DepacketizerStats, MediaFrame } from "./codecs/frame.js";
+export {
+  H264Depacketizer,
+  type H264DepacketizerOptions,
+  type H264Frame,
+} from "./codecs/h264-depacketizer.js";
+export {
+  H264NalType,
+  h264NalType,
+  joinAnnexB,
+  splitAnnexB,
+  splitH264AccessUnits,
+} from "./codecs/h264-nal.js";
+export { H264Payloader, type H264PayloaderOptions } from "./codecs/h264-packetizer.js";
+export {
+  formatSpropParameterSets,
+  type H264Fmtp,
+  type H264Sps,
+  parseH264Fmtp,
+  parseH264Sps,
+  parseSpropParameterSets,
+} from "./codecs/h264-sps.js";
+export type { Payloader } from "./codecs/payloader.js";
+export { RtpError, type RtpErrorCode } from "./errors.js";
+export {
+  buildHeaderExtension,
+  findHeaderExtension,
+  type HeaderExtensionElement,
+  isRfc8285Extension,
+  ONE_BYTE_PROFILE,
+  parseHeaderExtensions,
+  TWO_BYTE_PROFILE,
+} from "./header-extensions.js";
+export {
+  isRtcpPacket,
+  isRtpPacket,
+  parseRtpPacket,
+  RTP_HEADER_SIZE,
+  type RtpHeaderExtension,
+  type RtpHeaderRewrite,
+  type RtpPacket,
+  type RtpPacketInit,
+  rewriteRtpHeader,
+  rtpPacketLength,
+  serializeRtpPacket,
+} from "./packet.js";
+export { RtpPacketizer, type RtpPacketizerOptions } from "./packetizer.js";
+export {
+  type FirEntry,
+  type FullIntraRequest,
+  type GenericNack,
+  type Goodbye,
+  type PictureLossIndication,
+  parseRtcp,
+  type ReceiverReport,
+  type ReportBlock,
+  type RtcpPacket,
+  RtcpPacketType,
+  type SdesChunk,
+  type SdesItem,
+  SdesItemType,
+  type SenderReport,
+  type SourceDescription,
+  serializeRtcp,
+  type UnknownRtcpPacket,
+} from "./rtcp/index.js";
