@@ -27,7 +27,22 @@ export {
   parseH264Sps,
   parseSpropParameterSets,
 } from "./codecs/h264-sps.js";
+export { type IvfFrame, type IvfHeader, ivfFileHeader, ivfFrame, parseIvf } from "./codecs/ivf.js";
+export { OpusDepacketizer, OpusPayloader, opusPacketSamples } from "./codecs/opus.js";
 export type { Payloader } from "./codecs/payloader.js";
+export {
+  Vp8Depacketizer,
+  type Vp8DepacketizerOptions,
+  type Vp8Frame,
+  Vp8Payloader,
+  type Vp8PayloaderOptions,
+} from "./codecs/vp8.js";
+export {
+  parseVp8Descriptor,
+  parseVp8FrameHeader,
+  type Vp8Descriptor,
+  type Vp8FrameHeader,
+} from "./codecs/vp8-descriptor.js";
 export { RtpError, type RtpErrorCode } from "./errors.js";
 export {
   buildHeaderExtension,

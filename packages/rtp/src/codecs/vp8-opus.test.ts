@@ -1,0 +1,153 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ffmpeg, ffprobe, tempDir } from "../ffmpeg.test-helper.js";
+import {
+  type IvfFrame,
+  ivfFileHeader,
+  ivfFrame,
+  OpusDepacketizer,
+  OpusPayloader,
+  opusPacketSamples,
+  parseIvf,
+  parseRtpPacket,
+  parseVp8Descriptor,
+  parseVp8FrameHeader,
+  RtpError,
+  RtpPacketizer,
+  Vp8Depacketizer,
+  type Vp8Frame,
+  Vp8Payloader,
+} from "../index.js";
+
+const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+
+let tmp: ReturnType<typeof tempDir>;
+let frames: IvfFrame[];
+
+beforeAll(() => {
+  tmp = tempDir();
+  const ivf = ffmpeg(
+    [
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc=size=320x240:rate=30",
+      "-frames:v",
+      "45",
+      "-c:v",
+      "libvpx",
+      "-deadline",
+      "realtime",
+      "-g",
+      "15",
+      "-b:v",
+      "2M",
+    ],
+    join(tmp.dir, "in.ivf"),
+  );
+  frames = parseIvf(ivf).frames;
+});
+afterAll(() => tmp.remove());
+
+function packetizeAll(list: readonly IvfFrame[], mtu = 1200) {
+  const packetizer = new RtpPacketizer({
+    payloader: new Vp8Payloader({ initialPictureId: 0x7ffe }),
+    ssrc: 7,
+    payloadType: 96,
+    mtu,
+    sequenceNumber: 65500,
+  });
+  return list.flatMap((f) => packetizer.packetize(f.data, f.timestamp * 3000));
+}
+
+describe("VP8 over RTP with a real libvpx stream (RFC 7741)", () => {
+  it("packetize then depacketize gives back the exact frames; ffprobe reads the IVF we wrote", () => {
+    expect(frames).toHaveLength(45);
+    const packets = packetizeAll(frames);
+    expect(packets.length).toBeGreaterThan(45); // key frames span several packets
+    for (const p of packets) expect(p.length).toBeLessThanOrEqual(1200);
+    const depacketizer = new Vp8Depacketizer();
+    const out: Vp8Frame[] = packets.flatMap((p) => depacketizer.push(parseRtpPacket(p)));
+    expect(out).toHaveLength(45);
+    out.forEach((f, i) => {
+      expect(f.data).toEqual(frames[i]!.data);
+      expect(f.timestamp).toBe(frames[i]!.timestamp * 3000);
+      expect(f.keyframe).toBe(i % 15 === 0);
+      expect(f.pictureId).toBe((0x7ffe + i) & 0x7fff); // 15-bit picture ID wraps
+      if (f.keyframe) expect([f.width, f.height]).toEqual([320, 240]);
+    });
+    const file = join(tmp.dir, "out.ivf");
+    writeFileSync(
+      file,
+      Buffer.concat([
+        ivfFileHeader({
+          fourcc: "VP80",
+          width: 320,
+          height: 240,
+          timebaseDenominator: 30,
+          timebaseNumerator: 1,
+          frameCount: out.length,
+        }),
+        ...out.map((f) => ivfFrame({ timestamp: f.timestamp / 3000, data: f.data })),
+      ]),
+    );
+    expect(ffprobe(file)).toEqual({ codec: "vp8", width: 320, height: 240, frames: 45 });
+  });
+
+  it("drops a frame with a lost packet and asks for a key frame until the next one", () => {
+    const packets = packetizeAll(frames).map((p) => parseRtpPacket(p));
+    const victim = packets.findIndex((p) => p.timestamp === 0 && !parseVp8Descriptor(p.payload).start);
+    const depacketizer = new Vp8Depacketizer();
+    const out = packets.filter((_, i) => i !== victim).flatMap((p) => depacketizer.push(p));
+    expect(out).toHaveLength(44);
+    expect(depacketizer.stats).toMatchObject({ packetsLost: 1, framesDropped: 1 });
+    expect(depacketizer.keyframeNeeded).toBe(false);
+  });
+
+  it("reads every extended descriptor field (RFC 7741 §4.2) and refuses truncated ones", () => {
+    // X I L T K; M=1 picture ID 0x1234; TL0PICIDX 5; TID 2 Y KEYIDX 3
+    const d = parseVp8Descriptor(hex("b0 f0 9234 05 a3 ff"));
+    expect(d).toMatchObject({
+      start: true,
+      nonReference: true,
+      partitionIndex: 0,
+      pictureId: 0x1234,
+      pictureIdLong: true,
+      tl0PicIdx: 5,
+      temporalLayer: 2,
+      layerSync: true,
+      keyIndex: 3,
+      length: 6,
+    });
+    expect(parseVp8Descriptor(hex("90 80 05 ff"))).toMatchObject({
+      pictureId: 5,
+      pictureIdLong: false,
+      length: 3,
+    });
+    for (const bad of ["", "90", "90 80", "b0 f0 92 34 05 a3"])
+      expect(() => parseVp8Descriptor(hex(bad))).toThrow(RtpError);
+    expect(() => parseVp8FrameHeader(hex("00 00 00 9d 01 2b 40 01 f0 00"))).toThrow(RtpError);
+  });
+});
+
+describe("Opus over RTP (RFC 7587)", () => {
+  it("carries each Opus packet in one RTP packet, counts loss and reads durations from the TOC", () => {
+    const packets = [hex("fc ff fe"), hex("78 01 02 03"), hex("03 02 aa bb")]; // TOC configs 31 and 15, code 3
+    const packetizer = new RtpPacketizer({
+      payloader: new OpusPayloader(),
+      ssrc: 1,
+      payloadType: 111,
+      sequenceNumber: 0,
+    });
+    const rtp = packets.flatMap((p, i) => packetizer.packetize(p, i * 960));
+    const depacketizer = new OpusDepacketizer();
+    const out = rtp.filter((_, i) => i !== 1).flatMap((p) => depacketizer.push(parseRtpPacket(p)));
+    expect(out.map((f) => f.data)).toEqual([packets[0], packets[2]]);
+    expect(depacketizer.stats.packetsLost).toBe(1);
+    expect(opusPacketSamples(packets[0]!)).toBe(960);
+    expect(opusPacketSamples(packets[1]!)).toBe(960);
+    expect(opusPacketSamples(packets[2]!)).toBe(2 * 480);
+    expect(() => new OpusPayloader().payload(new Uint8Array(2000), 1188)).toThrow(RtpError);
+  });
+});
