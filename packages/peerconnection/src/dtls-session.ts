@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { DtlsCertificate, DtlsConnection, type DtlsError, normalizeFingerprint } from "@purertc/dtls";
+import {
+  DEFAULT_SRTP_PROFILES,
+  DtlsCertificate,
+  DtlsConnection,
+  type DtlsError,
+  normalizeFingerprint,
+} from "@purertc/dtls";
 import type { DatagramTransport } from "@purertc/socket";
 import { createDebug } from "@purertc/socket";
 import { PeerConnectionError } from "./errors.js";
@@ -90,6 +96,10 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
     ...(verifiable.length ? { peerFingerprint: verifiable } : { acceptAnyPeerCertificate: true }),
     // ICE already verified the peer's address: no cookie round trip (RFC 6347 §4.2.1 allows skipping).
     helloVerify: false,
+    // use_srtp (RFC 5764) offered and accepted as browsers do: pion's DTLS
+    // aborts with insufficient_security when it offers a profile and none is
+    // chosen, even on a data-channel-only connection.
+    srtpProfiles: DEFAULT_SRTP_PROFILES,
     ownsTransport: false,
     signal: options.signal,
   });
