@@ -221,7 +221,8 @@ export class Vp8Depacketizer {
       height: header?.height,
       pictureId,
     };
-    (out ??= []).push(frame);
+    if (out) out.push(frame);
+    else out = [frame];
     return out;
   }
 }
