@@ -5,6 +5,8 @@ import {
   DtlsConnection,
   type DtlsError,
   normalizeFingerprint,
+  type SrtpProfileName,
+  srtpKeyingMaterialLength,
 } from "@purertc/dtls";
 import type { DatagramTransport } from "@purertc/socket";
 import { createDebug } from "@purertc/socket";
@@ -56,6 +58,8 @@ export interface DtlsSessionOptions {
 /** The DTLS side of the transport, as PeerTransport drives it. */
 export interface DtlsSession {
   send(data: Uint8Array): void;
+  /** Once connected with use_srtp: the profile and the "EXTRACTOR-dtls_srtp" keying material (RFC 5764 §4.2). */
+  srtpKeys(): { profile: SrtpProfileName; material: Uint8Array } | undefined;
   describe(source: TransportStatsSource): void;
   close(): Promise<void>;
 }
@@ -140,6 +144,14 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
         // Like UDP: a datagram that cannot go is dropped, never thrown at the sender.
         log("datagram dropped: %s", (error as Error).message);
       }
+    },
+    srtpKeys() {
+      const profile = connection.srtpProfile;
+      if (!profile || connection.state !== "connected") return undefined;
+      return {
+        profile,
+        material: connection.exportKeyingMaterial("EXTRACTOR-dtls_srtp", srtpKeyingMaterialLength(profile)),
+      };
     },
     describe(source) {
       source.tlsVersion = "FEFD";

@@ -21,8 +21,10 @@ import {
   withLocalCandidates,
 } from "./local-description.js";
 import { MediaSession } from "./media/media-session.js";
+import { MediaTransport } from "./media/media-transport.js";
 import type { RtpReceiver } from "./media/receiver.js";
 import type { RtpSender } from "./media/sender.js";
+import { createSrtpCrypto, type SrtpCrypto } from "./media/srtp-crypto.js";
 import type { TrackEvent } from "./media/track-event.js";
 import type { RtpTransceiver, TransceiverInit } from "./media/transceiver.js";
 import { OperationsChain } from "./operations-chain.js";
@@ -99,7 +101,12 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   private started = false;
   private closing: Promise<void> | undefined;
   private iceState: IceTransportState = "new";
-  private readonly media = new MediaSession((event) => this.dispatch(event));
+  private readonly media = new MediaSession(
+    (event) => this.dispatch(event),
+    (transceiver) => this.mediaTransport?.stopTransceiver(transceiver),
+  );
+  private mediaTransport: MediaTransport | undefined;
+  private srtp: SrtpCrypto | undefined;
   private dtlsState_: DtlsTransportState = "new";
 
   /** RTCSignalingState. */
@@ -357,6 +364,10 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     this.connectionState = "closed";
     this.controller.abort(new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed"));
     this.media.close();
+    this.mediaTransport?.close();
+    this.mediaTransport = undefined;
+    this.srtp?.close();
+    this.srtp = undefined;
     const transport = this.transport;
     this.transport = undefined;
     this.transportReady = undefined;
@@ -437,6 +448,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
         iceState: (s) => this.onIceState(s),
         dtlsState: (s, error) => this.onDtlsState(s, error),
         datagram: (d) => this.dispatch(new DatagramEvent(d)),
+        media: (d, kind) => this.mediaTransport?.receive(d, kind),
       },
     }).then((t) => {
       if (this.controller.signal.aborted) {
@@ -452,7 +464,12 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   /** Once an offer/answer exchange completes: what each transceiver negotiated. */
   private completeMedia(): void {
     if (!this.local || !this.remote || this.signalingState !== "stable") return;
-    this.media.completeNegotiation(this.local.session, this.remote.session, this.local.type === "offer");
+    const negotiated = this.media.completeNegotiation(
+      this.local.session,
+      this.remote.session,
+      this.local.type === "offer",
+    );
+    this.mediaTransport?.update(negotiated);
   }
 
   /** Starts checks (and DTLS after them) once both descriptions are in. */
@@ -513,11 +530,27 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   private onDtlsState(state: DtlsTransportState, error?: Error): void {
     if (this.controller.signal.aborted) return;
     if (error) this.transportError = error;
+    if (state === "connected") this.startMedia();
     if (state !== this.dtlsState_) {
       this.dtlsState_ = state;
       this.dispatch(new Event("dtlsstatechange"));
     }
     this.updateConnectionState();
+  }
+
+  /** DTLS is up: SRTP keyed from its exporter (RFC 5764 §4.2) for the negotiated profile, media flows. */
+  private startMedia(): void {
+    if (this.mediaTransport || !this.transportReady) return;
+    const keys = this.transportReady.srtpKeys();
+    if (!keys) {
+      log("no SRTP profile negotiated: no media");
+      return;
+    }
+    const transport = this.transportReady;
+    this.srtp = createSrtpCrypto(keys.profile, keys.material, keys.role);
+    keys.material.fill(0);
+    this.mediaTransport = new MediaTransport(this.srtp, (d) => transport.sendMedia(d), this.media.cname);
+    this.mediaTransport.update(this.media.negotiated);
   }
 
   private updateConnectionState(): void {

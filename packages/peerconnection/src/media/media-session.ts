@@ -44,10 +44,14 @@ export class MediaSession {
   private readonly announced = new WeakSet<RtpTransceiver>();
   negotiated: NegotiatedMedia[] = [];
 
-  constructor(private readonly dispatch: (event: Event) => void) {}
+  constructor(
+    private readonly dispatch: (event: Event) => void,
+    private readonly onStop: (transceiver: RtpTransceiver) => void,
+  ) {}
 
   addTransceiver(kind: "audio" | "video", init?: TransceiverInit): RtpTransceiver {
     const t = new RtpTransceiver(kind, this.cname, init);
+    t.link = { stopTransceiver: this.onStop };
     this.transceivers.push(t);
     return t;
   }
