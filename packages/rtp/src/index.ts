@@ -53,6 +53,8 @@ export {
   parseHeaderExtensions,
   TWO_BYTE_PROFILE,
 } from "./header-extensions.js";
+export { NackGenerator, type NackGeneratorOptions, type NackStats } from "./nack.js";
+export { ntpMiddle32, ntpTimeFromUnixMs } from "./ntp.js";
 export {
   isRtcpPacket,
   isRtpPacket,
@@ -67,6 +69,15 @@ export {
   serializeRtpPacket,
 } from "./packet.js";
 export { RtpPacketizer, type RtpPacketizerOptions } from "./packetizer.js";
+export {
+  type Depacketizer,
+  type ReceiveStreamStats,
+  RtpReceiveStream,
+  type RtpReceiveStreamOptions,
+} from "./receive-stream.js";
+export { ReceptionStats } from "./receiver-stats.js";
+export { ReorderBuffer, type ReorderBufferOptions, type ReorderStats } from "./reorder-buffer.js";
+export { RetransmissionHistory, type RetransmissionHistoryOptions } from "./retransmission-history.js";
 export {
   type FirEntry,
   type FullIntraRequest,
@@ -86,3 +97,6 @@ export {
   serializeRtcp,
   type UnknownRtcpPacket,
 } from "./rtcp/index.js";
+export { RtcpScheduler, type RtcpSchedulerOptions } from "./rtcp-scheduler.js";
+export { RtpSendStream, type RtpSendStreamOptions, type SendStreamStats } from "./send-stream.js";
+export { sequenceDelta } from "./sequence.js";

@@ -1,7 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { SrtpContext } from "./context.js";
 import { createDtlsSrtpContexts } from "./dtls-srtp.js";
+import { deriveSessionKeys } from "./key-derivation.js";
 import { dtlsSrtpKeyingMaterialLength, splitDtlsSrtpKeyingMaterial } from "./keying-material.js";
 import { SRTP_PROFILES, type SrtpProfileName, srtpProfileById } from "./profiles.js";
 import { errorCode, rtcpPacket, rtpPacket, toHex } from "./test-vectors.test-helper.js";
@@ -124,6 +125,37 @@ describe("rollover counter (RFC 3711 Appendix A)", () => {
     rx.unprotectRtp(first);
     // rx has s_l = 10, ROC 0: seq 30 looks like ROC 0, so authentication fails.
     expect(errorCode(() => rx.unprotectRtp(late))).toBe("ERR_AUTH");
+  });
+});
+
+describe("SRTCP E flag (RFC 3711 §3.4)", () => {
+  it("accepts an authenticated but unencrypted (E = 0) SRTCP packet made with createHmac, and refuses it replayed", () => {
+    const masterKey = randomBytes(16);
+    const masterSalt = randomBytes(14);
+    const profile = "SRTP_AES128_CM_HMAC_SHA1_80";
+    const rx = new SrtpContext({ profile, masterKey, masterSalt });
+    const { rtcp: keys } = deriveSessionKeys(profile, masterKey, masterSalt);
+    const rtcp = rtcpPacket(77, payload(24, 5));
+    const indexWord = Uint8Array.of(0x00, 0x00, 0x00, 0x09); // E = 0, index 9
+    const authenticated = Buffer.concat([rtcp, indexWord]);
+    const tag = createHmac("sha1", keys.authenticationKey).update(authenticated).digest().subarray(0, 10);
+    const srtcp = Buffer.concat([authenticated, tag]);
+    expect(toHex(rx.unprotectRtcp(srtcp))).toBe(toHex(rtcp));
+    expect(errorCode(() => rx.unprotectRtcp(srtcp))).toBe("ERR_REPLAY");
+    const flipped = Buffer.from(srtcp);
+    flipped[rtcp.length]! |= 0x80; // claim E = 1: the tag covers the E flag
+    expect(errorCode(() => new SrtpContext({ profile, masterKey, masterSalt }).unprotectRtcp(flipped))).toBe(
+      "ERR_AUTH",
+    );
+  });
+
+  it("protects with E = 1 and an index counting from 0 per SSRC", () => {
+    const { tx } = pair("SRTP_AES128_CM_HMAC_SHA1_80");
+    const words = [0, 1, 2].map(() => {
+      const s = tx.protectRtcp(rtcpPacket(5, payload(8)));
+      return toHex(s.subarray(s.length - 14, s.length - 10));
+    });
+    expect(words).toEqual(["80000000", "80000001", "80000002"]);
   });
 });
 

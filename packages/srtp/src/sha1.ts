@@ -21,23 +21,34 @@ export function sha1Compress(state: Int32Array, block: Int32Array): void {
   let c = state[2]!;
   let d = state[3]!;
   let e = state[4]!;
-  for (let t = 0; t < 80; t++) {
-    let f: number;
-    let k: number;
-    if (t < 20) {
-      f = (b & c) | (~b & d);
-      k = 0x5a827999;
-    } else if (t < 40) {
-      f = b ^ c ^ d;
-      k = 0x6ed9eba1;
-    } else if (t < 60) {
-      f = (b & c) | (b & d) | (c & d);
-      k = 0x8f1bbcdc | 0;
-    } else {
-      f = b ^ c ^ d;
-      k = 0xca62c1d6 | 0;
-    }
-    const temp = (((a << 5) | (a >>> 27)) + f + e + k + W[t]!) | 0;
+  // Four loops of 20 rounds: no per-round branch on the round function.
+  let t = 0;
+  for (; t < 20; t++) {
+    const temp = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + W[t]!) | 0;
+    e = d;
+    d = c;
+    c = (b << 30) | (b >>> 2);
+    b = a;
+    a = temp;
+  }
+  for (; t < 40; t++) {
+    const temp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + W[t]!) | 0;
+    e = d;
+    d = c;
+    c = (b << 30) | (b >>> 2);
+    b = a;
+    a = temp;
+  }
+  for (; t < 60; t++) {
+    const temp = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + W[t]!) | 0;
+    e = d;
+    d = c;
+    c = (b << 30) | (b >>> 2);
+    b = a;
+    a = temp;
+  }
+  for (; t < 80; t++) {
+    const temp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + W[t]!) | 0;
     e = d;
     d = c;
     c = (b << 30) | (b >>> 2);

@@ -1,3 +1,5 @@
+export { sequenceDelta } from "../sequence.js";
+
 /** Counters a depacketizer keeps. */
 export interface DepacketizerStats {
   /** RTP packets given to `push` (duplicates and late packets included). */
@@ -28,12 +30,6 @@ export interface MediaFrame {
 
 /** Returned when a push completes no frame: shared, frozen, allocation-free. */
 export const NO_FRAMES: readonly never[] = Object.freeze([]);
-
-/** Result of comparing a sequence number to the last one seen. */
-export function sequenceDelta(seq: number, last: number): number {
-  // Signed 16-bit distance: positive when seq is ahead of last.
-  return ((seq - last + 0x8000) & 0xffff) - 0x8000;
-}
 
 export function newStats(): DepacketizerStats {
   return {

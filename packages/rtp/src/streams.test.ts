@@ -1,0 +1,275 @@
+import { forceGc, withLeakCheck } from "@purertc/socket/testing";
+import { describe, expect, it } from "vitest";
+import {
+  H264Depacketizer,
+  H264Payloader,
+  type MediaFrame,
+  parseRtcp,
+  parseRtpPacket,
+  RetransmissionHistory,
+  RtcpScheduler,
+  RtpReceiveStream,
+  RtpSendStream,
+  serializeRtpPacket,
+} from "./index.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A synthetic access unit: an IDR or non-IDR slice of `size` bytes (first_mb_in_slice 0). */
+function accessUnit(i: number, size = 3000): Uint8Array[] {
+  const slice = new Uint8Array(size).fill(i & 0xff);
+  slice[0] = i % 30 === 0 ? 0x65 : 0x41;
+  slice[1] = 0x88;
+  return i % 30 === 0
+    ? [new Uint8Array([0x67, 0x42, 0xc0, 0x1e, 0xd9]), new Uint8Array([0x68, 0xce, 0x3c, 0x80]), slice]
+    : [slice];
+}
+
+describe("RetransmissionHistory", () => {
+  it("keeps the last 1,024 packets by sequence number and answers NACKs, once per interval", () => {
+    const history = new RetransmissionHistory({ minResendIntervalMs: 10 });
+    for (let s = 0; s < 2000; s++) history.store(s & 0xffff, new Uint8Array([s & 0xff]));
+    expect(history.get(975)).toBeUndefined();
+    expect(history.get(976)).toEqual(new Uint8Array([976 & 0xff]));
+    expect(history.answerNack([100, 1500, 1999], 0)).toHaveLength(2);
+    expect(history.answerNack([1500], 5)).toHaveLength(0);
+    expect(history.answerNack([1500], 20)).toHaveLength(1);
+    expect(history).toMatchObject({ resent: 3, missed: 1 });
+    expect(() => new RetransmissionHistory({ capacity: 512 })).toThrow();
+  });
+});
+
+describe("RtpSendStream", () => {
+  it("answers NACKs from its history, turns PLI and new FIRs into key frame requests, counts for the SR", () => {
+    const sent: Uint8Array[] = [];
+    const requests: string[] = [];
+    const stream = new RtpSendStream({
+      ssrc: 0xabc,
+      payloadType: 102,
+      clockRate: 90000,
+      payloader: new H264Payloader(),
+      sendRtp: (p) => sent.push(p),
+      onKeyframeRequest: (reason) => requests.push(reason),
+    });
+    expect(stream.sendFrame(accessUnit(0), 1000, 0)).toBe(sent.length);
+    const seqs = sent.map((p) => parseRtpPacket(p).sequenceNumber);
+    const before = sent.length;
+    stream.handleRtcp(
+      { type: "nack", senderSsrc: 1, mediaSsrc: 0xabc, lost: [seqs[1]!, (seqs[0]! + 500) & 0xffff] },
+      10,
+    );
+    expect(sent.length).toBe(before + 1);
+    expect(sent.at(-1)).toBe(sent[1]);
+    stream.handleRtcp({ type: "nack", senderSsrc: 1, mediaSsrc: 0xdef, lost: [seqs[1]!] }, 10); // another stream
+    stream.handleRtcp({ type: "pli", senderSsrc: 1, mediaSsrc: 0xabc }, 10);
+    const fir = {
+      type: "fir" as const,
+      senderSsrc: 1,
+      mediaSsrc: 0,
+      entries: [{ ssrc: 0xabc, sequenceNumber: 1 }],
+    };
+    stream.handleRtcp(fir, 10);
+    stream.handleRtcp(fir, 10); // a repeat of the same request
+    expect(requests).toEqual(["pli", "fir"]);
+    const sr = stream.senderReport([], 1000, 0);
+    expect(sr).toMatchObject({ ssrc: 0xabc, packetCount: before, rtpTimestamp: 1000 + 90000 });
+    expect(sr.octetCount).toBe(
+      sent.slice(0, before).reduce((n, p) => n + parseRtpPacket(p).payload.length, 0),
+    );
+    expect(stream.stats).toMatchObject({ nackCount: 1, pliCount: 1, firCount: 1, retransmittedPackets: 1 });
+    stream.close();
+    expect(() => stream.sendFrame(accessUnit(1), 2000)).toThrow();
+  });
+});
+
+/** A sender and a receiver joined by a lossy in-process link: RTP one way, feedback the other. */
+function link(lossEvery: number) {
+  const frames: MediaFrame[] = [];
+  let n = 0;
+  let receiver: RtpReceiveStream | undefined;
+  const sender = new RtpSendStream({
+    ssrc: 0x1111,
+    payloadType: 102,
+    clockRate: 90000,
+    payloader: new H264Payloader(),
+    // Every lossEvery-th first transmission is dropped; retransmissions (answers to NACKs) get through.
+    sendRtp: (p) => {
+      if (++n % lossEvery === 0 && !retransmitting) return;
+      receiver?.receive(parseRtpPacket(p));
+    },
+  });
+  let retransmitting = false;
+  receiver = new RtpReceiveStream({
+    ssrc: 0x1111,
+    localSsrc: 0x2222,
+    clockRate: 90000,
+    depacketizer: new H264Depacketizer(),
+    tickMs: 5,
+    sendRtcp: (bytes) => {
+      retransmitting = true;
+      for (const p of parseRtcp(bytes)) sender.handleRtcp(p);
+      retransmitting = false;
+    },
+    onFrame: (f) => frames.push(f),
+  });
+  return { sender, receiver, frames };
+}
+
+describe("RtpReceiveStream with NACK, over a lossy link", () => {
+  it("recovers every lost packet by NACK: all frames complete, in order", async () => {
+    await withLeakCheck(async () => {
+      const { sender, receiver, frames } = link(7);
+      for (let i = 0; i < 40; i++) {
+        sender.sendFrame(accessUnit(i), i * 3000);
+        await sleep(2);
+      }
+      await sleep(50);
+      expect(frames.map((f) => f.timestamp)).toEqual(Array.from({ length: 40 }, (_, i) => i * 3000));
+      expect(frames.every((f) => f.complete)).toBe(true);
+      expect(receiver.stats.nackCount).toBeGreaterThan(0);
+      expect(sender.stats.retransmittedPackets).toBeGreaterThan(0);
+      expect(receiver.stats.pliCount).toBe(0);
+      receiver.close();
+      sender.close();
+    });
+  });
+
+  it("sends a PLI when a loss cannot be repaired, until a key frame comes", async () => {
+    await withLeakCheck(async () => {
+      const pli: number[] = [];
+      const frames: MediaFrame[] = [];
+      const sent: Uint8Array[] = [];
+      const sender = new RtpSendStream({
+        ssrc: 5,
+        payloadType: 102,
+        clockRate: 90000,
+        payloader: new H264Payloader(),
+        sendRtp: (p) => sent.push(p),
+      });
+      for (let i = 0; i < 3; i++) sender.sendFrame(accessUnit(i), i * 3000);
+      const receiver = new RtpReceiveStream({
+        ssrc: 5,
+        localSsrc: 6,
+        clockRate: 90000,
+        depacketizer: new H264Depacketizer(),
+        nack: { maxRetries: 1, retryIntervalMs: 5 },
+        reorder: { maxDelayMs: 5 },
+        tickMs: 5,
+        pliIntervalMs: 20,
+        sendRtcp: (bytes) => {
+          for (const p of parseRtcp(bytes)) if (p.type === "pli") pli.push(p.mediaSsrc);
+        },
+        onFrame: (f) => frames.push(f),
+      });
+      for (const [i, p] of sent.entries()) if (i !== 2) receiver.receive(parseRtpPacket(p));
+      await sleep(80);
+      expect(pli.length).toBeGreaterThanOrEqual(2);
+      expect(pli.every((s) => s === 5)).toBe(true);
+      const count = pli.length;
+      sender.sendFrame(accessUnit(30), 90000); // an IDR
+      for (const p of sent.slice(-Math.ceil(3000 / 1100) - 1)) receiver.receive(parseRtpPacket(p));
+      await sleep(60);
+      expect(frames.at(-1)!.keyframe).toBe(true);
+      expect(pli.length).toBeLessThanOrEqual(count + 1);
+      receiver.close();
+      sender.close();
+    });
+  });
+
+  it("close() from any state cancels its timer and the stream is collected", async () => {
+    let ref: WeakRef<object> | undefined;
+    await withLeakCheck(async () => {
+      const receiver = new RtpReceiveStream({
+        ssrc: 1,
+        localSsrc: 2,
+        clockRate: 90000,
+        sendRtcp: () => {},
+        tickMs: 1000,
+      });
+      const p = (seq: number) =>
+        parseRtpPacket(
+          serializeRtpPacket({
+            payloadType: 96,
+            sequenceNumber: seq,
+            timestamp: 0,
+            ssrc: 1,
+            payload: new Uint8Array(4),
+          }),
+        );
+      receiver.receive(p(1));
+      receiver.receive(p(5)); // a gap: timer armed
+      receiver.close();
+      receiver.close();
+      ref = new WeakRef(receiver);
+    });
+    await forceGc();
+    expect(ref!.deref()).toBeUndefined();
+  });
+});
+
+describe("RtcpScheduler", () => {
+  it("sends SR + SDES about every interval, with report blocks about received streams; close stops it", async () => {
+    await withLeakCheck(async () => {
+      const reports: Uint8Array[] = [];
+      const sender = new RtpSendStream({
+        ssrc: 10,
+        payloadType: 102,
+        clockRate: 90000,
+        payloader: new H264Payloader(),
+        sendRtp: () => {},
+      });
+      const receiver = new RtpReceiveStream({
+        ssrc: 20,
+        localSsrc: 10,
+        clockRate: 90000,
+        sendRtcp: () => {},
+      });
+      receiver.receive(
+        parseRtpPacket(
+          serializeRtpPacket({
+            payloadType: 96,
+            sequenceNumber: 9,
+            timestamp: 0,
+            ssrc: 20,
+            payload: new Uint8Array(4),
+          }),
+        ),
+      );
+      const scheduler = new RtcpScheduler({
+        localSsrc: 10,
+        cname: "purertc",
+        sendRtcp: (b) => reports.push(b),
+        intervalMs: 20,
+      });
+      scheduler.addSendStream(sender);
+      scheduler.addReceiveStream(receiver);
+      sender.sendFrame(accessUnit(0), 0);
+      await sleep(120);
+      expect(reports.length).toBeGreaterThanOrEqual(3);
+      const [sr, sdes] = parseRtcp(reports[0]!);
+      expect(sr).toMatchObject({
+        type: "sr",
+        ssrc: 10,
+        reports: [{ ssrc: 20, highestSequence: 9, cumulativeLost: 0 }],
+      });
+      expect(sdes).toEqual({ type: "sdes", chunks: [{ ssrc: 10, items: [{ type: 1, value: "purertc" }] }] });
+      scheduler.removeSendStream(sender);
+      expect(scheduler.buildReport()[0]).toMatchObject({ type: "rr", ssrc: 10 });
+      scheduler.close();
+      const count = reports.length;
+      await sleep(50);
+      expect(reports.length).toBe(count);
+      receiver.close();
+      sender.close();
+    });
+  });
+
+  it("bye() sends a final report with BYE and stops", async () => {
+    await withLeakCheck(async () => {
+      const reports: Uint8Array[] = [];
+      using scheduler = new RtcpScheduler({ localSsrc: 3, cname: "x", sendRtcp: (b) => reports.push(b) });
+      scheduler.bye("done");
+      expect(parseRtcp(reports[0]!).map((p) => p.type)).toEqual(["rr", "sdes", "bye"]);
+    });
+  });
+});
