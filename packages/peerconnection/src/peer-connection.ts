@@ -21,6 +21,7 @@ import {
   withLocalCandidates,
 } from "./local-description.js";
 import { MediaSession } from "./media/media-session.js";
+import { addMediaStats } from "./media/media-stats.js";
 import { MediaTransport } from "./media/media-transport.js";
 import type { RtpReceiver } from "./media/receiver.js";
 import type { RtpSender } from "./media/sender.js";
@@ -342,13 +343,17 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   /**
    * RTCStatsReport: `peer-connection`, `transport` (dtlsState, cipher,
    * roles, selected pair), `candidate-pair`, `local-candidate`,
-   * `remote-candidate` and `certificate` reports.
+   * `remote-candidate` and `certificate` reports, and with media
+   * `outbound-rtp`, `inbound-rtp` (packets, bytes, lost, NACK/PLI/FIR counts,
+   * frames) and `codec`.
    */
   async getStats(): Promise<StatsReport> {
-    return buildStats(this.transportReady?.statsSource(), {
+    const report = buildStats(this.transportReady?.statsSource(), {
       iceState: this.iceState,
       dtlsState: this.dtlsState_,
     });
+    addMediaStats(report, this.mediaTransport);
+    return report;
   }
 
   /**
