@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
 import { CLI, type JsonChild, type JsonEvent, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const netns = netnsAvailable();
 const chromium = chromiumAvailable();
 if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing`);
+const HERE = fileURLToPath(new URL(".", import.meta.url));
 const FFMPEG = "/usr/bin/ffmpeg";
 const FFPROBE = "/usr/bin/ffprobe";
 if (process.env.CI === "true" && !existsSync(FFMPEG)) throw new Error("ffmpeg is missing (apt: ffmpeg)");
@@ -215,6 +217,73 @@ describe.skipIf(!netns.available || !chromium || !haveFfmpeg)("media with headle
       }
     });
   }
+
+  it("through a proxy dropping 5 % both ways, Chromium's NACKs are answered and its decoding goes on", {
+    timeout: 90_000,
+  }, async () => {
+    await using ns = await createLoopbackNetns({ prefix: "pcnak" });
+    await using browser = await launchChromium({ netns: ns.name, loopback: true });
+    const flags = [CLI, "pc", "--answer", "--loopback", "--json", "--send-video", join(dir, "in.h264")];
+    const child = watchJsonChild(ns.spawn(process.execPath, flags, { cwd: ROOT }));
+    let proxy: JsonChild | undefined;
+    try {
+      const page = browser.page;
+      // No candidates either way but the proxy's: every packet takes the lossy path.
+      const strip = (sdp: string) => sdp.replace(/^a=candidate:.*\r?\n/gm, "");
+      const offer = await chromiumOffer(page, "recvonly");
+      child.send({ type: "offer", sdp: strip(offer) });
+      const answer = await child.next((e) => e.event === "answer", 20_000);
+      await page.evaluate(
+        async (sdp) => {
+          await (globalThis as unknown as Pc).pc.setRemoteDescription({ type: "answer", sdp });
+        },
+        strip(String(answer.sdp)),
+      );
+      const ours = await child.next(
+        (e) =>
+          e.event === "candidate" &&
+          / 127\.0\.0\.1 \d+ typ host/.test(String(e.candidate)) &&
+          / udp /i.test(String(e.candidate)),
+        10_000,
+      );
+      const target = / 127\.0\.0\.1 (\d+) typ host/.exec(String(ours.candidate))![1]!;
+      proxy = watchJsonChild(
+        ns.spawn(process.execPath, [join(HERE, "lossy-proxy.fixture.mjs"), target, "0.05"], { cwd: ROOT }),
+      );
+      const listening = await proxy.next((e) => e.event === "proxy", 10_000);
+      const mid = /a=mid:(\S+)/.exec(String(answer.sdp))![1]!;
+      await page.evaluate(
+        async (c) => {
+          const pc = (globalThis as unknown as Pc).pc;
+          await pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.mid });
+          await pc.addIceCandidate(null);
+        },
+        { candidate: `candidate:1 1 udp 2122260223 127.0.0.1 ${String(listening.port)} typ host`, mid },
+      );
+      const deadline = performance.now() + 60_000;
+      let inbound = await inboundVideo(page);
+      while (
+        (Number(inbound?.framesDecoded ?? 0) < 90 || Number(inbound?.nackCount ?? 0) === 0) &&
+        performance.now() < deadline
+      ) {
+        await new Promise((r) => setTimeout(r, 200));
+        inbound = await inboundVideo(page);
+      }
+      if (!inbound) throw new Error("Chromium reports no inbound video");
+      proxy.end();
+      const counters = await proxy.next((e) => e.event === "proxy-stats", 5000);
+      console.log(
+        `through 5 % loss: Chromium ${JSON.stringify({ framesDecoded: inbound.framesDecoded, nackCount: inbound.nackCount, packetsLost: inbound.packetsLost, packetsReceived: inbound.packetsReceived, framesDropped: inbound.framesDropped, pliCount: inbound.pliCount })}; proxy ${JSON.stringify(counters)}`,
+      );
+      expect(Number(counters.dropped)).toBeGreaterThan(0);
+      expect(Number(inbound.nackCount)).toBeGreaterThan(0);
+      expect(Number(inbound.framesDecoded)).toBeGreaterThanOrEqual(90);
+    } finally {
+      child.end();
+      await child.exit(10_000).catch(() => child.stop());
+      await proxy?.stop();
+    }
+  });
 
   for (const codec of ["vp8", "h264"] as const) {
     it(`purertc writes Chromium's fake camera (${codec}) and microphone (Opus) to files ffprobe reads`, {
