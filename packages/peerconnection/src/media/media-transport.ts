@@ -30,14 +30,11 @@ export interface MediaCrypto {
 const RTCP_INTERVAL_MS = 1000;
 /** At most this many remote SSRCs are tracked (bounded memory whatever the peer sends). */
 const MAX_REMOTE_SSRCS = 64;
-/** Keyframe requests for one stream at most this often. */
-const PLI_INTERVAL_MS = 300;
 const NTP_EPOCH_OFFSET = 2208988800;
 
 interface Route {
   media: NegotiatedMedia;
   stream: ReceiveStream;
-  lastPli: number;
 }
 
 function ntpNow(now: number): bigint {
@@ -160,13 +157,8 @@ export class MediaTransport {
       route = this.route(packet.ssrc, media);
       if (!route) return;
     }
-    const t = route.media.transceiver;
-    const receiver = t.receiver;
-    receiver.dispatchEvent(new RtpPacketEvent(plain));
-    const frames = route.stream.receive(packet, plain.length);
-    for (const f of frames)
-      receiver.dispatchEvent(new FrameEvent({ data: f.data, timestamp: f.timestamp, keyframe: f.keyframe }));
-    if (route.stream.keyframeNeeded) this.sendPli(route, Date.now());
+    route.media.transceiver.receiver.dispatchEvent(new RtpPacketEvent(plain));
+    route.stream.receive(packet, plain.length);
   }
 
   private findMedia(
@@ -187,13 +179,25 @@ export class MediaTransport {
     const existing = this.routes.get(ssrc);
     if (existing) return existing;
     if (this.routes.size >= MAX_REMOTE_SSRCS) return undefined;
-    const kind = media.transceiver.kind;
-    const codecs = media.codecs;
-    const stream = new ReceiveStream(ssrc, (pt) => {
-      const c = codecs.find((x) => x.payloadType === pt);
-      return c ? mimeTypeOf(kind, c) : undefined;
+    const t = media.transceiver;
+    const receiver = t.receiver;
+    const stream = new ReceiveStream({
+      ssrc,
+      localSsrc: t.sender.ssrc,
+      codecOf: (pt) => {
+        const codec = media.codecs.find((x) => x.payloadType === pt);
+        return codec ? { codec, mime: mimeTypeOf(t.kind, codec) } : undefined;
+      },
+      sendRtcp: (packet) => {
+        if (this.closed) return;
+        this.send(this.crypto.protectRtcp(packet));
+      },
+      onFrame: (f) =>
+        receiver.dispatchEvent(
+          new FrameEvent({ data: f.data, timestamp: f.timestamp, keyframe: f.keyframe }),
+        ),
     });
-    const route: Route = { media, stream, lastPli: 0 };
+    const route: Route = { media, stream };
     this.routes.set(ssrc, route);
     return route;
   }
@@ -204,11 +208,10 @@ export class MediaTransport {
       this.dropped++;
       return;
     }
-    const now = Date.now();
     for (const p of parseRtcp(plain)) {
       switch (p.type) {
         case "sr":
-          this.routes.get(p.ssrc)?.stream.noteSenderReport(p.ntpTime, now);
+          this.routes.get(p.ssrc)?.stream.noteSenderReport(p);
           break;
         case "nack":
           this.sendStreams.get(p.mediaSsrc)?.stream.retransmit(p.lost);
@@ -235,19 +238,7 @@ export class MediaTransport {
 
   private requestKeyframe(t: RtpTransceiver, ok: boolean): void {
     if (!ok) return;
-    const now = Date.now();
-    for (const r of this.routes.values()) if (r.media.transceiver === t) this.sendPli(r, now, true);
-  }
-
-  private sendPli(route: Route, now: number, force = false): void {
-    if (!force && now - route.lastPli < PLI_INTERVAL_MS) return;
-    route.lastPli = now;
-    route.stream.counters.pliCount++;
-    const sender = route.media.transceiver.sender.ssrc;
-    this.sendRtcp([
-      { type: "rr", ssrc: sender, reports: [] },
-      { type: "pli", senderSsrc: sender, mediaSsrc: route.stream.ssrc },
-    ]);
+    for (const r of this.routes.values()) if (r.media.transceiver === t) r.stream.requestKeyframe();
   }
 
   private scheduleRtcp(): void {
@@ -269,7 +260,7 @@ export class MediaTransport {
   private sendReports(now: number): void {
     const blocks = [];
     for (const r of this.routes.values()) {
-      const b = r.stream.reportBlock(now);
+      const b = r.stream.reportBlock();
       if (b && blocks.length < 31) blocks.push(b);
     }
     const packets: RtcpPacket[] = [];
