@@ -4,6 +4,7 @@ import {
   OpusPayloader,
   type Payloader,
   parseRtpPacket,
+  RetransmissionHistory,
   type RtpHeaderExtension,
   RtpPacketizer,
   serializeRtpPacket,
@@ -13,7 +14,7 @@ import { type MimeType, mimeTypeOf } from "./codecs.js";
 import type { EncodedFrame } from "./receiver.js";
 import type { RtpCodec } from "./sdp-media.js";
 
-/** Packets kept for retransmission (the issue asks for at least 1,024). */
+/** Packets kept for retransmission (@purertc/rtp's RetransmissionHistory, at least 1,024). */
 export const HISTORY_SIZE = 1024;
 
 /** Counters of one outbound stream (getStats `outbound-rtp`). */
@@ -64,7 +65,7 @@ export class SendStream {
   lastSentAt = 0;
   private readonly packetizer: RtpPacketizer | undefined;
   private readonly extension: RtpHeaderExtension | undefined;
-  private history: (Uint8Array | undefined)[] = new Array(HISTORY_SIZE);
+  private readonly history = new RetransmissionHistory({ capacity: HISTORY_SIZE });
   private sequenceNumber: number;
 
   constructor(
@@ -125,7 +126,7 @@ export class SendStream {
 
   private emit(packet: Uint8Array, payloadBytes: number): void {
     const seq = (packet[2]! << 8) | packet[3]!;
-    this.history[seq % HISTORY_SIZE] = packet;
+    this.history.store(seq, packet);
     this.counters.packetsSent++;
     this.counters.bytesSent += payloadBytes;
     this.counters.headerBytesSent += packet.length - payloadBytes;
@@ -136,9 +137,7 @@ export class SendStream {
   /** Answers a generic NACK (RFC 4585 §6.2.1) from the history: the same packets again. */
   retransmit(lost: readonly number[]): void {
     this.counters.nackCount++;
-    for (const seq of lost) {
-      const packet = this.history[seq % HISTORY_SIZE];
-      if (!packet || ((packet[2]! << 8) | packet[3]!) !== seq) continue;
+    for (const packet of this.history.answerNack(lost, performance.now())) {
       this.counters.retransmittedPacketsSent++;
       this.counters.retransmittedBytesSent += packet.length;
       this.out?.(packet);
@@ -148,6 +147,6 @@ export class SendStream {
   /** Releases the history; nothing is sent afterwards. */
   close(): void {
     this.out = undefined;
-    this.history = [];
+    this.history.clear();
   }
 }
