@@ -26,7 +26,12 @@ function pair() {
   const sent: Uint8Array[] = [];
   const transport = new MediaTransport(ours, (d) => sent.push(d), "cname");
   transport.update([media]);
-  return { transport, peer, t, sent, close: () => (transport.close(), ours.close(), peer.close()) };
+  const close = () => {
+    transport.close();
+    ours.close();
+    peer.close();
+  };
+  return { transport, peer, t, sent, close };
 }
 
 describe("media transport: any datagram from the network", () => {
