@@ -218,6 +218,87 @@ describe.skipIf(!netns.available || !chromium || !haveFfmpeg)("media with headle
     });
   }
 
+  it("purertc offers (VP8 both ways, Opus from Chromium), Chromium answers with its fake devices", {
+    timeout: 90_000,
+  }, async () => {
+    await using ns = await createLoopbackNetns({ prefix: "pcoff" });
+    await using browser = await launchChromium({ netns: ns.name, loopback: true, extraArgs: FAKE_MEDIA });
+    const out = join(dir, "rx-offer");
+    mkdirSync(out);
+    const flags = [
+      CLI,
+      "pc",
+      "--offer",
+      "--loopback",
+      "--json",
+      "--send-video",
+      join(dir, "in.ivf"),
+      "--receive",
+      out,
+    ];
+    const child = watchJsonChild(ns.spawn(process.execPath, flags, { cwd: ROOT }));
+    let stop: (() => Promise<void>) | undefined;
+    try {
+      const page = browser.page;
+      await securePage(page);
+      const offer = await child.next((e) => e.event === "offer", 20_000);
+      const answer = await page.evaluate(async (sdp) => {
+        const pc = new RTCPeerConnection();
+        (globalThis as unknown as Pc).pc = pc;
+        await pc.setRemoteDescription({ type: "offer", sdp });
+        const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+        for (const t of pc.getTransceivers()) {
+          const track = stream.getTracks().find((x) => x.kind === t.receiver.track.kind);
+          if (!track) continue;
+          await t.sender.replaceTrack(track);
+          t.sender.setStreams(stream);
+          t.direction = "sendrecv";
+        }
+        await pc.setLocalDescription(await pc.createAnswer());
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 10_000);
+          const check = () => {
+            if (pc.iceGatheringState !== "complete") return;
+            clearTimeout(timer);
+            resolve();
+          };
+          pc.onicegatheringstatechange = check;
+          check();
+        });
+        return pc.localDescription!.sdp;
+      }, String(offer.sdp));
+      child.send({ type: "answer", sdp: answer });
+      stop = forwardCandidates(child, page);
+      const deadline = performance.now() + 40_000;
+      let inbound = await inboundVideo(page);
+      while (Number(inbound?.framesDecoded ?? 0) < 30 && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        inbound = await inboundVideo(page);
+      }
+      const enough = (kind: string, n: number) => (e: JsonEvent) =>
+        e.event === "frames" && e.direction === "received" && e.kind === kind && Number(e.frames) >= n;
+      await child.next(enough("video", 30), 20_000);
+      await child.next(enough("audio", 50), 10_000);
+      console.log(
+        `purertc offered: Chromium decoded ${String(inbound?.framesDecoded)} ${String(inbound?.mimeType)} ${String(inbound?.frameWidth)}x${String(inbound?.frameHeight)}`,
+      );
+      expect(Number(inbound?.framesDecoded)).toBeGreaterThanOrEqual(30);
+      expect(inbound?.mimeType).toBe("video/VP8");
+    } finally {
+      await stop?.();
+      child.end();
+      await child.exit(10_000).catch(() => child.stop());
+    }
+    const files = readdirSync(out).sort();
+    expect(files).toEqual(["audio-1.ogg", "video-0.ivf"]);
+    expect(ffprobe(join(out, "video-0.ivf"))).toMatchObject({
+      codec_name: "vp8",
+      width: "640",
+      height: "480",
+    });
+    expect(ffprobe(join(out, "audio-1.ogg")).codec_name).toBe("opus");
+  });
+
   it("through a proxy dropping 5 % both ways, Chromium's NACKs are answered and its decoding goes on", {
     timeout: 90_000,
   }, async () => {
