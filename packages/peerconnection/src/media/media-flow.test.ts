@@ -107,3 +107,33 @@ describe("media between two purertc connections (SRTP over the bundled ICE/DTLS 
     expect([...fa[0]!.data].slice(0, 3)).toEqual([0xfc, 3, 4]);
   });
 });
+
+describe("renegotiation", () => {
+  it("a transceiver added after connecting is offered again, and its frames flow", async () => {
+    await using a = new PeerConnection({ interfaces: "loopback" });
+    await using b = new PeerConnection({ interfaces: "loopback" });
+    trickle(a, b);
+    const video = a.addTransceiver("video", { direction: "sendonly" });
+    await negotiate(a, b);
+    await Promise.all([waitForState(a, "connected"), waitForState(b, "connected")]);
+    const audio = a.addTransceiver("audio", { direction: "sendonly" });
+    const got = frames(b, 3);
+    await negotiate(a, b);
+    expect([video.mid, audio.mid]).toEqual(["0", "2"]); // the data section kept mid 1
+    expect(audio.currentDirection).toBe("sendonly");
+    for (let i = 0; i < 100; i++) {
+      audio.sender.sendFrame(Uint8Array.of(0xfc, 9, i), { timestamp: i * 960 });
+      const done = await Promise.race([
+        got.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 10)),
+      ]);
+      if (done) break;
+    }
+    const received = await got;
+    expect([...received[0]!.data].slice(0, 2)).toEqual([0xfc, 9]);
+    expect(b.getTransceivers().map((t) => [t.mid, t.kind, t.currentDirection])).toEqual([
+      ["0", "video", "recvonly"],
+      ["2", "audio", "recvonly"],
+    ]);
+  });
+});
