@@ -46,7 +46,10 @@ for (let i = 0; i < 10; i++) {
   sender.sendFrame(au, i * 3000);
   await new Promise((resolve) => setTimeout(resolve, 5));
 }
-await new Promise((resolve) => setTimeout(resolve, 50));
+// Retransmissions come back within a few receiver ticks (20 ms); wait for them, 2 s at most.
+for (let waited = 0; frames.length < 10 && waited < 2000; waited += 10) {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 const first = frames[0];
 console.log(

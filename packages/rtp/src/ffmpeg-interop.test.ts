@@ -10,6 +10,7 @@ import {
   H264Payloader,
   ivfFileHeader,
   ivfFrame,
+  OggOpusWriter,
   OpusDepacketizer,
   opusPacketSamples,
   parseH264Fmtp,
@@ -176,6 +177,13 @@ describe("ffmpeg sends, we receive", () => {
     expect(samples).toBeGreaterThanOrEqual(48000);
     expect(samples).toBeLessThan(48000 + 3 * 960);
     expect(frames[1]!.timestamp - frames[0]!.timestamp).toBe(opusPacketSamples(frames[0]!.data));
+    const writer = new OggOpusWriter();
+    const out = join(tmp.dir, "from-ffmpeg.ogg");
+    writeFileSync(
+      out,
+      Buffer.concat([writer.headers(), ...frames.map((f) => writer.packet(f.data)), writer.end()]),
+    );
+    expect(ffprobe(out)).toMatchObject({ codec: "opus", frames: frames.length });
   });
 });
 

@@ -18,53 +18,51 @@ export function isRfc8285Extension(extension: RtpHeaderExtension): boolean {
   return extension.profile === ONE_BYTE_PROFILE || extension.profile >>> 4 === TWO_BYTE_PROFILE >>> 4;
 }
 
+// The element read last by `step`: module-level scratch, so walking a block allocates nothing (the MID lookup
+// runs per packet).
+let elementId = 0;
+let elementStart = 0;
+let elementEnd = 0;
+
+/** Which RFC 8285 form a block is in: 1 (one-byte), 2 (two-byte); throws for another profile. */
+function formOf(extension: RtpHeaderExtension): 1 | 2 {
+  if (extension.profile === ONE_BYTE_PROFILE) return 1;
+  if (extension.profile >>> 4 === TWO_BYTE_PROFILE >>> 4) return 2;
+  throw new RtpError(
+    "ERR_BAD_EXTENSION",
+    `extension profile 0x${extension.profile.toString(16)} is not an RFC 8285 form (RFC 8285 §4.1)`,
+  );
+}
+
 /**
- * Calls `visit(id, start, end)` for each element of an RFC 8285 block; stops early when `visit` returns true.
- * One walk shared by the parse and find functions, allocation-free.
+ * Reads the element at or after `i` (padding bytes, value 0, are skipped) into the scratch variables and
+ * returns the index after it, or -1 at the end of the block (or at id 15 in the one-byte form, RFC 8285 §4.2).
  */
-function walk(
-  extension: RtpHeaderExtension,
-  visit: (id: number, start: number, end: number) => boolean,
-): void {
-  const { data, profile } = extension;
+function step(data: Uint8Array, form: 1 | 2, i: number): number {
   const n = data.length;
-  let i = 0;
-  if (profile === ONE_BYTE_PROFILE) {
-    while (i < n) {
-      const b = data[i]!;
-      if (b === 0) {
-        i++; // padding (RFC 8285 §4.2)
-        continue;
-      }
-      const id = b >> 4;
-      if (id === 15) return; // reserved: stop processing the block (RFC 8285 §4.2)
-      const len = (b & 0x0f) + 1;
-      if (i + 1 + len > n)
-        throw new RtpError("ERR_BAD_EXTENSION", `element ${id} overruns the block (RFC 8285 §4.2)`);
-      if (visit(id, i + 1, i + 1 + len)) return;
-      i += 1 + len;
-    }
-  } else if (profile >>> 4 === TWO_BYTE_PROFILE >>> 4) {
-    while (i < n) {
-      const id = data[i]!;
-      if (id === 0) {
-        i++; // padding (RFC 8285 §4.3)
-        continue;
-      }
-      if (i + 2 > n)
-        throw new RtpError("ERR_BAD_EXTENSION", `element ${id} overruns the block (RFC 8285 §4.3)`);
-      const len = data[i + 1]!;
-      if (i + 2 + len > n)
-        throw new RtpError("ERR_BAD_EXTENSION", `element ${id} overruns the block (RFC 8285 §4.3)`);
-      if (visit(id, i + 2, i + 2 + len)) return;
-      i += 2 + len;
-    }
+  while (i < n && data[i] === 0) i++;
+  if (i >= n) return -1;
+  let len: number;
+  if (form === 1) {
+    const id = data[i]! >> 4;
+    if (id === 15) return -1;
+    len = (data[i]! & 0x0f) + 1;
+    elementId = id;
+    elementStart = i + 1;
   } else {
+    if (i + 2 > n)
+      throw new RtpError("ERR_BAD_EXTENSION", `element ${data[i]} overruns the block (RFC 8285 §4.3)`);
+    len = data[i + 1]!;
+    elementId = data[i]!;
+    elementStart = i + 2;
+  }
+  elementEnd = elementStart + len;
+  if (elementEnd > n)
     throw new RtpError(
       "ERR_BAD_EXTENSION",
-      `extension profile 0x${profile.toString(16)} is not an RFC 8285 form (RFC 8285 §4.1)`,
+      `element ${elementId} overruns the block (RFC 8285 §4.${form + 1})`,
     );
-  }
+  return elementEnd;
 }
 
 /**
@@ -73,11 +71,11 @@ function walk(
  */
 export function parseHeaderExtensions(extension: RtpHeaderExtension): HeaderExtensionElement[] {
   const out: HeaderExtensionElement[] = [];
-  const data = extension.data;
-  walk(extension, (id, start, end) => {
-    out.push({ id, data: data.subarray(start, end) });
-    return false;
-  });
+  const { data } = extension;
+  const form = formOf(extension);
+  for (let i = step(data, form, 0); i >= 0; i = step(data, form, i)) {
+    out.push({ id: elementId, data: data.subarray(elementStart, elementEnd) });
+  }
   return out;
 }
 
@@ -91,14 +89,12 @@ export function findHeaderExtension(
   id: number,
 ): Uint8Array | undefined {
   if (!extension || !isRfc8285Extension(extension)) return undefined;
-  let found: Uint8Array | undefined;
-  const data = extension.data;
-  walk(extension, (elementId, start, end) => {
-    if (elementId !== id) return false;
-    found = data.subarray(start, end);
-    return true;
-  });
-  return found;
+  const { data } = extension;
+  const form = formOf(extension);
+  for (let i = step(data, form, 0); i >= 0; i = step(data, form, i)) {
+    if (elementId === id) return data.subarray(elementStart, elementEnd);
+  }
+  return undefined;
 }
 
 /**

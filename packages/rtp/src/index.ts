@@ -20,6 +20,12 @@ export {
 } from "./codecs/h264-nal.js";
 export { H264Payloader, type H264PayloaderOptions } from "./codecs/h264-packetizer.js";
 export {
+  type H264Profile,
+  type H264ProfileLevel,
+  isSameH264Codec,
+  parseH264ProfileLevelId,
+} from "./codecs/h264-profile.js";
+export {
   formatSpropParameterSets,
   type H264Fmtp,
   type H264Sps,
@@ -28,6 +34,7 @@ export {
   parseSpropParameterSets,
 } from "./codecs/h264-sps.js";
 export { type IvfFrame, type IvfHeader, ivfFileHeader, ivfFrame, parseIvf } from "./codecs/ivf.js";
+export { OggOpusWriter, type OggOpusWriterOptions, type OggPacket, parseOgg } from "./codecs/ogg.js";
 export { OpusDepacketizer, OpusPayloader, opusPacketSamples } from "./codecs/opus.js";
 export type { Payloader } from "./codecs/payloader.js";
 export {
@@ -98,5 +105,6 @@ export {
   type UnknownRtcpPacket,
 } from "./rtcp/index.js";
 export { RtcpScheduler, type RtcpSchedulerOptions } from "./rtcp-scheduler.js";
+export { type RtxStream, unwrapRtx, wrapRtx } from "./rtx.js";
 export { RtpSendStream, type RtpSendStreamOptions, type SendStreamStats } from "./send-stream.js";
 export { sequenceDelta } from "./sequence.js";

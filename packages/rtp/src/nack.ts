@@ -120,6 +120,19 @@ export class NackGenerator {
     return out;
   }
 
+  /**
+   * Gives up the missing sequence numbers before `seq`: the reorder buffer has moved past them, so a
+   * retransmission would come too late.
+   */
+  giveUpBefore(seq: number): void {
+    for (const missing of this.missing.keys()) {
+      if (sequenceDelta(missing, seq) < 0) {
+        this.missing.delete(missing);
+        this.giveUp(1);
+      }
+    }
+  }
+
   /** Forgets everything (a new source). */
   clear(): void {
     this.missing.clear();

@@ -51,7 +51,7 @@ describe("RTP packet (RFC 3550 §5.1)", () => {
     expect(
       parseHeaderExtensions(p.extension!).map((e) => [e.id, Buffer.from(e.data).toString("hex")]),
     ).toEqual([[1, "aa"]]);
-    expect(serializeRtpPacket(p)).toEqual(bytes);
+    expect(new Uint8Array(serializeRtpPacket(p))).toEqual(bytes);
   });
 
   it("reads a Chromium-style two-byte extension and finds an element without listing", () => {
@@ -163,7 +163,7 @@ describe("RTP properties", () => {
       fc.property(packetArb, (init) => {
         const bytes = serializeRtpPacket(init);
         const p = parseRtpPacket(bytes);
-        expect(p.payload).toEqual(init.payload);
+        expect(new Uint8Array(p.payload)).toEqual(init.payload);
         expect(p.csrcs).toEqual(init.csrcs);
         expect({ ...p, payload: 0, csrcs: 0, extension: 0 }).toEqual({
           ...init,
@@ -173,7 +173,7 @@ describe("RTP properties", () => {
         });
         if (init.extension) {
           expect(p.extension!.profile).toBe(init.extension.profile);
-          expect(p.extension!.data).toEqual(init.extension.data);
+          expect(new Uint8Array(p.extension!.data)).toEqual(init.extension.data);
           expect(parseHeaderExtensions(p.extension!).length).toBeGreaterThanOrEqual(0);
         }
         expect(serializeRtpPacket(p)).toEqual(bytes);

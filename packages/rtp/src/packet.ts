@@ -150,7 +150,7 @@ export function serializeRtpPacket(packet: RtpPacketInit, into?: Uint8Array): Ui
     if (into.length < length)
       throw new RtpError("ERR_INVALID_ARGUMENT", `buffer of ${into.length} < ${length}`);
     out = into.subarray(0, length);
-  } else out = new Uint8Array(length);
+  } else out = Buffer.allocUnsafe(length); // pooled below 4 KiB; every byte is written below
   out[0] = 0x80 | (padding > 0 ? 0x20 : 0) | (ext ? 0x10 : 0) | csrcs.length;
   out[1] = (packet.marker ? 0x80 : 0) | packet.payloadType;
   out[2] = packet.sequenceNumber >>> 8;

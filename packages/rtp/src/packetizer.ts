@@ -19,8 +19,8 @@ export interface RtpPacketizerOptions {
 
 /**
  * Turns encoded frames into serialized RTP packets of one stream: the payload format cuts each frame to the
- * budget left by the header, sequence numbers run on (wrapping at 65536), the last packet of a frame carries
- * the marker bit.
+ * budget left by the header, sequence numbers run on (wrapping at 65536), the last packet of a video frame
+ * carries the marker bit (for audio: the first packet of the stream, RFC 3551 §4.1).
  */
 export class RtpPacketizer {
   /** The sequence number the next packet gets. */
@@ -31,6 +31,7 @@ export class RtpPacketizer {
   extension: RtpHeaderExtension | undefined;
   private readonly payloader: Payloader;
   private readonly mtu: number;
+  private firstPacket = true;
 
   constructor(options: RtpPacketizerOptions) {
     this.payloader = options.payloader;
@@ -54,7 +55,7 @@ export class RtpPacketizer {
     const packets: Uint8Array[] = new Array(payloads.length);
     for (let i = 0; i < payloads.length; i++) {
       packets[i] = serializeRtpPacket({
-        marker: i === payloads.length - 1,
+        marker: this.payloader.audio ? this.firstPacket && i === 0 : i === payloads.length - 1,
         payloadType: this.payloadType,
         sequenceNumber: this.sequenceNumber,
         timestamp: timestamp >>> 0,
@@ -64,6 +65,7 @@ export class RtpPacketizer {
       });
       this.sequenceNumber = (this.sequenceNumber + 1) & 0xffff;
     }
+    if (packets.length > 0) this.firstPacket = false;
     return packets;
   }
 }

@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NackGenerator, ReceptionStats, ReorderBuffer, type RtpPacket } from "./index.js";
+import {
+  H264Depacketizer,
+  NackGenerator,
+  ReceptionStats,
+  ReorderBuffer,
+  type RtpPacket,
+  RtpReceiveStream,
+} from "./index.js";
 
 const packet = (sequenceNumber: number, timestamp = 0): RtpPacket => ({
   marker: false,
@@ -100,6 +107,16 @@ describe("NackGenerator", () => {
     expect(nack.keyframeNeeded).toBe(false);
   });
 
+  it("gives up what the reorder buffer moved past", () => {
+    const nack = new NackGenerator();
+    nack.received(65534, 0);
+    nack.received(3, 0); // 65535, 0, 1, 2 missing
+    nack.giveUpBefore(1);
+    expect(nack.due(0)).toEqual([1, 2]);
+    expect(nack.stats.givenUp).toBe(2);
+    expect(nack.keyframeNeeded).toBe(true);
+  });
+
   it("keeps its list bounded: a huge gap is given up whole, the oldest entries go first", () => {
     const nack = new NackGenerator({ maxMissing: 8 });
     nack.received(0, 0);
@@ -146,5 +163,52 @@ describe("ReceptionStats (RFC 3550 A.1, A.3, A.8)", () => {
     const block = stats.reportBlock(1500);
     expect(block.lastSenderReport).toBe(0x23456789);
     expect(block.delaySinceLastSenderReport).toBe(32768);
+  });
+});
+
+describe("receive machinery under arbitrary streams", () => {
+  it("property: jumps, repeats and reversals never throw and never grow past the bounds", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.integer({ min: -40000, max: 40000 }), fc.nat(), fc.integer({ min: 0, max: 200 })),
+          { maxLength: 200 },
+        ),
+        (steps) => {
+          const sent: Uint8Array[] = [];
+          const stream = new RtpReceiveStream({
+            ssrc: 1,
+            localSsrc: 2,
+            clockRate: 90000,
+            depacketizer: new H264Depacketizer({ maxFrameBytes: 10_000 }),
+            sendRtcp: (b) => sent.push(b),
+            nack: { maxMissing: 64 },
+            reorder: { capacity: 64, maxDelayMs: 50 },
+            tickMs: 60_000, // the timer never fires here; close() below cancels it
+          });
+          let seq = 0;
+          let now = 0;
+          for (const [jump, ts, len] of steps) {
+            // Mostly +1, sometimes a big jump or a step back.
+            seq = (seq + (Math.abs(jump) < 30000 ? 1 : jump) + 0x10000) & 0xffff;
+            now += ts % 30;
+            stream.receive(
+              {
+                ...packet(seq, (ts % 5) * 3000),
+                marker: ts % 3 === 0,
+                payload: new Uint8Array(len).fill(0x41),
+              },
+              now,
+            );
+            expect(stream.stats.packetsReceived).toBeGreaterThan(0);
+          }
+          const internals = stream as unknown as { reorder: ReorderBuffer; nack: NackGenerator };
+          expect(internals.reorder.size).toBeLessThanOrEqual(64);
+          expect(internals.nack.missingCount).toBeLessThanOrEqual(64);
+          stream.close();
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

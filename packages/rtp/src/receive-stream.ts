@@ -7,6 +7,7 @@ import { ReorderBuffer, type ReorderBufferOptions } from "./reorder-buffer.js";
 import { serializeRtcp } from "./rtcp/compound.js";
 import type { ReportBlock } from "./rtcp/report-block.js";
 import type { SenderReport } from "./rtcp/sender-report.js";
+import { unwrapRtx } from "./rtx.js";
 
 /** What a receive stream needs of a depacketizer (H264Depacketizer, Vp8Depacketizer, OpusDepacketizer). */
 export interface Depacketizer {
@@ -84,6 +85,7 @@ export class RtpReceiveStream {
   private onPacket: ((packet: RtpPacket) => void) | undefined;
   private cancelTick: CancelTimer | undefined;
   private lastPliAt = Number.NEGATIVE_INFINITY;
+  private skippedSeen = 0;
   private closed = false;
 
   constructor(options: RtpReceiveStreamOptions) {
@@ -113,6 +115,16 @@ export class RtpReceiveStream {
     this.nack?.received(packet.sequenceNumber, now);
     this.deliver(this.reorder.push(packet, now));
     this.arm();
+  }
+
+  /**
+   * Takes a packet of the associated RTX stream (RFC 4588): the original is restored (with the media payload
+   * type given) and received as if it had come on the media stream; padding-only probes are ignored.
+   * @throws RtpError `ERR_BAD_PAYLOAD` for an RTX payload too short for its OSN
+   */
+  receiveRtx(packet: RtpPacket, payloadType: number, now = performance.now()): void {
+    const original = unwrapRtx(packet, { ssrc: this.ssrc, payloadType });
+    if (original) this.receive(original, now);
   }
 
   /** Records the remote's sender report (for LSR/DLSR in our report blocks). */
@@ -158,6 +170,11 @@ export class RtpReceiveStream {
   }
 
   private deliver(packets: readonly RtpPacket[]): void {
+    if (this.reorder.stats.skipped !== this.skippedSeen) {
+      // The reorder buffer gave a gap up: NACKing it further would bring packets it now drops as late.
+      this.skippedSeen = this.reorder.stats.skipped;
+      this.nack?.giveUpBefore(this.reorder.nextSequence);
+    }
     for (const packet of packets) {
       this.onPacket?.(packet);
       const frames = this.depacketizer?.push(packet);

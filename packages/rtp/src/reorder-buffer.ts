@@ -51,6 +51,11 @@ export class ReorderBuffer {
     this.arrivals = new Float64Array(this.capacity);
   }
 
+  /** The sequence number released next (every one before it was released or given up), or -1 before any. */
+  get nextSequence(): number {
+    return this.next;
+  }
+
   /** Packets held back, waiting for a gap to fill. */
   get size(): number {
     return this.held;

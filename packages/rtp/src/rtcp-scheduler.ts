@@ -46,6 +46,7 @@ export class RtcpScheduler {
     this.sendStreams.add(stream);
   }
 
+  /** Stops reporting on this send stream (it was stopped). */
   removeSendStream(stream: RtpSendStream): void {
     this.sendStreams.delete(stream);
   }
@@ -55,6 +56,7 @@ export class RtcpScheduler {
     this.receiveStreams.add(stream);
   }
 
+  /** Stops carrying report blocks about this receive stream. */
   removeReceiveStream(stream: RtpReceiveStream): void {
     this.receiveStreams.delete(stream);
   }
@@ -72,6 +74,7 @@ export class RtcpScheduler {
     const packets: RtcpPacket[] = [];
     let first = true;
     for (const stream of this.sendStreams) {
+      if (stream.stats.packetsSent === 0) continue; // an SR only from a source that has sent (RFC 3550 §6.4)
       // The blocks ride on the first SR (31 at most per packet), any rest on RRs below.
       packets.push(stream.senderReport(first ? blocks.splice(0, 31) : [], now, unixMs));
       first = false;
@@ -80,7 +83,10 @@ export class RtcpScheduler {
       do packets.push({ type: "rr", ssrc: this.localSsrc, reports: blocks.splice(0, 31) });
       while (blocks.length > 0);
     }
-    const ssrcs = this.sendStreams.size > 0 ? [...this.sendStreams].map((s) => s.ssrc) : [this.localSsrc];
+    // CNAME of every SSRC that reports: the senders, and ours when an RR goes out.
+    const ssrcs: number[] = [];
+    for (const p of packets)
+      if ((p.type === "sr" || p.type === "rr") && !ssrcs.includes(p.ssrc)) ssrcs.push(p.ssrc);
     packets.push({
       type: "sdes",
       chunks: ssrcs

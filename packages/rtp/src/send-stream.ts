@@ -1,12 +1,20 @@
+import { randomInt } from "node:crypto";
 import type { Payloader } from "./codecs/payloader.js";
 import { RtpError } from "./errors.js";
 import { ntpMiddle32, ntpTimeFromUnixMs } from "./ntp.js";
-import { RTP_HEADER_SIZE, type RtpHeaderExtension } from "./packet.js";
+import {
+  parseRtpPacket,
+  RTP_HEADER_SIZE,
+  type RtpHeaderExtension,
+  type RtpPacket,
+  serializeRtpPacket,
+} from "./packet.js";
 import { RtpPacketizer } from "./packetizer.js";
 import { RetransmissionHistory, type RetransmissionHistoryOptions } from "./retransmission-history.js";
 import type { RtcpPacket } from "./rtcp/compound.js";
 import type { ReportBlock } from "./rtcp/report-block.js";
 import type { SenderReport } from "./rtcp/sender-report.js";
+import { wrapRtx } from "./rtx.js";
 
 /** Options of {@link RtpSendStream}. */
 export interface RtpSendStreamOptions {
@@ -25,6 +33,8 @@ export interface RtpSendStreamOptions {
   /** Header extension block put on every packet (e.g. the MID). */
   extension?: RtpHeaderExtension;
   history?: RetransmissionHistoryOptions;
+  /** Send retransmissions on this RTX stream (RFC 4588) instead of as copies of the original packets. */
+  rtx?: { ssrc: number; payloadType: number };
 }
 
 /** Counters of an {@link RtpSendStream} (the `outbound-rtp` stats). */
@@ -66,21 +76,25 @@ export class RtpSendStream {
   readonly clockRate: number;
   private readonly packetizer: RtpPacketizer;
   private readonly history: RetransmissionHistory;
-  private sendRtp: ((packet: Uint8Array) => void) | undefined;
+  private transport: ((packet: Uint8Array) => void) | undefined;
   private onKeyframeRequest: ((reason: "pli" | "fir") => void) | undefined;
   private lastTimestamp = 0;
   private lastSentAt = -1;
   private lastFirSequence = -1;
   private closed = false;
+  private readonly rtx: { ssrc: number; payloadType: number } | undefined;
+  private rtxSequence = 0;
   /** NTP middle 32 bits of our SRs → monotonic send time, for RTT (a few kept). */
   private readonly srTimes = new Map<number, number>();
 
   constructor(options: RtpSendStreamOptions) {
     this.ssrc = options.ssrc;
     this.clockRate = options.clockRate;
-    this.sendRtp = options.sendRtp;
+    this.transport = options.sendRtp;
     this.onKeyframeRequest = options.onKeyframeRequest;
     this.history = new RetransmissionHistory(options.history);
+    this.rtx = options.rtx;
+    this.rtxSequence = randomInt(0, 0x10000);
     this.packetizer = new RtpPacketizer({
       payloader: options.payloader,
       ssrc: options.ssrc,
@@ -107,14 +121,41 @@ export class RtpSendStream {
     return packets.length;
   }
 
+  /**
+   * Sends an RTP packet made elsewhere (a camera's, relayed without depacketizing: the RTSP-to-WebRTC fan-out),
+   * rewritten for this stream: its SSRC, payload type and next sequence number, and this stream's header
+   * extension block when it has one. Payload, timestamp, marker and CSRCs are kept. One copy, as each receiver
+   * needs its own bytes anyway.
+   * @throws RtpError `ERR_CLOSED` after close
+   */
+  sendRtp(packet: RtpPacket, now = performance.now()): void {
+    if (this.closed) throw new RtpError("ERR_CLOSED", "send stream closed");
+    const sequenceNumber = this.packetizer.sequenceNumber;
+    this.packetizer.sequenceNumber = (sequenceNumber + 1) & 0xffff;
+    const bytes = serializeRtpPacket({
+      marker: packet.marker,
+      payloadType: this.packetizer.payloadType,
+      sequenceNumber,
+      timestamp: packet.timestamp,
+      ssrc: this.ssrc,
+      csrcs: packet.csrcs,
+      extension: this.packetizer.extension ?? packet.extension,
+      payload: packet.payload,
+    });
+    this.sendPacket(bytes, sequenceNumber);
+    if (packet.marker) this.stats.framesSent++;
+    this.lastTimestamp = packet.timestamp;
+    this.lastSentAt = now;
+  }
+
   private sendPacket(packet: Uint8Array, sequenceNumber: number): void {
     this.history.store(sequenceNumber, packet);
     this.stats.packetsSent++;
-    // Payload octets: our packets carry no CSRC and no padding, maybe an extension block.
-    const extension =
-      packet[0]! & 0x10 ? 4 + ((packet[RTP_HEADER_SIZE + 2]! << 8) | packet[RTP_HEADER_SIZE + 3]!) * 4 : 0;
-    this.stats.bytesSent += packet.length - RTP_HEADER_SIZE - extension;
-    this.sendRtp?.(packet);
+    // Payload octets: our packets carry no padding, maybe CSRCs and an extension block.
+    const at = RTP_HEADER_SIZE + (packet[0]! & 0x0f) * 4;
+    const extension = packet[0]! & 0x10 ? 4 + ((packet[at + 2]! << 8) | packet[at + 3]!) * 4 : 0;
+    this.stats.bytesSent += packet.length - at - extension;
+    this.transport?.(packet);
   }
 
   /**
@@ -130,7 +171,7 @@ export class RtpSendStream {
         this.stats.nackCount++;
         for (const resend of this.history.answerNack(packet.lost, now)) {
           this.stats.retransmittedPackets++;
-          this.sendRtp?.(resend);
+          this.transport?.(this.rtx ? this.wrap(resend, this.rtx) : resend);
         }
         return;
       case "pli":
@@ -152,6 +193,12 @@ export class RtpSendStream {
         for (const block of packet.reports) if (block.ssrc === this.ssrc) this.takeReport(block, now);
         return;
     }
+  }
+
+  private wrap(original: Uint8Array, rtx: { ssrc: number; payloadType: number }): Uint8Array {
+    const sequenceNumber = this.rtxSequence;
+    this.rtxSequence = (this.rtxSequence + 1) & 0xffff;
+    return wrapRtx(parseRtpPacket(original), { ...rtx, sequenceNumber });
   }
 
   private takeReport(block: ReportBlock, now: number): void {
@@ -207,7 +254,7 @@ export class RtpSendStream {
     this.closed = true;
     this.history.clear();
     this.srTimes.clear();
-    this.sendRtp = undefined;
+    this.transport = undefined;
     this.onKeyframeRequest = undefined;
   }
 }

@@ -1,6 +1,8 @@
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import {
+  buildHeaderExtension,
+  findHeaderExtension,
   H264Depacketizer,
   H264Payloader,
   type MediaFrame,
@@ -11,6 +13,8 @@ import {
   RtpReceiveStream,
   RtpSendStream,
   serializeRtpPacket,
+  unwrapRtx,
+  wrapRtx,
 } from "./index.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,7 +87,7 @@ describe("RtpSendStream", () => {
 });
 
 /** A sender and a receiver joined by a lossy in-process link: RTP one way, feedback the other. */
-function link(lossEvery: number) {
+function link(lossEvery: number, rtx = false) {
   const frames: MediaFrame[] = [];
   let n = 0;
   let receiver: RtpReceiveStream | undefined;
@@ -93,9 +97,14 @@ function link(lossEvery: number) {
     clockRate: 90000,
     payloader: new H264Payloader(),
     // Every lossEvery-th first transmission is dropped; retransmissions (answers to NACKs) get through.
+    ...(rtx ? { rtx: { ssrc: 0x3333, payloadType: 103 } } : {}),
     sendRtp: (p) => {
       if (++n % lossEvery === 0 && !retransmitting) return;
-      receiver?.receive(parseRtpPacket(p));
+      const packet = parseRtpPacket(p);
+      if (packet.ssrc === 0x3333) {
+        expect(packet.payloadType).toBe(103);
+        receiver?.receiveRtx(packet, 102);
+      } else receiver?.receive(packet);
     },
   });
   let retransmitting = false;
@@ -115,6 +124,50 @@ function link(lossEvery: number) {
   return { sender, receiver, frames };
 }
 
+describe("RtpSendStream.sendRtp (relaying a camera's packets)", () => {
+  it("rewrites SSRC, payload type and sequence, adds its MID extension, keeps payload and timestamp; NACKs answered", () => {
+    const sent: Uint8Array[] = [];
+    const mid = buildHeaderExtension([{ id: 4, data: new TextEncoder().encode("0") }]);
+    const stream = new RtpSendStream({
+      ssrc: 0xbeef,
+      payloadType: 102,
+      clockRate: 90000,
+      payloader: new H264Payloader(),
+      extension: mid,
+      sendRtp: (p) => sent.push(p),
+    });
+    const camera = (seq: number, marker: boolean) =>
+      parseRtpPacket(
+        serializeRtpPacket({
+          marker,
+          payloadType: 96,
+          sequenceNumber: seq,
+          timestamp: 1234,
+          ssrc: 0xca,
+          csrcs: [7],
+          payload: new Uint8Array([0x41, seq & 0xff]),
+        }),
+      );
+    stream.sendRtp(camera(500, false));
+    stream.sendRtp(camera(501, true));
+    const out = sent.map((p) => parseRtpPacket(p));
+    expect(out.map((p) => [p.ssrc, p.payloadType, p.timestamp, p.marker, p.csrcs])).toEqual([
+      [0xbeef, 102, 1234, false, [7]],
+      [0xbeef, 102, 1234, true, [7]],
+    ]);
+    expect(out[1]!.sequenceNumber).toBe((out[0]!.sequenceNumber + 1) & 0xffff);
+    expect(new TextDecoder().decode(findHeaderExtension(out[0]!.extension, 4))).toBe("0");
+    expect([...out[1]!.payload]).toEqual([0x41, 501 & 0xff]);
+    expect(stream.stats).toMatchObject({ packetsSent: 2, bytesSent: 4, framesSent: 1 });
+    stream.handleRtcp(
+      { type: "nack", senderSsrc: 1, mediaSsrc: 0xbeef, lost: [out[0]!.sequenceNumber] },
+      100,
+    );
+    expect(sent.at(-1)).toBe(sent[0]);
+    stream.close();
+  });
+});
+
 describe("RtpReceiveStream with NACK, over a lossy link", () => {
   it("recovers every lost packet by NACK: all frames complete, in order", async () => {
     await withLeakCheck(async () => {
@@ -123,7 +176,7 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
         sender.sendFrame(accessUnit(i), i * 3000);
         await sleep(2);
       }
-      await sleep(50);
+      for (let waited = 0; frames.length < 40 && waited < 2000; waited += 10) await sleep(10);
       expect(frames.map((f) => f.timestamp)).toEqual(Array.from({ length: 40 }, (_, i) => i * 3000));
       expect(frames.every((f) => f.complete)).toBe(true);
       expect(receiver.stats.nackCount).toBeGreaterThan(0);
@@ -132,6 +185,41 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
       receiver.close();
       sender.close();
     });
+  });
+
+  it("recovers through an RTX stream (RFC 4588) when one is negotiated", async () => {
+    await withLeakCheck(async () => {
+      const { sender, receiver, frames } = link(5, true);
+      for (let i = 0; i < 20; i++) {
+        sender.sendFrame(accessUnit(i), i * 3000);
+        await sleep(2);
+      }
+      for (let waited = 0; frames.length < 20 && waited < 2000; waited += 10) await sleep(10);
+      expect(frames.map((f) => f.timestamp)).toEqual(Array.from({ length: 20 }, (_, i) => i * 3000));
+      expect(frames.every((f) => f.complete)).toBe(true);
+      expect(sender.stats.retransmittedPackets).toBeGreaterThan(0);
+      receiver.close();
+      sender.close();
+    });
+  });
+
+  it("wraps and unwraps RTX packets: OSN, SSRC and payload type; padding-only probes give nothing", () => {
+    const original = parseRtpPacket(
+      serializeRtpPacket({
+        marker: true,
+        payloadType: 96,
+        sequenceNumber: 4242,
+        timestamp: 9,
+        ssrc: 1,
+        payload: new Uint8Array([1, 2, 3]),
+      }),
+    );
+    const rtx = parseRtpPacket(wrapRtx(original, { ssrc: 2, payloadType: 97, sequenceNumber: 7 }));
+    expect(rtx).toMatchObject({ ssrc: 2, payloadType: 97, sequenceNumber: 7, timestamp: 9, marker: true });
+    const back = unwrapRtx(rtx, { ssrc: 1, payloadType: 96 })!;
+    expect({ ...back, payload: [...back.payload] }).toEqual({ ...original, payload: [1, 2, 3] });
+    expect(unwrapRtx({ ...rtx, payload: new Uint8Array(0) }, { ssrc: 1, payloadType: 96 })).toBeUndefined();
+    expect(() => unwrapRtx({ ...rtx, payload: new Uint8Array(1) }, { ssrc: 1, payloadType: 96 })).toThrow();
   });
 
   it("sends a PLI when a loss cannot be repaired, until a key frame comes", async () => {
@@ -262,6 +350,29 @@ describe("RtcpScheduler", () => {
       receiver.close();
       sender.close();
     });
+  });
+
+  it("sends an RR, not an SR, for a send stream that has sent nothing; closed objects are collected", async () => {
+    const refs: WeakRef<object>[] = [];
+    await withLeakCheck(async () => {
+      const sender = new RtpSendStream({
+        ssrc: 10,
+        payloadType: 102,
+        clockRate: 90000,
+        payloader: new H264Payloader(),
+        sendRtp: () => {},
+      });
+      const scheduler = new RtcpScheduler({ localSsrc: 11, cname: "c", sendRtcp: () => {}, intervalMs: 10 });
+      scheduler.addSendStream(sender);
+      expect(scheduler.buildReport().map((p) => p.type)).toEqual(["rr", "sdes"]);
+      await sleep(30);
+      expect(scheduler.reportsSent).toBeGreaterThan(0);
+      scheduler.close();
+      sender.close();
+      refs.push(new WeakRef(scheduler), new WeakRef(sender));
+    });
+    await forceGc();
+    expect(refs.map((r) => r.deref())).toEqual([undefined, undefined]);
   });
 
   it("bye() sends a final report with BYE and stops", async () => {

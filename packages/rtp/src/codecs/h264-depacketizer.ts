@@ -79,7 +79,7 @@ export class H264Depacketizer {
     this.waitingForFirstKeyframe = options.waitForKeyframe ?? false;
     this.insertParameterSets = options.insertParameterSets ?? true;
     this.maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
-    for (const nal of options.parameterSets ?? []) this.rememberParameterSet(nal);
+    for (const nal of options.parameterSets ?? []) this.rememberParameterSet(new Uint8Array(nal));
   }
 
   /** True after a loss until a complete IDR access unit has been returned: time to ask for a key frame (PLI). */
@@ -120,6 +120,8 @@ export class H264Depacketizer {
       }
     }
     this.lastSequence = packet.sequenceNumber;
+    // A padding-only packet (Chromium's bandwidth probes when RTX is not negotiated) carries no media.
+    if (packet.payload.length === 0) return out ?? NO_FRAMES;
     if (this.started && packet.timestamp !== this.timestamp) out = this.emit(out, false);
     if (!this.started) {
       this.started = true;

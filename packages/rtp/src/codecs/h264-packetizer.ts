@@ -81,8 +81,9 @@ export class H264Payloader implements Payloader {
   private remember(nal: Uint8Array): void {
     const type = nal.length > 0 ? nal[0]! & 0x1f : -1;
     // Copied: the caller may reuse the frame's buffer.
-    if (type === H264NalType.Sps) this.sps = nal.slice();
-    else if (type === H264NalType.Pps) this.pps = nal.slice();
+    if (type === H264NalType.Sps)
+      this.sps = new Uint8Array(nal); // a copy even of a Buffer (whose slice() is a view)
+    else if (type === H264NalType.Pps) this.pps = new Uint8Array(nal);
   }
 }
 
@@ -114,7 +115,7 @@ function fragment(nal: Uint8Array, maxPayloadSize: number, out: Uint8Array[]): v
   const chunk = Math.ceil(body / count);
   for (let k = 0, offset = 1; k < count; k++, offset += chunk) {
     const end = Math.min(nal.length, offset + chunk);
-    const payload = new Uint8Array(2 + end - offset);
+    const payload = Buffer.allocUnsafe(2 + end - offset); // pooled; every byte is written
     payload[0] = indicator;
     payload[1] = (k === 0 ? 0x80 : 0) | (k === count - 1 ? 0x40 : 0) | type;
     payload.set(nal.subarray(offset, end), 2);

@@ -136,6 +136,18 @@ describe("H.264 over RTP with a real x264 stream (RFC 6184)", () => {
     expect(depacketizer.push(bad)).toHaveLength(0);
     expect(depacketizer.stats).toMatchObject({ packetsDiscarded: 1, packetsMalformed: 1, framesDropped: 1 });
   });
+
+  it("skips padding-only packets (bandwidth probes) without damaging the frame around them", () => {
+    const packets = packetizeAll(units.slice(0, 2)).map((p) => parseRtpPacket(p));
+    // Renumber with a padding-only packet inside the first access unit.
+    const probe = { ...packets[1]!, payload: new Uint8Array(0), paddingLength: 200, marker: false };
+    const stream = [packets[0]!, probe, ...packets.slice(1)].map((p, i) => ({ ...p, sequenceNumber: i }));
+    const depacketizer = new H264Depacketizer();
+    const frames = stream.flatMap((p) => depacketizer.push(p));
+    expect(frames.map((f) => f.complete)).toEqual([true, true]);
+    expect(frames[0]!.nalus).toEqual(units[0]);
+    expect(depacketizer.stats).toMatchObject({ packetsLost: 0, packetsMalformed: 0 });
+  });
 });
 
 describe("H.264 parameter sets", () => {

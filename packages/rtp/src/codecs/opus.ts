@@ -8,6 +8,9 @@ import type { Payloader } from "./payloader.js";
  * most 1275 bytes per frame, RFC 6716 §3.4).
  */
 export class OpusPayloader implements Payloader {
+  /** Audio: the marker bit flags a talkspurt's first packet. */
+  readonly audio = true;
+
   /**
    * @throws RtpError `ERR_INVALID_ARGUMENT` for an empty packet or one larger than the budget
    */
@@ -75,12 +78,11 @@ export class OpusDepacketizer {
       this.stats.packetsLost += delta - 1;
     }
     this.lastSequence = packet.sequenceNumber;
-    if (packet.payload.length === 0) {
-      this.stats.packetsMalformed++;
-      this.stats.framesDropped++;
-      return NO_FRAMES;
-    }
+    // A padding-only packet carries no media (RFC 3550 §5.1); an empty Opus packet cannot exist (RFC 6716 §3.4).
+    if (packet.payload.length === 0) return NO_FRAMES;
     this.stats.frames++;
-    return [{ data: packet.payload.slice(), timestamp: packet.timestamp, keyframe: true, complete: true }];
+    return [
+      { data: new Uint8Array(packet.payload), timestamp: packet.timestamp, keyframe: true, complete: true },
+    ];
   }
 }

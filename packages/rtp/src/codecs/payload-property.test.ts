@@ -3,9 +3,12 @@ import { describe, expect, it } from "vitest";
 import {
   H264Depacketizer,
   H264Payloader,
+  OggOpusWriter,
   OpusDepacketizer,
   parseH264Fmtp,
   parseH264Sps,
+  parseIvf,
+  parseOgg,
   parseVp8Descriptor,
   parseVp8FrameHeader,
   RtpError,
@@ -132,6 +135,40 @@ describe("payload formats take any bytes without crashing, with bounded output",
         typed(() => parseH264Fmtp(`sprop-parameter-sets=${text}`));
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it("Ogg and IVF readers: written files read back; random and mutated files give packets or an RtpError", () => {
+    const opus = fc.array(fc.uint8Array({ minLength: 1, maxLength: 600 }), { maxLength: 5 });
+    fc.assert(
+      fc.property(
+        opus,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+        (packets, flips) => {
+          const w = new OggOpusWriter();
+          const file = Buffer.concat([
+            w.headers(),
+            ...packets.map((p) => w.packet(new Uint8Array([0xf8, ...p]))),
+            w.end(),
+          ]);
+          expect(
+            parseOgg(file)
+              .slice(2)
+              .map((p) => p.data.subarray(1)),
+          ).toEqual(packets.map((p) => Buffer.from(p)));
+          for (const [at, v] of flips) file[at % file.length] = v;
+          typed(() => parseOgg(file));
+          typed(() => parseIvf(file));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        typed(() => parseOgg(bytes));
+        typed(() => parseIvf(bytes));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ffmpeg, ffprobe, tempDir } from "../ffmpeg.test-helper.js";
@@ -6,10 +6,12 @@ import {
   type IvfFrame,
   ivfFileHeader,
   ivfFrame,
+  OggOpusWriter,
   OpusDepacketizer,
   OpusPayloader,
   opusPacketSamples,
   parseIvf,
+  parseOgg,
   parseRtpPacket,
   parseVp8Descriptor,
   parseVp8FrameHeader,
@@ -141,13 +143,59 @@ describe("Opus over RTP (RFC 7587)", () => {
       sequenceNumber: 0,
     });
     const rtp = packets.flatMap((p, i) => packetizer.packetize(p, i * 960));
+    expect(rtp.map((p) => parseRtpPacket(p).marker)).toEqual([true, false, false]); // talkspurt start only
     const depacketizer = new OpusDepacketizer();
     const out = rtp.filter((_, i) => i !== 1).flatMap((p) => depacketizer.push(parseRtpPacket(p)));
-    expect(out.map((f) => f.data)).toEqual([packets[0], packets[2]]);
+    expect(out.map((f) => f.data)).toEqual([packets[0], packets[2]]); // copies, as Uint8Array
     expect(depacketizer.stats.packetsLost).toBe(1);
     expect(opusPacketSamples(packets[0]!)).toBe(960);
     expect(opusPacketSamples(packets[1]!)).toBe(960);
     expect(opusPacketSamples(packets[2]!)).toBe(2 * 480);
     expect(() => new OpusPayloader().payload(new Uint8Array(2000), 1188)).toThrow(RtpError);
+  });
+
+  it("a real libopus stream (Ogg from ffmpeg) goes through RTP and back into an Ogg Opus file ffprobe reads", () => {
+    const ogg = ffmpeg(
+      [
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=1",
+        "-c:a",
+        "libopus",
+        "-b:a",
+        "32k",
+        "-page_duration",
+        "20000",
+      ],
+      join(tmp.dir, "in.ogg"),
+    );
+    const packets = parseOgg(ogg);
+    expect(new TextDecoder().decode(packets[0]!.data.subarray(0, 8))).toBe("OpusHead");
+    expect(new TextDecoder().decode(packets[1]!.data.subarray(0, 8))).toBe("OpusTags");
+    const audio = packets.slice(2).map((p) => p.data);
+    expect(audio.length).toBeGreaterThanOrEqual(50);
+    const packetizer = new RtpPacketizer({ payloader: new OpusPayloader(), ssrc: 9, payloadType: 111 });
+    let ts = 0;
+    const rtp = audio.flatMap((p) => {
+      const out = packetizer.packetize(p, ts);
+      ts += opusPacketSamples(p);
+      return out;
+    });
+    const depacketizer = new OpusDepacketizer();
+    const frames = rtp.flatMap((p) => depacketizer.push(parseRtpPacket(p)));
+    expect(frames.map((f) => f.data)).toEqual(audio.map((a) => new Uint8Array(a)));
+    const writer = new OggOpusWriter({ channels: 1, preSkip: 312 });
+    const file = join(tmp.dir, "out.ogg");
+    writeFileSync(
+      file,
+      Buffer.concat([writer.headers(), ...frames.map((f) => writer.packet(f.data)), writer.end()]),
+    );
+    expect(ffprobe(file)).toMatchObject({ codec: "opus", frames: audio.length });
+    expect(
+      parseOgg(new Uint8Array(readFileSync(file)))
+        .slice(2)
+        .map((p) => p.data),
+    ).toEqual(frames.map((f) => f.data));
   });
 });

@@ -43,7 +43,7 @@ export class Vp8Payloader implements Payloader {
     const out: Uint8Array[] = [];
     for (let k = 0, offset = 0; k < count; k++, offset += chunk) {
       const end = Math.min(data.length, offset + chunk);
-      const payload = new Uint8Array(header + end - offset);
+      const payload = Buffer.allocUnsafe(header + end - offset); // pooled; every byte is written
       payload[0] = (this.withPictureId ? 0x80 : 0) | (k === 0 ? 0x10 : 0);
       if (this.withPictureId) {
         payload[1] = 0x80; // I
@@ -138,6 +138,8 @@ export class Vp8Depacketizer {
       }
     }
     this.lastSequence = packet.sequenceNumber;
+    // A padding-only packet (Chromium's bandwidth probes when RTX is not negotiated) carries no media.
+    if (packet.payload.length === 0) return out ?? NO_FRAMES;
     if (this.started && packet.timestamp !== this.timestamp) out = this.emit(out, false);
     let descriptorLength = 0;
     let start = false;
@@ -165,7 +167,7 @@ export class Vp8Depacketizer {
       if (this.size + data.length > this.maxFrameBytes) this.damaged = true;
       else {
         // Copied: the caller's packet buffers are its own once push returns.
-        this.parts.push(data.slice());
+        this.parts.push(new Uint8Array(data)); // a copy even of a Buffer (whose slice() is a view)
         this.size += data.length;
       }
     }
