@@ -38,6 +38,18 @@ export interface SrtpContextStats {
   malformed: number;
 }
 
+/** Largest packet accepted, protected or not: a UDP datagram's 65,535 bytes (RFC 768). */
+export const MAX_PACKET = 0xffff;
+
+function checkLength(packet: Uint8Array): void {
+  if (packet.length > MAX_PACKET) {
+    throw new SrtpError(
+      "ERR_TOO_LONG",
+      `packet of ${packet.length} bytes, over the ${MAX_PACKET} a UDP datagram holds`,
+    );
+  }
+}
+
 interface SendStream {
   roc: number;
   seq: number;
@@ -108,6 +120,7 @@ export class SrtpContext {
   /** Protects an RTP packet: returns a new SRTP packet (RFC 3711 §3.3). */
   protectRtp(packet: Uint8Array): Uint8Array {
     const t = this.#live();
+    checkLength(packet);
     const headerLength = rtpHeaderLength(packet, packet.length);
     const seq = rtpSequenceNumber(packet);
     const ssrc = readU32(packet, 8);
@@ -137,6 +150,7 @@ export class SrtpContext {
     const end = packet.length - t.rtpTagLength;
     let headerLength: number;
     try {
+      checkLength(packet);
       if (end < 12)
         throw new SrtpError("ERR_TOO_SHORT", `SRTP packet of ${packet.length} bytes is too short`);
       headerLength = rtpHeaderLength(packet, end);
@@ -178,6 +192,7 @@ export class SrtpContext {
   /** Protects (encrypts and authenticates) a compound RTCP packet: returns the SRTCP packet (RFC 3711 §3.4). */
   protectRtcp(packet: Uint8Array): Uint8Array {
     const t = this.#live();
+    checkLength(packet);
     checkRtcpHeader(packet, packet.length);
     const ssrc = readU32(packet, 4);
     const index = this.#rtcpSend.get(ssrc) ?? 0;
@@ -198,6 +213,7 @@ export class SrtpContext {
     const t = this.#live();
     const length = packet.length;
     try {
+      checkLength(packet);
       if (length < 8 + 4 + t.rtcpTagLength) {
         throw new SrtpError("ERR_TOO_SHORT", `SRTCP packet of ${length} bytes is too short`);
       }

@@ -3,6 +3,7 @@
  *
  * Wire data (what `unprotect*` refuses; the packet is dropped and counted):
  * - `ERR_TOO_SHORT`: shorter than the header plus the authentication tag (and SRTCP index).
+ * - `ERR_TOO_LONG`: longer than a UDP datagram can be (65,535 bytes), on protect or unprotect.
  * - `ERR_NOT_RTP`: the version field is not 2 (RFC 3550 §5.1, §6.4.1).
  * - `ERR_BAD_HEADER`: the CSRC list or header extension runs past the end of the packet (RFC 3550 §5.3.1).
  * - `ERR_AUTH`: the authentication tag does not match (RFC 3711 §3.3 step 5, RFC 7714 §9.3): tampered,
@@ -17,6 +18,7 @@
  */
 export type SrtpErrorCode =
   | "ERR_TOO_SHORT"
+  | "ERR_TOO_LONG"
   | "ERR_NOT_RTP"
   | "ERR_BAD_HEADER"
   | "ERR_AUTH"

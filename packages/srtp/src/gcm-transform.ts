@@ -12,11 +12,12 @@ const GCM_OPTIONS = { authTagLength: TAG } as const;
  * AAD = header ‖ E-flag|index, IV = (00 00 ‖ SSRC ‖ 00 00 ‖ index) XOR salt (§9.1); with E = 0 the whole
  * packet is AAD (§9.2).
  *
- * Node cannot re-key a GCM cipher object with a new IV, so one is made per packet. Measured on this machine
- * (Node 20, 1,188-byte payload): passing a `KeyObject` made once (`createSecretKey`) instead of key bytes
- * takes about 1.5 µs off each packet (6.9 → 5.3 µs), and `authTagLength` given up front avoids a slower
- * path; a JS GHASH over a reused ECB keystream was not attempted (table lookups keyed by H leak through the
- * cache, and native GHASH runs at a few cycles per byte).
+ * Node cannot give a GCM cipher object a new IV, so one is made per packet; measured on this machine (Node 20,
+ * process CPU time, 1,188-byte payload) the five calls cost 4.5–5.3 µs, and our whole protect sits at that
+ * floor (see the media bench's reference column). The key is held as a `KeyObject` (made once; our copy of
+ * the bytes is zeroed) rather than for speed: against raw key bytes it measured the same. Not done: a GHASH
+ * in JS over the reused AES-CM keystream — a table-driven GHASH leaks H through cache timing, and a
+ * constant-time one (32-bit multiplies with holes) costs tens of µs per packet in JS.
  */
 export class AeadGcmTransform implements SrtpTransform {
   readonly rtpTagLength = TAG;

@@ -4,8 +4,11 @@ import { type AesCmKeystream, xorKeystream } from "./aes-cm.js";
 const BATCH = 8;
 /** Streams with a batch kept (past it, all are dropped: a batch is cheap to remake). */
 const MAX_SLOTS = 16;
-/** Upper bound of one batch (bytes). */
-const MAX_BATCH_BYTES = 0x10000;
+/**
+ * Payloads above this (beyond any Ethernet MTU) get their keystream alone: batching them would make every
+ * later batch of the stream that wide.
+ */
+const MAX_STRIDE = 1536;
 
 interface Slot {
   first: number;
@@ -37,6 +40,10 @@ export class KeystreamCache {
   xor(ssrc: number, index: number, data: Uint8Array, start: number, end: number): void {
     const length = end - start;
     if (length <= 0) return;
+    if (length > MAX_STRIDE) {
+      this.keystream.xor(this.salt, ssrc, Math.floor(index / 0x10000), index & 0xffff, data, start, end);
+      return;
+    }
     let slot = this.#slots.get(ssrc);
     if (slot !== undefined) {
       const p = index - slot.first;
@@ -51,7 +58,7 @@ export class KeystreamCache {
     }
     const widest = Math.max(length, slot?.widest ?? 0);
     const stride = (widest + 15) & ~15;
-    const count = Math.max(1, Math.min(BATCH, Math.floor(MAX_BATCH_BYTES / stride)));
+    const count = BATCH;
     const keystream = this.keystream.segments(this.salt, ssrc, index, count, stride);
     if (slot === undefined) {
       if (this.#slots.size >= MAX_SLOTS) this.clear();
