@@ -154,7 +154,7 @@ beforeAll(() => {
     [...common, "-c:v", "libvpx", "-deadline", "realtime", "-g", "30", join(dir, "in.ivf")],
     { timeout: 60_000 },
   );
-});
+}, 120_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

@@ -23,7 +23,8 @@ function codecStats(report: StatsReport, kind: string, codec: RtpCodec, now: num
 }
 
 /**
- * Adds webrtc-stats' `outbound-rtp` (one per sending SSRC), `inbound-rtp`
+ * Adds webrtc-stats' `outbound-rtp` (one per sending SSRC, with its
+ * `remote-inbound-rtp` once the peer's reports give an RTT), `inbound-rtp`
  * (one per remote SSRC received) and the `codec` reports they name.
  */
 export function addMediaStats(report: StatsReport, transport: MediaTransport | undefined): void {
@@ -55,6 +56,20 @@ export function addMediaStats(report: StatsReport, transport: MediaTransport | u
       pliCount: c.pliCount,
       firCount: c.firCount,
     });
+    if (c.roundTripTime !== undefined) {
+      // The peer's report block about this stream gave an RTT (RFC 3550 §6.4.1 LSR/DLSR).
+      const remoteId = `RI${id}`;
+      report.set(remoteId, {
+        id: remoteId,
+        type: "remote-inbound-rtp",
+        timestamp: now,
+        ssrc: stream.ssrc,
+        kind,
+        transportId: "T01",
+        localId: id,
+        roundTripTime: c.roundTripTime,
+      });
+    }
   }
   for (const { stream, media } of receive) {
     const kind = media.transceiver.kind;

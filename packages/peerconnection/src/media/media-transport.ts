@@ -30,17 +30,10 @@ export interface MediaCrypto {
 const RTCP_INTERVAL_MS = 1000;
 /** At most this many remote SSRCs are tracked (bounded memory whatever the peer sends). */
 const MAX_REMOTE_SSRCS = 64;
-const NTP_EPOCH_OFFSET = 2208988800;
 
 interface Route {
   media: NegotiatedMedia;
   stream: ReceiveStream;
-}
-
-function ntpNow(now: number): bigint {
-  const seconds = BigInt(Math.floor(now / 1000) + NTP_EPOCH_OFFSET);
-  const fraction = BigInt(Math.floor(((now % 1000) / 1000) * 2 ** 32));
-  return (seconds << 32n) | fraction;
 }
 
 /**
@@ -83,7 +76,9 @@ export class MediaTransport {
       if (current && current.stream.codec.payloadType === codec.payloadType) continue;
       current?.stream.close();
       const mid = m.midExtensionId === undefined ? undefined : { id: m.midExtensionId, value: m.mid };
-      const stream = new SendStream(t.sender.ssrc, codec, t.kind, mid, this.sendRtp);
+      const stream = new SendStream(t.sender.ssrc, codec, t.kind, mid, this.sendRtp, (kind) =>
+        t.sender.dispatchEvent(new KeyframeRequestEvent(kind)),
+      );
       this.sendStreams.set(t.sender.ssrc, { stream, transceiver: t });
       t.sender.link = {
         sendFrame: (_, frame) => stream.sendFrame(frame),
@@ -209,31 +204,13 @@ export class MediaTransport {
       return;
     }
     for (const p of parseRtcp(plain)) {
-      switch (p.type) {
-        case "sr":
-          this.routes.get(p.ssrc)?.stream.noteSenderReport(p);
-          break;
-        case "nack":
-          this.sendStreams.get(p.mediaSsrc)?.stream.retransmit(p.lost);
-          break;
-        case "pli":
-          this.keyframeRequest(p.mediaSsrc, "pli");
-          break;
-        case "fir":
-          for (const e of p.entries) this.keyframeRequest(e.ssrc, "fir");
-          break;
-        default:
-          break;
+      if (p.type === "sr") this.routes.get(p.ssrc)?.stream.noteSenderReport(p);
+      // NACK, PLI, FIR and report blocks: each send stream takes what names its SSRC.
+      if (p.type === "nack" || p.type === "pli") this.sendStreams.get(p.mediaSsrc)?.stream.handleRtcp(p);
+      else if (p.type === "fir" || p.type === "sr" || p.type === "rr") {
+        for (const { stream } of this.sendStreams.values()) stream.handleRtcp(p);
       }
     }
-  }
-
-  private keyframeRequest(ssrc: number, kind: "pli" | "fir"): void {
-    const s = this.sendStreams.get(ssrc);
-    if (!s) return;
-    if (kind === "pli") s.stream.counters.pliCount++;
-    else s.stream.counters.firCount++;
-    s.transceiver.sender.dispatchEvent(new KeyframeRequestEvent(kind));
   }
 
   private requestKeyframe(t: RtpTransceiver, ok: boolean): void {
@@ -250,36 +227,24 @@ export class MediaTransport {
   private readonly rtcpTick = (): void => {
     if (this.closed) return;
     try {
-      this.sendReports(Date.now());
+      this.sendReports();
     } catch (error) {
       log("RTCP report failed: %s", (error as Error).message);
     }
     this.scheduleRtcp();
   };
 
-  private sendReports(now: number): void {
+  private sendReports(): void {
     const blocks = [];
     for (const r of this.routes.values()) {
       const b = r.stream.reportBlock();
       if (b && blocks.length < 31) blocks.push(b);
     }
     const packets: RtcpPacket[] = [];
-    const ntpTime = ntpNow(now);
     for (const { stream } of this.sendStreams.values()) {
-      if (stream.counters.packetsSent === 0) continue;
-      // The RTP timestamp of "now", extrapolated from the last packet (RFC 3550 §6.4.1).
-      const clock = stream.codec.clockRate || 90000;
-      const rtpTimestamp =
-        (stream.lastTimestamp + Math.floor(((now - stream.lastSentAt) * clock) / 1000)) >>> 0;
-      packets.push({
-        type: "sr",
-        ssrc: stream.ssrc,
-        ntpTime,
-        rtpTimestamp,
-        packetCount: stream.counters.packetsSent >>> 0,
-        octetCount: stream.counters.bytesSent >>> 0,
-        reports: packets.length === 0 ? blocks : [],
-      });
+      // The first SR carries the report blocks (RFC 3550 §6.4.1).
+      const sr = stream.senderReport(packets.length === 0 ? blocks : []);
+      if (sr) packets.push(sr);
     }
     const first = this.media[0]?.transceiver.sender.ssrc;
     if (packets.length === 0) {

@@ -4,10 +4,10 @@ import {
   OpusPayloader,
   type Payloader,
   parseRtpPacket,
-  RetransmissionHistory,
-  type RtpHeaderExtension,
-  RtpPacketizer,
-  serializeRtpPacket,
+  type ReportBlock,
+  type RtcpPacket,
+  RtpSendStream,
+  type SenderReport,
   Vp8Payloader,
 } from "@purertc/rtp";
 import { type MimeType, mimeTypeOf } from "./codecs.js";
@@ -30,6 +30,8 @@ export interface SendCounters {
   retransmittedBytesSent: number;
   pliCount: number;
   firCount: number;
+  /** From the peer's latest report block (RFC 3550 §6.4.1). */
+  roundTripTime: number | undefined;
 }
 
 /** The payload format of a mime type (@purertc/rtp's). */
@@ -41,32 +43,20 @@ export function payloaderFor(mime: MimeType | undefined): Payloader | undefined 
 }
 
 /**
- * One sender's outgoing RTP stream for its negotiated codec: packetizes
- * frames (or rewrites relayed packets) with the MID header extension,
- * keeps the last {@link HISTORY_SIZE} packets to answer NACKs, and counts.
- * `out` gets each plain RTP packet (the transport protects and sends it).
+ * One sender's outgoing RTP stream for its negotiated codec, on
+ * @purertc/rtp's RtpSendStream: packetizes frames (or rewrites relayed
+ * packets) with the MID header extension, keeps the last
+ * {@link HISTORY_SIZE} packets to answer NACKs, turns PLI/FIR into key
+ * frame requests and makes its sender report. `out` gets each plain RTP
+ * packet (the transport protects and sends it).
  */
 export class SendStream {
-  readonly counters: SendCounters = {
-    packetsSent: 0,
-    bytesSent: 0,
-    headerBytesSent: 0,
-    framesSent: 0,
-    keyFramesSent: 0,
-    nackCount: 0,
-    retransmittedPacketsSent: 0,
-    retransmittedBytesSent: 0,
-    pliCount: 0,
-    firCount: 0,
-  };
   readonly mime: MimeType | undefined;
-  /** RTP timestamp and wall clock of the last packet (for SR, RFC 3550 §6.4.1). */
-  lastTimestamp = 0;
-  lastSentAt = 0;
-  private readonly packetizer: RtpPacketizer | undefined;
-  private readonly extension: RtpHeaderExtension | undefined;
-  private readonly history = new RetransmissionHistory({ capacity: HISTORY_SIZE });
-  private sequenceNumber: number;
+  private inner: RtpSendStream | undefined;
+  private wireBytes = 0;
+  private retransmittedBytes = 0;
+  private keyFrames = 0;
+  private sending = false;
 
   constructor(
     readonly ssrc: number,
@@ -74,79 +64,97 @@ export class SendStream {
     kind: string,
     mid: { id: number; value: string } | undefined,
     private out: ((packet: Uint8Array) => void) | undefined,
+    onKeyframeRequest?: (kind: "pli" | "fir") => void,
   ) {
     this.mime = mimeTypeOf(kind, codec);
-    this.extension = mid
-      ? buildHeaderExtension([{ id: mid.id, data: new TextEncoder().encode(mid.value) }], "one-byte")
-      : undefined;
     const payloader = payloaderFor(this.mime);
-    this.packetizer = payloader
-      ? new RtpPacketizer({ payloader, ssrc, payloadType: codec.payloadType, extension: this.extension })
-      : undefined;
-    this.sequenceNumber = this.packetizer?.sequenceNumber ?? 0;
+    if (!payloader) return;
+    this.inner = new RtpSendStream({
+      ssrc,
+      payloadType: codec.payloadType,
+      clockRate: codec.clockRate,
+      payloader,
+      sendRtp: this.emit,
+      history: { capacity: HISTORY_SIZE },
+      ...(onKeyframeRequest ? { onKeyframeRequest } : {}),
+      ...(mid
+        ? {
+            extension: buildHeaderExtension(
+              [{ id: mid.id, data: new TextEncoder().encode(mid.value) }],
+              "one-byte",
+            ),
+          }
+        : {}),
+    });
   }
 
-  /** Packetizes and sends one frame; false when this codec has no packetizer. */
+  private readonly emit = (packet: Uint8Array): void => {
+    if (this.sending) this.wireBytes += packet.length;
+    else this.retransmittedBytes += packet.length;
+    this.out?.(packet);
+  };
+
+  /** Packetizes and sends one frame; false when closed or the codec has no packetizer. */
   sendFrame(frame: EncodedFrame): boolean {
-    if (!this.packetizer || !this.out) return false;
-    this.packetizer.sequenceNumber = this.sequenceNumber;
-    const packets = this.packetizer.packetize(frame.data, frame.timestamp);
-    this.sequenceNumber = this.packetizer.sequenceNumber;
-    for (const p of packets) this.emit(p, p.length - this.headerLength());
-    this.counters.framesSent++;
-    if (frame.keyframe) this.counters.keyFramesSent++;
-    this.lastTimestamp = frame.timestamp >>> 0;
+    if (!this.inner || !this.out) return false;
+    this.sending = true;
+    try {
+      this.inner.sendFrame(frame.data, frame.timestamp);
+    } finally {
+      this.sending = false;
+    }
+    if (frame.keyframe) this.keyFrames++;
     return true;
   }
 
   /** Sends a packet made elsewhere, with this stream's SSRC, payload type, sequence number and MID. */
   sendRtp(packet: Uint8Array): boolean {
-    if (!this.out) return false;
-    const p = parseRtpPacket(packet);
-    const bytes = serializeRtpPacket({
-      marker: p.marker,
-      payloadType: this.codec.payloadType,
-      sequenceNumber: this.sequenceNumber,
-      timestamp: p.timestamp,
-      ssrc: this.ssrc,
-      csrcs: p.csrcs,
-      extension: this.extension,
-      payload: p.payload,
-    });
-    this.sequenceNumber = (this.sequenceNumber + 1) & 0xffff;
-    this.emit(bytes, p.payload.length);
-    if (p.marker) this.counters.framesSent++;
-    this.lastTimestamp = p.timestamp;
+    if (!this.inner || !this.out) return false;
+    const parsed = parseRtpPacket(packet);
+    this.sending = true;
+    try {
+      this.inner.sendRtp(parsed);
+    } finally {
+      this.sending = false;
+    }
     return true;
   }
 
-  private headerLength(): number {
-    return 12 + (this.extension ? 4 + this.extension.data.length : 0);
+  /** A received RTCP packet: NACK answered, PLI/FIR to the key frame callback, report blocks kept. */
+  handleRtcp(packet: RtcpPacket): void {
+    this.inner?.handleRtcp(packet);
   }
 
-  private emit(packet: Uint8Array, payloadBytes: number): void {
-    const seq = (packet[2]! << 8) | packet[3]!;
-    this.history.store(seq, packet);
-    this.counters.packetsSent++;
-    this.counters.bytesSent += payloadBytes;
-    this.counters.headerBytesSent += packet.length - payloadBytes;
-    this.lastSentAt = Date.now();
-    this.out?.(packet);
+  /** This stream's SR (with `reports`), or undefined before anything was sent. */
+  senderReport(reports: readonly ReportBlock[]): SenderReport | undefined {
+    if (!this.inner || this.inner.stats.packetsSent === 0) return undefined;
+    return this.inner.senderReport(reports);
   }
 
-  /** Answers a generic NACK (RFC 4585 §6.2.1) from the history: the same packets again. */
-  retransmit(lost: readonly number[]): void {
-    this.counters.nackCount++;
-    for (const packet of this.history.answerNack(lost, performance.now())) {
-      this.counters.retransmittedPacketsSent++;
-      this.counters.retransmittedBytesSent += packet.length;
-      this.out?.(packet);
-    }
+  /** Counters for getStats. */
+  get counters(): SendCounters {
+    const s = this.inner?.stats;
+    const packetsSent = s?.packetsSent ?? 0;
+    const bytesSent = s?.bytesSent ?? 0;
+    return {
+      packetsSent,
+      bytesSent,
+      headerBytesSent: this.wireBytes - bytesSent,
+      framesSent: s?.framesSent ?? 0,
+      keyFramesSent: this.keyFrames,
+      nackCount: s?.nackCount ?? 0,
+      retransmittedPacketsSent: s?.retransmittedPackets ?? 0,
+      retransmittedBytesSent: this.retransmittedBytes,
+      pliCount: s?.pliCount ?? 0,
+      firCount: s?.firCount ?? 0,
+      roundTripTime: s?.roundTripTimeMs === undefined ? undefined : s.roundTripTimeMs / 1000,
+    };
   }
 
   /** Releases the history; nothing is sent afterwards. */
   close(): void {
     this.out = undefined;
-    this.history.clear();
+    this.inner?.close();
+    this.inner = undefined;
   }
 }

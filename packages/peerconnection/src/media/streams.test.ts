@@ -101,14 +101,15 @@ describe("send and receive streams", () => {
     send.sendFrame({ data: keyframe, timestamp: 0, keyframe: true });
     const seqs = packets.map((p) => parseRtpPacket(p).sequenceNumber);
     packets.length = 0;
-    send.retransmit([seqs[1]!, (seqs[0]! + 5000) & 0xffff]);
+    const nack = (lost: number[]) => send.handleRtcp({ type: "nack", senderSsrc: 9, mediaSsrc: 1, lost });
+    nack([seqs[1]!, (seqs[0]! + 5000) & 0xffff]);
     expect(packets.map((p) => parseRtpPacket(p).sequenceNumber)).toEqual([seqs[1]]);
     expect(send.counters).toMatchObject({ nackCount: 1, retransmittedPacketsSent: 1 });
     // Past the history's size the old packets are gone.
     for (let i = 0; i < HISTORY_SIZE; i++)
       send.sendFrame({ data: Uint8Array.of(1, 2, 3), timestamp: i, keyframe: false });
     packets.length = 0;
-    send.retransmit([seqs[1]!]);
+    nack([seqs[1]!]);
     expect(packets).toEqual([]);
     send.close();
     expect(send.sendFrame({ data: keyframe, timestamp: 1, keyframe: true })).toBe(false);
