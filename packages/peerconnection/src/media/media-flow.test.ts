@@ -1,3 +1,4 @@
+import { H264Payloader, RtpPacketizer } from "@purertc/rtp";
 import { describe, expect, it } from "vitest";
 import { negotiate, trickle, waitForState } from "../pair.test-helper.js";
 import { PeerConnection } from "../peer-connection.js";
@@ -135,5 +136,43 @@ describe("renegotiation", () => {
       ["0", "video", "recvonly"],
       ["2", "audio", "recvonly"],
     ]);
+  });
+});
+
+describe("relaying RTP (an RTSP camera's packets)", () => {
+  it("sendRtp rewrites a foreign stream's SSRC, payload type and sequence; the peer reassembles its frames", async () => {
+    await using a = new PeerConnection({ interfaces: "loopback" });
+    await using b = new PeerConnection({ interfaces: "loopback" });
+    trickle(a, b);
+    const t = a.addTransceiver("video", { direction: "sendonly" });
+    t.setCodecPreferences([{ mimeType: "video/H264" }]);
+    const received = frames(b, 3);
+    await negotiate(a, b);
+    await Promise.all([waitForState(a, "connected"), waitForState(b, "connected")]);
+    // The camera's own stream: its SSRC, payload type 96, its sequence numbers, a 1000-byte MTU.
+    const camera = new RtpPacketizer({
+      payloader: new H264Payloader(),
+      ssrc: 0xdeadbeef,
+      payloadType: 96,
+      mtu: 1000,
+      sequenceNumber: 65530,
+    });
+    const sent = [0, 1, 2].map((i) => h264Idr(4000, 0x20 + i));
+    for (let round = 0; round < 20; round++) {
+      for (const [i, frame] of sent.entries()) {
+        for (const p of camera.packetize(frame, (round * 3 + i) * 3000))
+          expect(t.sender.sendRtp(p)).toBe(true);
+      }
+      const done = await Promise.race([
+        received.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 50)),
+      ]);
+      if (done) break;
+    }
+    const got = await received;
+    for (const f of got) expect(sent.some((s) => Buffer.from(s).equals(Buffer.from(f.data)))).toBe(true);
+    const inbound = [...(await b.getStats()).values()].find((s) => s.type === "inbound-rtp")!;
+    expect(inbound.ssrc).toBe(t.sender.ssrc);
+    expect(b.getReceivers()[0]!.getParameters().codecs[0]!.payloadType).toBe(102);
   });
 });
