@@ -6,10 +6,12 @@ import {
   parseRtpPacket,
   type ReportBlock,
   type RtcpPacket,
+  RtpError,
   RtpSendStream,
   type SenderReport,
   Vp8Payloader,
 } from "@purertc/rtp";
+import { PeerConnectionError } from "../errors.js";
 import { type MimeType, mimeTypeOf } from "./codecs.js";
 import type { EncodedFrame } from "./receiver.js";
 import type { RtpCodec } from "./sdp-media.js";
@@ -100,6 +102,8 @@ export class SendStream {
     this.sending = true;
     try {
       this.inner.sendFrame(frame.data, frame.timestamp);
+    } catch (error) {
+      throw refused(error, `a ${this.mime} frame`);
     } finally {
       this.sending = false;
     }
@@ -110,10 +114,11 @@ export class SendStream {
   /** Sends a packet made elsewhere, with this stream's SSRC, payload type, sequence number and MID. */
   sendRtp(packet: Uint8Array): boolean {
     if (!this.inner || !this.out) return false;
-    const parsed = parseRtpPacket(packet);
     this.sending = true;
     try {
-      this.inner.sendRtp(parsed);
+      this.inner.sendRtp(parseRtpPacket(packet));
+    } catch (error) {
+      throw refused(error, "an RTP packet");
     } finally {
       this.sending = false;
     }
@@ -157,4 +162,10 @@ export class SendStream {
     this.inner?.close();
     this.inner = undefined;
   }
+}
+
+/** The payload format's or the RTP parser's refusal, as this package's error. */
+function refused(error: unknown, what: string): unknown {
+  if (!(error instanceof RtpError)) return error;
+  return new PeerConnectionError("ERR_OPERATION", `cannot send ${what}: ${error.message}`, { cause: error });
 }

@@ -68,6 +68,8 @@ export class RtpSender extends EventTarget {
    * descriptor (RFC 7741), Opus one packet per frame (RFC 7587). `timestamp`
    * is in the codec's clock (90 kHz video, 48 kHz Opus).
    * @returns false when it was dropped (not negotiated to send, or not connected).
+   * @throws PeerConnectionError ERR_OPERATION when the frame does not fit the codec (an empty VP8 frame, an
+   *   Opus packet over the MTU), the RtpError as its cause.
    */
   sendFrame(data: Uint8Array, options: { timestamp: number; keyframe?: boolean }): boolean {
     return (
@@ -84,6 +86,7 @@ export class RtpSender extends EventTarget {
    * its SSRC, payload type and sequence number are rewritten to this
    * sender's, so the stream stays continuous whatever its source.
    * @returns false when it was dropped.
+   * @throws PeerConnectionError ERR_OPERATION when `packet` is not an RTP packet (RFC 3550 §5.1).
    */
   sendRtp(packet: Uint8Array): boolean {
     return this.link?.sendRtp(this, packet) ?? false;

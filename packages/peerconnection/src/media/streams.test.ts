@@ -162,3 +162,19 @@ describe("send and receive streams", () => {
     expect([...a!.payload]).toEqual([0x65, 1, 2, 3]);
   });
 });
+
+describe("what a sender refuses", () => {
+  it("a frame the codec cannot carry, or bytes that are not RTP, are ERR_OPERATION", () => {
+    const send = new SendStream(1, vp8, "video", undefined, () => {});
+    expect(() => send.sendFrame({ data: new Uint8Array(0), timestamp: 0, keyframe: true })).toThrow(
+      expect.objectContaining({ name: "PeerConnectionError", code: "ERR_OPERATION" }),
+    );
+    expect(() => send.sendRtp(Uint8Array.of(1, 2, 3))).toThrow(
+      expect.objectContaining({ name: "PeerConnectionError", code: "ERR_OPERATION" }),
+    );
+    const opus = new SendStream(2, defaultCodecs("audio")[0]!, "audio", undefined, () => {});
+    expect(() => opus.sendFrame({ data: new Uint8Array(5000), timestamp: 0, keyframe: true })).toThrow(
+      /over the budget/,
+    );
+  });
+});

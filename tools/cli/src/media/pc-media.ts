@@ -101,7 +101,15 @@ export class PcMedia {
     const frame = video.frames[this.next]!;
     // Timestamps run on across loops (90 kHz clock).
     const timestamp = Math.round((this.sent * 90000) / video.fps);
-    this.sender!.sender.sendFrame(frame.data, { timestamp, keyframe: frame.keyframe });
+    try {
+      this.sender!.sender.sendFrame(frame.data, { timestamp, keyframe: frame.keyframe });
+    } catch (error) {
+      // A frame the codec refuses (ERR_OPERATION) is reported and skipped; the stream goes on.
+      this.ctx.emit(
+        { event: "error", message: (error as Error).message },
+        `error: ${(error as Error).message}`,
+      );
+    }
     this.sent++;
     this.next = (this.next + 1) % video.frames.length;
   };
