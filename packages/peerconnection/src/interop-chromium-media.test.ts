@@ -94,6 +94,10 @@ function inboundVideo(page: Page): Promise<Record<string, unknown> | undefined> 
     });
     if (found?.codecId)
       found.mimeType = (stats.get(String(found.codecId)) as Record<string, unknown>).mimeType;
+    // Chromium's view of our sender reports (RFC 3550 §6.4.1): its remote-outbound-rtp.
+    stats.forEach((s: Record<string, unknown>) => {
+      if (found && s.type === "remote-outbound-rtp" && s.kind === "video") found.remoteOutbound = { ...s };
+    });
     return found;
   });
 }
@@ -210,6 +214,10 @@ describe.skipIf(!netns.available || !chromium || !haveFfmpeg)("media with headle
         expect(Number(inbound.pliCount)).toBeGreaterThan(0);
         const request = await child.next((e) => e.event === "keyframerequest", 5000);
         expect(request.kind).toBe("pli");
+        // Our SRs reached Chromium and parsed: its remote-outbound-rtp counts what we said we sent.
+        const sr = (await inboundVideo(page))?.remoteOutbound as Record<string, unknown> | undefined;
+        expect(Number(sr?.packetsSent)).toBeGreaterThan(0);
+        expect(Number(sr?.reportsSent)).toBeGreaterThan(0);
       } finally {
         await stop?.();
         child.end();
