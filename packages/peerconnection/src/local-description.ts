@@ -117,8 +117,8 @@ export function buildAnswer(
 ): SdpSession {
   const sections = offer.media.map((m, i): SdpMediaSection => {
     if (i === dataIndex) {
-      const size = Math.min(m.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
-      return dataSection(local, m.mid ?? String(i), setup, size);
+      // a=max-message-size says what WE can receive (RFC 8841 §6), whatever the offer says.
+      return dataSection(local, m.mid ?? String(i), setup, MAX_MESSAGE_SIZE);
     }
     const answered = m.port !== 0 && (m.kind === "audio" || m.kind === "video") ? media?.(m, i) : undefined;
     if (answered) return answered;

@@ -32,6 +32,8 @@ describe("PeerConnection Node ↔ Node over loopback", () => {
       expect(transport.dtlsRole).toBe("server");
       expect(transport.iceRole).toBe("controlling");
       expect(String(transport.dtlsCipher)).toMatch(/ECDHE_ECDSA/);
+      // use_srtp offered and accepted as browsers and pion do (RFC 5764); GCM preferred.
+      expect(transport.srtpCipher).toBe("SRTP_AEAD_AES_128_GCM");
       const pair = stats.get(String(transport.selectedCandidatePairId))!;
       expect(pair.type).toBe("candidate-pair");
       expect(stats.get(String(pair.localCandidateId))?.address).toBe("127.0.0.1");

@@ -1,0 +1,174 @@
+/**
+ * The public shape of an SCTP association (the contract with RTCDataChannel
+ * in @purertc/peerconnection): options, states, send options, events and
+ * statistics. The association itself is in association.ts.
+ */
+import type { SctpError } from "./errors.js";
+
+/**
+ * What the association writes packets through (in a PeerConnection: DTLS
+ * application data). Received packets are given to
+ * {@link SctpAssociationLike.handlePacket}.
+ */
+export interface SctpPacketTransport {
+  /** Sends one SCTP packet; never throws for network errors (a lost packet is retransmitted). */
+  send(packet: Uint8Array): void;
+}
+
+/** Options of an association. Every number has a documented default and bound. */
+export interface SctpAssociationOptions {
+  /** Where packets go. */
+  transport: SctpPacketTransport;
+  /** Our SCTP port (SDP `a=sctp-port`); default 5000. */
+  localPort?: number;
+  /** The peer's SCTP port; default 5000. */
+  remotePort?: number;
+  /** Largest user message we accept and send (default 262144, as Chromium advertises). */
+  maxMessageSize?: number;
+  /**
+   * Bytes of SCTP packet per datagram. Default 1160: a 1200-byte UDP payload
+   * less the DTLS 1.2 AES-GCM record overhead (13-byte header, 8-byte explicit
+   * nonce, 16-byte tag = 37), rounded down to a multiple of 4. Bounded to 256..65535.
+   */
+  mtu?: number;
+  /** Outbound streams we ask for (default 65535, as browsers). */
+  maxOutboundStreams?: number;
+  /** Inbound streams we accept (default 65535). */
+  maxInboundStreams?: number;
+  /** Initial RTO in ms (default 500; see README). */
+  rtoInitial?: number;
+  /** Minimum RTO in ms (default 200; see README). */
+  rtoMin?: number;
+  /** Maximum RTO in ms (default 60000, RFC 9260 RTO.Max). */
+  rtoMax?: number;
+  /** Our advertised receive window a_rwnd in bytes (default 1 MiB; bounded to 16 KiB..16 MiB). */
+  receiveWindow?: number;
+  /** Aborting it aborts the association (as {@link SctpAssociationLike.abort}). */
+  signal?: AbortSignal;
+}
+
+/** RFC 9260 §4 association states ("closed" also after the end). */
+export type SctpAssociationState =
+  | "closed"
+  | "cookie-wait"
+  | "cookie-echoed"
+  | "established"
+  | "shutdown-pending"
+  | "shutdown-sent"
+  | "shutdown-received"
+  | "shutdown-ack-sent";
+
+/** Per-message options of {@link SctpAssociationLike.send}. */
+export interface SctpSendOptions {
+  /** Deliver as soon as complete, not in stream order (the U bit, RFC 9260 §3.3.1). */
+  unordered?: boolean;
+  /** Partial reliability (RFC 3758): give up after this many retransmissions. Exclusive with maxPacketLifeTime. */
+  maxRetransmits?: number;
+  /** Partial reliability (RFC 3758): give up after this many ms. Exclusive with maxRetransmits. */
+  maxPacketLifeTime?: number;
+}
+
+/** Counters of an association (see {@link SctpAssociationLike.getStats}). */
+export interface SctpStats {
+  packetsSent: number;
+  packetsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  dataChunksSent: number;
+  dataChunksReceived: number;
+  /** DATA chunks sent again (T3-rtx or fast retransmit). */
+  retransmissions: number;
+  /** T3-rtx expiries. */
+  timeouts: number;
+  /** Chunks marked for fast retransmit. */
+  fastRetransmits: number;
+  /** Packets dropped: bad checksum, malformed, wrong tag, out of window. */
+  packetsDropped: number;
+  /** Messages delivered to the user. */
+  messagesReceived: number;
+  /** Messages accepted from the user. */
+  messagesSent: number;
+  /** Smoothed RTT in ms (undefined before the first measurement). */
+  srtt: number | undefined;
+  /** Current retransmission timeout in ms. */
+  rto: number;
+  /** Congestion window in bytes. */
+  cwnd: number;
+  /** Peer's receive window as we last computed it. */
+  peerRwnd: number;
+  /** Bytes sent and not yet acknowledged. */
+  flightSize: number;
+}
+
+/** "message": one complete user message. */
+export class SctpMessageEvent extends Event {
+  constructor(
+    /** The stream it arrived on. */
+    readonly streamId: number,
+    /** The payload protocol identifier (WebRTC: 50 DCEP, 51 string, 53 binary, 56/57 empty). */
+    readonly ppid: number,
+    /** The message bytes. */
+    readonly data: Uint8Array,
+  ) {
+    super("message");
+  }
+}
+
+/** "bufferedamountlow": a stream's buffered amount fell to its threshold. */
+export class SctpBufferedAmountLowEvent extends Event {
+  constructor(readonly streamId: number) {
+    super("bufferedamountlow");
+  }
+}
+
+/** "streamreset": the peer reset these incoming streams (RFC 6525); the channel on each is closed. */
+export class SctpStreamResetEvent extends Event {
+  constructor(readonly streamIds: readonly number[]) {
+    super("streamreset");
+  }
+}
+
+/** "close": the association ended; `error` is absent after a graceful SHUTDOWN or our own close(). */
+export class SctpCloseEvent extends Event {
+  constructor(readonly error?: SctpError) {
+    super("close");
+  }
+}
+
+/** Event map of an association, for typed listeners. */
+export interface SctpAssociationEventMap {
+  open: Event;
+  message: SctpMessageEvent;
+  bufferedamountlow: SctpBufferedAmountLowEvent;
+  streamreset: SctpStreamResetEvent;
+  close: SctpCloseEvent;
+}
+
+/** The methods of an SCTP association (implemented by `SctpAssociation`). */
+export interface SctpAssociationLike extends EventTarget, AsyncDisposable {
+  readonly state: SctpAssociationState;
+  /** Negotiated outbound streams (min of ours and the peer's inbound). */
+  readonly maxOutboundStreams: number;
+  /** Negotiated inbound streams. */
+  readonly maxInboundStreams: number;
+  /** Sends INIT (call on both ends; simultaneous INIT is handled per RFC 9260 §5.2). */
+  connect(): void;
+  /** One received SCTP packet; bad input is counted and dropped, never throws. */
+  handlePacket(packet: Uint8Array): void;
+  /** Queues one user message; throws SctpError if closed or too big. */
+  send(streamId: number, ppid: number, data: Uint8Array, options?: SctpSendOptions): void;
+  /** Bytes accepted on this stream and not yet sent to the network. */
+  bufferedAmount(streamId: number): number;
+  /** Sets the threshold at which "bufferedamountlow" fires for this stream. */
+  setBufferedAmountLowThreshold(streamId: number, bytes: number): void;
+  /** Outgoing SSN reset of these streams (RFC 6525); the peer resets its side back. */
+  resetStreams(streamIds: readonly number[]): void;
+  /** Graceful SHUTDOWN, bounded in time; then closed. */
+  shutdown(): Promise<void>;
+  /** Sends ABORT and closes at once. */
+  abort(reason?: string): void;
+  /** Tears everything down (ABORT if the association was up); idempotent. */
+  close(): Promise<void>;
+  /** Counters. */
+  getStats(): SctpStats;
+}

@@ -1,0 +1,487 @@
+/**
+ * An SCTP association (RFC 9260) as WebRTC uses it: one path, packets
+ * through an {@link SctpPacketTransport}, with PR-SCTP (RFC 3758) and stream
+ * reset (RFC 6525). This file holds the state machine and the public API;
+ * the data path lives in transmitter.ts (sending), reassembly.ts
+ * (receiving), retransmit-queue.ts and congestion.ts.
+ *
+ * States (RFC 9260 §4, simplified to what one endpoint sees):
+ *
+ * ```
+ *                      closed ──── receive INIT: answer INIT-ACK with a signed cookie, keep no state
+ *                        │  \
+ *           connect():   │   receive valid COOKIE-ECHO: make TCB, send COOKIE-ACK ──────────┐
+ *           send INIT,   │                                                                  │
+ *           start T1     ▼                                                                  │
+ *                   cookie-wait ── receive INIT-ACK: send COOKIE-ECHO, restart T1           │
+ *                        │        (receive INIT: INIT-ACK with the same tag, §5.2.1)        │
+ *                        ▼                                                                  │
+ *                  cookie-echoed ── receive COOKIE-ACK (or a cookie of the collision) ──────┤
+ *                                                                                           ▼
+ *                                                                                      established
+ *       shutdown(): ──────────────────────────────────────────────────────────────────────┤    │ receive SHUTDOWN
+ *                  ▼                                                                           ▼
+ *           shutdown-pending ── all data acked: send SHUTDOWN, T2          shutdown-received ── all data acked:
+ *                  ▼                                                                           │ send SHUTDOWN-ACK, T2
+ *            shutdown-sent ── receive SHUTDOWN-ACK: send SHUTDOWN-COMPLETE ──┐                 ▼
+ *                  │   (receive SHUTDOWN: send SHUTDOWN-ACK → shutdown-ack-sent) │      shutdown-ack-sent
+ *                  │                                                          ▼                │ receive SHUTDOWN-COMPLETE
+ *                  └─────────────────────────────────────────────────────► closed ◄────────────┘
+ *   From any state: ABORT sent or received, close(), too many retransmissions → closed (for good).
+ * ```
+ */
+import { whenAborted } from "@purertc/socket";
+import {
+  type SctpAssociationLike,
+  type SctpAssociationOptions,
+  type SctpAssociationState,
+  SctpBufferedAmountLowEvent,
+  SctpCloseEvent,
+  SctpMessageEvent,
+  type SctpSendOptions,
+  type SctpStats,
+  SctpStreamResetEvent,
+} from "./association-types.js";
+import { RtoEstimator } from "./congestion.js";
+import type { AssociationContext } from "./context.js";
+import { SctpError } from "./errors.js";
+import { type ResolvedOptions, resolveOptions } from "./options.js";
+import type { ErrorCause } from "./packet/causes.js";
+import type { Chunk } from "./packet/chunk.js";
+import { CauseCode, ChunkType } from "./packet/constants.js";
+import { decodePacket, encodePacket, type SctpPacket } from "./packet/packet.js";
+import type { ReconfigChunk } from "./packet/reconfig.js";
+import type { ReceiverSink } from "./reassembly.js";
+import { SendQueue } from "./send-queue.js";
+import { Setup } from "./setup.js";
+import { Shutdown } from "./shutdown.js";
+import type { Tcb } from "./tcb.js";
+import { AssociationTimer } from "./timers.js";
+import { Transmitter } from "./transmitter.js";
+
+/**
+ * An SCTP association. Give it received packets with {@link handlePacket};
+ * it sends through `options.transport`. Events: "open", "message",
+ * "bufferedamountlow", "streamreset", "close" (see association-types.ts).
+ */
+export class SctpAssociation extends EventTarget implements SctpAssociationLike, AssociationContext {
+  #state: SctpAssociationState = "closed";
+  private destroyed = false;
+  /** @internal */ readonly o: ResolvedOptions;
+  private readonly transport: SctpAssociationOptions["transport"];
+  /** @internal */ readonly queue: SendQueue;
+  /** @internal */ tcb: Tcb | undefined;
+  /** @internal */ readonly rto: RtoEstimator;
+  /** @internal */ readonly tx: Transmitter;
+  private readonly setup: Setup;
+  private readonly closing: Shutdown;
+  /** @internal */ readonly t3: AssociationTimer;
+  /** @internal */ readonly delayedAck: AssociationTimer;
+  /** @internal */ readonly reconfigTimer: AssociationTimer;
+  private lowStreams: number[] = [];
+  private unlinkSignal: () => void;
+  /** @internal */ readonly stats: SctpStats;
+
+  constructor(options: SctpAssociationOptions) {
+    super();
+    const o = resolveOptions(options);
+    this.o = o;
+    this.transport = options.transport;
+    this.queue = new SendQueue(this.onBufferedAmountLow);
+    this.rto = new RtoEstimator(o.rtoInitial, o.rtoMin, o.rtoMax);
+    this.tx = new Transmitter(this);
+    this.setup = new Setup(this, (options as { cookieLifetime?: number }).cookieLifetime ?? 60_000);
+    this.closing = new Shutdown(this);
+    this.t3 = new AssociationTimer(this.tx.onT3);
+    this.delayedAck = new AssociationTimer(this.tx.onDelayedAck);
+    this.reconfigTimer = new AssociationTimer(this.tx.onReconfigTimer);
+    this.stats = {
+      packetsSent: 0,
+      packetsReceived: 0,
+      bytesSent: 0,
+      bytesReceived: 0,
+      dataChunksSent: 0,
+      dataChunksReceived: 0,
+      retransmissions: 0,
+      timeouts: 0,
+      fastRetransmits: 0,
+      packetsDropped: 0,
+      messagesReceived: 0,
+      messagesSent: 0,
+      srtt: undefined,
+      rto: o.rtoInitial,
+      cwnd: 0,
+      peerRwnd: 0,
+      flightSize: 0,
+    };
+    this.unlinkSignal = whenAborted(options.signal, this.onSignalAbort);
+  }
+
+  /** The RFC 9260 state ("closed" before connect() and after the end). */
+  get state(): SctpAssociationState {
+    return this.#state;
+  }
+
+  /** Negotiated outbound streams (our request until established). */
+  get maxOutboundStreams(): number {
+    return this.tcb?.outboundStreams ?? this.o.maxOutboundStreams;
+  }
+
+  /** Negotiated inbound streams. */
+  get maxInboundStreams(): number {
+    return this.tcb?.inboundStreams ?? this.o.maxInboundStreams;
+  }
+
+  /** Sends INIT; a no-op if the association is already being set up (the peer's INIT came first). */
+  connect(): void {
+    if (this.destroyed) throw new SctpError("ERR_CLOSED", "association is closed");
+    this.setup.connect();
+  }
+
+  /**
+   * One received SCTP packet. Bad input is counted (`packetsDropped`) and
+   * dropped; never throws. The association keeps views of `packet` until
+   * the messages in it are delivered: do not reuse the buffer.
+   */
+  handlePacket(packet: Uint8Array): void {
+    if (this.destroyed) return;
+    this.stats.packetsReceived++;
+    this.stats.bytesReceived += packet.length;
+    let p: SctpPacket;
+    try {
+      p = decodePacket(packet, { acceptZeroChecksum: true });
+    } catch (e) {
+      if (!(e instanceof SctpError)) throw e;
+      this.stats.packetsDropped++;
+      return;
+    }
+    if (p.destinationPort !== this.o.localPort || p.chunks.length === 0 || !this.tagOk(p)) {
+      this.stats.packetsDropped++;
+      return;
+    }
+    this.tx.beginPacket();
+    const chunks = p.chunks;
+    for (let i = 0; i < chunks.length; i++) {
+      if (this.destroyed) return;
+      // Chunks bundled after a COOKIE-ECHO count only if the cookie set up the tag the packet carries.
+      if (i === 1 && chunks[0]!.type === ChunkType.CookieEcho && this.tcb?.localTag !== p.verificationTag)
+        break;
+      this.handleChunk(chunks[i]!, p);
+    }
+    if (!this.destroyed) this.tx.endPacket();
+  }
+
+  /** Verification tag rules (RFC 9260 §8.5, §8.5.1). */
+  private tagOk(p: SctpPacket): boolean {
+    const first = p.chunks[0]!;
+    const v = p.verificationTag;
+    if (first.type === ChunkType.Init) return v === 0 && p.chunks.length === 1;
+    if (first.type === ChunkType.CookieEcho) return true; // checked against the cookie
+    const localTag = this.tcb?.localTag ?? this.setup.localTag;
+    if ((first.type === ChunkType.Abort || first.type === ChunkType.ShutdownComplete) && first.reflected)
+      return this.tcb !== undefined && v === this.tcb.peerTag;
+    if (first.type === ChunkType.ShutdownAck && localTag === undefined) return true; // OOTB: answered below
+    return localTag !== undefined && v === localTag;
+  }
+
+  private handleChunk(c: Chunk, p: SctpPacket): void {
+    switch (c.type) {
+      case ChunkType.Data:
+        this.tx.onData(c);
+        return;
+      case ChunkType.Sack:
+        this.tx.onSack(c);
+        return;
+      case ChunkType.Init:
+        this.setup.onInit(c);
+        return;
+      case ChunkType.InitAck:
+        this.setup.onInitAck(c);
+        return;
+      case ChunkType.CookieEcho:
+        this.setup.onCookieEcho(c.cookie, p.verificationTag);
+        return;
+      case ChunkType.CookieAck:
+        this.setup.onCookieAck();
+        return;
+      case ChunkType.Heartbeat:
+        this.tx.control({ type: ChunkType.HeartbeatAck, info: c.info });
+        return;
+      case ChunkType.Abort:
+        this.end(
+          new SctpError("ERR_ABORTED_BY_PEER", `peer sent ABORT${causeText(c.causes)} (RFC 9260 §9.1)`),
+          false,
+        );
+        return;
+      case ChunkType.Shutdown:
+        this.closing.onShutdown(c.cumulativeTsnAck);
+        return;
+      case ChunkType.ShutdownAck:
+        this.closing.onShutdownAck(p.verificationTag);
+        return;
+      case ChunkType.ShutdownComplete:
+        this.closing.onShutdownComplete();
+        return;
+      case ChunkType.Error:
+        this.setup.onError(c.causes);
+        return;
+      case ChunkType.ForwardTsn:
+        this.tx.onForwardTsn(c);
+        return;
+      case ChunkType.ReConfig:
+        this.tx.onReconfig(c as ReconfigChunk);
+        return;
+      case "unknown":
+        // 01 and 11 report the chunk (RFC 9260 §3.2).
+        if (c.chunkType & 0x40)
+          this.tx.control({
+            type: ChunkType.Error,
+            causes: [{ code: CauseCode.UnrecognizedChunkType, value: c.raw }],
+          });
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---- user API ------------------------------------------------------------------------------
+
+  /**
+   * Queues one user message. Throws SctpError: `ERR_CLOSED`, `ERR_INVALID_STATE`
+   * (shutting down), `ERR_MESSAGE_TOO_BIG`, `ERR_INVALID_ARGUMENT`, `ERR_BUFFER_FULL`.
+   * Empty messages are refused (`ERR_INVALID_ARGUMENT`): SCTP has no empty DATA
+   * (WebRTC sends one byte with PPID 56/57 instead).
+   */
+  send(streamId: number, ppid: number, data: Uint8Array, options?: SctpSendOptions): void {
+    if (this.destroyed) throw new SctpError("ERR_CLOSED", "association is closed");
+    if (this.#state.startsWith("shutdown"))
+      throw new SctpError("ERR_INVALID_STATE", `cannot send in ${this.#state}`);
+    if (!Number.isInteger(streamId) || streamId < 0 || streamId >= this.maxOutboundStreams)
+      throw new SctpError(
+        "ERR_INVALID_ARGUMENT",
+        `stream ${streamId} is not in 0..${this.maxOutboundStreams - 1}`,
+      );
+    if (data.length === 0) throw new SctpError("ERR_INVALID_ARGUMENT", "empty message (RFC 9260 §3.3.1)");
+    if (data.length > this.o.maxMessageSize)
+      throw new SctpError(
+        "ERR_MESSAGE_TOO_BIG",
+        `message of ${data.length} bytes > ${this.o.maxMessageSize}`,
+      );
+    const rtx = options?.maxRetransmits;
+    const life = options?.maxPacketLifeTime;
+    if (rtx !== undefined && life !== undefined)
+      throw new SctpError("ERR_INVALID_ARGUMENT", "maxRetransmits and maxPacketLifeTime are exclusive");
+    this.queue.enqueue({
+      streamId,
+      ppid: ppid >>> 0,
+      data,
+      unordered: options?.unordered === true,
+      offset: 0,
+      ssn: 0,
+      maxRetransmits: rtx !== undefined && this.tcb?.c.peerForwardTsn !== false ? Math.max(0, rtx) : -1,
+      expiresAt:
+        life !== undefined && this.tcb?.c.peerForwardTsn !== false
+          ? performance.now() + Math.max(0, life)
+          : 0,
+      abandoned: false,
+    });
+    this.stats.messagesSent++;
+    this.tx.schedule();
+  }
+
+  bufferedAmount(streamId: number): number {
+    return this.queue.bufferedAmount(streamId);
+  }
+
+  setBufferedAmountLowThreshold(streamId: number, bytes: number): void {
+    this.queue.setThreshold(streamId, Math.max(0, bytes));
+  }
+
+  /** Outgoing SSN reset of these streams (RFC 6525 §5.1.2), sent once their queued data is out. */
+  resetStreams(streamIds: readonly number[]): void {
+    if (this.destroyed) throw new SctpError("ERR_CLOSED", "association is closed");
+    for (const id of streamIds)
+      if (!Number.isInteger(id) || id < 0 || id > 65535)
+        throw new SctpError("ERR_INVALID_ARGUMENT", `stream ${id} is not in 0..65535`);
+    if (!this.tcb || this.tcb.c.peerReconfig === false) return;
+    this.tcb.reset.request(streamIds);
+    this.tx.schedule();
+  }
+
+  /** Graceful SHUTDOWN (RFC 9260 §9.2) once all data is acknowledged; bounded (then ABORT). */
+  shutdown(): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    if (this.#state !== "established" && !this.#state.startsWith("shutdown")) {
+      void this.close();
+      return Promise.resolve();
+    }
+    return this.closing.start();
+  }
+
+  /** Sends ABORT (with a User-Initiated Abort cause) and closes at once. */
+  abort(reason?: string): void {
+    if (this.destroyed) return;
+    const causes: ErrorCause[] = [
+      { code: CauseCode.UserInitiatedAbort, value: new TextEncoder().encode(reason ?? "") },
+    ];
+    this.end(undefined, true, causes);
+  }
+
+  /** Ends the association (ABORT if the peer knows it) and releases every timer and buffer; idempotent. */
+  close(): Promise<void> {
+    this.end(undefined, true);
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  getStats(): SctpStats {
+    const s = this.stats;
+    const t = this.tcb;
+    s.srtt = this.rto.srtt;
+    s.rto = this.rto.rto;
+    s.cwnd = t?.cc.cwnd ?? 0;
+    s.peerRwnd = t?.peerRwnd ?? 0;
+    s.flightSize = t?.rtx.flightSize ?? 0;
+    return { ...s };
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  /** @internal Where the receiver delivers. */
+  readonly sink: ReceiverSink = {
+    deliver: (streamId, ppid, data) => {
+      if (this.destroyed) return;
+      if (streamId >= this.maxInboundStreams) {
+        const v = new Uint8Array(4);
+        v[0] = streamId >> 8;
+        v[1] = streamId;
+        this.tx.control({
+          type: ChunkType.Error,
+          causes: [{ code: CauseCode.InvalidStreamIdentifier, value: v }],
+        });
+        return;
+      }
+      this.stats.messagesReceived++;
+      this.dispatchEvent(new SctpMessageEvent(streamId, ppid, data));
+    },
+    tooBig: (streamId) => {
+      queueMicrotask(() =>
+        this.end(
+          new SctpError(
+            "ERR_PROTOCOL_VIOLATION",
+            `message on stream ${streamId} larger than ${this.o.maxMessageSize}`,
+          ),
+          true,
+        ),
+      );
+    },
+  };
+
+  /** @internal The peer reset these incoming streams. */
+  onStreamsReset(streamIds: number[]): void {
+    if (streamIds.length > 0) this.dispatchEvent(new SctpStreamResetEvent(streamIds));
+  }
+
+  /** @internal Adds inbound streams (RFC 6525 §5.2.5). */
+  addInbound(n: number): void {
+    const t = this.tcb!;
+    t.c.inboundStreams = Math.min(this.o.maxInboundStreams, t.c.inboundStreams + n);
+  }
+
+  private readonly onBufferedAmountLow = (streamId: number): void => {
+    this.lowStreams.push(streamId);
+  };
+
+  /** @internal Fires the "bufferedamountlow" events collected while sending. */
+  flushLowEvents(): void {
+    if (this.lowStreams.length === 0) return;
+    const ids = this.lowStreams;
+    this.lowStreams = [];
+    for (const id of ids) {
+      if (this.destroyed) return;
+      this.dispatchEvent(new SctpBufferedAmountLowEvent(id));
+    }
+  }
+
+  /** @internal Sends one packet now. */
+  sendControl(vtag: number, chunks: Chunk[]): void {
+    this.emit(
+      encodePacket({
+        sourcePort: this.o.localPort,
+        destinationPort: this.o.remotePort,
+        verificationTag: vtag,
+        chunks,
+      }),
+    );
+  }
+
+  /** @internal */
+  emit(packet: Uint8Array): void {
+    this.stats.packetsSent++;
+    this.stats.bytesSent += packet.length;
+    this.transport.send(packet);
+  }
+
+  /** @internal */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** @internal Whether DATA may flow (data is held before ESTABLISHED and after SHUTDOWN-SENT). */
+  get canSendData(): boolean {
+    const s = this.#state;
+    return s === "established" || s === "shutdown-pending" || s === "shutdown-received";
+  }
+
+  /** @internal The association ran out of retransmissions or broke the protocol. */
+  fail(error: SctpError): void {
+    this.end(error, true);
+  }
+
+  private readonly onSignalAbort = (): void => this.abort("signal aborted");
+
+  /** @internal Sets the RFC 9260 state (setup and shutdown drive it). */
+  setState(s: SctpAssociationState): void {
+    this.#state = s;
+  }
+
+  /** @internal Called by the transmitter when nothing is queued or in flight. */
+  onDrained(): void {
+    this.closing.onDrained();
+  }
+
+  /** @internal Ends the association: ABORT if asked and the peer knows us, then everything released. */
+  end(error: SctpError | undefined, sendAbort: boolean, causes: ErrorCause[] = []): void {
+    if (this.destroyed) return;
+    const peerTag = this.tcb?.peerTag;
+    if (sendAbort && peerTag !== undefined && this.#state !== "closed") {
+      try {
+        this.sendControl(peerTag, [{ type: ChunkType.Abort, reflected: false, causes }]);
+      } catch {
+        // the transport's trouble; we are closing anyway
+      }
+    }
+    this.destroyed = true;
+    this.#state = "closed";
+    for (const t of [this.t3, this.delayedAck, this.reconfigTimer]) t.dispose();
+    this.setup.dispose();
+    this.unlinkSignal();
+    this.unlinkSignal = noop;
+    this.tcb?.clear();
+    this.tcb = undefined;
+    this.queue.clear();
+    this.tx.clear();
+    this.lowStreams = [];
+    this.dispatchEvent(new SctpCloseEvent(error));
+    this.closing.dispose();
+  }
+}
+
+function causeText(causes: ErrorCause[]): string {
+  return causes.length === 0 ? "" : ` (cause ${causes.map((c) => c.code).join(", ")})`;
+}
+
+function noop(): void {}

@@ -1,0 +1,93 @@
+/**
+ * Association setup pieces that need no association state: our INIT and
+ * INIT-ACK chunks, the stream counts and features negotiated from the
+ * peer's INIT, and the RFC 9260 §5.2.4 table that decides what a
+ * COOKIE-ECHO means for an association that already exists.
+ */
+import { randomBytes } from "node:crypto";
+import type { CookieContents } from "./cookie.js";
+import { ChunkType, EDMID_DTLS } from "./packet/constants.js";
+import type { InitChunk } from "./packet/init.js";
+
+/** Chunk types we support beyond RFC 9260 (Supported Extensions, RFC 5061 §4.2.7). */
+export const SUPPORTED_EXTENSIONS = [ChunkType.ForwardTsn, ChunkType.ReConfig];
+
+/** A random nonzero 32-bit value (tags must be nonzero, RFC 9260 §5.3.1). */
+export function randomTag(): number {
+  for (;;) {
+    const v = randomBytes(4).readUInt32BE(0);
+    if (v !== 0) return v;
+  }
+}
+
+export interface LocalInit {
+  tag: number;
+  initialTsn: number;
+  aRwnd: number;
+  outboundStreams: number;
+  inboundStreams: number;
+}
+
+/**
+ * Our INIT or INIT-ACK (with the cookie) advertising what WebRTC uses;
+ * `zeroChecksum: false` leaves out the Zero Checksum Acceptable parameter
+ * (RFC 9653), which some peers (pion/sctp of Debian 12) cannot parse.
+ */
+export function makeInit(
+  type: InitChunk["type"],
+  l: LocalInit,
+  cookie?: Uint8Array,
+  unrecognized: Uint8Array[] = [],
+  zeroChecksum = true,
+): InitChunk {
+  const c: InitChunk = {
+    type,
+    initiateTag: l.tag,
+    aRwnd: l.aRwnd,
+    outboundStreams: l.outboundStreams,
+    inboundStreams: l.inboundStreams,
+    initialTsn: l.initialTsn,
+    supportedExtensions: SUPPORTED_EXTENSIONS,
+    forwardTsnSupported: true,
+    unrecognized,
+  };
+  if (zeroChecksum) c.zeroChecksumEdmid = EDMID_DTLS;
+  if (cookie) c.stateCookie = cookie;
+  return c;
+}
+
+/** What we learn from the peer's INIT or INIT-ACK, in the cookie's shape. */
+export function negotiate(
+  l: LocalInit,
+  peer: InitChunk,
+  tieTags: { local: number; peer: number } = { local: 0, peer: 0 },
+): CookieContents {
+  const ext = peer.supportedExtensions ?? [];
+  return {
+    localTag: l.tag,
+    peerTag: peer.initiateTag,
+    localInitialTsn: l.initialTsn,
+    peerInitialTsn: peer.initialTsn,
+    peerArwnd: peer.aRwnd,
+    outboundStreams: Math.min(l.outboundStreams, peer.inboundStreams),
+    inboundStreams: Math.min(l.inboundStreams, peer.outboundStreams),
+    peerForwardTsn: peer.forwardTsnSupported || ext.includes(ChunkType.ForwardTsn),
+    peerReconfig: ext.includes(ChunkType.ReConfig),
+    peerZeroChecksum: peer.zeroChecksumEdmid === EDMID_DTLS,
+    localTieTag: tieTags.local,
+    peerTieTag: tieTags.peer,
+  };
+}
+
+/** RFC 9260 §5.2.4 Table 7: what a valid COOKIE-ECHO means when an association exists. */
+export type CookieCase = "restart" | "collision" | "late" | "duplicate" | "discard";
+
+export function cookieCase(c: CookieContents, localTag: number, peerTag: number): CookieCase {
+  const localMatch = c.localTag === localTag;
+  const peerMatch = c.peerTag === peerTag;
+  if (!localMatch && !peerMatch && c.localTieTag === localTag && c.peerTieTag === peerTag) return "restart"; // A
+  if (localMatch && !peerMatch) return "collision"; // B
+  if (!localMatch && peerMatch && c.localTieTag === 0 && c.peerTieTag === 0) return "late"; // C
+  if (localMatch && peerMatch) return "duplicate"; // D
+  return "discard";
+}

@@ -1,0 +1,23 @@
+/**
+ * @purertc/sctp: SCTP (RFC 9260) as WebRTC data channels use it, over any
+ * packet transport (a DTLS connection in a PeerConnection), with partial
+ * reliability (RFC 3758) and stream reset (RFC 6525).
+ */
+
+export { SctpAssociation } from "./association.js";
+export type {
+  SctpAssociationEventMap,
+  SctpAssociationLike,
+  SctpAssociationOptions,
+  SctpAssociationState,
+  SctpPacketTransport,
+  SctpSendOptions,
+  SctpStats,
+} from "./association-types.js";
+export {
+  SctpBufferedAmountLowEvent,
+  SctpCloseEvent,
+  SctpMessageEvent,
+  SctpStreamResetEvent,
+} from "./association-types.js";
+export { SctpError, type SctpErrorCode } from "./errors.js";

@@ -1,0 +1,224 @@
+/**
+ * DATA chunks sent and not yet cumulatively acknowledged, indexed by TSN:
+ * SACK processing with gap blocks (RFC 9260 §6.2.1), missing reports and
+ * fast retransmit marking (§7.2.4, HTNA), T3-rtx marking (§6.3.3), and
+ * abandoning of PR-SCTP messages with the Advanced.Peer.Ack.Point
+ * (RFC 3758 §3.5).
+ */
+import type { DataChunk } from "./packet/data.js";
+import type { ForwardTsnStream } from "./packet/forward-tsn.js";
+import type { SackChunk } from "./packet/sack.js";
+import type { OutgoingMessage } from "./send-queue.js";
+import { tsnAdd, tsnDiff, tsnLt } from "./tsn.js";
+
+/** A chunk in flight or waiting to be sent again. */
+export interface SentChunk {
+  chunk: DataChunk;
+  message: OutgoingMessage;
+  /** Bytes it counts in the flight size (chunk header + data). */
+  size: number;
+  sentAt: number;
+  transmissions: number;
+  acked: boolean;
+  inFlight: boolean;
+  missingReports: number;
+  fastRetransmitted: boolean;
+  /** Marked for retransmission (fast or T3). */
+  retransmit: boolean;
+}
+
+/** What a SACK did. */
+export interface SackOutcome {
+  /** The SACK was older than one already seen, or impossible: ignored. */
+  ignored: boolean;
+  bytesAcked: number;
+  cumAdvanced: boolean;
+  /** RTT sample in ms, from a chunk sent once (Karn). */
+  rtt: number | undefined;
+  /** Chunks newly marked for fast retransmit. */
+  fastRetransmit: number;
+}
+
+export class RetransmitQueue {
+  private chunks: (SentChunk | undefined)[] = [];
+  private head = 0;
+  /** The peer's cumulative TSN ack as we know it. */
+  cumAck: number;
+  /** Bytes in flight. */
+  flightSize = 0;
+  /** Chunks marked for retransmission (a count, to skip a scan when 0). */
+  toRetransmit = 0;
+  /** RFC 3758 Advanced.Peer.Ack.Point. */
+  advancedPeerAckPoint: number;
+
+  constructor(initialTsn: number) {
+    this.cumAck = tsnAdd(initialTsn, -1);
+    this.advancedPeerAckPoint = this.cumAck;
+  }
+
+  get length(): number {
+    return this.chunks.length - this.head;
+  }
+
+  get isEmpty(): boolean {
+    return this.chunks.length === this.head;
+  }
+
+  /** Highest TSN sent. */
+  get highestTsn(): number {
+    return tsnAdd(this.cumAck, this.length);
+  }
+
+  at(i: number): SentChunk | undefined {
+    return this.chunks[this.head + i];
+  }
+
+  add(s: SentChunk): void {
+    this.chunks.push(s);
+    this.flightSize += s.size;
+  }
+
+  /** Processes a SACK (RFC 9260 §6.2.1). */
+  onSack(sack: SackChunk, now: number): SackOutcome {
+    const out: SackOutcome = {
+      ignored: false,
+      bytesAcked: 0,
+      cumAdvanced: false,
+      rtt: undefined,
+      fastRetransmit: 0,
+    };
+    const advance = tsnDiff(sack.cumulativeTsnAck, this.cumAck);
+    if (advance < 0 || advance > this.length) {
+      out.ignored = true;
+      return out;
+    }
+    let rttFrom: SentChunk | undefined;
+    for (let i = 0; i < advance; i++) {
+      const s = this.chunks[this.head + i]!;
+      if (!s.acked) {
+        this.ack(s);
+        if (!s.message.abandoned) out.bytesAcked += s.size;
+        if (s.transmissions === 1) rttFrom = s;
+      }
+      this.chunks[this.head + i] = undefined;
+    }
+    if (advance > 0) {
+      this.head += advance;
+      this.cumAck = sack.cumulativeTsnAck;
+      if (tsnLt(this.advancedPeerAckPoint, this.cumAck)) this.advancedPeerAckPoint = this.cumAck;
+      out.cumAdvanced = true;
+      if (this.head > 4096 && this.head * 2 > this.chunks.length) {
+        this.chunks = this.chunks.slice(this.head);
+        this.head = 0;
+      }
+    }
+    // Gap blocks: offsets from the cumulative ack, bounded by what we sent.
+    let htna = -1;
+    const n = this.length;
+    for (const g of sack.gapAckBlocks) {
+      const end = Math.min(g.end, n);
+      for (let off = Math.max(1, g.start); off <= end; off++) {
+        const s = this.chunks[this.head + off - 1]!;
+        if (s.acked) continue;
+        this.ack(s);
+        if (!s.message.abandoned) out.bytesAcked += s.size;
+        if (s.transmissions === 1) rttFrom = s;
+        if (off - 1 > htna) htna = off - 1;
+      }
+    }
+    if (rttFrom) out.rtt = now - rttFrom.sentAt;
+    // Missing reports for chunks below the highest newly acked TSN (§7.2.4).
+    for (let i = 0; i < htna; i++) {
+      const s = this.chunks[this.head + i]!;
+      if (s.acked || s.retransmit || s.fastRetransmitted || s.message.abandoned) continue;
+      if (++s.missingReports >= 3) {
+        s.fastRetransmitted = true;
+        this.markRetransmit(s);
+        out.fastRetransmit++;
+      }
+    }
+    return out;
+  }
+
+  private ack(s: SentChunk): void {
+    s.acked = true;
+    if (s.inFlight) {
+      s.inFlight = false;
+      this.flightSize -= s.size;
+    }
+    if (s.retransmit) {
+      s.retransmit = false;
+      this.toRetransmit--;
+    }
+  }
+
+  private markRetransmit(s: SentChunk): void {
+    if (s.inFlight) {
+      s.inFlight = false;
+      this.flightSize -= s.size;
+    }
+    if (!s.retransmit) {
+      s.retransmit = true;
+      this.toRetransmit++;
+    }
+  }
+
+  /** T3-rtx expired: every chunk not acked is sent again (§6.3.3 E3). */
+  markAllForRetransmit(): void {
+    for (let i = this.head; i < this.chunks.length; i++) {
+      const s = this.chunks[i]!;
+      if (!s.acked && !s.message.abandoned) this.markRetransmit(s);
+    }
+  }
+
+  /** Gives up a message: all its chunks leave the flight and are never sent again (RFC 3758 §3.5). */
+  abandon(m: OutgoingMessage): void {
+    m.abandoned = true;
+    for (let i = this.head; i < this.chunks.length; i++) {
+      const s = this.chunks[i]!;
+      if (s.message !== m) continue;
+      if (s.inFlight) {
+        s.inFlight = false;
+        this.flightSize -= s.size;
+      }
+      if (s.retransmit) {
+        s.retransmit = false;
+        this.toRetransmit--;
+      }
+    }
+  }
+
+  /**
+   * Moves the Advanced.Peer.Ack.Point over acked or abandoned chunks
+   * (RFC 3758 §3.5 C); returns the FORWARD-TSN to send, if the point is past the cumulative ack.
+   */
+  forwardTsn(): { newCumulativeTsn: number; streams: ForwardTsnStream[] } | undefined {
+    let point = this.advancedPeerAckPoint;
+    const streams = new Map<number, number>();
+    for (let i = tsnDiff(point, this.cumAck); i < this.length; i++) {
+      const s = this.chunks[this.head + i]!;
+      if (!s.message.abandoned) break;
+      point = s.chunk.tsn;
+      if (!s.chunk.unordered) streams.set(s.chunk.streamId, s.chunk.ssn);
+    }
+    // Ordered streams of abandoned chunks between the cumulative ack and the point.
+    for (let i = 0; i < tsnDiff(point, this.cumAck); i++) {
+      const s = this.chunks[this.head + i]!;
+      if (s.message.abandoned && !s.chunk.unordered) streams.set(s.chunk.streamId, s.chunk.ssn);
+    }
+    this.advancedPeerAckPoint = point;
+    if (!tsnLt(this.cumAck, point)) return undefined;
+    return {
+      newCumulativeTsn: point,
+      streams: [...streams].map(([streamId, ssn]) => ({ streamId, ssn })),
+    };
+  }
+
+  /** Drops everything (close, restart). */
+  clear(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.flightSize = 0;
+    this.toRetransmit = 0;
+  }
+}
