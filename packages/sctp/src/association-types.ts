@@ -82,6 +82,8 @@ export interface SctpStats {
   timeouts: number;
   /** Chunks marked for fast retransmit. */
   fastRetransmits: number;
+  /** Tail loss probes sent (the last chunk again after 2 SRTT without an ack). */
+  probes: number;
   /** Packets dropped: bad checksum, malformed, wrong tag, out of window. */
   packetsDropped: number;
   /** Messages delivered to the user. */

@@ -22,7 +22,8 @@ export interface SentChunk {
   acked: boolean;
   inFlight: boolean;
   missingReports: number;
-  fastRetransmitted: boolean;
+  /** Order of its last transmission among all transmissions (new or again). */
+  sendSeq: number;
   /** Marked for retransmission (fast or T3). */
   retransmit: boolean;
 }
@@ -50,6 +51,8 @@ export class RetransmitQueue {
   toRetransmit = 0;
   /** RFC 3758 Advanced.Peer.Ack.Point. */
   advancedPeerAckPoint: number;
+  /** Counter of transmissions (see {@link SentChunk.sendSeq}). */
+  sendSeq = 0;
 
   constructor(initialTsn: number) {
     this.cumAck = tsnAdd(initialTsn, -1);
@@ -93,12 +96,14 @@ export class RetransmitQueue {
       return out;
     }
     let rttFrom: SentChunk | undefined;
+    let ackedSeq = -1;
     for (let i = 0; i < advance; i++) {
       const s = this.chunks[this.head + i]!;
       if (!s.acked) {
         this.ack(s);
         if (!s.message.abandoned) out.bytesAcked += s.size;
         if (s.transmissions === 1) rttFrom = s;
+        if (s.sendSeq > ackedSeq) ackedSeq = s.sendSeq;
       }
       this.chunks[this.head + i] = undefined;
     }
@@ -113,7 +118,6 @@ export class RetransmitQueue {
       }
     }
     // Gap blocks: offsets from the cumulative ack, bounded by what we sent.
-    let htna = -1;
     const n = this.length;
     for (const g of sack.gapAckBlocks) {
       const end = Math.min(g.end, n);
@@ -123,18 +127,33 @@ export class RetransmitQueue {
         this.ack(s);
         if (!s.message.abandoned) out.bytesAcked += s.size;
         if (s.transmissions === 1) rttFrom = s;
-        if (off - 1 > htna) htna = off - 1;
+        if (s.sendSeq > ackedSeq) ackedSeq = s.sendSeq;
       }
     }
     if (rttFrom) out.rtt = now - rttFrom.sentAt;
-    // Missing reports for chunks below the highest newly acked TSN (§7.2.4).
-    for (let i = 0; i < htna; i++) {
-      const s = this.chunks[this.head + i]!;
-      if (s.acked || s.retransmit || s.fastRetransmitted || s.message.abandoned) continue;
-      if (++s.missingReports >= 3) {
-        s.fastRetransmitted = true;
-        this.markRetransmit(s);
-        out.fastRetransmit++;
+    // Miss indications (§7.2.4), counted in transmission order rather than
+    // TSN order: a chunk is missing when one sent after it was acked. For
+    // chunks sent once this is the RFC's HTNA rule; it also finds a lost
+    // retransmission, which the RFC leaves to T3 (one fast retransmit per
+    // chunk). Measured at 30 % loss: T3 expiries were most of the time spent.
+    if (ackedSeq >= 0) {
+      // Early retransmit (RFC 5827's idea): with fewer than four chunks out,
+      // three miss indications can never come; ask for one less than there are.
+      let unacked = 0;
+      for (let i = 0; i < n && unacked < 4; i++) if (!this.chunks[this.head + i]!.acked) unacked++;
+      const threshold = unacked >= 4 ? 3 : Math.max(1, unacked - 1);
+      for (let i = 0; i < n; i++) {
+        const s = this.chunks[this.head + i]!;
+        // First transmissions go out in TSN order, and every retransmission of a
+        // higher TSN after them: past the first one sent after the acked chunk,
+        // nothing can be missing (the scan was 22 % of a bulk transfer's CPU).
+        if (s.transmissions === 1 && s.sendSeq >= ackedSeq) break;
+        if (s.acked || s.retransmit || s.message.abandoned || s.sendSeq >= ackedSeq) continue;
+        if (++s.missingReports >= threshold) {
+          s.missingReports = 0;
+          this.markRetransmit(s);
+          out.fastRetransmit++;
+        }
       }
     }
     return out;
@@ -150,6 +169,21 @@ export class RetransmitQueue {
       s.retransmit = false;
       this.toRetransmit--;
     }
+  }
+
+  /**
+   * Tail loss probe: marks the highest outstanding chunk for retransmission
+   * so its SACK shows what is missing; returns false when there is none.
+   */
+  markProbe(): boolean {
+    for (let i = this.chunks.length - 1; i >= this.head; i--) {
+      const s = this.chunks[i]!;
+      if (s.acked || s.message.abandoned) continue;
+      if (s.retransmit) return false;
+      this.markRetransmit(s);
+      return true;
+    }
+    return false;
   }
 
   private markRetransmit(s: SentChunk): void {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { SctpMessageEvent, SctpStreamResetEvent } from "./association-types.js";
 import { MemoryLink, once, openLink } from "./memory-link.test-helper.js";
-import { decodePacket } from "./packet/packet.js";
+import { ChunkType, ParamType, ReconfigResult } from "./packet/constants.js";
+import { decodePacket, encodePacket } from "./packet/packet.js";
 
 describe("stream reset (RFC 6525)", () => {
   it("each side resets its outgoing stream; the other sees streamreset; the id is reused from SSN 0", async () => {
@@ -63,6 +64,47 @@ describe("stream reset (RFC 6525)", () => {
     link.a.resetStreams([5]);
     expect((await msg).data).toEqual(Uint8Array.of(0xee));
     expect((await reset).streamIds).toEqual([5]);
+    await link.close();
+  });
+});
+
+describe("add streams (RFC 6525 §5.2.5)", () => {
+  it("a peer's Add Outgoing Streams request is granted and answered", async () => {
+    let tagToB = 0;
+    const answers: number[] = [];
+    const link = new MemoryLink(
+      {
+        filter: (from, p) => {
+          const d = decodePacket(p, { acceptZeroChecksum: true });
+          if (from === 0) tagToB = d.verificationTag;
+          for (const c of d.chunks)
+            if (c.type === ChunkType.ReConfig)
+              for (const r of c.params) if (r.type === ParamType.ReconfigResponse) answers.push(r.result);
+          return p;
+        },
+      },
+      { maxOutboundStreams: 10 },
+      { maxInboundStreams: 100 },
+    );
+    await openLink(link);
+    expect(link.b.maxInboundStreams).toBe(10);
+    const reqSeq = link.a.tcb!.c.localInitialTsn; // A's first request sequence number (RFC 6525 §5.1.1)
+    link.b.handlePacket(
+      encodePacket({
+        sourcePort: 5000,
+        destinationPort: 5000,
+        verificationTag: tagToB,
+        chunks: [
+          {
+            type: ChunkType.ReConfig,
+            params: [{ type: ParamType.AddOutgoingStreams, requestSeq: reqSeq, newStreams: 6 }],
+          },
+        ],
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(link.b.maxInboundStreams).toBe(16);
+    expect(answers).toEqual([ReconfigResult.SuccessPerformed]);
     await link.close();
   });
 });

@@ -201,6 +201,8 @@ describe("data channels purertc ↔ purertc, in process", () => {
       const [ab, ba] = await openChannel(a, b, "one");
       const [ab2, ba2] = await openChannel(a, b, "two");
       const closed: string[] = [];
+      const peerErrors: string[] = [];
+      ba.onerror = (e) => peerErrors.push(e.error.errorDetail);
       ab.onclose = () => closed.push("one");
       ab2.onclose = () => closed.push("two");
       await a.close();
@@ -211,6 +213,8 @@ describe("data channels purertc ↔ purertc, in process", () => {
         "the peer's channels close",
         2000,
       );
+      // The peer's association was aborted: its channels report an sctp-failure (RTCError), then close.
+      expect(peerErrors).toEqual(["sctp-failure"]);
       await b.close();
     });
   });
