@@ -120,6 +120,57 @@ describe("ffmpeg sends, we receive", () => {
     expect(sr).toMatchObject({ type: "sr", ssrc: c.rtp[0]!.ssrc });
   });
 
+  it("H.264 with ffmpeg's packets lost: damaged and orphaned frames dropped, a key frame asked for, the rest decodes", async () => {
+    const c = await receiveFromFfmpeg(
+      [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=30",
+        "-frames:v",
+        "60",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        "libx264",
+        "-profile:v",
+        "baseline",
+        "-bf",
+        "0",
+        "-g",
+        "15",
+        "-tune",
+        "zerolatency",
+      ],
+      "h264-lossy",
+    );
+    const fmtp = parseH264Fmtp(/a=fmtp:\d+ (.*)/.exec(c.sdp)?.[1] ?? "");
+    const depacketizer = new H264Depacketizer({
+      parameterSets: fmtp.parameterSets,
+      waitForKeyframeAfterLoss: true,
+    });
+    // A fragment of the first IDR (packet 2: ffmpeg sends SPS/PPS in a STAP-A, then FU-As) and a P frame later.
+    const lost = (i: number) => i === 2 || i === 30;
+    let needed = false;
+    const frames: H264Frame[] = [];
+    c.rtp.forEach((p, i) => {
+      if (lost(i)) return;
+      frames.push(...depacketizer.push(p));
+      needed ||= depacketizer.keyframeNeeded;
+    });
+    expect(depacketizer.stats.packetsLost).toBe(2);
+    expect(depacketizer.stats.framesDropped).toBeGreaterThan(2); // the IDR, then what referenced it
+    expect(needed).toBe(true);
+    expect(frames[0]!.keyframe).toBe(true);
+    expect(frames[0]!.timestamp).not.toBe(c.rtp[0]!.timestamp);
+    expect(frames.length).toBeLessThan(60 - 15);
+    expect(frames.every((f) => f.complete)).toBe(true);
+    const out = join(tmp.dir, "lossy.h264");
+    writeFileSync(out, Buffer.concat(frames.map((f) => f.data)));
+    // Every frame written decodes: nothing in the file references a lost frame.
+    expect(ffprobe(out)).toMatchObject({ codec: "h264", width: 320, height: 240, frames: frames.length });
+  });
+
   it("VP8 (libvpx through ffmpeg's RTP muxer): 30 frames, an IVF that ffprobe reads", async () => {
     const c = await receiveFromFfmpeg(
       [

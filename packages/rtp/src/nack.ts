@@ -1,5 +1,5 @@
 import { RtpError } from "./errors.js";
-import { sequenceDelta } from "./sequence.js";
+import { RESTART_DISTANCE, sequenceDelta } from "./sequence.js";
 
 /** Options of {@link NackGenerator}. */
 export interface NackGeneratorOptions {
@@ -78,6 +78,13 @@ export class NackGenerator {
       return;
     }
     const delta = sequenceDelta(seq, this.newest);
+    if (delta < -RESTART_DISTANCE) {
+      // A restarted source: what was missing from the old numbering will never come.
+      this.giveUp(this.missing.size);
+      this.missing.clear();
+      this.newest = seq;
+      return;
+    }
     if (delta <= 0) {
       if (this.missing.delete(seq)) this.stats.recovered++;
       return;

@@ -46,6 +46,20 @@ describe("ReorderBuffer", () => {
     expect(buffer.stats.late).toBe(1);
   });
 
+  it("starts over when the source restarts far behind", () => {
+    const buffer = new ReorderBuffer();
+    buffer.push(packet(30000), 0);
+    buffer.push(packet(30002), 0);
+    expect(seqs(buffer.push(packet(100), 1))).toEqual([30002, 100]);
+    expect(seqs(buffer.push(packet(101), 2))).toEqual([101]);
+    const nack = new NackGenerator();
+    nack.received(30000, 0);
+    nack.received(30002, 0);
+    nack.received(100, 0);
+    nack.received(102, 0);
+    expect(nack.due(0)).toEqual([101]);
+  });
+
   it("stays bounded: a packet beyond the capacity flushes what is held", () => {
     const buffer = new ReorderBuffer({ capacity: 16 });
     buffer.push(packet(0), 0);

@@ -4,8 +4,9 @@ import { NackGenerator, type NackGeneratorOptions } from "./nack.js";
 import type { RtpPacket } from "./packet.js";
 import { ReceptionStats } from "./receiver-stats.js";
 import { ReorderBuffer, type ReorderBufferOptions } from "./reorder-buffer.js";
-import { serializeRtcp } from "./rtcp/compound.js";
+import { type RtcpPacket, serializeRtcp } from "./rtcp/compound.js";
 import type { ReportBlock } from "./rtcp/report-block.js";
+import { SdesItemType } from "./rtcp/sdes.js";
 import type { SenderReport } from "./rtcp/sender-report.js";
 import { unwrapRtx } from "./rtx.js";
 
@@ -41,6 +42,11 @@ export interface RtpReceiveStreamOptions {
   tickMs?: number;
   /** Minimum time between two PLIs, in ms. Default 500. */
   pliIntervalMs?: number;
+  /**
+   * Our CNAME, when reduced-size RTCP (RFC 5506, `a=rtcp-rsize`) was not negotiated: each NACK or PLI then goes
+   * in a compound packet behind an RR and an SDES. Without it, feedback goes alone (what WebRTC peers use).
+   */
+  cname?: string;
 }
 
 /** Counters of an {@link RtpReceiveStream} (the `inbound-rtp` stats). */
@@ -87,8 +93,10 @@ export class RtpReceiveStream {
   private lastPliAt = Number.NEGATIVE_INFINITY;
   private skippedSeen = 0;
   private closed = false;
+  private readonly cname: string | undefined;
 
   constructor(options: RtpReceiveStreamOptions) {
+    this.cname = options.cname;
     this.ssrc = options.ssrc;
     this.localSsrc = options.localSsrc;
     this.reception = new ReceptionStats(options.ssrc, options.clockRate);
@@ -112,7 +120,13 @@ export class RtpReceiveStream {
     this.stats.packetsReceived++;
     this.stats.bytesReceived += packet.payload.length;
     this.reception.received(packet.sequenceNumber, packet.timestamp, packet.payload.length, now);
-    this.nack?.received(packet.sequenceNumber, now);
+    if (this.nack) {
+      const missing = this.nack.missingCount;
+      this.nack.received(packet.sequenceNumber, now);
+      // A new gap is NACKed at once (as libwebrtc does), not at the next tick: the retransmission then has the
+      // most time to arrive before the reorder buffer gives the gap up.
+      if (this.nack.missingCount > missing) this.sendNacks(now);
+    }
     this.deliver(this.reorder.push(packet, now));
     this.arm();
   }
@@ -142,7 +156,7 @@ export class RtpReceiveStream {
     if (this.closed || now - this.lastPliAt < this.pliIntervalMs) return;
     this.lastPliAt = now;
     this.stats.pliCount++;
-    this.sendRtcp?.(serializeRtcp([{ type: "pli", senderSsrc: this.localSsrc, mediaSsrc: this.ssrc }]));
+    this.sendFeedback({ type: "pli", senderSsrc: this.localSsrc, mediaSsrc: this.ssrc }, now);
   }
 
   /** `using` support: {@link close}. */
@@ -207,15 +221,40 @@ export class RtpReceiveStream {
     this.cancelTick = undefined;
     if (this.closed) return;
     const now = performance.now();
+    // NACKs first: a retransmission answered at once still fills its gap before the poll gives it up.
+    this.sendNacks(now);
     this.deliver(this.reorder.poll(now));
-    const lost = this.nack?.due(now) ?? [];
-    if (lost.length > 0) {
-      this.stats.nackCount++;
-      this.sendRtcp?.(
-        serializeRtcp([{ type: "nack", senderSsrc: this.localSsrc, mediaSsrc: this.ssrc, lost }]),
-      );
-    }
     if (this.keyframeNeeded()) this.requestKeyframe(now);
     this.arm();
   };
+
+  private sendFeedback(packet: RtcpPacket, now: number): void {
+    this.sendRtcp?.(this.feedbackPacket(packet, now));
+  }
+
+  /**
+   * A feedback packet alone (reduced-size RTCP, RFC 5506, when `a=rtcp-rsize` was negotiated) or in a compound
+   * packet behind an RR and an SDES CNAME, as RFC 3550 §6.1 and RFC 4585 §3.1 want otherwise.
+   */
+  private feedbackPacket(packet: RtcpPacket, now: number): Uint8Array {
+    if (this.cname === undefined) return serializeRtcp([packet]);
+    const block = this.reportBlock(now);
+    return serializeRtcp([
+      { type: "rr", ssrc: this.localSsrc, reports: block ? [block] : [] },
+      {
+        type: "sdes",
+        chunks: [{ ssrc: this.localSsrc, items: [{ type: SdesItemType.Cname, value: this.cname }] }],
+      },
+      packet,
+    ]);
+  }
+
+  private sendNacks(now: number): void {
+    const lost = this.nack?.due(now) ?? [];
+    if (lost.length === 0) return;
+    this.stats.nackCount++;
+    this.sendRtcp?.(
+      this.feedbackPacket({ type: "nack", senderSsrc: this.localSsrc, mediaSsrc: this.ssrc, lost }, now),
+    );
+  }
 }

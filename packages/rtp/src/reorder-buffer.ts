@@ -1,6 +1,6 @@
 import { RtpError } from "./errors.js";
 import type { RtpPacket } from "./packet.js";
-import { sequenceDelta } from "./sequence.js";
+import { RESTART_DISTANCE, sequenceDelta } from "./sequence.js";
 
 /** Options of {@link ReorderBuffer}. */
 export interface ReorderBufferOptions {
@@ -69,12 +69,18 @@ export class ReorderBuffer {
   push(packet: RtpPacket, now: number): readonly RtpPacket[] {
     const seq = packet.sequenceNumber;
     if (this.next < 0) this.next = seq;
-    const delta = sequenceDelta(seq, this.next);
+    let delta = sequenceDelta(seq, this.next);
+    let out: RtpPacket[] | undefined;
+    if (delta < -RESTART_DISTANCE) {
+      // Not late but a restarted source: release what is held and start over from it.
+      out = this.drainUntil(this.next, out);
+      this.next = seq;
+      delta = 0;
+    }
     if (delta < 0) {
       this.stats.late++;
       return this.poll(now);
     }
-    let out: RtpPacket[] | undefined;
     if (delta >= this.capacity) {
       // Too far ahead to hold: release everything before it, skipping the gaps, and start over from it.
       out = this.drainUntil(seq, out);

@@ -99,7 +99,7 @@ function link(lossEvery: number, rtx = false) {
     // Every lossEvery-th first transmission is dropped; retransmissions (answers to NACKs) get through.
     ...(rtx ? { rtx: { ssrc: 0x3333, payloadType: 103 } } : {}),
     sendRtp: (p) => {
-      if (++n % lossEvery === 0 && !retransmitting) return;
+      if (!retransmitting && ++n % lossEvery === 0) return; // first transmissions only count
       const packet = parseRtpPacket(p);
       if (packet.ssrc === 0x3333) {
         expect(packet.payloadType).toBe(103);
@@ -261,6 +261,38 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
       expect(pli.length).toBeLessThanOrEqual(count + 1);
       receiver.close();
       sender.close();
+    });
+  });
+
+  it("puts feedback behind an RR and an SDES CNAME when reduced-size RTCP was not negotiated", async () => {
+    await withLeakCheck(async () => {
+      const sent: Uint8Array[] = [];
+      const stream = new RtpReceiveStream({
+        ssrc: 1,
+        localSsrc: 2,
+        clockRate: 90000,
+        cname: "me",
+        sendRtcp: (b) => sent.push(b),
+      });
+      const p = (seq: number) =>
+        parseRtpPacket(
+          serializeRtpPacket({
+            payloadType: 96,
+            sequenceNumber: seq,
+            timestamp: 0,
+            ssrc: 1,
+            payload: new Uint8Array(4),
+          }),
+        );
+      stream.receive(p(1));
+      stream.receive(p(3));
+      stream.requestKeyframe();
+      const [nack, pli] = sent.map((b) => parseRtcp(b));
+      expect(nack!.map((x) => x.type)).toEqual(["rr", "sdes", "nack"]);
+      expect(nack![0]).toMatchObject({ ssrc: 2, reports: [{ ssrc: 1, cumulativeLost: 1 }] });
+      expect(nack![2]).toMatchObject({ lost: [2] });
+      expect(pli!.map((x) => x.type)).toEqual(["rr", "sdes", "pli"]);
+      stream.close();
     });
   });
 

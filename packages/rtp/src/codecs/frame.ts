@@ -1,4 +1,4 @@
-export { sequenceDelta } from "../sequence.js";
+export { RESTART_DISTANCE, sequenceDelta } from "../sequence.js";
 
 /** Counters a depacketizer keeps. */
 export interface DepacketizerStats {

@@ -1,6 +1,13 @@
 import { RtpError } from "../errors.js";
 import type { RtpPacket } from "../packet.js";
-import { type DepacketizerStats, type MediaFrame, NO_FRAMES, newStats, sequenceDelta } from "./frame.js";
+import {
+  type DepacketizerStats,
+  type MediaFrame,
+  NO_FRAMES,
+  newStats,
+  RESTART_DISTANCE,
+  sequenceDelta,
+} from "./frame.js";
 import { H264NalType } from "./h264-nal.js";
 import { type H264Sps, parseH264Sps } from "./h264-sps.js";
 
@@ -22,6 +29,11 @@ export interface H264DepacketizerOptions {
   dropIncomplete?: boolean;
   /** Drop access units until the first IDR one (a viewer joining a stream). Default false. */
   waitForKeyframe?: boolean;
+  /**
+   * After a loss, drop access units until the next complete IDR one: what follows a lost frame references it,
+   * so a file writer or a relay without key frame requests gets only decodable frames. Default false.
+   */
+  waitForKeyframeAfterLoss?: boolean;
   /**
    * Out-of-band SPS and PPS (from `sprop-parameter-sets`, see {@link parseSpropParameterSets}), put ahead of an
    * IDR access unit that lacks them; the latest in-band ones replace them as they arrive.
@@ -57,6 +69,7 @@ export class H264Depacketizer {
   private readonly insertParameterSets: boolean;
   private readonly maxFrameBytes: number;
   private waitingForFirstKeyframe: boolean;
+  private readonly waitAfterLoss: boolean;
   private needKeyframe = false;
   private lastSequence = -1;
   private buffer = new Uint8Array(64 * 1024);
@@ -77,6 +90,7 @@ export class H264Depacketizer {
   constructor(options: H264DepacketizerOptions = {}) {
     this.dropIncomplete = options.dropIncomplete ?? true;
     this.waitingForFirstKeyframe = options.waitForKeyframe ?? false;
+    this.waitAfterLoss = options.waitForKeyframeAfterLoss ?? false;
     this.insertParameterSets = options.insertParameterSets ?? true;
     this.maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
     for (const nal of options.parameterSets ?? []) this.rememberParameterSet(new Uint8Array(nal));
@@ -103,7 +117,8 @@ export class H264Depacketizer {
     let out: H264Frame[] | undefined;
     if (this.lastSequence >= 0) {
       const delta = sequenceDelta(packet.sequenceNumber, this.lastSequence);
-      if (delta <= 0) {
+      if (delta < -RESTART_DISTANCE) this.restart();
+      else if (delta <= 0) {
         stats.packetsDiscarded++;
         return NO_FRAMES;
       }
@@ -146,6 +161,13 @@ export class H264Depacketizer {
   reset(): void {
     this.clearUnit();
     this.lastSequence = -1;
+  }
+
+  /** The source restarted far behind: the pending access unit is dropped and a key frame awaited. */
+  private restart(): void {
+    if (this.started) this.stats.framesDropped++;
+    this.clearUnit();
+    this.needKeyframe = true;
   }
 
   private readPayload(payload: Uint8Array): boolean {
@@ -290,7 +312,8 @@ export class H264Depacketizer {
       else if (type === H264NalType.Pps) hasPps = true;
     }
     if (damaged) this.needKeyframe = true;
-    if ((damaged && this.dropIncomplete) || (this.waitingForFirstKeyframe && !keyframe)) {
+    const waiting = this.waitingForFirstKeyframe || (this.waitAfterLoss && this.needKeyframe);
+    if ((damaged && this.dropIncomplete) || (waiting && !(keyframe && !damaged))) {
       stats.framesDropped++;
       this.clearUnit();
       return out;

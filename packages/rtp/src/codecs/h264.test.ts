@@ -137,6 +137,20 @@ describe("H.264 over RTP with a real x264 stream (RFC 6184)", () => {
     expect(depacketizer.stats).toMatchObject({ packetsDiscarded: 1, packetsMalformed: 1, framesDropped: 1 });
   });
 
+  it("starts over when the source restarts far behind (a reconnected camera), not dropping it as late", () => {
+    const first = packetizeAll(units.slice(0, 16)).map((p) => parseRtpPacket(p));
+    const depacketizer = new H264Depacketizer();
+    for (const p of first) depacketizer.push(p);
+    // The same stream again, numbered from 5,000 behind where the first one ended.
+    const restarted = first.map((p, i) => ({
+      ...p,
+      sequenceNumber: (first.at(-1)!.sequenceNumber - 5000 + i) & 0xffff,
+    }));
+    const frames = restarted.flatMap((p) => depacketizer.push(p));
+    expect(frames).toHaveLength(16);
+    expect(depacketizer.stats.packetsDiscarded).toBe(0);
+  });
+
   it("skips padding-only packets (bandwidth probes) without damaging the frame around them", () => {
     const packets = packetizeAll(units.slice(0, 2)).map((p) => parseRtpPacket(p));
     // Renumber with a padding-only packet inside the first access unit.

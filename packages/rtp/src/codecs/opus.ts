@@ -1,6 +1,13 @@
 import { RtpError } from "../errors.js";
 import type { RtpPacket } from "../packet.js";
-import { type DepacketizerStats, type MediaFrame, NO_FRAMES, newStats, sequenceDelta } from "./frame.js";
+import {
+  type DepacketizerStats,
+  type MediaFrame,
+  NO_FRAMES,
+  newStats,
+  RESTART_DISTANCE,
+  sequenceDelta,
+} from "./frame.js";
 import type { Payloader } from "./payloader.js";
 
 /**
@@ -71,11 +78,13 @@ export class OpusDepacketizer {
     this.stats.packets++;
     if (this.lastSequence >= 0) {
       const delta = sequenceDelta(packet.sequenceNumber, this.lastSequence);
-      if (delta <= 0) {
+      if (delta < -RESTART_DISTANCE) {
+        // A restarted source: go on from its packets.
+      } else if (delta <= 0) {
         this.stats.packetsDiscarded++;
         return NO_FRAMES;
       }
-      this.stats.packetsLost += delta - 1;
+      if (delta > 0) this.stats.packetsLost += delta - 1;
     }
     this.lastSequence = packet.sequenceNumber;
     // A padding-only packet carries no media (RFC 3550 §5.1); an empty Opus packet cannot exist (RFC 6716 §3.4).

@@ -105,6 +105,11 @@ describe("VP8 over RTP with a real libvpx stream (RFC 7741)", () => {
     expect(out).toHaveLength(44);
     expect(depacketizer.stats).toMatchObject({ packetsLost: 1, framesDropped: 1 });
     expect(depacketizer.keyframeNeeded).toBe(false);
+    // With waitForKeyframeAfterLoss the frames that referenced the lost key frame go too, up to the next one.
+    const strict = new Vp8Depacketizer({ waitForKeyframeAfterLoss: true });
+    const kept = packets.filter((_, i) => i !== victim).flatMap((p) => strict.push(p));
+    expect(kept).toHaveLength(30);
+    expect(kept[0]!.keyframe).toBe(true);
   });
 
   it("reads every extended descriptor field (RFC 7741 §4.2) and refuses truncated ones", () => {

@@ -1,7 +1,14 @@
 import { randomInt } from "node:crypto";
 import { RtpError } from "../errors.js";
 import type { RtpPacket } from "../packet.js";
-import { type DepacketizerStats, type MediaFrame, NO_FRAMES, newStats, sequenceDelta } from "./frame.js";
+import {
+  type DepacketizerStats,
+  type MediaFrame,
+  NO_FRAMES,
+  newStats,
+  RESTART_DISTANCE,
+  sequenceDelta,
+} from "./frame.js";
 import type { Payloader } from "./payloader.js";
 import { parseVp8Descriptor, parseVp8FrameHeader } from "./vp8-descriptor.js";
 
@@ -83,6 +90,8 @@ export interface Vp8DepacketizerOptions {
   dropIncomplete?: boolean;
   /** Drop frames until the first key frame. Default false. */
   waitForKeyframe?: boolean;
+  /** After a loss, drop frames until the next complete key frame (only decodable frames out). Default false. */
+  waitForKeyframeAfterLoss?: boolean;
   /** Bound on a frame's size; a larger one is dropped. Default 8 MiB. */
   maxFrameBytes?: number;
 }
@@ -99,6 +108,7 @@ export class Vp8Depacketizer {
   private readonly dropIncomplete: boolean;
   private readonly maxFrameBytes: number;
   private waitingForFirstKeyframe: boolean;
+  private readonly waitAfterLoss: boolean;
   private needKeyframe = false;
   private lastSequence = -1;
   private parts: Uint8Array[] = [];
@@ -112,6 +122,7 @@ export class Vp8Depacketizer {
   constructor(options: Vp8DepacketizerOptions = {}) {
     this.dropIncomplete = options.dropIncomplete ?? true;
     this.waitingForFirstKeyframe = options.waitForKeyframe ?? false;
+    this.waitAfterLoss = options.waitForKeyframeAfterLoss ?? false;
     this.maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
   }
 
@@ -126,7 +137,8 @@ export class Vp8Depacketizer {
     let out: Vp8Frame[] | undefined;
     if (this.lastSequence >= 0) {
       const delta = sequenceDelta(packet.sequenceNumber, this.lastSequence);
-      if (delta <= 0) {
+      if (delta < -RESTART_DISTANCE) this.restart();
+      else if (delta <= 0) {
         this.stats.packetsDiscarded++;
         return NO_FRAMES;
       }
@@ -175,6 +187,17 @@ export class Vp8Depacketizer {
     return out ?? NO_FRAMES;
   }
 
+  /** The source restarted far behind: the pending frame is dropped and a key frame awaited. */
+  private restart(): void {
+    if (this.started) this.stats.framesDropped++;
+    this.parts = [];
+    this.size = 0;
+    this.started = false;
+    this.sawStart = false;
+    this.damaged = false;
+    this.needKeyframe = true;
+  }
+
   /** Returns the pending frame, if any, as incomplete (end of stream). */
   flush(): readonly Vp8Frame[] {
     if (!this.started) return NO_FRAMES;
@@ -205,7 +228,8 @@ export class Vp8Depacketizer {
     }
     if (damaged) this.needKeyframe = true;
     const keyframe = header?.keyframe ?? false;
-    if (!data || (damaged && this.dropIncomplete) || (this.waitingForFirstKeyframe && !keyframe)) {
+    const waiting = this.waitingForFirstKeyframe || (this.waitAfterLoss && this.needKeyframe);
+    if (!data || (damaged && this.dropIncomplete) || (waiting && !(keyframe && !damaged))) {
       this.stats.framesDropped++;
       return out;
     }
