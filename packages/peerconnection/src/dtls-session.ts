@@ -8,6 +8,8 @@ import {
   NamedGroup,
   type NamedGroupName,
   normalizeFingerprint,
+  type SrtpProfileName,
+  srtpKeyingMaterialLength,
 } from "@purertc/dtls";
 import type { DatagramTransport } from "@purertc/socket";
 import { createDebug } from "@purertc/socket";
@@ -63,6 +65,8 @@ export interface DtlsSessionOptions {
 /** The DTLS side of the transport, as PeerTransport drives it. */
 export interface DtlsSession {
   send(data: Uint8Array): void;
+  /** Once connected with use_srtp: the profile and the "EXTRACTOR-dtls_srtp" keying material (RFC 5764 §4.2). */
+  srtpKeys(): { profile: SrtpProfileName; material: Uint8Array } | undefined;
   describe(source: TransportStatsSource): void;
   close(): Promise<void>;
 }
@@ -149,6 +153,14 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
         // Like UDP: a datagram that cannot go is dropped, never thrown at the sender.
         log("datagram dropped: %s", (error as Error).message);
       }
+    },
+    srtpKeys() {
+      const profile = connection.srtpProfile;
+      if (!profile || connection.state !== "connected") return undefined;
+      return {
+        profile,
+        material: connection.exportKeyingMaterial("EXTRACTOR-dtls_srtp", srtpKeyingMaterialLength(profile)),
+      };
     },
     describe(source) {
       // As browsers report it: the wire version in hex (FEFC = DTLS 1.3, FEFD = DTLS 1.2).

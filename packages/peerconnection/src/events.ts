@@ -1,4 +1,5 @@
 import type { DataChannelEvent } from "./datachannel/data-channel.js";
+import type { TrackEvent } from "./media/track-event.js";
 import type { PeerConnectionState } from "./states.js";
 
 /** RTCIceCandidateInit: what trickle signalling carries for one candidate. */
@@ -60,6 +61,8 @@ export interface PeerConnectionEventMap {
   /** purertc: the DTLS transport's state changed (see PeerConnection.dtlsState). */
   dtlsstatechange: Event;
   datagram: DatagramEvent;
+  /** A remote description says the peer sends on a transceiver (RTCTrackEvent). */
+  track: TrackEvent;
   /** The peer opened a data channel (RTCDataChannelEvent). */
   datachannel: DataChannelEvent;
 }

@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { PeerConnection } from "@purertc/peerconnection";
 import { type Command, UsageError } from "../command.js";
+import { PcMedia } from "../media/pc-media.js";
 import { channelOptions, setUpChannels } from "./pc-channels.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -39,7 +40,7 @@ export const command: Command = {
   name: "pc",
   summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
   usage:
-    "pc --offer|--answer [--loopback] [--mdns] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--json]",
+    "pc --offer|--answer [--loopback] [--mdns] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
   options: {
     "dtls-versions": { type: "string" },
     "dtls-groups": { type: "string" },
@@ -51,6 +52,11 @@ export const command: Command = {
     channel: { type: "string", multiple: true },
     unordered: { type: "boolean" },
     "max-retransmits": { type: "string" },
+    "send-video": { type: "string" },
+    receive: { type: "string" },
+    fps: { type: "string" },
+    "video-codec": { type: "string" },
+    "skip-frames": { type: "string" },
   },
   async run(args, ctx) {
     const offer = args.values.offer === true;
@@ -77,6 +83,27 @@ export const command: Command = {
       ...(dtlsVersions ? { dtlsVersions } : {}),
       ...(dtlsGroups ? { dtlsGroups } : {}),
     });
+    let media: PcMedia | undefined;
+    try {
+      const fps = args.values.fps === undefined ? undefined : Number(args.values.fps);
+      if (fps !== undefined && !(fps > 0 && fps <= 240)) throw new UsageError("--fps wants 1–240");
+      media = new PcMedia(
+        pc,
+        {
+          sendVideo: args.values["send-video"] as string | undefined,
+          receive: args.values.receive as string | undefined,
+          fps,
+          videoCodec: args.values["video-codec"] as string | undefined,
+          skipFrames: Number(args.values["skip-frames"] ?? 0) || 0,
+          offerer: offer,
+        },
+        ctx,
+      );
+    } catch (error) {
+      await pc.close();
+      if (error instanceof UsageError) throw error;
+      throw new UsageError((error as Error).message);
+    }
     setUpChannels(pc, offer, channels, text, ctx);
     // Signalling is JSON in both modes: it is what the other side reads.
     const signal = (line: { event: string } & Record<string, unknown>) =>
@@ -101,6 +128,7 @@ export const command: Command = {
         const state = pc.connectionState;
         ctx.emit({ event: "connectionstatechange", state });
         if (state === "connected") {
+          media?.start();
           void pc.getStats().then((stats) => {
             const t = [...stats.values()].find((s) => s.type === "transport");
             const pair = t && stats.get(String(t.selectedCandidatePairId));
@@ -195,6 +223,7 @@ export const command: Command = {
       input.close();
       // Do not keep the process alive on a stdin nobody closes.
       process.stdin.destroy();
+      media?.close();
       await pc.close();
       ctx.emit({ event: "closed" }, "closed");
     }
