@@ -80,7 +80,13 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     super();
     this.options = { ...options };
     this.registry = options.registry ?? SocketRegistry.default;
-    this.isControlling = (options.role ?? "controlling") === "controlling";
+    if (options.lite && options.relayOnly) {
+      throw new IceError(
+        "ERR_STATE",
+        "an ICE-lite agent has host candidates only: lite and relayOnly exclude each other",
+      );
+    }
+    this.isControlling = !options.lite && (options.role ?? "controlling") === "controlling";
     this.tieBreaker = options.tieBreaker ?? randomBytes(8).readBigUInt64BE();
     const credentials = options.credentials
       ? validateCredentials(options.credentials)
@@ -174,12 +180,13 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     if (this.gathering && this.gatheringSession === this.current) return this.gathering;
     const session = this.current;
     const gatherers: CandidateGatherer[] = [];
-    if (this.options.stunServers?.length) {
+    if (this.options.stunServers?.length && !this.options.lite) {
       gatherers.push(
         new SrflxGatherer(this.options.stunServers, this.options.keepRedundantCandidates ?? false),
       );
     }
-    gatherers.push(...(this.options.gatherers ?? []));
+    // ICE-lite: host candidates only (RFC 8445 §5.1.1).
+    if (!this.options.lite) gatherers.push(...(this.options.gatherers ?? []));
     const mdns = this.mdns;
     this.gatheringSession = session;
     this.gathering = session.gather({
@@ -399,6 +406,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     return {
       registry: this.registry,
       controlling: () => this.isControlling,
+      lite: this.options.lite === true,
       tieBreaker: this.tieBreaker,
       switchRole: (controlling) => this.switchRole(controlling),
       started: () => this.isStarted,
@@ -412,6 +420,12 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       },
       onCandidateError: (error) => this.emit("candidateerror", error),
       onNominated: (session, pair) => this.onNominated(session, pair),
+      onCheck: (session, pair) => {
+        // ICE-lite sends no consent checks: the peer's checks on the selected pair are its consent.
+        if (this.options.lite && this.selected?.session === session && this.selected.pair === pair) {
+          this.consent?.refresh();
+        }
+      },
       onChange: () => this.updateState(),
       onData: (data) => this.receive(data),
       onDrop: (reason) => {
@@ -422,7 +436,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   }
 
   private switchRole(controlling: boolean): void {
-    if (this.isControlling === controlling) return;
+    if (this.isControlling === controlling || this.options.lite) return;
     this.isControlling = controlling;
     log("role conflict: now %s", this.role);
     for (const s of [this.current, ...this.retired]) s.roleChanged(controlling);

@@ -33,6 +33,17 @@ export interface SelectedPair {
 export interface IceAgentOptions {
   /** Role at start; a role conflict may change it (`rolechange`). Default `controlling`. */
   role?: IceRole;
+  /**
+   * ICE-lite (RFC 8445 §2.5), for servers with a public address: host
+   * candidates only (`stunServers` and `gatherers` are not used), no
+   * connectivity or consent checks sent, checks answered; always
+   * controlled (`role` is ignored, role conflicts are answered with 487),
+   * and the pair a check with USE-CANDIDATE came on is selected. Consent is
+   * the peer's checks on the selected pair (RFC 7675 needs a full peer to
+   * send them). Signal it with `a=ice-lite`; the full peer must control.
+   * Default false.
+   */
+  lite?: boolean;
   /** Local credentials; fresh random ones by default. */
   credentials?: IceCredentials;
   /** Tie-breaker for role conflicts (64 bits); random by default. */

@@ -24,6 +24,8 @@ export type GatheringState = "new" | "gathering" | "complete";
 export interface SessionHost {
   readonly registry: SocketRegistry;
   controlling(): boolean;
+  /** ICE-lite: never sends checks, never changes role, selects what the peer nominates. */
+  readonly lite: boolean;
   readonly tieBreaker: bigint;
   /** Switch role after a conflict (RFC 8445 §7.3.1.1, §7.2.5.1). */
   switchRole(controlling: boolean): void;
@@ -36,6 +38,8 @@ export interface SessionHost {
   onNominated(session: IceSession, pair: CandidatePair): void;
   /** Something changed that may change the agent state. */
   onChange(): void;
+  /** An authenticated check from the peer arrived on `pair` (consent of an ICE-lite agent). */
+  onCheck(session: IceSession, pair: CandidatePair): void;
   /** A non-STUN datagram from a known remote on this session's base. */
   onData(data: Uint8Array): void;
   /** A dropped packet, for counters. */
@@ -416,6 +420,7 @@ const noop = () => {};
 export const closedHost: SessionHost = {
   registry: SocketRegistry.default,
   controlling: () => false,
+  lite: false,
   tieBreaker: 0n,
   switchRole: noop,
   started: () => false,
@@ -423,6 +428,7 @@ export const closedHost: SessionHost = {
   onGatheringState: noop,
   onCandidateError: noop,
   onNominated: noop,
+  onCheck: noop,
   onChange: noop,
   onData: noop,
   onDrop: noop,

@@ -50,4 +50,11 @@ export interface PeerConnectionConfiguration<C = unknown> {
    * resolve the peer's `.local` candidates. Default false.
    */
   mdns?: boolean;
+  /**
+   * ICE-lite (RFC 8445 §2.5), for a server with a public address: host
+   * candidates only, no checks of its own, always controlled, `a=ice-lite`
+   * in its descriptions; the peer (a browser) must run full ICE. Not with
+   * `iceTransportPolicy: "relay"`. Default false.
+   */
+  iceLite?: boolean;
 }

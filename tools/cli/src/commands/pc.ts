@@ -25,19 +25,21 @@ interface SignalLine {
  * `{"event":"connectionstatechange","state":"connected"}`, then a
  * `transport` event (DTLS cipher and role, ICE role, selected pair). With
  * `--send <text>` it sends the text once connected; every datagram received
- * is printed (`data` when it is UTF-8 text, else `hex`). It closes (exit 0) when stdin ends, the peer closes its DTLS
+ * is printed (`data` when it is UTF-8 text, else `hex`). `--lite` runs
+ * ICE-lite (`a=ice-lite`, no checks of its own; the peer must control). It closes (exit 0) when stdin ends, the peer closes its DTLS
  * connection, or on SIGINT/SIGTERM; exit 1 when the connection fails.
  * Two of them piped into each other connect.
  */
 export const command: Command = {
   name: "pc",
   summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
-  usage: "pc --offer|--answer [--loopback] [--mdns] [--send <text>] [--json]",
+  usage: "pc --offer|--answer [--loopback] [--mdns] [--lite] [--send <text>] [--json]",
   options: {
     offer: { type: "boolean" },
     answer: { type: "boolean" },
     loopback: { type: "boolean" },
     mdns: { type: "boolean" },
+    lite: { type: "boolean" },
     send: { type: "string" },
   },
   async run(args, ctx) {
@@ -48,6 +50,7 @@ export const command: Command = {
     const pc = new PeerConnection({
       interfaces: args.values.loopback ? "loopback" : "all",
       mdns: args.values.mdns === true,
+      iceLite: args.values.lite === true,
     });
     // Signalling is JSON in both modes: it is what the other side reads.
     const signal = (line: { event: string } & Record<string, unknown>) =>
