@@ -8,6 +8,7 @@ import { IceError } from "./errors.js";
 import type { CandidateGatherer } from "./gather/index.js";
 import { createMdnsProvider, type MdnsProvider } from "./gather/mdns.js";
 import { SrflxGatherer } from "./gather/srflx.js";
+import type { UdpMux } from "./mux/udp-mux.js";
 import type {
   IceAgentEvents,
   IceAgentOptions,
@@ -75,6 +76,9 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   private readonly options: IceAgentOptions;
   private readonly mdns: MdnsProvider | undefined;
   private readonly ownsMdns: boolean;
+  private readonly udpMux: UdpMux[] | undefined;
+  /** Why the agent failed when its transport went away under it (a closed UdpMux). */
+  private lost: IceError | undefined = undefined;
 
   constructor(options: IceAgentOptions = {}) {
     super();
@@ -91,6 +95,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     const credentials = options.credentials
       ? validateCredentials(options.credentials)
       : generateCredentials();
+    this.udpMux = options.udpMux === undefined ? undefined : [options.udpMux].flat();
     this.current = this.newSession(credentials);
     const mdns = options.mdns;
     if (mdns && typeof mdns === "object" && "publish" in mdns) {
@@ -146,6 +151,11 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     return { id: s.pair.id, local: s.pair.local.candidate, remote: s.pair.remote, rttMs: s.pair.rttMs };
   }
 
+  /** Why the agent failed when its shared socket went away (its {@link UdpMux} closed), else undefined. */
+  get transportError(): IceError | undefined {
+    return this.lost;
+  }
+
   /** True once closed (DatagramTransport). */
   get closed(): boolean {
     return this.closing !== undefined;
@@ -195,6 +205,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       ipv4: this.options.ipv4,
       ipv6: this.options.ipv6,
       hostCandidates: !this.options.relayOnly,
+      udpMux: this.udpMux,
       gatherers,
       mdnsName: mdns ? (address, signal) => mdns.publish(address, signal) : undefined,
     });
@@ -272,7 +283,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     const selected = this.selectedPair;
     if (selected && this.consentState !== "lost") return Promise.resolve(selected);
     if (this.stateValue === "failed") {
-      return Promise.reject(new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
+      return Promise.reject(this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
     }
     return new Promise<SelectedPair>((resolve, reject) => {
       if (signal?.aborted) {
@@ -325,7 +336,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    */
   send(data: Uint8Array): void {
     const s = this.selected;
-    if (!s || this.consentState === "lost" || this.closing) {
+    if (!s || this.consentState === "lost" || this.closing || this.lost) {
       this.counters.dropped++;
       return;
     }
@@ -432,6 +443,14 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
         this.counters.dropped++;
         if (log.enabled) log("dropped: %s", reason);
       },
+      onTransportLost: (error) => {
+        if (this.closing || this.lost) return;
+        this.lost = error;
+        log("transport lost: %s", error.message);
+        this.consent?.stop();
+        this.consent = undefined;
+        this.updateState();
+      },
     };
   }
 
@@ -504,6 +523,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   private computeState(): IceTransportState {
     if (this.closing) return "closed";
+    if (this.lost) return "failed";
     const s = this.current;
     if (this.selected) {
       if (this.consentState === "lost") return "failed";
@@ -556,7 +576,8 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     if (state === "failed") {
       const waiters = this.waiters;
       this.waiters = [];
-      for (const w of waiters) w.reject(new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
+      const error = this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works");
+      for (const w of waiters) w.reject(error);
     }
   }
 }

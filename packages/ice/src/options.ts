@@ -4,6 +4,7 @@ import type { RetransmitOptions } from "./checks.js";
 import type { IceCredentials } from "./credentials.js";
 import type { CandidateErrorEvent, CandidateGatherer } from "./gather/index.js";
 import type { MdnsProvider, MdnsProviderOptions } from "./gather/mdns.js";
+import type { UdpMux } from "./mux/udp-mux.js";
 import type { GatheringState } from "./session.js";
 
 /** Transport states (W3C `RTCIceTransportState`). */
@@ -44,6 +45,15 @@ export interface IceAgentOptions {
    * Default false.
    */
   lite?: boolean;
+  /**
+   * Server mode: host candidates on these shared sockets (one per address,
+   * see {@link UdpMux}) instead of a socket of the agent's own per
+   * interface; `loopback`, `addresses`, `ipv4` and `ipv6` are then not used.
+   * Every agent on a mux announces the mux's address and port. Closing the
+   * agent (or restarting it) removes its routes; closing the mux fails the
+   * agent (`failed`, `IceError` `ERR_CLOSED`).
+   */
+  udpMux?: UdpMux | UdpMux[];
   /** Local credentials; fresh random ones by default. */
   credentials?: IceCredentials;
   /** Tie-breaker for role conflicts (64 bits); random by default. */

@@ -1,4 +1,4 @@
-import type { CandidateGatherer } from "@purertc/ice";
+import type { CandidateGatherer, UdpMux } from "@purertc/ice";
 
 /** RTCIceServer: a STUN or TURN server. */
 export interface IceServer {
@@ -57,4 +57,12 @@ export interface PeerConnectionConfiguration<C = unknown> {
    * `iceTransportPolicy: "relay"`. Default false.
    */
   iceLite?: boolean;
+  /**
+   * Server mode: host candidates on this shared UDP socket (or one per
+   * address), opened with `UdpMux.open({ address, port })` and shared by
+   * every PeerConnection given it; `interfaces` and `addresses` are then not
+   * used. Closing the PeerConnection removes its routes; the mux stays open
+   * until its own close(), which fails the PeerConnections still on it.
+   */
+  udpMux?: UdpMux | UdpMux[];
 }
