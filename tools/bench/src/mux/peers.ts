@@ -1,0 +1,64 @@
+import "reflect-metadata";
+import { PeerConnection } from "@purertc/peerconnection";
+
+/**
+ * The browsers of the mux bench: `count` PeerConnections in one process
+ * (forked by suites/mux.ts), each with a socket of its own on 127.0.0.1, as
+ * browsers have. Ids start at argv[3]. At most `window` offers are in flight
+ * at once. Out: `{ offer: { id, sdp } }` (every candidate in it),
+ * `{ connected: id }`; in: `{ answer: { id, sdp } }`, `{ count: true }`,
+ * `{ close: true }`.
+ */
+
+const count = Number(process.argv[2]);
+const first = Number(process.argv[3]);
+const window = Number(process.argv[4] ?? 64);
+const pcs = new Map<number, PeerConnection>();
+const send = (m: unknown) => process.send!(m);
+let next = first;
+let inFlight = 0;
+
+async function offer(id: number): Promise<void> {
+  const pc = new PeerConnection({ interfaces: "loopback" });
+  pcs.set(id, pc);
+  pc.addEventListener("connectionstatechange", () => {
+    if (pc.connectionState === "connected") {
+      inFlight--;
+      send({ connected: id });
+      pump();
+    }
+  });
+  const gathered = new Promise<void>((resolve) => {
+    const check = () => pc.iceGatheringState === "complete" && resolve();
+    pc.addEventListener("icegatheringstatechange", check);
+  });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered;
+  send({ offer: { id, sdp: pc.localDescription!.sdp } });
+}
+
+function pump(): void {
+  while (inFlight < window && next < first + count) {
+    inFlight++;
+    offer(next++).catch((error: unknown) => send({ error: String(error) }));
+  }
+}
+
+process.on("message", async (m: Record<string, unknown>) => {
+  if (m.answer) {
+    const { id, sdp } = m.answer as { id: number; sdp: string };
+    pcs
+      .get(id)
+      ?.setRemoteDescription({ type: "answer", sdp })
+      .catch((error: unknown) => send({ error: String(error) }));
+  } else if (m.start) {
+    pump();
+  } else if (m.count) {
+    send({ count: [...pcs.values()].filter((pc) => pc.connectionState === "connected").length });
+  } else if (m.close) {
+    await Promise.all([...pcs.values()].map((pc) => pc.close()));
+    send({ closed: true });
+    process.disconnect();
+  }
+});
+send({ ready: true });
