@@ -1,4 +1,5 @@
 import { createSocket } from "node:dgram";
+import { readFileSync } from "node:fs";
 import { SocketRegistry } from "@purertc/socket";
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { StunKey } from "@purertc/stun";
@@ -39,6 +40,9 @@ describe("UdpMux", () => {
         serverAndPeer(mux, { role: "controlled" }),
       ]);
       expect(mux.stats.routes).toBe(4);
+      // A 4 MiB buffer asked for; the kernel caps it at rmem_max and doubles it.
+      const rmemMax = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+      expect(mux.receiveBufferBytes).toBeGreaterThanOrEqual(2 * Math.min(rmemMax, 4 * 1024 * 1024));
       for (const [agent] of pairs) {
         expect(agent.localCandidates).toEqual([
           expect.objectContaining({ type: "host", address: "127.0.0.1", port: mux.port }),

@@ -22,6 +22,14 @@ export interface UdpMuxOptions {
   port?: number;
   /** The registry the socket is opened through. Default {@link SocketRegistry.default}. */
   registry?: SocketRegistry;
+  /**
+   * Receive and send buffer of the socket, bytes (capped by the kernel at
+   * net.core.rmem_max / wmem_max). One socket carries every peer's traffic:
+   * with the OS default (about 208 KiB) a pause of the event loop (a burst
+   * of DTLS handshakes, a GC) overflows it and the kernel drops consent
+   * checks. Default 4 MiB.
+   */
+  bufferBytes?: number;
   /** Aborts opening. */
   signal?: AbortSignal;
 }
@@ -111,6 +119,8 @@ export class UdpMux implements AsyncDisposable {
         address: options.address,
         port,
         ipv6Only: family === 6,
+        recvBufferSize: options.bufferBytes ?? 4 * 1024 * 1024,
+        sendBufferSize: options.bufferBytes ?? 4 * 1024 * 1024,
         signal: options.signal,
       });
     } catch (error) {
@@ -128,6 +138,11 @@ export class UdpMux implements AsyncDisposable {
   /** Counters: routed and dropped datagrams, routes and remotes now. */
   get stats(): UdpMuxStats {
     return { ...this.counters, routes: this.byUfrag.size, remotes: this.byRemote.size };
+  }
+
+  /** The receive buffer the kernel granted, bytes (it doubles the asked size for its bookkeeping). */
+  get receiveBufferBytes(): number {
+    return this.closing ? 0 : this.socket.raw.getRecvBufferSize();
   }
 
   /** Socket traffic counters of the registry (packets and bytes in and out). */
