@@ -6,7 +6,7 @@ import { PeerConnection } from "@purertc/peerconnection";
  * (forked by suites/mux.ts), each with a socket of its own on 127.0.0.1, as
  * browsers have. Ids start at argv[3]. At most `window` offers are in flight
  * at once. Out: `{ offer: { id, sdp } }` (every candidate in it),
- * `{ connected: id }`; in: `{ answer: { id, sdp } }`, `{ count: true }`,
+ * `{ connected: id }` or `{ failed: id }` (never connected); in: `{ answer: { id, sdp } }`, `{ count: true }`,
  * `{ close: true }`.
  */
 
@@ -17,14 +17,22 @@ const pcs = new Map<number, PeerConnection>();
 const send = (m: unknown) => process.send!(m);
 let next = first;
 let inFlight = 0;
+const up = new Set<number>();
 
 async function offer(id: number): Promise<void> {
   const pc = new PeerConnection({ interfaces: "loopback" });
   pcs.set(id, pc);
   pc.addEventListener("connectionstatechange", () => {
-    if (pc.connectionState === "connected") {
+    if (pc.connectionState === "connected" && !up.has(id)) {
+      up.add(id);
       inFlight--;
       send({ connected: id });
+      pump();
+    } else if (pc.connectionState === "failed" && !up.has(id)) {
+      // Never connected: free its slot, or failures would stall the window.
+      up.add(id);
+      inFlight--;
+      send({ failed: id });
       pump();
     }
   });
@@ -44,6 +52,8 @@ function pump(): void {
   }
 }
 
+// The bench that forked us is gone: nothing left to serve.
+process.on("disconnect", () => process.exit(0));
 process.on("message", async (m: Record<string, unknown>) => {
   if (m.answer) {
     const { id, sdp } = m.answer as { id: number; sdp: string };
@@ -54,7 +64,9 @@ process.on("message", async (m: Record<string, unknown>) => {
   } else if (m.start) {
     pump();
   } else if (m.count) {
-    send({ count: [...pcs.values()].filter((pc) => pc.connectionState === "connected").length });
+    const states: Record<string, number> = {};
+    for (const pc of pcs.values()) states[pc.connectionState] = (states[pc.connectionState] ?? 0) + 1;
+    send({ count: states.connected ?? 0, states });
   } else if (m.close) {
     await Promise.all([...pcs.values()].map((pc) => pc.close()));
     send({ closed: true });

@@ -40,6 +40,8 @@ async function answer(id: number, sdp: string): Promise<void> {
   send({ answer: { id, sdp: pc.localDescription!.sdp } });
 }
 
+// The bench that forked us is gone: nothing left to serve.
+process.on("disconnect", () => process.exit(0));
 process.on("message", async (m: Record<string, unknown>) => {
   if (m.offer) {
     const { id, sdp } = m.offer as { id: number; sdp: string };
@@ -59,11 +61,13 @@ process.on("message", async (m: Record<string, unknown>) => {
     const used = process.cpuUsage(cpuStart);
     send({ cpu: { ms: (used.user + used.system) / 1000, wallMs: performance.now() - cpuStartedAt } });
   } else if (m.count) {
-    send({ count: pcs.filter((pc) => pc.connectionState === "connected").length, total: pcs.length });
+    const states: Record<string, number> = {};
+    for (const pc of pcs) states[pc.connectionState] = (states[pc.connectionState] ?? 0) + 1;
+    send({ count: states.connected ?? 0, states, total: pcs.length });
   } else if (m.close) {
     const t0 = performance.now();
     await Promise.all(pcs.map((pc) => pc.close()));
-    const stats = mux?.stats;
+    const stats = mux ? { ...mux.stats, receiveBufferBytes: mux.receiveBufferBytes } : undefined;
     await mux?.close();
     send({ closed: { ms: performance.now() - t0, mux: stats } });
     process.disconnect();
