@@ -65,10 +65,10 @@ export function dtlsFuzzTargets(datagrams: Uint8Array[]): FuzzTarget[] {
       }
     }
   }
-  const hellos = [
-    ...(bodies.get(HandshakeType.client_hello) ?? []),
-    ...(bodies.get(HandshakeType.server_hello) ?? []),
-  ];
+  const extensionLists = [
+    ...(bodies.get(HandshakeType.client_hello) ?? []).map((b) => extensionsOf(b, true)),
+    ...(bodies.get(HandshakeType.server_hello) ?? []).map((b) => extensionsOf(b, false)),
+  ].filter((b) => b !== undefined);
   return [
     {
       name: "DTLS record layer",
@@ -93,8 +93,7 @@ export function dtlsFuzzTargets(datagrams: Uint8Array[]): FuzzTarget[] {
     ),
     {
       name: "DTLS hello extensions",
-      // The extensions block of a hello is its tail: the seeds are whole hellos, cut by the mutations.
-      seeds: hellos,
+      seeds: extensionLists,
       run: (b) => void parseExtensions(b),
       expected: isDtlsError,
     },
@@ -105,4 +104,33 @@ export function dtlsFuzzTargets(datagrams: Uint8Array[]): FuzzTarget[] {
       expected: isDtlsError,
     },
   ];
+}
+
+/**
+ * The extension list at the end of a hello body, after its 2-byte length
+ * (RFC 6347 §4.2.1, RFC 5246 §7.4.1): after version, random, session_id,
+ * and for a ClientHello cookie, cipher_suites and compression_methods, for
+ * a ServerHello one cipher suite and one compression method.
+ */
+function extensionsOf(hello: Uint8Array, client: boolean): Uint8Array | undefined {
+  let o = 2 + 32;
+  const skip8 = () => {
+    o += 1 + (hello[o] ?? 0);
+  };
+  skip8(); // session_id
+  if (client) {
+    skip8(); // cookie
+    o += 2 + (((hello[o] ?? 0) << 8) | (hello[o + 1] ?? 0)); // cipher_suites
+    skip8(); // compression_methods
+  } else {
+    o += 3; // cipher_suite, compression_method
+  }
+  if (o + 2 > hello.length) return undefined;
+  const list = hello.subarray(o + 2);
+  try {
+    parseExtensions(list);
+    return new Uint8Array(list);
+  } catch {
+    return undefined;
+  }
 }
