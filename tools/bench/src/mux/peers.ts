@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { PeerConnection } from "@purertc/peerconnection";
 
 /**
@@ -18,6 +19,8 @@ const send = (m: unknown) => process.send!(m);
 let next = first;
 let inFlight = 0;
 const up = new Set<number>();
+const lag = monitorEventLoopDelay({ resolution: 20 });
+lag.enable();
 
 async function offer(id: number): Promise<void> {
   const pc = new PeerConnection({ interfaces: "loopback" });
@@ -66,7 +69,12 @@ process.on("message", async (m: Record<string, unknown>) => {
   } else if (m.count) {
     const states: Record<string, number> = {};
     for (const pc of pcs.values()) states[pc.connectionState] = (states[pc.connectionState] ?? 0) + 1;
-    send({ count: states.connected ?? 0, states });
+    send({
+      count: states.connected ?? 0,
+      states,
+      lagP99Ms: lag.percentile(99) / 1e6,
+      lagMaxMs: lag.max / 1e6,
+    });
   } else if (m.close) {
     await Promise.all([...pcs.values()].map((pc) => pc.close()));
     send({ closed: true });

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { UdpMux } from "@purertc/ice";
 import { PeerConnection } from "@purertc/peerconnection";
 
@@ -18,6 +19,8 @@ const lite = process.argv.includes("--lite");
 const mux = mode === "mux" ? await UdpMux.open({ address: "127.0.0.1" }) : undefined;
 const pcs: PeerConnection[] = [];
 let cpuStart: NodeJS.CpuUsage | undefined;
+// Event loop delay during the hold: how late timers (consent) fire.
+const lag = monitorEventLoopDelay({ resolution: 20 });
 let cpuStartedAt = 0;
 const gc = (globalThis as { gc?: () => void }).gc!;
 const send = (m: unknown) => process.send!(m);
@@ -55,11 +58,21 @@ process.on("message", async (m: Record<string, unknown>) => {
     send({ memory: { heapUsed, rss } });
   } else if (m.cpu === "start") {
     cpuStart = process.cpuUsage();
+    lag.reset();
+    lag.enable();
     cpuStartedAt = performance.now();
     send({ cpu: "started" });
   } else if (m.cpu === "stop") {
     const used = process.cpuUsage(cpuStart);
-    send({ cpu: { ms: (used.user + used.system) / 1000, wallMs: performance.now() - cpuStartedAt } });
+    lag.disable();
+    send({
+      cpu: {
+        ms: (used.user + used.system) / 1000,
+        wallMs: performance.now() - cpuStartedAt,
+        lagP99Ms: lag.percentile(99) / 1e6,
+        lagMaxMs: lag.max / 1e6,
+      },
+    });
   } else if (m.count) {
     const states: Record<string, number> = {};
     for (const pc of pcs) states[pc.connectionState] = (states[pc.connectionState] ?? 0) + 1;

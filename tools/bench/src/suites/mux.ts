@@ -149,7 +149,12 @@ async function scenario(
     };
     await ask(server, { cpu: "start" }, "cpu");
     await new Promise((resolve) => setTimeout(resolve, holdMs));
-    const cpu = (await ask(server, { cpu: "stop" }, "cpu")).cpu as { ms: number; wallMs: number };
+    const cpu = (await ask(server, { cpu: "stop" }, "cpu")).cpu as {
+      ms: number;
+      wallMs: number;
+      lagP99Ms: number;
+      lagMaxMs: number;
+    };
     const serverCount = await ask(server, { count: true }, "count");
     const stillServer = Number(serverCount.count);
     let stillPeers = 0;
@@ -157,10 +162,10 @@ async function scenario(
     for (const child of peers) {
       const c = await ask(child, { count: true }, "count");
       stillPeers += Number(c.count);
-      peerStates.push(c.states as Message);
+      peerStates.push({ ...(c.states as Message), lagP99Ms: c.lagP99Ms, lagMaxMs: c.lagMaxMs });
     }
     process.stderr.write(
-      `${mode}: states after the hold: server ${JSON.stringify(serverCount.states)}, peers ${JSON.stringify(peerStates)}\n`,
+      `${mode}: states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
     );
     const closed = (await ask(server, { close: true }, "closed", 300_000)).closed as {
       ms: number;
