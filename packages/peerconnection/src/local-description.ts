@@ -10,6 +10,8 @@ export interface LocalParameters {
   fingerprints: SdpFingerprint[];
   candidates: SdpCandidate[];
   endOfCandidates: boolean;
+  /** Write `a=ice-lite` (session level, RFC 8839 §5.3). */
+  iceLite?: boolean;
 }
 
 /** Default SCTP port (RFC 8841 §5; what browsers write). */
@@ -32,6 +34,7 @@ function session(local: LocalParameters, media: SdpMediaSection[], bundle: strin
     timing: "0 0",
     groups: bundle.length ? [{ semantics: "BUNDLE", mids: bundle }] : [],
     fingerprints: [],
+    ...(local.iceLite ? { iceLite: true } : {}),
     otherLines: [{ type: "a", name: "msid-semantic", value: " WMS" }],
     media,
   };

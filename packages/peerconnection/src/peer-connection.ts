@@ -149,6 +149,12 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     super();
     this.config = { bundlePolicy: "max-bundle", iceTransportPolicy: "all", iceServers: [], ...configuration };
     checkIceServers(this.config.iceServers ?? []);
+    if (this.config.iceLite && this.config.iceTransportPolicy === "relay") {
+      throw new PeerConnectionError(
+        "ERR_INVALID_ACCESS",
+        "iceLite has host candidates only: not with iceTransportPolicy relay",
+      );
+    }
     // The on<event> attributes are ordinary listeners, so a throwing handler
     // behaves as a throwing listener does.
     for (const type of HANDLER_EVENTS) {
@@ -478,6 +484,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       // Candidates go out by trickle; a description made later carries those known.
       candidates: [],
       endOfCandidates: false,
+      iceLite: this.config.iceLite === true,
     };
   }
 

@@ -32,7 +32,7 @@ interface SignalLine {
  * each with its `label`. `--send <text>` goes over the first channel once it
  * is open (the offerer makes a channel "data" for it when none is named).
  * Datagrams (`sendDatagram`, a purertc extension) are still printed as
- * `datagram` (`data` when UTF-8 text, else `hex`). It closes (exit 0) when stdin ends, the peer closes its DTLS
+ * `datagram` (`data` when UTF-8 text, else `hex`). `--lite` runs ICE-lite (`a=ice-lite`, no checks of its own; the peer must control). It closes (exit 0) when stdin ends, the peer closes its DTLS
  * connection, or on SIGINT/SIGTERM; exit 1 when the connection fails.
  * Two of them piped into each other connect.
  */
@@ -40,7 +40,7 @@ export const command: Command = {
   name: "pc",
   summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
   usage:
-    "pc --offer|--answer [--loopback] [--mdns] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
+    "pc --offer|--answer [--loopback] [--mdns] [--lite] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
   options: {
     "dtls-versions": { type: "string" },
     "dtls-groups": { type: "string" },
@@ -48,6 +48,7 @@ export const command: Command = {
     answer: { type: "boolean" },
     loopback: { type: "boolean" },
     mdns: { type: "boolean" },
+    lite: { type: "boolean" },
     send: { type: "string" },
     channel: { type: "string", multiple: true },
     unordered: { type: "boolean" },
@@ -82,6 +83,7 @@ export const command: Command = {
       mdns: args.values.mdns === true,
       ...(dtlsVersions ? { dtlsVersions } : {}),
       ...(dtlsGroups ? { dtlsGroups } : {}),
+      iceLite: args.values.lite === true,
     });
     let media: PcMedia | undefined;
     try {
