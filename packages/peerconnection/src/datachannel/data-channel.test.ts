@@ -1,6 +1,6 @@
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { negotiate, trickle, waitForState } from "../pair.test-helper.js";
+import { trickle, waitForState } from "../pair.test-helper.js";
 import { PeerConnection } from "../peer-connection.js";
 import { parseSdp, serializeSdp } from "../sdp/index.js";
 import { connectedPair, nextEvent, nextMessage, openChannel, until } from "./channel.test-helper.js";
