@@ -1,5 +1,13 @@
 import { createHash } from "node:crypto";
-import { DtlsCertificate, DtlsConnection, type DtlsError, normalizeFingerprint } from "@purertc/dtls";
+import {
+  DEFAULT_SRTP_PROFILES,
+  DtlsCertificate,
+  DtlsConnection,
+  type DtlsError,
+  normalizeFingerprint,
+  type SrtpProfileName,
+  srtpKeyingMaterialLength,
+} from "@purertc/dtls";
 import type { DatagramTransport } from "@purertc/socket";
 import { createDebug } from "@purertc/socket";
 import { PeerConnectionError } from "./errors.js";
@@ -50,6 +58,8 @@ export interface DtlsSessionOptions {
 /** The DTLS side of the transport, as PeerTransport drives it. */
 export interface DtlsSession {
   send(data: Uint8Array): void;
+  /** Once connected with use_srtp: the profile and the "EXTRACTOR-dtls_srtp" keying material (RFC 5764 §4.2). */
+  srtpKeys(): { profile: SrtpProfileName; material: Uint8Array } | undefined;
   describe(source: TransportStatsSource): void;
   close(): Promise<void>;
 }
@@ -90,6 +100,10 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
     ...(verifiable.length ? { peerFingerprint: verifiable } : { acceptAnyPeerCertificate: true }),
     // ICE already verified the peer's address: no cookie round trip (RFC 6347 §4.2.1 allows skipping).
     helloVerify: false,
+    // use_srtp (RFC 5764) offered and accepted as browsers do: pion's DTLS
+    // aborts with insufficient_security when it offers a profile and none is
+    // chosen, even on a data-channel-only connection.
+    srtpProfiles: DEFAULT_SRTP_PROFILES,
     ownsTransport: false,
     signal: options.signal,
   });
@@ -130,6 +144,14 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
         // Like UDP: a datagram that cannot go is dropped, never thrown at the sender.
         log("datagram dropped: %s", (error as Error).message);
       }
+    },
+    srtpKeys() {
+      const profile = connection.srtpProfile;
+      if (!profile || connection.state !== "connected") return undefined;
+      return {
+        profile,
+        material: connection.exportKeyingMaterial("EXTRACTOR-dtls_srtp", srtpKeyingMaterialLength(profile)),
+      };
     },
     describe(source) {
       source.tlsVersion = "FEFD";

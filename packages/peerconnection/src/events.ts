@@ -1,3 +1,4 @@
+import type { TrackEvent } from "./media/track-event.js";
 import type { PeerConnectionState } from "./states.js";
 
 /** RTCIceCandidateInit: what trickle signalling carries for one candidate. */
@@ -59,4 +60,6 @@ export interface PeerConnectionEventMap {
   /** purertc: the DTLS transport's state changed (see PeerConnection.dtlsState). */
   dtlsstatechange: Event;
   datagram: DatagramEvent;
+  /** A remote description says the peer sends on a transceiver (RTCTrackEvent). */
+  track: TrackEvent;
 }

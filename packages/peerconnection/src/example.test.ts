@@ -19,4 +19,22 @@ describe("README example", () => {
     expect(run.stdout).toContain("b received: hello over DTLS\n");
     expect(run.stdout).toContain("socket registry: no socket open\n");
   });
+
+  it("media: a VP8 track arrives frame by frame, a key frame request travels back", () => {
+    const media = `${ROOT}packages/peerconnection/examples/media.mjs`;
+    const run = spawnSync(process.execPath, [media], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(
+      [
+        "b: track video in stream camera, mid 0",
+        "a: sending video/VP8, sendonly",
+        "b: 10 frames of 4000 bytes, key frames: true",
+        "a: key frame requested (pli)",
+        "a: outbound-rtp framesSent true, pliCount 1",
+        "socket registry: no socket open",
+        "",
+      ].join("\n"),
+    );
+  });
 });

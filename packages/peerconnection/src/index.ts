@@ -21,6 +21,35 @@ export {
   type SessionDescription,
   type SessionDescriptionInit,
 } from "./events.js";
+export {
+  type CodecParameters,
+  defaultCodecs,
+  type MimeType,
+} from "./media/codecs.js";
+export { type H264Profile, type H264ProfileLevel, parseProfileLevelId } from "./media/h264-profile.js";
+export {
+  type EncodedFrame,
+  FrameEvent,
+  type RemoteTrack,
+  RtpPacketEvent,
+  RtpReceiver,
+  type RtpReceiverEventMap,
+} from "./media/receiver.js";
+export {
+  parseRtpMedia,
+  type RtpCodec,
+  type RtpDirection,
+  type RtpMediaDescription,
+  rtpMediaLines,
+} from "./media/sdp-media.js";
+export {
+  KeyframeRequestEvent,
+  RtpSender,
+  type RtpSenderEventMap,
+  type SendParameters,
+} from "./media/sender.js";
+export { TrackEvent } from "./media/track-event.js";
+export { codecCapabilities, RtpTransceiver, type TransceiverInit } from "./media/transceiver.js";
 export { PeerConnection } from "./peer-connection.js";
 export * from "./sdp/index.js";
 export {

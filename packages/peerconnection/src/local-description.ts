@@ -71,30 +71,57 @@ function dataSection(
   };
 }
 
+/** The ICE/DTLS attributes each bundled section repeats (JSEP §5.2.1). */
+export function transportAttributes(local: LocalParameters, setup: SdpSetup) {
+  return {
+    iceUfrag: local.iceUfrag,
+    icePwd: local.icePwd,
+    iceOptions: ["trickle"],
+    fingerprints: local.fingerprints,
+    setup,
+  };
+}
+
+/** Builds the sections of an offer around the data section (media/: the transceivers' sections). */
+export type OfferSections = (data: (mid: string) => SdpMediaSection) => SdpMediaSection[];
+
 /**
  * An offer: one `m=application … UDP/DTLS/SCTP webrtc-datachannel` section
- * (so browsers accept it), bundled, `a=setup:actpass` (RFC 5763 §5), trickle.
+ * (so browsers accept it) beside the transceivers' sections when
+ * `sections` is given, all in one BUNDLE group (RFC 9143),
+ * `a=setup:actpass` (RFC 5763 §5), trickle.
  */
-export function buildOffer(local: LocalParameters): SdpSession {
-  return session(local, [dataSection(local, "0", "actpass", MAX_MESSAGE_SIZE)], ["0"]);
+export function buildOffer(local: LocalParameters, sections?: OfferSections): SdpSession {
+  const data = (mid: string) => dataSection(local, mid, "actpass", MAX_MESSAGE_SIZE);
+  const media = sections ? sections(data) : [data("0")];
+  return session(
+    local,
+    media,
+    media.filter((m) => m.port !== 0).map((m) => m.mid!),
+  );
 }
 
 /**
- * An answer to `offer`: the first `UDP/DTLS/SCTP` application section is
- * accepted with `setup` (RFC 5763 §5); every other section is rejected with
- * port 0 (RFC 8866 §5.14, JSEP §5.3.1), keeping its mid.
+ * An answer to `offer`: the first `UDP/DTLS/SCTP` application section
+ * (`dataIndex`, -1 for none) is accepted with `setup` (RFC 5763 §5), audio
+ * and video sections as `media` answers them (media/); every other section
+ * is rejected with port 0 (RFC 8866 §5.14, JSEP §5.3.1), keeping its mid.
+ * The accepted ones form the BUNDLE group, in offer order.
  */
 export function buildAnswer(
   local: LocalParameters,
   offer: SdpSession,
-  acceptedIndex: number,
+  dataIndex: number,
   setup: SdpSetup,
+  media?: (offered: SdpMediaSection, index: number) => SdpMediaSection | undefined,
 ): SdpSession {
-  const media = offer.media.map((m, i): SdpMediaSection => {
-    if (i === acceptedIndex) {
+  const sections = offer.media.map((m, i): SdpMediaSection => {
+    if (i === dataIndex) {
       const size = Math.min(m.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
       return dataSection(local, m.mid ?? String(i), setup, size);
     }
+    const answered = m.port !== 0 && (m.kind === "audio" || m.kind === "video") ? media?.(m, i) : undefined;
+    if (answered) return answered;
     return {
       kind: m.kind,
       port: 0,
@@ -108,8 +135,11 @@ export function buildAnswer(
       otherLines: [],
     };
   });
-  const acceptedMid = media[acceptedIndex]!.mid!;
-  return session(local, media, [acceptedMid]);
+  return session(
+    local,
+    sections,
+    sections.filter((m) => m.port !== 0 && m.mid !== undefined).map((m) => m.mid!),
+  );
 }
 
 /** The `icecandidate` init for one local candidate in section `mid`. */

@@ -17,8 +17,17 @@ import {
   buildOffer,
   candidateInit,
   type LocalParameters,
+  transportAttributes,
   withLocalCandidates,
 } from "./local-description.js";
+import { MediaSession } from "./media/media-session.js";
+import { addMediaStats } from "./media/media-stats.js";
+import { MediaTransport } from "./media/media-transport.js";
+import type { RtpReceiver } from "./media/receiver.js";
+import type { RtpSender } from "./media/sender.js";
+import { createSrtpCrypto, type SrtpCrypto } from "./media/srtp-crypto.js";
+import type { TrackEvent } from "./media/track-event.js";
+import type { RtpTransceiver, TransceiverInit } from "./media/transceiver.js";
 import { OperationsChain } from "./operations-chain.js";
 import { createPeerTransport, type PeerCertificate, type PeerTransport } from "./peer-transport.js";
 import {
@@ -93,6 +102,12 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   private started = false;
   private closing: Promise<void> | undefined;
   private iceState: IceTransportState = "new";
+  private readonly media = new MediaSession(
+    (event) => this.dispatch(event),
+    (transceiver) => this.mediaTransport?.stopTransceiver(transceiver),
+  );
+  private mediaTransport: MediaTransport | undefined;
+  private srtp: SrtpCrypto | undefined;
   private dtlsState_: DtlsTransportState = "new";
 
   /** RTCSignalingState. */
@@ -122,6 +137,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   onconnectionstatechange: ((event: ConnectionStateChangeEvent) => void) | null = null;
   onsignalingstatechange: ((event: Event) => void) | null = null;
   ondatagram: ((event: DatagramEvent) => void) | null = null;
+  ontrack: ((event: TrackEvent) => void) | null = null;
 
   constructor(configuration: PeerConnectionConfiguration<PeerCertificate> = {}) {
     super();
@@ -179,7 +195,37 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     return this.controller.signal;
   }
 
-  /** Creates an offer: one bundled data-channel section, `a=setup:actpass`. */
+  /**
+   * Adds a transceiver (RTCPeerConnection.addTransceiver) for encoded
+   * audio or video: its m-section appears in the next offer. `streams` are
+   * the a=msid stream ids. A remote offer's section of the same kind is
+   * associated with a transceiver made here that has no mid yet (as
+   * browsers do with addTrack's), so add them before answering to send.
+   * @throws PeerConnectionError ERR_INVALID_STATE once closed, ERR_INVALID_ACCESS for a bad kind or direction.
+   */
+  addTransceiver(kind: "audio" | "video", init?: TransceiverInit): RtpTransceiver {
+    if (this.controller.signal.aborted) {
+      throw new PeerConnectionError("ERR_INVALID_STATE", "the PeerConnection is closed");
+    }
+    return this.media.addTransceiver(kind, init);
+  }
+
+  /** RTCPeerConnection.getTransceivers(), in creation order. */
+  getTransceivers(): RtpTransceiver[] {
+    return [...this.media.transceivers];
+  }
+
+  /** RTCPeerConnection.getSenders(): the senders of transceivers not stopped. */
+  getSenders(): RtpSender[] {
+    return this.media.transceivers.filter((t) => !t.stopped).map((t) => t.sender);
+  }
+
+  /** RTCPeerConnection.getReceivers(): the receivers of transceivers not stopped. */
+  getReceivers(): RtpReceiver[] {
+    return this.media.transceivers.filter((t) => !t.stopped).map((t) => t.receiver);
+  }
+
+  /** Creates an offer: the transceivers' sections and a data-channel section, bundled, `a=setup:actpass`. */
   createOffer(): Promise<SessionDescriptionInit> {
     return this.operations.run(() => this.createOfferNow());
   }
@@ -221,6 +267,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       const setup = (expected.media.find((m) => m.port !== 0)?.setup ?? "actpass") as SdpSetup;
       this.local = { session: expected, type: init.type, setup };
       this.setSignaling(next);
+      this.completeMedia();
       const transport = await this.ensureTransport();
       // The offerer controls; against an ice-lite peer a full agent always does (RFC 8445 §6.1.1).
       transport.gather(init.type === "offer" || this.remote?.iceLite === true);
@@ -246,6 +293,9 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       this.remote = remote;
       this.remoteType = description.type;
       this.setSignaling(next);
+      if (description.type === "offer") this.media.applyRemoteOffer(remote.session);
+      else this.media.applyRemoteAnswer(remote.session);
+      this.completeMedia();
       const transport = await this.ensureTransport();
       if (firstRemote) {
         for (const c of remote.candidates) await transport.addRemoteCandidate(c);
@@ -293,13 +343,17 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   /**
    * RTCStatsReport: `peer-connection`, `transport` (dtlsState, cipher,
    * roles, selected pair), `candidate-pair`, `local-candidate`,
-   * `remote-candidate` and `certificate` reports.
+   * `remote-candidate` and `certificate` reports, and with media
+   * `outbound-rtp`, `inbound-rtp` (packets, bytes, lost, NACK/PLI/FIR counts,
+   * frames) and `codec`.
    */
   async getStats(): Promise<StatsReport> {
-    return buildStats(this.transportReady?.statsSource(), {
+    const report = buildStats(this.transportReady?.statsSource(), {
       iceState: this.iceState,
       dtlsState: this.dtlsState_,
     });
+    addMediaStats(report, this.mediaTransport);
+    return report;
   }
 
   /**
@@ -314,6 +368,11 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     this.iceConnectionState = "closed";
     this.connectionState = "closed";
     this.controller.abort(new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed"));
+    this.media.close();
+    this.mediaTransport?.close();
+    this.mediaTransport = undefined;
+    this.srtp?.close();
+    this.srtp = undefined;
     const transport = this.transport;
     this.transport = undefined;
     this.transportReady = undefined;
@@ -332,7 +391,9 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
 
   private async createOfferNow(): Promise<SessionDescriptionInit> {
     const transport = await this.ensureTransport();
-    this.lastOffer = buildOffer(this.localParameters(transport));
+    const local = this.localParameters(transport);
+    const attributes = transportAttributes(local, "actpass");
+    this.lastOffer = buildOffer(local, (data) => this.media.offerSections(attributes, data));
     return { type: "offer", sdp: serializeSdp(this.lastOffer) };
   }
 
@@ -350,7 +411,11 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     const setup = negotiateSetup(remote.setup);
     if (!setup) throw new PeerConnectionError("ERR_INVALID_SDP", `cannot answer a=setup:${remote.setup}`);
     const transport = await this.ensureTransport();
-    this.lastAnswer = buildAnswer(this.localParameters(transport), remote.session, remote.index, setup);
+    const local = this.localParameters(transport);
+    const attributes = transportAttributes(local, setup);
+    this.lastAnswer = buildAnswer(local, remote.session, remote.dataIndex, setup, (m) =>
+      this.media.answerFor(m, attributes),
+    );
     return { type: "answer", sdp: serializeSdp(this.lastAnswer) };
   }
 
@@ -388,6 +453,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
         iceState: (s) => this.onIceState(s),
         dtlsState: (s, error) => this.onDtlsState(s, error),
         datagram: (d) => this.dispatch(new DatagramEvent(d)),
+        media: (d, kind) => this.mediaTransport?.receive(d, kind),
       },
     }).then((t) => {
       if (this.controller.signal.aborted) {
@@ -398,6 +464,17 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       return t;
     });
     return this.transport;
+  }
+
+  /** Once an offer/answer exchange completes: what each transceiver negotiated. */
+  private completeMedia(): void {
+    if (!this.local || !this.remote || this.signalingState !== "stable") return;
+    const negotiated = this.media.completeNegotiation(
+      this.local.session,
+      this.remote.session,
+      this.local.type === "offer",
+    );
+    this.mediaTransport?.update(negotiated);
   }
 
   /** Starts checks (and DTLS after them) once both descriptions are in. */
@@ -458,11 +535,27 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   private onDtlsState(state: DtlsTransportState, error?: Error): void {
     if (this.controller.signal.aborted) return;
     if (error) this.transportError = error;
+    if (state === "connected") this.startMedia();
     if (state !== this.dtlsState_) {
       this.dtlsState_ = state;
       this.dispatch(new Event("dtlsstatechange"));
     }
     this.updateConnectionState();
+  }
+
+  /** DTLS is up: SRTP keyed from its exporter (RFC 5764 §4.2) for the negotiated profile, media flows. */
+  private startMedia(): void {
+    if (this.mediaTransport || !this.transportReady) return;
+    const keys = this.transportReady.srtpKeys();
+    if (!keys) {
+      log("no SRTP profile negotiated: no media");
+      return;
+    }
+    const transport = this.transportReady;
+    this.srtp = createSrtpCrypto(keys.profile, keys.material, keys.role);
+    keys.material.fill(0);
+    this.mediaTransport = new MediaTransport(this.srtp, (d) => transport.sendMedia(d), this.media.cname);
+    this.mediaTransport.update(this.media.negotiated);
   }
 
   private updateConnectionState(): void {
@@ -491,6 +584,7 @@ const HANDLER_EVENTS = [
   "connectionstatechange",
   "signalingstatechange",
   "datagram",
+  "track",
 ] as const;
 
 /** Typed listeners, as lib.dom types RTCPeerConnection's. */

@@ -1,3 +1,4 @@
+import type { SrtpProfileName } from "@purertc/dtls";
 import {
   type Candidate,
   type CandidateGatherer,
@@ -17,6 +18,7 @@ import {
   startDtls,
 } from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
+import { DemuxTransport } from "./media/demux.js";
 import type { SdpCandidate, SdpFingerprint } from "./sdp/types.js";
 import type { CandidateStatsSource, TransportStatsSource } from "./stats.js";
 import type { RemoteTransportParameters, TransportListener } from "./transport.js";
@@ -48,6 +50,7 @@ export class PeerTransport {
   readonly fingerprint: SdpFingerprint;
   private agent: IceAgent | undefined;
   private dtls: DtlsSession | undefined;
+  private demux: DemuxTransport | undefined;
   private pendingRemote: (SdpCandidate | undefined)[] = [];
   private remote: RemoteTransportParameters | undefined;
   private dtlsRole: "client" | "server" | undefined;
@@ -166,8 +169,10 @@ export class PeerTransport {
     this.listener?.dtlsState("connecting");
     const early = this.early;
     this.early = [];
+    // DTLS records to DTLS, SRTP/SRTCP to the media transport (RFC 7983).
+    this.demux = new DemuxTransport(agent, this.onMedia);
     this.dtls = startDtls({
-      transport: agent,
+      transport: this.demux,
       role: this.dtlsRole,
       certificate: this.certificate,
       fingerprints: this.remote.fingerprints,
@@ -176,6 +181,21 @@ export class PeerTransport {
       onData: (data) => this.listener?.datagram(data),
     });
     for (const d of early) agent.onDatagram?.(d);
+  }
+
+  private readonly onMedia = (data: Uint8Array, kind: "rtp" | "rtcp"): void => {
+    this.listener?.media?.(data, kind);
+  };
+
+  /** Sends an SRTP/SRTCP datagram on the selected pair (dropped before one). */
+  sendMedia(data: Uint8Array): void {
+    this.agent?.send(data);
+  }
+
+  /** The SRTP keys once DTLS is connected with use_srtp, and our DTLS role. */
+  srtpKeys(): { profile: SrtpProfileName; material: Uint8Array; role: "client" | "server" } | undefined {
+    const keys = this.dtls?.srtpKeys();
+    return keys && this.dtlsRole ? { ...keys, role: this.dtlsRole } : undefined;
   }
 
   /** Sends application data over DTLS (dropped before connected). */
@@ -224,10 +244,13 @@ export class PeerTransport {
       this.pendingRemote = [];
       const dtls = this.dtls;
       const agent = this.agent;
+      const demux = this.demux;
+      this.demux = undefined;
       this.dtls = undefined;
       this.agent = undefined;
       // The agent lets what is queued (the close_notify) leave before its sockets close.
       await dtls?.close();
+      await demux?.close();
       await agent?.close();
     })();
     return this.closing;

@@ -7,8 +7,10 @@ import type { SdpCandidate, SdpFingerprint, SdpSession, SdpSetup } from "./sdp/t
 /** What the local side takes from a remote description for its one (bundled) transport. */
 export interface RemoteParameters {
   session: SdpSession;
-  /** Index of the m-section the transport belongs to. */
+  /** Index of the m-section the transport belongs to (the BUNDLE tag, RFC 9143 §7.2). */
   index: number;
+  /** Index of the `UDP/DTLS/SCTP` data-channel section, -1 when there is none. */
+  dataIndex: number;
   mid: string;
   iceUfrag: string;
   icePwd: string;
@@ -25,9 +27,11 @@ function invalid(message: string, cause?: unknown): PeerConnectionError {
 }
 
 /**
- * Parses a remote SDP and picks the section our transport uses: the first
- * non-rejected `UDP/DTLS/SCTP` application section (JSEP: the data channel
- * section), with session-level ICE and DTLS attributes as fallback.
+ * Parses a remote SDP and picks the section our one transport uses: the
+ * first mid of the BUNDLE group when that section is not rejected (the
+ * offerer-tagged section, RFC 9143 §7.2), else the first non-rejected
+ * `UDP/DTLS/SCTP` or RTP/SAVPF section; session-level ICE and DTLS
+ * attributes are the fallback.
  * @throws PeerConnectionError ERR_INVALID_SDP (with the SdpError as cause).
  */
 export function readRemoteDescription(sdp: string): RemoteParameters {
@@ -38,10 +42,18 @@ export function readRemoteDescription(sdp: string): RemoteParameters {
     if (error instanceof SdpError) throw invalid(`remote description: ${error.message}`, error);
     throw error;
   }
-  const index = session.media.findIndex(
+  const dataIndex = session.media.findIndex(
     (m) => m.kind === "application" && m.port !== 0 && m.protocol.toUpperCase().endsWith("DTLS/SCTP"),
   );
-  if (index < 0) throw invalid("remote description has no UDP/DTLS/SCTP application section to connect");
+  const usable = (i: number) => {
+    const m = session.media[i];
+    if (m === undefined || m.port === 0 || (m.iceUfrag ?? session.iceUfrag) === undefined) return false;
+    return i === dataIndex || /^(UDP\/TLS\/)?RTP\/SAVPF$/i.test(m.protocol);
+  };
+  const tag = session.groups.find((g) => g.semantics === "BUNDLE")?.mids[0];
+  let index = session.media.findIndex((m) => tag !== undefined && m.mid === tag);
+  if (!usable(index)) index = session.media.findIndex((_, i) => usable(i));
+  if (index < 0) throw invalid("remote description has no data-channel or SRTP media section to connect");
   const m = session.media[index]!;
   const iceUfrag = m.iceUfrag ?? session.iceUfrag;
   const icePwd = m.icePwd ?? session.icePwd;
@@ -61,7 +73,8 @@ export function readRemoteDescription(sdp: string): RemoteParameters {
     setup,
     candidates: m.candidates,
     endOfCandidates: m.endOfCandidates,
-    maxMessageSize: m.maxMessageSize,
+    maxMessageSize: session.media[dataIndex]?.maxMessageSize,
+    dataIndex,
   };
 }
 

@@ -12,6 +12,8 @@ export interface TransportListener {
   iceState(state: IceTransportState): void;
   dtlsState(state: DtlsTransportState, error?: Error): void;
   datagram(data: Uint8Array): void;
+  /** An SRTP or SRTCP datagram from the ICE path (RFC 7983). */
+  media?(data: Uint8Array, kind: "rtp" | "rtcp"): void;
 }
 
 /** What the remote description tells the transport. */

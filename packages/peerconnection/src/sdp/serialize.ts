@@ -29,11 +29,16 @@ function media(m: SdpMediaSection, out: string[]): void {
   out.push(...others(m.otherLines, "i"));
   if (m.connection) out.push(connection(m.connection));
   out.push(...others(m.otherLines, "cbk"));
+  // Chromium writes a=rtcp (RFC 3605) before the candidates: when it is the
+  // first other attribute it goes there (the order of otherLines is kept).
+  const attributes = m.otherLines.filter((l) => l.type === "a");
+  const lead = attributes[0]?.name === "rtcp" ? 1 : 0;
+  out.push(...attributes.slice(0, lead).map(line));
   for (const c of m.candidates) out.push(`a=${formatCandidate(c)}`);
   if (m.endOfCandidates) out.push("a=end-of-candidates");
   transport(m, out);
   if (m.mid !== undefined) out.push(`a=mid:${m.mid}`);
-  out.push(...others(m.otherLines, "a"));
+  out.push(...attributes.slice(lead).map(line));
   if (m.sctpPort !== undefined) out.push(`a=sctp-port:${m.sctpPort}`);
   if (m.maxMessageSize !== undefined) out.push(`a=max-message-size:${m.maxMessageSize}`);
 }

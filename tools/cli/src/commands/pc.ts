@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { PeerConnection } from "@purertc/peerconnection";
 import { type Command, UsageError } from "../command.js";
+import { PcMedia } from "../media/pc-media.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -32,13 +33,19 @@ interface SignalLine {
 export const command: Command = {
   name: "pc",
   summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
-  usage: "pc --offer|--answer [--loopback] [--mdns] [--send <text>] [--json]",
+  usage:
+    "pc --offer|--answer [--loopback] [--mdns] [--send <text>] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
   options: {
     offer: { type: "boolean" },
     answer: { type: "boolean" },
     loopback: { type: "boolean" },
     mdns: { type: "boolean" },
     send: { type: "string" },
+    "send-video": { type: "string" },
+    receive: { type: "string" },
+    fps: { type: "string" },
+    "video-codec": { type: "string" },
+    "skip-frames": { type: "string" },
   },
   async run(args, ctx) {
     const offer = args.values.offer === true;
@@ -49,6 +56,27 @@ export const command: Command = {
       interfaces: args.values.loopback ? "loopback" : "all",
       mdns: args.values.mdns === true,
     });
+    let media: PcMedia | undefined;
+    try {
+      const fps = args.values.fps === undefined ? undefined : Number(args.values.fps);
+      if (fps !== undefined && !(fps > 0 && fps <= 240)) throw new UsageError("--fps wants 1–240");
+      media = new PcMedia(
+        pc,
+        {
+          sendVideo: args.values["send-video"] as string | undefined,
+          receive: args.values.receive as string | undefined,
+          fps,
+          videoCodec: args.values["video-codec"] as string | undefined,
+          skipFrames: Number(args.values["skip-frames"] ?? 0) || 0,
+          offerer: offer,
+        },
+        ctx,
+      );
+    } catch (error) {
+      await pc.close();
+      if (error instanceof UsageError) throw error;
+      throw new UsageError((error as Error).message);
+    }
     // Signalling is JSON in both modes: it is what the other side reads.
     const signal = (line: { event: string } & Record<string, unknown>) =>
       ctx.emit(line, JSON.stringify(line));
@@ -72,6 +100,7 @@ export const command: Command = {
         const state = pc.connectionState;
         ctx.emit({ event: "connectionstatechange", state });
         if (state === "connected") {
+          media?.start();
           void pc.getStats().then((stats) => {
             const t = [...stats.values()].find((s) => s.type === "transport");
             const pair = t && stats.get(String(t.selectedCandidatePairId));
@@ -168,6 +197,7 @@ export const command: Command = {
       input.close();
       // Do not keep the process alive on a stdin nobody closes.
       process.stdin.destroy();
+      media?.close();
       await pc.close();
       ctx.emit({ event: "closed" }, "closed");
     }
