@@ -96,14 +96,15 @@ describe.skipIf(!peer.available)(
         }
         expect(alive, "churned viewers' PeerConnections collected").toBe(0);
         const growth = process.memoryUsage().heapUsed - heapBefore;
-        // The steady viewer never stopped: no gap of a second between its frames during the churn.
+        // The steady viewer never stopped: no gap of 1.5 s between its frames during the churn.
         const during = arrivals.slice(from);
         let gap = 0;
         for (let i = 1; i < during.length; i++) gap = Math.max(gap, during[i]! - during[i - 1]!);
         console.log(
           `rtsp-to-whep churn: ${CYCLES} cycles in ${(churnMs / 1000).toFixed(1)} s, ended ${JSON.stringify(Object.fromEntries(reasons))}, heap growth after GC ${(growth / 1024).toFixed(0)} KiB, steady viewer's largest gap ${gap.toFixed(0)} ms`,
         );
-        expect(gap).toBeLessThan(1000);
+        // 33 ms apart at 30 fps; the bound leaves room for the shared machine's load (1,000 cycles: 922 ms seen).
+        expect(gap).toBeLessThan(1500);
         expect(growth).toBeLessThan(16 * 1024 * 1024);
         expect(reasons.get("deleted")).toBe(Math.ceil(CYCLES / 3) + 1);
         expect(reasons.get("closed")).toBe(Math.ceil((CYCLES - 1) / 3) + 1);
