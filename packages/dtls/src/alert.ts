@@ -23,7 +23,9 @@ export const AlertDescription = {
   internal_error: 80,
   user_canceled: 90,
   no_renegotiation: 100,
+  missing_extension: 109,
   unsupported_extension: 110,
+  certificate_required: 116,
 } as const;
 /** An alert description value (other values may arrive from peers). */
 export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescription];

@@ -14,18 +14,20 @@ const any = { acceptAnyPeerCertificate: true } as const;
 const tick = () => new Promise((r) => setImmediate(r));
 
 /** A connected pair over memory with a filter the test can change. */
-async function connectedPair() {
+async function connectedPair(versions: readonly ("1.2" | "1.3")[] = ["1.3", "1.2"]) {
   const filter: { fn?: (d: Uint8Array, dir: string) => Uint8Array[] | undefined } = {};
   const [a, b] = memoryPair(filter);
   const client = new DtlsConnection(a, {
     role: "client",
     certificate: cert,
     peerFingerprint: serverCert.fingerprint,
+    versions,
   });
   const server = new DtlsConnection(b, {
     role: "server",
     certificate: serverCert,
     peerFingerprint: cert.fingerprint,
+    versions,
   });
   await Promise.all([client.connect(), server.connect()]);
   const got: Uint8Array[] = [];
@@ -54,36 +56,39 @@ function clientHello(random: number, cookie = new Uint8Array(0)): Uint8Array {
 }
 
 describe("bad input", () => {
-  test("tampered ciphertext is dropped silently and counted; the connection stays healthy", async () => {
-    const { client, server, filter, got } = await connectedPair();
-    filter.fn = (d) => {
-      const bad = new Uint8Array(d);
-      bad[bad.length - 1]! ^= 0x80;
-      return [bad];
-    };
-    client.send(Uint8Array.of(1));
-    await tick();
-    expect(got.length).toBe(0);
-    expect(server.stats.authFailures).toBe(1);
-    filter.fn = undefined;
-    client.send(Uint8Array.of(2));
-    await tick();
-    expect(got.map((d) => d[0])).toEqual([2]);
-    expect(server.state).toBe("connected");
-    await client.close();
-    await server.close();
-  });
+  for (const v of ["1.2", "1.3"] as const) {
+    test(`DTLS ${v}: tampered ciphertext is dropped silently and counted; the connection stays healthy`, async () => {
+      const { client, server, filter, got } = await connectedPair([v]);
+      filter.fn = (d) => {
+        const bad = new Uint8Array(d);
+        bad[bad.length - 1]! ^= 0x80;
+        return [bad];
+      };
+      client.send(Uint8Array.of(1));
+      await tick();
+      expect(got.length).toBe(0);
+      expect(server.stats.authFailures).toBe(1);
+      filter.fn = undefined;
+      client.send(Uint8Array.of(2));
+      await tick();
+      expect(got.map((d) => d[0])).toEqual([2]);
+      expect(server.state).toBe("connected");
+      await client.close();
+      await server.close();
+    });
 
-  test("a replayed record is delivered once", async () => {
-    const { client, server, filter, got } = await connectedPair();
-    filter.fn = (d) => [d, d, d];
-    client.send(Uint8Array.of(7));
-    await tick();
-    expect(got.length).toBe(1);
-    expect(server.stats.replays).toBe(2);
-    await client.close();
-    await server.close();
-  });
+    test(`DTLS ${v}: a replayed record is delivered once`, async () => {
+      const { client, server, filter, got } = await connectedPair([v]);
+      expect(client.version).toBe(v);
+      filter.fn = (d) => [d, d, d];
+      client.send(Uint8Array.of(7));
+      await tick();
+      expect(got.length).toBe(1);
+      expect(server.stats.replays).toBe(2);
+      await client.close();
+      await server.close();
+    });
+  }
 
   test("garbage and forged plaintext alerts never kill a connected connection", async () => {
     const { client, server, b, got } = await connectedPair();
@@ -101,8 +106,8 @@ describe("bad input", () => {
     await server.close();
   });
 
-  test("renegotiation is refused: a new ClientHello after the handshake gets no_renegotiation, nothing else", async () => {
-    const { client, server, b } = await connectedPair();
+  test("DTLS 1.2 renegotiation is refused: a new ClientHello after the handshake gets no_renegotiation, nothing else", async () => {
+    const { client, server, b } = await connectedPair(["1.2"]);
     const before = b.sent.length;
     // A fresh hello (message_seq beyond the handshake's) in epoch 0.
     const hello = clientHello(1);
@@ -117,6 +122,23 @@ describe("bad input", () => {
     expect(server.state).toBe("connected");
     await tick();
     expect(client.state).toBe("connected"); // a warning alert does not end the client
+    await client.close();
+    await server.close();
+  });
+
+  test("DTLS 1.3: a plaintext ClientHello after the handshake is dropped, nothing sent", async () => {
+    const { client, server, b } = await connectedPair();
+    expect(server.version).toBe("1.3");
+    const before = b.sent.length;
+    const hello = clientHello(1);
+    hello[13 + 4] = 0;
+    hello[13 + 5] = 100;
+    b.inject(hello);
+    b.inject(clientHello(2));
+    await tick();
+    expect(b.sent.length).toBe(before);
+    expect(server.state).toBe("connected");
+    expect(client.state).toBe("connected");
     await client.close();
     await server.close();
   });
@@ -223,41 +245,45 @@ describe("bad input", () => {
     });
   });
 
-  test("30% loss (plus duplicates and reordering) on the path: the handshake still completes", async () => {
-    await withLeakCheck(async () => {
-      await using server = await DtlsServer.listen({
-        certificate: serverCert,
-        ...any,
-        retransmitInitialMs: 50,
-        mtu: 500,
-      });
-      server.on("connection", (c) => c.on("message", (d) => c.send(d)));
-      await using proxy = await startLossyProxy({
-        registry: SocketRegistry.default,
-        target: server.address(),
-        loss: 0.3,
-        duplicate: 0.1,
-        reorder: 0.1,
-        seed: 42,
-      });
-      let completed = 0;
-      for (let i = 0; i < 3; i++) {
-        const client = await connectDtls({
-          address: "127.0.0.1",
-          port: proxy.address.port,
-          certificate: cert,
+  for (const v of ["1.2", "1.3"] as const) {
+    test(`DTLS ${v}: 30% loss (plus duplicates and reordering) on the path: the handshake still completes`, async () => {
+      await withLeakCheck(async () => {
+        await using server = await DtlsServer.listen({
+          certificate: serverCert,
           ...any,
+          versions: [v],
           retransmitInitialMs: 50,
-          retransmitMaxMs: 400,
-          handshakeTimeoutMs: 20_000,
           mtu: 500,
         });
-        expect(client.state).toBe("connected");
-        completed++;
-        await client.close();
-      }
-      expect(completed).toBe(3);
-      expect(proxy.stats.dropped).toBeGreaterThan(0);
+        server.on("connection", (c) => c.on("message", (d) => c.send(d)));
+        await using proxy = await startLossyProxy({
+          registry: SocketRegistry.default,
+          target: server.address(),
+          loss: 0.3,
+          duplicate: 0.1,
+          reorder: 0.1,
+          seed: 42,
+        });
+        let completed = 0;
+        for (let i = 0; i < 3; i++) {
+          const client = await connectDtls({
+            address: "127.0.0.1",
+            port: proxy.address.port,
+            certificate: cert,
+            ...any,
+            retransmitInitialMs: 50,
+            retransmitMaxMs: 400,
+            handshakeTimeoutMs: 20_000,
+            mtu: 500,
+          });
+          expect(client.state).toBe("connected");
+          expect(client.version).toBe(v);
+          completed++;
+          await client.close();
+        }
+        expect(completed).toBe(3);
+        expect(proxy.stats.dropped).toBeGreaterThan(0);
+      });
     });
-  });
+  }
 });

@@ -1,6 +1,7 @@
 import type { DtlsCertificate } from "./certificate.js";
 import { normalizeFingerprint } from "./certificate.js";
 import { CIPHER_SUITES, type CipherSuite, cipherSuiteByName } from "./crypto/cipher-suites.js";
+import { CIPHER_SUITES_13, type CipherSuite13, cipherSuite13ByName } from "./crypto/cipher-suites13.js";
 import type { CookieAuthority } from "./crypto/cookie.js";
 import {
   DEFAULT_GROUPS,
@@ -13,8 +14,18 @@ import type { PublicKeyCrypto } from "./crypto/public-key.js";
 import { DtlsError } from "./errors.js";
 import type { SrtpProfileName } from "./extensions/use-srtp.js";
 
+/** A DTLS protocol version this stack speaks. */
+export type DtlsVersion = "1.2" | "1.3";
+
+const ALL_VERSIONS: readonly DtlsVersion[] = Object.freeze(["1.3", "1.2"]);
+
 /** Handshake and record options shared by client and server. */
 export interface DtlsOptions {
+  /**
+   * Versions to offer (client) or accept (server). Default both: DTLS 1.3
+   * (RFC 9147) when the peer offers it, DTLS 1.2 otherwise.
+   */
+  versions?: readonly DtlsVersion[];
   /** Our certificate (see {@link DtlsCertificate.generate}). Required. */
   certificate: DtlsCertificate;
   /**
@@ -27,9 +38,17 @@ export interface DtlsOptions {
   peerFingerprint?: string | readonly string[];
   /** Accept any peer certificate (its fingerprint is still exposed). Default false. */
   acceptAnyPeerCertificate?: boolean;
-  /** Cipher suites by IANA name, in preference order. Default: all supported. */
+  /**
+   * Cipher suites by IANA name, in preference order: DTLS 1.2 suites
+   * (`TLS_ECDHE_…`) and DTLS 1.3 suites (`TLS_AES_128_GCM_SHA256`,
+   * `TLS_AES_256_GCM_SHA384`, `TLS_CHACHA20_POLY1305_SHA256`). A version left
+   * without a suite is not offered. Default: all supported.
+   */
   cipherSuites?: readonly string[];
-  /** ECDHE groups in preference order. Default x25519, P-256, P-384. */
+  /**
+   * Key exchange groups in preference order. Default X25519MLKEM768 (DTLS 1.3
+   * only), x25519, P-256, P-384.
+   */
   groups?: readonly NamedGroup[];
   /** Signature schemes in preference order. */
   signatureSchemes?: readonly SignatureScheme[];
@@ -55,6 +74,11 @@ export interface DtlsOptions {
    * (RFC 7675) watches the peer instead.
    */
   idleTimeoutMs?: number;
+  /**
+   * DTLS 1.3: send a KeyUpdate (and move to the next epoch) after this many
+   * records sent in one epoch. Default 2^40 (well within the AEAD limits).
+   */
+  keyUpdateAfterRecords?: number;
   /** Public-key implementation. Default {@link nodeCrypto}. */
   crypto?: PublicKeyCrypto;
 }
@@ -67,6 +91,12 @@ export interface ResolvedConfig {
   peerFingerprints: string[] | undefined;
   // Read-only: connections share the default lists instead of copying them each.
   cipherSuites: readonly CipherSuite[];
+  cipherSuites13: readonly CipherSuite13[];
+  /** Which versions are enabled. */
+  v12: boolean;
+  v13: boolean;
+  /** DTLS 1.3: send a KeyUpdate after this many records in one epoch. */
+  keyUpdateAfterRecords: number;
   groups: readonly NamedGroup[];
   signatureSchemes: readonly SignatureScheme[];
   srtpProfiles: readonly SrtpProfileName[];
@@ -99,13 +129,32 @@ export function resolveConfig(
       "peer verification is on: give peerFingerprint (from the SDP) or set acceptAnyPeerCertificate",
     );
   }
-  const cipherSuites = o.cipherSuites
-    ? o.cipherSuites.map((n) => {
-        const s = cipherSuiteByName(n);
-        if (!s) throw new DtlsError("ERR_DTLS_CONFIG", `cipher suite ${n} is not supported`);
-        return s;
-      })
-    : CIPHER_SUITES;
+  let cipherSuites: readonly CipherSuite[] = CIPHER_SUITES;
+  let cipherSuites13: readonly CipherSuite13[] = CIPHER_SUITES_13;
+  if (o.cipherSuites) {
+    const twelve: CipherSuite[] = [];
+    const thirteen: CipherSuite13[] = [];
+    for (const n of o.cipherSuites) {
+      const s = cipherSuiteByName(n);
+      const s13 = cipherSuite13ByName(n);
+      if (s) twelve.push(s);
+      else if (s13) thirteen.push(s13);
+      else throw new DtlsError("ERR_DTLS_CONFIG", `cipher suite ${n} is not supported`);
+    }
+    cipherSuites = twelve;
+    cipherSuites13 = thirteen;
+  }
+  const versions = o.versions ?? ALL_VERSIONS;
+  for (const v of versions)
+    if (v !== "1.2" && v !== "1.3")
+      throw new DtlsError("ERR_DTLS_CONFIG", `version ${String(v)} is not supported`);
+  const v12 = versions.includes("1.2") && cipherSuites.length > 0;
+  const v13 = versions.includes("1.3") && cipherSuites13.length > 0;
+  if (!v12 && !v13)
+    throw new DtlsError("ERR_DTLS_CONFIG", "no version left to offer (check versions and cipherSuites)");
+  const keyUpdateAfterRecords = o.keyUpdateAfterRecords ?? 2 ** 40;
+  if (!Number.isInteger(keyUpdateAfterRecords) || keyUpdateAfterRecords < 1)
+    throw new DtlsError("ERR_DTLS_CONFIG", `keyUpdateAfterRecords ${keyUpdateAfterRecords} out of range`);
   const mtu = o.mtu ?? 1200;
   if (!Number.isInteger(mtu) || mtu < 200 || mtu > 65_507)
     throw new DtlsError("ERR_DTLS_CONFIG", `mtu ${mtu} out of range`);
@@ -116,6 +165,10 @@ export function resolveConfig(
     certificate: o.certificate,
     peerFingerprints,
     cipherSuites,
+    cipherSuites13,
+    v12,
+    v13,
+    keyUpdateAfterRecords,
     groups: o.groups ? [...o.groups] : DEFAULT_GROUPS,
     signatureSchemes: o.signatureSchemes ? [...o.signatureSchemes] : DEFAULT_SIGNATURE_SCHEMES,
     srtpProfiles: o.srtpProfiles ? [...o.srtpProfiles] : NO_SRTP,

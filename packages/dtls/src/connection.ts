@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { type CancelTimer, createDebug, type DatagramTransport, startTimer } from "@purertc/socket";
 import { type Alert, AlertDescription, AlertLevel, alertName, encodeAlert, parseAlert } from "./alert.js";
+import type { DtlsVersion } from "./config.js";
 import { resolveConfig } from "./config.js";
 import type {
   DtlsConnectionEvents,
@@ -9,14 +10,20 @@ import type {
   DtlsConnectionStats,
 } from "./connection-types.js";
 import type { CipherSuiteName } from "./crypto/cipher-suites.js";
+import type { CipherSuite13Name } from "./crypto/cipher-suites13.js";
 import { CookieAuthority } from "./crypto/cookie.js";
+import { groupName, type NamedGroupName } from "./crypto/groups.js";
+import { exporter13 } from "./crypto/key-schedule13.js";
 import { exportKeyingMaterial } from "./crypto/prf.js";
 import { DtlsError } from "./errors.js";
+import { DTLS_1_3 } from "./extensions/tls13.js";
 import type { SrtpProfileName } from "./extensions/use-srtp.js";
 import { ClientHandshaker } from "./flights/client.js";
 import { ServerHandshaker } from "./flights/server.js";
+import { parseAck } from "./handshake/tls13.js";
 import type { HandshakeHost, HandshakeResult, Handshaker } from "./handshaker.js";
-import { ContentType, type DtlsRecord, parseRecords } from "./record/header.js";
+import type { UnifiedRecord } from "./record/aead13.js";
+import { ContentType, type DtlsRecord, parseDatagram } from "./record/header.js";
 import { RecordLayer } from "./record/record-layer.js";
 
 const log = createDebug("purertc:dtls");
@@ -75,7 +82,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   /** Made with the first `signal` request (see there). */
   private controller: AbortController | undefined;
   private readonly records = new RecordLayer();
-  private readonly handshaker: Handshaker;
+  private handshaker: Handshaker;
   private readonly ownsTransport: boolean;
   private connectPromise: Promise<void> | undefined;
   /** The pending connect() promise's own settle functions (not a closure over `this`: see `receive`). */
@@ -86,11 +93,12 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   private result: HandshakeResult | undefined;
   private alertSent = false;
   // The three buffers below are made only when a datagram comes early (rare).
-  private early: DtlsRecord[] | undefined;
+  private early: (DtlsRecord | UnifiedRecord)[] | undefined;
   private earlyData: Uint8Array[] | undefined;
   private beforeConnect: Uint8Array[] | undefined;
   private readonly unlinkSignal: (() => void) | undefined;
   private readonly idleTimeoutMs: number | undefined;
+  private readonly keyUpdateAfter: number;
   private cancelIdle: CancelTimer | undefined;
   private closeReason: DtlsError | undefined;
   /** When the last authenticated record came (for idleTimeoutMs). */
@@ -113,6 +121,9 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     sendDatagram: (d: Uint8Array) => this.sendDatagram(d),
     handshakeComplete: () => this.onHandshakeComplete(),
     handshakeFailed: (e: DtlsError) => this.onHandshakeFailed(e),
+    replaceHandshaker: (next: Handshaker) => {
+      this.handshaker = next;
+    },
   };
 
   constructor(
@@ -127,6 +138,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     const config = resolveConfig(options, { cookies, remoteId: options.remoteId });
     this.ownsTransport = options.ownsTransport ?? true;
     this.idleTimeoutMs = config.idleTimeoutMs;
+    this.keyUpdateAfter = config.keyUpdateAfterRecords;
     this.retained = options.retain;
     this.handshaker =
       this.role === "client"
@@ -172,8 +184,20 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
   }
 
   /** The negotiated cipher suite (IANA name), once connected. */
-  get cipherSuite(): CipherSuiteName | undefined {
+  get cipherSuite(): CipherSuiteName | CipherSuite13Name | undefined {
     return this.result?.suite.name;
+  }
+
+  /** The negotiated protocol version, `"1.3"` or `"1.2"`, once connected. */
+  get version(): DtlsVersion | undefined {
+    const v = this.result?.version;
+    return v === undefined ? undefined : v === DTLS_1_3 ? "1.3" : "1.2";
+  }
+
+  /** The negotiated key exchange group by name (`X25519MLKEM768`, `x25519`, …), once connected. */
+  get group(): NamedGroupName | undefined {
+    const g = this.result?.group;
+    return g === undefined ? undefined : groupName(g);
   }
 
   /** The peer certificate's fingerprint, `sha-256 AB:…`, once connected. */
@@ -238,7 +262,17 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     if (this.st !== "connected") throw new DtlsError("ERR_DTLS_STATE", `send while ${this.st}`);
     if (data.length > MAX_PLAINTEXT)
       throw new DtlsError("ERR_DTLS_TOO_LARGE", `${data.length} bytes (max 16384)`);
-    this.sendDatagram(this.records.seal(ContentType.applicationData, data));
+    const records = this.records;
+    this.sendDatagram(records.seal(ContentType.applicationData, data));
+    // DTLS 1.3: a KeyUpdate once this epoch has carried keyUpdateAfterRecords records (RFC 8446 §4.6.3).
+    if (records.writeEpoch >= 3 && records.writeSequence(records.writeEpoch) >= this.keyUpdateAfter)
+      this.handshaker.requestKeyUpdate();
+  }
+
+  /** DTLS 1.3: KeyUpdates sent and received so far. */
+  get keyUpdates(): { sent: number; received: number } {
+    const h = this.handshaker as { keyUpdates?: { sent: number; received: number } };
+    return { ...(h.keyUpdates ?? { sent: 0, received: 0 }) };
   }
 
   /**
@@ -253,6 +287,8 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     // RFC 5705 §4: labels are ASCII strings.
     if (!/^[\x20-\x7e]+$/.test(label))
       throw new DtlsError("ERR_DTLS_CONFIG", "the label must be printable ASCII");
+    // DTLS 1.3: the exporter of RFC 8446 §7.5 (RFC 5764's label and length are the same).
+    if (r.exporterMaster) return exporter13(r.suite.hash, r.exporterMaster, label, context, length);
     return exportKeyingMaterial(
       r.suite.hash,
       r.master,
@@ -391,7 +427,7 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     }
     this.counters.datagramsIn++;
     try {
-      const { records, error } = parseRecords(data);
+      const { records, error } = parseDatagram(data);
       if (error) this.counters.malformed++;
       for (const r of records) {
         if (this.isClosed()) return;
@@ -413,7 +449,11 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     return this.st === "closed";
   }
 
-  private onRecord(r: DtlsRecord): void {
+  private onRecord(r: DtlsRecord | UnifiedRecord): void {
+    if ("header" in r) {
+      this.onRecord13(r);
+      return;
+    }
     if (!this.records.canRead(r.epoch)) {
       // Epoch-1 records can overtake the flight that brings their keys.
       if (r.epoch === 1 && this.st === "connecting") {
@@ -427,13 +467,11 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
     if (this.idleTimeoutMs !== undefined) this.lastHeard = performance.now();
     switch (r.type) {
       case ContentType.handshake:
+        // DTLS 1.3 has no plaintext handshake after the handshake (and no renegotiation): dropped.
+        if (this.st === "connected" && this.result?.version === DTLS_1_3) return;
         if (this.st === "connected" && this.isRenegotiation(body)) return;
         this.handshaker.receiveHandshakeRecord(body, r.epoch, r.sequence);
-        if (this.early && this.records.canRead(1)) {
-          const early = this.early;
-          this.early = undefined;
-          for (const e of early) if (!this.isClosed()) this.onRecord(e);
-        }
+        this.replayEarly();
         return;
       case ContentType.changeCipherSpec:
         if (body.length !== 1 || body[0] !== 1)
@@ -453,6 +491,57 @@ export class DtlsConnection extends EventEmitter<DtlsConnectionEvents> implement
         }
         return;
     }
+  }
+
+  /** A DTLS 1.3 protected record (epoch 2 and up). */
+  private onRecord13(r: UnifiedRecord): void {
+    const opened = this.records.open13(r);
+    if (!opened) {
+      // Epoch-2/3 records can overtake the ServerHello that brings their keys.
+      if (this.st === "connecting" && !this.records.canReadBits13(r.epochBits)) {
+        this.early ??= [];
+        if (this.early.length < MAX_EARLY_RECORDS) this.early.push(r);
+      }
+      return;
+    }
+    if (this.idleTimeoutMs !== undefined) this.lastHeard = performance.now();
+    const { epoch, content } = opened;
+    switch (opened.type) {
+      case ContentType.handshake:
+        if (epoch >= 3 && this.st === "connected")
+          this.handshaker.receivePostHandshake(content, epoch, opened.seq);
+        else this.handshaker.receiveHandshakeRecord(content, epoch, opened.seq);
+        this.replayEarly();
+        return;
+      case ContentType.ack:
+        this.handshaker.receiveAck(parseAck(content));
+        return;
+      case ContentType.alert:
+        this.onAlert(parseAlert(content), epoch);
+        return;
+      case ContentType.applicationData:
+        if (epoch < 3) return;
+        // The server sends data in epoch 3 only once it has our Finished: an implicit ACK.
+        this.handshaker.implicitAck();
+        if (this.st === "connected") this.emit("message", content);
+        else if (this.st === "connecting") {
+          this.earlyData ??= [];
+          if (this.earlyData.length < MAX_EARLY_RECORDS) this.earlyData.push(content);
+        }
+        return;
+    }
+  }
+
+  /** Records that came before their keys, tried again once a handshake record was handled. */
+  private replayEarly(): void {
+    const early = this.early;
+    if (!early) return;
+    const ready = early.filter((e) =>
+      "header" in e ? this.records.canReadBits13(e.epochBits) : this.records.canRead(e.epoch),
+    );
+    if (ready.length === 0) return;
+    this.early = early.filter((e) => !ready.includes(e));
+    for (const e of ready) if (!this.isClosed()) this.onRecord(e);
   }
 
   /** After the handshake, a new hello is refused with a no_renegotiation warning (RFC 5746). */

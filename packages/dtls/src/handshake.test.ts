@@ -33,16 +33,20 @@ async function pair(
 ) {
   const [a, b] = memoryPair();
   const serverCert = opts.serverCert ?? ecdsa2;
+  // This file is about DTLS 1.2 (flights 1 to 6): both sides are configured 1.2-only; DTLS 1.3
+  // between our client and server is in dtls13.test.ts.
   const client = new DtlsConnection(a, {
     role: "client",
     certificate: ecdsa,
     peerFingerprint: serverCert.fingerprint,
+    versions: ["1.2"],
     ...opts.client,
   });
   const server = new DtlsConnection(b, {
     role: "server",
     certificate: serverCert,
     peerFingerprint: ecdsa.fingerprint,
+    versions: ["1.2"],
     ...opts.server,
   });
   return { client, server, a, b };
@@ -206,6 +210,7 @@ describe("handshake between our client and our server", () => {
     };
     const [a, b] = memoryPair(filter);
     const client = new DtlsConnection(a, {
+      versions: ["1.2"],
       role: "client",
       certificate: ecdsa,
       acceptAnyPeerCertificate: true,
@@ -213,6 +218,7 @@ describe("handshake between our client and our server", () => {
       retransmitInitialMs: 50,
     });
     const server = new DtlsConnection(b, {
+      versions: ["1.2"],
       role: "server",
       certificate: rsa,
       acceptAnyPeerCertificate: true,
@@ -240,11 +246,13 @@ describe("handshake between our client and our server", () => {
     };
     const [a, b] = memoryPair(filter);
     const client = new DtlsConnection(a, {
+      versions: ["1.2"],
       role: "client",
       certificate: ecdsa,
       acceptAnyPeerCertificate: true,
     });
     const server = new DtlsConnection(b, {
+      versions: ["1.2"],
       role: "server",
       certificate: ecdsa2,
       acceptAnyPeerCertificate: true,
@@ -273,8 +281,8 @@ describe("handshake between our client and our server", () => {
     };
     const [a, b] = memoryPair(filter);
     const opts = { acceptAnyPeerCertificate: true, retransmitInitialMs: 30 } as const;
-    const client = new DtlsConnection(a, { role: "client", certificate: ecdsa, ...opts });
-    const server = new DtlsConnection(b, { role: "server", certificate: ecdsa2, ...opts });
+    const client = new DtlsConnection(a, { role: "client", certificate: ecdsa, versions: ["1.2"], ...opts });
+    const server = new DtlsConnection(b, { role: "server", certificate: ecdsa2, versions: ["1.2"], ...opts });
     await Promise.all([client.connect(), server.connect()]);
     expect(dropped).toBe(1);
     expect(client.stats.retransmissions).toBeGreaterThanOrEqual(1); // flight 5 by timer
@@ -297,8 +305,8 @@ describe("handshake between our client and our server", () => {
     };
     const [a, b] = memoryPair(filter);
     const opts = { acceptAnyPeerCertificate: true, retransmitInitialMs: 30 } as const;
-    const client = new DtlsConnection(a, { role: "client", certificate: ecdsa, ...opts });
-    const server = new DtlsConnection(b, { role: "server", certificate: ecdsa2, ...opts });
+    const client = new DtlsConnection(a, { role: "client", certificate: ecdsa, versions: ["1.2"], ...opts });
+    const server = new DtlsConnection(b, { role: "server", certificate: ecdsa2, versions: ["1.2"], ...opts });
     await Promise.all([client.connect(), server.connect()]);
     expect(dropped).toBe(1);
     expect(server.stats.retransmissions).toBeGreaterThanOrEqual(1);

@@ -2,20 +2,23 @@ import { type CancelTimer, startTimer } from "@purertc/socket";
 import { matchesAnyFingerprint, type PeerCertificate, parsePeerCertificate } from "./certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import type { CipherSuite } from "./crypto/cipher-suites.js";
+import type { CipherSuite13 } from "./crypto/cipher-suites13.js";
+import type { HmacHash } from "./crypto/hmac.js";
 import { digestOf } from "./crypto/hmac.js";
 import { DtlsError } from "./errors.js";
 import type { SrtpProfileName } from "./extensions/use-srtp.js";
+import { type FlightItem, packFlight } from "./flight-packer.js";
 import { encodeCertificate } from "./handshake/certificate.js";
 import {
-  encodeHandshakeFragment,
   encodeHandshakeMessage,
-  HANDSHAKE_HEADER_LENGTH,
   type HandshakeFragment,
   parseHandshakeFragments,
 } from "./handshake/header.js";
 import { type HandshakeMessage, Reassembler } from "./handshake/reassembler.js";
-import { ContentType } from "./record/header.js";
+import { tlsHeader } from "./handshake/tls13.js";
 import type { RecordLayer } from "./record/record-layer.js";
+
+export type { FlightItem } from "./flight-packer.js";
 
 /*
  * The flight state machine of RFC 6347 §4.2.4 (Figure 3), shared by client
@@ -53,21 +56,8 @@ import type { RecordLayer } from "./record/record-layer.js";
 /** The flight states of RFC 6347 §4.2.4. */
 export type FlightState = "preparing" | "sending" | "waiting" | "finished";
 
-/** One entry of a flight: a handshake message or a ChangeCipherSpec. */
-export type FlightItem =
-  | {
-      kind: "handshake";
-      type: number;
-      seq: number;
-      body: Uint8Array;
-      epoch: number;
-      /** The whole message with its header (as hashed), sent as is when it fits in one fragment. */
-      whole?: Uint8Array;
-    }
-  | { kind: "ccs" };
-
 /** What a handshake needs from its connection. */
-export interface HandshakeHost {
+export interface HandshakeHost extends HandshakeSwitch {
   readonly records: RecordLayer;
   /** Sends one datagram. */
   sendDatagram(datagram: Uint8Array): void;
@@ -79,7 +69,11 @@ export interface HandshakeHost {
 
 /** Results of a handshake, exposed by the connection. */
 export interface HandshakeResult {
-  suite: CipherSuite;
+  suite: CipherSuite | CipherSuite13;
+  /** DTLS version on the wire: 0xfefd (1.2) or 0xfefc (1.3). */
+  version: number;
+  /** The key exchange group (IANA value). */
+  group: number;
   master: Uint8Array;
   clientRandom: Uint8Array;
   serverRandom: Uint8Array;
@@ -87,6 +81,14 @@ export interface HandshakeResult {
   srtpProfile: SrtpProfileName | undefined;
   /** Undefined only for a server that did not require a client certificate. */
   peerCertificate: PeerCertificate | undefined;
+  /** DTLS 1.3: the exporter master secret (RFC 8446 §7.5). */
+  exporterMaster?: Uint8Array;
+}
+
+/** What the handshaker of a connection may ask of it beyond the flights (DTLS 1.3). */
+export interface HandshakeSwitch {
+  /** Replaces the connection's handshaker (version negotiated: 1.2 hands over to 1.3). */
+  replaceHandshaker(next: Handshaker): void;
 }
 
 /**
@@ -97,6 +99,8 @@ const certificateBodies = new WeakMap<Uint8Array, Uint8Array>();
 
 /** Largest handshake message accepted (certificate chains of WebRTC are small). */
 const MAX_MESSAGE = 64 * 1024;
+/** A connected DTLS 1.3 client stops resending an unacknowledged last flight after this many sends. */
+const MAX_UNACKED_RETRANSMISSIONS = 8;
 /** Minimum spacing of retransmissions triggered by the peer's retransmissions. */
 const MIN_RETRANSMIT_SPACING_MS = 50;
 
@@ -112,7 +116,12 @@ export abstract class Handshaker {
   retransmissions = 0;
   /** Handshake messages hashed into the transcript, in order. */
   protected readonly transcript: Uint8Array[] = [];
-  protected readonly reassembler = new Reassembler();
+  protected reassembler = new Reassembler();
+  /** DTLS 1.3: the transcript hashes messages in their TLS form (RFC 9147 §5.2). */
+  protected tls13 = false;
+  /** DTLS 1.3 client: connected, and its last flight is retransmitted until acknowledged. */
+  protected awaitingAck = false;
+  private startedAt = 0;
   protected nextSendSeq = 0;
   protected done = false;
   /** Set once the result is known. */
@@ -121,7 +130,7 @@ export abstract class Handshaker {
   private timeoutMs: number;
   private cancelRetransmit: CancelTimer | undefined;
   private cancelTotal: CancelTimer | undefined;
-  private retransmitWanted = false;
+  protected retransmitWanted = false;
   private lastSent = 0;
 
   constructor(
@@ -133,6 +142,12 @@ export abstract class Handshaker {
 
   /** Starts the handshake (the client sends flight 1; the server waits) and the total timeout. */
   start(): void {
+    this.startedAt = performance.now();
+    this.armTotal(this.config.handshakeTimeoutMs);
+    this.begin();
+  }
+
+  private armTotal(ms: number): void {
     this.cancelTotal = startTimer(
       () =>
         this.fail(
@@ -141,9 +156,31 @@ export abstract class Handshaker {
             `handshake did not finish within ${this.config.handshakeTimeoutMs} ms`,
           ),
         ),
-      this.config.handshakeTimeoutMs,
+      Math.max(ms, 1),
     );
-    this.begin();
+  }
+
+  /**
+   * Hands the handshake over to `next` (DTLS 1.3 negotiated): it takes the
+   * reassembly state, the message numbering and the time left; this one
+   * stops its timers and handles nothing more.
+   */
+  protected handOff(next: Handshaker, host: HandshakeSwitch): void {
+    this.cancelTotal?.();
+    this.cancelRetransmit?.();
+    this.done = true;
+    next.reassembler = this.reassembler;
+    next.nextSendSeq = this.nextSendSeq;
+    next.lastRecordSeq = this.lastRecordSeq;
+    next.retransmissions = this.retransmissions;
+    next.startedAt = this.startedAt;
+    next.armTotal(this.config.handshakeTimeoutMs - (performance.now() - this.startedAt));
+    host.replaceHandshaker(next);
+  }
+
+  /** Releases complete messages already buffered (after a hand-over). */
+  drainAfterHandOff(): void {
+    for (let m = this.reassembler.pop(); m && !this.done; m = this.reassembler.pop()) this.handleMessage(m);
   }
 
   /** Role-specific start. */
@@ -160,7 +197,7 @@ export abstract class Handshaker {
 
   /** Feeds the body of one handshake record (already opened) of `epoch`. */
   receiveHandshakeRecord(body: Uint8Array, epoch: number, recordSeq: number): void {
-    if (this.done && this.state !== "finished") return;
+    if (this.done && this.state !== "finished" && !this.awaitingAck) return;
     for (const f of parseHandshakeFragments(body, MAX_MESSAGE)) {
       if (f.type === 0) continue; // HelloRequest: renegotiation is not supported, ignore (RFC 5246 §7.4.1.1)
       this.lastRecordSeq = recordSeq;
@@ -169,6 +206,15 @@ export abstract class Handshaker {
     }
     for (let m = this.reassembler.pop(); m && !this.done; m = this.reassembler.pop()) this.handleMessage(m);
   }
+
+  /** DTLS 1.3: a handshake record of epoch 3 or later after the handshake (KeyUpdate, NewSessionTicket). */
+  receivePostHandshake(_body: Uint8Array, _epoch: number, _recordSeq: number): void {}
+
+  /** DTLS 1.3: sends a KeyUpdate (no-op in DTLS 1.2). */
+  requestKeyUpdate(): void {}
+
+  /** DTLS 1.3: an ACK from the peer. */
+  receiveAck(_records: readonly { epoch: number; seq: number }[]): void {}
 
   /** message_seq of the next handshake message expected from the peer. */
   get nextReceiveSeq(): number {
@@ -194,7 +240,8 @@ export abstract class Handshaker {
     const seq = this.nextSendSeq++;
     if (!hash) return { kind: "handshake", type, seq, body, epoch };
     const whole = encodeHandshakeMessage(type, seq, body);
-    this.transcript.push(whole);
+    if (this.tls13) this.transcript.push(tlsHeader(type, body.length), body);
+    else this.transcript.push(whole);
     return { kind: "handshake", type, seq, body, epoch, whole };
   }
 
@@ -211,11 +258,13 @@ export abstract class Handshaker {
 
   /** Adds a received message to the transcript. */
   protected record(m: HandshakeMessage): void {
-    this.transcript.push(m.whole ?? encodeHandshakeMessage(m.type, m.messageSeq, m.body));
+    // DTLS 1.3 hashes the TLS form: a 4-byte header and the body, kept as two parts (no copy of the body).
+    if (this.tls13) this.transcript.push(tlsHeader(m.type, m.body.length), m.body);
+    else this.transcript.push(m.whole ?? encodeHandshakeMessage(m.type, m.messageSeq, m.body));
   }
 
   /** Hash of the transcript so far with the suite's hash. */
-  protected transcriptHash(suite: CipherSuite): Uint8Array {
+  protected transcriptHash(suite: { hash: HmacHash }): Uint8Array {
     return digestOf(suite.hash, this.transcript);
   }
 
@@ -248,7 +297,8 @@ export abstract class Handshaker {
   }
 
   private onTimer(): void {
-    if (this.done || this.state !== "waiting") return;
+    if (this.state !== "waiting") return;
+    if (this.done && (!this.awaitingAck || this.retransmissions >= MAX_UNACKED_RETRANSMISSIONS)) return;
     this.retransmissions++;
     this.timeoutMs = Math.min(this.timeoutMs * 2, this.config.retransmitMaxMs);
     this.transmit();
@@ -257,48 +307,7 @@ export abstract class Handshaker {
 
   /** Packs the current flight into records and datagrams of at most `mtu` bytes, and sends them. */
   private transmit(): void {
-    const mtu = this.config.mtu;
-    const records = this.host.records;
-    let parts: Uint8Array[] = [];
-    let size = 0;
-    const flush = () => {
-      if (parts.length === 0) return;
-      const d = parts.length === 1 ? parts[0]! : concatAll(parts, size);
-      parts = [];
-      size = 0;
-      this.host.sendDatagram(d);
-    };
-    const push = (rec: Uint8Array) => {
-      if (size + rec.length > mtu) flush();
-      parts.push(rec);
-      size += rec.length;
-    };
-    for (const item of this.flight) {
-      if (item.kind === "ccs") {
-        push(records.seal(ContentType.changeCipherSpec, CCS_BODY, 0));
-        continue;
-      }
-      const room = Math.max(mtu - records.overhead(item.epoch) - HANDSHAKE_HEADER_LENGTH, 64);
-      const total = item.body.length;
-      let offset = 0;
-      do {
-        const remaining = total - offset;
-        let free = mtu - size - records.overhead(item.epoch) - HANDSHAKE_HEADER_LENGTH;
-        // Start a new datagram unless a useful part of the message fits in this one.
-        if (free < Math.min(remaining, 64)) {
-          flush();
-          free = room;
-        }
-        const n = Math.min(remaining, free);
-        const frag =
-          n === total && item.whole
-            ? item.whole
-            : encodeHandshakeFragment(item.type, item.seq, item.body, offset, n);
-        push(records.seal(ContentType.handshake, frag, item.epoch));
-        offset += n;
-      } while (offset < total);
-    }
-    flush();
+    packFlight(this.flight, this.host.records, this.config.mtu, this.host.sendDatagram);
     this.lastSent = performance.now();
   }
 
@@ -314,6 +323,32 @@ export abstract class Handshaker {
       this.state = "finished";
     }
     this.host.handshakeComplete();
+  }
+
+  /**
+   * DTLS 1.3 client: connected after sending its last flight, which is
+   * retransmitted until the server acknowledges it (RFC 9147 §5.8.3).
+   */
+  protected completeAwaitingAck(result: HandshakeResult): void {
+    this.result = result;
+    this.done = true;
+    this.awaitingAck = true;
+    this.cancelTotal?.();
+    this.host.handshakeComplete();
+  }
+
+  /** Application data of the next epoch came from the peer: it has our last flight. */
+  implicitAck(): void {
+    this.acknowledged();
+  }
+
+  /** The peer acknowledged our last flight (an ACK, or a record of the next epoch): stop sending it. */
+  acknowledged(): void {
+    if (!this.awaitingAck) return;
+    this.awaitingAck = false;
+    this.cancelRetransmit?.();
+    this.flight = [];
+    this.state = "finished";
   }
 
   /** Fails the handshake (once). */
@@ -359,16 +394,4 @@ export abstract class Handshaker {
     }
     return peer;
   }
-}
-
-const CCS_BODY = Uint8Array.of(1);
-
-function concatAll(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

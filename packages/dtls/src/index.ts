@@ -1,6 +1,6 @@
 /**
- * @purertc/dtls: DTLS 1.2 client and server for WebRTC (RFC 6347, RFC 5764,
- * RFC 8827) over any {@link DatagramTransport}.
+ * @purertc/dtls: DTLS 1.3 (RFC 9147, with X25519MLKEM768) and DTLS 1.2 client
+ * and server for WebRTC (RFC 6347, RFC 5764, RFC 8827) over any {@link DatagramTransport}.
  * @packageDocumentation
  */
 export { type Alert, AlertDescription, AlertLevel, alertName } from "./alert.js";
@@ -14,7 +14,7 @@ export {
   normalizeFingerprint,
 } from "./certificate.js";
 export { type ConnectDtlsOptions, connectDtls } from "./client.js";
-export type { DtlsOptions } from "./config.js";
+export type { DtlsOptions, DtlsVersion } from "./config.js";
 export {
   DtlsConnection,
   type DtlsConnectionEvents,
@@ -23,8 +23,13 @@ export {
   type DtlsConnectionStats,
 } from "./connection.js";
 export { CIPHER_SUITES, type CipherSuite, type CipherSuiteName } from "./crypto/cipher-suites.js";
+export {
+  CIPHER_SUITES_13,
+  type CipherSuite13,
+  type CipherSuite13Name,
+} from "./crypto/cipher-suites13.js";
 export { CookieAuthority } from "./crypto/cookie.js";
-export { NamedGroup, SignatureScheme } from "./crypto/groups.js";
+export { NamedGroup, type NamedGroupName, SignatureScheme } from "./crypto/groups.js";
 export { nobleCrypto } from "./crypto/noble-crypto.js";
 export { nodeCrypto } from "./crypto/node-crypto.js";
 export type { KeyShare, PublicKeyCrypto } from "./crypto/public-key.js";

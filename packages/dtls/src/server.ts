@@ -9,13 +9,16 @@ import {
   SocketRegistry,
   whenAborted,
 } from "@purertc/socket";
-import type { DtlsOptions } from "./config.js";
+import { type DtlsOptions, type ResolvedConfig, resolveConfig } from "./config.js";
 import { DtlsConnection } from "./connection.js";
 import { CookieAuthority } from "./crypto/cookie.js";
 import { helloVerifyRequest } from "./flights/server.js";
-import { clientHelloCookieFields } from "./handshake/client-hello.js";
+import { type ClientHello, clientHelloCookieFields, parseClientHello } from "./handshake/client-hello.js";
 import { HandshakeType, parseHandshakeFragments } from "./handshake/header.js";
+import { HelloCache } from "./hello-cache.js";
 import { ContentType, parseRecord } from "./record/header.js";
+import { offers13 } from "./tls13/hello.js";
+import { hasValidHrrCookie, statelessHelloRetry } from "./tls13/server.js";
 
 const log = createDebug("purertc:dtls");
 
@@ -50,6 +53,8 @@ export interface DtlsServerStats {
   datagramsIn: number;
   /** HelloVerifyRequests sent (no state kept for them). */
   helloVerifyRequests: number;
+  /** DTLS 1.3 HelloRetryRequests with a cookie sent (no state kept for them either). */
+  helloRetryRequests: number;
   /** Datagrams from unknown peers that were not a usable ClientHello. */
   dropped: number;
 }
@@ -91,7 +96,15 @@ class DemuxTransport implements DatagramTransport {
  */
 export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncDisposable {
   /** Counters. */
-  readonly stats: DtlsServerStats = { datagramsIn: 0, helloVerifyRequests: 0, dropped: 0 };
+  readonly stats: DtlsServerStats = {
+    datagramsIn: 0,
+    helloVerifyRequests: 0,
+    helloRetryRequests: 0,
+    dropped: 0,
+  };
+  private readonly hellos = new HelloCache();
+  /** The options resolved once (validated at listen). */
+  private readonly config: ResolvedConfig;
   private readonly conns = new Map<string, DtlsConnection>();
   private readonly cookies = new CookieAuthority();
   private readonly controller = new AbortController();
@@ -102,6 +115,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
   private constructor(private readonly options: DtlsServerOptions) {
     super();
     this.maxConnections = options.maxConnections ?? 1000;
+    this.config = resolveConfig(options, { cookies: this.cookies });
   }
 
   /** Opens the socket and starts answering. */
@@ -172,11 +186,49 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
       return;
     }
     const fragment = parseHandshakeFragments(record.body, 64 * 1024)[0];
-    if (!fragment || fragment.type !== HandshakeType.client_hello || fragment.fragmentOffset !== 0) {
+    if (!fragment || fragment.type !== HandshakeType.client_hello) {
       this.stats.dropped++;
       return;
     }
-    const { prefix, cookie } = clientHelloCookieFields(fragment.body);
+    // What the DTLS 1.2 cookie check below reads: the first fragment (1.2 only), or the whole hello.
+    let helloBytes = fragment.body;
+    let datagrams = [data];
+    if (this.config.v13) {
+      // With 1.3 on, a hello is read whole (reassembled in a bounded cache when it comes in
+      // fragments): one offering DTLS 1.3 gets a stateless HelloRetryRequest cookie, and one coming
+      // back with a valid cookie makes the connection. Others go on to the 1.2 HelloVerifyRequest.
+      const whole = fragment.whole
+        ? { body: fragment.body, datagrams: [data] }
+        : this.hellos.add(key, fragment, data);
+      if (!whole) return;
+      helloBytes = whole.body;
+      datagrams = whole.datagrams;
+      const config = { ...this.config, remoteId: key };
+      let hello: ClientHello | undefined;
+      try {
+        hello = parseClientHello(whole.body);
+      } catch {
+        hello = undefined;
+      }
+      if (hello && hello.cookie.length === 0 && offers13(hello)) {
+        if (hasValidHrrCookie(config, hello)) {
+          this.accept(whole.datagrams, address, port, key);
+          return;
+        }
+        const hrr = statelessHelloRetry(config, hello, whole.body, fragment.messageSeq, record.sequence);
+        if (!hrr) {
+          this.stats.dropped++;
+          return;
+        }
+        this.stats.helloRetryRequests++;
+        this.socket?.send(hrr, port, address);
+        return;
+      }
+    } else if (fragment.fragmentOffset !== 0) {
+      this.stats.dropped++;
+      return;
+    }
+    const { prefix, cookie } = clientHelloCookieFields(helloBytes);
     if (!this.cookies.verify(key, prefix, cookie)) {
       this.stats.helloVerifyRequests++;
       this.socket?.send(
@@ -186,6 +238,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
       );
       return;
     }
+    this.accept(datagrams, address, port, key);
+  }
+
+  /** Makes the connection of a client that came back with a valid cookie, and feeds it `datagrams`. */
+  private accept(datagrams: Uint8Array[], address: string, port: number, key: string): void {
     if (this.conns.size >= this.maxConnections) {
       this.stats.dropped++;
       return;
@@ -206,7 +263,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
     this.transports.set(key, transport);
     conn.connect().catch(() => {}); // failures are reported by the connection's close event
     this.emit("connection", conn, key);
-    transport.onDatagram?.(data);
+    for (const d of datagrams) transport.onDatagram?.(d);
   }
 
   /** Closes every connection (close_notify to connected peers) and the socket. Idempotent. */
@@ -216,6 +273,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> implements AsyncD
     this.closing = (async () => {
       await Promise.allSettled([...this.conns.values()].map((c) => c.close()));
       this.conns.clear();
+      this.hellos.clear();
       this.transports.clear();
       await this.socket?.close();
       this.emit("close");

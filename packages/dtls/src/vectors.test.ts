@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { parseServerShare, parseServerVersion } from "./extensions/tls13.js";
 import { parseClientHello } from "./handshake/client-hello.js";
 import { HandshakeType, parseHandshakeFragments } from "./handshake/header.js";
 import { parseHelloVerifyRequest } from "./handshake/hello-verify-request.js";
@@ -8,7 +9,7 @@ import { parseServerHello } from "./handshake/server-hello.js";
 import { parseServerKeyExchange } from "./handshake/server-key-exchange.js";
 import { DtlsCertificate, DtlsConnection } from "./index.js";
 import { memoryPair } from "./memory-transport.test-helper.js";
-import { parseRecords } from "./record/header.js";
+import { parseDatagram } from "./record/header.js";
 
 const dir = new URL("../../../test-vectors/dtls/", import.meta.url);
 const load = (name: string) =>
@@ -29,10 +30,10 @@ function messages(datagrams: Uint8Array[]) {
   const out = [];
   let started = false;
   for (const d of datagrams) {
-    const { records, error } = parseRecords(d);
+    const { records, error } = parseDatagram(d);
     expect(error).toBeUndefined();
     for (const rec of records) {
-      if (rec.type !== 22 || rec.epoch !== 0) continue;
+      if ("header" in rec || rec.type !== 22 || rec.epoch !== 0) continue;
       for (const f of parseHandshakeFragments(rec.body, 1 << 16)) {
         if (!started) r.next = f.messageSeq; // flights may start past 0
         started = true;
@@ -73,13 +74,14 @@ describe("real browser ClientHellos (test-vectors/dtls)", () => {
   });
 
   for (const [name, files] of Object.entries(browsers)) {
-    test(`${name}: reassembled and answered with DTLS 1.2, x25519, ECDHE-ECDSA-AES128-GCM, EMS, use_srtp`, async () => {
+    test(`${name}: a 1.2-only server answers with DTLS 1.2, x25519, ECDHE-ECDSA-AES128-GCM, EMS, use_srtp`, async () => {
       const [, b] = memoryPair();
       const server = new DtlsConnection(b, {
         role: "server",
         certificate: cert,
         acceptAnyPeerCertificate: true,
         helloVerify: false,
+        versions: ["1.2"],
         srtpProfiles: ["SRTP_AES128_CM_HMAC_SHA1_80"],
       });
       void server.connect().catch(() => {});
@@ -103,12 +105,63 @@ describe("real browser ClientHellos (test-vectors/dtls)", () => {
     });
   }
 
-  test("Chromium: a cookie-less hello gets a stateless HelloVerifyRequest from its first fragment", async () => {
+  for (const name of ["chromium", "firefox"] as const) {
+    test(`${name}: answered with a DTLS 1.3 ServerHello for X25519MLKEM768 (0x11EC), then epoch-2 records`, async () => {
+      const [, b] = memoryPair();
+      const server = new DtlsConnection(b, {
+        role: "server",
+        certificate: cert,
+        acceptAnyPeerCertificate: true,
+        helloVerify: false,
+        srtpProfiles: ["SRTP_AES128_CM_HMAC_SHA1_80"],
+      });
+      void server.connect().catch(() => {});
+      for (const d of browsers[name].map(load)) b.inject(d);
+      const [sh] = messages(b.sent);
+      expect(sh?.type).toBe(HandshakeType.server_hello);
+      const hello = parseServerHello(sh!.body);
+      expect(hello.version).toBe(0xfefd); // legacy_version
+      expect(hello.cipherSuite).toBe(0x1301);
+      expect(hello.sessionId.length).toBe(0);
+      const raw = hello.extensions.raw;
+      expect(parseServerVersion(raw.find((e) => e.type === 43)!.data)).toBe(0xfefc);
+      const share = parseServerShare(raw.find((e) => e.type === 51)!.data);
+      expect(share.group).toBe(0x11ec);
+      expect(share.keyExchange.length).toBe(1088 + 32);
+      // The rest of the flight is protected: unified headers of epoch 2.
+      const protectedRecords = b.sent.flatMap((d) => parseDatagram(d).records).filter((r) => "header" in r);
+      expect(protectedRecords.length).toBeGreaterThanOrEqual(5);
+      expect(protectedRecords.every((r) => "header" in r && r.epochBits === 2)).toBe(true);
+      await server.close();
+    });
+  }
+
+  test("Chromium: a server with a cookie exchange answers the fragmented 1.3 hello with a HelloRetryRequest cookie, no HelloVerifyRequest", async () => {
     const [, b] = memoryPair();
     const server = new DtlsConnection(b, {
       role: "server",
       certificate: cert,
       acceptAnyPeerCertificate: true,
+    });
+    void server.connect().catch(() => {});
+    for (const d of browsers.chromium.map(load)) b.inject(d);
+    const [hrr] = messages(b.sent);
+    expect(hrr?.type).toBe(HandshakeType.server_hello);
+    const sh = parseServerHello(hrr!.body);
+    expect(Buffer.from(sh.random).toString("hex")).toBe(
+      "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c",
+    );
+    expect(sh.extensions.raw.map((e) => e.type)).toEqual([43, 44]); // supported_versions, cookie: no group change
+    await server.close();
+  });
+
+  test("Chromium: a cookie-less hello gets a stateless HelloVerifyRequest from its first fragment (1.2-only server)", async () => {
+    const [, b] = memoryPair();
+    const server = new DtlsConnection(b, {
+      role: "server",
+      certificate: cert,
+      acceptAnyPeerCertificate: true,
+      versions: ["1.2"],
     });
     void server.connect().catch(() => {});
     b.inject(load(browsers.chromium[0]!));

@@ -8,6 +8,7 @@ import { IceError } from "./errors.js";
 import type { CandidateGatherer } from "./gather/index.js";
 import { createMdnsProvider, type MdnsProvider } from "./gather/mdns.js";
 import { SrflxGatherer } from "./gather/srflx.js";
+import type { UdpMux } from "./mux/udp-mux.js";
 import type {
   IceAgentEvents,
   IceAgentOptions,
@@ -75,16 +76,26 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   private readonly options: IceAgentOptions;
   private readonly mdns: MdnsProvider | undefined;
   private readonly ownsMdns: boolean;
+  private readonly udpMux: UdpMux[] | undefined;
+  /** Why the agent failed when its transport went away under it (a closed UdpMux). */
+  private lost: IceError | undefined = undefined;
 
   constructor(options: IceAgentOptions = {}) {
     super();
     this.options = { ...options };
     this.registry = options.registry ?? SocketRegistry.default;
-    this.isControlling = (options.role ?? "controlling") === "controlling";
+    if (options.lite && options.relayOnly) {
+      throw new IceError(
+        "ERR_STATE",
+        "an ICE-lite agent has host candidates only: lite and relayOnly exclude each other",
+      );
+    }
+    this.isControlling = !options.lite && (options.role ?? "controlling") === "controlling";
     this.tieBreaker = options.tieBreaker ?? randomBytes(8).readBigUInt64BE();
     const credentials = options.credentials
       ? validateCredentials(options.credentials)
       : generateCredentials();
+    this.udpMux = options.udpMux === undefined ? undefined : [options.udpMux].flat();
     this.current = this.newSession(credentials);
     const mdns = options.mdns;
     if (mdns && typeof mdns === "object" && "publish" in mdns) {
@@ -140,6 +151,11 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     return { id: s.pair.id, local: s.pair.local.candidate, remote: s.pair.remote, rttMs: s.pair.rttMs };
   }
 
+  /** Why the agent failed when its shared socket went away (its {@link UdpMux} closed), else undefined. */
+  get transportError(): IceError | undefined {
+    return this.lost;
+  }
+
   /** True once closed (DatagramTransport). */
   get closed(): boolean {
     return this.closing !== undefined;
@@ -174,12 +190,13 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     if (this.gathering && this.gatheringSession === this.current) return this.gathering;
     const session = this.current;
     const gatherers: CandidateGatherer[] = [];
-    if (this.options.stunServers?.length) {
+    if (this.options.stunServers?.length && !this.options.lite) {
       gatherers.push(
         new SrflxGatherer(this.options.stunServers, this.options.keepRedundantCandidates ?? false),
       );
     }
-    gatherers.push(...(this.options.gatherers ?? []));
+    // ICE-lite: host candidates only (RFC 8445 §5.1.1).
+    if (!this.options.lite) gatherers.push(...(this.options.gatherers ?? []));
     const mdns = this.mdns;
     this.gatheringSession = session;
     this.gathering = session.gather({
@@ -188,6 +205,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       ipv4: this.options.ipv4,
       ipv6: this.options.ipv6,
       hostCandidates: !this.options.relayOnly,
+      udpMux: this.udpMux,
       gatherers,
       mdnsName: mdns ? (address, signal) => mdns.publish(address, signal) : undefined,
     });
@@ -265,7 +283,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     const selected = this.selectedPair;
     if (selected && this.consentState !== "lost") return Promise.resolve(selected);
     if (this.stateValue === "failed") {
-      return Promise.reject(new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
+      return Promise.reject(this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
     }
     return new Promise<SelectedPair>((resolve, reject) => {
       if (signal?.aborted) {
@@ -318,7 +336,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    */
   send(data: Uint8Array): void {
     const s = this.selected;
-    if (!s || this.consentState === "lost" || this.closing) {
+    if (!s || this.consentState === "lost" || this.closing || this.lost) {
       this.counters.dropped++;
       return;
     }
@@ -399,6 +417,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     return {
       registry: this.registry,
       controlling: () => this.isControlling,
+      lite: this.options.lite === true,
       tieBreaker: this.tieBreaker,
       switchRole: (controlling) => this.switchRole(controlling),
       started: () => this.isStarted,
@@ -412,17 +431,31 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       },
       onCandidateError: (error) => this.emit("candidateerror", error),
       onNominated: (session, pair) => this.onNominated(session, pair),
+      onCheck: (session, pair) => {
+        // ICE-lite sends no consent checks: the peer's checks on the selected pair are its consent.
+        if (this.options.lite && this.selected?.session === session && this.selected.pair === pair) {
+          this.consent?.refresh();
+        }
+      },
       onChange: () => this.updateState(),
       onData: (data) => this.receive(data),
       onDrop: (reason) => {
         this.counters.dropped++;
         if (log.enabled) log("dropped: %s", reason);
       },
+      onTransportLost: (error) => {
+        if (this.closing || this.lost) return;
+        this.lost = error;
+        log("transport lost: %s", error.message);
+        this.consent?.stop();
+        this.consent = undefined;
+        this.updateState();
+      },
     };
   }
 
   private switchRole(controlling: boolean): void {
-    if (this.isControlling === controlling) return;
+    if (this.isControlling === controlling || this.options.lite) return;
     this.isControlling = controlling;
     log("role conflict: now %s", this.role);
     for (const s of [this.current, ...this.retired]) s.roleChanged(controlling);
@@ -490,6 +523,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   private computeState(): IceTransportState {
     if (this.closing) return "closed";
+    if (this.lost) return "failed";
     const s = this.current;
     if (this.selected) {
       if (this.consentState === "lost") return "failed";
@@ -542,7 +576,8 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     if (state === "failed") {
       const waiters = this.waiters;
       this.waiters = [];
-      for (const w of waiters) w.reject(new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
+      const error = this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works");
+      for (const w of waiters) w.reject(error);
     }
   }
 }

@@ -38,7 +38,7 @@ export class CheckScheduler {
   /** Makes sure the Ta pacer runs while there are checks to send. */
   schedule(): void {
     const s = this.session;
-    if (s.closed || this.cancelPacer || !s.remoteKey || !s.host.started()) return;
+    if (s.closed || this.cancelPacer || !s.remoteKey || !s.host.started() || s.host.lite) return;
     if (!s.checklist.pending) return;
     if (this.lastCheckAt + s.timing.ta <= performance.now()) {
       this.tick();
@@ -63,7 +63,7 @@ export class CheckScheduler {
     const s = this.session;
     const remote = s.remote;
     const key = s.remoteKey;
-    if (!remote || !key || s.closed) return;
+    if (!remote || !key || s.closed || s.host.lite) return;
     pair.cancelCheck?.();
     if (pair.state !== "succeeded") pair.state = "in-progress";
     const controlling = s.host.controlling();
@@ -213,7 +213,9 @@ export class CheckScheduler {
     const s = this.session;
     const remote = s.remote;
     const key = s.remoteKey;
-    if (!remote || !key || s.closed) return { result: Promise.resolve(false), cancel: () => {} };
+    // An ICE-lite agent sends no checks: its consent is the peer's checks (see IceAgent).
+    if (!remote || !key || s.closed || s.host.lite)
+      return { result: Promise.resolve(false), cancel: () => {} };
     const { transactionId, bytes } = buildCheck({
       username: `${remote.ufrag}:${s.local.ufrag}`,
       priority: prflxPriority(pair.local),

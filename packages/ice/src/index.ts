@@ -40,5 +40,6 @@ export { type HostGatherOptions, hostAddresses } from "./gather/host.js";
 export type { CandidateErrorEvent, CandidateGatherer, GatherContext } from "./gather/index.js";
 export { createMdnsProvider, type MdnsProvider, type MdnsProviderOptions } from "./gather/mdns.js";
 export { parseStunServer, SrflxGatherer } from "./gather/srflx.js";
+export { MuxBase, UdpMux, type UdpMuxOptions, type UdpMuxStats } from "./mux/udp-mux.js";
 export { CandidatePair, type LocalCandidate, type PairState, pairPriority } from "./pair.js";
 export type { GatheringState } from "./session.js";

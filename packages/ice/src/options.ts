@@ -4,6 +4,7 @@ import type { RetransmitOptions } from "./checks.js";
 import type { IceCredentials } from "./credentials.js";
 import type { CandidateErrorEvent, CandidateGatherer } from "./gather/index.js";
 import type { MdnsProvider, MdnsProviderOptions } from "./gather/mdns.js";
+import type { UdpMux } from "./mux/udp-mux.js";
 import type { GatheringState } from "./session.js";
 
 /** Transport states (W3C `RTCIceTransportState`). */
@@ -33,6 +34,26 @@ export interface SelectedPair {
 export interface IceAgentOptions {
   /** Role at start; a role conflict may change it (`rolechange`). Default `controlling`. */
   role?: IceRole;
+  /**
+   * ICE-lite (RFC 8445 §2.5), for servers with a public address: host
+   * candidates only (`stunServers` and `gatherers` are not used), no
+   * connectivity or consent checks sent, checks answered; always
+   * controlled (`role` is ignored, role conflicts are answered with 487),
+   * and the pair a check with USE-CANDIDATE came on is selected. Consent is
+   * the peer's checks on the selected pair (RFC 7675 needs a full peer to
+   * send them). Signal it with `a=ice-lite`; the full peer must control.
+   * Default false.
+   */
+  lite?: boolean;
+  /**
+   * Server mode: host candidates on these shared sockets (one per address,
+   * see {@link UdpMux}) instead of a socket of the agent's own per
+   * interface; `loopback`, `addresses`, `ipv4` and `ipv6` are then not used.
+   * Every agent on a mux announces the mux's address and port. Closing the
+   * agent (or restarting it) removes its routes; closing the mux fails the
+   * agent (`failed`, `IceError` `ERR_CLOSED`).
+   */
+  udpMux?: UdpMux | UdpMux[];
   /** Local credentials; fresh random ones by default. */
   credentials?: IceCredentials;
   /** Tie-breaker for role conflicts (64 bits); random by default. */

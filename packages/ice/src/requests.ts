@@ -69,6 +69,11 @@ export function handleCheckRequest(
   }
   // Role conflict (RFC 8445 §7.3.1.1): the larger tie-breaker is controlling.
   const tieBreaker = host.tieBreaker;
+  if (host.lite && remoteControlled !== undefined) {
+    // A lite agent is always controlled (RFC 8445 §6.1.1): the full peer takes the other role.
+    reply(buildCheckError(request, 487, "Role Conflict", s.localKey));
+    return;
+  }
   if (host.controlling() && remoteControlling !== undefined) {
     if (tieBreaker >= remoteControlling) {
       reply(buildCheckError(request, 487, "Role Conflict", s.localKey));
@@ -111,6 +116,18 @@ export function handleCheckRequest(
   }
   pair.lastActivity = performance.now();
   const useCandidate = request.useCandidate && !host.controlling();
+  if (host.lite) {
+    // ICE-lite (RFC 8445 §7.3.1.4-5): the authenticated check makes the pair
+    // valid, USE-CANDIDATE nominates it; no triggered check is sent.
+    pair.state = "succeeded";
+    host.onCheck(s, pair);
+    if (useCandidate && !pair.nominated) {
+      pair.nominated = true;
+      host.onNominated(s, pair);
+    }
+    host.onChange();
+    return;
+  }
   if (pair.state === "succeeded") {
     if (useCandidate && !pair.nominated) {
       pair.nominated = true;

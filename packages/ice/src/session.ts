@@ -10,9 +10,11 @@ import { type Candidate, candidateFoundation, candidatePriority, isMdnsName } fr
 import { Checklist } from "./checklist.js";
 import { CheckScheduler, prflxPriority, type RetransmitOptions } from "./checks.js";
 import type { IceCredentials } from "./credentials.js";
+import type { IceError } from "./errors.js";
 import type { CandidateBase } from "./gather/base.js";
 import { hostAddresses, localPreference, openHostBases } from "./gather/host.js";
 import type { CandidateErrorEvent, CandidateGatherer, GatherContext } from "./gather/index.js";
+import type { UdpMux } from "./mux/udp-mux.js";
 import type { CandidatePair, LocalCandidate } from "./pair.js";
 import { handleCheckRequest, MAX_REMOTE_CANDIDATES } from "./requests.js";
 import { decodeStun, StunClass, StunMethod } from "./stun-io.js";
@@ -24,6 +26,8 @@ export type GatheringState = "new" | "gathering" | "complete";
 export interface SessionHost {
   readonly registry: SocketRegistry;
   controlling(): boolean;
+  /** ICE-lite: never sends checks, never changes role, selects what the peer nominates. */
+  readonly lite: boolean;
   readonly tieBreaker: bigint;
   /** Switch role after a conflict (RFC 8445 §7.3.1.1, §7.2.5.1). */
   switchRole(controlling: boolean): void;
@@ -36,10 +40,14 @@ export interface SessionHost {
   onNominated(session: IceSession, pair: CandidatePair): void;
   /** Something changed that may change the agent state. */
   onChange(): void;
+  /** An authenticated check from the peer arrived on `pair` (consent of an ICE-lite agent). */
+  onCheck(session: IceSession, pair: CandidatePair): void;
   /** A non-STUN datagram from a known remote on this session's base. */
   onData(data: Uint8Array): void;
   /** A dropped packet, for counters. */
   onDrop(reason: string): void;
+  /** The shared socket under a base went away (its UdpMux closed): the agent fails. */
+  onTransportLost(error: IceError): void;
 }
 
 /** Timing of checks. */
@@ -59,6 +67,8 @@ export interface SessionGatherOptions {
   /** Announce host candidates (false for relay-only). */
   hostCandidates: boolean;
   gatherers: CandidateGatherer[];
+  /** Host candidates on these shared sockets instead of a socket of our own per address. */
+  udpMux?: UdpMux[] | undefined;
   /** Turns a host IP into an mDNS name (published), when mDNS is on. */
   mdnsName?: ((address: string, signal: AbortSignal) => Promise<string>) | undefined;
 }
@@ -127,8 +137,18 @@ export class IceSession {
     this.gatheringState = "gathering";
     this.host.onGatheringState(this);
     const signal = this.gatherController.signal;
-    const addresses = options.hostCandidates ? hostAddresses(options) : [];
-    const opened = await openHostBases(this.host.registry, this, addresses, signal, () => {});
+    const opened =
+      options.udpMux && options.udpMux.length > 0
+        ? options.hostCandidates
+          ? this.attachMuxes(options.udpMux)
+          : []
+        : await openHostBases(
+            this.host.registry,
+            this,
+            options.hostCandidates ? hostAddresses(options) : [],
+            signal,
+            () => {},
+          );
     if (signal.aborted || this.isClosed) {
       await Promise.all(opened.map((o) => o.base.close()));
       return;
@@ -175,6 +195,20 @@ export class IceSession {
     this.host.onLocalCandidate(this, null);
     this.host.onGatheringState(this);
     this.host.onChange();
+  }
+
+  /** One route per mux under our ufrag; a closed mux fails the agent with its error. */
+  private attachMuxes(muxes: UdpMux[]): Array<{ address: string; base: CandidateBase; index: number }> {
+    const out: Array<{ address: string; base: CandidateBase; index: number }> = [];
+    for (const [index, mux] of muxes.entries()) {
+      try {
+        const base = mux.attach(this.local.ufrag, (error) => this.host.onTransportLost(error));
+        out.push({ address: mux.address, base, index });
+      } catch (error) {
+        this.host.onTransportLost(error as IceError);
+      }
+    }
+    return out;
   }
 
   private gatherContext(
@@ -416,6 +450,7 @@ const noop = () => {};
 export const closedHost: SessionHost = {
   registry: SocketRegistry.default,
   controlling: () => false,
+  lite: false,
   tieBreaker: 0n,
   switchRole: noop,
   started: () => false,
@@ -423,9 +458,11 @@ export const closedHost: SessionHost = {
   onGatheringState: noop,
   onCandidateError: noop,
   onNominated: noop,
+  onCheck: noop,
   onChange: noop,
   onData: noop,
   onDrop: noop,
+  onTransportLost: noop,
 };
 
 export { MAX_REMOTE_CANDIDATES };

@@ -1,6 +1,7 @@
 import type { RemoteInfo } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { isIPv4, isIPv6 } from "node:net";
+import { networkInterfaces } from "node:os";
 import { createDebug, type ManagedSocket, SocketError, SocketRegistry } from "@purertc/socket";
 import type { Answer, Question } from "dns-packet";
 import makeMdns from "multicast-dns";
@@ -28,7 +29,11 @@ export interface MdnsSocketOptions {
   /**
    * Outgoing multicast interface: an IPv4 address of the interface, or for
    * IPv6 a scoped address such as `::%eth0`. Default: the kernel's choice
-   * (the interface of the route to the group, normally the default route's).
+   * (the interface of the route to the group, normally the default route's),
+   * except on a host whose only IPv4 addresses are loopback ones (a network
+   * namespace with only `lo`): there the kernel would send from 0.0.0.0, which
+   * standard responders such as avahi drop, so the loopback address is set
+   * as the interface and packets leave from it (see {@link defaultMulticastInterface}).
    */
   interface?: string;
   /**
@@ -337,7 +342,30 @@ function resolveOptions(options: MdnsSocketOptions): ResolvedOptions {
   if (!Number.isInteger(port) || port < 0 || port > 65535 || (port === 0 && isMulticast(group))) {
     throw new MdnsError("ERR_SOCKET", `bad mDNS port ${port}`);
   }
-  return { family, group, port, interface: options.interface };
+  const iface = options.interface ?? (isMulticast(group) ? defaultMulticastInterface(family) : undefined);
+  return { family, group, port, interface: iface };
+}
+
+/**
+ * The outgoing multicast interface to set when the caller names none:
+ * `undefined` (the kernel's choice) unless every IPv4 address of the host is
+ * a loopback one, then that loopback address. Linux picks a multicast
+ * source address of at least link scope; 127.0.0.1 has host scope, so with
+ * only `lo` the kernel's choice is 0.0.0.0 (RFC 1122 forbids it as a
+ * source; avahi ignores such packets). Naming the interface by its address
+ * (IP_MULTICAST_IF) makes the kernel send from that address. Hosts with any
+ * other IPv4 address already get a real source (the kernel falls back to it).
+ */
+export function defaultMulticastInterface(
+  family: 4 | 6,
+  interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
+): string | undefined {
+  if (family !== 4) return undefined;
+  const v4 = Object.values(interfaces)
+    .flat()
+    .filter((info) => info !== undefined && info.family === "IPv4");
+  if (v4.length === 0 || v4.some((info) => !info?.internal)) return undefined;
+  return v4[0]?.address;
 }
 
 type Slot = { opening: Promise<SharedMdnsSocket> } | { ref: WeakRef<SharedMdnsSocket> };

@@ -1,5 +1,6 @@
-// Two PeerConnections in one process: offer/answer with trickle, ICE + DTLS
-// over loopback, one datagram each way, close; then nothing is left open.
+// Two PeerConnections in one process: offer/answer with trickle, ICE + DTLS +
+// SCTP over loopback, a data channel with one message each way, close; then
+// nothing is left open.
 // Run from the repository root: node packages/peerconnection/examples/loopback.mjs
 import { PeerConnection } from "@purertc/peerconnection";
 import { SocketRegistry } from "@purertc/socket";
@@ -20,6 +21,14 @@ const connected = (pc) =>
   });
 const both = Promise.all([connected(a), connected(b)]);
 
+// A channel made before connecting opens once the SCTP association is up.
+const channel = a.createDataChannel("chat");
+const opened = new Promise((resolve) => (channel.onopen = resolve));
+// b answers every message on the channel a opened.
+b.ondatachannel = ({ channel: incoming }) => {
+  incoming.onmessage = (e) => incoming.send(`b received: ${e.data}`);
+};
+
 await a.setLocalDescription(await a.createOffer());
 await b.setRemoteDescription(a.localDescription);
 await b.setLocalDescription(await b.createAnswer());
@@ -30,9 +39,10 @@ const stats = await a.getStats();
 const transport = [...stats.values()].find((s) => s.type === "transport");
 console.log(`connected: DTLS ${transport.dtlsCipher}, ${a.iceConnectionState}`);
 
-const received = new Promise((resolve) => (b.ondatagram = (e) => resolve(new TextDecoder().decode(e.data))));
-a.sendDatagram("hello over DTLS");
-console.log(`b received: ${await received}`);
+await opened;
+const reply = new Promise((resolve) => (channel.onmessage = (e) => resolve(e.data)));
+channel.send("hello over a data channel");
+console.log(await reply);
 
 await a.close();
 await b.close();

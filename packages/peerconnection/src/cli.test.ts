@@ -12,14 +12,15 @@ function cli(...args: string[]): JsonChild {
 }
 
 describe("purertc demo", () => {
-  it("connects two PeerConnections, exchanges a message each way, and leaves nothing", async () => {
+  it("connects two PeerConnections, exchanges a message each way on a data channel, and leaves nothing", async () => {
     const demo = cli("demo", "--json");
     demo.end();
     expect(await demo.exit(30_000)).toBe(0);
-    expect(demo.events.map((e) => e.event)).toEqual(["connected", "datagram", "datagram", "closed"]);
-    expect(demo.events[0]!.cipher).toBe("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
-    expect(demo.events[1]).toMatchObject({ to: "b", data: "hello from a" });
-    expect(demo.events[3]).toMatchObject({
+    expect(demo.events.map((e) => e.event)).toEqual(["connected", "open", "message", "message", "closed"]);
+    expect(demo.events[0]!.cipher).toBe("TLS_AES_128_GCM_SHA256"); // DTLS 1.3
+    expect(demo.events[2]).toMatchObject({ to: "b", text: "hello from a" });
+    expect(demo.events[3]).toMatchObject({ to: "a", text: "hello from b" });
+    expect(demo.events[4]).toMatchObject({
       openSockets: 0,
       activeResources: [],
       report: "socket registry: no socket open",
@@ -28,8 +29,22 @@ describe("purertc demo", () => {
 });
 
 describe("purertc pc", () => {
-  it("two of them, each reading the other's stdout, connect and exchange --send texts", async () => {
-    const offerer = cli("pc", "--offer", "--loopback", "--json", "--send", "from offerer");
+  it("two of them, each reading the other's stdout, connect and exchange --send texts over a data channel", async () => {
+    const offerer = cli(
+      "pc",
+      "--offer",
+      "--loopback",
+      "--json",
+      "--channel",
+      "chat",
+      "--channel",
+      "lossy",
+      "--unordered",
+      "--max-retransmits",
+      "0",
+      "--send",
+      "from offerer",
+    );
     const answerer = cli("pc", "--answer", "--loopback", "--json", "--send", "from answerer");
     // Cross-wire: every line one prints is the other's input (non-signalling lines are ignored).
     const pipe = (from: JsonChild, to: JsonChild) =>
@@ -44,11 +59,27 @@ describe("purertc pc", () => {
       await offerer.next((e) => e.event === "candidate" && String(e.candidate).startsWith("candidate:"));
       await offerer.next((e) => e.event === "connectionstatechange" && e.state === "connected");
       await answerer.next((e) => e.event === "connectionstatechange" && e.state === "connected");
-      expect(await answerer.next((e) => e.event === "datagram")).toMatchObject({ data: "from offerer" });
-      expect(await offerer.next((e) => e.event === "datagram")).toMatchObject({ data: "from answerer" });
+      expect(await answerer.next((e) => e.event === "datachannel" && e.label === "chat")).toMatchObject({
+        id: 1, // the offerer is the DTLS server: odd ids (RFC 8832 §6)
+      });
+      expect(await answerer.next((e) => e.event === "datachannel" && e.label === "lossy")).toMatchObject({
+        id: 3,
+        ordered: false,
+      });
+      await offerer.next((e) => e.event === "open" && e.label === "chat");
+      // --send goes over the first channel, both ways.
+      expect(await answerer.next((e) => e.event === "message")).toMatchObject({
+        label: "chat",
+        text: "from offerer",
+      });
+      expect(await offerer.next((e) => e.event === "message")).toMatchObject({
+        label: "chat",
+        text: "from answerer",
+      });
       // The offerer's stdin ends: it closes; the answerer sees close_notify and exits too.
       offerer.end();
       expect(await offerer.exit()).toBe(0);
+      await answerer.next((e) => e.event === "close" && e.label === "chat");
       await answerer.next((e) => e.event === "dtlsstatechange" && e.state === "closed");
       expect(await answerer.exit()).toBe(0);
       expect(offerer.stderr()).toBe("");

@@ -1,4 +1,4 @@
-import type { CandidateGatherer } from "@purertc/ice";
+import type { CandidateGatherer, UdpMux } from "@purertc/ice";
 
 /** RTCIceServer: a STUN or TURN server. */
 export interface IceServer {
@@ -50,4 +50,30 @@ export interface PeerConnectionConfiguration<C = unknown> {
    * resolve the peer's `.local` candidates. Default false.
    */
   mdns?: boolean;
+  /**
+   * DTLS versions to offer or accept. Default `["1.3", "1.2"]`: DTLS 1.3
+   * (RFC 9147) whenever the peer offers it, as Chromium and Firefox do.
+   */
+  dtlsVersions?: ("1.3" | "1.2")[];
+  /**
+   * DTLS key exchange groups in preference order. Default
+   * `["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"]` (the hybrid
+   * post-quantum group is used with DTLS 1.3 only).
+   */
+  dtlsGroups?: ("X25519MLKEM768" | "x25519" | "secp256r1" | "secp384r1")[];
+  /**
+   * ICE-lite (RFC 8445 §2.5), for a server with a public address: host
+   * candidates only, no checks of its own, always controlled, `a=ice-lite`
+   * in its descriptions; the peer (a browser) must run full ICE. Not with
+   * `iceTransportPolicy: "relay"`. Default false.
+   */
+  iceLite?: boolean;
+  /**
+   * Server mode: host candidates on this shared UDP socket (or one per
+   * address), opened with `UdpMux.open({ address, port })` and shared by
+   * every PeerConnection given it; `interfaces` and `addresses` are then not
+   * used. Closing the PeerConnection removes its routes; the mux stays open
+   * until its own close(), which fails the PeerConnections still on it.
+   */
+  udpMux?: UdpMux | UdpMux[];
 }

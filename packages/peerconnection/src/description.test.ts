@@ -49,6 +49,23 @@ describe("local descriptions", () => {
     expect(answer.media[0]!.setup).toBe("active");
     expect(answer.media[0]!.mid).toBe("0");
     expect(answer.media[0]!.maxMessageSize).toBe(262144);
+    expect(answer.media[0]!.sctpPort).toBe(5000);
+  });
+
+  it("reads the peer's a=sctp-port and a=max-message-size; absent means 5000 and 64 KiB (RFC 8841 §5, §6.1)", () => {
+    const chromium = readFileSync(`${vectors}chromium-156-offer-mdns.sdp`, "utf8");
+    expect(readRemoteDescription(chromium)).toMatchObject({ sctpPort: 5000, maxMessageSize: 262144 });
+    const other = chromium
+      .replace("a=sctp-port:5000", "a=sctp-port:5001")
+      .replace("a=max-message-size:262144", "a=max-message-size:1000");
+    expect(readRemoteDescription(other)).toMatchObject({ sctpPort: 5001, maxMessageSize: 1000 });
+    const bare = chromium.replace(/a=sctp-port:5000\r?\n/, "").replace(/a=max-message-size:262144\r?\n/, "");
+    expect(bare).not.toContain("max-message-size");
+    expect(readRemoteDescription(bare)).toMatchObject({ sctpPort: 5000, maxMessageSize: 65536 });
+    // What we answer says what we receive, not the offer's figure.
+    const small = readRemoteDescription(other);
+    const answer = parseSdp(serializeSdp(buildAnswer(local, small.session, small.index, "active")));
+    expect(answer.media[0]!.maxMessageSize).toBe(262144);
   });
 
   it("rejects the media sections of a mixed offer with port 0 and bundles only the data section", () => {

@@ -4,6 +4,9 @@ import {
   DtlsCertificate,
   DtlsConnection,
   type DtlsError,
+  type DtlsVersion,
+  NamedGroup,
+  type NamedGroupName,
   normalizeFingerprint,
   type SrtpProfileName,
   srtpKeyingMaterialLength,
@@ -50,6 +53,10 @@ export interface DtlsSessionOptions {
   certificate: PeerCertificate;
   /** The remote a=fingerprint values; one must match the peer's certificate (RFC 8122 §5). */
   fingerprints: SdpFingerprint[];
+  /** DTLS versions (default 1.3 and 1.2). */
+  versions?: readonly DtlsVersion[] | undefined;
+  /** Key exchange groups by name (default: the DTLS package's). */
+  groups?: readonly NamedGroupName[] | undefined;
   signal: AbortSignal;
   onState(state: DtlsTransportState, error?: Error): void;
   onData(data: Uint8Array): void;
@@ -105,6 +112,8 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
     // chosen, even on a data-channel-only connection.
     srtpProfiles: DEFAULT_SRTP_PROFILES,
     ownsTransport: false,
+    ...(options.versions ? { versions: options.versions } : {}),
+    ...(options.groups ? { groups: options.groups.map((g) => NamedGroup[g]) } : {}),
     signal: options.signal,
   });
   let done = false;
@@ -154,7 +163,9 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
       };
     },
     describe(source) {
-      source.tlsVersion = "FEFD";
+      // As browsers report it: the wire version in hex (FEFC = DTLS 1.3, FEFD = DTLS 1.2).
+      source.tlsVersion = connection.version === "1.3" ? "FEFC" : "FEFD";
+      if (connection.group) source.tlsGroup = connection.group;
       if (connection.cipherSuite) source.dtlsCipher = connection.cipherSuite;
       const der = connection.peerCertificate;
       if (der && connection.peerFingerprint)

@@ -51,6 +51,10 @@ export class SdpError extends Error {
  * - `ERR_CLOSED`: the operation was pending when close() was called.
  * - `ERR_INVALID_ACCESS` (InvalidAccessError): a configuration the browser
  *   also refuses, e.g. a `turn:` server without username or credential.
+ * - `ERR_DCEP`: a malformed data-channel establishment message (RFC 8832);
+ *   the receiver drops it and counts it.
+ * - `ERR_DATA_CHANNEL`: a data channel failed (the `error` event's error, with
+ *   an `errorDetail` of "data-channel-failure" or "sctp-failure", as RTCError).
  */
 export type PeerConnectionErrorCode =
   | "ERR_INVALID_STATE"
@@ -59,7 +63,9 @@ export type PeerConnectionErrorCode =
   | "ERR_OPERATION"
   | "ERR_FINGERPRINT"
   | "ERR_CLOSED"
-  | "ERR_INVALID_ACCESS";
+  | "ERR_INVALID_ACCESS"
+  | "ERR_DCEP"
+  | "ERR_DATA_CHANNEL";
 
 /** The error every PeerConnection operation rejects with. */
 export class PeerConnectionError extends Error {

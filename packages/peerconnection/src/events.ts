@@ -1,3 +1,4 @@
+import type { DataChannelEvent } from "./datachannel/data-channel.js";
 import type { TrackEvent } from "./media/track-event.js";
 import type { PeerConnectionState } from "./states.js";
 
@@ -62,4 +63,6 @@ export interface PeerConnectionEventMap {
   datagram: DatagramEvent;
   /** A remote description says the peer sends on a transceiver (RTCTrackEvent). */
   track: TrackEvent;
+  /** The peer opened a data channel (RTCDataChannelEvent). */
+  datachannel: DataChannelEvent;
 }

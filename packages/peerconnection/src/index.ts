@@ -10,6 +10,36 @@ export type {
   IceTransportPolicy,
   PeerConnectionConfiguration,
 } from "./configuration.js";
+export {
+  DataChannel,
+  DataChannelEvent,
+  type DataChannelHost,
+  type DataChannelInit,
+  type DataChannelState,
+  MAX_QUEUED_BYTES,
+} from "./datachannel/data-channel.js";
+export {
+  ChannelType,
+  type DcepMessage,
+  type DcepOpen,
+  encodeDcepAck,
+  encodeDcepOpen,
+  Ppid,
+  type PriorityType,
+  parseDcep,
+} from "./datachannel/dcep.js";
+export {
+  DataChannelError,
+  type DataChannelErrorDetail,
+  DataChannelErrorEvent,
+  type DataChannelEventMap,
+} from "./datachannel/events.js";
+export {
+  type DtlsTransportInfo,
+  LOCAL_MAX_MESSAGE_SIZE,
+  SctpTransport,
+  type SctpTransportState,
+} from "./datachannel/sctp-transport.js";
 export { matchesFingerprint, type PeerCertificate } from "./dtls-session.js";
 export { PeerConnectionError, type PeerConnectionErrorCode, SdpError, type SdpErrorCode } from "./errors.js";
 export {

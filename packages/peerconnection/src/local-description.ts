@@ -10,6 +10,8 @@ export interface LocalParameters {
   fingerprints: SdpFingerprint[];
   candidates: SdpCandidate[];
   endOfCandidates: boolean;
+  /** Write `a=ice-lite` (session level, RFC 8839 §5.3). */
+  iceLite?: boolean;
 }
 
 /** Default SCTP port (RFC 8841 §5; what browsers write). */
@@ -32,6 +34,7 @@ function session(local: LocalParameters, media: SdpMediaSection[], bundle: strin
     timing: "0 0",
     groups: bundle.length ? [{ semantics: "BUNDLE", mids: bundle }] : [],
     fingerprints: [],
+    ...(local.iceLite ? { iceLite: true } : {}),
     otherLines: [{ type: "a", name: "msid-semantic", value: " WMS" }],
     media,
   };
@@ -117,8 +120,8 @@ export function buildAnswer(
 ): SdpSession {
   const sections = offer.media.map((m, i): SdpMediaSection => {
     if (i === dataIndex) {
-      const size = Math.min(m.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
-      return dataSection(local, m.mid ?? String(i), setup, size);
+      // a=max-message-size says what WE can receive (RFC 8841 §6), whatever the offer says.
+      return dataSection(local, m.mid ?? String(i), setup, MAX_MESSAGE_SIZE);
     }
     const answered = m.port !== 0 && (m.kind === "audio" || m.kind === "video") ? media?.(m, i) : undefined;
     if (answered) return answered;

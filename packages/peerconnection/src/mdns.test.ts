@@ -26,7 +26,11 @@ describe.skipIf(!netns.available)("Node ↔ Node with mDNS candidates", () => {
     pipe(answerer, offerer);
     try {
       await answerer.next((e) => e.event === "connectionstatechange" && e.state === "connected", 30_000);
-      expect(await answerer.next((e) => e.event === "datagram")).toMatchObject({ data: "over mdns" });
+      // --send goes over a data channel (the offerer's "data").
+      expect(await answerer.next((e) => e.event === "message")).toMatchObject({
+        label: "data",
+        text: "over mdns",
+      });
       // Only .local names went over signalling: no address of either side.
       for (const side of [offerer, answerer]) {
         const candidates = side.events

@@ -31,7 +31,12 @@ describe("PeerConnection Node ↔ Node over loopback", () => {
       expect(transport.dtlsState).toBe("connected");
       expect(transport.dtlsRole).toBe("server");
       expect(transport.iceRole).toBe("controlling");
-      expect(String(transport.dtlsCipher)).toMatch(/ECDHE_ECDSA/);
+      // DTLS 1.3 with the hybrid post-quantum group between two purertc peers.
+      expect(transport.dtlsCipher).toBe("TLS_AES_128_GCM_SHA256");
+      expect(transport.tlsVersion).toBe("FEFC");
+      expect(transport.tlsGroup).toBe("X25519MLKEM768");
+      // use_srtp offered and accepted as browsers and pion do (RFC 5764); GCM preferred.
+      expect(transport.srtpCipher).toBe("SRTP_AEAD_AES_128_GCM");
       const pair = stats.get(String(transport.selectedCandidatePairId))!;
       expect(pair.type).toBe("candidate-pair");
       expect(stats.get(String(pair.localCandidateId))?.address).toBe("127.0.0.1");

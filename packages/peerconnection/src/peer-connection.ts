@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { childController, createDebug } from "@purertc/socket";
 import type { IceServer, PeerConnectionConfiguration } from "./configuration.js";
+import { createAssociation } from "./datachannel/association.js";
+import { type DataChannel, DataChannelEvent, type DataChannelInit } from "./datachannel/data-channel.js";
+import { isSctpPacket, SctpTransport } from "./datachannel/sctp-transport.js";
 import { generateCertificate } from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
 import {
@@ -109,6 +112,8 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   private mediaTransport: MediaTransport | undefined;
   private srtp: SrtpCrypto | undefined;
   private dtlsState_: DtlsTransportState = "new";
+  private sctpTransport: SctpTransport | undefined;
+  private sctpNegotiated = false;
 
   /** RTCSignalingState. */
   signalingState: SignalingState = "stable";
@@ -138,11 +143,18 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   onsignalingstatechange: ((event: Event) => void) | null = null;
   ondatagram: ((event: DatagramEvent) => void) | null = null;
   ontrack: ((event: TrackEvent) => void) | null = null;
+  ondatachannel: ((event: DataChannelEvent) => void) | null = null;
 
   constructor(configuration: PeerConnectionConfiguration<PeerCertificate> = {}) {
     super();
     this.config = { bundlePolicy: "max-bundle", iceTransportPolicy: "all", iceServers: [], ...configuration };
     checkIceServers(this.config.iceServers ?? []);
+    if (this.config.iceLite && this.config.iceTransportPolicy === "relay") {
+      throw new PeerConnectionError(
+        "ERR_INVALID_ACCESS",
+        "iceLite has host candidates only: not with iceTransportPolicy relay",
+      );
+    }
     // The on<event> attributes are ordinary listeners, so a throwing handler
     // behaves as a throwing listener does.
     for (const type of HANDLER_EVENTS) {
@@ -188,6 +200,32 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
           []
         ).includes("trickle")
       : null;
+  }
+
+  /**
+   * The RTCSctpTransport-like transport of the data channels: null until
+   * both descriptions are applied (as in browsers), then its state follows
+   * the SCTP association.
+   */
+  get sctp(): SctpTransport | null {
+    return this.sctpNegotiated ? (this.sctpTransport ?? null) : null;
+  }
+
+  /**
+   * Creates a data channel (RTCDataChannel). Before the association is up
+   * it waits in "connecting" and opens once it is; `negotiated: true` with an
+   * `id` opens without DCEP (the peer creates the same one).
+   * @throws TypeError for options the W3C API refuses (label or protocol over
+   *   65,535 bytes, both maxPacketLifeTime and maxRetransmits, negotiated
+   *   without id, id over 65,534).
+   * @throws PeerConnectionError ERR_INVALID_STATE once closed, ERR_OPERATION
+   *   for an id in use or no id left.
+   */
+  createDataChannel(label: string, init?: DataChannelInit): DataChannel {
+    if (this.controller.signal.aborted) {
+      throw new PeerConnectionError("ERR_INVALID_STATE", "createDataChannel on a closed PeerConnection");
+    }
+    return this.ensureSctp().createChannel(String(label), init);
   }
 
   /** The signal that aborts when the connection closes (for tying your own work to it). */
@@ -364,6 +402,14 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
    */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    let settle!: [() => void, (error: unknown) => void];
+    this.closing = new Promise<void>((resolve, reject) => {
+      settle = [resolve, reject];
+    });
+    // Channels close (their close events fire: a handler calling close() again
+    // gets the promise above) and the association sends its ABORT while DTLS
+    // still carries it; then everything else goes.
+    const sctp = this.sctpTransport?.close();
     this.signalingState = "closed";
     this.iceConnectionState = "closed";
     this.connectionState = "closed";
@@ -376,11 +422,12 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     const transport = this.transport;
     this.transport = undefined;
     this.transportReady = undefined;
-    this.closing = (async () => {
+    (async () => {
+      await sctp;
       const t = await transport?.catch(() => undefined);
       await t?.close();
       log("closed");
-    })();
+    })().then(...settle);
     return this.closing;
   }
 
@@ -437,6 +484,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       // Candidates go out by trickle; a description made later carries those known.
       candidates: [],
       endOfCandidates: false,
+      iceLite: this.config.iceLite === true,
     };
   }
 
@@ -452,7 +500,7 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
         gatheringState: (s) => this.onGatheringState(s),
         iceState: (s) => this.onIceState(s),
         dtlsState: (s, error) => this.onDtlsState(s, error),
-        datagram: (d) => this.dispatch(new DatagramEvent(d)),
+        datagram: this.onApplicationData,
         media: (d, kind) => this.mediaTransport?.receive(d, kind),
       },
     }).then((t) => {
@@ -489,6 +537,11 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       );
     }
     this.started = true;
+    // SCTP only when the peer accepted a data-channel section (a media-only peer has none).
+    if (this.remote.dataIndex >= 0) {
+      this.ensureSctp().configure(role, this.remote.sctpPort, this.remote.maxMessageSize);
+      this.sctpNegotiated = true;
+    }
     const controlling = this.local.type === "offer" || this.remote.iceLite;
     log("start: ice %s, dtls %s", controlling ? "controlling" : "controlled", role);
     transport.start(
@@ -540,6 +593,10 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       this.dtlsState_ = state;
       this.dispatch(new Event("dtlsstatechange"));
     }
+    // SCTP runs over DTLS application data once DTLS is up; both ends INIT (RFC 8841).
+    if (state === "connected" && this.sctpNegotiated) this.sctpTransport?.start();
+    // DTLS gone (close_notify, alert): the association and its channels end with it.
+    if (state === "closed" || state === "failed") void this.sctpTransport?.close();
     this.updateConnectionState();
   }
 
@@ -572,6 +629,38 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     this.dispatch(new Event("signalingstatechange"));
   }
 
+  private ensureSctp(): SctpTransport {
+    if (!this.sctpTransport) {
+      const pc = this;
+      this.sctpTransport = new SctpTransport({
+        createAssociation,
+        sendPacket: this.sendSctpPacket,
+        onDataChannel: (channel) => this.dispatch(new DataChannelEvent(channel)),
+        dtls: {
+          get state() {
+            return pc.dtlsState;
+          },
+        },
+      });
+    }
+    return this.sctpTransport;
+  }
+
+  private readonly sendSctpPacket = (packet: Uint8Array): void => {
+    this.transportReady?.send(packet);
+  };
+
+  /**
+   * DTLS application data: SCTP packets (common header with the negotiated
+   * ports, RFC 9260 §3.1) go to the association; anything else is a purertc
+   * datagram (sendDatagram).
+   */
+  private readonly onApplicationData = (data: Uint8Array): void => {
+    const sctp = this.sctpTransport;
+    if (sctp && this.remote && isSctpPacket(data, this.remote.sctpPort)) sctp.handlePacket(data);
+    else this.dispatch(new DatagramEvent(data));
+  };
+
   private dispatch(event: Event): void {
     this.dispatchEvent(event);
   }
@@ -585,6 +674,7 @@ const HANDLER_EVENTS = [
   "signalingstatechange",
   "datagram",
   "track",
+  "datachannel",
 ] as const;
 
 /** Typed listeners, as lib.dom types RTCPeerConnection's. */

@@ -82,6 +82,8 @@ export class PeerTransport {
     if (config.addresses) agentOptions.addresses = config.addresses;
     else if (config.interfaces === "loopback") agentOptions.loopback = "only";
     if (config.mdns) agentOptions.mdns = true;
+    if (config.iceLite) agentOptions.lite = true;
+    if (config.udpMux) agentOptions.udpMux = config.udpMux;
     const gatherers: CandidateGatherer[] = [...(config.iceGatherers ?? [])];
     // TURN entries of iceServers gather relay candidates, as in browsers
     // (unless the caller already passed a relay gatherer of its own).
@@ -176,6 +178,8 @@ export class PeerTransport {
       role: this.dtlsRole,
       certificate: this.certificate,
       fingerprints: this.remote.fingerprints,
+      versions: this.options.config.dtlsVersions,
+      groups: this.options.config.dtlsGroups,
       signal: this.options.signal,
       onState: (state, error) => this.listener?.dtlsState(state, error),
       onData: (data) => this.listener?.datagram(data),

@@ -19,8 +19,14 @@ export interface RemoteParameters {
   setup: SdpSetup;
   candidates: SdpCandidate[];
   endOfCandidates: boolean;
-  maxMessageSize: number | undefined;
+  /** The peer's `a=max-message-size`; absent means 65,536 (RFC 8841 §6.1), 0 means no limit. */
+  maxMessageSize: number;
+  /** The peer's `a=sctp-port` (default 5000, RFC 8841 §5). */
+  sctpPort: number;
 }
+
+/** What a peer that writes no `a=max-message-size` can receive (RFC 8841 §6.1). */
+export const DEFAULT_REMOTE_MAX_MESSAGE_SIZE = 65536;
 
 function invalid(message: string, cause?: unknown): PeerConnectionError {
   return new PeerConnectionError("ERR_INVALID_SDP", message, { cause });
@@ -73,7 +79,9 @@ export function readRemoteDescription(sdp: string): RemoteParameters {
     setup,
     candidates: m.candidates,
     endOfCandidates: m.endOfCandidates,
-    maxMessageSize: session.media[dataIndex]?.maxMessageSize,
+    // SCTP's parameters come from the data-channel section, wherever the transport's is.
+    maxMessageSize: session.media[dataIndex]?.maxMessageSize ?? DEFAULT_REMOTE_MAX_MESSAGE_SIZE,
+    sctpPort: session.media[dataIndex]?.sctpPort ?? 5000,
     dataIndex,
   };
 }

@@ -31,6 +31,8 @@ export interface TransportStatsSource {
   dtlsRole?: "client" | "server";
   /** e.g. "FEFD" (DTLS 1.2) as browsers write it. */
   tlsVersion?: string;
+  /** The DTLS key exchange group (`X25519MLKEM768`, `x25519`, …). */
+  tlsGroup?: string;
   dtlsCipher?: string;
   srtpCipher?: string;
   localCandidates: CandidateStatsSource[];
@@ -122,6 +124,7 @@ export function buildStats(
   if (source.iceLocalUsernameFragment) transport.iceLocalUsernameFragment = source.iceLocalUsernameFragment;
   if (source.dtlsRole) transport.dtlsRole = source.dtlsRole;
   if (source.tlsVersion) transport.tlsVersion = source.tlsVersion;
+  if (source.tlsGroup) transport.tlsGroup = source.tlsGroup;
   if (source.dtlsCipher) transport.dtlsCipher = source.dtlsCipher;
   if (source.srtpCipher) transport.srtpCipher = source.srtpCipher;
   for (const c of source.localCandidates) add(candidateStats("local-candidate", c, now));

@@ -43,6 +43,8 @@ export interface SctpAssociationOptions {
   rtoMax?: number;
   /** Our advertised receive window a_rwnd in bytes (default 1 MiB; bounded to 16 KiB..16 MiB). */
   receiveWindow?: number;
+  /** Valid.Cookie.Life in ms: how old a State Cookie may be when it comes back (default 60000, RFC 9260 §16). */
+  cookieLifetime?: number;
   /** Aborting it aborts the association (as {@link SctpAssociationLike.abort}). */
   signal?: AbortSignal;
 }

@@ -1,8 +1,28 @@
 import { describe, expect, it } from "vitest";
+import { SctpAssociation } from "./association.js";
 import type { SctpCloseEvent, SctpMessageEvent } from "./association-types.js";
 import { MemoryLink, once, openLink } from "./memory-link.test-helper.js";
 
 const enc = new TextEncoder();
+
+describe("options", () => {
+  it("out-of-range options are ERR_INVALID_ARGUMENT; the window holds a whole message", () => {
+    const transport = { send: () => {} };
+    for (const bad of [
+      { mtu: 100 },
+      { rtoMin: 0 },
+      { maxOutboundStreams: 0 },
+      { cookieLifetime: -1 },
+      { localPort: 70000 },
+    ])
+      expect(() => new SctpAssociation({ transport, ...bad })).toThrowError(
+        expect.objectContaining({ code: "ERR_INVALID_ARGUMENT" }),
+      );
+    const a = new SctpAssociation({ transport, receiveWindow: 16384, maxMessageSize: 1_000_000 });
+    expect(a.o.receiveWindow).toBe(1_000_000 + 65536);
+    void a.close();
+  });
+});
 
 describe("association setup", () => {
   it("one side connects: INIT, INIT-ACK, COOKIE-ECHO, COOKIE-ACK", async () => {
@@ -28,6 +48,19 @@ describe("association setup", () => {
     expect((await gotB).data).toEqual(Uint8Array.of(1));
     expect((await gotA).data).toEqual(Uint8Array.of(2));
     await link.close();
+  });
+
+  it("both sides connect at once over a link losing, duplicating and reordering 30 % of packets", async () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const quick = { rtoInitial: 50 };
+      const link = new MemoryLink({ loss: 0.3, duplicate: 0.3, reorder: 0.3, seed }, quick, quick);
+      await openLink(link);
+      const got = once<SctpMessageEvent>(link.b, "message");
+      link.a.send(0, 51, enc.encode(`seed ${seed}`));
+      expect(new TextDecoder().decode((await got).data)).toBe(`seed ${seed}`);
+      expect([link.a.state, link.b.state]).toEqual(["established", "established"]);
+      await link.close();
+    }
   });
 
   it("negotiates stream counts as the minimum of both sides", async () => {

@@ -90,7 +90,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.queue = new SendQueue(this.onBufferedAmountLow);
     this.rto = new RtoEstimator(o.rtoInitial, o.rtoMin, o.rtoMax);
     this.tx = new Transmitter(this);
-    this.setup = new Setup(this, (options as { cookieLifetime?: number }).cookieLifetime ?? 60_000);
+    this.setup = new Setup(this, o.cookieLifetime);
     this.closing = new Shutdown(this);
     this.t3 = new AssociationTimer(this.tx.onT3);
     this.delayedAck = new AssociationTimer(this.tx.onDelayedAck);
@@ -290,10 +290,12 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.tx.schedule();
   }
 
+  /** Bytes accepted by send() on this stream and not yet handed to the network (RTCDataChannel.bufferedAmount). */
   bufferedAmount(streamId: number): number {
     return this.queue.bufferedAmount(streamId);
   }
 
+  /** "bufferedamountlow" fires for this stream when its buffered amount falls from above `bytes` to `bytes` or less. */
   setBufferedAmountLowThreshold(streamId: number, bytes: number): void {
     this.queue.setThreshold(streamId, Math.max(0, bytes));
   }
@@ -334,10 +336,12 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     return Promise.resolve();
   }
 
+  /** `await using` support: the same as {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 
+  /** A snapshot of the counters, RTT, RTO and windows (see {@link SctpStats}). */
   getStats(): SctpStats {
     const s = this.stats;
     const t = this.tcb;

@@ -28,12 +28,17 @@ export interface LocalInit {
   inboundStreams: number;
 }
 
-/** Our INIT or INIT-ACK (with the cookie) advertising what WebRTC uses. */
+/**
+ * Our INIT or INIT-ACK (with the cookie) advertising what WebRTC uses;
+ * `zeroChecksum: false` leaves out the Zero Checksum Acceptable parameter
+ * (RFC 9653), which some peers (pion/sctp of Debian 12) cannot parse.
+ */
 export function makeInit(
   type: InitChunk["type"],
   l: LocalInit,
   cookie?: Uint8Array,
   unrecognized: Uint8Array[] = [],
+  zeroChecksum = true,
 ): InitChunk {
   const c: InitChunk = {
     type,
@@ -44,9 +49,9 @@ export function makeInit(
     initialTsn: l.initialTsn,
     supportedExtensions: SUPPORTED_EXTENSIONS,
     forwardTsnSupported: true,
-    zeroChecksumEdmid: EDMID_DTLS,
     unrecognized,
   };
+  if (zeroChecksum) c.zeroChecksumEdmid = EDMID_DTLS;
   if (cookie) c.stateCookie = cookie;
   return c;
 }

@@ -21,6 +21,7 @@ export interface ResolvedOptions {
   rtoMin: number;
   rtoMax: number;
   receiveWindow: number;
+  cookieLifetime: number;
 }
 
 /** Applies the defaults (documented in association-types.ts and the README); throws ERR_INVALID_ARGUMENT out of bounds. */
@@ -36,6 +37,7 @@ export function resolveOptions(options: SctpAssociationOptions): ResolvedOptions
     rtoMin: clamp(options.rtoMin, 200, 10, 60_000, "rtoMin"),
     rtoMax: clamp(options.rtoMax, 60_000, 10, 120_000, "rtoMax"),
     receiveWindow: clamp(options.receiveWindow, 1024 * 1024, 16 * 1024, 16 * 1024 * 1024, "receiveWindow"),
+    cookieLifetime: clamp(options.cookieLifetime, 60_000, 1, 3_600_000, "cookieLifetime"),
   };
   // The window must hold one whole message, or an ordered message could never complete.
   o.receiveWindow = Math.max(o.receiveWindow, o.maxMessageSize + 64 * 1024);

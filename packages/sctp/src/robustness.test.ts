@@ -76,7 +76,7 @@ describe("state cookies", () => {
         },
       },
       { rtoInitial: 1000 },
-      { cookieLifetime: 30 } as object,
+      { cookieLifetime: 30 },
     );
     const opened = Promise.all([once(link.a, "open"), once(link.b, "open")]);
     link.a.connect();

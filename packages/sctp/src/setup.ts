@@ -25,6 +25,8 @@ export class Setup {
   private retries = 0;
   private rto = 0;
   private connecting = false;
+  /** RFC 9653 Zero Checksum Acceptable in our INIT / INIT-ACK; dropped after an unanswered INIT. */
+  private offerZeroChecksum = true;
   private readonly cookies: CookieSigner;
   private readonly t1: AssociationTimer;
 
@@ -79,7 +81,9 @@ export class Setup {
       tie = { local: a.tcb!.localTag, peer: a.tcb!.peerTag };
     }
     const cookie = this.cookies.sign(negotiate(local, init, tie));
-    a.sendControl(init.initiateTag, [makeInit(ChunkType.InitAck, local, cookie, init.unrecognized)]);
+    a.sendControl(init.initiateTag, [
+      makeInit(ChunkType.InitAck, local, cookie, init.unrecognized, this.offerZeroChecksum),
+    ]);
   }
 
   onInitAck(ack: InitChunk): void {
@@ -170,6 +174,12 @@ export class Setup {
       return;
     }
     this.rto = Math.min(a.o.rtoMax, this.rto * 2);
+    if (a.state === "cookie-wait" && this.init && this.offerZeroChecksum && this.local) {
+      // No answer: the peer may be one that drops an INIT with a parameter it does not know
+      // (pion/sctp before 1.8 refuses RFC 9653's), so the INIT and INIT-ACKs go without it.
+      this.offerZeroChecksum = false;
+      this.init = makeInit(ChunkType.Init, this.local, undefined, [], false);
+    }
     if (a.state === "cookie-wait" && this.init) a.sendControl(0, [this.init]);
     else if (a.state === "cookie-echoed" && this.cookieEcho)
       a.sendControl(a.tcb!.peerTag, [{ type: ChunkType.CookieEcho, cookie: this.cookieEcho }]);

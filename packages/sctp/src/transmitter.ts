@@ -46,7 +46,7 @@ export class Transmitter {
   /**
    * Tail loss probe (RFC 8985's idea): after 2 SRTT without an ack, send the
    * last chunk again; again after 4, 8, 16 SRTT while that is sooner than the
-   * RTO. One probe left T3 to repair 11 of 27 tail losses at 30 % loss (the
+   * RTO (2 SRTT is at least 5 ms: Node's timers count milliseconds). One probe left T3 to repair 11 of 27 tail losses at 30 % loss (the
    * probe or its SACK lost too); each T3 costs at least RTO.Min.
    */
   private readonly probe: AssociationTimer;
@@ -56,11 +56,11 @@ export class Transmitter {
     this.probe = new AssociationTimer(this.onProbe);
   }
 
-  /** When the next probe fires: 2 SRTT (at least 10 ms), doubled per probe, if sooner than the RTO. */
+  /** When the next probe fires: 2 SRTT (at least 5 ms), doubled per probe, if sooner than the RTO. */
   private armProbe(t: Tcb): void {
     const srtt = this.a.rto.srtt;
     if (this.probes >= MAX_PROBES || srtt === undefined || t.rtx.isEmpty) return;
-    const pto = Math.max(10, 2 * srtt) * 2 ** this.probes;
+    const pto = Math.max(5, 2 * srtt) * 2 ** this.probes;
     if (pto < this.a.rto.rto) this.probe.start(pto);
   }
 
@@ -211,9 +211,12 @@ export class Transmitter {
     const t = this.a.tcb;
     if (!t || this.probes >= MAX_PROBES || !this.a.canSendData) return;
     this.probes++;
-    if (!t.rtx.markProbe()) return;
+    // The last chunk again; or, when chunks already wait for retransmission
+    // behind a full cwnd (lost ones still counted in flight until T3), the
+    // first of them: either way one packet, whatever cwnd says.
+    if (!t.rtx.markProbe() && t.rtx.toRetransmit === 0) return;
     this.a.stats.probes++;
-    t.fastRetransmitPending = true; // one packet, whatever cwnd says
+    t.fastRetransmitPending = true;
     this.flush();
   };
 

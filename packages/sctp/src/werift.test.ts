@@ -72,6 +72,30 @@ describe("interop with werift's SCTP (in-process, memory link)", () => {
     await peer.close();
   });
 
+  it("both send INIT at once (simultaneous open, RFC 9260 §5.2.1)", async () => {
+    const peer = weriftPeer("client");
+    const opened = once(peer.ours, "open");
+    const connected = peer.werift.stateChanged.connected.asPromise();
+    peer.ours.connect();
+    await peer.werift.start(5000);
+    await opened;
+    await connected;
+    const got = once<SctpMessageEvent>(peer.ours, "message");
+    void peer.werift.send(0, 51, Buffer.from("after a collision"), { ordered: true });
+    expect(new TextDecoder().decode((await got).data)).toBe("after a collision");
+    const back = new Promise<string>((resolve) =>
+      peer.werift.onReceive.subscribe((_s, _p, d) => resolve(d.toString())),
+    );
+    peer.ours.send(0, 51, new TextEncoder().encode("and back"));
+    expect(await back).toBe("and back");
+    // Both INITs really went out.
+    const inits = (from: "ours" | "werift") =>
+      peer.packets.filter((p) => p.from === from && p.bytes[12] === 1).length;
+    expect(inits("ours")).toBeGreaterThanOrEqual(1);
+    expect(inits("werift")).toBeGreaterThanOrEqual(1);
+    await peer.close();
+  });
+
   it("werift's data reaches us at 10 % loss in both directions", async () => {
     const peer = weriftPeer("client", {}, 0.1);
     const opened = once(peer.ours, "open");

@@ -22,6 +22,14 @@ export interface OpenSocketOptions {
   reuseAddr?: boolean;
   /** For udp6: do not accept IPv4-mapped traffic. */
   ipv6Only?: boolean;
+  /**
+   * SO_RCVBUF in bytes (the kernel caps it at net.core.rmem_max): a socket
+   * shared by many peers needs more than the default to ride out an event
+   * loop pause without dropping. Default: the OS default.
+   */
+  recvBufferSize?: number;
+  /** SO_SNDBUF in bytes (capped at net.core.wmem_max). Default: the OS default. */
+  sendBufferSize?: number;
   /** Multicast groups to join once bound, optionally on one interface. */
   multicast?: {
     groups: string[];
@@ -107,6 +115,8 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       reuseAddr: options.reuseAddr ?? false,
       ipv6Only: options.ipv6Only ?? false,
       lookup: literalLookup,
+      ...(options.recvBufferSize === undefined ? {} : { recvBufferSize: options.recvBufferSize }),
+      ...(options.sendBufferSize === undefined ? {} : { sendBufferSize: options.sendBufferSize }),
     });
     // Formatted now, on purpose: an Error whose stack is not yet formatted
     // keeps its frames' receivers alive (the owner among them), which would

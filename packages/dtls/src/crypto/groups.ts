@@ -1,17 +1,40 @@
-/** Named groups for ECDHE (RFC 8422 §5.1.1, RFC 7748). */
-export const NamedGroup = { secp256r1: 0x0017, secp384r1: 0x0018, x25519: 0x001d } as const;
+/**
+ * Named groups (RFC 8422 §5.1.1, RFC 7748), and X25519MLKEM768 (0x11EC, the
+ * hybrid post-quantum group of draft-ietf-tls-ecdhe-mlkem), which only DTLS 1.3 uses.
+ */
+export const NamedGroup = {
+  secp256r1: 0x0017,
+  secp384r1: 0x0018,
+  x25519: 0x001d,
+  X25519MLKEM768: 0x11ec,
+} as const;
 /** A supported named group value. */
 export type NamedGroup = (typeof NamedGroup)[keyof typeof NamedGroup];
 
-/** Default preference: x25519, then P-256, then P-384. */
+/** Default preference: X25519MLKEM768 (DTLS 1.3 only), x25519, then P-256, then P-384. */
 export const DEFAULT_GROUPS: readonly NamedGroup[] = [
+  NamedGroup.X25519MLKEM768,
   NamedGroup.x25519,
   NamedGroup.secp256r1,
   NamedGroup.secp384r1,
 ];
 
-/** Whether `g` is a group this stack implements. */
-export function isSupportedGroup(g: number): g is NamedGroup {
+/** Names of the groups, for `conn.group`. */
+export type NamedGroupName = keyof typeof NamedGroup;
+
+/** The name of a group value. */
+export function groupName(g: number): NamedGroupName | undefined {
+  for (const [name, value] of Object.entries(NamedGroup)) if (value === g) return name as NamedGroupName;
+  return undefined;
+}
+
+/** Whether `g` is a group DTLS 1.3 can use here (the ECDHE groups and X25519MLKEM768). */
+export function isGroup13(g: number): g is NamedGroup {
+  return g === NamedGroup.X25519MLKEM768 || isSupportedGroup(g);
+}
+
+/** Whether `g` is an ECDHE group this stack implements (what DTLS 1.2 can use). */
+export function isSupportedGroup(g: number): g is Exclude<NamedGroup, 0x11ec> {
   return g === NamedGroup.x25519 || g === NamedGroup.secp256r1 || g === NamedGroup.secp384r1;
 }
 

@@ -12,6 +12,7 @@ import { ExtensionType, type RawExtension } from "../extensions/index.js";
 import { encodeRenegotiationInfo } from "../extensions/renegotiation-info.js";
 import { encodeSignatureAlgorithms } from "../extensions/signature-algorithms.js";
 import { encodeSupportedGroups } from "../extensions/supported-groups.js";
+import { Ext13, findExtension } from "../extensions/tls13.js";
 import { encodeUseSrtp, SrtpProfile, type SrtpProfileName, srtpProfileName } from "../extensions/use-srtp.js";
 import { parseCertificate } from "../handshake/certificate.js";
 import { parseCertificateRequest } from "../handshake/certificate-request.js";
@@ -25,8 +26,17 @@ import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { parseServerHello, type ServerHello } from "../handshake/server-hello.js";
 import { parseServerHelloDone } from "../handshake/server-hello-done.js";
 import { parseServerKeyExchange } from "../handshake/server-key-exchange.js";
+import { DOWNGRADE_12, HRR_RANDOM } from "../handshake/tls13.js";
 import { type FlightItem, Handshaker } from "../handshaker.js";
 import { DTLS_1_2 } from "../record/header.js";
+import { ClientHandshaker13 } from "../tls13/client.js";
+import {
+  initialShareGroups,
+  makeShares,
+  type Offer13,
+  offerExtensions13,
+  shareExtensions,
+} from "../tls13/hello.js";
 
 /** States of the client handshake, named by what it waits for. */
 type ClientState =
@@ -56,12 +66,15 @@ export class ClientHandshaker extends Handshaker {
   private master: Uint8Array | undefined;
   private srtp: SrtpProfileName | undefined;
   private ems = false;
+  /** The DTLS 1.3 part of our offer (key shares made once, kept across a HelloVerifyRequest). */
+  private offer13: Offer13 | undefined;
 
   override release(): void {
     super.release();
     this.serverHello = undefined;
     this.peerKey = undefined;
     this.helloExtensions = undefined;
+    this.offer13 = undefined;
     this.cookie = new Uint8Array(0);
   }
 
@@ -75,15 +88,32 @@ export class ClientHandshaker extends Handshaker {
   private sendClientHello(): void {
     const c = this.config;
     this.helloExtensions ??= this.buildHelloExtensions();
+    let extensions = this.helloExtensions;
+    let cipherSuites = c.v12 ? c.cipherSuites.map((s) => s.id) : [];
+    if (c.v13) {
+      // DTLS 1.3 first (RFC 9147): its suites, supported_versions and key shares; 1.2 stays offered.
+      cipherSuites = [...c.cipherSuites13.map((s) => s.id), ...cipherSuites];
+      const shares = this.offer13?.shares ?? makeShares(c, initialShareGroups(c));
+      extensions = [...extensions, offerExtensions13(c)];
+      this.offer13 = {
+        random: this.clientRandom,
+        helloBody: new Uint8Array(0),
+        shares,
+        cipherSuites,
+        extensions,
+      };
+      extensions = [...extensions, ...shareExtensions(shares)];
+    }
     const body = encodeClientHello({
       version: DTLS_1_2,
       random: this.clientRandom,
       sessionId: new Uint8Array(0),
       cookie: this.cookie,
-      cipherSuites: c.cipherSuites.map((s) => s.id),
+      cipherSuites,
       compressionMethods: [0],
-      extensions: this.helloExtensions,
+      extensions,
     });
+    if (this.offer13) this.offer13.helloBody = body;
     // Only the ClientHello that is answered (the last one) is part of the transcript.
     this.transcript.length = 0;
     this.st = "server_hello";
@@ -95,7 +125,11 @@ export class ClientHandshaker extends Handshaker {
     const ext: RawExtension[] = [
       { type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
       { type: ExtensionType.renegotiationInfo, data: encodeRenegotiationInfo() },
-      { type: ExtensionType.supportedGroups, data: encodeSupportedGroups(c.groups) },
+      {
+        type: ExtensionType.supportedGroups,
+        // X25519MLKEM768 is offered only with DTLS 1.3.
+        data: encodeSupportedGroups(c.v13 ? c.groups : c.groups.filter(isSupportedGroup)),
+      },
       { type: ExtensionType.ecPointFormats, data: encodeEcPointFormats([0]) },
       { type: ExtensionType.signatureAlgorithms, data: encodeSignatureAlgorithms(c.signatureSchemes) },
     ];
@@ -176,6 +210,23 @@ export class ClientHandshaker extends Handshaker {
   private onServerHello(m: HandshakeMessage): void {
     const sh = parseServerHello(m.body);
     const c = this.config;
+    if (this.offer13) {
+      if (findExtension(sh.extensions.raw, Ext13.supportedVersions) || equalBytes(sh.random, HRR_RANDOM)) {
+        // DTLS 1.3 selected: the 1.3 client takes over with our offer and the reassembly state.
+        const next = new ClientHandshaker13(this.host, c, this.offer13);
+        this.handOff(next, this.host);
+        next.onServerHello(m);
+        next.drainAfterHandOff();
+        return;
+      }
+      // RFC 8446 §4.1.3: a 1.3-capable server negotiating 1.2 marks its random; we offered 1.3.
+      if (equalBytes(sh.random.subarray(24), DOWNGRADE_12))
+        throw new DtlsError("ERR_DTLS_UNSUPPORTED", "downgrade to DTLS 1.2 detected (ServerHello random)", {
+          alert: 47,
+        });
+    }
+    if (!c.v12)
+      throw new DtlsError("ERR_DTLS_UNSUPPORTED", "server chose DTLS 1.2, not offered", { alert: 70 });
     if (sh.version !== DTLS_1_2)
       throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server chose version 0x${sh.version.toString(16)}`, {
         alert: 70,
@@ -305,6 +356,8 @@ export class ClientHandshaker extends Handshaker {
     this.st = "done";
     this.complete({
       suite,
+      version: DTLS_1_2,
+      group: this.peerKey!.group,
       master: this.master!,
       clientRandom: this.clientRandom,
       serverRandom: this.serverHello!.random,

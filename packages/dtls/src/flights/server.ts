@@ -3,6 +3,7 @@ import type { PeerCertificate } from "../certificate.js";
 import { type CipherSuite, EMPTY_RENEGOTIATION_INFO_SCSV } from "../crypto/cipher-suites.js";
 import {
   NamedGroup as Groups,
+  isSupportedGroup,
   type NamedGroup,
   type SignatureScheme,
   schemeKeyType,
@@ -27,8 +28,11 @@ import { encodeHelloVerifyRequest } from "../handshake/hello-verify-request.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { encodeServerHello } from "../handshake/server-hello.js";
 import { encodeEcdhParams, encodeServerKeyExchange } from "../handshake/server-key-exchange.js";
+import { DOWNGRADE_12 } from "../handshake/tls13.js";
 import { type FlightItem, Handshaker } from "../handshaker.js";
 import { ContentType, DTLS_1_0, DTLS_1_2, encodeRecord } from "../record/header.js";
+import { offers13 } from "../tls13/hello.js";
+import { ServerHandshaker13 } from "../tls13/server.js";
 
 /** Extension bodies the server always sends the same way. */
 const EMPTY_RENEGOTIATION_INFO = encodeRenegotiationInfo();
@@ -94,6 +98,10 @@ export class ServerHandshaker extends Handshaker {
     const cookies = this.config.cookies;
     if (!cookies || f.fragmentOffset !== 0) return false;
     const { prefix, cookie } = clientHelloCookieFields(f.body);
+    // With DTLS 1.3 on, a hello without a legacy cookie is read whole first: one offering 1.3
+    // gets a HelloRetryRequest cookie instead, and no 1.2 HelloVerifyRequest (after which 1.3
+    // must not follow: Firefox 150 broke on exactly that).
+    if (this.config.v13 && cookie.length === 0) return false;
     if (cookies.verify(this.config.remoteId, prefix, cookie)) {
       this.checkedHello = { seq: f.messageSeq, prefix: prefix.slice(), cookie: cookie.slice() };
       return false;
@@ -146,6 +154,12 @@ export class ServerHandshaker extends Handshaker {
 
   private onClientHello(m: HandshakeMessage): void {
     const cookies = this.config.cookies;
+    if (this.config.v13 && this.offersDtls13(m.body)) {
+      const next = new ServerHandshaker13(this.host, this.config);
+      this.handOff(next, this.host);
+      next.onClientHello(m, parseClientHello(m.body));
+      return;
+    }
     if (cookies) {
       const { prefix, cookie } = clientHelloCookieFields(m.body);
       // The reassembled hello is checked again (later fragments may overlap the first one), by
@@ -176,8 +190,23 @@ export class ServerHandshaker extends Handshaker {
     this.sendFlightFour();
   }
 
+  /** True for a hello without a legacy cookie that offers DTLS 1.3 (one that does not parse is left to 1.2). */
+  private offersDtls13(body: Uint8Array): boolean {
+    try {
+      const hello = parseClientHello(body);
+      return hello.cookie.length === 0 && offers13(hello);
+    } catch {
+      return false;
+    }
+  }
+
   private negotiate(h: ClientHello): Negotiated {
     const c = this.config;
+    if (!c.v12) throw new DtlsError("ERR_DTLS_UNSUPPORTED", "client does not offer DTLS 1.3", { alert: 70 });
+    // RFC 8446 §4.1.3: with 1.3 on and a hello that does not offer it, mark the random so that
+    // a 1.3 client whose offer was stripped on the way detects the downgrade. (A hello that came
+    // back with a HelloVerifyRequest cookie is answered as by a 1.2-only server, unmarked.)
+    if (c.v13 && !offers13(h)) this.serverRandom.set(DOWNGRADE_12, 24);
     // DTLS versions count down: 0xfefd (1.2) is below 0xfeff (1.0).
     if (h.version > 0xfefd || h.version < 0xfe00)
       throw new DtlsError("ERR_DTLS_UNSUPPORTED", `client offers only version 0x${h.version.toString(16)}`, {
@@ -190,7 +219,8 @@ export class ServerHandshaker extends Handshaker {
     if (!suite) throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared cipher suite", { alert: 40 });
     const ext = h.extensions;
     const offeredGroups = ext.supportedGroups ?? [Groups.secp256r1];
-    const group = c.groups.find((g) => offeredGroups.includes(g));
+    // X25519MLKEM768 is a DTLS 1.3 group: never an ECDHE group of 1.2.
+    const group = c.groups.find((g) => isSupportedGroup(g) && offeredGroups.includes(g));
     if (group === undefined)
       throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared ECDHE group", { alert: 40 });
     if (ext.ecPointFormats && !ext.ecPointFormats.includes(0))
@@ -313,6 +343,8 @@ export class ServerHandshaker extends Handshaker {
     this.st = "done";
     this.complete({
       suite: n.suite,
+      version: DTLS_1_2,
+      group: n.group,
       master: this.master!,
       clientRandom: this.clientRandom!,
       serverRandom: this.serverRandom,

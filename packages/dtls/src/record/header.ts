@@ -1,7 +1,15 @@
 import { DtlsError } from "../errors.js";
+import { parseUnifiedRecord, type UnifiedRecord } from "./aead13.js";
 
 /** Record content types (RFC 5246 §6.2.1). */
-export const ContentType = { changeCipherSpec: 20, alert: 21, handshake: 22, applicationData: 23 } as const;
+export const ContentType = {
+  changeCipherSpec: 20,
+  alert: 21,
+  handshake: 22,
+  applicationData: 23,
+  /** DTLS 1.3 ACK (RFC 9147 §7). */
+  ack: 26,
+} as const;
 /** A content type value. */
 export type ContentType = (typeof ContentType)[keyof typeof ContentType];
 
@@ -53,7 +61,7 @@ export function parseRecord(data: Uint8Array, offset = 0): DtlsRecord {
   const d = data;
   const o = offset;
   const type = d[o]!;
-  if (type < 20 || type > 23)
+  if ((type < 20 || type > 23) && type !== 26)
     throw new DtlsError("ERR_DTLS_MALFORMED", `record content type ${type} unknown`);
   const version = (d[o + 1]! << 8) | d[o + 2]!;
   if (d[o + 1] !== 0xfe)
@@ -113,4 +121,34 @@ export function encodeRecord(
   writeRecordHeader(out, 0, type, version, epoch, sequence, body.length);
   out.set(body, RECORD_HEADER_LENGTH);
   return out;
+}
+
+/**
+ * Splits a datagram into records of either form: DTLSPlaintext (the 13-byte
+ * header of DTLS 1.2 and of DTLS 1.3's epoch 0) and DTLS 1.3 DTLSCiphertext
+ * (unified header, first byte 001xxxxx, RFC 9147 §4.1). Parses until the
+ * first bad record; `error` tells what stopped the parse.
+ */
+export function parseDatagram(datagram: Uint8Array): {
+  records: (DtlsRecord | UnifiedRecord)[];
+  error?: DtlsError;
+} {
+  const records: (DtlsRecord | UnifiedRecord)[] = [];
+  let o = 0;
+  while (o < datagram.length) {
+    try {
+      if ((datagram[o]! & 0xe0) === 0x20) {
+        const { record, next } = parseUnifiedRecord(datagram, o);
+        records.push(record);
+        o = next;
+        continue;
+      }
+      const r = parseRecord(datagram, o);
+      records.push(r);
+      o += RECORD_HEADER_LENGTH + r.body.length;
+    } catch (error) {
+      return { records, error: error as DtlsError };
+    }
+  }
+  return { records };
 }

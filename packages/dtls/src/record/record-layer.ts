@@ -1,5 +1,6 @@
 import { DtlsError } from "../errors.js";
 import type { RecordAead } from "./aead.js";
+import { type RecordAead13, reconstructSequence, type UnifiedRecord } from "./aead13.js";
 import { DTLS_1_2, type DtlsRecord, encodeRecord } from "./header.js";
 import { ReplayWindow } from "./replay-window.js";
 
@@ -40,12 +41,90 @@ export class RecordLayer {
     this.writeSeq[epoch] = seq;
   }
 
+  // DTLS 1.3 (RFC 9147): epochs 2 (handshake), 3 (application) and up (KeyUpdate), each with
+  // its own ciphers; the handshake epoch stays readable after the handshake (a retransmitted
+  // Finished is acknowledged again).
+  private readonly write13 = new Map<number, RecordAead13>();
+  private readonly read13 = new Map<number, { aead: RecordAead13; window: ReplayWindow }>();
+
+  /** Installs DTLS 1.3 keys of `epoch` for reading and/or writing. */
+  setEpoch13(epoch: number, read: RecordAead13 | undefined, write: RecordAead13 | undefined): void {
+    if (read) this.read13.set(epoch, { aead: read, window: new ReplayWindow() });
+    if (write) {
+      this.write13.set(epoch, write);
+      this.writeSeq[epoch] = 0;
+    }
+  }
+
+  /** Forgets the read keys of `epoch` (an old epoch after a KeyUpdate). */
+  dropReadEpoch13(epoch: number): void {
+    this.read13.delete(epoch);
+  }
+
+  /** Forgets the write keys of `epoch`. */
+  dropWriteEpoch13(epoch: number): void {
+    this.write13.delete(epoch);
+  }
+
+  /** True when some DTLS 1.3 read epoch has these two low bits. */
+  canReadBits13(bits: number): boolean {
+    for (const e of this.read13.keys()) if ((e & 3) === bits) return true;
+    return false;
+  }
+
+  /** True when DTLS 1.3 records of `epoch` can be opened. */
+  canRead13(epoch: number): boolean {
+    return this.read13.has(epoch);
+  }
+
+  /** The next write sequence number of `epoch`. */
+  writeSequence(epoch: number): number {
+    return this.writeSeq[epoch] ?? 0;
+  }
+
+  /**
+   * Opens a DTLS 1.3 record with the read epoch its two epoch bits match
+   * (the highest if several), reconstructing its sequence number (RFC 9147
+   * §4.2.2). Undefined (counted) when no epoch fits, on a replay, or when it
+   * does not authenticate.
+   */
+  open13(r: UnifiedRecord): { epoch: number; seq: number; type: number; content: Uint8Array } | undefined {
+    let epoch = -1;
+    for (const e of this.read13.keys()) if ((e & 3) === r.epochBits && e > epoch) epoch = e;
+    const state = this.read13.get(epoch);
+    if (!state) return undefined;
+    if (r.body.length < 17) {
+      this.authFailures++;
+      return undefined;
+    }
+    const bits = state.aead.sequenceBits(r);
+    const seq = reconstructSequence(bits, r.seqLength as 1 | 2, state.window.highest + 1);
+    if (!state.window.check(seq)) {
+      this.replays++;
+      return undefined;
+    }
+    let opened: { type: number; content: Uint8Array };
+    try {
+      opened = state.aead.open(r, seq);
+    } catch {
+      this.authFailures++;
+      return undefined;
+    }
+    state.window.accept(seq);
+    return { epoch, seq, type: opened.type, content: opened.content };
+  }
+
   /** Encodes one record in `epoch` (default: the write epoch), protected when the epoch has a cipher. */
   seal(type: number, plaintext: Uint8Array, epoch = this.writeEpoch): Uint8Array {
-    const seq = this.writeSeq[epoch]!;
+    const seq = this.writeSeq[epoch] ?? 0;
     if (seq > MAX_SEQUENCE) throw new DtlsError("ERR_DTLS_STATE", "record sequence numbers exhausted");
     this.writeSeq[epoch] = seq + 1;
     if (epoch === 0) return encodeRecord(type, DTLS_1_2, 0, seq, plaintext);
+    if (epoch >= 2) {
+      const c = this.write13.get(epoch);
+      if (!c) throw new DtlsError("ERR_DTLS_STATE", `no cipher for epoch ${epoch}`);
+      return c.seal(epoch, seq, type, plaintext);
+    }
     const cipher = this.writeCipher[epoch];
     if (!cipher) throw new DtlsError("ERR_DTLS_STATE", `no cipher for epoch ${epoch}`);
     return cipher.seal(type, DTLS_1_2, epoch, seq, plaintext);
@@ -81,10 +160,13 @@ export class RecordLayer {
   release(): void {
     this.writeCipher[1] = undefined;
     this.readCipher[1] = undefined;
+    this.write13.clear();
+    this.read13.clear();
   }
 
   /** Overhead of a record in `epoch`: header plus AEAD expansion. */
   overhead(epoch: number): number {
+    if (epoch >= 2) return this.write13.get(epoch)?.overhead ?? 13;
     return 13 + (epoch === 0 ? 0 : (this.writeCipher[epoch]?.overhead ?? 0));
   }
 }

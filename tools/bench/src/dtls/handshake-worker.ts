@@ -15,7 +15,8 @@ import { oursPair, type Pair, socketPair, weriftPair } from "./pairs.js";
  * same machine load, while neither pays for the other's garbage, timers or
  * JIT state.
  *
- * Usage (from the suite): fork(handshake-worker.js, [<ours|werift|noble>, <warmup>])
+ * Usage (from the suite): fork(handshake-worker.js, [<ours|ours13|ours13pq|werift|noble>, <warmup>])
+ * (ours and noble: DTLS 1.2; ours13: DTLS 1.3 with x25519; ours13pq: DTLS 1.3 with X25519MLKEM768)
  */
 
 const [impl, warmupArg] = process.argv.slice(2);
@@ -32,9 +33,10 @@ if (impl === "werift") {
     await CipherContext.createSelfSignedCertificateWithKey(sig, NamedCurveAlgorithm.secp256r1_23),
   ];
   make = () => weriftPair(sockets, pems);
-} else if (impl === "ours" || impl === "noble") {
+} else if (impl === "ours" || impl === "noble" || impl === "ours13" || impl === "ours13pq") {
   const certs = [await DtlsCertificate.generate(), await DtlsCertificate.generate()];
-  make = () => oursPair(sockets, certs, impl === "noble" ? nobleCrypto : undefined);
+  const variant = impl === "ours13" ? "1.3-x25519" : impl === "ours13pq" ? "1.3-mlkem" : "1.2";
+  make = () => oursPair(sockets, certs, impl === "noble" ? nobleCrypto : undefined, variant);
 } else {
   throw new Error(`unknown implementation ${impl}: ours, werift or noble`);
 }

@@ -1,5 +1,5 @@
 import type { RemoteInfo } from "node:dgram";
-import { type DtlsCertificate, DtlsConnection, type PublicKeyCrypto } from "@purertc/dtls";
+import { type DtlsCertificate, DtlsConnection, type DtlsOptions, type PublicKeyCrypto } from "@purertc/dtls";
 import { type ManagedSocket, SocketRegistry, UdpTransport } from "@purertc/socket";
 import {
   HashAlgorithm,
@@ -44,15 +44,25 @@ export interface Pair {
   close(): Promise<void>;
 }
 
+/** Our DTLS 1.2 as before (the 1.2 rows), and DTLS 1.3 with x25519 or with X25519MLKEM768. */
+export type OursVariant = "1.2" | "1.3-x25519" | "1.3-mlkem";
+
+const VARIANTS: Record<OursVariant, Partial<DtlsOptions>> = {
+  "1.2": { versions: ["1.2"] },
+  "1.3-x25519": { versions: ["1.3"], groups: [0x001d] },
+  "1.3-mlkem": { versions: ["1.3"], groups: [0x11ec, 0x001d] },
+};
+
 export async function oursPair(
   sockets: [ManagedSocket, ManagedSocket],
   certs: DtlsCertificate[],
   crypto?: PublicKeyCrypto,
+  variant: OursVariant = "1.2",
 ): Promise<Pair> {
   const [a, b] = sockets;
   const ta = new UdpTransport(a, "127.0.0.1", b.address().port, { ownsSocket: false });
   const tb = new UdpTransport(b, "127.0.0.1", a.address().port, { ownsSocket: false });
-  const common = { acceptAnyPeerCertificate: true, ...(crypto ? { crypto } : {}) };
+  const common = { acceptAnyPeerCertificate: true, ...VARIANTS[variant], ...(crypto ? { crypto } : {}) };
   const client = new DtlsConnection(ta, { role: "client", certificate: certs[0]!, ...common });
   const server = new DtlsConnection(tb, { role: "server", certificate: certs[1]!, ...common });
   return {

@@ -6,7 +6,7 @@ import { oursPair, socketPair, weriftPair } from "../dtls/pairs.js";
 import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";
 
 /**
- * DTLS 1.2 on loopback, client and server in one process (one core):
+ * DTLS 1.2 and DTLS 1.3 on loopback, client and server in one process (one core):
  *
  * - handshake: time from starting the client to both sides connected
  *   (cookie exchange, ECDHE x25519, ECDSA P-256 certificates both ways,
@@ -47,7 +47,10 @@ interface Worker {
   close(): Promise<void>;
 }
 
-async function startWorker(impl: "ours" | "werift" | "noble", warmup: number): Promise<Worker> {
+async function startWorker(
+  impl: "ours" | "ours13" | "ours13pq" | "werift" | "noble",
+  warmup: number,
+): Promise<Worker> {
   const child = fork(workerPath, [impl, String(warmup)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const next = <T>() =>
@@ -108,6 +111,8 @@ export const suite: BenchSuite = {
       // One process per implementation (see dtls/handshake-worker.ts), warmed up, then rounds that
       // alternate between the implementations so that both see the same machine load.
       const ours = samples();
+      const ours13 = samples();
+      const ours13pq = samples();
       const noble = samples();
       const theirs = samples();
       // Rounds of equal duration, not equal count: a worker that sat idle while the others ran
@@ -122,6 +127,8 @@ export const suite: BenchSuite = {
       const warmup = quick ? 300 : 2000;
       const workers = {
         ours: await startWorker("ours", warmup),
+        ours13: await startWorker("ours13", warmup),
+        ours13pq: await startWorker("ours13pq", warmup),
         werift: await startWorker("werift", warmup),
         noble: await startWorker("noble", quick ? 20 : 100),
       };
@@ -133,6 +140,8 @@ export const suite: BenchSuite = {
         };
         for (let r = 0; r < rounds; r++) {
           add(ours, await workers.ours.round(roundMs));
+          add(ours13, await workers.ours13.round(roundMs));
+          add(ours13pq, await workers.ours13pq.round(roundMs));
           add(theirs, await workers.werift.round(roundMs));
           add(noble, await workers.noble.round(roundMs / 4));
         }
@@ -183,6 +192,48 @@ export const suite: BenchSuite = {
         },
         cold,
       );
+      // DTLS 1.3 (same certificates, same cookie exchange: a HelloRetryRequest cookie instead of a
+      // HelloVerifyRequest), beside our DTLS 1.2 of the same run; werift has no DTLS 1.3.
+      const o13 = percentiles(ours13.times);
+      const pq = percentiles(ours13pq.times);
+      const ours12 = { name: "our DTLS 1.2", value: o.median };
+      rows.push(
+        {
+          metric: "DTLS 1.3 handshake (x25519) to connected, median",
+          unit: "ms",
+          ours: o13.median,
+          reference: ours12,
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS 1.3 handshake (X25519MLKEM768) to connected, median",
+          unit: "ms",
+          ours: pq.median,
+          reference: { name: "our DTLS 1.3 x25519", value: o13.median },
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS 1.3 handshake (x25519) CPU time, median",
+          unit: "ms",
+          ours: percentiles(ours13.cpu).median,
+          reference: { name: "our DTLS 1.2", value: percentiles(ours.cpu).median },
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS 1.3 handshakes (x25519) per second",
+          unit: "hs/s",
+          ours: rate(ours13),
+          reference: { name: "our DTLS 1.2", value: rate(ours) },
+          higherIsBetter: true,
+        },
+        {
+          metric: "DTLS 1.3 handshakes (X25519MLKEM768) per second",
+          unit: "hs/s",
+          ours: rate(ours13pq),
+          reference: { name: "our DTLS 1.2", value: rate(ours) },
+          higherIsBetter: true,
+        },
+      );
     }
     const certs = [await DtlsCertificate.generate(), await DtlsCertificate.generate()];
     const weriftSig = { signature: SignatureAlgorithm.ecdsa_3, hash: HashAlgorithm.sha256_4 };
@@ -196,6 +247,10 @@ export const suite: BenchSuite = {
         const [a, b] = sockets;
         const oursPairUp = await oursPair(sockets, certs);
         await oursPairUp.connect();
+        // DTLS 1.3 over a socket pair of its own (1.3 records: unified header, record-number encryption).
+        const sockets13 = await socketPair(owner);
+        const ours13Up = await oursPair(sockets13, certs, undefined, "1.3-mlkem");
+        await ours13Up.connect();
         // werift takes over its sockets' listeners: it gets a pair of its own, made the same way.
         const weriftSockets = await socketPair(owner);
         const theirsUp = await weriftPair(weriftSockets, pems);
@@ -204,12 +259,19 @@ export const suite: BenchSuite = {
         const plainRates: number[] = [];
         const oursRates: number[] = [];
         const theirRates: number[] = [];
-        const sinks = { plain: (_n: number) => {}, ours: (_n: number) => {}, werift: (_n: number) => {} };
+        const ours13Rates: number[] = [];
+        const sinks = {
+          plain: (_n: number) => {},
+          ours: (_n: number) => {},
+          ours13: (_n: number) => {},
+          werift: (_n: number) => {},
+        };
         b.on("message", (d: Buffer) => {
           if (d[0] === 0x61) sinks.plain(d.length); // plain datagrams are all 'a'; DTLS records start with 23
         });
         oursPairUp.onReceive((n) => sinks.ours(n));
         theirsUp.onReceive((n) => sinks.werift(n));
+        ours13Up.onReceive((n) => sinks.ours13(n));
         const round = ms / 5;
         for (let r = 0; r < 5; r++) {
           plainRates.push(
@@ -221,8 +283,11 @@ export const suite: BenchSuite = {
           );
           oursRates.push(await throughput(oursPairUp.send, (fn) => (sinks.ours = fn), round));
           theirRates.push(await throughput(theirsUp.send, (fn) => (sinks.werift = fn), round));
+          ours13Rates.push(await throughput(ours13Up.send, (fn) => (sinks.ours13 = fn), round));
         }
         await oursPairUp.close();
+        await ours13Up.close();
+        await Promise.all(sockets13.map((s) => s.close()));
         await theirsUp.close();
         await Promise.all(weriftSockets.map((s) => s.close()));
         const median = (v: number[]) => percentiles(v).median;
@@ -235,6 +300,13 @@ export const suite: BenchSuite = {
           ours: oursRate,
           werift: theirRate,
           reference: { name: "plain UDP, same sockets", value: plain },
+          higherIsBetter: true,
+        });
+        rows.push({
+          metric: "DTLS 1.3 throughput, 1200-byte records",
+          unit: "MB/s",
+          ours: median(ours13Rates),
+          reference: { name: "our DTLS 1.2", value: oursRate },
           higherIsBetter: true,
         });
       } finally {

@@ -132,12 +132,8 @@ export const suite: BenchSuite = {
       );
     }
 
-    // SLOT(rtp): "H.264 packetize + protect of a 100 KB keyframe" (µs per keyframe, lower is better).
-    // The @purertc/rtp engineer adds this row once wip/rtp and wip/srtp are both merged: packetize a
-    // ~100 KB IDR access unit (SPS/PPS ahead, FU-A cut to the MTU budget) with @purertc/rtp and protect
-    // every packet with an SrtpContext (AES-CM-HMAC-SHA1-80 and AES-GCM), beside werift's H.264
-    // packetizer + SrtpSession, and push it here: rows.push({ metric: "H.264 packetize + protect,
-    // 100 KB keyframe", unit: "µs", ours, werift, higherIsBetter: false }).
+    // The sender's per-keyframe cost (H.264 packetize + SRTP protect of a 100 KB keyframe) is a row of the
+    // `rtp` suite, beside the packetizer it is built on.
 
     return rows;
   },

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   H264Depacketizer,
   H264Payloader,
@@ -9,7 +10,8 @@ import {
   serializeRtcp,
   serializeRtpPacket,
 } from "@purertc/rtp";
-import { H264Packetizer, H264RtpPayload, RtcpPacketConverter, RtpPacket } from "werift";
+import { SrtpContext } from "@purertc/srtp";
+import { H264Packetizer, H264RtpPayload, RtcpPacketConverter, RtpPacket, SrtpSession } from "werift";
 import { type BenchRow, type BenchSuite, opsPerSecond } from "../harness.js";
 
 /**
@@ -142,6 +144,38 @@ export const suite: BenchSuite = {
       () => micros(oursPacketize, ms),
       () => micros(theirsPacketize, ms),
     );
+    // The sender's whole per-keyframe cost: packetize, then SRTP-protect every packet (as a
+    // PeerConnection's sendFrame does), for both profiles; werift: H264Packetizer + SrtpSession.encrypt.
+    for (const [label, profile, weriftProfile, saltLength] of [
+      ["AES-CM-HMAC-SHA1-80", "SRTP_AES128_CM_HMAC_SHA1_80", 1, 14],
+      ["AEAD-AES-128-GCM", "SRTP_AEAD_AES_128_GCM", 7, 12],
+    ] as const) {
+      const masterKey = randomBytes(16);
+      const masterSalt = randomBytes(saltLength);
+      const context = new SrtpContext({ profile, masterKey, masterSalt });
+      const session = new SrtpSession({
+        profile: weriftProfile,
+        keys: {
+          localMasterKey: masterKey,
+          localMasterSalt: masterSalt,
+          remoteMasterKey: masterKey,
+          remoteMasterSalt: masterSalt,
+        },
+      });
+      pair(
+        `H.264 packetize + SRTP protect ${label} (100 KB keyframe)`,
+        "µs",
+        false,
+        () =>
+          micros(() => {
+            for (const p of ours.packetize(au, 0)) context.protectRtp(p);
+          }, ms),
+        () =>
+          micros(() => {
+            for (const p of theirs.packetize(auBuffer, 0)) session.encrypt(p.payload, p.header);
+          }, ms),
+      );
+    }
     pair(
       "H.264 depacketize (100 KB keyframe)",
       "µs",

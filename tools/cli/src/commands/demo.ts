@@ -4,13 +4,15 @@ import type { Command } from "../command.js";
 
 /**
  * `purertc demo`: two PeerConnections on loopback negotiate (offer/answer,
- * trickle), connect (ICE + DTLS), exchange one datagram each way and close;
+ * trickle), connect (ICE + DTLS + SCTP), exchange one message each way over
+ * a data channel and close;
  * then the socket registry and the process's active handles and timers show
  * that nothing is left.
  */
 export const command: Command = {
   name: "demo",
-  summary: "two PeerConnections connect on loopback, exchange a message, close, and nothing is left",
+  summary:
+    "two PeerConnections connect on loopback, exchange messages on a data channel, close, and nothing is left",
   usage: "demo [--json]",
   options: {},
   async run(_args, ctx) {
@@ -26,11 +28,25 @@ export const command: Command = {
       const connected = Promise.all(
         [a, b].map((pc) => until(pc, () => pc.connectionState === "connected", ctx.signal)),
       );
+      // a opens a channel; b answers each message on the channel it is given.
+      const channel = a.createDataChannel("demo");
+      const opened = new Promise<void>((resolve) =>
+        channel.addEventListener("open", () => resolve(), { once: true }),
+      );
       const received = new Promise<string>((resolve) =>
-        b.addEventListener("datagram", (e) => resolve(new TextDecoder().decode(e.data)), { once: true }),
+        b.addEventListener(
+          "datachannel",
+          (e) => {
+            e.channel.addEventListener("message", (m) => {
+              resolve(String(m.data));
+              e.channel.send("hello from b");
+            });
+          },
+          { once: true },
+        ),
       );
       const replied = new Promise<string>((resolve) =>
-        a.addEventListener("datagram", (e) => resolve(new TextDecoder().decode(e.data)), { once: true }),
+        channel.addEventListener("message", (m) => resolve(String(m.data)), { once: true }),
       );
       await a.setLocalDescription(await a.createOffer());
       await b.setRemoteDescription(a.localDescription!);
@@ -51,12 +67,16 @@ export const command: Command = {
         },
         `connected ${ms()} ms after start (cold: certificate, JIT): ICE pair ${local?.address}:${local?.port} ↔ ${remote?.address}:${remote?.port}, DTLS ${String(transport?.dtlsCipher)}`,
       );
-      a.sendDatagram("hello from a");
+      await opened;
+      ctx.emit(
+        { event: "open", ms: ms(), label: channel.label },
+        `data channel "demo" open ${ms()} ms after start`,
+      );
+      channel.send("hello from a");
       const atB = await received;
-      ctx.emit({ event: "datagram", to: "b", data: atB }, `b received: ${atB}`);
-      b.sendDatagram("hello from b");
+      ctx.emit({ event: "message", to: "b", text: atB }, `b received: ${atB}`);
       const atA = await replied;
-      ctx.emit({ event: "datagram", to: "a", data: atA }, `a received: ${atA}`);
+      ctx.emit({ event: "message", to: "a", text: atA }, `a received: ${atA}`);
     } finally {
       closeStarted = performance.now();
       await a.close();

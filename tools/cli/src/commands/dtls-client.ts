@@ -3,14 +3,14 @@ import { type Command, intOption, parseHostPort } from "../command.js";
 import { CLI_SRTP_PROFILES, certOption, connectedEvent } from "./dtls-server.js";
 
 /**
- * `purertc dtls-client <ip:port>`: a DTLS 1.2 handshake to a server; prints
+ * `purertc dtls-client <ip:port>`: a DTLS 1.3 (or 1.2) handshake to a server; prints
  * `connected`, sends --send, prints the reply as `data` (or waits --wait ms),
  * sends close_notify and exits 0. A failed handshake or fingerprint mismatch
  * prints `error` and exits 1.
  */
 export const command: Command = {
   name: "dtls-client",
-  summary: "DTLS 1.2 client: handshake, optional --send, reply or --wait, close_notify",
+  summary: "DTLS 1.3 / 1.2 client: handshake, optional --send, reply or --wait, close_notify",
   usage:
     'dtls-client <ip:port> [--cert ecdsa|rsa] [--srtp] [--fingerprint "sha-256 AB:…"] [--send <text>] [--wait <ms>] [--json]',
   options: {

@@ -11,11 +11,16 @@ import { type Command, parseHostPort, UsageError } from "../command.js";
 export const CLI_SRTP_PROFILES: SrtpProfileName[] = ["SRTP_AES128_CM_HMAC_SHA1_80", "SRTP_AEAD_AES_128_GCM"];
 
 /** The `connected` event of dtls-server and dtls-client. */
-export function connectedEvent(conn: DtlsConnection, remote: string) {
+export function connectedEvent(
+  conn: DtlsConnection,
+  remote: string,
+): { event: string } & Record<string, unknown> {
   const profile = conn.srtpProfile;
   return {
     event: "connected",
     remote,
+    version: conn.version ?? null,
+    group: conn.group ?? null,
     cipherSuite: conn.cipherSuite,
     peerFingerprint: conn.peerFingerprint,
     extendedMasterSecret: conn.extendedMasterSecret,
@@ -36,13 +41,13 @@ export function certOption(value: unknown): "ecdsa" | "rsa" {
 }
 
 /**
- * `purertc dtls-server`: a DTLS 1.2 server on one UDP socket. Prints
+ * `purertc dtls-server`: a DTLS 1.3 and 1.2 server on one UDP socket. Prints
  * `listening`, then per client `connected`, `data` and `closed`; with
  * --echo it sends each datagram back. Runs until SIGINT/SIGTERM.
  */
 export const command: Command = {
   name: "dtls-server",
-  summary: "DTLS 1.2 server (HelloVerifyRequest cookies, mutual auth, use_srtp with --srtp, --echo)",
+  summary: "DTLS 1.3 / 1.2 server (stateless cookies, mutual auth, use_srtp with --srtp, --echo)",
   usage: "dtls-server [--listen <ip:port>] [--cert ecdsa|rsa] [--srtp] [--echo] [--json]",
   options: {
     listen: { type: "string" },

@@ -2,6 +2,7 @@ import { createInterface } from "node:readline";
 import { PeerConnection } from "@purertc/peerconnection";
 import { type Command, UsageError } from "../command.js";
 import { PcMedia } from "../media/pc-media.js";
+import { channelOptions, setUpChannels } from "./pc-channels.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -24,9 +25,14 @@ interface SignalLine {
  * (`"candidate":""` at the end), and reads the same from stdin (any line
  * with `type` and `sdp`, or `event: "candidate"`). State changes are
  * `{"event":"connectionstatechange","state":"connected"}`, then a
- * `transport` event (DTLS cipher and role, ICE role, selected pair). With
- * `--send <text>` it sends the text once connected; every datagram received
- * is printed (`data` when it is UTF-8 text, else `hex`). It closes (exit 0) when stdin ends, the peer closes its DTLS
+ * `transport` event (DTLS cipher and role, ICE role, selected pair).
+ * Data channels: the offerer creates one per `--channel <label>` (with
+ * `--unordered`, `--max-retransmits <n>`); events `datachannel` (the peer's
+ * channel), `open`, `message` (`text`, or `hex` for binary) and `close`,
+ * each with its `label`. `--send <text>` goes over the first channel once it
+ * is open (the offerer makes a channel "data" for it when none is named).
+ * Datagrams (`sendDatagram`, a purertc extension) are still printed as
+ * `datagram` (`data` when UTF-8 text, else `hex`). `--lite` runs ICE-lite (`a=ice-lite`, no checks of its own; the peer must control). It closes (exit 0) when stdin ends, the peer closes its DTLS
  * connection, or on SIGINT/SIGTERM; exit 1 when the connection fails.
  * Two of them piped into each other connect.
  */
@@ -34,13 +40,19 @@ export const command: Command = {
   name: "pc",
   summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
   usage:
-    "pc --offer|--answer [--loopback] [--mdns] [--send <text>] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
+    "pc --offer|--answer [--loopback] [--mdns] [--lite] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
   options: {
+    "dtls-versions": { type: "string" },
+    "dtls-groups": { type: "string" },
     offer: { type: "boolean" },
     answer: { type: "boolean" },
     loopback: { type: "boolean" },
     mdns: { type: "boolean" },
+    lite: { type: "boolean" },
     send: { type: "string" },
+    channel: { type: "string", multiple: true },
+    unordered: { type: "boolean" },
+    "max-retransmits": { type: "string" },
     "send-video": { type: "string" },
     receive: { type: "string" },
     fps: { type: "string" },
@@ -52,9 +64,26 @@ export const command: Command = {
     if (offer === (args.values.answer === true))
       throw new UsageError("give exactly one of --offer and --answer");
     const text = args.values.send as string | undefined;
+    const channels = channelOptions(args.values);
+    const list = (name: string, allowed: readonly string[]) => {
+      const value = args.values[name];
+      if (value === undefined) return undefined;
+      const items = String(value).split(",").filter(Boolean);
+      for (const i of items)
+        if (!allowed.includes(i))
+          throw new UsageError(`--${name}: "${i}" is not one of ${allowed.join(", ")}`);
+      return items;
+    };
+    const dtlsVersions = list("dtls-versions", ["1.3", "1.2"]) as ("1.3" | "1.2")[] | undefined;
+    const dtlsGroups = list("dtls-groups", ["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"]) as
+      | ("X25519MLKEM768" | "x25519" | "secp256r1" | "secp384r1")[]
+      | undefined;
     const pc = new PeerConnection({
       interfaces: args.values.loopback ? "loopback" : "all",
       mdns: args.values.mdns === true,
+      ...(dtlsVersions ? { dtlsVersions } : {}),
+      ...(dtlsGroups ? { dtlsGroups } : {}),
+      iceLite: args.values.lite === true,
     });
     let media: PcMedia | undefined;
     try {
@@ -77,6 +106,7 @@ export const command: Command = {
       if (error instanceof UsageError) throw error;
       throw new UsageError((error as Error).message);
     }
+    setUpChannels(pc, offer, channels, text, ctx);
     // Signalling is JSON in both modes: it is what the other side reads.
     const signal = (line: { event: string } & Record<string, unknown>) =>
       ctx.emit(line, JSON.stringify(line));
@@ -111,15 +141,13 @@ export const command: Command = {
               event: "transport",
               dtlsCipher: t?.dtlsCipher,
               dtlsRole: t?.dtlsRole,
+              tlsVersion: t?.tlsVersion,
+              tlsGroup: t?.tlsGroup,
               iceRole: t?.iceRole,
               local: at(local),
               remote: at(remote),
             });
           });
-          if (text !== undefined) {
-            pc.sendDatagram(text);
-            ctx.emit({ event: "sent", data: text }, `sent: ${text}`);
-          }
         }
         if (state === "failed") {
           failed = true;

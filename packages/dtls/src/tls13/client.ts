@@ -1,0 +1,315 @@
+import { equalBytes } from "../bytes.js";
+import { cipherSuite13ById } from "../crypto/cipher-suites13.js";
+import { isGroup13, type SignatureScheme } from "../crypto/groups.js";
+import { digestOf } from "../crypto/hmac.js";
+import { type ClientShare13, clientShare13 } from "../crypto/key-exchange13.js";
+import { certificateVerifyContent, KeySchedule13 } from "../crypto/key-schedule13.js";
+import { DtlsError } from "../errors.js";
+import { ExtensionType } from "../extensions/index.js";
+import {
+  DTLS_1_3,
+  Ext13,
+  findExtension,
+  parseCookie,
+  parseHrrGroup,
+  parseServerShare,
+  parseServerVersion,
+} from "../extensions/tls13.js";
+import { srtpProfileName } from "../extensions/use-srtp.js";
+import { encodeCertificateVerify, parseCertificateVerify } from "../handshake/certificate-verify.js";
+import { encodeClientHello } from "../handshake/client-hello.js";
+import { HandshakeType } from "../handshake/header.js";
+import type { HandshakeMessage } from "../handshake/reassembler.js";
+import { parseServerHello } from "../handshake/server-hello.js";
+import {
+  encodeCertificate13,
+  HandshakeType13,
+  HRR_RANDOM,
+  parseCertificate13,
+  parseCertificateRequest13,
+  parseEncryptedExtensions,
+  tlsMessage,
+} from "../handshake/tls13.js";
+import type { FlightItem } from "../handshaker.js";
+import { DTLS_1_2 } from "../record/header.js";
+import { Handshaker13, schemes13, unexpected13 } from "./handshaker13.js";
+import { messageHash, type Offer13, shareExtensions } from "./hello.js";
+
+/** States of the DTLS 1.3 client, named by what it waits for. */
+type Client13State =
+  | "server_hello"
+  | "encrypted_extensions"
+  | "certificate_request_or_certificate"
+  | "certificate"
+  | "certificate_verify"
+  | "finished"
+  | "done";
+
+/**
+ * The client side of the DTLS 1.3 handshake, taking over from the DTLS 1.2
+ * client once a ServerHello or HelloRetryRequest selects 1.3: answers a
+ * HelloRetryRequest once, then reads EncryptedExtensions, CertificateRequest,
+ * Certificate, CertificateVerify and Finished (epoch 2), and sends its
+ * Certificate, CertificateVerify and Finished, retransmitted until the
+ * server's ACK (or its first epoch-3 record).
+ */
+export class ClientHandshaker13 extends Handshaker13 {
+  private st: Client13State = "server_hello";
+  private shares: ClientShare13[];
+  private hrrSeen = false;
+  private hrrSuite = 0;
+  private serverRandom: Uint8Array | undefined;
+  private certificateContext: Uint8Array | undefined;
+  private clientScheme: SignatureScheme | undefined;
+
+  constructor(
+    host: ConstructorParameters<typeof Handshaker13>[0],
+    config: ConstructorParameters<typeof Handshaker13>[1],
+    private readonly offer: Offer13,
+  ) {
+    super(host, config);
+    this.shares = offer.shares;
+    this.transcript.push(tlsMessage(HandshakeType.client_hello, offer.helloBody));
+  }
+
+  protected begin(): void {}
+
+  override release(): void {
+    super.release();
+    this.shares = [];
+  }
+
+  protected handleMessage(m: HandshakeMessage): void {
+    if ((m.type === HandshakeType.server_hello) !== (m.epoch === 0))
+      throw unexpected13(`handshake type ${m.type} in epoch ${m.epoch}`);
+    switch (this.st) {
+      case "server_hello":
+        if (m.type !== HandshakeType.server_hello)
+          throw unexpected13(`handshake type ${m.type} (want ServerHello)`);
+        this.onServerHello(m);
+        return;
+      case "encrypted_extensions":
+        if (m.type !== HandshakeType13.encrypted_extensions)
+          throw unexpected13(`handshake type ${m.type} (want EncryptedExtensions)`);
+        this.onEncryptedExtensions(m);
+        return;
+      case "certificate_request_or_certificate":
+        if (m.type === HandshakeType.certificate_request) {
+          this.onCertificateRequest(m);
+          return;
+        }
+        this.onCertificate(m);
+        return;
+      case "certificate":
+        this.onCertificate(m);
+        return;
+      case "certificate_verify":
+        if (m.type !== HandshakeType.certificate_verify)
+          throw unexpected13(`handshake type ${m.type} (want CertificateVerify)`);
+        this.onCertificateVerify(m);
+        return;
+      case "finished":
+        if (m.type !== HandshakeType.finished) throw unexpected13(`handshake type ${m.type} (want Finished)`);
+        this.onFinished(m);
+        return;
+      default:
+        throw unexpected13(`handshake type ${m.type}`);
+    }
+  }
+
+  /** A ServerHello or HelloRetryRequest selecting DTLS 1.3 (called by the 1.2 client on hand-over too). */
+  onServerHello(m: HandshakeMessage): void {
+    const sh = parseServerHello(m.body);
+    const c = this.config;
+    const raw = sh.extensions.raw;
+    const sv = findExtension(raw, Ext13.supportedVersions);
+    if (!sv || parseServerVersion(sv) !== DTLS_1_3)
+      throw new DtlsError("ERR_DTLS_UNSUPPORTED", "server did not select DTLS 1.3", { alert: 47 });
+    const suite = cipherSuite13ById(sh.cipherSuite);
+    if (!suite || !c.cipherSuites13.includes(suite))
+      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server chose suite 0x${sh.cipherSuite.toString(16)}`, {
+        alert: 47,
+      });
+    if (sh.sessionId.length !== 0 || sh.compressionMethod !== 0)
+      throw new DtlsError("ERR_DTLS_MALFORMED", "legacy_session_id_echo or compression", { alert: 47 });
+    if (equalBytes(sh.random, HRR_RANDOM)) {
+      this.onHelloRetryRequest(m, suite.id);
+      return;
+    }
+    if (this.hrrSeen && suite.id !== this.hrrSuite)
+      throw new DtlsError("ERR_DTLS_MALFORMED", "suite changed after HelloRetryRequest", { alert: 47 });
+    const shareData = findExtension(raw, Ext13.keyShare);
+    if (!shareData)
+      throw new DtlsError("ERR_DTLS_MALFORMED", "ServerHello without key_share", { alert: 109 });
+    const share = parseServerShare(shareData);
+    const ours = this.shares.find((s) => s.group === share.group);
+    if (!ours)
+      throw new DtlsError("ERR_DTLS_MALFORMED", `server share for group 0x${share.group.toString(16)}`, {
+        alert: 47,
+      });
+    const secret = ours.complete(share.keyExchange);
+    this.record(m);
+    this.suite = suite;
+    this.group = share.group;
+    this.serverRandom = new Uint8Array(sh.random);
+    this.ks = new KeySchedule13(suite.hash);
+    this.ks.handshake(secret, this.transcriptHash(suite));
+    this.installHandshakeEpoch("client");
+    this.host.records.writeEpoch = 2;
+    this.shares = [];
+    this.st = "encrypted_extensions";
+  }
+
+  private onHelloRetryRequest(m: HandshakeMessage, suiteId: number): void {
+    if (this.hrrSeen) throw unexpected13("second HelloRetryRequest");
+    this.hrrSeen = true;
+    this.hrrSuite = suiteId;
+    const suite = cipherSuite13ById(suiteId)!;
+    const raw = parseServerHello(m.body).extensions.raw;
+    const groupData = findExtension(raw, Ext13.keyShare);
+    const cookieData = findExtension(raw, Ext13.cookie);
+    if (!groupData && !cookieData)
+      throw new DtlsError("ERR_DTLS_MALFORMED", "HelloRetryRequest changes nothing", { alert: 47 });
+    if (groupData) {
+      const group = parseHrrGroup(groupData);
+      if (
+        !isGroup13(group) ||
+        !this.config.groups.includes(group) ||
+        this.shares.some((s) => s.group === group)
+      )
+        throw new DtlsError(
+          "ERR_DTLS_MALFORMED",
+          `HelloRetryRequest asks for group 0x${group.toString(16)}`,
+          { alert: 47 },
+        );
+      this.shares = [clientShare13(this.config.crypto, group)];
+    }
+    // The transcript restarts with message_hash(ClientHello1) and the HelloRetryRequest (RFC 8446 §4.4.1).
+    const hello1Hash = digestOf(suite.hash, this.transcript);
+    this.transcript.length = 0;
+    this.transcript.push(messageHash(hello1Hash), tlsMessage(HandshakeType.server_hello, m.body));
+    const o = this.offer;
+    const body = encodeClientHello({
+      version: DTLS_1_2,
+      random: o.random,
+      sessionId: new Uint8Array(0),
+      cookie: new Uint8Array(0),
+      cipherSuites: o.cipherSuites,
+      compressionMethods: [0],
+      extensions: [
+        ...o.extensions,
+        ...shareExtensions(this.shares, cookieData ? parseCookie(cookieData) : undefined),
+      ],
+    });
+    this.sendFlight([this.message(HandshakeType.client_hello, body)], false);
+  }
+
+  private onEncryptedExtensions(m: HandshakeMessage): void {
+    const ext = parseEncryptedExtensions(m.body);
+    if (ext.useSrtp) {
+      const [id, ...more] = ext.useSrtp.profiles;
+      const name = id === undefined ? undefined : srtpProfileName(id);
+      if (more.length > 0 || !name || !this.config.srtpProfiles.includes(name))
+        throw new DtlsError("ERR_DTLS_UNSUPPORTED", "server chose an SRTP profile not offered", {
+          alert: 47,
+        });
+      this.srtp = name;
+    }
+    for (const e of ext.raw)
+      if (
+        e.type === Ext13.keyShare ||
+        e.type === Ext13.supportedVersions ||
+        e.type === ExtensionType.signatureAlgorithms
+      )
+        throw new DtlsError("ERR_DTLS_UNSUPPORTED", `extension ${e.type} in EncryptedExtensions`, {
+          alert: 47,
+        });
+    this.record(m);
+    this.st = "certificate_request_or_certificate";
+  }
+
+  private onCertificateRequest(m: HandshakeMessage): void {
+    const cr = parseCertificateRequest13(m.body);
+    const offered = cr.extensions.signatureAlgorithms;
+    if (!offered)
+      throw new DtlsError("ERR_DTLS_MALFORMED", "CertificateRequest without signature_algorithms", {
+        alert: 109,
+      });
+    this.clientScheme = schemes13(this.config.signatureSchemes, this.config.certificate.keyType).find(
+      (s) => s !== 0x0503 && offered.includes(s),
+    );
+    if (this.clientScheme === undefined)
+      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no signature scheme for our certificate", {
+        alert: 40,
+      });
+    this.certificateContext = new Uint8Array(cr.context);
+    this.record(m);
+    this.st = "certificate";
+  }
+
+  private onCertificate(m: HandshakeMessage): void {
+    if (m.type !== HandshakeType.certificate)
+      throw unexpected13(`handshake type ${m.type} (want Certificate)`);
+    const { chain } = parseCertificate13(m.body);
+    this.record(m);
+    this.peer = this.verifyPeerCertificate(chain);
+    this.st = "certificate_verify";
+  }
+
+  private onCertificateVerify(m: HandshakeMessage): void {
+    const cv = parseCertificateVerify(m.body);
+    const scheme = cv.scheme as SignatureScheme;
+    if (!schemes13(this.config.signatureSchemes, this.peer!.keyType).includes(scheme))
+      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server signed with scheme 0x${cv.scheme.toString(16)}`, {
+        alert: 47,
+      });
+    const content = certificateVerifyContent("server", this.transcriptHash(this.suite!));
+    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, content, cv.signature))
+      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "CertificateVerify signature does not verify", {
+        alert: 51,
+      });
+    this.record(m);
+    this.st = "finished";
+  }
+
+  private onFinished(m: HandshakeMessage): void {
+    const ks = this.ks!;
+    const suite = this.suite!;
+    const c = this.config;
+    const expected = ks.finished(ks.serverHandshake!, this.transcriptHash(suite));
+    if (!equalBytes(m.body, expected))
+      throw new DtlsError("ERR_DTLS_BAD_FINISHED", "server Finished does not verify", { alert: 51 });
+    this.record(m);
+    ks.application(this.transcriptHash(suite));
+    const items: FlightItem[] = [];
+    if (this.certificateContext) {
+      items.push(
+        this.message(
+          HandshakeType.certificate,
+          encodeCertificate13(this.certificateContext, [c.certificate.der]),
+          2,
+        ),
+      );
+      const signature = c.crypto.sign(
+        this.clientScheme!,
+        c.certificate.privateKey,
+        certificateVerifyContent("client", this.transcriptHash(suite)),
+      );
+      items.push(
+        this.message(
+          HandshakeType.certificate_verify,
+          encodeCertificateVerify({ scheme: this.clientScheme!, signature }),
+          2,
+        ),
+      );
+    }
+    items.push(
+      this.message(HandshakeType.finished, ks.finished(ks.clientHandshake!, this.transcriptHash(suite)), 2),
+    );
+    this.installApplicationEpoch("client");
+    this.st = "done";
+    this.sendFlight(items, false);
+    this.host.records.writeEpoch = 3;
+    this.completeAwaitingAck(this.result13(this.offer.random, this.serverRandom!));
+  }
+}

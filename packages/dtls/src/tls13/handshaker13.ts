@@ -1,0 +1,187 @@
+import type { PeerCertificate } from "../certificate.js";
+import type { CipherSuite13 } from "../crypto/cipher-suites13.js";
+import { SignatureScheme as Schemes, type SignatureScheme, schemeKeyType } from "../crypto/groups.js";
+import type { KeySchedule13 } from "../crypto/key-schedule13.js";
+import { DtlsError } from "../errors.js";
+import type { SrtpProfileName } from "../extensions/use-srtp.js";
+import { parseHandshakeFragments } from "../handshake/header.js";
+import { encodeAck, HandshakeType13, parseKeyUpdate, type RecordNumber } from "../handshake/tls13.js";
+import { type HandshakeResult, Handshaker } from "../handshaker.js";
+import { RecordAead13 } from "../record/aead13.js";
+import { ContentType, DTLS_1_2 } from "../record/header.js";
+
+/** The TLS 1.3 schemes that may sign a CertificateVerify here (rsa_pkcs1 may not, RFC 8446 §4.4.3). */
+export function schemes13(
+  list: readonly SignatureScheme[],
+  keyType: "ecdsa" | "rsa" | undefined,
+): SignatureScheme[] {
+  return list.filter(
+    (s) => s !== Schemes.rsa_pkcs1_sha256 && (keyType === undefined || schemeKeyType(s) === keyType),
+  );
+}
+
+export const unexpected13 = (what: string) =>
+  new DtlsError("ERR_DTLS_UNEXPECTED_MESSAGE", `unexpected ${what}`, { alert: 10 });
+
+/** Most record numbers remembered to acknowledge. */
+const MAX_TO_ACK = 32;
+
+/**
+ * What the DTLS 1.3 client and server share: the key schedule and epochs
+ * (2 handshake, 3 application, +1 per KeyUpdate), ACKs (RFC 9147 §7) and
+ * post-handshake messages (KeyUpdate both ways, NewSessionTicket ignored).
+ */
+export abstract class Handshaker13 extends Handshaker {
+  protected ks: KeySchedule13 | undefined;
+  protected suite: CipherSuite13 | undefined;
+  protected group = 0;
+  protected peer: PeerCertificate | undefined;
+  protected srtp: SrtpProfileName | undefined;
+  /** Record numbers of the peer's handshake records to acknowledge. */
+  protected toAck: RecordNumber[] = [];
+  private readSecret: Uint8Array | undefined;
+  private writeSecret: Uint8Array | undefined;
+  private readEpoch = 3;
+  private writeEpoch = 3;
+  /** Our KeyUpdate is sent and not yet acknowledged. */
+  private updating = false;
+  /** KeyUpdates received and sent (tests and stats). */
+  keyUpdates = { sent: 0, received: 0 };
+
+  protected override tls13 = true;
+
+  override release(): void {
+    super.release();
+    this.ks = undefined;
+    this.readSecret = undefined;
+    this.writeSecret = undefined;
+  }
+
+  /** Installs epoch 2 from the handshake traffic secrets. */
+  protected installHandshakeEpoch(role: "client" | "server"): void {
+    const ks = this.ks!;
+    const suite = this.suite!;
+    const mine = role === "client" ? ks.clientHandshake! : ks.serverHandshake!;
+    const theirs = role === "client" ? ks.serverHandshake! : ks.clientHandshake!;
+    this.host.records.setEpoch13(
+      2,
+      new RecordAead13(suite.aead, ks.trafficKeys(theirs, suite.keyLength)),
+      new RecordAead13(suite.aead, ks.trafficKeys(mine, suite.keyLength)),
+    );
+  }
+
+  /** Installs epoch 3 from the application traffic secrets. */
+  protected installApplicationEpoch(role: "client" | "server"): void {
+    const ks = this.ks!;
+    const suite = this.suite!;
+    this.writeSecret = role === "client" ? ks.clientApplication! : ks.serverApplication!;
+    this.readSecret = role === "client" ? ks.serverApplication! : ks.clientApplication!;
+    this.host.records.setEpoch13(
+      3,
+      new RecordAead13(suite.aead, ks.trafficKeys(this.readSecret, suite.keyLength)),
+      new RecordAead13(suite.aead, ks.trafficKeys(this.writeSecret, suite.keyLength)),
+    );
+  }
+
+  /** The result both sides report. */
+  protected result13(clientRandom: Uint8Array, serverRandom: Uint8Array): HandshakeResult {
+    const ks = this.ks!;
+    return {
+      suite: this.suite!,
+      version: 0xfefc,
+      group: this.group,
+      master: new Uint8Array(0),
+      clientRandom,
+      serverRandom,
+      extendedMasterSecret: true,
+      srtpProfile: this.srtp,
+      peerCertificate: this.peer,
+      exporterMaster: ks.exporterMaster,
+    };
+  }
+
+  override receiveHandshakeRecord(body: Uint8Array, epoch: number, recordSeq: number): void {
+    if (epoch >= 2 && this.toAck.length < MAX_TO_ACK) this.toAck.push({ epoch, seq: recordSeq });
+    super.receiveHandshakeRecord(body, epoch, recordSeq);
+  }
+
+  /** Sends an ACK of `records` in the current write epoch. */
+  protected sendAck(records: readonly RecordNumber[]): void {
+    const r = this.host.records;
+    this.host.sendDatagram(r.seal(ContentType.ack, encodeAck(records), r.writeEpoch));
+  }
+
+  override receivePostHandshake(body: Uint8Array, epoch: number, recordSeq: number): void {
+    for (const f of parseHandshakeFragments(body, 1024)) this.reassembler.add(f, epoch);
+    for (let m = this.reassembler.pop(); m; m = this.reassembler.pop()) {
+      if (m.type === HandshakeType13.key_update) this.onKeyUpdate(parseKeyUpdate(m.body));
+      else if (m.type !== HandshakeType13.new_session_ticket)
+        throw unexpected13(`post-handshake message ${m.type}`);
+    }
+    // Acknowledge every post-handshake record, duplicates too (the peer retransmits until it hears).
+    this.sendAck([{ epoch, seq: recordSeq }]);
+  }
+
+  private onKeyUpdate(requested: boolean): void {
+    const ks = this.ks!;
+    const suite = this.suite!;
+    this.keyUpdates.received++;
+    this.readSecret = ks.nextTrafficSecret(this.readSecret!);
+    const next = this.readEpoch + 1;
+    this.host.records.setEpoch13(
+      next,
+      new RecordAead13(suite.aead, ks.trafficKeys(this.readSecret, suite.keyLength)),
+      undefined,
+    );
+    // Keep the previous epoch for records still in flight; forget the one before it.
+    if (this.readEpoch - 1 > 2) this.host.records.dropReadEpoch13(this.readEpoch - 1);
+    this.readEpoch = next;
+    if (requested && !this.updating) this.requestKeyUpdate(false);
+  }
+
+  /**
+   * Sends a KeyUpdate (RFC 8446 §4.6.3) in the current epoch; our records move
+   * to the next epoch once it is acknowledged (RFC 9147 §8).
+   */
+  override requestKeyUpdate(askPeer = true): void {
+    if (this.updating || !this.done || !this.ks) return;
+    this.updating = true;
+    this.keyUpdates.sent++;
+    const item = this.message(
+      HandshakeType13.key_update,
+      Uint8Array.of(askPeer ? 1 : 0),
+      this.writeEpoch,
+      false,
+    );
+    this.awaitingAck = true;
+    this.sendFlight([item], false);
+  }
+
+  override receiveAck(_records: readonly RecordNumber[]): void {
+    if (!this.awaitingAck) return;
+    this.acknowledged();
+    if (!this.updating) return;
+    this.updating = false;
+    const ks = this.ks!;
+    const suite = this.suite!;
+    this.writeSecret = ks.nextTrafficSecret(this.writeSecret!);
+    const next = this.writeEpoch + 1;
+    const records = this.host.records;
+    records.setEpoch13(
+      next,
+      undefined,
+      new RecordAead13(suite.aead, ks.trafficKeys(this.writeSecret, suite.keyLength)),
+    );
+    records.dropWriteEpoch13(this.writeEpoch);
+    records.writeEpoch = next;
+    this.writeEpoch = next;
+  }
+
+  /** Application data from the peer acknowledges our last handshake flight, not a KeyUpdate. */
+  override implicitAck(): void {
+    if (!this.updating) this.acknowledged();
+  }
+}
+
+/** Record version of DTLS 1.3's plaintext records. */
+export const LEGACY_VERSION = DTLS_1_2;

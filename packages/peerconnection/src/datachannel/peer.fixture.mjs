@@ -1,0 +1,190 @@
+// A scripted purertc peer for the data-channel interop tests (Chromium, pion,
+// the lossy proxy): one PeerConnection signalled by JSON lines on stdin and
+// stdout, as `purertc pc` is (offer/answer lines, candidate events), which
+// also takes commands and reports what its channels do. Imports the built
+// packages; runs inside the test's network namespace when there is one.
+//
+//   node peer.fixture.mjs --offer|--answer [--echo]
+//   stdin:  {"type":"offer"|"answer","sdp":…} · {"event":"candidate",…}
+//           {"cmd":"create","label":…,"init":{…}} · {"cmd":"send","label":…,"text"|"bytes"|"empty":…}
+//           {"cmd":"bulk","label":…,"total":n,"size":n} · {"cmd":"close","label":…} · {"cmd":"closePc"}
+//   stdout: offer/answer, candidate, connectionstatechange, datachannel, open, message
+//           ({label,type,size,text?,sha256?}), closing, close, bulk-done, error
+// With --echo every message received is sent back on its channel, same type.
+import { createHash } from "node:crypto";
+import { createInterface } from "node:readline";
+import { PeerConnection } from "@purertc/peerconnection";
+
+const offer = process.argv.includes("--offer");
+const echo = process.argv.includes("--echo");
+const out = (e) => process.stdout.write(`${JSON.stringify(e)}\n`);
+const pc = new PeerConnection({ interfaces: "loopback" });
+const channels = new Map();
+const received = new Map(); // label -> { bytes, messages, lastSeq, inOrder }
+
+pc.addEventListener("icecandidate", (e) =>
+  out({
+    event: "candidate",
+    candidate: e.candidate?.candidate ?? "",
+    sdpMid: e.candidate?.sdpMid ?? "0",
+    sdpMLineIndex: e.candidate?.sdpMLineIndex ?? 0,
+  }),
+);
+pc.addEventListener("connectionstatechange", () =>
+  out({ event: "connectionstatechange", state: pc.connectionState }),
+);
+pc.addEventListener("datachannel", (e) => {
+  const c = e.channel;
+  out({
+    event: "datachannel",
+    label: c.label,
+    id: c.id,
+    ordered: c.ordered,
+    maxRetransmits: c.maxRetransmits,
+    maxPacketLifeTime: c.maxPacketLifeTime,
+    protocol: c.protocol,
+    negotiated: c.negotiated,
+    readyState: c.readyState,
+  });
+  watch(c);
+});
+
+function watch(c) {
+  channels.set(c.label, c);
+  const stats = { bytes: 0, messages: 0, lastSeq: -1, inOrder: true };
+  received.set(c.label, stats);
+  c.addEventListener("open", () => out({ event: "open", label: c.label, id: c.id }));
+  c.addEventListener("closing", () => out({ event: "closing", label: c.label }));
+  c.addEventListener("close", () => {
+    out({ event: "close", label: c.label, id: c.id });
+    if (channels.get(c.label) === c) channels.delete(c.label);
+  });
+  c.addEventListener("error", (e) =>
+    out({ event: "error", label: c.label, detail: e.error.errorDetail, message: e.error.message }),
+  );
+  c.addEventListener("message", (e) => {
+    const data = e.data;
+    const bytes = typeof data === "string" ? Buffer.from(data) : Buffer.from(data);
+    stats.bytes += bytes.length;
+    stats.messages++;
+    // Sequence-numbered bulk (first 4 bytes, big-endian) is checked for order here, not printed.
+    if (typeof data !== "string" && c.label.startsWith("bulk")) {
+      if (bytes.length >= 4) {
+        const seq = bytes.readUInt32BE(0);
+        if (seq <= stats.lastSeq) stats.inOrder = false;
+        stats.lastSeq = seq;
+      }
+      if (stats.bytes >= (c.expect ?? Number.POSITIVE_INFINITY))
+        out({ event: "bulk-done", label: c.label, ...stats });
+      return;
+    }
+    const event = {
+      event: "message",
+      label: c.label,
+      type: typeof data === "string" ? "string" : "binary",
+      size: bytes.length,
+    };
+    if (typeof data === "string" && data.length <= 200) event.text = data;
+    if (bytes.length > 200) event.sha256 = createHash("sha256").update(bytes).digest("hex");
+    out(event);
+    if (echo && c.readyState === "open") c.send(data);
+  });
+}
+
+async function onLine(line) {
+  if ((line.type === "offer" || line.type === "answer") && typeof line.sdp === "string") {
+    await pc.setRemoteDescription({ type: line.type, sdp: line.sdp });
+    if (line.type === "offer") {
+      await pc.setLocalDescription(await pc.createAnswer());
+      out({ event: "answer", type: "answer", sdp: pc.localDescription.sdp });
+    }
+  } else if (line.event === "candidate") {
+    await pc.addIceCandidate({
+      candidate: line.candidate ?? "",
+      sdpMid: line.sdpMid ?? null,
+      sdpMLineIndex: line.sdpMLineIndex ?? null,
+    });
+  } else if (line.cmd === "create") {
+    const c = pc.createDataChannel(line.label, line.init ?? {});
+    if (line.expect) c.expect = line.expect;
+    watch(c);
+    out({ event: "created", label: c.label, id: c.id });
+  } else if (line.cmd === "expect") {
+    const c = channels.get(line.label);
+    if (c) c.expect = line.total;
+  } else if (line.cmd === "send") {
+    const c = channels.get(line.label);
+    if (line.text !== undefined) c.send(line.text);
+    else if (line.empty === "string") c.send("");
+    else if (line.empty === "binary") c.send(new ArrayBuffer(0));
+    else c.send(pattern(line.bytes));
+    out({
+      event: "sent",
+      label: line.label,
+      sha256: line.bytes ? createHash("sha256").update(pattern(line.bytes)).digest("hex") : undefined,
+    });
+  } else if (line.cmd === "bulk") {
+    bulk(channels.get(line.label), line.total, line.size);
+  } else if (line.cmd === "close") {
+    channels.get(line.label)?.close();
+  } else if (line.cmd === "closePc") {
+    await pc.close();
+    out({ event: "pc-closed" });
+  }
+}
+
+/** Bytes 0,1,2,…,255,0,… (the same pattern the other side checks). */
+function pattern(n) {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = i & 0xff;
+  return b;
+}
+
+/** Sends `total` bytes in `size`-byte messages (sequence number first) with bufferedAmountLowThreshold backpressure. */
+function bulk(c, total, size) {
+  let seq = 0;
+  let sent = 0;
+  const high = 1024 * 1024;
+  const pump = () => {
+    while (sent < total && c.readyState === "open" && c.bufferedAmount < high) {
+      const b = Buffer.alloc(Math.min(size, total - sent), seq & 0xff);
+      b.writeUInt32BE(seq++, 0);
+      c.send(b);
+      sent += b.length;
+    }
+    if (sent >= total) out({ event: "bulk-sent", label: c.label, bytes: sent, messages: seq });
+  };
+  c.bufferedAmountLowThreshold = high / 2;
+  c.onbufferedamountlow = pump;
+  pump();
+}
+
+const input = createInterface({ input: process.stdin, terminal: false });
+let queue = Promise.resolve();
+input.on("line", (raw) => {
+  let line;
+  try {
+    line = JSON.parse(raw);
+  } catch {
+    return;
+  }
+  queue = queue.then(() => onLine(line)).catch((error) => out({ event: "error", message: error.message }));
+});
+input.on("close", async () => {
+  await queue;
+  await pc.close();
+  out({ event: "closed" });
+  process.exit(0);
+});
+process.on("SIGTERM", async () => {
+  await pc.close();
+  process.exit(0);
+});
+
+if (offer) {
+  // Channels to create before the offer come as --create label[,label…] (none by default).
+  const at = process.argv.indexOf("--create");
+  if (at > 0) for (const label of process.argv[at + 1].split(",")) watch(pc.createDataChannel(label));
+  await pc.setLocalDescription(await pc.createOffer());
+  out({ event: "offer", type: "offer", sdp: pc.localDescription.sdp });
+}

@@ -1,0 +1,428 @@
+import type {
+  SctpAssociationLike,
+  SctpAssociationOptions,
+  SctpBufferedAmountLowEvent,
+  SctpCloseEvent,
+  SctpMessageEvent,
+  SctpSendOptions,
+  SctpStreamResetEvent,
+} from "@purertc/sctp";
+import { createDebug } from "@purertc/socket";
+import { PeerConnectionError } from "../errors.js";
+import type { DtlsTransportState } from "../states.js";
+import { DataChannel, type DataChannelHost, type DataChannelInit } from "./data-channel.js";
+import { encodeDcepAck, encodeDcepOpen, Ppid, parseDcep, priorityType, priorityValue } from "./dcep.js";
+
+const log = createDebug("purertc:sctp-transport");
+
+/** Our SCTP port (a=sctp-port, RFC 8841 §5). */
+export const LOCAL_SCTP_PORT = 5000;
+
+/**
+ * Does a DTLS application datagram start with an SCTP common header (RFC
+ * 9260 §3.1) from the peer's port to ours? (Anything else is a purertc datagram.)
+ */
+export function isSctpPacket(data: Uint8Array, remotePort: number): boolean {
+  return (
+    data.length >= 12 &&
+    data[0] === remotePort >> 8 &&
+    data[1] === (remotePort & 0xff) &&
+    data[2] === LOCAL_SCTP_PORT >> 8 &&
+    data[3] === (LOCAL_SCTP_PORT & 0xff)
+  );
+}
+
+/** Our a=max-message-size: the largest message we receive (Chromium's figure). */
+export const LOCAL_MAX_MESSAGE_SIZE = 262144;
+/** SCTP packets that arrive before the association is made (DTLS connected on the peer first) are kept, up to this many. */
+const EARLY_PACKETS = 16;
+/** Stream ids are 0..65534 (65535 is reserved, RFC 8832 §6). */
+const MAX_STREAM_ID = 65534;
+
+/** RTCSctpTransportState. */
+export type SctpTransportState = "connecting" | "connected" | "closed";
+
+/** RTCDtlsTransport-like view of the DTLS transport under the association. */
+export interface DtlsTransportInfo {
+  readonly state: DtlsTransportState;
+}
+
+/** What the PeerConnection gives its SCTP transport. */
+export interface SctpTransportOptions {
+  /** Makes the association (the PeerConnection passes @purertc/sctp's). */
+  createAssociation(options: SctpAssociationOptions): SctpAssociationLike;
+  /** Sends one SCTP packet as DTLS application data. */
+  sendPacket(packet: Uint8Array): void;
+  /** A channel the peer opened: the PeerConnection fires `datachannel`. */
+  onDataChannel(channel: DataChannel): void;
+  /** The DTLS transport, as `pc.sctp.transport`. */
+  dtls: DtlsTransportInfo;
+}
+
+type Handler = (event: Event) => void;
+type ChannelOptions = ConstructorParameters<typeof DataChannel>[1];
+
+/**
+ * An RTCSctpTransport: the SCTP association of a PeerConnection (RFC 8261,
+ * over the DTLS connection's application data) and the data channels on its
+ * streams: ids by DTLS role (even for the DTLS client, RFC 8832 §6), DCEP,
+ * PPIDs, stream resets to close. `state`, `maxMessageSize`, `maxChannels`
+ * and `transport` as in the W3C API, with a `statechange` event.
+ */
+export class SctpTransport extends EventTarget implements DataChannelHost {
+  /** RTCSctpTransportState. */
+  state: SctpTransportState = "connecting";
+  onstatechange: ((event: Event) => void) | null = null;
+  private association: SctpAssociationLike | undefined;
+  private readonly channels = new Map<number, DataChannel>();
+  /** Channels waiting for an id (the DTLS role is not known yet). */
+  private unassigned: DataChannel[] = [];
+  private readonly sendOptions = new WeakMap<DataChannel, SctpSendOptions>();
+  private role: "client" | "server" | undefined;
+  private remoteMaxMessageSize = 65536;
+  private remotePort = 5000;
+  private early: Uint8Array[] | undefined = [];
+  private options: SctpTransportOptions | undefined;
+  private closed = false;
+  /** DCEP messages and packets dropped as malformed or unexpected. */
+  dropped = 0;
+
+  constructor(options: SctpTransportOptions) {
+    super();
+    this.options = options;
+    this.transport = options.dtls;
+    this.addEventListener("statechange", this.callHandler);
+  }
+
+  /** The DTLS transport the association runs over. */
+  readonly transport: DtlsTransportInfo;
+
+  /**
+   * The largest message `send()` takes: the peer's a=max-message-size (0
+   * meaning no limit, RFC 8841 §6.1) capped by what our association sends.
+   */
+  get maxMessageSize(): number {
+    const remote = this.remoteMaxMessageSize === 0 ? Number.POSITIVE_INFINITY : this.remoteMaxMessageSize;
+    return Math.min(remote, LOCAL_MAX_MESSAGE_SIZE);
+  }
+
+  /** Channels that can be open at once (negotiated streams); null before the association is up. */
+  get maxChannels(): number | null {
+    const a = this.association;
+    if (!a || this.state !== "connected") return null;
+    return Math.min(a.maxOutboundStreams, a.maxInboundStreams);
+  }
+
+  /** @internal What the descriptions decided: DTLS role (for ids), the peer's port and message size. */
+  configure(role: "client" | "server", remotePort: number, remoteMaxMessageSize: number): void {
+    if (this.closed || this.role) return;
+    this.role = role;
+    this.remotePort = remotePort;
+    this.remoteMaxMessageSize = remoteMaxMessageSize;
+    const waiting = this.unassigned;
+    this.unassigned = [];
+    for (const channel of waiting) {
+      if (channel.readyState === "closed") continue;
+      const id = this.freeId();
+      if (id === undefined) {
+        channel.fail("data-channel-failure", "no stream id left for the channel");
+        channel.closed();
+        continue;
+      }
+      channel.id = id;
+      this.channels.set(id, channel);
+    }
+  }
+
+  /** @internal DTLS is connected: the association starts (both ends send INIT, RFC 8841 §... simultaneous open). */
+  start(): void {
+    const options = this.options;
+    if (this.closed || this.association || !options) return;
+    const association = options.createAssociation({
+      transport: { send: options.sendPacket },
+      localPort: LOCAL_SCTP_PORT,
+      remotePort: this.remotePort,
+      maxMessageSize: LOCAL_MAX_MESSAGE_SIZE,
+    });
+    this.association = association;
+    association.addEventListener("open", this.onOpen);
+    association.addEventListener("message", this.onMessage as Handler);
+    association.addEventListener("bufferedamountlow", this.onBufferedAmountLow as Handler);
+    association.addEventListener("streamreset", this.onStreamReset as Handler);
+    association.addEventListener("close", this.onClose as Handler);
+    association.connect();
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const packet of early) association.handlePacket(packet);
+  }
+
+  /** @internal One SCTP packet from DTLS application data. */
+  handlePacket(packet: Uint8Array): void {
+    if (this.association) this.association.handlePacket(packet);
+    else if (this.early && this.early.length < EARLY_PACKETS) this.early.push(new Uint8Array(packet)); // a copy (a Buffer's slice() is not)
+  }
+
+  /** @internal createDataChannel: validates as W3C webrtc §6.1 says and registers the channel. */
+  createChannel(label: string, init: DataChannelInit = {}): DataChannel {
+    if (this.closed) throw new PeerConnectionError("ERR_INVALID_STATE", "the PeerConnection is closed");
+    const options = channelOptions(label, init);
+    const channel = new DataChannel(label, options);
+    channel.host = this;
+    if (options.id !== null) {
+      if (this.channels.has(options.id)) {
+        throw new PeerConnectionError("ERR_OPERATION", `stream id ${options.id} is in use`);
+      }
+      this.channels.set(options.id, channel);
+    } else if (this.role) {
+      const id = this.freeId();
+      if (id === undefined) throw new PeerConnectionError("ERR_OPERATION", "no stream id left for a channel");
+      channel.id = id;
+      this.channels.set(id, channel);
+    } else {
+      this.unassigned.push(channel);
+    }
+    if (this.state === "connected") this.openChannel(channel);
+    return channel;
+  }
+
+  /** @internal DataChannelHost: sends one user message on the channel's stream. */
+  sendMessage(channel: DataChannel, ppid: number, data: Uint8Array): void {
+    const association = this.association;
+    if (!association || channel.id === null) {
+      throw new PeerConnectionError("ERR_INVALID_STATE", "the SCTP association is not up");
+    }
+    let options = this.sendOptions.get(channel);
+    if (!options) {
+      options = sctpSendOptions(channel);
+      if (channel.acked) this.sendOptions.set(channel, options);
+      else options.unordered = false; // ordered until DATA_CHANNEL_ACK (RFC 8832 §6)
+    }
+    try {
+      association.send(channel.id, ppid, data, options);
+    } catch (error) {
+      throw new PeerConnectionError("ERR_OPERATION", `send(): ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** @internal DataChannelHost. */
+  bufferedAmount(id: number): number {
+    return this.association?.bufferedAmount(id) ?? 0;
+  }
+
+  /** @internal DataChannelHost. */
+  setBufferedAmountLowThreshold(id: number, bytes: number): void {
+    this.association?.setBufferedAmountLowThreshold(id, bytes);
+  }
+
+  /** @internal DataChannelHost: channel.close() resets the outgoing stream; the peer resets back. */
+  closeChannel(channel: DataChannel): void {
+    const association = this.association;
+    if (channel.id === null || !association || this.state !== "connected") {
+      this.forget(channel);
+      queueMicrotask(() => channel.closed());
+      return;
+    }
+    channel.resetSent = true;
+    association.resetStreams([channel.id]);
+  }
+
+  /**
+   * @internal pc.close(): every channel closes (its `close` event fires) and
+   * the association ends with an ABORT (the peer's channels close too).
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.options = undefined;
+    this.early = undefined;
+    const channels = [...this.channels.values(), ...this.unassigned];
+    this.channels.clear();
+    this.unassigned = [];
+    const association = this.association;
+    this.setState("closed");
+    for (const channel of channels) channel.closed();
+    if (association) {
+      association.removeEventListener("close", this.onClose as Handler);
+      await association.close();
+    }
+  }
+
+  private openChannel(channel: DataChannel): void {
+    if (channel.readyState !== "connecting" || channel.id === null) return;
+    if (!channel.negotiated) {
+      try {
+        const open = encodeDcepOpen({
+          ordered: channel.ordered,
+          maxRetransmits: channel.maxRetransmits,
+          maxPacketLifeTime: channel.maxPacketLifeTime,
+          priority: priorityValue(channel.priority),
+          label: channel.label,
+          protocol: channel.protocol,
+        });
+        this.association!.send(channel.id, Ppid.DCEP, open);
+      } catch (error) {
+        this.forget(channel);
+        channel.fail("data-channel-failure", `DATA_CHANNEL_OPEN failed: ${(error as Error).message}`, error);
+        channel.closed();
+        return;
+      }
+    }
+    // Open once DATA_CHANNEL_OPEN is queued, as Chromium does: data may follow
+    // it on the stream (ordered until the ACK), RFC 8832 §6.
+    queueMicrotask(() => channel.announceOpen());
+  }
+
+  private freeId(): number | undefined {
+    const a = this.association;
+    const limit =
+      a && this.state === "connected" ? Math.min(a.maxOutboundStreams, MAX_STREAM_ID + 1) : MAX_STREAM_ID + 1;
+    for (let id = this.role === "client" ? 0 : 1; id < limit; id += 2) if (!this.channels.has(id)) return id;
+    return undefined;
+  }
+
+  private forget(channel: DataChannel): void {
+    if (channel.id !== null && this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+    const i = this.unassigned.indexOf(channel);
+    if (i >= 0) this.unassigned.splice(i, 1);
+  }
+
+  private setState(state: SctpTransportState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.dispatchEvent(new Event("statechange"));
+  }
+
+  private readonly onOpen = (): void => {
+    if (this.closed) return;
+    log("association established");
+    this.setState("connected");
+    for (const channel of [...this.channels.values()]) this.openChannel(channel);
+  };
+
+  private readonly onMessage = (event: SctpMessageEvent): void => {
+    if (event.ppid === Ppid.DCEP) {
+      this.onDcep(event.streamId, event.data);
+      return;
+    }
+    const channel = this.channels.get(event.streamId);
+    if (channel) channel.deliver(event.ppid, event.data);
+    else this.dropped++;
+  };
+
+  private onDcep(streamId: number, data: Uint8Array): void {
+    let message: ReturnType<typeof parseDcep>;
+    try {
+      message = parseDcep(data);
+    } catch (error) {
+      this.dropped++;
+      log("DCEP message dropped: %s", (error as Error).message);
+      return;
+    }
+    if (message.type === "ack") {
+      const channel = this.channels.get(streamId);
+      if (channel) channel.acked = true;
+      return;
+    }
+    if (this.channels.has(streamId) || streamId > MAX_STREAM_ID || !this.options) {
+      this.dropped++; // an OPEN on a stream in use: ignored (RFC 8832 §6)
+      return;
+    }
+    const channel = new DataChannel(message.label, {
+      ordered: message.ordered,
+      maxRetransmits: message.maxRetransmits,
+      maxPacketLifeTime: message.maxPacketLifeTime,
+      protocol: message.protocol,
+      negotiated: false,
+      priority: priorityType(message.priority),
+      id: streamId,
+    });
+    channel.host = this;
+    channel.acked = true;
+    this.channels.set(streamId, channel);
+    try {
+      this.association!.send(streamId, Ppid.DCEP, encodeDcepAck());
+    } catch (error) {
+      log("DATA_CHANNEL_ACK not sent: %s", (error as Error).message);
+    }
+    // W3C webrtc §6.2: open before the datachannel event, the open event after it.
+    channel.readyState = "open";
+    this.options.onDataChannel(channel);
+    if (channel.readyState === "open") {
+      channel.readyState = "connecting";
+      channel.announceOpen();
+    }
+  }
+
+  private readonly onBufferedAmountLow = (event: SctpBufferedAmountLowEvent): void => {
+    this.channels.get(event.streamId)?.bufferedAmountLow();
+  };
+
+  private readonly onStreamReset = (event: SctpStreamResetEvent): void => {
+    for (const id of event.streamIds) {
+      const channel = this.channels.get(id);
+      if (!channel) continue;
+      if (!channel.resetSent) {
+        // The peer closed first: closing, then our side of the stream is reset too.
+        channel.remoteClosing();
+        channel.resetSent = true;
+        this.association?.resetStreams([id]);
+      }
+      this.forget(channel);
+      channel.closed();
+    }
+  };
+
+  private readonly onClose = (event: SctpCloseEvent): void => {
+    if (this.closed) return;
+    log("association closed: %s", event.error?.message ?? "no error");
+    const channels = [...this.channels.values()];
+    this.channels.clear();
+    this.setState("closed");
+    for (const channel of channels) {
+      if (event.error)
+        channel.fail("sctp-failure", `the SCTP association failed: ${event.error.message}`, event.error);
+      channel.closed();
+    }
+  };
+
+  private readonly callHandler = (event: Event): void => {
+    this.onstatechange?.call(this, event);
+  };
+}
+
+function sctpSendOptions(channel: DataChannel): SctpSendOptions {
+  const options: SctpSendOptions = {};
+  if (!channel.ordered) options.unordered = true;
+  if (channel.maxRetransmits !== null) options.maxRetransmits = channel.maxRetransmits;
+  else if (channel.maxPacketLifeTime !== null) options.maxPacketLifeTime = channel.maxPacketLifeTime;
+  return options;
+}
+
+const encoder = new TextEncoder();
+
+/** createDataChannel's checks (W3C webrtc §6.1), with browsers' clamping of the reliability values. */
+function channelOptions(label: string, init: DataChannelInit): ChannelOptions {
+  const protocol = String(init.protocol ?? "");
+  if (encoder.encode(label).length > 65535) throw new TypeError("label longer than 65,535 bytes");
+  if (encoder.encode(protocol).length > 65535) throw new TypeError("protocol longer than 65,535 bytes");
+  if (init.maxPacketLifeTime != null && init.maxRetransmits != null) {
+    throw new TypeError("maxPacketLifeTime and maxRetransmits are exclusive");
+  }
+  const negotiated = init.negotiated === true;
+  if (negotiated && init.id == null) throw new TypeError("negotiated: true needs an id");
+  const id = negotiated ? Number(init.id) : null;
+  if (id !== null && !(Number.isInteger(id) && id >= 0 && id <= MAX_STREAM_ID)) {
+    throw new TypeError(`id must be an integer 0..${MAX_STREAM_ID}`);
+  }
+  const clamp = (v: number | undefined) =>
+    v == null ? null : Math.min(Math.max(0, Math.trunc(Number(v))), 65535);
+  return {
+    ordered: init.ordered !== false,
+    maxPacketLifeTime: clamp(init.maxPacketLifeTime),
+    maxRetransmits: clamp(init.maxRetransmits),
+    protocol,
+    negotiated,
+    priority: init.priority ?? "low",
+    id,
+  };
+}

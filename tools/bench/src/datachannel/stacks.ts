@@ -1,0 +1,201 @@
+import { PeerConnection } from "@purertc/peerconnection";
+import { RTCPeerConnection as WeriftPeerConnection } from "werift";
+
+/**
+ * One open data channel between two in-process peers of one stack, seen
+ * through the little the benchmark needs: send, bufferedAmount with its
+ * low-water event, and received message sizes at the other end.
+ */
+export interface ChannelPair {
+  /** create → the offerer's channel `open`, ms. */
+  openMs: number;
+  send(data: Uint8Array | string): void;
+  bufferedAmount(): number;
+  onBufferedAmountLow(threshold: number, fn: () => void): void;
+  /** Sizes of messages arriving at the other end. */
+  onMessage(fn: (size: number) => void): void;
+  close(): Promise<void>;
+}
+
+export type StackName = "purertc" | "werift" | "node-datachannel";
+
+/** The W3C shape both purertc and node-datachannel's polyfill have. */
+interface W3cChannel {
+  readyState: string;
+  binaryType: string;
+  bufferedAmount: number;
+  bufferedAmountLowThreshold: number;
+  send(data: never): void;
+  addEventListener(type: string, fn: (e: { data?: unknown }) => void): void;
+}
+interface W3cPeer {
+  createDataChannel(label: string): W3cChannel;
+  addEventListener(type: string, fn: (e: never) => void): void;
+  createOffer(): Promise<{ type: string; sdp?: string }>;
+  createAnswer(): Promise<{ type: string; sdp?: string }>;
+  setLocalDescription(d: unknown): Promise<void>;
+  setRemoteDescription(d: unknown): Promise<void>;
+  addIceCandidate(c: unknown): Promise<void>;
+  readonly localDescription: unknown;
+  close(): unknown;
+}
+
+const size = (data: unknown): number =>
+  typeof data === "string" ? data.length : ((data as ArrayBuffer | Uint8Array).byteLength ?? 0);
+
+async function w3cPair(
+  make: () => W3cPeer,
+  keepCandidate: (c: string) => boolean,
+  whole = false,
+): Promise<ChannelPair> {
+  const start = performance.now();
+  const a = make();
+  const b = make();
+  // Candidates wait until the receiver has the remote description (libdatachannel refuses them before).
+  const ready = new Map<W3cPeer, boolean>();
+  const waiting = new Map<W3cPeer, unknown[]>([
+    [a, []],
+    [b, []],
+  ]);
+  const forward = (to: W3cPeer) => (e: { candidate: { candidate?: string } | null }) => {
+    if (!e.candidate?.candidate || !keepCandidate(e.candidate.candidate)) return;
+    if (ready.get(to)) void to.addIceCandidate(e.candidate).catch(() => {});
+    else waiting.get(to)!.push(e.candidate);
+  };
+  const remoteSet = async (to: W3cPeer) => {
+    ready.set(to, true);
+    for (const c of waiting.get(to)!) await to.addIceCandidate(c).catch(() => {});
+  };
+  a.addEventListener("icecandidate", forward(b) as never);
+  b.addEventListener("icecandidate", forward(a) as never);
+  const channel = a.createDataChannel("bench");
+  channel.binaryType = "arraybuffer";
+  const remote = new Promise<W3cChannel>((resolve) =>
+    b.addEventListener("datachannel", ((e: { channel: W3cChannel }) => {
+      e.channel.binaryType = "arraybuffer";
+      resolve(e.channel);
+    }) as never),
+  );
+  const opened = new Promise<void>((resolve) => channel.addEventListener("open", () => resolve()));
+  // whole: descriptions go once gathering is complete, candidates inside (no trickle).
+  const gathered = (pc: W3cPeer) =>
+    whole && (pc as unknown as { iceGatheringState: string }).iceGatheringState !== "complete"
+      ? new Promise<void>((resolve) =>
+          pc.addEventListener("icegatheringstatechange", (() => {
+            if ((pc as unknown as { iceGatheringState: string }).iceGatheringState === "complete") resolve();
+          }) as never),
+        )
+      : Promise.resolve();
+  await a.setLocalDescription(await a.createOffer());
+  await gathered(a);
+  await b.setRemoteDescription(a.localDescription);
+  await remoteSet(b);
+  await b.setLocalDescription(await b.createAnswer());
+  await gathered(b);
+  await a.setRemoteDescription(b.localDescription);
+  await remoteSet(a);
+  await opened;
+  const openMs = performance.now() - start;
+  const other = await remote;
+  return {
+    openMs,
+    send: (d) => channel.send(d as never),
+    bufferedAmount: () => channel.bufferedAmount,
+    onBufferedAmountLow: (threshold, fn) => {
+      channel.bufferedAmountLowThreshold = threshold;
+      channel.addEventListener("bufferedamountlow", fn);
+    },
+    onMessage: (fn) => other.addEventListener("message", (e) => fn(size(e.data))),
+    close: async () => {
+      await a.close();
+      await b.close();
+    },
+  };
+}
+
+async function weriftPair(): Promise<ChannelPair> {
+  const start = performance.now();
+  const peer = () =>
+    new WeriftPeerConnection({
+      iceServers: [],
+      iceUseIpv6: false,
+      iceAdditionalHostAddresses: ["127.0.0.1"],
+      iceFilterCandidatePair: (pair) =>
+        pair.remoteCandidate.host === "127.0.0.1" && pair.protocol.localCandidate?.host === "127.0.0.1",
+    });
+  // werift asks a public STUN server unless its ICE connections' stunServer is cleared (TOOLCHAIN.md).
+  const keepOnLoopback = (pc: WeriftPeerConnection) => {
+    const ts = (pc as unknown as { iceTransports: { connection: { stunServer: unknown } }[] }).iceTransports;
+    for (const t of ts) t.connection.stunServer = undefined;
+  };
+  const a = peer();
+  const b = peer();
+  const loopback = (c: { candidate?: string } | undefined) =>
+    !c?.candidate || c.candidate.includes(" 127.0.0.1 ");
+  a.onicecandidate = (e) => {
+    if (loopback(e.candidate ?? undefined)) void b.addIceCandidate(e.candidate ?? undefined).catch(() => {});
+  };
+  b.onicecandidate = (e) => {
+    if (loopback(e.candidate ?? undefined)) void a.addIceCandidate(e.candidate ?? undefined).catch(() => {});
+  };
+  const channel = a.createDataChannel("bench");
+  const remote = new Promise<typeof channel>((resolve) => b.onDataChannel.subscribe((dc) => resolve(dc)));
+  const opened = new Promise<void>((resolve) =>
+    channel.stateChanged.subscribe((s) => {
+      if (s === "open") resolve();
+    }),
+  );
+  const offer = await a.createOffer();
+  keepOnLoopback(a);
+  await a.setLocalDescription(offer);
+  await b.setRemoteDescription(a.localDescription!);
+  const answer = await b.createAnswer();
+  keepOnLoopback(b);
+  await b.setLocalDescription(answer);
+  await a.setRemoteDescription(b.localDescription!);
+  await opened;
+  const openMs = performance.now() - start;
+  const other = await remote;
+  return {
+    openMs,
+    send: (d) => channel.send(typeof d === "string" ? d : Buffer.from(d.buffer, d.byteOffset, d.byteLength)),
+    bufferedAmount: () => channel.bufferedAmount,
+    onBufferedAmountLow: (threshold, fn) => {
+      channel.bufferedAmountLowThreshold = threshold;
+      channel.bufferedAmountLow.subscribe(fn);
+    },
+    onMessage: (fn) => other.onMessage.subscribe((d) => fn(d.length)),
+    close: async () => {
+      await a.close();
+      await b.close();
+    },
+  };
+}
+
+/** Makes pairs of one stack (node-datachannel is imported only in its own process). */
+export async function pairMaker(stack: StackName): Promise<() => Promise<ChannelPair>> {
+  if (stack === "purertc") {
+    return () =>
+      w3cPair(
+        () => new PeerConnection({ interfaces: "loopback" }) as unknown as W3cPeer,
+        () => true,
+      );
+  }
+  if (stack === "werift") return weriftPair;
+  const { RTCPeerConnection } = await import("node-datachannel/polyfill");
+  return () =>
+    w3cPair(
+      () => new RTCPeerConnection({ iceServers: [] } as never) as unknown as W3cPeer,
+      // libdatachannel's descriptions carry its candidates (this machine's interfaces) once
+      // gathering is complete: without trickle it connects at once, with trickle it waits ~1 s.
+      () => false,
+      true,
+    );
+}
+
+/** node-datachannel's native threads keep the process alive until cleanup(). */
+export async function cleanupStack(stack: StackName): Promise<void> {
+  if (stack !== "node-datachannel") return;
+  const ndc = (await import("node-datachannel")) as unknown as { default: { cleanup(): void } };
+  ndc.default.cleanup();
+}

@@ -1,0 +1,166 @@
+import "reflect-metadata";
+import { DtlsCertificate } from "@purertc/dtls";
+import { oursPair, socketPair } from "../dtls/pairs.js";
+import { percentiles } from "../harness.js";
+import { type ChannelPair, cleanupStack, pairMaker, type StackName } from "./stacks.js";
+
+/**
+ * One stack's data-channel figures, in a process of its own (run by
+ * suites/datachannel.ts): `node worker.js <stack> [quick]` prints one JSON
+ * line. Both peers live in this process, over loopback UDP.
+ */
+
+const stack = process.argv[2] as StackName;
+const quick = process.argv[3] === "quick";
+const MiB = 1024 * 1024;
+/** Backpressure: refill while bufferedAmount is under this, wait for bufferedamountlow at half of it. */
+const HIGH_WATER = 1 * MiB;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const immediate = () => new Promise((resolve) => setImmediate(resolve));
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${stack}: ${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Sends `total` bytes in `messageSize` messages with bufferedAmountLowThreshold
+ * backpressure; the rate (bytes/s) counts up to the last byte received, or
+ * what arrived within `maxMs` for a stack too slow to finish.
+ */
+async function transfer(
+  pair: ChannelPair,
+  messageSize: number,
+  total: number,
+  maxMs = 30_000,
+): Promise<number> {
+  const chunk = new Uint8Array(messageSize).fill(0x61);
+  let received = 0;
+  let sent = 0;
+  const start = performance.now();
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+    pair.onMessage((n) => {
+      received += n;
+      if (received >= total) resolve();
+    });
+  });
+  const pump = () => {
+    while (sent < total && pair.bufferedAmount() < HIGH_WATER) {
+      pair.send(chunk);
+      sent += messageSize;
+    }
+  };
+  pair.onBufferedAmountLow(HIGH_WATER / 2, pump);
+  pump();
+  // A poll as well, every 5 ms: a stack whose bufferedamountlow misfires is measured, not stalled.
+  const poll = setInterval(() => {
+    if (performance.now() - start > maxMs) finish();
+    else pump();
+  }, 5);
+  await done.finally(() => clearInterval(poll));
+  if (received === 0) throw new Error(`${stack}: nothing arrived in ${maxMs} ms`);
+  return received / ((performance.now() - start) / 1000);
+}
+
+async function latency(pair: ChannelPair, samples: number): Promise<number[]> {
+  const out: number[] = [];
+  let sentAt = 0;
+  let arrived: (() => void) | undefined;
+  pair.onMessage(() => {
+    out.push(performance.now() - sentAt);
+    arrived?.();
+  });
+  for (let i = 0; i < samples; i++) {
+    await sleep(2); // idle channel: nothing queued, delayed SACKs settled
+    const got = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    sentAt = performance.now();
+    pair.send("x");
+    await withTimeout(got, 5000, "a small message");
+  }
+  return out;
+}
+
+/** Our raw DTLS throughput in this process: 1200-byte records blasted one way for `ms`. */
+async function dtlsThroughput(ms: number): Promise<number> {
+  const owner = {};
+  const certs = await Promise.all([DtlsCertificate.generate(), DtlsCertificate.generate()]);
+  const sockets = await socketPair(owner);
+  const pair = await oursPair(sockets, certs);
+  await pair.connect();
+  let received = 0;
+  pair.onReceive((n) => {
+    received += n;
+  });
+  const data = Buffer.alloc(1200, 0x61);
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    for (let i = 0; i < 32; i++) pair.send(data);
+    await immediate();
+  }
+  await immediate();
+  const rate = received / 1e6 / ((performance.now() - start) / 1000);
+  await pair.close();
+  for (const s of sockets) await s.close();
+  return rate;
+}
+
+const make = await pairMaker(stack);
+const result: Record<string, unknown> = { stack };
+try {
+  // Open: fresh pairs, the first ones warm the JIT (and make the process certificate).
+  const opens: number[] = [];
+  const n = quick ? 8 : 25;
+  for (let i = 0; i < n + 3; i++) {
+    const pair = await withTimeout(make(), 20_000, "open");
+    if (i >= 3) opens.push(pair.openMs);
+    await pair.close();
+  }
+  result.open = percentiles(opens);
+
+  let pair = await make();
+  await transfer(pair, 64 * 1024, 8 * MiB, 5000); // warm-up
+  await pair.close();
+  pair = await make();
+  const bulkBytes = (quick ? 32 : 128) * MiB;
+  result.bulkMBps = (await transfer(pair, 64 * 1024, bulkBytes)) / 1e6;
+  await pair.close();
+
+  pair = await make();
+  const smallBytes = (quick ? 8 : 24) * MiB;
+  result.smallMsgs = (await transfer(pair, 1024, smallBytes)) / 1024;
+  await pair.close();
+
+  pair = await make();
+  result.latency = percentiles(await latency(pair, quick ? 100 : 300));
+  await pair.close();
+
+  if (stack === "purertc") {
+    result.dtlsMBps = await dtlsThroughput(quick ? 500 : 1500);
+    // Heap over a long transfer: measured after GC before and after.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) {
+      pair = await make();
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      const longBytes = (quick ? 128 : 1024) * MiB;
+      await transfer(pair, 64 * 1024, longBytes, 300_000);
+      gc();
+      result.heapGrowthMB = (process.memoryUsage().heapUsed - before) / 1e6;
+      result.longMB = longBytes / 1e6;
+      await pair.close();
+    }
+  }
+} catch (error) {
+  result.error = (error as Error).message;
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);
+await cleanupStack(stack);
+process.exit(0);

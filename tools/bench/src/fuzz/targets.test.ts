@@ -1,0 +1,44 @@
+import "reflect-metadata";
+import { describe, expect, it } from "vitest";
+import { fuzz } from "./run.js";
+import { allTargets } from "./targets.js";
+
+// CI's small count of `npm run fuzz` (which runs a million per parser): the
+// targets exist, their seeds are valid input, and a few thousand cases crash nothing.
+const targets = await allTargets();
+
+describe("npm run fuzz targets", () => {
+  it("cover STUN, TURN ChannelData, DTLS (record, header, every handshake message), SDP and mDNS", () => {
+    const names = targets.map((t) => t.name).join("\n");
+    for (const what of [
+      "STUN",
+      "ChannelData",
+      "DTLS record",
+      "DTLS handshake header",
+      "ClientHello",
+      "ServerHello",
+      "HelloVerifyRequest",
+      "DTLS Certificate",
+      "ServerKeyExchange",
+      "CertificateRequest",
+      "ServerHelloDone",
+      "ClientKeyExchange",
+      "CertificateVerify",
+      "Finished",
+      "SDP",
+      "mDNS",
+    ]) {
+      expect(names).toContain(what);
+    }
+  });
+
+  for (const target of targets) {
+    it(`${target.name}: its seeds parse, 2,000 cases crash nothing`, () => {
+      expect(target.seeds.length).toBeGreaterThan(0);
+      for (const seed of target.seeds) target.run(seed);
+      const summary = fuzz(target, 2000, 15);
+      expect(summary.examples).toEqual([]);
+      expect(summary.crashes).toBe(0);
+    });
+  }
+});

@@ -1,0 +1,104 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { StackName } from "../datachannel/stacks.js";
+import type { BenchRow, BenchSuite } from "../harness.js";
+
+/**
+ * Data channels on loopback, one process per stack (../datachannel/worker.ts),
+ * purertc beside werift 0.25.2 and node-datachannel 0.33.4 (libdatachannel,
+ * usrsctp, native) in the same run: create → first `open` (median, p99);
+ * one reliable ordered channel carrying 64 KiB messages with
+ * bufferedAmountLowThreshold backpressure (1 MiB high water), MB/s; 1 KiB
+ * messages/s the same way; one-way latency of a small message on an idle
+ * channel; and, in purertc's process, its raw DTLS throughput (1200-byte
+ * records) and the heap growth over a 1 GB (quick: 128 MiB) transfer.
+ */
+
+const workerPath = fileURLToPath(new URL("../datachannel/worker.js", import.meta.url));
+
+interface Figures {
+  stack: StackName;
+  open?: { median: number; p99: number };
+  bulkMBps?: number;
+  smallMsgs?: number;
+  latency?: { median: number; p99: number };
+  dtlsMBps?: number;
+  heapGrowthMB?: number;
+  longMB?: number;
+  error?: string;
+}
+
+function runWorker(stack: StackName, quick: boolean): Promise<Figures> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--expose-gc", workerPath, stack, quick ? "quick" : "full"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    // Bounded: a stack that hangs is reported, not waited for.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+    child.on("close", () => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "") as Figures);
+      } catch {
+        resolve({ stack, error: `no result (${out.slice(0, 200)})` });
+      }
+    });
+  });
+}
+
+export const suite: BenchSuite = {
+  name: "datachannel",
+  async run({ quick }) {
+    const ours = await runWorker("purertc", quick);
+    const werift = await runWorker("werift", quick);
+    const ndc = await runWorker("node-datachannel", quick);
+    for (const f of [ours, werift, ndc]) if (f.error) process.stderr.write(`${f.stack}: ${f.error}\n`);
+    const row = (
+      metric: string,
+      unit: string,
+      pick: (f: Figures) => number | undefined,
+      higherIsBetter: boolean,
+    ): BenchRow => {
+      const mine = pick(ours) ?? Number.NaN;
+      const theirs = pick(ndc);
+      const r: BenchRow = { metric, unit, ours: mine, higherIsBetter };
+      const w = pick(werift);
+      if (w !== undefined) r.werift = w;
+      if (theirs !== undefined) {
+        const x = higherIsBetter ? mine / theirs : theirs / mine;
+        r.reference = { name: `node-datachannel (ours ${x.toFixed(2)}x)`, value: theirs };
+      }
+      return r;
+    };
+    const rows: BenchRow[] = [
+      row("create → first channel open, median", "ms", (f) => f.open?.median, false),
+      row("create → first channel open, p99", "ms", (f) => f.open?.p99, false),
+      row("bulk, 64 KiB messages, reliable ordered", "MB/s", (f) => f.bulkMBps, true),
+      row("1 KiB messages, reliable ordered", "msg/s", (f) => f.smallMsgs, true),
+      row("one-way latency, idle channel, median", "ms", (f) => f.latency?.median, false),
+      row("one-way latency, idle channel, p99", "ms", (f) => f.latency?.p99, false),
+    ];
+    if (ours.dtlsMBps !== undefined && ours.bulkMBps !== undefined) {
+      rows.push({
+        metric: "our raw DTLS throughput, 1200-byte records (same run)",
+        unit: "MB/s",
+        ours: ours.dtlsMBps,
+        reference: { name: "data channel / raw DTLS", value: ours.bulkMBps / ours.dtlsMBps },
+        higherIsBetter: true,
+      });
+    }
+    if (ours.heapGrowthMB !== undefined) {
+      rows.push({
+        metric: `heap growth over a ${Math.round(ours.longMB ?? 0)} MB transfer (after GC)`,
+        unit: "MB",
+        ours: ours.heapGrowthMB,
+        higherIsBetter: false,
+      });
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,273 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { BenchRow, BenchSuite } from "../harness.js";
+
+/**
+ * Server mode at scale: N server-side PeerConnections in one process, all
+ * on one UDP port (a UdpMux), their peers in other processes with a socket
+ * each (as browsers), consent running on both sides. Measured in the server
+ * process: time to connect them all, heap and RSS per connection after GC,
+ * CPU to hold them for the hold time, and how many are still `connected`
+ * at its end. The same-run reference is today's design (each server
+ * PeerConnection with a socket of its own) at MUX_BENCH_REFERENCE_N.
+ *
+ * Environment: MUX_BENCH_N (default 10000; --quick 200), MUX_BENCH_HOLD_S
+ * (60; --quick 5), MUX_BENCH_PEER_PROCESSES (2), MUX_BENCH_REFERENCE_N
+ * (5000; --quick 200; 0 skips it), MUX_BENCH_WINDOW (offers in flight per
+ * peer process, 64), MUX_BENCH_LITE=1 (ICE-lite servers).
+ */
+
+const serverPath = fileURLToPath(new URL("../mux/server.js", import.meta.url));
+const peersPath = fileURLToPath(new URL("../mux/peers.js", import.meta.url));
+
+type Message = Record<string, unknown>;
+
+function ask(child: ChildProcess, message: Message, key: string, ms = 120_000): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off("message", on);
+      reject(new Error(`no "${key}" answer in ${ms} ms`));
+    }, ms);
+    const on = (m: Message) => {
+      if (!(key in m)) return;
+      clearTimeout(timer);
+      child.off("message", on);
+      resolve(m);
+    };
+    child.on("message", on);
+    child.send(message);
+  });
+}
+
+function started(child: ChildProcess): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    child.once("message", (m: Message) => resolve(m));
+    child.once("exit", (code) => reject(new Error(`child exited (${code}) before it was ready`)));
+  });
+}
+
+function stop(child: ChildProcess, ms = 30_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+interface Result {
+  n: number;
+  connected: number;
+  connectMs: number;
+  heapKiB: number;
+  rssKiB: number;
+  holdCpuPercent: number;
+  stillServer: number;
+  stillPeers: number;
+  closeMs: number;
+  mux: Message | undefined;
+  errors: number;
+  neverConnected: number;
+}
+
+async function scenario(
+  mode: "mux" | "sockets",
+  n: number,
+  holdMs: number,
+  processes: number,
+  window: number,
+  lite: boolean,
+): Promise<Result> {
+  const server = fork(serverPath, [mode, ...(lite ? ["--lite"] : [])], {
+    execArgv: ["--expose-gc"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const peers: ChildProcess[] = [];
+  try {
+    await started(server);
+    const before = (await ask(server, { measure: true }, "memory")).memory as {
+      heapUsed: number;
+      rss: number;
+    };
+    const per = Math.ceil(n / processes);
+    const owner: ChildProcess[] = [];
+    let errors = 0;
+    const serverIds = new Set<number>();
+    let serverUp = 0;
+    let peersUp = 0;
+    let neverConnected = 0;
+    let done: (() => void) | undefined;
+    const check = () => {
+      if (serverUp >= n - neverConnected && peersUp >= n - neverConnected) done?.();
+    };
+    server.on("message", (m: Message) => {
+      if (m.answer) owner[(m.answer as { id: number }).id]?.send(m);
+      else if (m.connected !== undefined) {
+        // A PeerConnection that comes back from disconnected reports again: count each once.
+        serverIds.add(m.connected as number);
+        serverUp = serverIds.size;
+        check();
+      } else if (m.error) errors++;
+    });
+    for (let p = 0; p < processes; p++) {
+      const first = p * per;
+      const count = Math.max(0, Math.min(per, n - first));
+      if (count === 0) break;
+      const child = fork(peersPath, [String(count), String(first), String(window)], {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+      peers.push(child);
+      for (let id = first; id < first + count; id++) owner[id] = child;
+      await started(child);
+      child.on("message", (m: Message) => {
+        if (m.offer) server.send(m);
+        else if (m.connected !== undefined) {
+          peersUp++;
+          check();
+        } else if (m.failed !== undefined) {
+          neverConnected++;
+          check();
+        } else if (m.error) errors++;
+      });
+    }
+    const t0 = performance.now();
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    for (const child of peers) child.send({ start: true });
+    // Bounded: at most 10 minutes to connect; what connected by then is reported.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, 600_000)))]);
+    clearTimeout(timer);
+    const connectMs = performance.now() - t0;
+    const connected = Math.min(serverUp, peersUp);
+    const after = (await ask(server, { measure: true }, "memory")).memory as {
+      heapUsed: number;
+      rss: number;
+    };
+    await ask(server, { cpu: "start" }, "cpu");
+    await new Promise((resolve) => setTimeout(resolve, holdMs));
+    const cpu = (await ask(server, { cpu: "stop" }, "cpu")).cpu as {
+      ms: number;
+      wallMs: number;
+      lagP99Ms: number;
+      lagMaxMs: number;
+    };
+    const serverCount = await ask(server, { count: true }, "count");
+    const stillServer = Number(serverCount.count);
+    let stillPeers = 0;
+    const peerStates: Message[] = [];
+    for (const child of peers) {
+      const c = await ask(child, { count: true }, "count");
+      stillPeers += Number(c.count);
+      peerStates.push({ ...(c.states as Message), lagP99Ms: c.lagP99Ms, lagMaxMs: c.lagMaxMs });
+    }
+    process.stderr.write(
+      `${mode}: states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
+    );
+    const closed = (await ask(server, { close: true }, "closed", 300_000)).closed as {
+      ms: number;
+      mux?: Message;
+    };
+    await Promise.all(peers.map((child) => ask(child, { close: true }, "closed", 300_000)));
+    return {
+      n,
+      connected,
+      connectMs,
+      heapKiB: (after.heapUsed - before.heapUsed) / 1024 / Math.max(1, connected),
+      rssKiB: (after.rss - before.rss) / 1024 / Math.max(1, connected),
+      holdCpuPercent: (100 * cpu.ms) / cpu.wallMs,
+      stillServer,
+      stillPeers,
+      closeMs: closed.ms,
+      neverConnected,
+      mux: closed.mux,
+      errors,
+    };
+  } finally {
+    for (const child of [server, ...peers]) if (child.connected) child.disconnect();
+    await Promise.all([server, ...peers].map((child) => stop(child)));
+  }
+}
+
+const env = (name: string, fallback: number) => {
+  const value = process.env[name];
+  return value === undefined || value === "" ? fallback : Number(value);
+};
+
+export const suite: BenchSuite = {
+  name: "mux",
+  async run({ quick }) {
+    const n = env("MUX_BENCH_N", quick ? 200 : 10_000);
+    const holdMs = env("MUX_BENCH_HOLD_S", quick ? 5 : 60) * 1000;
+    const processes = env("MUX_BENCH_PEER_PROCESSES", 2);
+    const window = env("MUX_BENCH_WINDOW", 64);
+    const refN = env("MUX_BENCH_REFERENCE_N", quick ? 200 : 5000);
+    const lite = process.env.MUX_BENCH_LITE === "1";
+    const ours = await scenario("mux", n, holdMs, processes, window, lite);
+    process.stderr.write(`mux: ${JSON.stringify(ours)}\n`);
+    const ref = refN > 0 ? await scenario("sockets", refN, holdMs, processes, window, lite) : undefined;
+    if (ref) process.stderr.write(`one socket per PC: ${JSON.stringify(ref)}\n`);
+    const refName = `one socket per PC, ${ref?.n ?? 0} PCs`;
+    const row = (
+      metric: string,
+      unit: string,
+      value: number,
+      refValue: number | undefined,
+      higherIsBetter: boolean,
+    ): BenchRow => ({
+      metric,
+      unit,
+      ours: value,
+      ...(refValue === undefined ? {} : { reference: { name: refName, value: refValue } }),
+      higherIsBetter,
+    });
+    const kind = lite ? "ICE-lite " : "";
+    return [
+      row(`${kind}PCs connected on one UDP port (of ${n})`, "PCs", ours.connected, ref?.connected, true),
+      row("time to connect them all", "s", ours.connectMs / 1000, ref && ref.connectMs / 1000, false),
+      row(
+        "connect throughput",
+        "PC/s",
+        (1000 * ours.connected) / ours.connectMs,
+        ref && (1000 * ref.connected) / ref.connectMs,
+        true,
+      ),
+      row("heap per connection (server, after GC)", "KiB", ours.heapKiB, ref?.heapKiB, false),
+      row("RSS per connection (server)", "KiB", ours.rssKiB, ref?.rssKiB, false),
+      row(
+        `CPU to hold them for ${holdMs / 1000} s (server)`,
+        "% of a core",
+        ours.holdCpuPercent,
+        ref?.holdCpuPercent,
+        false,
+      ),
+      row(
+        `still connected after ${holdMs / 1000} s (server side)`,
+        "PCs",
+        ours.stillServer,
+        ref?.stillServer,
+        true,
+      ),
+      row(
+        `still connected after ${holdMs / 1000} s (peer side)`,
+        "PCs",
+        ours.stillPeers,
+        ref?.stillPeers,
+        true,
+      ),
+      row("close them all (server)", "s", ours.closeMs / 1000, ref && ref.closeMs / 1000, false),
+      row(
+        "datagrams the mux dropped (no agent)",
+        "datagrams",
+        Number(ours.mux?.dropped ?? 0),
+        undefined,
+        false,
+      ),
+      row("never connected (failed during connect)", "PCs", ours.neverConnected, ref?.neverConnected, false),
+      row("signalling/operation errors", "errors", ours.errors, ref?.errors, false),
+    ];
+  },
+};

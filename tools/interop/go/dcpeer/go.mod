@@ -1,0 +1,3 @@
+module dcpeer
+
+go 1.19
