@@ -31,6 +31,12 @@ export {
   type RtspResponse,
   type RtspServerRequest,
 } from "./message.js";
+export {
+  type ProxyStats,
+  RtspToWhepProxy,
+  type RtspToWhepProxyEvents,
+  type RtspToWhepProxyOptions,
+} from "./proxy.js";
 export { parseDescription, type RtspTrack, type StreamDescription } from "./sdp.js";
 export type { RtspPacket } from "./session.js";
 export {
@@ -42,7 +48,13 @@ export {
   type TransportRequest,
 } from "./transport.js";
 export { parseRtspUrl, type RtspUrl, resolveControl } from "./url.js";
-export { PeerConnectionWhepFactory } from "./whep/peer-connection-factory.js";
+export {
+  PeerConnectionWhepFactory,
+  type PeerConnectionWhepFactoryOptions,
+  type ViewerEndReason,
+  type ViewerEvent,
+  type ViewerState,
+} from "./whep/peer-connection-factory.js";
 export { PLAYER_PAGE } from "./whep/player.js";
 export { WhepServer, type WhepServerOptions } from "./whep/server.js";
 export {
@@ -51,3 +63,5 @@ export {
   type WhepSession,
   type WhepSessionFactory,
 } from "./whep/session.js";
+export { UnitPackets } from "./whep/unit-packets.js";
+export { WhepViewer, type WhepViewerOptions } from "./whep/viewer.js";

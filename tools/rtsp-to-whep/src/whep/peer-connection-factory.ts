@@ -5,30 +5,85 @@ import {
   PeerConnectionError,
   SdpError,
 } from "@purertc/peerconnection";
-import { setTimer } from "@purertc/socket";
 import { RtspError } from "../errors.js";
+import type { FanOut } from "../fanout.js";
+import { gathered } from "./gathered.js";
+import { PeerConnectionSession, type ViewerEvent } from "./peer-connection-session.js";
 import type { WhepSession, WhepSessionFactory } from "./session.js";
+import { UnitPackets } from "./unit-packets.js";
+
+export type { ViewerEndReason, ViewerEvent, ViewerState } from "./peer-connection-session.js";
+
+/** Options of {@link PeerConnectionWhepFactory}. */
+export interface PeerConnectionWhepFactoryOptions {
+  /** The video every viewer gets; without it only data-channel offers are answered (a video offer is a 406). */
+  fanOut?: FanOut;
+  /** Each viewer's PeerConnection configuration. Default loopback interfaces, no mDNS. */
+  configuration?: PeerConnectionConfiguration<PeerCertificate>;
+  /** How long the answer waits for our candidates (WHEP answers carry them). Default 2000 ms. */
+  gatheringTimeoutMs?: number;
+  /** A viewer that has not connected (ICE and DTLS) within this is removed. Default 15000 ms. */
+  connectTimeoutMs?: number;
+  /**
+   * A viewer whose connection stays `disconnected` (consent checks unanswered for 10 s) this long more is
+   * removed. Default: wait for ICE to fail (30 s without consent, RFC 7675).
+   */
+  disconnectedGraceMs?: number;
+  /** Each viewer's state changes (for logs and the CLI's `viewer` events). */
+  onViewer?: (event: ViewerEvent) => void;
+}
+
+const VIDEO_SECTION = /^m=video [1-9]/m;
+const DATA_SECTION = /^m=application [1-9]/m;
 
 /**
- * Sessions backed by purertc's PeerConnection, for what it can do today:
- * it answers offers whose transport is the data-channel section (its media
- * transceivers are still being written), so a browser's video-only WHEP
- * offer gets a 406 until they land; the HTTP contract, ICE, DTLS, trickle
- * and teardown run for real. The answer waits (bounded) for gathering, as
- * a WHEP server sends its candidates in the answer.
+ * Sessions backed by purertc's PeerConnection. A video offer (a browser's
+ * recvonly H.264 offer) gets a sendonly H.264 transceiver fed from the
+ * {@link FanOut} once connected: a late viewer starts on the cached GOP
+ * (SPS/PPS ahead of its IDR), each access unit is packetized once for all
+ * viewers ({@link UnitPackets}) and sent with `sender.sendRtp`, which
+ * rewrites and encrypts it per viewer. A data-channel offer is answered
+ * too. The answer waits (bounded) for gathering, as a WHEP server sends its
+ * candidates in the answer. A viewer ends on DELETE, on PeerConnection
+ * close or failure (consent freshness), or when it does not connect within
+ * `connectTimeoutMs`; it leaves the fan-out and its PeerConnection is closed.
  */
 export class PeerConnectionWhepFactory implements WhepSessionFactory {
-  constructor(
-    private readonly configuration: PeerConnectionConfiguration<PeerCertificate> = {
-      interfaces: "loopback",
-      mdns: false,
-    },
-    private readonly gatheringTimeoutMs = 2000,
-  ) {}
+  private readonly packets = new UnitPackets();
+  private readonly live = new Set<PeerConnectionSession>();
+  private nextId = 1;
+  private readonly configuration: PeerConnectionConfiguration<PeerCertificate>;
+  /** Totals of ended viewers (live ones are added in {@link totals}). */
+  private endedTotals = { delivered: 0, dropped: 0 };
+
+  constructor(private readonly options: PeerConnectionWhepFactoryOptions = {}) {
+    this.configuration = options.configuration ?? { interfaces: "loopback", mdns: false };
+  }
+
+  /** Sessions made and not yet ended. */
+  get viewerCount(): number {
+    return this.live.size;
+  }
+
+  /** Access units packetized (once each for all viewers), sent to viewers, and dropped for slow viewers. */
+  get totals(): { packetized: number; delivered: number; dropped: number } {
+    let { delivered, dropped } = this.endedTotals;
+    for (const session of this.live) {
+      delivered += session.stats.delivered;
+      dropped += session.stats.dropped;
+    }
+    return { packetized: this.packets.packetized, delivered, dropped };
+  }
 
   async create(offer: string, onEnded: () => void, signal: AbortSignal): Promise<WhepSession> {
+    const wantsVideo = VIDEO_SECTION.test(offer);
     const pc = new PeerConnection(this.configuration);
     try {
+      const transceiver =
+        wantsVideo && this.options.fanOut
+          ? pc.addTransceiver("video", { direction: "sendonly", streams: ["camera"] })
+          : undefined;
+      transceiver?.setCodecPreferences([{ mimeType: "video/H264" }]);
       try {
         await pc.setRemoteDescription({ type: "offer", sdp: offer });
       } catch (error) {
@@ -40,72 +95,48 @@ export class PeerConnectionWhepFactory implements WhepSessionFactory {
         }
         throw error;
       }
+      // Checked once the offer parsed: a malformed one is a 400 whatever it holds.
+      if (wantsVideo && !transceiver) {
+        throw new RtspError("ERR_UNSUPPORTED_OFFER", "this endpoint has no video source");
+      }
+      if (!wantsVideo && !DATA_SECTION.test(offer)) {
+        throw new RtspError(
+          "ERR_UNSUPPORTED_OFFER",
+          "the offer asks for neither video nor a data channel (m=video, or m=application UDP/DTLS/SCTP)",
+        );
+      }
       await pc.setLocalDescription(await pc.createAnswer());
-      await gathered(pc, this.gatheringTimeoutMs, signal);
-      const answer = pc.localDescription!.sdp;
-      return new PeerConnectionSession(pc, answer, onEnded);
+      if (transceiver) {
+        const codec = transceiver.sender.getParameters().codecs[0];
+        if (transceiver.currentDirection !== "sendonly" || codec?.mimeType !== "video/H264") {
+          throw new RtspError(
+            "ERR_UNSUPPORTED_OFFER",
+            "the offer's video section has no H.264 (packetization-mode=1, constrained baseline) to receive",
+          );
+        }
+      }
+      await gathered(pc, this.options.gatheringTimeoutMs ?? 2000, signal);
+      const session = new PeerConnectionSession({
+        id: this.nextId++,
+        pc,
+        sender: transceiver?.sender,
+        fanOut: this.options.fanOut,
+        packets: this.packets,
+        connectTimeoutMs: this.options.connectTimeoutMs ?? 15_000,
+        disconnectedGraceMs: this.options.disconnectedGraceMs,
+        onEnded: (ended) => {
+          if (!this.live.delete(ended)) return;
+          this.endedTotals.delivered += ended.stats.delivered;
+          this.endedTotals.dropped += ended.stats.dropped;
+          onEnded();
+        },
+        onViewer: this.options.onViewer,
+      });
+      this.live.add(session);
+      return session;
     } catch (error) {
       await pc.close();
       throw error;
     }
   }
-}
-
-class PeerConnectionSession implements WhepSession {
-  private closing: Promise<void> | undefined;
-
-  constructor(
-    private readonly pc: PeerConnection,
-    readonly answer: string,
-    private readonly onEnded: () => void,
-  ) {
-    pc.addEventListener("connectionstatechange", this.onState);
-  }
-
-  async addCandidates(candidates: ReadonlyArray<string | undefined>, mid: string | undefined): Promise<void> {
-    for (const candidate of candidates) {
-      try {
-        await this.pc.addIceCandidate(
-          candidate === undefined ? null : { candidate, sdpMid: mid ?? null, sdpMLineIndex: mid ? null : 0 },
-        );
-      } catch (error) {
-        if (error instanceof PeerConnectionError && error.code === "ERR_OPERATION") {
-          throw new RtspError("ERR_BAD_OFFER", `bad trickled candidate: ${error.message}`, { cause: error });
-        }
-        throw error;
-      }
-    }
-  }
-
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.pc.removeEventListener("connectionstatechange", this.onState);
-      await this.pc.close();
-    })();
-    return this.closing;
-  }
-
-  private readonly onState = () => {
-    const state = this.pc.connectionState;
-    if (state === "failed" || state === "closed") this.onEnded();
-  };
-}
-
-/** Resolves when gathering completes, after `ms`, or when `signal` aborts; never rejects. */
-function gathered(pc: PeerConnection, ms: number, signal: AbortSignal): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      cancel();
-      pc.removeEventListener("icegatheringstatechange", onChange);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const onChange = () => {
-      if (pc.iceGatheringState === "complete") done();
-    };
-    const cancel = setTimer(done, ms, signal);
-    pc.addEventListener("icegatheringstatechange", onChange);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -138,10 +138,10 @@ describe("WHEP endpoint over node:http with real purertc PeerConnections", () =>
       const malformed = await post(server.url, "v=0\r\nthis is not sdp\r\n");
       expect(malformed.status).toBe(400);
       expect((await post(server.url, "hello")).status).toBe(400);
-      // A well-formed video offer: purertc cannot send video until the transceivers land.
+      // A well-formed video offer to an endpoint made without a video source.
       const video = await post(server.url, VIDEO_ONLY_OFFER);
       expect(video.status).toBe(406);
-      expect(await video.text()).toContain("UDP/DTLS/SCTP");
+      expect(await video.text()).toContain("no video source");
       expect((await fetch(server.url)).status).toBe(405);
       expect((await fetch(server.url)).headers.get("allow")).toBe("POST, OPTIONS");
       expect((await fetch(new URL("/elsewhere", server.url))).status).toBe(404);

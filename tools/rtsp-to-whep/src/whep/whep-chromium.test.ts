@@ -36,14 +36,14 @@ describe.skipIf(!chromium)("WHEP endpoint with headless Chromium on another orig
       );
       const played = (await result.jsonValue()) as { status?: number; body?: string; error?: string };
       // Chromium's offer is well-formed (not 400) and crossed origins (a CORS failure is a TypeError in
-      // the page). purertc cannot send video until the media transceivers land, so today it is a 406
-      // with the reason shown on the page; then this becomes 201 and framesDecoded.
+      // the page); this endpoint has no video source (the proxy's has: proxy-chromium.test.ts), so it
+      // is a 406 with the reason shown on the page.
       expect(played.error).toBeUndefined();
       expect(played.status).toBe(406);
-      expect(played.body).toContain("UDP/DTLS/SCTP");
+      expect(played.body).toContain("no video source");
       expect(await page.textContent("#status")).toMatch(/^endpoint answered 406: /);
 
-      // What purertc answers today, the data-channel section, from a page on the other origin.
+      // A data-channel offer from a page on the other origin.
       const viewer = await page.evaluate(async (endpoint) => {
         const pc = new RTCPeerConnection();
         pc.createDataChannel("whep");
