@@ -10,11 +10,10 @@ import type { DataChannel } from "./data-channel.js";
 
 const MB = 1_000_000;
 /**
- * Bytes carried on the reliable channel: the issue's 10 MB at 10 % loss (≈ 3 s
- * here); at 30 % loss 1 MB by default (≈ 75 KB/s measured on this loaded
- * 2-core machine), 10 MB with PURERTC_LOSSY_MB=10.
+ * Bytes carried on the reliable channel: the issue's 10 MB at both loss rates (10 %: ≈ 9 s, 30 %: ≈ 86 s
+ * measured on this 2-core machine at load average 15, hence the long timeout); PURERTC_LOSSY_MB overrides.
  */
-const totalFor = (loss: number) => Number(process.env.PURERTC_LOSSY_MB ?? (loss < 0.2 ? 10 : 1)) * MB;
+const totalFor = (_loss: number) => Number(process.env.PURERTC_LOSSY_MB ?? 10) * MB;
 
 /**
  * a ↔ proxy ↔ b: a knows b only by the proxy's address; b is told nothing of
@@ -109,7 +108,7 @@ describe("data channels through the lossy proxy (loss, 5 % reordering, 1 % dupli
   for (const loss of [0.1, 0.3]) {
     const TOTAL = totalFor(loss);
     it(`${loss * 100} % loss: ${TOTAL / MB} MB reliable ordered intact and in order; maxRetransmits 0 delivers a subset without stalling`, {
-      timeout: 180_000,
+      timeout: 300_000,
     }, async () => {
       await withLeakCheck(async () => {
         const { a, b, proxy, close } = await lossyPair(loss);
