@@ -94,15 +94,9 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     const credentials = localCredentials(options.credentials);
     this.udpMux = options.udpMux === undefined ? undefined : [options.udpMux].flat();
     this.selection = new PairSelection(this.updateState, this.controller.signal);
-    this.assumedEnd = new AssumedEndOfCandidates(
-      options.assumeEndOfCandidatesAfterMs,
-      this.updateState,
-      this.controller.signal,
-    );
+    this.assumedEnd = new AssumedEndOfCandidates(this.options, this.updateState, this.controller.signal);
     this.current = this.newSession(credentials);
-    const { mdns, owns } = agentMdns(options);
-    this.mdns = mdns;
-    this.ownsMdns = owns;
+    ({ mdns: this.mdns, owns: this.ownsMdns } = agentMdns(options));
   }
 
   // -------------------------------------------------------------- properties
@@ -144,9 +138,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   /** The selected pair, once there is one. */
   get selectedPair(): SelectedPair | undefined {
-    const s = this.selection.selected;
-    if (!s) return undefined;
-    return { id: s.pair.id, local: s.pair.local.candidate, remote: s.pair.remote, rttMs: s.pair.rttMs };
+    return this.selection.pair;
   }
 
   /** Why the agent failed when its shared socket went away (its {@link UdpMux} closed), else undefined. */
@@ -174,9 +166,8 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   gather(): Promise<void> {
     if (this.closing) return Promise.reject(new IceError("ERR_STATE", "the ICE agent is closed"));
     if (this.gathering && this.gatheringSession === this.current) return this.gathering;
-    const session = this.current;
-    this.gatheringSession = session;
-    this.gathering = session.gather(gatherPlan(this.options, this.udpMux, this.mdns));
+    this.gatheringSession = this.current;
+    this.gathering = this.current.gather(gatherPlan(this.options, this.udpMux, this.mdns));
     return this.gathering;
   }
   private gatheringSession: IceSession | undefined = undefined;

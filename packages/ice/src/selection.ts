@@ -1,5 +1,6 @@
 import { createDebug } from "@purertc/socket";
 import { ConsentMonitor, type ConsentOptions, type ConsentState } from "./consent.js";
+import type { SelectedPair } from "./options.js";
 import type { CandidatePair } from "./pair.js";
 import type { IceSession } from "./session.js";
 import type { SessionState } from "./session-state.js";
@@ -22,6 +23,13 @@ export class PairSelection {
     private readonly onConsent: (state: ConsentState) => void,
     private readonly signal: AbortSignal,
   ) {}
+
+  /** The selected pair as the W3C `RTCIceCandidatePair`, a new object each time. */
+  get pair(): SelectedPair | undefined {
+    const s = this.selected;
+    if (!s) return undefined;
+    return { id: s.pair.id, local: s.pair.local.candidate, remote: s.pair.remote, rttMs: s.pair.rttMs };
+  }
 
   /** Consent state of the selected pair. */
   get consentState(): ConsentState {

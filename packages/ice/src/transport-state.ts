@@ -1,6 +1,6 @@
 import { type CancelTimer, setTimer } from "@purertc/socket";
 import type { ConsentState } from "./consent.js";
-import type { IceTransportState } from "./options.js";
+import type { IceAgentOptions, IceTransportState } from "./options.js";
 import type { IceSession } from "./session.js";
 
 /** What the transport state is computed from. */
@@ -47,14 +47,14 @@ export class AssumedEndOfCandidates {
   private cancelTimer: CancelTimer | undefined = undefined;
 
   constructor(
-    private readonly afterMs: number | undefined,
+    private readonly options: Pick<IceAgentOptions, "assumeEndOfCandidatesAfterMs">,
     private readonly onTimer: () => void,
     private readonly signal: AbortSignal,
   ) {}
 
   /** Whether `s`'s remote candidates are taken to be complete now. */
   readonly check = (s: IceSession): boolean => {
-    const after = this.afterMs;
+    const after = this.options.assumeEndOfCandidatesAfterMs;
     if (after === undefined || s.checklist.size === 0) return false;
     const wait = s.lastRemoteCandidateAt + after - performance.now();
     if (wait <= 0) return true;
