@@ -1,13 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { createDebug, type DatagramTransport, SocketRegistry, setTimer } from "@purertc/socket";
-import { type Candidate, candidateAddress, isMdnsName, parseCandidate } from "./candidate.js";
-import { ConsentMonitor, type ConsentState } from "./consent.js";
-import { generateCredentials, type IceCredentials, validateCredentials } from "./credentials.js";
+import { createDebug, type DatagramTransport, SocketRegistry } from "@purertc/socket";
+import {
+  agentMdns,
+  CLOSED_TIMING,
+  checkAgentOptions,
+  consentTiming,
+  gatherPlan,
+  localCredentials,
+  sessionTiming,
+} from "./agent-options.js";
+import { AgentCounters, agentStats } from "./agent-stats.js";
+import type { Candidate } from "./candidate.js";
+import { type IceCredentials, validateCredentials } from "./credentials.js";
 import { IceError } from "./errors.js";
-import type { CandidateGatherer } from "./gather/index.js";
-import { createMdnsProvider, type MdnsProvider } from "./gather/mdns.js";
-import { SrflxGatherer } from "./gather/srflx.js";
+import type { MdnsProvider } from "./gather/mdns.js";
 import type { UdpMux } from "./mux/udp-mux.js";
 import type {
   IceAgentEvents,
@@ -18,7 +25,12 @@ import type {
   SelectedPair,
 } from "./options.js";
 import type { CandidatePair } from "./pair.js";
-import { closedHost, type GatheringState, IceSession, type SessionHost } from "./session.js";
+import { addRemoteCandidate } from "./remote-candidates.js";
+import { PairSelection } from "./selection.js";
+import { IceSession } from "./session.js";
+import { closedHost, type GatheringState, type SessionHost, type SessionState } from "./session-state.js";
+import { AssumedEndOfCandidates, transportState } from "./transport-state.js";
+import { PairWaiters } from "./waiters.js";
 
 export type { IceAgentEvents, IceAgentOptions, IceAgentStats, IceRole, IceTransportState, SelectedPair };
 
@@ -58,21 +70,13 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   private isControlling: boolean;
   private isStarted = false;
   private current: IceSession;
-  private retired: IceSession[] = [];
-  private selected: { pair: CandidatePair; session: IceSession } | undefined = undefined;
-  private consent: ConsentMonitor | undefined = undefined;
-  private consentState: ConsentState = "fresh";
+  private readonly selection: PairSelection;
+  private readonly assumedEnd: AssumedEndOfCandidates;
   private stateValue: IceTransportState = "new";
   private gathering: Promise<void> | undefined = undefined;
-  private waiters: Array<{ resolve(pair: SelectedPair): void; reject(error: Error): void }> = [];
+  private readonly waiters = new PairWaiters();
   private closing: Promise<void> | undefined = undefined;
-  private readonly counters = {
-    datagramsSent: 0,
-    datagramsReceived: 0,
-    bytesSent: 0,
-    bytesReceived: 0,
-    dropped: 0,
-  };
+  private readonly counters = new AgentCounters();
   private readonly options: IceAgentOptions;
   private readonly mdns: MdnsProvider | undefined;
   private readonly ownsMdns: boolean;
@@ -84,27 +88,15 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     super();
     this.options = { ...options };
     this.registry = options.registry ?? SocketRegistry.default;
-    if (options.lite && options.relayOnly) {
-      throw new IceError(
-        "ERR_STATE",
-        "an ICE-lite agent has host candidates only: lite and relayOnly exclude each other",
-      );
-    }
+    checkAgentOptions(options);
     this.isControlling = !options.lite && (options.role ?? "controlling") === "controlling";
     this.tieBreaker = options.tieBreaker ?? randomBytes(8).readBigUInt64BE();
-    const credentials = options.credentials
-      ? validateCredentials(options.credentials)
-      : generateCredentials();
+    const credentials = localCredentials(options.credentials);
     this.udpMux = options.udpMux === undefined ? undefined : [options.udpMux].flat();
+    this.selection = new PairSelection(this.updateState, this.controller.signal);
+    this.assumedEnd = new AssumedEndOfCandidates(this.options, this.updateState, this.controller.signal);
     this.current = this.newSession(credentials);
-    const mdns = options.mdns;
-    if (mdns && typeof mdns === "object" && "publish" in mdns) {
-      this.mdns = mdns;
-      this.ownsMdns = false;
-    } else {
-      this.mdns = mdns ? createMdnsProvider(mdns === true ? {} : mdns) : undefined;
-      this.ownsMdns = this.mdns !== undefined;
-    }
+    ({ mdns: this.mdns, owns: this.ownsMdns } = agentMdns(options));
   }
 
   // -------------------------------------------------------------- properties
@@ -146,9 +138,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   /** The selected pair, once there is one. */
   get selectedPair(): SelectedPair | undefined {
-    const s = this.selected;
-    if (!s) return undefined;
-    return { id: s.pair.id, local: s.pair.local.candidate, remote: s.pair.remote, rttMs: s.pair.rttMs };
+    return this.selection.pair;
   }
 
   /** Why the agent failed when its shared socket went away (its {@link UdpMux} closed), else undefined. */
@@ -163,19 +153,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   /** Counters and the pairs of the current checklist. */
   getStats(): IceAgentStats {
-    return {
-      ...this.counters,
-      localCandidates: this.current.localCandidates.map((l) => ({ ...l.candidate })),
-      remoteCandidates: this.current.remoteCandidates.map((c) => ({ ...c })),
-      pairs: this.current.checklist.all.map((p) => ({
-        id: p.id,
-        local: candidateAddress(p.local.candidate),
-        remote: candidateAddress(p.remote),
-        state: p.state,
-        nominated: p.nominated,
-        priority: p.priority.toString(),
-      })),
-    };
+    return agentStats(this.counters, this.current);
   }
 
   // -------------------------------------------------------------- operations
@@ -188,27 +166,8 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   gather(): Promise<void> {
     if (this.closing) return Promise.reject(new IceError("ERR_STATE", "the ICE agent is closed"));
     if (this.gathering && this.gatheringSession === this.current) return this.gathering;
-    const session = this.current;
-    const gatherers: CandidateGatherer[] = [];
-    if (this.options.stunServers?.length && !this.options.lite) {
-      gatherers.push(
-        new SrflxGatherer(this.options.stunServers, this.options.keepRedundantCandidates ?? false),
-      );
-    }
-    // ICE-lite: host candidates only (RFC 8445 §5.1.1).
-    if (!this.options.lite) gatherers.push(...(this.options.gatherers ?? []));
-    const mdns = this.mdns;
-    this.gatheringSession = session;
-    this.gathering = session.gather({
-      loopback: this.options.loopback,
-      addresses: this.options.addresses,
-      ipv4: this.options.ipv4,
-      ipv6: this.options.ipv6,
-      hostCandidates: !this.options.relayOnly,
-      udpMux: this.udpMux,
-      gatherers,
-      mdnsName: mdns ? (address, signal) => mdns.publish(address, signal) : undefined,
-    });
+    this.gatheringSession = this.current;
+    this.gathering = this.current.gather(gatherPlan(this.options, this.udpMux, this.mdns));
     return this.gathering;
   }
   private gatheringSession: IceSession | undefined = undefined;
@@ -232,33 +191,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    */
   addRemoteCandidate(candidate: Candidate | string | null): void {
     this.assertOpen();
-    const session = this.current;
-    if (candidate === null) {
-      session.setRemoteEnded();
-      this.updateState();
-      return;
-    }
-    const c = typeof candidate === "string" ? parseCandidate(candidate) : { ...candidate };
-    if (isMdnsName(c.address)) {
-      const mdns = this.mdns;
-      if (!mdns) return;
-      session.pendingResolves++;
-      mdns.resolve(c.address, session.signal).then(
-        (ip) => {
-          session.pendingResolves--;
-          if (!session.closed) session.addRemoteCandidate({ ...c, address: ip });
-          this.updateState();
-        },
-        (error: unknown) => {
-          session.pendingResolves--;
-          log("mDNS name %s not resolved: %s", c.address, (error as Error)?.message);
-          this.updateState();
-        },
-      );
-      return;
-    }
-    session.addRemoteCandidate(c);
-    this.updateState();
+    addRemoteCandidate(this.current, candidate, this.mdns, this.updateState);
   }
 
   /**
@@ -281,32 +214,11 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   connect(signal?: AbortSignal): Promise<SelectedPair> {
     this.start();
     const selected = this.selectedPair;
-    if (selected && this.consentState !== "lost") return Promise.resolve(selected);
+    if (selected && this.selection.consentState !== "lost") return Promise.resolve(selected);
     if (this.stateValue === "failed") {
       return Promise.reject(this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
     }
-    return new Promise<SelectedPair>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(signal?.reason);
-      };
-      const waiter = {
-        resolve: (pair: SelectedPair) => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(pair);
-        },
-        reject: (error: Error) => {
-          signal?.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
+    return this.waiters.wait(signal);
   }
 
   /**
@@ -317,11 +229,10 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    */
   restart(credentials?: IceCredentials): IceCredentials {
     this.assertOpen();
-    const next = credentials ? validateCredentials(credentials) : generateCredentials();
+    const next = localCredentials(credentials);
     const old = this.current;
     old.retire();
-    if (this.selected?.session === old) this.retired.push(old);
-    else void old.close();
+    this.selection.retire(old);
     this.current = this.newSession(next);
     this.emit("gatheringstatechange", "new");
     this.updateState();
@@ -335,8 +246,8 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    * pair is selected, after consent is lost, or after close.
    */
   send(data: Uint8Array): void {
-    const s = this.selected;
-    if (!s || this.consentState === "lost" || this.closing || this.lost) {
+    const s = this.selection.selected;
+    if (!s || this.selection.consentState === "lost" || this.closing || this.lost) {
       this.counters.dropped++;
       return;
     }
@@ -362,17 +273,11 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   private async doClose(): Promise<void> {
     this.controller.abort();
-    this.consent?.stop();
-    this.consent = undefined;
-    this.selected = undefined;
-    const sessions = [this.current, ...this.retired];
-    this.retired = [];
+    const sessions = [this.current, ...this.selection.clear()];
     this.gathering = undefined;
     this.gatheringSession = undefined;
     this.setState("closed");
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w.reject(new IceError("ERR_CLOSED", "the ICE agent was closed"));
+    this.waiters.rejectAll(() => new IceError("ERR_CLOSED", "the ICE agent was closed"));
     const onClose = this.onClose;
     this.onClose = undefined;
     this.onDatagram = undefined;
@@ -386,7 +291,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       this.ownsMdns ? this.mdns?.close?.().catch(() => {}) : undefined,
     ]);
     // A fresh, never-gathered session keeps `current` valid for getters.
-    this.current = new IceSession(this.current.local, closedHost, TIMING_CLOSED, this.controller.signal);
+    this.current = new IceSession(this.current.local, closedHost, CLOSED_TIMING, this.controller.signal);
     this.removeAllListeners();
   }
 
@@ -397,13 +302,10 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   }
 
   private newSession(credentials: IceCredentials): IceSession {
-    const o = this.options;
-    const check = { rto: 200, maxRto: 1600, attempts: 7, ...o.checkRetransmit };
-    const server = { rto: 250, maxRto: 1000, attempts: 4, ...o.serverRetransmit };
     return new IceSession(
       credentials,
       this.sessionHost(),
-      { ta: o.ta ?? 50, check, server, nominationTimeoutMs: o.nominationTimeoutMs ?? 300 },
+      sessionTiming(this.options),
       this.controller.signal,
     );
   }
@@ -432,23 +334,16 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       onCandidateError: (error) => this.emit("candidateerror", error),
       onNominated: (session, pair) => this.onNominated(session, pair),
       onCheck: (session, pair) => {
-        // ICE-lite sends no consent checks: the peer's checks on the selected pair are its consent.
-        if (this.options.lite && this.selected?.session === session && this.selected.pair === pair) {
-          this.consent?.refresh();
-        }
+        if (this.options.lite) this.selection.checked(session, pair);
       },
-      onChange: () => this.updateState(),
-      onData: (data) => this.receive(data),
-      onDrop: (reason) => {
-        this.counters.dropped++;
-        if (log.enabled) log("dropped: %s", reason);
-      },
+      onChange: this.updateState,
+      onData: (data) => this.counters.receive(data, this.onDatagram),
+      onDrop: this.counters.drop,
       onTransportLost: (error) => {
         if (this.closing || this.lost) return;
         this.lost = error;
         log("transport lost: %s", error.message);
-        this.consent?.stop();
-        this.consent = undefined;
+        this.selection.stopConsent();
         this.updateState();
       },
     };
@@ -458,110 +353,34 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     if (this.isControlling === controlling || this.options.lite) return;
     this.isControlling = controlling;
     log("role conflict: now %s", this.role);
-    for (const s of [this.current, ...this.retired]) s.roleChanged(controlling);
+    for (const s of [this.current, ...this.selection.retired]) s.roleChanged(controlling);
     this.emit("rolechange", this.role);
   }
 
-  private onNominated(session: IceSession, pair: CandidatePair): void {
-    if (this.closing || session !== this.current) return;
-    const s = this.selected;
-    // A later nomination wins only if it is better (or the old one is from a retired generation).
-    if (
-      s &&
-      s.session === session &&
-      s.pair !== pair &&
-      s.pair.priority >= pair.priority &&
-      s.pair.nominated
-    ) {
-      return;
-    }
-    if (s?.pair === pair) return;
-    this.selected = { pair, session };
-    log("selected %s", pair.toString());
-    session.checklist.pruneBelow(pair);
-    this.consent?.stop();
-    this.consentState = "fresh";
-    const {
-      consentIntervalMs = 5000,
-      consentTimeoutMs = 30000,
-      disconnectedTimeoutMs = 10000,
-    } = this.options;
-    this.consent = new ConsentMonitor(
-      (schedule) => session.checks.consentCheck(pair, schedule),
-      { intervalMs: consentIntervalMs, timeoutMs: consentTimeoutMs, disconnectedMs: disconnectedTimeoutMs },
-      (state) => {
-        this.consentState = state;
-        log("consent %s", state);
-        this.updateState();
-      },
-      this.controller.signal,
-    );
-    // The new generation carries the traffic now: release the old ones.
-    const retired = this.retired;
-    this.retired = [];
-    for (const r of retired) void r.close();
+  private onNominated(nominating: SessionState, pair: CandidatePair): void {
+    if (this.closing || nominating !== this.current) return;
+    const session = this.current;
+    if (!this.selection.select(session, pair, consentTiming(this.options))) return;
     const selected = this.selectedPair!;
     this.emit("selectedcandidatepairchange", selected);
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w.resolve(selected);
+    this.waiters.resolveAll(selected);
     this.updateState();
   }
 
-  private receive(data: Uint8Array): void {
-    this.counters.datagramsReceived++;
-    this.counters.bytesReceived += data.byteLength;
-    const handler = this.onDatagram;
-    if (!handler) return;
-    try {
-      handler(data);
-    } catch (error) {
-      this.counters.dropped++;
-      log("onDatagram threw: %s", (error as Error)?.message);
-    }
-  }
-
-  private computeState(): IceTransportState {
-    if (this.closing) return "closed";
-    if (this.lost) return "failed";
-    const s = this.current;
-    if (this.selected) {
-      if (this.consentState === "lost") return "failed";
-      if (this.consentState === "stale") return "disconnected";
-      const done =
-        this.selected.session === s &&
-        s.remoteEnded &&
-        s.gatheringState === "complete" &&
-        !s.checklist.pending;
-      return done ? "completed" : "connected";
-    }
-    if (!this.isStarted || !s.remoteKey) return "new";
-    const allFailed = s.checklist.all.every((p) => p.state === "failed");
-    const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;
-    if (settled && allFailed && (s.remoteEnded || this.assumeRemoteEnded(s))) return "failed";
-    if (s.checklist.size > 0 || s.remoteCandidates.length > 0) return "checking";
-    return "new";
-  }
-
-  /**
-   * With `assumeEndOfCandidatesAfterMs`: true once every pair failed and no
-   * remote candidate came for that long; until then a timer looks again.
-   */
-  private assumeRemoteEnded(s: IceSession): boolean {
-    const after = this.options.assumeEndOfCandidatesAfterMs;
-    if (after === undefined || s.checklist.size === 0) return false;
-    const wait = s.lastRemoteCandidateAt + after - performance.now();
-    if (wait <= 0) return true;
-    this.cancelEndTimer?.();
-    this.cancelEndTimer = setTimer(() => this.updateState(), wait + 1, this.controller.signal);
-    return false;
-  }
-  private cancelEndTimer: (() => void) | undefined = undefined;
-
-  private updateState(): void {
+  private readonly updateState = (): void => {
     if (this.closing) return;
-    this.setState(this.computeState());
-  }
+    this.setState(
+      transportState({
+        closing: this.closing !== undefined,
+        lost: this.lost !== undefined,
+        started: this.isStarted,
+        session: this.current,
+        selectedSession: this.selection.selected?.session,
+        consentState: this.selection.consentState,
+        assumeRemoteEnded: this.assumedEnd.check,
+      }),
+    );
+  };
 
   private setState(state: IceTransportState): void {
     if (state === this.stateValue) return;
@@ -574,17 +393,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     log("state %s", state);
     this.emit("statechange", state);
     if (state === "failed") {
-      const waiters = this.waiters;
-      this.waiters = [];
-      const error = this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works");
-      for (const w of waiters) w.reject(error);
+      this.waiters.rejectAll(this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
     }
   }
 }
-
-const TIMING_CLOSED = {
-  ta: 50,
-  check: { rto: 200, maxRto: 1600, attempts: 1 },
-  server: { rto: 250, maxRto: 1000, attempts: 1 },
-  nominationTimeoutMs: 300,
-};

@@ -2,20 +2,13 @@ import { type CancelTimer, createDebug, setRepeatingTimer, setTimer } from "@pur
 import { StunError, type StunMessage } from "@purertc/stun";
 import { candidateFoundation, TYPE_PREFERENCE } from "./candidate.js";
 import type { CandidatePair, LocalCandidate } from "./pair.js";
-import type { IceSession } from "./session.js";
+import type { RetransmitOptions } from "./retransmit.js";
+import type { SessionState } from "./session-state.js";
 import { buildCheck, StunClass } from "./stun-io.js";
 
 const log = createDebug("purertc:ice");
 
-/** Retransmission schedule of one STUN client transaction. */
-export interface RetransmitOptions {
-  /** First retransmission timeout, ms (doubles after each try). */
-  rto: number;
-  /** Largest timeout between two tries, ms; also how long the last try waits. */
-  maxRto: number;
-  /** Transmissions in all (the first one included). */
-  attempts: number;
-}
+export type { RetransmitOptions };
 
 /** Priority a peer-reflexive candidate of `local` would have (RFC 8445 §7.2.2). */
 export function prflxPriority(local: LocalCandidate): number {
@@ -33,7 +26,7 @@ export class CheckScheduler {
   private nominationDeadline: number | undefined = undefined;
   private cancelNominationTimer: CancelTimer | undefined = undefined;
 
-  constructor(private readonly session: IceSession) {}
+  constructor(private readonly session: SessionState) {}
 
   /** Makes sure the Ta pacer runs while there are checks to send. */
   schedule(): void {

@@ -1,5 +1,5 @@
 import { childController, setRepeatingTimer, setTimer } from "@purertc/socket";
-import type { RetransmitOptions } from "./checks.js";
+import type { RetransmitOptions } from "./retransmit.js";
 
 /** Timing of consent freshness (RFC 7675). */
 export interface ConsentOptions {

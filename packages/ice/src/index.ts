@@ -26,7 +26,6 @@ export {
   TYPE_PREFERENCE,
 } from "./candidate.js";
 export { Checklist, canPair } from "./checklist.js";
-export type { RetransmitOptions } from "./checks.js";
 export type { ConsentOptions, ConsentState } from "./consent.js";
 export {
   generateCredentials,
@@ -42,4 +41,5 @@ export { createMdnsProvider, type MdnsProvider, type MdnsProviderOptions } from 
 export { parseStunServer, SrflxGatherer } from "./gather/srflx.js";
 export { MuxBase, UdpMux, type UdpMuxOptions, type UdpMuxStats } from "./mux/udp-mux.js";
 export { CandidatePair, type LocalCandidate, type PairState, pairPriority } from "./pair.js";
-export type { GatheringState } from "./session.js";
+export type { RetransmitOptions } from "./retransmit.js";
+export type { GatheringState } from "./session-state.js";

@@ -1,11 +1,11 @@
 import type { SocketRegistry } from "@purertc/socket";
 import type { Candidate } from "./candidate.js";
-import type { RetransmitOptions } from "./checks.js";
 import type { IceCredentials } from "./credentials.js";
 import type { CandidateErrorEvent, CandidateGatherer } from "./gather/index.js";
 import type { MdnsProvider, MdnsProviderOptions } from "./gather/mdns.js";
 import type { UdpMux } from "./mux/udp-mux.js";
-import type { GatheringState } from "./session.js";
+import type { RetransmitOptions } from "./retransmit.js";
+import type { GatheringState } from "./session-state.js";
 
 /** Transport states (W3C `RTCIceTransportState`). */
 export type IceTransportState =

@@ -1,8 +1,8 @@
 import type { StunMessage } from "@purertc/stun";
 import type { Candidate } from "./candidate.js";
-import { prflxFoundation } from "./checks.js";
+import { type CheckScheduler, prflxFoundation } from "./checks.js";
 import type { CandidateBase } from "./gather/base.js";
-import type { IceSession } from "./session.js";
+import type { SessionState } from "./session-state.js";
 import { buildCheckError, buildCheckSuccess } from "./stun-io.js";
 
 /** Most remote candidates (signalled and peer-reflexive) one session keeps. */
@@ -18,7 +18,7 @@ export const MAX_REMOTE_CANDIDATES = 1000;
  * (§7.3.1.4), and USE-CANDIDATE from a controlling peer (§7.3.1.5).
  */
 export function handleCheckRequest(
-  s: IceSession,
+  s: SessionState & { readonly checks: CheckScheduler },
   base: CandidateBase,
   request: StunMessage,
   address: string,

@@ -1,4 +1,4 @@
-import { childController, SocketRegistry } from "@purertc/socket";
+import { childController } from "@purertc/socket";
 import {
   StunError,
   StunKey,
@@ -6,72 +6,23 @@ import {
   StunTransactionManager,
   type TransactionResult,
 } from "@purertc/stun";
-import { type Candidate, candidateFoundation, candidatePriority, isMdnsName } from "./candidate.js";
+import { type Candidate, candidateFoundation, isMdnsName } from "./candidate.js";
 import { Checklist } from "./checklist.js";
-import { CheckScheduler, prflxPriority, type RetransmitOptions } from "./checks.js";
+import { CheckScheduler, prflxPriority } from "./checks.js";
 import type { IceCredentials } from "./credentials.js";
-import type { IceError } from "./errors.js";
 import type { CandidateBase } from "./gather/base.js";
-import { hostAddresses, localPreference, openHostBases } from "./gather/host.js";
-import type { CandidateErrorEvent, CandidateGatherer, GatherContext } from "./gather/index.js";
-import type { UdpMux } from "./mux/udp-mux.js";
 import type { CandidatePair, LocalCandidate } from "./pair.js";
 import { handleCheckRequest, MAX_REMOTE_CANDIDATES } from "./requests.js";
+import type { RetransmitOptions } from "./retransmit.js";
+import { gatherCandidates, type SessionGatherOptions } from "./session-gather.js";
+import {
+  closedHost,
+  type GatheringState,
+  type SessionHost,
+  type SessionState,
+  type SessionTiming,
+} from "./session-state.js";
 import { decodeStun, StunClass, StunMethod } from "./stun-io.js";
-
-/** Gathering states (W3C `RTCIceGatheringState`). */
-export type GatheringState = "new" | "gathering" | "complete";
-
-/** What a session needs from the agent that owns it (callbacks, no back-reference). */
-export interface SessionHost {
-  readonly registry: SocketRegistry;
-  controlling(): boolean;
-  /** ICE-lite: never sends checks, never changes role, selects what the peer nominates. */
-  readonly lite: boolean;
-  readonly tieBreaker: bigint;
-  /** Switch role after a conflict (RFC 8445 §7.3.1.1, §7.2.5.1). */
-  switchRole(controlling: boolean): void;
-  /** Whether checks may be sent (the agent was started). */
-  started(): boolean;
-  onLocalCandidate(session: IceSession, candidate: Candidate | null): void;
-  onGatheringState(session: IceSession): void;
-  onCandidateError(error: CandidateErrorEvent): void;
-  /** A pair was nominated (either side): the agent selects. */
-  onNominated(session: IceSession, pair: CandidatePair): void;
-  /** Something changed that may change the agent state. */
-  onChange(): void;
-  /** An authenticated check from the peer arrived on `pair` (consent of an ICE-lite agent). */
-  onCheck(session: IceSession, pair: CandidatePair): void;
-  /** A non-STUN datagram from a known remote on this session's base. */
-  onData(data: Uint8Array): void;
-  /** A dropped packet, for counters. */
-  onDrop(reason: string): void;
-  /** The shared socket under a base went away (its UdpMux closed): the agent fails. */
-  onTransportLost(error: IceError): void;
-}
-
-/** Timing of checks. */
-export interface SessionTiming {
-  ta: number;
-  check: RetransmitOptions;
-  server: RetransmitOptions;
-  nominationTimeoutMs: number;
-}
-
-/** What gathering is asked to do (a subset of the agent options). */
-export interface SessionGatherOptions {
-  loopback?: boolean | "only" | undefined;
-  addresses?: string[] | undefined;
-  ipv4?: boolean | undefined;
-  ipv6?: boolean | undefined;
-  /** Announce host candidates (false for relay-only). */
-  hostCandidates: boolean;
-  gatherers: CandidateGatherer[];
-  /** Host candidates on these shared sockets instead of a socket of our own per address. */
-  udpMux?: UdpMux[] | undefined;
-  /** Turns a host IP into an mDNS name (published), when mDNS is on. */
-  mdnsName?: ((address: string, signal: AbortSignal) => Promise<string>) | undefined;
-}
 
 /** Most local candidates (peer-reflexive ones learned from responses included). */
 const MAX_LOCAL_CANDIDATES = 1000;
@@ -82,7 +33,7 @@ const MAX_LOCAL_CANDIDATES = 1000;
  * session; the old one lives on (answering the peer, carrying data) until the
  * new one has a selected pair, then it is closed.
  */
-export class IceSession {
+export class IceSession implements SessionState {
   readonly localKey: StunKey;
   remote: IceCredentials | undefined = undefined;
   remoteKey: StunKey | undefined = undefined;
@@ -137,59 +88,7 @@ export class IceSession {
     this.gatheringState = "gathering";
     this.host.onGatheringState(this);
     const signal = this.gatherController.signal;
-    const opened =
-      options.udpMux && options.udpMux.length > 0
-        ? options.hostCandidates
-          ? this.attachMuxes(options.udpMux)
-          : []
-        : await openHostBases(
-            this.host.registry,
-            this,
-            options.hostCandidates ? hostAddresses(options) : [],
-            signal,
-            () => {},
-          );
-    if (signal.aborted || this.isClosed) {
-      await Promise.all(opened.map((o) => o.base.close()));
-      return;
-    }
-    const hostBases: Array<{ base: CandidateBase; localPreference: number }> = [];
-    for (const { base } of opened) this.addBase(base);
-    for (const { address, base, index } of opened) {
-      const pref = localPreference(index);
-      hostBases.push({ base, localPreference: pref });
-      let name = address;
-      if (options.mdnsName) {
-        try {
-          name = await options.mdnsName(address, signal);
-        } catch {
-          // Not published (mDNS unusable): the candidate keeps its IP.
-        }
-        if (signal.aborted) return;
-      }
-      this.addLocalCandidate(
-        {
-          foundation: candidateFoundation("host", address),
-          component: this.component,
-          transport: "udp",
-          priority: candidatePriority("host", pref, this.component),
-          address: name,
-          port: base.port,
-          type: "host",
-          extensions: [],
-        },
-        base,
-      );
-    }
-    await Promise.all(
-      options.gatherers.map((g) =>
-        g.gather(this.gatherContext(signal, hostBases)).catch((error: unknown) => {
-          if (signal.aborted) return;
-          const errorText = (error as Error)?.message ?? String(error);
-          this.host.onCandidateError({ address: "", port: 0, url: g.name, errorCode: 701, errorText });
-        }),
-      ),
-    );
+    await gatherCandidates(this, options, signal);
     if (signal.aborted || this.isClosed) return;
     this.gatheringState = "complete";
     this.host.onLocalCandidate(this, null);
@@ -197,53 +96,8 @@ export class IceSession {
     this.host.onChange();
   }
 
-  /** One route per mux under our ufrag; a closed mux fails the agent with its error. */
-  private attachMuxes(muxes: UdpMux[]): Array<{ address: string; base: CandidateBase; index: number }> {
-    const out: Array<{ address: string; base: CandidateBase; index: number }> = [];
-    for (const [index, mux] of muxes.entries()) {
-      try {
-        const base = mux.attach(this.local.ufrag, (error) => this.host.onTransportLost(error));
-        out.push({ address: mux.address, base, index });
-      } catch (error) {
-        this.host.onTransportLost(error as IceError);
-      }
-    }
-    return out;
-  }
-
-  private gatherContext(
-    signal: AbortSignal,
-    hostBases: Array<{ base: CandidateBase; localPreference: number }>,
-  ): GatherContext {
-    return {
-      signal,
-      registry: this.host.registry,
-      owner: this,
-      component: this.component,
-      ufrag: this.local.ufrag,
-      hostBases,
-      addBase: (base) => {
-        if (this.isClosed) void base.close();
-        else this.addBase(base);
-      },
-      addCandidate: (candidate, base) => {
-        if (!signal.aborted) this.addLocalCandidate(candidate, base);
-      },
-      reportError: (error) => {
-        if (!signal.aborted) this.host.onCandidateError(error);
-      },
-      stunRequest: async (base, address, port, transactionId, bytes) => {
-        const { result } = this.request(base, bytes, transactionId, { address, port }, this.timing.server);
-        const { response, remote } = await result;
-        if (remote.address !== address || remote.port !== port) {
-          throw new StunError("ERR_TIMEOUT", "the answer came from another address");
-        }
-        return response;
-      },
-    };
-  }
-
-  private addBase(base: CandidateBase): void {
+  /** @internal Takes a new base: its packets and STUN transactions come here. */
+  addBase(base: CandidateBase): void {
     this.bases.push(base);
     this.managers.set(
       base,
@@ -255,7 +109,8 @@ export class IceSession {
     base.onPacket = (data, address, port) => this.onPacket(base, data, address, port);
   }
 
-  private addLocalCandidate(candidate: Candidate, base: CandidateBase): void {
+  /** @internal Adds a local candidate on `base`, announces it and pairs it. */
+  addLocalCandidate(candidate: Candidate, base: CandidateBase): void {
     const local: LocalCandidate = { candidate, base };
     this.localCandidates.push(local);
     this.host.onLocalCandidate(this, candidate);
@@ -444,25 +299,5 @@ export class IceSession {
     await Promise.all(bases.map((b) => b.close()));
   }
 }
-
-const noop = () => {};
-/** Callbacks of a closed session: they do nothing (it never opens a socket). */
-export const closedHost: SessionHost = {
-  registry: SocketRegistry.default,
-  controlling: () => false,
-  lite: false,
-  tieBreaker: 0n,
-  switchRole: noop,
-  started: () => false,
-  onLocalCandidate: noop,
-  onGatheringState: noop,
-  onCandidateError: noop,
-  onNominated: noop,
-  onCheck: noop,
-  onChange: noop,
-  onData: noop,
-  onDrop: noop,
-  onTransportLost: noop,
-};
 
 export { MAX_REMOTE_CANDIDATES };

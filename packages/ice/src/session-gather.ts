@@ -1,0 +1,135 @@
+import { StunError } from "@purertc/stun";
+import { candidateFoundation, candidatePriority } from "./candidate.js";
+import type { IceError } from "./errors.js";
+import type { CandidateBase } from "./gather/base.js";
+import { hostAddresses, localPreference, openHostBases } from "./gather/host.js";
+import type { CandidateGatherer, GatherContext } from "./gather/index.js";
+import type { UdpMux } from "./mux/udp-mux.js";
+import type { SessionState } from "./session-state.js";
+
+/** What gathering is asked to do (a subset of the agent options). */
+export interface SessionGatherOptions {
+  loopback?: boolean | "only" | undefined;
+  addresses?: string[] | undefined;
+  ipv4?: boolean | undefined;
+  ipv6?: boolean | undefined;
+  /** Announce host candidates (false for relay-only). */
+  hostCandidates: boolean;
+  gatherers: CandidateGatherer[];
+  /** Host candidates on these shared sockets instead of a socket of our own per address. */
+  udpMux?: UdpMux[] | undefined;
+  /** Turns a host IP into an mDNS name (published), when mDNS is on. */
+  mdnsName?: ((address: string, signal: AbortSignal) => Promise<string>) | undefined;
+}
+
+type OpenedBase = { address: string; base: CandidateBase; index: number };
+type HostBase = { base: CandidateBase; localPreference: number };
+
+/**
+ * Gathers the candidates of one session: host bases (own sockets or routes on
+ * shared UdpMux sockets) and their candidates, then the other gatherers.
+ * Returns early once `signal` aborts or the session closes; the caller looks
+ * at both before it calls gathering complete.
+ */
+export async function gatherCandidates(
+  s: SessionState,
+  options: SessionGatherOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const opened =
+    options.udpMux && options.udpMux.length > 0
+      ? options.hostCandidates
+        ? attachMuxes(s, options.udpMux)
+        : []
+      : await openHostBases(
+          s.host.registry,
+          s,
+          options.hostCandidates ? hostAddresses(options) : [],
+          signal,
+          () => {},
+        );
+  if (signal.aborted || s.closed) {
+    await Promise.all(opened.map((o) => o.base.close()));
+    return;
+  }
+  const hostBases: HostBase[] = [];
+  for (const { base } of opened) s.addBase(base);
+  for (const { address, base, index } of opened) {
+    const pref = localPreference(index);
+    hostBases.push({ base, localPreference: pref });
+    let name = address;
+    if (options.mdnsName) {
+      try {
+        name = await options.mdnsName(address, signal);
+      } catch {
+        // Not published (mDNS unusable): the candidate keeps its IP.
+      }
+      if (signal.aborted) return;
+    }
+    s.addLocalCandidate(
+      {
+        foundation: candidateFoundation("host", address),
+        component: s.component,
+        transport: "udp",
+        priority: candidatePriority("host", pref, s.component),
+        address: name,
+        port: base.port,
+        type: "host",
+        extensions: [],
+      },
+      base,
+    );
+  }
+  await Promise.all(
+    options.gatherers.map((g) =>
+      g.gather(gatherContext(s, signal, hostBases)).catch((error: unknown) => {
+        if (signal.aborted) return;
+        const errorText = (error as Error)?.message ?? String(error);
+        s.host.onCandidateError({ address: "", port: 0, url: g.name, errorCode: 701, errorText });
+      }),
+    ),
+  );
+}
+
+/** One route per mux under our ufrag; a closed mux fails the agent with its error. */
+function attachMuxes(s: SessionState, muxes: UdpMux[]): OpenedBase[] {
+  const out: OpenedBase[] = [];
+  for (const [index, mux] of muxes.entries()) {
+    try {
+      const base = mux.attach(s.local.ufrag, (error) => s.host.onTransportLost(error));
+      out.push({ address: mux.address, base, index });
+    } catch (error) {
+      s.host.onTransportLost(error as IceError);
+    }
+  }
+  return out;
+}
+
+function gatherContext(s: SessionState, signal: AbortSignal, hostBases: HostBase[]): GatherContext {
+  return {
+    signal,
+    registry: s.host.registry,
+    owner: s,
+    component: s.component,
+    ufrag: s.local.ufrag,
+    hostBases,
+    addBase: (base) => {
+      if (s.closed) void base.close();
+      else s.addBase(base);
+    },
+    addCandidate: (candidate, base) => {
+      if (!signal.aborted) s.addLocalCandidate(candidate, base);
+    },
+    reportError: (error) => {
+      if (!signal.aborted) s.host.onCandidateError(error);
+    },
+    stunRequest: async (base, address, port, transactionId, bytes) => {
+      const { result } = s.request(base, bytes, transactionId, { address, port }, s.timing.server);
+      const { response, remote } = await result;
+      if (remote.address !== address || remote.port !== port) {
+        throw new StunError("ERR_TIMEOUT", "the answer came from another address");
+      }
+      return response;
+    },
+  };
+}

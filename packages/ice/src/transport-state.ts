@@ -1,0 +1,65 @@
+import { type CancelTimer, setTimer } from "@purertc/socket";
+import type { ConsentState } from "./consent.js";
+import type { IceAgentOptions, IceTransportState } from "./options.js";
+import type { IceSession } from "./session.js";
+
+/** What the transport state is computed from. */
+export interface TransportFacts {
+  closing: boolean;
+  /** The transport went away under the agent (a closed UdpMux). */
+  lost: boolean;
+  started: boolean;
+  /** The current generation. */
+  session: IceSession;
+  /** The generation of the selected pair, if one is selected. */
+  selectedSession: IceSession | undefined;
+  consentState: ConsentState;
+  /** Whether the remote is taken to have ended its candidates without saying so (see `assumeEndOfCandidatesAfterMs`). */
+  assumeRemoteEnded: (s: IceSession) => boolean;
+}
+
+/** The W3C `RTCIceTransportState` the agent is in (RFC 8445 §6.1.3 for failure). */
+export function transportState(f: TransportFacts): IceTransportState {
+  if (f.closing) return "closed";
+  if (f.lost) return "failed";
+  const s = f.session;
+  if (f.selectedSession) {
+    if (f.consentState === "lost") return "failed";
+    if (f.consentState === "stale") return "disconnected";
+    const done =
+      f.selectedSession === s && s.remoteEnded && s.gatheringState === "complete" && !s.checklist.pending;
+    return done ? "completed" : "connected";
+  }
+  if (!f.started || !s.remoteKey) return "new";
+  const allFailed = s.checklist.all.every((p) => p.state === "failed");
+  const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;
+  if (settled && allFailed && (s.remoteEnded || f.assumeRemoteEnded(s))) return "failed";
+  if (s.checklist.size > 0 || s.remoteCandidates.length > 0) return "checking";
+  return "new";
+}
+
+/**
+ * `assumeEndOfCandidatesAfterMs`: the remote is taken to have ended its
+ * candidates once every pair failed and none came for that long; until then
+ * a timer runs `onTimer` to look again.
+ */
+export class AssumedEndOfCandidates {
+  private cancelTimer: CancelTimer | undefined = undefined;
+
+  constructor(
+    private readonly options: Pick<IceAgentOptions, "assumeEndOfCandidatesAfterMs">,
+    private readonly onTimer: () => void,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Whether `s`'s remote candidates are taken to be complete now. */
+  readonly check = (s: IceSession): boolean => {
+    const after = this.options.assumeEndOfCandidatesAfterMs;
+    if (after === undefined || s.checklist.size === 0) return false;
+    const wait = s.lastRemoteCandidateAt + after - performance.now();
+    if (wait <= 0) return true;
+    this.cancelTimer?.();
+    this.cancelTimer = setTimer(this.onTimer, wait + 1, this.signal);
+    return false;
+  };
+}
