@@ -2,8 +2,9 @@
  * An SCTP association (RFC 9260) as WebRTC uses it: one path, packets
  * through an {@link SctpPacketTransport}, with PR-SCTP (RFC 3758) and stream
  * reset (RFC 6525). This file holds the state machine and the public API;
- * the data path lives in transmitter.ts (sending), reassembly.ts
- * (receiving), retransmit-queue.ts and congestion.ts.
+ * inbound.ts checks and dispatches the chunks that arrive, and the data path
+ * lives in transmitter.ts (sending), loss-recovery.ts (SACKs, T3-rtx,
+ * probes), reassembly.ts (receiving), retransmit-queue.ts and congestion.ts.
  *
  * States (RFC 9260 §4, simplified to what one endpoint sees):
  *
@@ -37,7 +38,6 @@ import {
   type SctpAssociationState,
   SctpBufferedAmountLowEvent,
   SctpCloseEvent,
-  SctpMessageEvent,
   type SctpSendOptions,
   type SctpStats,
   SctpStreamResetEvent,
@@ -45,12 +45,13 @@ import {
 import { RtoEstimator } from "./congestion.js";
 import type { AssociationContext } from "./context.js";
 import { SctpError } from "./errors.js";
+import { Inbound } from "./inbound.js";
+import { LossRecovery } from "./loss-recovery.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
 import type { ErrorCause } from "./packet/causes.js";
 import type { Chunk } from "./packet/chunk.js";
 import { CauseCode, ChunkType } from "./packet/constants.js";
 import { decodePacket, encodePacket, type SctpPacket } from "./packet/packet.js";
-import type { ReconfigChunk } from "./packet/reconfig.js";
 import type { ReceiverSink } from "./reassembly.js";
 import { SendQueue } from "./send-queue.js";
 import { Setup } from "./setup.js";
@@ -73,8 +74,12 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
   /** @internal */ tcb: Tcb | undefined;
   /** @internal */ readonly rto: RtoEstimator;
   /** @internal */ readonly tx: Transmitter;
+  /** @internal */ readonly recovery: LossRecovery;
   private readonly setup: Setup;
   private readonly closing: Shutdown;
+  private readonly inbound: Inbound;
+  /** @internal Where the receiver delivers (inbound.ts). */
+  readonly sink: ReceiverSink;
   /** @internal */ readonly t3: AssociationTimer;
   /** @internal */ readonly delayedAck: AssociationTimer;
   /** @internal */ readonly reconfigTimer: AssociationTimer;
@@ -89,10 +94,13 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.transport = options.transport;
     this.queue = new SendQueue(this.onBufferedAmountLow);
     this.rto = new RtoEstimator(o.rtoInitial, o.rtoMin, o.rtoMax);
-    this.tx = new Transmitter(this);
+    this.recovery = new LossRecovery(this);
+    this.tx = new Transmitter(this, this.recovery);
     this.setup = new Setup(this, o.cookieLifetime);
     this.closing = new Shutdown(this);
-    this.t3 = new AssociationTimer(this.tx.onT3);
+    this.inbound = new Inbound(this, this.setup, this.closing, this.tx, this.recovery);
+    this.sink = this.inbound.sink;
+    this.t3 = new AssociationTimer(this.recovery.onT3);
     this.delayedAck = new AssociationTimer(this.tx.onDelayedAck);
     this.reconfigTimer = new AssociationTimer(this.tx.onReconfigTimer);
     this.stats = {
@@ -156,93 +164,8 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
       this.stats.packetsDropped++;
       return;
     }
-    if (p.destinationPort !== this.o.localPort || p.chunks.length === 0 || !this.tagOk(p)) {
+    if (p.destinationPort !== this.o.localPort || p.chunks.length === 0 || !this.inbound.accept(p))
       this.stats.packetsDropped++;
-      return;
-    }
-    this.tx.beginPacket();
-    const chunks = p.chunks;
-    for (let i = 0; i < chunks.length; i++) {
-      if (this.destroyed) return;
-      // Chunks bundled after a COOKIE-ECHO count only if the cookie set up the tag the packet carries.
-      if (i === 1 && chunks[0]!.type === ChunkType.CookieEcho && this.tcb?.localTag !== p.verificationTag)
-        break;
-      this.handleChunk(chunks[i]!, p);
-    }
-    if (!this.destroyed) this.tx.endPacket();
-  }
-
-  /** Verification tag rules (RFC 9260 §8.5, §8.5.1). */
-  private tagOk(p: SctpPacket): boolean {
-    const first = p.chunks[0]!;
-    const v = p.verificationTag;
-    if (first.type === ChunkType.Init) return v === 0 && p.chunks.length === 1;
-    if (first.type === ChunkType.CookieEcho) return true; // checked against the cookie
-    const localTag = this.tcb?.localTag ?? this.setup.localTag;
-    if ((first.type === ChunkType.Abort || first.type === ChunkType.ShutdownComplete) && first.reflected)
-      return this.tcb !== undefined && v === this.tcb.peerTag;
-    if (first.type === ChunkType.ShutdownAck && localTag === undefined) return true; // OOTB: answered below
-    return localTag !== undefined && v === localTag;
-  }
-
-  private handleChunk(c: Chunk, p: SctpPacket): void {
-    switch (c.type) {
-      case ChunkType.Data:
-        this.tx.onData(c);
-        return;
-      case ChunkType.Sack:
-        this.tx.onSack(c);
-        return;
-      case ChunkType.Init:
-        this.setup.onInit(c);
-        return;
-      case ChunkType.InitAck:
-        this.setup.onInitAck(c);
-        return;
-      case ChunkType.CookieEcho:
-        this.setup.onCookieEcho(c.cookie, p.verificationTag);
-        return;
-      case ChunkType.CookieAck:
-        this.setup.onCookieAck();
-        return;
-      case ChunkType.Heartbeat:
-        this.tx.control({ type: ChunkType.HeartbeatAck, info: c.info });
-        return;
-      case ChunkType.Abort:
-        this.end(
-          new SctpError("ERR_ABORTED_BY_PEER", `peer sent ABORT${causeText(c.causes)} (RFC 9260 §9.1)`),
-          false,
-        );
-        return;
-      case ChunkType.Shutdown:
-        this.closing.onShutdown(c.cumulativeTsnAck);
-        return;
-      case ChunkType.ShutdownAck:
-        this.closing.onShutdownAck(p.verificationTag);
-        return;
-      case ChunkType.ShutdownComplete:
-        this.closing.onShutdownComplete();
-        return;
-      case ChunkType.Error:
-        this.setup.onError(c.causes);
-        return;
-      case ChunkType.ForwardTsn:
-        this.tx.onForwardTsn(c);
-        return;
-      case ChunkType.ReConfig:
-        this.tx.onReconfig(c as ReconfigChunk);
-        return;
-      case "unknown":
-        // 01 and 11 report the chunk (RFC 9260 §3.2).
-        if (c.chunkType & 0x40)
-          this.tx.control({
-            type: ChunkType.Error,
-            causes: [{ code: CauseCode.UnrecognizedChunkType, value: c.raw }],
-          });
-        return;
-      default:
-        return;
-    }
   }
 
   // ---- user API ------------------------------------------------------------------------------
@@ -355,36 +278,6 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
 
   // ---- plumbing ------------------------------------------------------------------------------
 
-  /** @internal Where the receiver delivers. */
-  readonly sink: ReceiverSink = {
-    deliver: (streamId, ppid, data) => {
-      if (this.destroyed) return;
-      if (streamId >= this.maxInboundStreams) {
-        const v = new Uint8Array(4);
-        v[0] = streamId >> 8;
-        v[1] = streamId;
-        this.tx.control({
-          type: ChunkType.Error,
-          causes: [{ code: CauseCode.InvalidStreamIdentifier, value: v }],
-        });
-        return;
-      }
-      this.stats.messagesReceived++;
-      this.dispatchEvent(new SctpMessageEvent(streamId, ppid, data));
-    },
-    tooBig: (streamId) => {
-      queueMicrotask(() =>
-        this.end(
-          new SctpError(
-            "ERR_PROTOCOL_VIOLATION",
-            `message on stream ${streamId} larger than ${this.o.maxMessageSize}`,
-          ),
-          true,
-        ),
-      );
-    },
-  };
-
   /** @internal The peer reset these incoming streams. */
   onStreamsReset(streamIds: number[]): void {
     if (streamIds.length > 0) this.dispatchEvent(new SctpStreamResetEvent(streamIds));
@@ -478,15 +371,12 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.tcb?.clear();
     this.tcb = undefined;
     this.queue.clear();
+    this.recovery.clear();
     this.tx.clear();
     this.lowStreams = [];
     this.dispatchEvent(new SctpCloseEvent(error));
     this.closing.dispose();
   }
-}
-
-function causeText(causes: ErrorCause[]): string {
-  return causes.length === 0 ? "" : ` (cause ${causes.map((c) => c.code).join(", ")})`;
 }
 
 function noop(): void {}

@@ -1,7 +1,8 @@
 /**
- * What the parts of an association (setup.ts, shutdown.ts, transmitter.ts)
- * see of it. They take this interface, not the class, so no file imports
- * association.ts back: the class implements it and hands itself over.
+ * What the parts of an association (setup.ts, shutdown.ts, transmitter.ts,
+ * loss-recovery.ts, inbound.ts) see of it. They take this interface, not the
+ * class, so no file imports association.ts back: the class implements it and
+ * hands itself over.
  */
 import type { SctpAssociationState, SctpStats } from "./association-types.js";
 import type { RtoEstimator } from "./congestion.js";
@@ -15,11 +16,18 @@ import type { SendQueue } from "./send-queue.js";
 import type { Tcb } from "./tcb.js";
 import type { AssociationTimer } from "./timers.js";
 
-/** The sending side as setup and shutdown use it (implemented by Transmitter). */
+/** The sending side as setup, shutdown and loss recovery use it (implemented by Transmitter). */
 export interface TransmitterLike {
   control(c: Chunk): void;
   schedule(): void;
+  /** Sends what may be sent now (not a microtask later). */
+  flush(): void;
+}
+
+/** SACK processing as shutdown and the transmitter use it (implemented by LossRecovery). */
+export interface LossRecoveryLike {
   onSack(s: SackChunk): void;
+  armProbeIfIdle(t: Tcb): void;
 }
 
 export interface AssociationContext extends EventTarget {
@@ -32,10 +40,12 @@ export interface AssociationContext extends EventTarget {
   readonly stats: SctpStats;
   readonly sink: ReceiverSink;
   readonly tx: TransmitterLike;
+  readonly recovery: LossRecoveryLike;
   readonly t3: AssociationTimer;
   readonly delayedAck: AssociationTimer;
   readonly reconfigTimer: AssociationTimer;
   readonly isDestroyed: boolean;
+  readonly maxInboundStreams: number;
   readonly canSendData: boolean;
   sendControl(vtag: number, chunks: Chunk[]): void;
   emit(packet: Uint8Array): void;

@@ -40,7 +40,7 @@ export class Shutdown {
     const t = a.tcb;
     if (!t) return;
     // Its cumulative TSN ack acknowledges our data like a SACK (§9.2).
-    a.tx.onSack({
+    a.recovery.onSack({
       type: ChunkType.Sack,
       cumulativeTsnAck: cumTsnAck,
       aRwnd: t.peerRwnd + t.rtx.flightSize,

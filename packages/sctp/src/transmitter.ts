@@ -1,13 +1,13 @@
 /**
  * The data path of an association once it has a TCB: what arrives (DATA,
- * SACK, FORWARD-TSN, RE-CONFIG) and what goes out, bundled into packets up
- * to the MTU in the order RFC 9260 §6.10 suggests (control chunks and SACK
- * first, then retransmissions, then new DATA), within the congestion
- * window and the peer's receive window. Also the T3-rtx, delayed-SACK and
- * RE-CONFIG timer callbacks.
+ * FORWARD-TSN, RE-CONFIG) and the SACKs it calls for, and what goes out,
+ * bundled into packets up to the MTU in the order RFC 9260 §6.10 suggests
+ * (control chunks and SACK first, then retransmissions, then new DATA),
+ * within the congestion window and the peer's receive window. Also the delayed-SACK and RE-CONFIG
+ * timer callbacks. What SACKs and timeouts say about the chunks in flight is
+ * loss-recovery.ts.
  */
-import type { AssociationContext } from "./context.js";
-import { SctpError } from "./errors.js";
+import type { AssociationContext, LossRecoveryLike } from "./context.js";
 import { pad4 } from "./packet/bytes.js";
 import { type Chunk, chunkLength } from "./packet/chunk.js";
 import { ChunkType, ParamType } from "./packet/constants.js";
@@ -15,18 +15,14 @@ import { DATA_HEADER, type DataChunk } from "./packet/data.js";
 import type { ForwardTsnChunk } from "./packet/forward-tsn.js";
 import { COMMON_HEADER, encodePacket } from "./packet/packet.js";
 import type { ReconfigChunk, ReconfigParameter } from "./packet/reconfig.js";
-import type { SackChunk } from "./packet/sack.js";
 import type { SentChunk } from "./retransmit-queue.js";
 import type { RequestOutcome } from "./stream-reset.js";
 import type { Tcb } from "./tcb.js";
-import { AssociationTimer } from "./timers.js";
-import { tsnAdd, tsnLt } from "./tsn.js";
+import { tsnAdd } from "./tsn.js";
 
-const MAX_RETRANSMITS = 10;
 const SACK_DELAY = 200;
-/** Tail loss probes between two acks at most. */
-const MAX_PROBES = 4;
 
+/** Incoming DATA and the SACKs it calls for; bundling and sending of every outgoing chunk. */
 export class Transmitter {
   private controlQueue: Chunk[] = [];
   private scheduled = false;
@@ -43,26 +39,10 @@ export class Transmitter {
   private chunks: Chunk[] = [];
   private size = COMMON_HEADER;
 
-  /**
-   * Tail loss probe (RFC 8985's idea): after 2 SRTT without an ack, send the
-   * last chunk again; again after 4, 8, 16 SRTT while that is sooner than the
-   * RTO (2 SRTT is at least 5 ms: Node's timers count milliseconds). One probe left T3 to repair 11 of 27 tail losses at 30 % loss (the
-   * probe or its SACK lost too); each T3 costs at least RTO.Min.
-   */
-  private readonly probe: AssociationTimer;
-  private probes = 0;
-
-  constructor(private readonly a: AssociationContext) {
-    this.probe = new AssociationTimer(this.onProbe);
-  }
-
-  /** When the next probe fires: 2 SRTT (at least 5 ms), doubled per probe, if sooner than the RTO. */
-  private armProbe(t: Tcb): void {
-    const srtt = this.a.rto.srtt;
-    if (this.probes >= MAX_PROBES || srtt === undefined || t.rtx.isEmpty) return;
-    const pto = Math.max(5, 2 * srtt) * 2 ** this.probes;
-    if (pto < this.a.rto.rto) this.probe.start(pto);
-  }
+  constructor(
+    private readonly a: AssociationContext,
+    private readonly recovery: LossRecoveryLike,
+  ) {}
 
   control(c: Chunk): void {
     this.controlQueue.push(c);
@@ -115,38 +95,6 @@ export class Transmitter {
     if (r !== "new" || c.immediate) this.ackNow = true;
   }
 
-  onSack(s: SackChunk): void {
-    const t = this.a.tcb;
-    if (!t) return;
-    const flightBefore = t.rtx.flightSize;
-    const out = t.rtx.onSack(s, performance.now());
-    if (out.ignored) return;
-    if (out.rtt !== undefined) this.a.rto.sample(out.rtt);
-    else if (out.cumAdvanced) this.a.rto.clearBackoff();
-    if (out.bytesAcked > 0) {
-      t.errorCount = 0;
-      this.probes = 0;
-      this.probe.stop();
-    }
-    const cc = t.cc;
-    if (cc.fastRecoveryExit !== undefined && !tsnLt(t.rtx.cumAck, cc.fastRecoveryExit))
-      cc.fastRecoveryExit = undefined;
-    cc.onAck(out.bytesAcked, flightBefore, out.cumAdvanced);
-    if (out.fastRetransmit > 0) {
-      this.a.stats.fastRetransmits += out.fastRetransmit;
-      cc.onFastRetransmit(t.rtx.highestTsn);
-      t.fastRetransmitPending = true;
-    }
-    t.peerRwnd = Math.max(0, s.aRwnd - t.rtx.flightSize);
-    if (t.c.peerForwardTsn && tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint)) t.forwardTsnPending = true;
-    this.checkAbandoned(t);
-    if (t.rtx.isEmpty) {
-      this.a.t3.stop();
-      cc.onAllAcked();
-    } else if (out.cumAdvanced) this.a.t3.start(this.a.rto.rto);
-    this.armProbe(t);
-  }
-
   /** FORWARD-TSN from the peer (RFC 3758 §3.6): skip, then SACK at once. */
   onForwardTsn(f: ForwardTsnChunk): void {
     const t = this.a.tcb;
@@ -187,38 +135,6 @@ export class Transmitter {
   }
 
   // ---- timers --------------------------------------------------------------------------------
-
-  /** T3-rtx expired (RFC 9260 §6.3.3). */
-  readonly onT3 = (): void => {
-    const t = this.a.tcb;
-    if (!t || t.rtx.isEmpty) return;
-    if (++t.errorCount > MAX_RETRANSMITS) {
-      this.a.fail(
-        new SctpError("ERR_TOO_MANY_RETRANSMISSIONS", "Association.Max.Retrans reached (RFC 9260 §8.1)"),
-      );
-      return;
-    }
-    this.a.stats.timeouts++;
-    this.a.rto.backoff();
-    t.cc.onTimeout();
-    t.rtx.markAllForRetransmit();
-    if (t.c.peerForwardTsn && tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint)) t.forwardTsnPending = true;
-    this.a.t3.start(this.a.rto.rto);
-    this.flush();
-  };
-
-  private readonly onProbe = (): void => {
-    const t = this.a.tcb;
-    if (!t || this.probes >= MAX_PROBES || !this.a.canSendData) return;
-    this.probes++;
-    // The last chunk again; or, when chunks already wait for retransmission
-    // behind a full cwnd (lost ones still counted in flight until T3), the
-    // first of them: either way one packet, whatever cwnd says.
-    if (!t.rtx.markProbe() && t.rtx.toRetransmit === 0) return;
-    this.a.stats.probes++;
-    t.fastRetransmitPending = true;
-    this.flush();
-  };
 
   readonly onDelayedAck = (): void => {
     if (!this.sackPending) return;
@@ -291,7 +207,7 @@ export class Transmitter {
     this.emitPacket(vtag, zero);
     if (!t.rtx.isEmpty) {
       this.a.t3.ensure(this.a.rto.rto);
-      if (!this.probe.running) this.armProbe(t);
+      this.recovery.armProbeIfIdle(t);
     }
     if (this.a.queue.isEmpty && t.rtx.isEmpty && !this.a.isDestroyed) {
       const before = this.a.state;
@@ -342,14 +258,6 @@ export class Transmitter {
   private abandon(t: Tcb, s: SentChunk): void {
     t.rtx.abandon(s.message);
     if (t.c.peerForwardTsn) t.forwardTsnPending = true;
-  }
-
-  private checkAbandoned(t: Tcb): void {
-    if (t.forwardTsnPending) {
-      const f = t.rtx.forwardTsn();
-      t.forwardTsnPending = false;
-      if (f) this.control({ type: ChunkType.ForwardTsn, ...f });
-    }
   }
 
   private retransmit(t: Tcb, vtag: number, zero: boolean, now: number): void {
@@ -417,7 +325,6 @@ export class Transmitter {
   }
 
   clear(): void {
-    this.probe.dispose();
     this.controlQueue = [];
     this.chunks = [];
     this.size = COMMON_HEADER;

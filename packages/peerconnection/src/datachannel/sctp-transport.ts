@@ -10,8 +10,15 @@ import type {
 import { createDebug } from "@purertc/socket";
 import { PeerConnectionError } from "../errors.js";
 import type { DtlsTransportState } from "../states.js";
+import {
+  channelOptions,
+  dcepOpenOf,
+  MAX_STREAM_ID,
+  optionsFromDcepOpen,
+  sctpSendOptions,
+} from "./channel-options.js";
 import { DataChannel, type DataChannelHost, type DataChannelInit } from "./data-channel.js";
-import { encodeDcepAck, encodeDcepOpen, Ppid, parseDcep, priorityType, priorityValue } from "./dcep.js";
+import { encodeDcepAck, encodeDcepOpen, Ppid, parseDcep } from "./dcep.js";
 
 const log = createDebug("purertc:sctp-transport");
 
@@ -36,8 +43,6 @@ export function isSctpPacket(data: Uint8Array, remotePort: number): boolean {
 export const LOCAL_MAX_MESSAGE_SIZE = 262144;
 /** SCTP packets that arrive before the association is made (DTLS connected on the peer first) are kept, up to this many. */
 const EARLY_PACKETS = 16;
-/** Stream ids are 0..65534 (65535 is reserved, RFC 8832 §6). */
-const MAX_STREAM_ID = 65534;
 
 /** RTCSctpTransportState. */
 export type SctpTransportState = "connecting" | "connected" | "closed";
@@ -60,7 +65,6 @@ export interface SctpTransportOptions {
 }
 
 type Handler = (event: Event) => void;
-type ChannelOptions = ConstructorParameters<typeof DataChannel>[1];
 
 /**
  * An RTCSctpTransport: the SCTP association of a PeerConnection (RFC 8261,
@@ -251,15 +255,7 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
     if (channel.readyState !== "connecting" || channel.id === null) return;
     if (!channel.negotiated) {
       try {
-        const open = encodeDcepOpen({
-          ordered: channel.ordered,
-          maxRetransmits: channel.maxRetransmits,
-          maxPacketLifeTime: channel.maxPacketLifeTime,
-          priority: priorityValue(channel.priority),
-          label: channel.label,
-          protocol: channel.protocol,
-        });
-        this.association!.send(channel.id, Ppid.DCEP, open);
+        this.association!.send(channel.id, Ppid.DCEP, encodeDcepOpen(dcepOpenOf(channel)));
       } catch (error) {
         this.forget(channel);
         channel.fail("data-channel-failure", `DATA_CHANNEL_OPEN failed: ${(error as Error).message}`, error);
@@ -327,15 +323,7 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
       this.dropped++; // an OPEN on a stream in use: ignored (RFC 8832 §6)
       return;
     }
-    const channel = new DataChannel(message.label, {
-      ordered: message.ordered,
-      maxRetransmits: message.maxRetransmits,
-      maxPacketLifeTime: message.maxPacketLifeTime,
-      protocol: message.protocol,
-      negotiated: false,
-      priority: priorityType(message.priority),
-      id: streamId,
-    });
+    const channel = new DataChannel(message.label, optionsFromDcepOpen(message, streamId));
     channel.host = this;
     channel.acked = true;
     this.channels.set(streamId, channel);
@@ -387,42 +375,5 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
 
   private readonly callHandler = (event: Event): void => {
     this.onstatechange?.call(this, event);
-  };
-}
-
-function sctpSendOptions(channel: DataChannel): SctpSendOptions {
-  const options: SctpSendOptions = {};
-  if (!channel.ordered) options.unordered = true;
-  if (channel.maxRetransmits !== null) options.maxRetransmits = channel.maxRetransmits;
-  else if (channel.maxPacketLifeTime !== null) options.maxPacketLifeTime = channel.maxPacketLifeTime;
-  return options;
-}
-
-const encoder = new TextEncoder();
-
-/** createDataChannel's checks (W3C webrtc §6.1), with browsers' clamping of the reliability values. */
-function channelOptions(label: string, init: DataChannelInit): ChannelOptions {
-  const protocol = String(init.protocol ?? "");
-  if (encoder.encode(label).length > 65535) throw new TypeError("label longer than 65,535 bytes");
-  if (encoder.encode(protocol).length > 65535) throw new TypeError("protocol longer than 65,535 bytes");
-  if (init.maxPacketLifeTime != null && init.maxRetransmits != null) {
-    throw new TypeError("maxPacketLifeTime and maxRetransmits are exclusive");
-  }
-  const negotiated = init.negotiated === true;
-  if (negotiated && init.id == null) throw new TypeError("negotiated: true needs an id");
-  const id = negotiated ? Number(init.id) : null;
-  if (id !== null && !(Number.isInteger(id) && id >= 0 && id <= MAX_STREAM_ID)) {
-    throw new TypeError(`id must be an integer 0..${MAX_STREAM_ID}`);
-  }
-  const clamp = (v: number | undefined) =>
-    v == null ? null : Math.min(Math.max(0, Math.trunc(Number(v))), 65535);
-  return {
-    ordered: init.ordered !== false,
-    maxPacketLifeTime: clamp(init.maxPacketLifeTime),
-    maxRetransmits: clamp(init.maxRetransmits),
-    protocol,
-    negotiated,
-    priority: init.priority ?? "low",
-    id,
   };
 }
