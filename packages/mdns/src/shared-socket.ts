@@ -1,3 +1,5 @@
+// Over 400 lines (450), not split yet: the socket's membership, interface choice (incl. the loopback-only
+// multicast source fix) and send/receive paths share its state; the interface choice is the next to move out.
 import type { RemoteInfo } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { isIPv4, isIPv6 } from "node:net";
