@@ -16,7 +16,7 @@ import {
   parseServerVersion,
 } from "../extensions/tls13.js";
 import { srtpProfileName } from "../extensions/use-srtp.js";
-import { encodeCertificateVerify, parseCertificateVerify } from "../handshake/certificate-verify.js";
+import { encodeCertificateVerify } from "../handshake/certificate-verify.js";
 import { encodeClientHello } from "../handshake/client-hello.js";
 import { HandshakeType } from "../handshake/header.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
@@ -257,18 +257,7 @@ export class ClientHandshaker13 extends Handshaker13 {
   }
 
   private onCertificateVerify(m: HandshakeMessage): void {
-    const cv = parseCertificateVerify(m.body);
-    const scheme = cv.scheme as SignatureScheme;
-    if (!schemes13(this.config.signatureSchemes, this.peer!.keyType).includes(scheme))
-      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server signed with scheme 0x${cv.scheme.toString(16)}`, {
-        alert: 47,
-      });
-    const content = certificateVerifyContent("server", this.transcriptHash(this.suite!));
-    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, content, cv.signature))
-      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "CertificateVerify signature does not verify", {
-        alert: 51,
-      });
-    this.record(m);
+    this.verifyCertificateVerify(m, "server");
     this.st = "finished";
   }
 

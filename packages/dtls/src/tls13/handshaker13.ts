@@ -1,10 +1,12 @@
 import type { PeerCertificate } from "../certificate.js";
 import type { CipherSuite13 } from "../crypto/cipher-suites13.js";
 import { SignatureScheme as Schemes, type SignatureScheme, schemeKeyType } from "../crypto/groups.js";
-import type { KeySchedule13 } from "../crypto/key-schedule13.js";
+import { certificateVerifyContent, type KeySchedule13 } from "../crypto/key-schedule13.js";
 import { DtlsError } from "../errors.js";
 import type { SrtpProfileName } from "../extensions/use-srtp.js";
+import { parseCertificateVerify } from "../handshake/certificate-verify.js";
 import { parseHandshakeFragments } from "../handshake/header.js";
+import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { encodeAck, HandshakeType13, parseKeyUpdate, type RecordNumber } from "../handshake/tls13.js";
 import { type HandshakeResult, Handshaker } from "../handshaker.js";
 import { RecordAead13 } from "../record/aead13.js";
@@ -84,6 +86,30 @@ export abstract class Handshaker13 extends Handshaker {
   }
 
   /** The result both sides report. */
+  /**
+   * Checks the peer's CertificateVerify (RFC 8446 §4.4.3), the same on both sides: a scheme we accept for the
+   * peer's key type, and a signature over the transcript hash with the peer's role in the context string.
+   * Records the message once it verifies.
+   */
+  protected verifyCertificateVerify(m: HandshakeMessage, peerRole: "client" | "server"): void {
+    const cv = parseCertificateVerify(m.body);
+    const scheme = cv.scheme as SignatureScheme;
+    if (!schemes13(this.config.signatureSchemes, this.peer!.keyType).includes(scheme))
+      throw new DtlsError(
+        "ERR_DTLS_UNSUPPORTED",
+        `${peerRole} signed CertificateVerify with scheme 0x${cv.scheme.toString(16)}`,
+        {
+          alert: 47,
+        },
+      );
+    const content = certificateVerifyContent(peerRole, this.transcriptHash(this.suite!));
+    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, content, cv.signature))
+      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "CertificateVerify signature does not verify", {
+        alert: 51,
+      });
+    this.record(m);
+  }
+
   protected result13(clientRandom: Uint8Array, serverRandom: Uint8Array): HandshakeResult {
     const ks = this.ks!;
     return {

@@ -2,7 +2,7 @@ import { equalBytes } from "../bytes.js";
 import type { ResolvedConfig } from "../config.js";
 import type { CipherSuite13 } from "../crypto/cipher-suites13.js";
 import { cipherSuite13ById } from "../crypto/cipher-suites13.js";
-import { isGroup13, type SignatureScheme } from "../crypto/groups.js";
+import { isGroup13 } from "../crypto/groups.js";
 import { serverShare13 } from "../crypto/key-exchange13.js";
 import { certificateVerifyContent, KeySchedule13 } from "../crypto/key-schedule13.js";
 import { randomBytesPooled } from "../crypto/random.js";
@@ -19,7 +19,7 @@ import {
   u16,
 } from "../extensions/tls13.js";
 import { encodeUseSrtp, SrtpProfile } from "../extensions/use-srtp.js";
-import { encodeCertificateVerify, parseCertificateVerify } from "../handshake/certificate-verify.js";
+import { encodeCertificateVerify } from "../handshake/certificate-verify.js";
 import type { ClientHello } from "../handshake/client-hello.js";
 import { parseClientHello } from "../handshake/client-hello.js";
 import { encodeHandshakeFragment, HandshakeType } from "../handshake/header.js";
@@ -308,18 +308,7 @@ export class ServerHandshaker13 extends Handshaker13 {
   }
 
   private onCertificateVerify(m: HandshakeMessage): void {
-    const cv = parseCertificateVerify(m.body);
-    const scheme = cv.scheme as SignatureScheme;
-    if (!schemes13(this.config.signatureSchemes, this.peer!.keyType).includes(scheme))
-      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `CertificateVerify scheme 0x${cv.scheme.toString(16)}`, {
-        alert: 47,
-      });
-    const content = certificateVerifyContent("client", this.transcriptHash(this.suite!));
-    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, content, cv.signature))
-      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "CertificateVerify signature does not verify", {
-        alert: 51,
-      });
-    this.record(m);
+    this.verifyCertificateVerify(m, "client");
     this.st = "finished";
   }
 
