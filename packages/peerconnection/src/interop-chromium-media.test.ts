@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { forwardCandidates, inPage, pageOffer } from "@purertc/interop/chromium-page";
 import { CLI, type JsonChild, type JsonEvent, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
 import type { Page } from "playwright-core";
@@ -33,55 +34,13 @@ async function securePage(page: Page): Promise<void> {
 
 /** In the page: an offer (after gathering) with recvonly video, or the fake camera and microphone. */
 function chromiumOffer(page: Page, mode: "recvonly" | "camera"): Promise<string> {
-  return page.evaluate(async (m) => {
-    const pc = new RTCPeerConnection();
-    (globalThis as unknown as Pc).pc = pc;
-    if (m === "recvonly") pc.addTransceiver("video", { direction: "recvonly" });
-    else {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-      for (const track of stream.getTracks()) pc.addTrack(track, stream);
-    }
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 10_000);
-      const check = () => {
-        if (pc.iceGatheringState !== "complete") return;
-        clearTimeout(timer);
-        resolve();
-      };
-      pc.onicegatheringstatechange = check;
-      check();
-    });
-    return pc.localDescription!.sdp;
-  }, mode);
-}
-
-function forwardCandidates(child: JsonChild, page: Page): () => Promise<void> {
-  let stopped = false;
-  let seen = 0;
-  const pump = (async () => {
-    while (!stopped) {
-      const candidates = child.events.filter((e) => e.event === "candidate");
-      for (; seen < candidates.length; seen++) {
-        const e = candidates[seen]!;
-        const init = {
-          candidate: String(e.candidate ?? ""),
-          sdpMid: String(e.sdpMid ?? "0"),
-          sdpMLineIndex: Number(e.sdpMLineIndex ?? 0),
-        };
-        await page
-          .evaluate(async (c) => {
-            await (globalThis as unknown as Pc).pc.addIceCandidate(c.candidate ? c : null);
-          }, init)
-          .catch(() => {});
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await pump;
-  };
+  return pageOffer(page, {
+    setup:
+      mode === "recvonly"
+        ? `pc.addTransceiver("video", { direction: "recvonly" });`
+        : `const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+           for (const track of stream.getTracks()) pc.addTrack(track, stream);`,
+  });
 }
 
 /** Chromium's inbound-rtp video report. */
@@ -250,31 +209,25 @@ describe.skipIf(!netns.available || !chromium || !haveFfmpeg)("media with headle
       const page = browser.page;
       await securePage(page);
       const offer = await child.next((e) => e.event === "offer", 20_000);
-      const answer = await page.evaluate(async (sdp) => {
-        const pc = new RTCPeerConnection();
-        (globalThis as unknown as Pc).pc = pc;
-        await pc.setRemoteDescription({ type: "offer", sdp });
-        const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-        for (const t of pc.getTransceivers()) {
-          const track = stream.getTracks().find((x) => x.kind === t.receiver.track.kind);
-          if (!track) continue;
-          await t.sender.replaceTrack(track);
-          t.sender.setStreams(stream);
-          t.direction = "sendrecv";
-        }
-        await pc.setLocalDescription(await pc.createAnswer());
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 10_000);
-          const check = () => {
-            if (pc.iceGatheringState !== "complete") return;
-            clearTimeout(timer);
-            resolve();
-          };
-          pc.onicegatheringstatechange = check;
-          check();
-        });
-        return pc.localDescription!.sdp;
-      }, String(offer.sdp));
+      // The camera and microphone on the offered transceivers, sent back.
+      const answer = await inPage<string>(
+        page,
+        `const pc = new RTCPeerConnection();
+         globalThis.pc = pc;
+         await pc.setRemoteDescription({ type: "offer", sdp: arg });
+         const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+         for (const t of pc.getTransceivers()) {
+           const track = stream.getTracks().find((x) => x.kind === t.receiver.track.kind);
+           if (!track) continue;
+           await t.sender.replaceTrack(track);
+           t.sender.setStreams(stream);
+           t.direction = "sendrecv";
+         }
+         await pc.setLocalDescription(await pc.createAnswer());
+         await gathered(pc);
+         return pc.localDescription.sdp;`,
+        String(offer.sdp),
+      );
       child.send({ type: "answer", sdp: answer });
       stop = forwardCandidates(child, page);
       const deadline = performance.now() + 40_000;
