@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-// For the {@link} target in the documentation.
 import { OPENSSL } from "./openssl.js";
 
 // How a coturn server for a test is configured: its options, its command
