@@ -8,7 +8,7 @@ import { allTargets } from "./targets.js";
 const targets = await allTargets();
 
 describe("npm run fuzz targets", () => {
-  it("cover STUN, TURN ChannelData, DTLS (record, header, every handshake message), SDP, mDNS, SCTP and media", () => {
+  it("cover STUN, TURN ChannelData, DTLS (record, header, every handshake message), SDP, mDNS, SCTP, media, DCEP and RTSP", () => {
     const names = targets.map((t) => t.name).join("\n");
     for (const what of [
       "STUN",
@@ -35,6 +35,11 @@ describe("npm run fuzz targets", () => {
       "VP8 depacketizer",
       "SRTP/SRTCP unprotect (SRTP_AES128_CM_HMAC_SHA1_80)",
       "SRTP/SRTCP unprotect (SRTP_AEAD_AES_128_GCM)",
+      "DCEP",
+      "RTSP stream reader",
+      "RTSP DESCRIBE SDP",
+      "RTSP Transport",
+      "RTSP WWW-Authenticate",
     ]) {
       expect(names).toContain(what);
     }

@@ -17,6 +17,7 @@ import {
   StunMethod,
 } from "@purertc/stun";
 import { decodeChannelData, encodeChannelData, splitChannelDataStream, TurnError } from "@purertc/turn";
+import { appTargets } from "./app-targets.js";
 import { mediaTargets } from "./media-targets.js";
 
 export type { FuzzTarget };
@@ -112,7 +113,7 @@ async function dtlsCapture(): Promise<Uint8Array[]> {
   return sent;
 }
 
-/** Every fuzz target: STUN, TURN ChannelData, the DTLS parsers, SDP, mDNS, SCTP, RTP/RTCP/SRTP and the depacketizers. */
+/** Every fuzz target: STUN, TURN ChannelData, the DTLS parsers, SDP, mDNS, SCTP, RTP/RTCP/SRTP and the depacketizers, DCEP, RTSP. */
 export async function allTargets(): Promise<FuzzTarget[]> {
   const sdpDir = `${ROOT}test-vectors/sdp/`;
   const sdps = readdirSync(sdpDir)
@@ -152,5 +153,6 @@ export async function allTargets(): Promise<FuzzTarget[]> {
     ...mdnsFuzzTargets(),
     ...(await sctpFuzzTargets()),
     ...mediaTargets(),
+    ...appTargets(),
   ];
 }
