@@ -76,4 +76,20 @@ export interface PeerConnectionConfiguration<C = unknown> {
    * until its own close(), which fails the PeerConnections still on it.
    */
   udpMux?: UdpMux | UdpMux[];
+  /**
+   * ICE over TCP (RFC 6544): also gather TCP host candidates. `"passive"`
+   * for a server the peer connects to (a listening socket per host address,
+   * `tcptype passive`; browsers offer `tcptype active` and connect), `"active"`
+   * for a client that dials the peer's passive candidates, `"both"` for
+   * either. Checks, DTLS and everything above go over the connection.
+   * Default: none (UDP only).
+   */
+  tcpCandidates?: "passive" | "active" | "both";
+  /**
+   * Gather UDP host candidates. Default true; `false` with `tcpCandidates`
+   * offers TCP candidates only (for a peer that cannot use UDP, or to
+   * prove a TCP path in a test). Server-reflexive and relay candidates
+   * come from `iceServers` as usual.
+   */
+  udpCandidates?: boolean;
 }
