@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { FuzzTarget } from "@purertc/dtls/fuzz";
 import { encodeDcepAck, encodeDcepOpen, PeerConnectionError, parseDcep } from "@purertc/peerconnection";
 import {
   parseChallenges,
@@ -15,7 +16,6 @@ import {
   RtspError,
   RtspReader,
 } from "@purertc/rtsp-to-whep";
-import type { FuzzTarget } from "./targets.js";
 
 const VECTORS = fileURLToPath(new URL("../../../../test-vectors/rtsp/", import.meta.url));
 const text = new TextEncoder();

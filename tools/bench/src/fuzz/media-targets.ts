@@ -6,6 +6,8 @@
  * SRTP/SRTCP unprotect with both profile kinds. Seeds are packets our own
  * packetizers and protectors make.
  */
+
+import type { FuzzTarget } from "@purertc/dtls/fuzz";
 import {
   H264Depacketizer,
   H264Payloader,
@@ -22,7 +24,6 @@ import {
   Vp8Payloader,
 } from "@purertc/rtp";
 import { SrtpContext, SrtpError, type SrtpProfileName } from "@purertc/srtp";
-import type { FuzzTarget } from "./targets.js";
 
 const isRtpError = (e: unknown) => e instanceof RtpError;
 
