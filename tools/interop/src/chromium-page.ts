@@ -29,6 +29,7 @@ const PAGE_HELPERS = `(() => {
     return {
       ...transport,
       localPort: local?.port, localProtocol: local?.protocol, localType: local?.candidateType,
+      localTcpType: local?.tcpType,
       remotePort: remote?.port, remoteProtocol: remote?.protocol, remoteType: remote?.candidateType,
       remoteTcpType: remote?.tcpType,
       remoteFingerprint: cert ? cert.fingerprintAlgorithm + " " + cert.fingerprint : undefined,
@@ -116,7 +117,7 @@ export function pageConnectionState(page: Page): Promise<string> {
 /**
  * Chromium's transport report for `globalThis.pc`, with the selected pair's
  * candidates (`localPort`, `remotePort`, `…Protocol`, `…Type`,
- * `remoteTcpType`) and the peer certificate's `remoteFingerprint`.
+ * `…TcpType`) and the peer certificate's `remoteFingerprint`.
  */
 export function pageTransport(page: Page): Promise<Record<string, unknown>> {
   return inPage<Record<string, unknown>>(page, "return transportOf(globalThis.pc);");
