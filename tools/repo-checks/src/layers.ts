@@ -24,17 +24,6 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 export const KNOWN_CIRCLES: readonly { files: readonly string[]; why: string }[] = [
   {
     files: [
-      "packages/turn/src/channel-binder.ts",
-      "packages/turn/src/client-state.ts",
-      "packages/turn/src/data-path.ts",
-      "packages/turn/src/maintenance.ts",
-      "packages/turn/src/permission-requests.ts",
-      "packages/turn/src/request.ts",
-    ],
-    why: "the TURN client's parts reach each other through ClientState (type-only imports back); untangling needs an interface per part",
-  },
-  {
-    files: [
       "packages/dtls/src/record/aead.ts",
       "packages/dtls/src/record/aead13.ts",
       "packages/dtls/src/record/header.ts",
