@@ -186,6 +186,8 @@ export class IceSession implements SessionState {
       rtoMax: schedule.maxRto,
       // The last try waits about one maximal RTO for its answer.
       rm: Math.max(1, Math.ceil(schedule.maxRto / schedule.rto)),
+      // Over TCP a request is sent once and waits Ti = 79 RTO (RFC 6544 §7.1, RFC 8489 §6.2.2).
+      ...(base.transport === "tcp" ? { reliable: true } : {}),
       ...(key ? { key } : {}),
     });
     result.catch(() => {}); // callers that cancel never look at it

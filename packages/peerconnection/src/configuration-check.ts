@@ -4,7 +4,8 @@ import { PeerConnectionError } from "./errors.js";
 /**
  * What the PeerConnection constructor refuses, as the browser's does.
  * @throws PeerConnectionError ERR_INVALID_ACCESS for a TURN server without
- *   credentials, or iceLite with iceTransportPolicy "relay".
+ *   credentials, iceLite with iceTransportPolicy "relay", or a
+ *   tcpCandidates value other than "passive", "active" or "both".
  */
 export function checkConfiguration(config: PeerConnectionConfiguration<unknown>): void {
   checkIceServers(config.iceServers ?? []);
@@ -12,6 +13,13 @@ export function checkConfiguration(config: PeerConnectionConfiguration<unknown>)
     throw new PeerConnectionError(
       "ERR_INVALID_ACCESS",
       "iceLite has host candidates only: not with iceTransportPolicy relay",
+    );
+  }
+  const tcp: unknown = config.tcpCandidates;
+  if (tcp !== undefined && tcp !== "passive" && tcp !== "active" && tcp !== "both") {
+    throw new PeerConnectionError(
+      "ERR_INVALID_ACCESS",
+      `tcpCandidates must be "passive", "active" or "both", not ${JSON.stringify(tcp)}`,
     );
   }
 }

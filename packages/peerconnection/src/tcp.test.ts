@@ -4,7 +4,7 @@ import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { nextEvent, nextMessage, until } from "./datachannel/channel.test-helper.js";
 import type { DataChannel } from "./datachannel/data-channel.js";
-import { PeerConnection } from "./index.js";
+import { PeerConnection, PeerConnectionError } from "./index.js";
 import { negotiate, trickle, waitForState } from "./pair.test-helper.js";
 
 /** The selected pair's local candidate stats, and every local candidate's protocol. */
@@ -34,6 +34,10 @@ function tcpOnlyPair(): [PeerConnection, PeerConnection] {
 if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing`);
 
 describe("PeerConnection over ICE-TCP (RFC 6544)", () => {
+  it("refuses a tcpCandidates value it does not know", () => {
+    expect(() => new PeerConnection({ tcpCandidates: "so" as "both" })).toThrow(PeerConnectionError);
+  });
+
   for (const serverOffers of [true, false]) {
     it(`TCP-only: DTLS and a data channel over the framed connection (server ${serverOffers ? "offers" : "answers"})`, async () => {
       await withLeakCheck(async () => {

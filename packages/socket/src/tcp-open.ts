@@ -105,6 +105,8 @@ function connectionEntry(
     shutdown: () => shutdownSocket(socket),
   };
   const handle = new ManagedConnection(entry, socket, hooks.release);
+  // Small writes (STUN checks, DTLS records) go out at once: no Nagle delay.
+  socket.setNoDelay(true);
   const weak = new WeakRef(handle);
   socket.on("data", (data: Buffer) => weak.deref()?.deliver(data));
   socket.on("error", (error: Error) => weak.deref()?.fail(error));

@@ -54,7 +54,7 @@ export function tcpLocalPreference(tcpType: "active" | "passive", index: number)
  * request for this generation: USERNAME `ourUfrag:…` and a valid
  * MESSAGE-INTEGRITY with our password (and a valid FINGERPRINT if present).
  */
-export function isAuthenticCheck(s: SessionState, frame: Uint8Array): boolean {
+export function isAuthenticCheck(s: Pick<SessionState, "local" | "localKey">, frame: Uint8Array): boolean {
   const message = decodeStun(frame);
   if (!message || message.method !== StunMethod.Binding || message.messageClass !== StunClass.Request) {
     return false;

@@ -87,6 +87,19 @@ describe("ICE over TCP (RFC 6544)", () => {
     });
   }
 
+  it("an ICE-lite server with a passive candidate: the full active client controls and connects", async () => {
+    await withLeakCheck(async () => {
+      const { passive, active } = await tcpPair("controlling", { server: { lite: true } });
+      const [pa] = await Promise.all([passive.connect(), active.connect()]);
+      expect(passive.role).toBe("controlled");
+      expect(pa.local.tcpType).toBe("passive");
+      const got = nextDatagram(active);
+      passive.send(text("lite over tcp"));
+      expect(untext(await got)).toBe("lite over tcp");
+      await Promise.all([passive.close(), active.close()]);
+    });
+  });
+
   it("a connection that goes away fails the selected pair at once (consent lost), never the process", async () => {
     await withLeakCheck(async () => {
       const { passive, active } = await tcpPair("controlling");

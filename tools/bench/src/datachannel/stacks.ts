@@ -17,7 +17,8 @@ export interface ChannelPair {
   close(): Promise<void>;
 }
 
-export type StackName = "purertc" | "werift" | "node-datachannel";
+/** `purertc-tcp`: purertc over ICE-TCP only (one passive, one active PeerConnection, no UDP candidates). */
+export type StackName = "purertc" | "purertc-tcp" | "werift" | "node-datachannel";
 
 /** The W3C shape both purertc and node-datachannel's polyfill have. */
 interface W3cChannel {
@@ -178,6 +179,20 @@ export async function pairMaker(stack: StackName): Promise<() => Promise<Channel
     return () =>
       w3cPair(
         () => new PeerConnection({ interfaces: "loopback" }) as unknown as W3cPeer,
+        () => true,
+      );
+  }
+  if (stack === "purertc-tcp") {
+    // w3cPair makes the offerer first: it listens (passive), the answerer dials (active).
+    let made = 0;
+    return () =>
+      w3cPair(
+        () =>
+          new PeerConnection({
+            interfaces: "loopback",
+            tcpCandidates: made++ % 2 === 0 ? "passive" : "active",
+            udpCandidates: false,
+          }) as unknown as W3cPeer,
         () => true,
       );
   }

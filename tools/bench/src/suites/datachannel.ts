@@ -16,7 +16,8 @@ import type { BenchRow, BenchSuite } from "../harness.js";
 
 const workerPath = fileURLToPath(new URL("../datachannel/worker.js", import.meta.url));
 
-interface Figures {
+/** What one worker measured (see ../datachannel/worker.ts). */
+export interface Figures {
   stack: StackName;
   open?: { median: number; p99: number };
   bulkMBps?: number;
@@ -28,7 +29,8 @@ interface Figures {
   error?: string;
 }
 
-function runWorker(stack: StackName, quick: boolean): Promise<Figures> {
+/** Runs one stack's worker in a process of its own; bounded at 10 minutes. */
+export function runWorker(stack: StackName, quick: boolean): Promise<Figures> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--expose-gc", workerPath, stack, quick ? "quick" : "full"], {
       stdio: ["ignore", "pipe", "inherit"],
