@@ -299,6 +299,7 @@ export class Transmitter {
       this.a.stats.retransmissions++;
       this.a.stats.dataChunksSent++;
       this.add(s.chunk, vtag, zero);
+      this.a.heartbeat.dataSent(now);
     }
     if (t.forwardTsnPending) {
       t.forwardTsnPending = false;
@@ -336,7 +337,9 @@ export class Transmitter {
     }
     // SACK-IMMEDIATELY (RFC 7053) on the last chunk when nothing more is
     // queued or the window is small: a delayed SACK would only stall us.
-    if (last && (!q.peek(now) || t.cc.cwnd <= 2 * this.a.o.mtu)) last.immediate = true;
+    if (!last) return;
+    this.a.heartbeat.dataSent(now);
+    if (!q.peek(now) || t.cc.cwnd <= 2 * this.a.o.mtu) last.immediate = true;
   }
 
   clear(): void {
