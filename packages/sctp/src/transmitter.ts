@@ -21,6 +21,8 @@ import type { Tcb } from "./tcb.js";
 import { tsnAdd } from "./tsn.js";
 
 const SACK_DELAY = 200;
+/** Smallest fragment cut to fill a packet (a DATA header is 16 bytes). */
+const FILL_MIN = 64;
 
 /** Incoming DATA and the SACKs it calls for; bundling and sending of every outgoing chunk. */
 export class Transmitter {
@@ -314,8 +316,17 @@ export class Transmitter {
     const maxPayload = (this.a.o.mtu - COMMON_HEADER - DATA_HEADER) & ~3;
     let last: DataChunk | undefined;
     while (rtx.flightSize < t.cc.cwnd && (t.peerRwnd > 0 || rtx.flightSize === 0)) {
-      if (!q.peek(now)) break;
-      const { chunk, message } = q.nextChunk(t.nextTsn, maxPayload);
+      const head = q.peek(now);
+      if (!head) break;
+      // A reliable message's next fragment takes the room left in the packet
+      // being built: 1 KiB messages (1052 bytes a packet) went one a packet;
+      // filled, 8 % fewer datagrams, each a DTLS record. A partially reliable
+      // one is not split for that: a fragment lost would lose the message.
+      let payload = maxPayload;
+      const room = (this.a.o.mtu - this.size - DATA_HEADER) & ~3;
+      if (room >= FILL_MIN && room < payload && head.maxRetransmits < 0 && head.expiresAt === 0)
+        payload = room;
+      const { chunk, message } = q.nextChunk(t.nextTsn, payload);
       t.nextTsn = tsnAdd(t.nextTsn, 1);
       const size = DATA_HEADER + chunk.userData.length;
       rtx.add({
