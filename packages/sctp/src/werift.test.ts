@@ -116,7 +116,7 @@ describe("interop with werift's SCTP (in-process, memory link)", () => {
   });
 
   it("werift answers our HEARTBEATs on an idle association: RTT measured, no errors", async () => {
-    const peer = weriftPeer("server", { heartbeatInterval: 20, rtoInitial: 50, rtoMin: 50 });
+    const peer = weriftPeer("server", { heartbeatInterval: 20, rtoInitial: 100, rtoMin: 100 });
     await peer.werift.start(5000);
     const opened = once(peer.ours, "open");
     peer.ours.connect();
