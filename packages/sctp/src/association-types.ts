@@ -45,6 +45,12 @@ export interface SctpAssociationOptions {
   receiveWindow?: number;
   /** Valid.Cookie.Life in ms: how old a State Cookie may be when it comes back (default 60000, RFC 9260 §16). */
   cookieLifetime?: number;
+  /**
+   * HB.interval in ms (RFC 9260 §8.3, default 30000; 0 = no HEARTBEATs): an
+   * idle path gets a HEARTBEAT every RTO + this (the RTO jittered by ±50 %).
+   * Unanswered ones count toward Association.Max.Retrans (10), then the association fails.
+   */
+  heartbeatInterval?: number;
   /** Aborting it aborts the association (as {@link SctpAssociationLike.abort}). */
   signal?: AbortSignal;
 }
@@ -86,6 +92,12 @@ export interface SctpStats {
   fastRetransmits: number;
   /** Tail loss probes sent (the last chunk again after 2 SRTT without an ack). */
   probes: number;
+  /** HEARTBEATs sent on the idle path (RFC 9260 §8.3). */
+  heartbeatsSent: number;
+  /** HEARTBEAT-ACKs that answered ours (each an RTT sample). */
+  heartbeatAcks: number;
+  /** HEARTBEATs unanswered within one RTO (each an error toward Association.Max.Retrans). */
+  heartbeatTimeouts: number;
   /** Packets dropped: bad checksum, malformed, wrong tag, out of window. */
   packetsDropped: number;
   /** Messages delivered to the user. */

@@ -45,6 +45,7 @@ import {
 import { RtoEstimator } from "./congestion.js";
 import type { AssociationContext } from "./context.js";
 import { SctpError } from "./errors.js";
+import { Heartbeat } from "./heartbeat.js";
 import { Inbound } from "./inbound.js";
 import { LossRecovery } from "./loss-recovery.js";
 import { type ResolvedOptions, resolveOptions } from "./options.js";
@@ -75,6 +76,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
   /** @internal */ readonly rto: RtoEstimator;
   /** @internal */ readonly tx: Transmitter;
   /** @internal */ readonly recovery: LossRecovery;
+  /** @internal */ readonly heartbeat: Heartbeat;
   private readonly setup: Setup;
   private readonly closing: Shutdown;
   private readonly inbound: Inbound;
@@ -95,6 +97,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.queue = new SendQueue(this.onBufferedAmountLow);
     this.rto = new RtoEstimator(o.rtoInitial, o.rtoMin, o.rtoMax);
     this.recovery = new LossRecovery(this);
+    this.heartbeat = new Heartbeat(this, o.heartbeatInterval);
     this.tx = new Transmitter(this, this.recovery);
     this.setup = new Setup(this, o.cookieLifetime);
     this.closing = new Shutdown(this);
@@ -114,6 +117,9 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
       timeouts: 0,
       fastRetransmits: 0,
       probes: 0,
+      heartbeatsSent: 0,
+      heartbeatAcks: 0,
+      heartbeatTimeouts: 0,
       packetsDropped: 0,
       messagesReceived: 0,
       messagesSent: 0,
@@ -344,6 +350,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
   /** @internal Sets the RFC 9260 state (setup and shutdown drive it). */
   setState(s: SctpAssociationState): void {
     this.#state = s;
+    if (s === "established") this.heartbeat.start();
   }
 
   /** @internal Called by the transmitter when nothing is queued or in flight. */
@@ -365,6 +372,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.destroyed = true;
     this.#state = "closed";
     for (const t of [this.t3, this.delayedAck, this.reconfigTimer]) t.dispose();
+    this.heartbeat.dispose();
     this.setup.dispose();
     this.unlinkSignal();
     this.unlinkSignal = noop;

@@ -30,6 +30,14 @@ export interface LossRecoveryLike {
   armProbeIfIdle(t: Tcb): void;
 }
 
+/** Path heartbeats as the transmitter and inbound use them (implemented by Heartbeat). */
+export interface HeartbeatLike {
+  /** DATA went out at `now` (performance.now()): the path is not idle. */
+  dataSent(now: number): void;
+  /** A HEARTBEAT-ACK arrived with this Heartbeat Information. */
+  onAck(info: Uint8Array): void;
+}
+
 export interface AssociationContext extends EventTarget {
   readonly state: SctpAssociationState;
   setState(s: SctpAssociationState): void;
@@ -41,6 +49,7 @@ export interface AssociationContext extends EventTarget {
   readonly sink: ReceiverSink;
   readonly tx: TransmitterLike;
   readonly recovery: LossRecoveryLike;
+  readonly heartbeat: HeartbeatLike;
   readonly t3: AssociationTimer;
   readonly delayedAck: AssociationTimer;
   readonly reconfigTimer: AssociationTimer;

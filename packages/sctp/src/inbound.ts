@@ -85,6 +85,9 @@ export class Inbound {
       case ChunkType.Heartbeat:
         this.tx.control({ type: ChunkType.HeartbeatAck, info: c.info });
         return;
+      case ChunkType.HeartbeatAck:
+        this.a.heartbeat.onAck(c.info);
+        return;
       case ChunkType.Abort:
         this.a.end(
           new SctpError("ERR_ABORTED_BY_PEER", `peer sent ABORT${causeText(c.causes)} (RFC 9260 §9.1)`),

@@ -9,11 +9,10 @@ import type { AssociationContext } from "./context.js";
 import { SctpError } from "./errors.js";
 import { ChunkType } from "./packet/constants.js";
 import type { SackChunk } from "./packet/sack.js";
-import type { Tcb } from "./tcb.js";
+import { MAX_RETRANSMITS, type Tcb } from "./tcb.js";
 import { AssociationTimer } from "./timers.js";
 import { tsnLt } from "./tsn.js";
 
-const MAX_RETRANSMITS = 10;
 /** Tail loss probes between two acks at most. */
 const MAX_PROBES = 4;
 

@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   rtoMax: number;
   receiveWindow: number;
   cookieLifetime: number;
+  heartbeatInterval: number;
 }
 
 /** Applies the defaults (documented in association-types.ts and the README); throws ERR_INVALID_ARGUMENT out of bounds. */
@@ -38,6 +39,7 @@ export function resolveOptions(options: SctpAssociationOptions): ResolvedOptions
     rtoMax: clamp(options.rtoMax, 60_000, 10, 120_000, "rtoMax"),
     receiveWindow: clamp(options.receiveWindow, 1024 * 1024, 16 * 1024, 16 * 1024 * 1024, "receiveWindow"),
     cookieLifetime: clamp(options.cookieLifetime, 60_000, 1, 3_600_000, "cookieLifetime"),
+    heartbeatInterval: clamp(options.heartbeatInterval, 30_000, 0, 86_400_000, "heartbeatInterval"),
   };
   // The window must hold one whole message, or an ordered message could never complete.
   o.receiveWindow = Math.max(o.receiveWindow, o.maxMessageSize + 64 * 1024);

@@ -10,6 +10,9 @@ import { DataReceiver, type ReceiverSink } from "./reassembly.js";
 import { RetransmitQueue } from "./retransmit-queue.js";
 import { StreamReset } from "./stream-reset.js";
 
+/** Association.Max.Retrans (RFC 9260 §16): consecutive errors (T3-rtx expiries, unanswered HEARTBEATs) before the association fails. */
+export const MAX_RETRANSMITS = 10;
+
 export interface TcbParams {
   mtu: number;
   receiveWindow: number;
@@ -25,7 +28,7 @@ export class Tcb {
   nextTsn: number;
   /** The peer's receive window as we reckon it (a_rwnd less what is in flight since). */
   peerRwnd: number;
-  /** Consecutive retransmission timeouts without an ack (RFC 9260 §8.1 error counter). */
+  /** Consecutive retransmission timeouts and unanswered HEARTBEATs without an ack (RFC 9260 §8.1 error counter). */
   errorCount = 0;
   /** Chunks marked for fast retransmit wait to go out ahead of the cwnd limit once (§7.2.4). */
   fastRetransmitPending = false;

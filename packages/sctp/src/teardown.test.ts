@@ -72,6 +72,17 @@ describe("teardown from every state (leak-checked: no timer, immediate or listen
     });
   });
 
+  test("established and idle with a HEARTBEAT out (its ACK lost)", async () => {
+    await withLeakCheck(async () => {
+      const quick = { heartbeatInterval: 10, rtoInitial: 50, rtoMin: 50 };
+      const link = new MemoryLink({ filter: dropping([ChunkType.HeartbeatAck]) }, quick);
+      await openLink(link);
+      while (link.a.getStats().heartbeatsSent === 0) await new Promise((r) => setTimeout(r, 5));
+      await closeTwice(link.a);
+      await link.close();
+    });
+  });
+
   test("shutdown-pending (data never acked): close() settles shutdown()", async () => {
     await withLeakCheck(async () => {
       const link = new MemoryLink({ filter: dropping([ChunkType.Sack]) });

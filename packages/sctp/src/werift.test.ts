@@ -114,4 +114,20 @@ describe("interop with werift's SCTP (in-process, memory link)", () => {
     expect(back).toEqual(Array.from({ length: 50 }, (_, i) => i));
     await peer.close();
   });
+
+  it("werift answers our HEARTBEATs on an idle association: RTT measured, no errors", async () => {
+    const peer = weriftPeer("server", { heartbeatInterval: 20, rtoInitial: 100, rtoMin: 100 });
+    await peer.werift.start(5000);
+    const opened = once(peer.ours, "open");
+    peer.ours.connect();
+    await opened;
+    for (let i = 0; i < 100 && peer.ours.getStats().heartbeatAcks < 3; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const s = peer.ours.getStats();
+    expect(s.heartbeatAcks).toBeGreaterThanOrEqual(3);
+    expect(s.heartbeatTimeouts).toBe(0);
+    expect(s.srtt).toBeGreaterThanOrEqual(0);
+    expect(peer.ours.state).toBe("established");
+    await peer.close();
+  });
 });

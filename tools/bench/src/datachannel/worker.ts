@@ -27,6 +27,14 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+/** A transfer's rate by the clock, and by the CPU time the process spent (all its threads: usrsctp's too). */
+interface Rate {
+  /** Bytes per second of wall time. */
+  wall: number;
+  /** Bytes per second of process CPU time: what the stack costs, less sensitive to a loaded machine. */
+  cpu: number;
+}
+
 /**
  * Sends `total` bytes in `messageSize` messages with bufferedAmountLowThreshold
  * backpressure; the rate (bytes/s) counts up to the last byte received, or
@@ -37,11 +45,12 @@ async function transfer(
   messageSize: number,
   total: number,
   maxMs = 30_000,
-): Promise<number> {
+): Promise<Rate> {
   const chunk = new Uint8Array(messageSize).fill(0x61);
   let received = 0;
   let sent = 0;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => {
     finish = resolve;
@@ -64,8 +73,10 @@ async function transfer(
     else pump();
   }, 5);
   await done.finally(() => clearInterval(poll));
+  const wallS = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   if (received === 0) throw new Error(`${stack}: nothing arrived in ${maxMs} ms`);
-  return received / ((performance.now() - start) / 1000);
+  return { wall: received / wallS, cpu: received / ((cpu.user + cpu.system) / 1e6) };
 }
 
 async function latency(pair: ChannelPair, samples: number): Promise<number[]> {
@@ -88,8 +99,8 @@ async function latency(pair: ChannelPair, samples: number): Promise<number[]> {
   return out;
 }
 
-/** Our raw DTLS throughput in this process: 1200-byte records blasted one way for `ms`. */
-async function dtlsThroughput(ms: number): Promise<number> {
+/** Our raw DTLS throughput in this process (MB/s by the clock and per CPU-second): 1200-byte records blasted one way for `ms`. */
+async function dtlsThroughput(ms: number): Promise<{ wall: number; cpu: number }> {
   const owner = {};
   const certs = await Promise.all([DtlsCertificate.generate(), DtlsCertificate.generate()]);
   const sockets = await socketPair(owner);
@@ -101,12 +112,17 @@ async function dtlsThroughput(ms: number): Promise<number> {
   });
   const data = Buffer.alloc(1200, 0x61);
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   while (performance.now() - start < ms) {
     for (let i = 0; i < 32; i++) pair.send(data);
     await immediate();
   }
   await immediate();
-  const rate = received / 1e6 / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  const rate = {
+    wall: received / 1e6 / ((performance.now() - start) / 1000),
+    cpu: received / 1e6 / ((cpu.user + cpu.system) / 1e6),
+  };
   await pair.close();
   for (const s of sockets) await s.close();
   return rate;
@@ -130,12 +146,16 @@ try {
   await pair.close();
   pair = await make();
   const bulkBytes = (quick ? 32 : 128) * MiB;
-  result.bulkMBps = (await transfer(pair, 64 * 1024, bulkBytes)) / 1e6;
+  const bulk = await transfer(pair, 64 * 1024, bulkBytes);
+  result.bulkMBps = bulk.wall / 1e6;
+  result.bulkMBpcpu = bulk.cpu / 1e6;
   await pair.close();
 
   pair = await make();
   const smallBytes = (quick ? 8 : 24) * MiB;
-  result.smallMsgs = (await transfer(pair, 1024, smallBytes)) / 1024;
+  const small = await transfer(pair, 1024, smallBytes);
+  result.smallMsgs = small.wall / 1024;
+  result.smallMsgsPcpu = small.cpu / 1024;
   await pair.close();
 
   pair = await make();
@@ -143,7 +163,9 @@ try {
   await pair.close();
 
   if (stack === "purertc") {
-    result.dtlsMBps = await dtlsThroughput(quick ? 500 : 1500);
+    const dtls = await dtlsThroughput(quick ? 500 : 1500);
+    result.dtlsMBps = dtls.wall;
+    result.dtlsMBpcpu = dtls.cpu;
     // Heap over a long transfer: measured after GC before and after.
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc) {
