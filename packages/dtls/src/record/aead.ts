@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { DtlsError } from "../errors.js";
 import { RECORD_HEADER_LENGTH, writeRecordHeader } from "./header.js";
 
@@ -23,10 +23,10 @@ export class RecordAead {
   private readonly iv: Buffer;
   private readonly aad = Buffer.alloc(13);
   /**
-   * The raw key: createCipheriv takes raw bytes faster than a KeyObject (1.7 vs 2.3 us
-   * per record measured on Node 20), and a KeyObject per direction is a native object more.
+   * The key as a KeyObject, made once per epoch and direction: createCipheriv then skips
+   * validating and copying raw key bytes on every record.
    */
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
@@ -34,7 +34,7 @@ export class RecordAead {
     iv: Uint8Array,
   ) {
     this.explicit = algorithm !== "chacha20-poly1305";
-    this.key = Buffer.from(key);
+    this.key = createSecretKey(key);
     this.iv = Buffer.from(iv);
     // GCM: the 4-byte salt never changes, so it is written into the nonce once.
     if (this.explicit) this.iv.copy(this.nonce, 0, 0, 4);

@@ -1,4 +1,4 @@
-import { type Cipher, createCipheriv, createDecipheriv } from "node:crypto";
+import { type Cipher, createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import type { TrafficKeys } from "../crypto/key-schedule13.js";
 import { DtlsError } from "../errors.js";
 import type { AeadAlgorithm } from "./aead.js";
@@ -35,9 +35,11 @@ export interface UnifiedRecord {
 export class RecordAead13 {
   /** Bytes a record grows by: header, content type, tag. */
   readonly overhead = UNIFIED_HEADER_LENGTH + 1 + TAG;
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
   private readonly iv: Buffer;
   private readonly sn: Buffer;
+  /** The header as authenticated (sequence number unmasked), rewritten for each record opened. */
+  private readonly aad = new Uint8Array(5);
   private readonly nonce = Buffer.alloc(12);
   /**
    * AES suites: one ECB cipher for the record-number masks of this epoch and direction, kept
@@ -50,7 +52,7 @@ export class RecordAead13 {
     readonly algorithm: AeadAlgorithm,
     keys: TrafficKeys,
   ) {
-    this.key = Buffer.from(keys.key);
+    this.key = createSecretKey(keys.key);
     this.iv = Buffer.from(keys.iv);
     this.sn = Buffer.from(keys.sn);
   }
@@ -148,7 +150,8 @@ export class RecordAead13 {
    */
   open(r: UnifiedRecord, seq: number): { type: number; content: Uint8Array } {
     if (r.body.length < TAG + 1) throw new DtlsError("ERR_DTLS_BAD_RECORD_MAC", "record too short");
-    const aad = Buffer.from(r.header);
+    const aad = this.aad.subarray(0, r.header.length);
+    aad.set(r.header);
     if (r.seqLength === 2) {
       aad[1] = (seq >>> 8) & 0xff;
       aad[2] = seq & 0xff;
