@@ -120,8 +120,8 @@ function epochBitsBySource(file: string): Map<string, Set<number>> {
     if (!port || !hex) continue;
     const first = Number.parseInt(hex.slice(0, 2), 16);
     if ((first & 0xe0) !== 0x20) continue;
-    let bits = bySource.get(port);
-    if (!bits) bySource.set(port, (bits = new Set()));
+    const bits = bySource.get(port) ?? new Set<number>();
+    bySource.set(port, bits);
     bits.add(first & 3);
   }
   return bySource;
