@@ -9,6 +9,7 @@ import {
   type NamedGroup,
   type SignatureScheme,
 } from "./crypto/groups.js";
+import { defaultMlKemPool, type MlKemKeyPool } from "./crypto/mlkem-pool.js";
 import { nodeCrypto } from "./crypto/node-crypto.js";
 import type { PublicKeyCrypto } from "./crypto/public-key.js";
 import { DtlsError } from "./errors.js";
@@ -81,6 +82,12 @@ export interface DtlsOptions {
   keyUpdateAfterRecords?: number;
   /** Public-key implementation. Default {@link nodeCrypto}. */
   crypto?: PublicKeyCrypto;
+  /**
+   * DTLS 1.3 client offering X25519MLKEM768: where its ML-KEM-768 key pairs
+   * come from. Default a process-wide {@link MlKemKeyPool} (pairs made ahead
+   * in idle time, each used once); `false` makes each pair at hello time.
+   */
+  mlkemPool?: MlKemKeyPool | false;
 }
 
 const NO_SRTP: readonly SrtpProfileName[] = Object.freeze([]);
@@ -108,6 +115,8 @@ export interface ResolvedConfig {
   handshakeTimeoutMs: number;
   idleTimeoutMs: number | undefined;
   crypto: PublicKeyCrypto;
+  /** Where a hybrid client share's ML-KEM key pair comes from (undefined: made at hello time). */
+  mlkemPool: MlKemKeyPool | undefined;
   cookies: CookieAuthority | undefined;
   /** The peer's `ip:port` (or another stable id) the cookie is bound to. */
   remoteId: string;
@@ -180,6 +189,7 @@ export function resolveConfig(
     handshakeTimeoutMs: o.handshakeTimeoutMs ?? 30_000,
     idleTimeoutMs: idle,
     crypto: o.crypto ?? nodeCrypto,
+    mlkemPool: o.mlkemPool === false ? undefined : (o.mlkemPool ?? defaultMlKemPool()),
     cookies: extra.cookies,
     remoteId: extra.remoteId ?? "peer",
   };

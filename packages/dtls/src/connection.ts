@@ -29,9 +29,9 @@ function defaultCookies(): CookieAuthority {
 const CLOSED = Object.freeze(new DtlsError("ERR_DTLS_CLOSED", "connection closed"));
 
 /**
- * A DTLS 1.2 connection, client or server, over any {@link DatagramTransport}
- * (a UDP socket, or an ICE candidate pair). Application data is sent and
- * received as whole datagrams.
+ * A DTLS connection, 1.3 (RFC 9147) or 1.2 (RFC 6347) as negotiated, client
+ * or server, over any {@link DatagramTransport} (a UDP socket, or an ICE
+ * candidate pair). Application data is sent and received as whole datagrams.
  *
  * ```ts
  * const conn = new DtlsConnection(transport, { role: "client", certificate, peerFingerprint });

@@ -30,6 +30,7 @@ export {
 } from "./crypto/cipher-suites13.js";
 export { CookieAuthority } from "./crypto/cookie.js";
 export { NamedGroup, type NamedGroupName, SignatureScheme } from "./crypto/groups.js";
+export { MlKemKeyPool } from "./crypto/mlkem-pool.js";
 export { nobleCrypto } from "./crypto/noble-crypto.js";
 export { nodeCrypto } from "./crypto/node-crypto.js";
 export type { KeyShare, PublicKeyCrypto } from "./crypto/public-key.js";

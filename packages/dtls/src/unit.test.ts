@@ -14,6 +14,7 @@ import {
   normalizeFingerprint,
 } from "./index.js";
 import { RecordAead } from "./record/aead.js";
+import { parseUnifiedRecord, RecordAead13 } from "./record/aead13.js";
 import { ReplayWindow } from "./record/replay-window.js";
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
@@ -183,5 +184,26 @@ describe("one-shot HMAC", () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("record keys across an epoch (raw bytes for the first records, a KeyObject after)", () => {
+  test("40 records each way seal and open with both forms of the key, and a wrong key fails throughout", () => {
+    const key = new Uint8Array(16).fill(7);
+    const w = new RecordAead("aes-128-gcm", key, new Uint8Array(4).fill(1));
+    const r = new RecordAead("aes-128-gcm", key, new Uint8Array(4).fill(1));
+    const wrong = new RecordAead("aes-128-gcm", new Uint8Array(16).fill(8), new Uint8Array(4).fill(1));
+    const keys = { key, iv: new Uint8Array(12).fill(2), sn: new Uint8Array(16).fill(3) };
+    const w13 = new RecordAead13("aes-128-gcm", keys);
+    const r13 = new RecordAead13("aes-128-gcm", keys);
+    for (let seq = 0; seq < 40; seq++) {
+      const data = Uint8Array.of(seq, 1, 2, 3);
+      const rec = w.seal(23, 0xfefd, 1, seq, data);
+      expect([...r.open(23, 0xfefd, 1, seq, rec.subarray(13))]).toEqual([...data]);
+      expect(() => wrong.open(23, 0xfefd, 1, seq, rec.subarray(13))).toThrow(DtlsError);
+      const rec13 = parseUnifiedRecord(w13.seal(3, seq, 23, data), 0).record;
+      expect(r13.sequenceBits(rec13)).toBe(seq);
+      expect([...r13.open(rec13, seq).content]).toEqual([...data]);
+    }
   });
 });

@@ -62,6 +62,12 @@ export interface PeerConnectionConfiguration<C = unknown> {
    */
   dtlsGroups?: ("X25519MLKEM768" | "x25519" | "secp256r1" | "secp384r1")[];
   /**
+   * DTLS 1.3: send a KeyUpdate (RFC 8446 §4.6.3, RFC 9147 §8) after this many
+   * records in one epoch, asking the peer to update too. Default 2^40 (well
+   * within the AEAD limits); small values exercise key updates in tests.
+   */
+  dtlsKeyUpdateAfterRecords?: number;
+  /**
    * ICE-lite (RFC 8445 §2.5), for a server with a public address: host
    * candidates only, no checks of its own, always controlled, `a=ice-lite`
    * in its descriptions; the peer (a browser) must run full ICE. Not with

@@ -57,6 +57,8 @@ export interface DtlsSessionOptions {
   versions?: readonly DtlsVersion[] | undefined;
   /** Key exchange groups by name (default: the DTLS package's). */
   groups?: readonly NamedGroupName[] | undefined;
+  /** DTLS 1.3: a KeyUpdate after this many records in one epoch (default: the DTLS package's). */
+  keyUpdateAfterRecords?: number | undefined;
   signal: AbortSignal;
   onState(state: DtlsTransportState, error?: Error): void;
   onData(data: Uint8Array): void;
@@ -114,6 +116,7 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
     ownsTransport: false,
     ...(options.versions ? { versions: options.versions } : {}),
     ...(options.groups ? { groups: options.groups.map((g) => NamedGroup[g]) } : {}),
+    ...(options.keyUpdateAfterRecords ? { keyUpdateAfterRecords: options.keyUpdateAfterRecords } : {}),
     signal: options.signal,
   });
   let done = false;

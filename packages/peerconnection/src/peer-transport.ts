@@ -185,6 +185,7 @@ export class PeerTransport {
       fingerprints: this.remote.fingerprints,
       versions: this.options.config.dtlsVersions,
       groups: this.options.config.dtlsGroups,
+      keyUpdateAfterRecords: this.options.config.dtlsKeyUpdateAfterRecords,
       signal: this.options.signal,
       onState: (state, error) => this.listener?.dtlsState(state, error),
       onData: (data) => this.listener?.datagram(data),

@@ -33,16 +33,27 @@ export function hkdfExtract(h: HmacHash, salt: Uint8Array, ikm: Uint8Array): Uin
 
 /** HKDF-Expand (RFC 5869 §2.3). */
 export function hkdfExpand(h: HmacHash, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  const key = new HmacKey(h, prk);
+  return expandKeyed(new HmacKey(h, prk), info, undefined, length);
+}
+
+/** HKDF-Expand with the PRK's HMAC key made already, of `info ‖ context` (context: no copy made). */
+function expandKeyed(
+  key: HmacKey,
+  info: Uint8Array,
+  context: Uint8Array | undefined,
+  length: number,
+): Uint8Array {
+  // One block (every key, IV and secret of the schedule): T(1) = HMAC(PRK, info ‖ 0x01).
+  if (length <= key.digestLength) {
+    const t = key.mac(info, context, 1);
+    return length === t.length ? t : t.subarray(0, length);
+  }
+  const whole = context ? concatInfo(info, context) : info;
   const out = new Uint8Array(length);
   let t: Uint8Array = EMPTY;
   let o = 0;
   for (let i = 1; o < length; i++) {
-    const input = new Uint8Array(t.length + info.length + 1);
-    input.set(t, 0);
-    input.set(info, t.length);
-    input[input.length - 1] = i;
-    t = key.mac(input);
+    t = key.mac(t, whole, i);
     const n = Math.min(t.length, length - o);
     out.set(n === t.length ? t : t.subarray(0, n), o);
     o += n;
@@ -50,10 +61,60 @@ export function hkdfExpand(h: HmacHash, prk: Uint8Array, info: Uint8Array, lengt
   return out;
 }
 
+function concatInfo(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
- * HKDF-Expand-Label (RFC 8446 §7.1): HKDF-Expand(secret, HkdfLabel, length)
- * with HkdfLabel = length(2) ‖ prefix+label (vec8) ‖ context (vec8).
+ * The HkdfLabel bytes before the context: length(2) ‖ prefix+label (vec8) ‖
+ * context length (1), made once per label, prefix, length and context length
+ * (the schedule uses a dozen). Looked up by label, then by a number: a string
+ * key built per call cost more than the HMAC's own JavaScript.
  */
+const labelHeads = new Map<string, Map<number, Uint8Array>>();
+
+function labelHead(prefix: LabelPrefix, label: string, length: number, contextLength: number): Uint8Array {
+  let byLabel = labelHeads.get(label);
+  if (!byLabel) {
+    byLabel = new Map();
+    // Bounded: labels come from this package's code, not from the wire (exporter labels from the application).
+    if (labelHeads.size < 256) labelHeads.set(label, byLabel);
+  }
+  const id = (length * 256 + contextLength) * 2 + (prefix === "dtls13" ? 1 : 0);
+  let head = byLabel.get(id);
+  if (!head) {
+    const full = prefix + label;
+    head = new Uint8Array(2 + 1 + full.length + 1);
+    head[0] = length >>> 8;
+    head[1] = length & 0xff;
+    head[2] = full.length;
+    for (let i = 0; i < full.length; i++) head[3 + i] = full.charCodeAt(i);
+    head[3 + full.length] = contextLength;
+    if (byLabel.size < 64) byLabel.set(id, head);
+  }
+  return head;
+}
+
+/**
+ * HKDF-Expand-Label (RFC 8446 §7.1) with the secret's HMAC key made already:
+ * HKDF-Expand(secret, HkdfLabel, length) with HkdfLabel = length(2) ‖
+ * prefix+label (vec8) ‖ context (vec8).
+ */
+export function expandLabel(
+  key: HmacKey,
+  label: string,
+  context: Uint8Array,
+  length: number,
+  prefix: LabelPrefix = "dtls13",
+): Uint8Array {
+  const head = labelHead(prefix, label, length, context.length);
+  return expandKeyed(key, head, context.length > 0 ? context : undefined, length);
+}
+
+/** HKDF-Expand-Label (RFC 8446 §7.1) of a secret given as bytes. */
 export function hkdfExpandLabel(
   h: HmacHash,
   secret: Uint8Array,
@@ -62,15 +123,7 @@ export function hkdfExpandLabel(
   length: number,
   prefix: LabelPrefix = "dtls13",
 ): Uint8Array {
-  const full = prefix + label;
-  const info = new Uint8Array(2 + 1 + full.length + 1 + context.length);
-  info[0] = length >>> 8;
-  info[1] = length & 0xff;
-  info[2] = full.length;
-  for (let i = 0; i < full.length; i++) info[3 + i] = full.charCodeAt(i);
-  info[3 + full.length] = context.length;
-  info.set(context, 4 + full.length);
-  return hkdfExpand(h, secret, info, length);
+  return expandLabel(new HmacKey(h, secret), label, context, length, prefix);
 }
 
 /** Derive-Secret (RFC 8446 §7.1) given the transcript hash. */

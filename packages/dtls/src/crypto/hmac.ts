@@ -6,11 +6,15 @@ export type HmacHash = "sha256" | "sha384";
 const BLOCK: Record<HmacHash, number> = { sha256: 64, sha384: 128 };
 const DIGEST: Record<HmacHash, number> = { sha256: 32, sha384: 48 };
 
-/** Scratch space for HMAC inputs: every call is synchronous and done with it before returning. */
-let scratch = Buffer.allocUnsafeSlow(1024);
+/**
+ * Scratch space for HMAC and digest inputs: every call is synchronous and done with it before
+ * returning. A plain Uint8Array: its subarray() is V8's own, where Buffer's builds a FastBuffer
+ * (several times slower in Node 20, and an HMAC takes two views).
+ */
+let scratch = new Uint8Array(1024);
 
-function scratchOf(length: number): Buffer {
-  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(2 * length);
+function scratchOf(length: number): Uint8Array {
+  if (scratch.length < length) scratch = new Uint8Array(2 * length);
   return scratch;
 }
 
@@ -39,25 +43,30 @@ export class HmacKey {
     this.block = block;
     this.digestLength = DIGEST[algorithm];
     const k = key.length > block ? hash(algorithm, key, "buffer") : key;
-    const pads = Buffer.allocUnsafe(2 * block);
-    pads.fill(0x36, 0, block).fill(0x5c, block);
+    // Two small on-heap arrays: cheaper to make than a Buffer and two views of it.
+    const inner = new Uint8Array(block).fill(0x36);
+    const outer = new Uint8Array(block).fill(0x5c);
     for (let i = 0; i < k.length; i++) {
-      pads[i]! ^= k[i]!;
-      pads[block + i]! ^= k[i]!;
+      inner[i]! ^= k[i]!;
+      outer[i]! ^= k[i]!;
     }
-    // Two views made once: set() of a whole array copies without making a view per call.
-    this.innerPad = pads.subarray(0, block);
-    this.outerPad = pads.subarray(block);
+    this.innerPad = inner;
+    this.outerPad = outer;
   }
 
-  /** HMAC of `a ‖ b`. */
-  mac(a: Uint8Array, b?: Uint8Array): Buffer {
+  /**
+   * HMAC of `a ‖ b ‖ last` (`last`: one trailing byte, HKDF-Expand's block counter, so that
+   * callers need not copy their input to append it).
+   */
+  mac(a: Uint8Array, b?: Uint8Array, last?: number): Buffer {
     const block = this.block;
-    const length = block + a.length + (b ? b.length : 0);
+    const bLength = b ? b.length : 0;
+    const length = block + a.length + bLength + (last === undefined ? 0 : 1);
     const s = scratchOf(length);
     s.set(this.innerPad, 0);
     s.set(a, block);
     if (b) s.set(b, block + a.length);
+    if (last !== undefined) s[length - 1] = last;
     const inner = hash(this.algorithm, s.subarray(0, length), "buffer");
     s.set(this.outerPad, 0);
     s.set(inner, block);

@@ -1,6 +1,7 @@
 import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import { DtlsError } from "../errors.js";
 import { NamedGroup } from "./groups.js";
+import { type MlKemKeyPool, onDemandPair } from "./mlkem-pool.js";
 import type { KeyShare, PublicKeyCrypto } from "./public-key.js";
 
 /** ML-KEM-768 encapsulation key, ciphertext and x25519 key lengths (FIPS 203, RFC 7748). */
@@ -15,6 +16,8 @@ export interface ClientShare13 {
   readonly publicKey: Uint8Array;
   /** The shared secret from the server's key_exchange; throws `DtlsError` for a bad one. */
   complete(serverShare: Uint8Array): Uint8Array;
+  /** Wipes a KEM secret key still held (a share completed or dropped). */
+  dispose?(): void;
 }
 
 const illegal = (what: string, cause?: unknown) =>
@@ -43,9 +46,9 @@ function x25519Secret(share: KeyShare, peer: Uint8Array): Uint8Array {
  * bytes) followed by the x25519 public key (32 bytes). (Not noble's
  * `ml_kem768_x25519`: that is X-Wing, another combiner.)
  */
-export function clientShare13(crypto: PublicKeyCrypto, group: number): ClientShare13 {
+export function clientShare13(crypto: PublicKeyCrypto, group: number, pool?: MlKemKeyPool): ClientShare13 {
   if (group === NamedGroup.X25519MLKEM768) {
-    const kem = ml_kem768.keygen();
+    const kem = pool ? pool.take() : onDemandPair();
     const xShare = crypto.generateKeyShare(NamedGroup.x25519);
     const publicKey = new Uint8Array(MLKEM_EK + X25519_KEY);
     publicKey.set(kem.publicKey, 0);
@@ -57,13 +60,16 @@ export function clientShare13(crypto: PublicKeyCrypto, group: number): ClientSha
         if (server.length !== MLKEM_CT + X25519_KEY) throw illegal(`X25519MLKEM768 (${server.length} bytes)`);
         let kemSecret: Uint8Array;
         try {
-          kemSecret = ml_kem768.decapsulate(server.subarray(0, MLKEM_CT), kem.secretKey);
+          kemSecret = kem.decapsulate(server.subarray(0, MLKEM_CT));
         } catch (cause) {
           throw illegal("ML-KEM-768", cause);
+        } finally {
+          kem.dispose();
         }
         const xs = x25519Secret(xShare, server.subarray(MLKEM_CT));
         return concat2(kemSecret, xs);
       },
+      dispose: () => kem.dispose(),
     };
   }
   if (group !== NamedGroup.x25519 && group !== NamedGroup.secp256r1 && group !== NamedGroup.secp384r1)

@@ -3,13 +3,15 @@ import {
   deriveSecret,
   digestLength,
   emptyHash,
+  expandLabel,
   hkdfExpandLabel,
   hkdfExtract,
   type LabelPrefix,
 } from "./hkdf.js";
 import { type HmacHash, HmacKey } from "./hmac.js";
 
-const derivedEarly = new Map<string, Uint8Array>();
+/** HMAC keys of Derive-Secret(early secret, "derived", ""): constants without PSK, per hash and prefix. */
+const derivedEarly = new Map<string, HmacKey>();
 
 /** Keys of one direction of one epoch (RFC 8446 §7.3, RFC 9147 §4.2.3). */
 export interface TrafficKeys {
@@ -19,11 +21,18 @@ export interface TrafficKeys {
   sn: Uint8Array;
 }
 
+/** Most secrets whose HMAC keys a schedule keeps (handshake, application, a few KeyUpdates). */
+const MAX_KEYS = 8;
+
 /**
  * The TLS 1.3 key schedule (RFC 8446 §7.1) without PSK, with the label
  * prefix of DTLS 1.3 ("dtls13") by default. Call {@link KeySchedule13.handshake}
  * with the (EC)DHE or hybrid secret and the hash of ClientHello..ServerHello,
  * then {@link KeySchedule13.application} with the hash up to the server Finished.
+ *
+ * Each secret is used as an HMAC key several times (a traffic secret gives
+ * key, iv, sn and the Finished key): its HMAC pads are made once and kept
+ * beside it, so a handshake makes 9 HMAC keys per side rather than 24.
  */
 export class KeySchedule13 {
   readonly hashLength: number;
@@ -32,7 +41,10 @@ export class KeySchedule13 {
   clientApplication: Uint8Array | undefined;
   serverApplication: Uint8Array | undefined;
   exporterMaster: Uint8Array | undefined;
-  private handshakeSecret: Uint8Array | undefined;
+  private handshakeSecret: HmacKey | undefined;
+  private handshakeSecretBytes: Uint8Array | undefined;
+  /** HMAC keys of the secrets handed out, by identity. */
+  private readonly keys = new Map<Uint8Array, HmacKey>();
 
   constructor(
     readonly hash: HmacHash,
@@ -47,76 +59,110 @@ export class KeySchedule13 {
     return hkdfExtract(this.hash, zeros, zeros);
   }
 
-  /** Derive-Secret(early secret, "derived", ""): a constant per hash and prefix without PSK, computed once. */
-  private derivedFromEarly(): Uint8Array {
-    const key = `${this.hash}|${this.prefix}`;
-    let d = derivedEarly.get(key);
+  /** The HMAC key of Derive-Secret(early secret, "derived", ""), computed once per hash and prefix. */
+  private derivedFromEarly(): HmacKey {
+    const id = `${this.hash}|${this.prefix}`;
+    let d = derivedEarly.get(id);
     if (!d) {
-      d = deriveSecret(this.hash, this.earlySecret(), "derived", emptyHash(this.hash), this.prefix);
-      derivedEarly.set(key, d);
+      const secret = deriveSecret(
+        this.hash,
+        this.earlySecret(),
+        "derived",
+        emptyHash(this.hash),
+        this.prefix,
+      );
+      d = new HmacKey(this.hash, secret);
+      derivedEarly.set(id, d);
     }
     return d;
   }
 
+  /** The HMAC key of `secret` (one this schedule made, or another: then made here). */
+  private keyOf(secret: Uint8Array): HmacKey {
+    let k = this.keys.get(secret);
+    if (!k) {
+      k = new HmacKey(this.hash, secret);
+      this.remember(secret, k);
+    }
+    return k;
+  }
+
+  private remember(secret: Uint8Array, key: HmacKey): void {
+    if (this.keys.size >= MAX_KEYS) this.keys.delete(this.keys.keys().next().value!);
+    this.keys.set(secret, key);
+  }
+
+  /** Derive-Secret with the HMAC key of the new secret kept. */
+  private derive(from: HmacKey, label: string, context: Uint8Array): Uint8Array {
+    const secret = expandLabel(from, label, context, this.hashLength, this.prefix);
+    this.remember(secret, new HmacKey(this.hash, secret));
+    return secret;
+  }
+
   /** Handshake secret and the two handshake traffic secrets. */
   handshake(shared: Uint8Array, helloHash: Uint8Array): void {
-    const derived = this.derivedFromEarly();
-    const hs = hkdfExtract(this.hash, derived, shared);
+    const hsBytes = this.derivedFromEarly().mac(shared);
+    const hs = new HmacKey(this.hash, hsBytes);
     this.handshakeSecret = hs;
-    this.clientHandshake = deriveSecret(this.hash, hs, "c hs traffic", helloHash, this.prefix);
-    this.serverHandshake = deriveSecret(this.hash, hs, "s hs traffic", helloHash, this.prefix);
+    this.handshakeSecretBytes = hsBytes;
+    this.clientHandshake = this.derive(hs, "c hs traffic", helloHash);
+    this.serverHandshake = this.derive(hs, "s hs traffic", helloHash);
   }
 
   /** The handshake secret (for tests). */
   get handshakeSecretValue(): Uint8Array | undefined {
-    return this.handshakeSecret;
+    return this.handshakeSecretBytes;
   }
 
   /** Master secret, application traffic secrets and exporter master secret. */
   application(serverFinishedHash: Uint8Array): Uint8Array {
-    const derived = deriveSecret(
-      this.hash,
+    const derived = expandLabel(
       this.handshakeSecret!,
       "derived",
       emptyHash(this.hash),
+      this.hashLength,
       this.prefix,
     );
-    const master = hkdfExtract(this.hash, derived, new Uint8Array(this.hashLength));
-    this.clientApplication = deriveSecret(this.hash, master, "c ap traffic", serverFinishedHash, this.prefix);
-    this.serverApplication = deriveSecret(this.hash, master, "s ap traffic", serverFinishedHash, this.prefix);
-    this.exporterMaster = deriveSecret(this.hash, master, "exp master", serverFinishedHash, this.prefix);
+    const master = new HmacKey(this.hash, derived).mac(new Uint8Array(this.hashLength));
+    const m = new HmacKey(this.hash, master);
+    this.clientApplication = this.derive(m, "c ap traffic", serverFinishedHash);
+    this.serverApplication = this.derive(m, "s ap traffic", serverFinishedHash);
+    this.exporterMaster = expandLabel(m, "exp master", serverFinishedHash, this.hashLength, this.prefix);
     this.handshakeSecret = undefined;
+    this.handshakeSecretBytes = undefined;
     return master;
   }
 
   /** key, iv and sn_key of a traffic secret. */
   trafficKeys(secret: Uint8Array, keyLength: number): TrafficKeys {
-    const none = new Uint8Array(0);
+    const k = this.keyOf(secret);
     return {
-      key: hkdfExpandLabel(this.hash, secret, "key", none, keyLength, this.prefix),
-      iv: hkdfExpandLabel(this.hash, secret, "iv", none, 12, this.prefix),
-      sn: hkdfExpandLabel(this.hash, secret, "sn", none, keyLength, this.prefix),
+      key: expandLabel(k, "key", EMPTY, keyLength, this.prefix),
+      iv: expandLabel(k, "iv", EMPTY, 12, this.prefix),
+      sn: expandLabel(k, "sn", EMPTY, keyLength, this.prefix),
     };
   }
 
   /** Finished verify_data (RFC 8446 §4.4.4): HMAC(finished_key, transcript hash). */
   finished(baseSecret: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
-    const key = hkdfExpandLabel(
-      this.hash,
-      baseSecret,
-      "finished",
-      new Uint8Array(0),
-      this.hashLength,
-      this.prefix,
-    );
+    const key = expandLabel(this.keyOf(baseSecret), "finished", EMPTY, this.hashLength, this.prefix);
     return new HmacKey(this.hash, key).mac(transcriptHash);
   }
 
   /** The next traffic secret after a KeyUpdate (RFC 8446 §7.2). */
   nextTrafficSecret(secret: Uint8Array): Uint8Array {
-    return hkdfExpandLabel(this.hash, secret, "traffic upd", new Uint8Array(0), this.hashLength, this.prefix);
+    return this.derive(this.keyOf(secret), "traffic upd", EMPTY);
+  }
+
+  /** Forgets the HMAC keys (the connection closed). */
+  clear(): void {
+    this.keys.clear();
+    this.handshakeSecret = undefined;
+    this.handshakeSecretBytes = undefined;
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * TLS-Exporter of RFC 8446 §7.5: HKDF-Expand-Label(Derive-Secret(exporter

@@ -74,6 +74,9 @@ export class ClientHandshaker extends Handshaker {
     this.serverHello = undefined;
     this.peerKey = undefined;
     this.helloExtensions = undefined;
+    // Key shares of a 1.3 offer not taken up (1.2 chosen, or closed early) are wiped; after a
+    // hand-over the 1.3 client owns them (and this handshaker is not released).
+    for (const s of this.offer13?.shares ?? []) s.dispose?.();
     this.offer13 = undefined;
     this.cookie = new Uint8Array(0);
   }
@@ -219,6 +222,7 @@ export class ClientHandshaker extends Handshaker {
         next.drainAfterHandOff();
         return;
       }
+      for (const s of this.offer13.shares) s.dispose?.();
       // RFC 8446 §4.1.3: a 1.3-capable server negotiating 1.2 marks its random; we offered 1.3.
       if (equalBytes(sh.random.subarray(24), DOWNGRADE_12))
         throw new DtlsError("ERR_DTLS_UNSUPPORTED", "downgrade to DTLS 1.2 detected (ServerHello random)", {

@@ -154,10 +154,11 @@ export class ServerHandshaker extends Handshaker {
 
   private onClientHello(m: HandshakeMessage): void {
     const cookies = this.config.cookies;
-    if (this.config.v13 && this.offersDtls13(m.body)) {
+    const hello13 = this.config.v13 ? this.dtls13Hello(m.body) : undefined;
+    if (hello13) {
       const next = new ServerHandshaker13(this.host, this.config);
       this.handOff(next, this.host);
-      next.onClientHello(m, parseClientHello(m.body));
+      next.onClientHello(m, hello13);
       return;
     }
     if (cookies) {
@@ -190,13 +191,16 @@ export class ServerHandshaker extends Handshaker {
     this.sendFlightFour();
   }
 
-  /** True for a hello without a legacy cookie that offers DTLS 1.3 (one that does not parse is left to 1.2). */
-  private offersDtls13(body: Uint8Array): boolean {
+  /**
+   * The parsed hello when it has no legacy cookie and offers DTLS 1.3, handed to the 1.3 server
+   * as is (it parsed the hello again before); one that does not parse is left to 1.2.
+   */
+  private dtls13Hello(body: Uint8Array): ClientHello | undefined {
     try {
       const hello = parseClientHello(body);
-      return hello.cookie.length === 0 && offers13(hello);
+      return hello.cookie.length === 0 && offers13(hello) ? hello : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 

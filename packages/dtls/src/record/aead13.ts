@@ -2,6 +2,7 @@ import { type Cipher, createCipheriv, createDecipheriv } from "node:crypto";
 import type { TrafficKeys } from "../crypto/key-schedule13.js";
 import { DtlsError } from "../errors.js";
 import type { AeadAlgorithm } from "./aead.js";
+import { AeadKey } from "./aead-key.js";
 
 const TAG = 16;
 /** Header we send: 001 C=0 S=1 L=1 EE (16-bit sequence number, length present). */
@@ -35,9 +36,11 @@ export interface UnifiedRecord {
 export class RecordAead13 {
   /** Bytes a record grows by: header, content type, tag. */
   readonly overhead = UNIFIED_HEADER_LENGTH + 1 + TAG;
-  private readonly key: Buffer;
+  private readonly key: AeadKey;
   private readonly iv: Buffer;
   private readonly sn: Buffer;
+  /** The header as authenticated (sequence number unmasked), rewritten for each record opened. */
+  private readonly aad = new Uint8Array(5);
   private readonly nonce = Buffer.alloc(12);
   /**
    * AES suites: one ECB cipher for the record-number masks of this epoch and direction, kept
@@ -50,7 +53,7 @@ export class RecordAead13 {
     readonly algorithm: AeadAlgorithm,
     keys: TrafficKeys,
   ) {
-    this.key = Buffer.from(keys.key);
+    this.key = new AeadKey(keys.key);
     this.iv = Buffer.from(keys.iv);
     this.sn = Buffer.from(keys.sn);
   }
@@ -115,7 +118,7 @@ export class RecordAead13 {
       out[headerLength - 1] = cipherLength & 0xff;
     }
     this.setNonce(seq);
-    const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce);
+    const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key.next(), this.nonce);
     cipher.setAAD(out.subarray(0, headerLength));
     let o = headerLength;
     // DTLSInnerPlaintext (content ‖ type) is assembled in the output buffer and encrypted in one call.
@@ -148,7 +151,8 @@ export class RecordAead13 {
    */
   open(r: UnifiedRecord, seq: number): { type: number; content: Uint8Array } {
     if (r.body.length < TAG + 1) throw new DtlsError("ERR_DTLS_BAD_RECORD_MAC", "record too short");
-    const aad = Buffer.from(r.header);
+    const aad = this.aad.subarray(0, r.header.length);
+    aad.set(r.header);
     if (r.seqLength === 2) {
       aad[1] = (seq >>> 8) & 0xff;
       aad[2] = seq & 0xff;
@@ -156,7 +160,7 @@ export class RecordAead13 {
     this.setNonce(seq);
     let inner: Buffer;
     try {
-      const d = createDecipheriv(this.algorithm as "aes-128-gcm", this.key, this.nonce);
+      const d = createDecipheriv(this.algorithm as "aes-128-gcm", this.key.next(), this.nonce);
       d.setAAD(aad);
       const n = r.body.length - TAG;
       d.setAuthTag(r.body.subarray(n));

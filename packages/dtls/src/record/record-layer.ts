@@ -4,6 +4,13 @@ import { type RecordAead13, reconstructSequence, type UnifiedRecord } from "./ae
 import { DTLS_1_2, type DtlsRecord, encodeRecord } from "./header.js";
 import { ReplayWindow } from "./replay-window.js";
 
+/** A DTLS 1.3 read epoch: its keys and replay window. */
+interface ReadState13 {
+  epoch: number;
+  aead: RecordAead13;
+  window: ReplayWindow;
+}
+
 /** 2^48 - 1: the last record sequence number of an epoch (RFC 6347 §4.1). */
 const MAX_SEQUENCE = 2 ** 48 - 1;
 
@@ -45,11 +52,25 @@ export class RecordLayer {
   // its own ciphers; the handshake epoch stays readable after the handshake (a retransmitted
   // Finished is acknowledged again).
   private readonly write13 = new Map<number, RecordAead13>();
-  private readonly read13 = new Map<number, { aead: RecordAead13; window: ReplayWindow }>();
+  private readonly read13 = new Map<number, ReadState13>();
+  /** The read state each value of the two epoch bits selects (the highest such epoch), kept per change. */
+  private readonly readByBits: (ReadState13 | undefined)[] = [undefined, undefined, undefined, undefined];
+
+  private indexReadEpochs(): void {
+    this.readByBits.fill(undefined);
+    for (const s of this.read13.values()) {
+      const i = s.epoch & 3;
+      const cur = this.readByBits[i];
+      if (!cur || s.epoch > cur.epoch) this.readByBits[i] = s;
+    }
+  }
 
   /** Installs DTLS 1.3 keys of `epoch` for reading and/or writing. */
   setEpoch13(epoch: number, read: RecordAead13 | undefined, write: RecordAead13 | undefined): void {
-    if (read) this.read13.set(epoch, { aead: read, window: new ReplayWindow() });
+    if (read) {
+      this.read13.set(epoch, { epoch, aead: read, window: new ReplayWindow() });
+      this.indexReadEpochs();
+    }
     if (write) {
       this.write13.set(epoch, write);
       this.writeSeq[epoch] = 0;
@@ -59,6 +80,7 @@ export class RecordLayer {
   /** Forgets the read keys of `epoch` (an old epoch after a KeyUpdate). */
   dropReadEpoch13(epoch: number): void {
     this.read13.delete(epoch);
+    this.indexReadEpochs();
   }
 
   /** Forgets the write keys of `epoch`. */
@@ -68,8 +90,7 @@ export class RecordLayer {
 
   /** True when some DTLS 1.3 read epoch has these two low bits. */
   canReadBits13(bits: number): boolean {
-    for (const e of this.read13.keys()) if ((e & 3) === bits) return true;
-    return false;
+    return this.readByBits[bits & 3] !== undefined;
   }
 
   /** True when DTLS 1.3 records of `epoch` can be opened. */
@@ -89,10 +110,9 @@ export class RecordLayer {
    * does not authenticate.
    */
   open13(r: UnifiedRecord): { epoch: number; seq: number; type: number; content: Uint8Array } | undefined {
-    let epoch = -1;
-    for (const e of this.read13.keys()) if ((e & 3) === r.epochBits && e > epoch) epoch = e;
-    const state = this.read13.get(epoch);
+    const state = this.readByBits[r.epochBits & 3];
     if (!state) return undefined;
+    const epoch = state.epoch;
     if (r.body.length < 17) {
       this.authFailures++;
       return undefined;
@@ -162,6 +182,7 @@ export class RecordLayer {
     this.readCipher[1] = undefined;
     this.write13.clear();
     this.read13.clear();
+    this.readByBits.fill(undefined);
   }
 
   /** Overhead of a record in `epoch`: header plus AEAD expansion. */

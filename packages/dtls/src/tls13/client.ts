@@ -1,6 +1,6 @@
 import { equalBytes } from "../bytes.js";
 import { cipherSuite13ById } from "../crypto/cipher-suites13.js";
-import { isGroup13, type SignatureScheme } from "../crypto/groups.js";
+import { isGroup13, NamedGroup, type SignatureScheme } from "../crypto/groups.js";
 import { digestOf } from "../crypto/hmac.js";
 import { type ClientShare13, clientShare13 } from "../crypto/key-exchange13.js";
 import { certificateVerifyContent, KeySchedule13 } from "../crypto/key-schedule13.js";
@@ -76,6 +76,7 @@ export class ClientHandshaker13 extends Handshaker13 {
 
   override release(): void {
     super.release();
+    for (const s of this.shares) s.dispose?.();
     this.shares = [];
   }
 
@@ -156,6 +157,7 @@ export class ClientHandshaker13 extends Handshaker13 {
     this.ks.handshake(secret, this.transcriptHash(suite));
     this.installHandshakeEpoch("client");
     this.host.records.writeEpoch = 2;
+    for (const s of this.shares) if (s !== ours) s.dispose?.();
     this.shares = [];
     this.st = "encrypted_extensions";
   }
@@ -182,7 +184,8 @@ export class ClientHandshaker13 extends Handshaker13 {
           `HelloRetryRequest asks for group 0x${group.toString(16)}`,
           { alert: 47 },
         );
-      this.shares = [clientShare13(this.config.crypto, group)];
+      for (const s of this.shares) s.dispose?.();
+      this.shares = [clientShare13(this.config.crypto, group, this.config.mlkemPool)];
     }
     // The transcript restarts with message_hash(ClientHello1) and the HelloRetryRequest (RFC 8446 §4.4.1).
     const hello1Hash = digestOf(suite.hash, this.transcript);
@@ -300,5 +303,7 @@ export class ClientHandshaker13 extends Handshaker13 {
     this.sendFlight(items, false);
     this.host.records.writeEpoch = 3;
     this.completeAwaitingAck(this.result13(this.offer.random, this.serverRandom!));
+    // The hybrid pair came from the pool: make the next one now that this handshake is done with the CPU.
+    if (this.offer.shares.some((s) => s.group === NamedGroup.X25519MLKEM768)) c.mlkemPool?.refillSoon();
   }
 }

@@ -45,7 +45,7 @@ export function initialShareGroups(config: ResolvedConfig): number[] {
 
 /** Makes the client's key shares. */
 export function makeShares(config: ResolvedConfig, groups: readonly number[]): ClientShare13[] {
-  return groups.map((g) => clientShare13(config.crypto, g));
+  return groups.map((g) => clientShare13(config.crypto, g, config.mlkemPool));
 }
 
 /** The DTLS 1.3 extensions a ClientHello adds (supported_versions, then key_share and cookie last). */

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { DtlsCertificate, nobleCrypto } from "@purertc/dtls";
 import { CipherContext, HashAlgorithm, NamedCurveAlgorithm, SignatureAlgorithm } from "werift";
-import { oursPair, type Pair, socketPair, weriftPair } from "./pairs.js";
+import { type OursVariant, oursPair, type Pair, socketPair, weriftPair } from "./pairs.js";
 
 /**
  * Sequential DTLS handshakes of one implementation in a process of its own
@@ -15,8 +15,9 @@ import { oursPair, type Pair, socketPair, weriftPair } from "./pairs.js";
  * same machine load, while neither pays for the other's garbage, timers or
  * JIT state.
  *
- * Usage (from the suite): fork(handshake-worker.js, [<ours|ours13|ours13pq|werift|noble>, <warmup>])
- * (ours and noble: DTLS 1.2; ours13: DTLS 1.3 with x25519; ours13pq: DTLS 1.3 with X25519MLKEM768)
+ * Usage (from the suite): fork(handshake-worker.js, [<ours|ours13|ours13pq|werift|noble|ours:VARIANT>, <warmup>])
+ * (ours and noble: DTLS 1.2; ours13: DTLS 1.3 with x25519; ours13pq: DTLS 1.3 with X25519MLKEM768;
+ * ours:VARIANT: any {@link OursVariant} of ./pairs.ts, e.g. ours:1.3-x25519-direct)
  */
 
 const [impl, warmupArg] = process.argv.slice(2);
@@ -33,12 +34,24 @@ if (impl === "werift") {
     await CipherContext.createSelfSignedCertificateWithKey(sig, NamedCurveAlgorithm.secp256r1_23),
   ];
   make = () => weriftPair(sockets, pems);
-} else if (impl === "ours" || impl === "noble" || impl === "ours13" || impl === "ours13pq") {
+} else if (
+  impl === "ours" ||
+  impl === "noble" ||
+  impl === "ours13" ||
+  impl === "ours13pq" ||
+  impl?.startsWith("ours:")
+) {
   const certs = [await DtlsCertificate.generate(), await DtlsCertificate.generate()];
-  const variant = impl === "ours13" ? "1.3-x25519" : impl === "ours13pq" ? "1.3-mlkem" : "1.2";
+  const variant: OursVariant = impl.startsWith("ours:")
+    ? (impl.slice(5) as OursVariant)
+    : impl === "ours13"
+      ? "1.3-x25519"
+      : impl === "ours13pq"
+        ? "1.3-mlkem"
+        : "1.2";
   make = () => oursPair(sockets, certs, impl === "noble" ? nobleCrypto : undefined, variant);
 } else {
-  throw new Error(`unknown implementation ${impl}: ours, werift or noble`);
+  throw new Error(`unknown implementation ${impl}: ours, ours13, ours13pq, ours:VARIANT, werift or noble`);
 }
 
 /**

@@ -44,14 +44,33 @@ export interface Pair {
   close(): Promise<void>;
 }
 
-/** Our DTLS 1.2 as before (the 1.2 rows), and DTLS 1.3 with x25519 or with X25519MLKEM768. */
-export type OursVariant = "1.2" | "1.3-x25519" | "1.3-mlkem";
+/**
+ * Our DTLS 1.2 as before (the 1.2 rows), and DTLS 1.3 with x25519 or with X25519MLKEM768
+ * (ML-KEM key pairs from the default pool, or made at hello time: "-nopool"). The server does a
+ * cookie exchange (1.2 HelloVerifyRequest, 1.3 HelloRetryRequest with a cookie) as a
+ * DtlsConnection does by default; "-direct" turns it off (helloVerify: false): no extra round trip.
+ */
+export type OursVariant =
+  | "1.2"
+  | "1.3-x25519"
+  | "1.3-mlkem"
+  | "1.3-mlkem-nopool"
+  | "1.2-direct"
+  | "1.3-x25519-direct"
+  | "1.3-mlkem-direct";
 
 const VARIANTS: Record<OursVariant, Partial<DtlsOptions>> = {
   "1.2": { versions: ["1.2"] },
   "1.3-x25519": { versions: ["1.3"], groups: [0x001d] },
   "1.3-mlkem": { versions: ["1.3"], groups: [0x11ec, 0x001d] },
+  "1.3-mlkem-nopool": { versions: ["1.3"], groups: [0x11ec, 0x001d], mlkemPool: false },
+  "1.2-direct": { versions: ["1.2"] },
+  "1.3-x25519-direct": { versions: ["1.3"], groups: [0x001d] },
+  "1.3-mlkem-direct": { versions: ["1.3"], groups: [0x11ec, 0x001d] },
 };
+
+/** True when the server skips the cookie exchange. */
+const direct = (v: OursVariant) => v.endsWith("-direct");
 
 export async function oursPair(
   sockets: [ManagedSocket, ManagedSocket],
@@ -64,7 +83,12 @@ export async function oursPair(
   const tb = new UdpTransport(b, "127.0.0.1", a.address().port, { ownsSocket: false });
   const common = { acceptAnyPeerCertificate: true, ...VARIANTS[variant], ...(crypto ? { crypto } : {}) };
   const client = new DtlsConnection(ta, { role: "client", certificate: certs[0]!, ...common });
-  const server = new DtlsConnection(tb, { role: "server", certificate: certs[1]!, ...common });
+  const server = new DtlsConnection(tb, {
+    role: "server",
+    certificate: certs[1]!,
+    ...common,
+    ...(direct(variant) ? { helloVerify: false } : {}),
+  });
   return {
     connect: async () => {
       await Promise.all([client.connect(), server.connect()]);

@@ -2,7 +2,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { DtlsCertificate } from "@purertc/dtls";
 import { CipherContext, HashAlgorithm, NamedCurveAlgorithm, SignatureAlgorithm } from "werift";
-import { oursPair, socketPair, weriftPair } from "../dtls/pairs.js";
+import { type OursVariant, oursPair, socketPair, weriftPair } from "../dtls/pairs.js";
 import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";
 
 /**
@@ -18,6 +18,12 @@ import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";
  *   werift's garbage and 500 ms flight timers land in our rounds (and ours in
  *   its); too short a warm-up measured the JIT, not the stack. The first 100
  *   handshakes of a fresh process are reported too (cold);
+ * - DTLS 1.3 rows beside our DTLS 1.2 of the same run: x25519, and
+ *   X25519MLKEM768 with the ML-KEM key pool (its refills run between
+ *   handshakes: they count in the per-second row, not in the median) and
+ *   without it; each with the cookie exchange (HelloRetryRequest cookie, as
+ *   1.2's HelloVerifyRequest) and without (helloVerify: false, as over ICE
+ *   where consent checks have proved the address);
  * - throughput: 1200-byte application records one way, MB/s received, beside
  *   plain UDP over the same sockets (no DTLS) as the reference.
  *
@@ -48,7 +54,7 @@ interface Worker {
 }
 
 async function startWorker(
-  impl: "ours" | "ours13" | "ours13pq" | "werift" | "noble",
+  impl: "ours" | "ours13" | "ours13pq" | "werift" | "noble" | `ours:${OursVariant}`,
   warmup: number,
 ): Promise<Worker> {
   const child = fork(workerPath, [impl, String(warmup)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -115,6 +121,12 @@ export const suite: BenchSuite = {
       const ours13pq = samples();
       const noble = samples();
       const theirs = samples();
+      // Without the cookie exchange (helloVerify: false: over ICE, consent checks have proved
+      // the peer's address already), and the hybrid without the ML-KEM key pool.
+      const direct12 = samples();
+      const direct13 = samples();
+      const direct13pq = samples();
+      const nopool13pq = samples();
       // Rounds of equal duration, not equal count: a worker that sat idle while the others ran
       // pays a wake-up (an idle-time GC, cold caches) on its next handshakes, which in a round of
       // a fixed count would weigh five times more on the implementation that is five times faster.
@@ -131,6 +143,10 @@ export const suite: BenchSuite = {
         ours13pq: await startWorker("ours13pq", warmup),
         werift: await startWorker("werift", warmup),
         noble: await startWorker("noble", quick ? 20 : 100),
+        direct12: await startWorker("ours:1.2-direct", warmup),
+        direct13: await startWorker("ours:1.3-x25519-direct", warmup),
+        direct13pq: await startWorker("ours:1.3-mlkem-direct", warmup),
+        nopool13pq: await startWorker("ours:1.3-mlkem-nopool", warmup),
       };
       try {
         const add = (into: Samples, r: Samples) => {
@@ -144,6 +160,10 @@ export const suite: BenchSuite = {
           add(ours13pq, await workers.ours13pq.round(roundMs));
           add(theirs, await workers.werift.round(roundMs));
           add(noble, await workers.noble.round(roundMs / 4));
+          add(direct12, await workers.direct12.round(roundMs));
+          add(direct13, await workers.direct13.round(roundMs));
+          add(direct13pq, await workers.direct13pq.round(roundMs));
+          add(nopool13pq, await workers.nopool13pq.round(roundMs));
         }
       } finally {
         await Promise.all(Object.values(workers).map((w) => w.close()));
@@ -197,6 +217,8 @@ export const suite: BenchSuite = {
       const o13 = percentiles(ours13.times);
       const pq = percentiles(ours13pq.times);
       const ours12 = { name: "our DTLS 1.2", value: o.median };
+      const d12 = percentiles(direct12.times).median;
+      const d13 = percentiles(direct13.times).median;
       rows.push(
         {
           metric: "DTLS 1.3 handshake (x25519) to connected, median",
@@ -206,10 +228,38 @@ export const suite: BenchSuite = {
           higherIsBetter: false,
         },
         {
-          metric: "DTLS 1.3 handshake (X25519MLKEM768) to connected, median",
+          metric: "DTLS 1.3 handshake (X25519MLKEM768, pooled ML-KEM keys) to connected, median",
           unit: "ms",
           ours: pq.median,
           reference: { name: "our DTLS 1.3 x25519", value: o13.median },
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS 1.3 handshake (X25519MLKEM768, ML-KEM keys made at hello time), median",
+          unit: "ms",
+          ours: percentiles(nopool13pq.times).median,
+          reference: { name: "our DTLS 1.3 x25519", value: o13.median },
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS 1.2 handshake without cookie exchange (helloVerify: false), median",
+          unit: "ms",
+          ours: d12,
+          reference: { name: "our DTLS 1.2 with cookies", value: o.median },
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS 1.3 handshake (x25519) without cookie exchange (no HelloRetryRequest), median",
+          unit: "ms",
+          ours: d13,
+          reference: { name: "our DTLS 1.2 without cookies", value: d12 },
+          higherIsBetter: false,
+        },
+        {
+          metric: "DTLS 1.3 handshake (X25519MLKEM768, pooled) without cookie exchange, median",
+          unit: "ms",
+          ours: percentiles(direct13pq.times).median,
+          reference: { name: "our DTLS 1.3 x25519 without cookies", value: d13 },
           higherIsBetter: false,
         },
         {
@@ -227,9 +277,16 @@ export const suite: BenchSuite = {
           higherIsBetter: true,
         },
         {
-          metric: "DTLS 1.3 handshakes (X25519MLKEM768) per second",
+          metric: "DTLS 1.3 handshakes (X25519MLKEM768, pooled: refills counted) per second",
           unit: "hs/s",
           ours: rate(ours13pq),
+          reference: { name: "our DTLS 1.2", value: rate(ours) },
+          higherIsBetter: true,
+        },
+        {
+          metric: "DTLS 1.3 handshakes (X25519MLKEM768, no pool) per second",
+          unit: "hs/s",
+          ours: rate(nopool13pq),
           reference: { name: "our DTLS 1.2", value: rate(ours) },
           higherIsBetter: true,
         },
