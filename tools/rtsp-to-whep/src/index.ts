@@ -49,6 +49,13 @@ export {
 } from "./transport.js";
 export { parseRtspUrl, type RtspUrl, resolveControl } from "./url.js";
 export {
+  DEFAULT_PACING,
+  PacedSender,
+  type PacingOptions,
+  type PacingStats,
+  TokenBucket,
+} from "./whep/pacer.js";
+export {
   PeerConnectionWhepFactory,
   type PeerConnectionWhepFactoryOptions,
   type ViewerEndReason,

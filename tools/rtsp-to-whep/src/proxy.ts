@@ -4,6 +4,7 @@ import { startTimer } from "@purertc/socket";
 import { RtspClient, type RtspClientOptions } from "./client.js";
 import { FanOut, type FanOutOptions } from "./fanout.js";
 import { H264Source, type SourceInfo } from "./h264-source.js";
+import type { PacingOptions } from "./whep/pacer.js";
 import { PeerConnectionWhepFactory, type ViewerEvent } from "./whep/peer-connection-factory.js";
 import { PLAYER_PAGE } from "./whep/player.js";
 import { WhepServer } from "./whep/server.js";
@@ -26,6 +27,8 @@ export interface RtspToWhepProxyOptions {
   /** A viewer disconnected (10 s without consent answers) this long more is removed. Default 5000 ms. */
   disconnectedGraceMs?: number;
   fanOut?: FanOutOptions;
+  /** Each viewer's pacing (token bucket); `false` sends each unit at once. Default 12 Mbit/s, 64 KiB deep. */
+  pacing?: PacingOptions | false;
   /** Period of the `stats` event. Default 5000 ms. */
   statsIntervalMs?: number;
 }
@@ -98,6 +101,7 @@ export class RtspToWhepProxy extends EventEmitter<RtspToWhepProxyEvents> impleme
       ...(options.configuration ? { configuration: options.configuration } : {}),
       ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       disconnectedGraceMs: options.disconnectedGraceMs ?? 5000,
+      ...(options.pacing !== undefined ? { pacing: options.pacing } : {}),
       onViewer: (event) => relay.proxy?.emit("viewer", event),
     });
     let server: WhepServer | undefined;

@@ -7,8 +7,9 @@ import { WhepViewer } from "@purertc/rtsp-to-whep";
  * process (forked by suites/fanout.ts), each POSTing its offer to the WHEP
  * endpoint argv[2], at most 4 connecting at once. Out: `{ ready: true }`,
  * then `{ connected: { ok, failed, firstFrameMs } }` once every viewer has
- * its first frame (or 20 s passed); in: `{ mark: true }` → `{ counts, elu }`
- * (frames per viewer so far, event loop utilization since the last mark),
+ * its first frame (or 20 s passed); in: `{ mark: true }` → `{ marked }` (starts a window),
+ * `{ count: { from, to } }` → `{ counts, elu }` (frames per viewer with an RTP timestamp in
+ * [from, to) since the mark, event loop utilization since the mark),
  * `{ probe: k }` → `{ probe: [ms…] }` (one more viewer joins and leaves, k times: POST to
  * first frame), `{ close: true }` (DELETE each) → `{ closed: true }`.
  */
@@ -18,6 +19,8 @@ const count = Number(process.argv[3]);
 const send = (m: unknown) => process.send!(m);
 const viewers: WhepViewer[] = [];
 const counts = new Array<number>(count).fill(0);
+/** RTP timestamps of the frames each viewer got since the last mark (the window's frames are counted by them). */
+const stamps: number[][] = Array.from({ length: count }, () => []);
 const firsts: number[] = [];
 let failed = 0;
 let elu = perf.eventLoopUtilization();
@@ -27,7 +30,8 @@ async function connect(i: number): Promise<void> {
   try {
     viewers.push(
       await WhepViewer.connect(endpoint, {
-        onFrame: () => {
+        onFrame: (frame) => {
+          stamps[i]!.push(frame.timestamp);
           counts[i] = (counts[i] ?? 0) + 1;
           if (counts[i] === 1) firsts.push(performance.now() - posted);
         },
@@ -83,9 +87,16 @@ process.on("message", async (m: Record<string, unknown>) => {
   if (m.start) void start();
   else if (m.probe) send({ probe: await probe(Number(m.probe)) });
   else if (m.mark) {
-    const used = perf.eventLoopUtilization(elu);
+    for (const s of stamps) s.length = 0;
     elu = perf.eventLoopUtilization();
-    send({ counts: counts.slice(), elu: used.utilization });
+    send({ marked: true });
+  } else if (m.count) {
+    // Frames whose RTP timestamp lies in [from, to): the units the source pushed in the window, wherever
+    // they arrived (a late or paced frame still counts; one from before the window does not).
+    const { from, to } = m.count as { from: number; to: number };
+    const span = (to - from) >>> 0;
+    const got = stamps.map((s) => s.filter((t) => (t - from) >>> 0 < span).length);
+    send({ counts: got, elu: perf.eventLoopUtilization(elu).utilization });
   } else if (m.close) {
     await Promise.all(viewers.map((v) => v.close().catch(() => undefined)));
     send({ closed: true });

@@ -64,13 +64,15 @@ interface CpuWindow {
   wallMs: number;
   elu: number;
   lagP99Ms: number;
+  /** Access units pushed in the window, and before it (the player's unit n has RTP timestamp n * 3000). */
   units: number;
+  startUnits: number;
 }
 
-async function cpuWindow(proxy: ChildProcess, ms: number, during?: () => Promise<void>): Promise<CpuWindow> {
-  await ask(proxy, { cpu: "start" }, "cpu");
-  await (during ? during() : sleep(ms));
-  return (await ask(proxy, { cpu: "stop" }, "cpu")).cpu as CpuWindow;
+async function cpuWindow(proxy: ChildProcess, ms: number): Promise<CpuWindow> {
+  const startUnits = Number((await ask(proxy, { cpu: "start" }, "cpu")).units);
+  await sleep(ms);
+  return { ...((await ask(proxy, { cpu: "stop" }, "cpu")).cpu as CpuWindow), startUnits };
 }
 
 async function measure(n: number, perProcess: number, windowMs: number, profileMs: number): Promise<Step> {
@@ -101,21 +103,14 @@ async function measure(n: number, perProcess: number, windowMs: number, profileM
     const ok = connected.reduce((sum, c) => sum + Number(c.ok), 0);
     await sleep(1000);
     const after = (await ask(proxy, { measure: true }, "memory")).memory as { rss: number; heap: number };
-    const mark = () => Promise.all(children.map((c) => ask(c, { mark: true }, "counts")));
-    let start: Message[] = [];
-    let end: Message[] = [];
     const load = loadavg()[0]!;
-    const busy = await cpuWindow(proxy, windowMs, async () => {
-      start = await mark();
-      await sleep(windowMs);
-      end = await mark();
-    });
-    const shares: number[] = [];
-    for (let p = 0; p < children.length; p++) {
-      const c0 = start[p]!.counts as number[];
-      const c1 = end[p]!.counts as number[];
-      for (let i = 0; i < c1.length; i++) shares.push((c1[i]! - c0[i]!) / Math.max(1, busy.units));
-    }
+    await Promise.all(children.map((c) => ask(c, { mark: true }, "marked")));
+    const busy = await cpuWindow(proxy, windowMs);
+    // Frames in flight (or paced) at the window's end still land: give them a second, then count by timestamp.
+    await sleep(1000);
+    const range = { from: (busy.startUnits * 3000) >>> 0, to: ((busy.startUnits + busy.units) * 3000) >>> 0 };
+    const end = await Promise.all(children.map((c) => ask(c, { count: range }, "counts")));
+    const shares = end.flatMap((m) => (m.counts as number[]).map((c) => c / Math.max(1, busy.units)));
     shares.sort((a, b) => a - b);
     const probes = (await ask(children[0]!, { probe: 5 }, "probe", 90_000)).probe as number[];
     const totals = (await ask(proxy, { totals: true }, "totals")).totals as { dropped: number };

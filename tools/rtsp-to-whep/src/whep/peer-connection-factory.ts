@@ -6,8 +6,9 @@ import {
   SdpError,
 } from "@purertc/peerconnection";
 import { RtspError } from "../errors.js";
-import type { FanOut } from "../fanout.js";
+import type { FanOut, ViewerStats } from "../fanout.js";
 import { gathered } from "./gathered.js";
+import { DEFAULT_PACING, type PacingOptions, type PacingStats, TokenBucket } from "./pacer.js";
 import { PeerConnectionSession, type ViewerEvent } from "./peer-connection-session.js";
 import type { WhepSession, WhepSessionFactory } from "./session.js";
 import { UnitPackets } from "./unit-packets.js";
@@ -29,6 +30,11 @@ export interface PeerConnectionWhepFactoryOptions {
    * removed. Default: wait for ICE to fail (30 s without consent, RFC 7675).
    */
   disconnectedGraceMs?: number;
+  /**
+   * Each viewer's packets go through a token bucket (a late viewer's cached GOP is paced, not burst);
+   * `false` sends each unit at once. Default {@link DEFAULT_PACING}: 12 Mbit/s, 64 KiB deep.
+   */
+  pacing?: PacingOptions | false;
   /** Each viewer's state changes (for logs and the CLI's `viewer` events). */
   onViewer?: (event: ViewerEvent) => void;
 }
@@ -56,8 +62,20 @@ export class PeerConnectionWhepFactory implements WhepSessionFactory {
   /** Totals of ended viewers (live ones are added in {@link totals}). */
   private endedTotals = { delivered: 0, dropped: 0 };
 
+  /** @throws RtspError `ERR_INVALID_ARGUMENT` for bad pacing options */
   constructor(private readonly options: PeerConnectionWhepFactoryOptions = {}) {
     this.configuration = options.configuration ?? { interfaces: "loopback", mdns: false };
+    // Checked here, not at the first viewer's answer.
+    if (options.pacing) {
+      const { bitsPerSecond = DEFAULT_PACING.bitsPerSecond, burstBytes = DEFAULT_PACING.burstBytes } =
+        options.pacing;
+      new TokenBucket(bitsPerSecond / 8, burstBytes);
+    }
+  }
+
+  /** The live viewers: id, fan-out counters, pacing counters. */
+  get viewers(): Array<{ id: number; stats: ViewerStats; pacing: PacingStats | undefined }> {
+    return [...this.live].map((s) => ({ id: s.id, stats: s.stats, pacing: s.pacing }));
   }
 
   /** Sessions made and not yet ended. */
@@ -123,6 +141,7 @@ export class PeerConnectionWhepFactory implements WhepSessionFactory {
         fanOut: this.options.fanOut,
         packets: this.packets,
         connectTimeoutMs: this.options.connectTimeoutMs ?? 15_000,
+        pacing: this.options.pacing ?? {},
         disconnectedGraceMs: this.options.disconnectedGraceMs,
         onEnded: (ended) => {
           if (!this.live.delete(ended)) return;

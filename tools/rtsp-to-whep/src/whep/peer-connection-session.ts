@@ -3,6 +3,7 @@ import { startTimer } from "@purertc/socket";
 import { RtspError } from "../errors.js";
 import type { FanOut, FanOutViewer, ViewerStats } from "../fanout.js";
 import type { AccessUnit } from "../h264-source.js";
+import { PacedSender, type PacingOptions, type PacingStats } from "./pacer.js";
 import type { WhepSession } from "./session.js";
 import type { UnitPackets } from "./unit-packets.js";
 
@@ -39,6 +40,8 @@ export interface SessionParts {
   readonly fanOut: FanOut | undefined;
   readonly packets: UnitPackets;
   readonly connectTimeoutMs: number;
+  /** Each viewer's token bucket; false sends every unit at once. */
+  readonly pacing: PacingOptions | false;
   /** End a viewer disconnected this long (undefined: wait for ICE to fail). */
   readonly disconnectedGraceMs: number | undefined;
   readonly onEnded: (session: PeerConnectionSession) => void;
@@ -59,9 +62,11 @@ export class PeerConnectionSession implements WhepSession {
   private cancelGraceTimer: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private lastStats: ViewerStats | undefined;
+  private readonly pacer: PacedSender | undefined;
 
   constructor(private readonly parts: SessionParts) {
     this.answer = parts.pc.localDescription!.sdp;
+    if (parts.sender && parts.pacing !== false) this.pacer = new PacedSender(this.sendPacket, parts.pacing);
     parts.pc.addEventListener("connectionstatechange", this.onState);
     parts.pc.addEventListener("dtlsstatechange", this.onDtlsState);
     this.cancelConnectTimer = startTimer(this.onConnectTimeout, parts.connectTimeoutMs);
@@ -75,6 +80,11 @@ export class PeerConnectionSession implements WhepSession {
   /** Access units sent to this viewer and dropped for it (fan-out counters). */
   get stats(): ViewerStats {
     return this.viewer?.stats ?? this.lastStats ?? { delivered: 0, dropped: 0, overflows: 0, sinkErrors: 0 };
+  }
+
+  /** The pacer's counters (packets, bytes, waits), undefined when not paced. */
+  get pacing(): PacingStats | undefined {
+    return this.pacer?.stats;
   }
 
   async addCandidates(candidates: ReadonlyArray<string | undefined>, mid: string | undefined): Promise<void> {
@@ -117,6 +127,7 @@ export class PeerConnectionSession implements WhepSession {
         this.viewer.close();
         this.viewer = undefined;
       }
+      this.pacer?.close();
       this.parts.onEnded(this);
       this.parts.onViewer?.({ id: this.parts.id, state: "ended", reason });
       try {
@@ -130,10 +141,16 @@ export class PeerConnectionSession implements WhepSession {
     return this.closing;
   }
 
-  private readonly send = (unit: AccessUnit): void => {
+  private readonly send = (unit: AccessUnit): void | Promise<void> => {
     const sender = this.parts.sender;
     if (!sender) return;
-    for (const packet of this.parts.packets.packetsOf(unit)) sender.sendRtp(packet);
+    const packets = this.parts.packets.packetsOf(unit);
+    if (this.pacer) return this.pacer.send(packets);
+    for (const packet of packets) sender.sendRtp(packet);
+  };
+
+  private readonly sendPacket = (packet: Uint8Array): void => {
+    this.parts.sender?.sendRtp(packet);
   };
 
   private readonly onState = () => {
