@@ -37,6 +37,25 @@ describe("FanOut", () => {
     expect(fan.viewerCount).toBe(0);
   });
 
+  it("a late viewer's sink sees its backlog: the cached GOP counts down to 0, live units come with 0", async () => {
+    const fan = new FanOut();
+    for (const u of stream(0, 5, 10)) fan.push(u); // key frame at 0, GOP of 5
+    const seen: Array<[number, number]> = [];
+    fan.addViewer((u, queued) => void seen.push([u.timestamp / 3000, queued]));
+    await turn();
+    fan.push(unit(5, false));
+    await turn();
+    expect(seen).toEqual([
+      [0, 4],
+      [1, 3],
+      [2, 2],
+      [3, 1],
+      [4, 0],
+      [5, 0],
+    ]);
+    fan.close();
+  });
+
   it("a slow viewer overflows alone: it skips to the next key frame, counted; the fast one gets everything", async () => {
     const fan = new FanOut({ maxQueue: 5 });
     const fast: number[] = [];

@@ -1,7 +1,10 @@
 import type { AccessUnit } from "./h264-source.js";
 
-/** Where a viewer's access units go (the PeerConnection side packetizes and encrypts). */
-export type AccessUnitSink = (unit: AccessUnit) => void | Promise<void>;
+/**
+ * Where a viewer's access units go (the PeerConnection side packetizes and encrypts). `queued`: units still
+ * waiting behind this one (a late viewer's cached GOP is a backlog; 0 once it has caught up with the camera).
+ */
+export type AccessUnitSink = (unit: AccessUnit, queued: number) => void | Promise<void>;
 
 /** Options of {@link FanOut}. */
 export interface FanOutOptions {
@@ -42,7 +45,11 @@ export class FanOutViewer {
     startOn: readonly AccessUnit[],
   ) {
     this.waitingForKeyframe = startOn.length === 0;
+    // Queued whole before the first is sent, so the sink sees the backlog it has to catch up on.
+    this.pumping = true;
     for (const unit of startOn) this.offer(unit);
+    this.pumping = false;
+    if (this.queue.length > 0) void this.pump();
   }
 
   /** Access units waiting. */
@@ -93,7 +100,7 @@ export class FanOutViewer {
     while (!this.isClosed && this.queue.length > 0) {
       const unit = this.queue.shift()!;
       try {
-        await this.sink(unit);
+        await this.sink(unit, this.queue.length);
       } catch {
         this.stats.sinkErrors++;
       }

@@ -78,10 +78,10 @@ export interface PacingStats {
  * bucket allows goes at once, the rest waits on one timer. `send` returns a
  * promise while packets of the unit are held, so the fan-out's bounded queue
  * (not this object) holds what comes next, and a viewer that cannot keep up
- * overflows and skips to a key frame as before. A late viewer's cached GOP
- * thus goes out at the pacing rate instead of in one burst; live traffic,
- * well under the rate, passes untouched except for key frames over the
- * bucket's depth. close() cancels the timer and settles the pending send.
+ * overflows and skips to a key frame as before. A viewer session paces its
+ * backlog with it (a late viewer's cached GOP goes out at the pacing rate
+ * instead of in one burst), then sends live units straight.
+ * close() cancels the timer and settles the pending send.
  */
 export class PacedSender {
   readonly stats: PacingStats = {

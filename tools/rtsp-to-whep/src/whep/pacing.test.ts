@@ -32,7 +32,7 @@ async function until(predicate: () => boolean, timeoutMs: number, what: string):
 }
 
 describe("a late viewer's cached GOP is paced", () => {
-  it("starts on the cached key frame, gets the GOP in order, and its sender never exceeded the token bucket", async () => {
+  it("starts on the cached key frame, gets the GOP in order, its sender never exceeded the token bucket; live units then go straight", async () => {
     await withLeakCheck(async () => {
       const rate = 100_000; // bytes/s
       const burst = 8000;
@@ -69,6 +69,12 @@ describe("a late viewer's cached GOP is paced", () => {
           ((pacing.bytes - burst) * 1000) / rate - 2,
         );
         expect(live!.stats.dropped).toBe(0);
+        // Caught up: live units go straight, past the bucket.
+        const paced = pacing.packets;
+        fanOut.push(unit(1010, false, 3000));
+        await until(() => frames.length > gop.length, 10_000, "a live frame");
+        expect(frames.at(-1)!.timestamp - frames[0]!.timestamp).toBe(10 * 3000);
+        expect(factory.viewers[0]!.pacing!.packets).toBe(paced);
       } finally {
         await viewer.close();
         fanOut.close();

@@ -31,8 +31,8 @@ export interface PeerConnectionWhepFactoryOptions {
    */
   disconnectedGraceMs?: number;
   /**
-   * Each viewer's packets go through a token bucket (a late viewer's cached GOP is paced, not burst);
-   * `false` sends each unit at once. Default {@link DEFAULT_PACING}: 12 Mbit/s, 64 KiB deep.
+   * A late viewer's backlog (the cached GOP) goes through a token bucket, not in one burst; live units
+   * then go straight. `false` sends the backlog at once too. Default {@link DEFAULT_PACING}: 12 Mbit/s, 64 KiB deep.
    */
   pacing?: PacingOptions | false;
   /** Each viewer's state changes (for logs and the CLI's `viewer` events). */
