@@ -6,6 +6,13 @@
  * @purertc/rtp's depacketizer); and its wire parsers.
  * @packageDocumentation
  */
+export {
+  type AudioPacketSink,
+  AudioRelay,
+  type CameraAudio,
+  type CameraAudioCodec,
+  cameraAudio,
+} from "./audio.js";
 export { type AuthChallenge, Authenticator, parseChallenges } from "./auth.js";
 export {
   RtspClient,
@@ -32,6 +39,7 @@ export {
   type RtspServerRequest,
 } from "./message.js";
 export {
+  type ProxySourceInfo,
   type ProxyStats,
   RtspToWhepProxy,
   type RtspToWhepProxyEvents,

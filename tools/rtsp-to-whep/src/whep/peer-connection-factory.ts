@@ -5,6 +5,7 @@ import {
   PeerConnectionError,
   SdpError,
 } from "@purertc/peerconnection";
+import type { AudioRelay } from "../audio.js";
 import { RtspError } from "../errors.js";
 import type { FanOut, ViewerStats } from "../fanout.js";
 import { gathered } from "./gathered.js";
@@ -19,6 +20,11 @@ export type { ViewerEndReason, ViewerEvent, ViewerState } from "./peer-connectio
 export interface PeerConnectionWhepFactoryOptions {
   /** The video every viewer gets; without it only data-channel offers are answered (a video offer is a 406). */
   fanOut?: FanOut;
+  /**
+   * The camera's G.711 audio: a video offer that also offers audio with the camera's codec (PCMA or PCMU)
+   * gets a sendonly audio section fed from it; otherwise its audio section is answered without a sender.
+   */
+  audio?: AudioRelay;
   /** Each viewer's PeerConnection configuration. Default loopback interfaces, no mDNS. */
   configuration?: PeerConnectionConfiguration<PeerCertificate>;
   /** How long the answer waits for our candidates (WHEP answers carry them). Default 2000 ms. */
@@ -40,6 +46,7 @@ export interface PeerConnectionWhepFactoryOptions {
 }
 
 const VIDEO_SECTION = /^m=video [1-9]/m;
+const AUDIO_SECTION = /^m=audio [1-9]/m;
 const DATA_SECTION = /^m=application [1-9]/m;
 
 /**
@@ -102,6 +109,13 @@ export class PeerConnectionWhepFactory implements WhepSessionFactory {
           ? pc.addTransceiver("video", { direction: "sendonly", streams: ["camera"] })
           : undefined;
       transceiver?.setCodecPreferences([{ mimeType: "video/H264" }]);
+      // The camera's audio as it comes (no transcoding): only its own G.711 law is offered back.
+      const audioCodec = this.options.audio?.audio.codec;
+      const audio =
+        transceiver && audioCodec && AUDIO_SECTION.test(offer)
+          ? pc.addTransceiver("audio", { direction: "sendonly", streams: ["camera"] })
+          : undefined;
+      if (audio && audioCodec) audio.setCodecPreferences([{ mimeType: `audio/${audioCodec}` }]);
       try {
         await pc.setRemoteDescription({ type: "offer", sdp: offer });
       } catch (error) {
@@ -133,11 +147,18 @@ export class PeerConnectionWhepFactory implements WhepSessionFactory {
           );
         }
       }
+      const audioSender =
+        audio?.currentDirection === "sendonly" &&
+        audio.sender.getParameters().codecs[0]?.mimeType === `audio/${audioCodec}`
+          ? audio.sender
+          : undefined;
       await gathered(pc, this.options.gatheringTimeoutMs ?? 2000, signal);
       const session = new PeerConnectionSession({
         id: this.nextId++,
         pc,
         sender: transceiver?.sender,
+        audioSender,
+        audio: this.options.audio,
         fanOut: this.options.fanOut,
         packets: this.packets,
         connectTimeoutMs: this.options.connectTimeoutMs ?? 15_000,

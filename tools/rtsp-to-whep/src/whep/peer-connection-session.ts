@@ -1,5 +1,6 @@
 import { type PeerConnection, PeerConnectionError, type RtpSender } from "@purertc/peerconnection";
 import { startTimer } from "@purertc/socket";
+import type { AudioRelay } from "../audio.js";
 import { RtspError } from "../errors.js";
 import type { FanOut, FanOutViewer, ViewerStats } from "../fanout.js";
 import type { AccessUnit } from "../h264-source.js";
@@ -37,6 +38,9 @@ export interface SessionParts {
   readonly pc: PeerConnection;
   /** The video sender; undefined for a data-channel session. */
   readonly sender: RtpSender | undefined;
+  /** The audio sender (the viewer offered the camera's G.711) and where its packets come from. */
+  readonly audioSender: RtpSender | undefined;
+  readonly audio: AudioRelay | undefined;
   readonly fanOut: FanOut | undefined;
   readonly packets: UnitPackets;
   readonly connectTimeoutMs: number;
@@ -130,6 +134,7 @@ export class PeerConnectionSession implements WhepSession {
         this.viewer = undefined;
       }
       this.pacer?.close();
+      this.parts.audio?.remove(this.sendAudio);
       this.parts.onEnded(this);
       this.parts.onViewer?.({ id: this.parts.id, state: "ended", reason });
       try {
@@ -161,6 +166,10 @@ export class PeerConnectionSession implements WhepSession {
     this.parts.sender?.sendRtp(packet);
   };
 
+  private readonly sendAudio = (packet: Uint8Array): void => {
+    this.parts.audioSender?.sendRtp(packet);
+  };
+
   private readonly onState = () => {
     const state = this.parts.pc.connectionState;
     if (state !== "disconnected") {
@@ -173,6 +182,7 @@ export class PeerConnectionSession implements WhepSession {
       if (!this.viewer && this.parts.sender && this.parts.fanOut) {
         this.viewer = this.parts.fanOut.addViewer(this.send);
       }
+      if (this.parts.audioSender) this.parts.audio?.add(this.sendAudio);
       this.parts.onViewer?.({ id: this.parts.id, state: "connected" });
     } else if (state === "failed" || state === "closed") {
       void this.end(state);
