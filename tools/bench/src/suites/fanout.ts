@@ -164,6 +164,7 @@ function describe(s: Step): string {
   return (
     `  fanout N=${s.n} (${s.processes} viewer processes, ${s.connected} connected): proxy ${pct(s.totalCpu)} of a core ` +
     `(source alone ${pct(s.idleCpu)}), ${pct(s.cpuPerViewer)} core/viewer, event loop ${pct(s.proxyElu)} busy ` +
+    `(CPU while busy ${pct(s.totalCpu / Math.max(1e-9, s.proxyElu))}) ` +
     `(delay p99 ${s.proxyLagP99Ms.toFixed(0)} ms), viewer processes up to ${pct(s.viewerEluMax)} busy, ` +
     `${(s.rssPerViewer / 1048576).toFixed(2)} MB RSS/viewer, ${(s.heapPerViewer / 1048576).toFixed(2)} MB heap/viewer, ` +
     `POST to first frame: one viewer joining ${s.lateJoinMs.toFixed(0)} ms, all ${s.n} at once ` +
@@ -208,9 +209,26 @@ export const suite: BenchSuite = {
       row(`POST to first frame, one viewer joining (median of 5), ${tag}`, "ms", s.lateJoinMs);
       row(`frames received, worst viewer, ${tag}`, "%", s.minShare * 100, true);
       row(`proxy event loop busy, ${tag}`, "%", s.proxyElu * 100);
+      // CPU time over busy time: well under 100 % means the proxy was ready to run but had no core (other load).
+      row(
+        `proxy CPU while busy (100 = never waiting for a core), ${tag}`,
+        "%",
+        (s.totalCpu / Math.max(1e-9, s.proxyElu)) * 100,
+        true,
+      );
+      row(`machine load average (1 min, 2 cores), ${tag}`, "runnable", s.load);
     }
     row(`viewers at full frame rate (tried up to ${done.at(-1)?.n ?? 0})`, "viewers", largest?.n ?? 0, true);
     row("source alone in the proxy (2 Mbit/s, 30 fps)", "% of a core", (done[0]?.idleCpu ?? 0) * 100);
+    // What one core could carry at the measured cost, were it the proxy's alone: a projection, not a measurement.
+    const basis = largest ?? done[0];
+    if (basis)
+      row(
+        `projection: viewers per core at N=${basis.n}'s cost (1 / CPU per viewer)`,
+        "viewers",
+        1 / Math.max(1e-9, basis.cpuPerViewer),
+        true,
+      );
     return rows;
   },
 };
