@@ -154,6 +154,17 @@ async function measure(n: number, perProcess: number, windowMs: number, profileM
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
+/** The proxy's loop was busy but it got under half of a core of CPU for it: other load held the cores. */
+const starved = (s: Step) => s.proxyElu > 0.9 && s.totalCpu / Math.max(1e-9, s.proxyElu) < 0.5;
+
+/** What held a step that missed frames back. */
+function bound(s: Step): string {
+  if (starved(s)) return "the proxy was ready to run but got no core (machine-bound: other load)";
+  if (s.proxyElu > 0.9) return "the proxy's one thread was saturated (proxy-bound)";
+  if (s.viewerEluMax > 0.9) return "a viewer process was saturated (viewer-bound)";
+  return "neither process saturated (loss on loopback?)";
+}
+
 function describe(s: Step): string {
   const areas = s.profile?.areas.map((a) => `${a.area} ${pct(a.share)}`).join(", ") ?? "-";
   const fns =
@@ -170,6 +181,7 @@ function describe(s: Step): string {
     `POST to first frame: one viewer joining ${s.lateJoinMs.toFixed(0)} ms, all ${s.n} at once ` +
     `${s.firstFrameMs.median.toFixed(0)} ms (p99 ${s.firstFrameMs.p99.toFixed(0)}), frames min ` +
     `${pct(s.minShare)} median ${pct(s.medianShare)}, fan-out drops ${s.dropped}, load average ${s.load.toFixed(1)}\n` +
+    `${s.minShare < FULL_RATE ? `    missed frames: ${bound(s)}\n` : ""}` +
     `    proxy profile: ${areas}\n    top functions: ${fns}\n`
   );
 }
@@ -202,7 +214,7 @@ export const suite: BenchSuite = {
     const row = (metric: string, unit: string, ours: number, higherIsBetter = false) =>
       rows.push({ metric, unit, ours, higherIsBetter });
     for (const s of done) {
-      const tag = `N=${s.n}${s.minShare >= FULL_RATE ? "" : ` (only ${(s.minShare * 100).toFixed(0)} % of frames)`}`;
+      const tag = `N=${s.n}${s.minShare >= FULL_RATE ? "" : ` (only ${(s.minShare * 100).toFixed(0)} % of frames${starved(s) ? ", the proxy waiting for a core" : ""})`}`;
       row(`proxy CPU per viewer, ${tag}`, "% of a core", s.cpuPerViewer * 100);
       row(`proxy RSS per viewer, ${tag}`, "MB", s.rssPerViewer / 1048576);
       row(`proxy heap+buffers per viewer, ${tag}`, "MB", s.heapPerViewer / 1048576);
