@@ -36,6 +36,8 @@ export class FanOutViewer {
   private pumping = false;
   private waitingForKeyframe: boolean;
   private isClosed = false;
+  /** maxQueue plus what is left of the backlog it started on: live units never overflow a paced catch-up. */
+  private limit: number;
 
   /** @internal made by {@link FanOut.addViewer} */
   constructor(
@@ -45,6 +47,7 @@ export class FanOutViewer {
     startOn: readonly AccessUnit[],
   ) {
     this.waitingForKeyframe = startOn.length === 0;
+    this.limit = maxQueue + startOn.length;
     // Queued whole before the first is sent, so the sink sees the backlog it has to catch up on.
     this.pumping = true;
     for (const unit of startOn) this.offer(unit);
@@ -79,11 +82,12 @@ export class FanOutViewer {
       }
       this.waitingForKeyframe = false;
     }
-    if (this.queue.length >= this.maxQueue) {
+    if (this.queue.length >= this.limit) {
       // Dropping single frames would break decoding until the next IDR anyway: skip to it.
       this.stats.overflows++;
       this.stats.dropped += this.queue.length;
       this.queue = [];
+      this.limit = this.maxQueue;
       if (!unit.keyframe) {
         this.stats.dropped++;
         this.waitingForKeyframe = true;
@@ -99,6 +103,7 @@ export class FanOutViewer {
     // Bounded: each turn takes one unit off a queue of at most maxQueue, refilled only by offer().
     while (!this.isClosed && this.queue.length > 0) {
       const unit = this.queue.shift()!;
+      if (this.limit > this.maxQueue) this.limit--;
       try {
         await this.sink(unit, this.queue.length);
       } catch {
