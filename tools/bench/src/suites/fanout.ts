@@ -155,17 +155,19 @@ async function measure(n: number, perProcess: number, windowMs: number, profileM
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** The proxy's loop was busy but it got under half of a core of CPU for it: other load held the cores. */
-const starved = (s: Step) => s.proxyElu > 0.9 && s.totalCpu / Math.max(1e-9, s.proxyElu) < 0.5;
+const starved = (s: Step) => s.proxyElu > 0.8 && s.totalCpu / Math.max(1e-9, s.proxyElu) < 0.5;
 
-/** What held a step that missed frames back. */
-function bound(s: Step): string {
-  if (starved(s)) return "the proxy was ready to run but got no core (machine-bound: other load)";
-  if (s.proxyElu > 0.9) return "the proxy's one thread was saturated (proxy-bound)";
-  if (s.viewerEluMax > 0.9) return "a viewer process was saturated (viewer-bound)";
+/** What held a step that missed frames back; `cost`: CPU per viewer of the last step at full rate. */
+function bound(s: Step, cost: number | undefined): string {
+  const need = cost === undefined ? "" : `; at ${pct(cost)} a viewer it needs ${pct(cost * s.n)} of a core`;
+  if (starved(s))
+    return `the proxy was ready to run but got ${pct(s.totalCpu)} of a core (machine-bound: other load${need})`;
+  if (s.proxyElu > 0.8) return `the proxy's one thread was saturated (proxy-bound${need})`;
+  if (s.viewerEluMax > 0.8) return "a viewer process was saturated (viewer-bound)";
   return "neither process saturated (loss on loopback?)";
 }
 
-function describe(s: Step): string {
+function describe(s: Step, cost: number | undefined): string {
   const areas = s.profile?.areas.map((a) => `${a.area} ${pct(a.share)}`).join(", ") ?? "-";
   const fns =
     s.profile?.functions
@@ -181,7 +183,7 @@ function describe(s: Step): string {
     `POST to first frame: one viewer joining ${s.lateJoinMs.toFixed(0)} ms, all ${s.n} at once ` +
     `${s.firstFrameMs.median.toFixed(0)} ms (p99 ${s.firstFrameMs.p99.toFixed(0)}), frames min ` +
     `${pct(s.minShare)} median ${pct(s.medianShare)}, fan-out drops ${s.dropped}, load average ${s.load.toFixed(1)}\n` +
-    `${s.minShare < FULL_RATE ? `    missed frames: ${bound(s)}\n` : ""}` +
+    `${s.minShare < FULL_RATE ? `    missed frames: ${bound(s, cost)}\n` : ""}` +
     `    proxy profile: ${areas}\n    top functions: ${fns}\n`
   );
 }
@@ -206,7 +208,7 @@ export const suite: BenchSuite = {
       }
       const step = await measure(n, perProcess, windowMs, profileMs);
       done.push(step);
-      process.stderr.write(describe(step));
+      process.stderr.write(describe(step, done.filter((d) => d.minShare >= FULL_RATE).at(-1)?.cpuPerViewer));
       if (step.minShare < FULL_RATE) break;
     }
     const largest = done.filter((s) => s.minShare >= FULL_RATE).at(-1);
