@@ -1,11 +1,12 @@
 /**
  * @purertc/rtp: RTP and RTCP packets (RFC 3550, RFC 8285 header extensions, RFC 4585 / 5104 feedback, RFC 5506
- * reduced-size RTCP), the H.264 (RFC 6184), VP8 (RFC 7741) and Opus (RFC 7587) payload formats, and the
+ * reduced-size RTCP), the H.264 (RFC 6184), VP8 (RFC 7741), Opus (RFC 7587) and G.711 (RFC 3551) payload formats, and the
  * receive/send machinery: reorder buffer, NACK generator, retransmission history, RTCP reports. It knows no
  * transport: it turns bytes into values and back.
  * @packageDocumentation
  */
 export type { DepacketizerStats, MediaFrame } from "./codecs/frame.js";
+export { G711Depacketizer, G711Payloader } from "./codecs/g711.js";
 export {
   H264Depacketizer,
   type H264DepacketizerOptions,
@@ -50,6 +51,7 @@ export {
   type Vp8Descriptor,
   type Vp8FrameHeader,
 } from "./codecs/vp8-descriptor.js";
+export { WholePacketDepacketizer } from "./codecs/whole-packet.js";
 export { RtpError, type RtpErrorCode } from "./errors.js";
 export {
   buildHeaderExtension,

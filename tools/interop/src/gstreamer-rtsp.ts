@@ -19,8 +19,12 @@ export const GST_PYTHON = "/usr/bin/python3";
 export const GSTREAMER_RTSP_PACKAGES =
   "gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-base";
 
+/** The Debian package with the AAC encoder (voaacenc) of the `aac` audio option. */
+export const GSTREAMER_AAC_PACKAGE = "gstreamer1.0-plugins-bad";
+
 // argv: port, auth ("none" | "basic" | "digest"), user, password, session
-// timeout in seconds (0 = the server's default of 60), width, height, fps.
+// timeout in seconds (0 = the server's default of 60), width, height, fps,
+// audio ("none" | "pcma" | "pcmu" | "aac": a 440 Hz tone as a second stream).
 // Prints "ready PORT" once bound, "session ID T" per new RTSP session,
 // "keepalive METHOD T" per GET_PARAMETER or OPTIONS (T: monotonic seconds),
 // "teardown" when a client tears down and "session-removed" when a session
@@ -33,8 +37,19 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import Gst, GstRtsp, GstRtspServer, GLib
 
 port, auth, user, password, timeout = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-width, height, fps = sys.argv[6], sys.argv[7], sys.argv[8]
+width, height, fps, audio = sys.argv[6], sys.argv[7], sys.argv[8], sys.argv[9]
 Gst.init(None)
+AUDIO = {
+    "none": "",
+    # G.711 at 8 kHz, 20 ms a packet (as cameras send it): payload types 8 and 0.
+    "pcma": "audiotestsrc is-live=true wave=sine freq=440 samplesperbuffer=160 ! audio/x-raw,rate=8000,channels=1 "
+            "! alawenc ! rtppcmapay name=pay1 pt=8",
+    "pcmu": "audiotestsrc is-live=true wave=sine freq=440 samplesperbuffer=160 ! audio/x-raw,rate=8000,channels=1 "
+            "! mulawenc ! rtppcmupay name=pay1 pt=0",
+    # AAC as MPEG4-GENERIC (RFC 3640), what many cameras send and browsers cannot take over WebRTC.
+    "aac": "audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=16000,channels=1 ! audioconvert "
+           "! voaacenc ! rtpmp4gpay name=pay1 pt=97",
+}[audio]
 
 def say(line):
     sys.stdout.write(line + "\n")
@@ -47,7 +62,7 @@ factory = GstRtspServer.RTSPMediaFactory()
 factory.set_launch(
     "( videotestsrc is-live=true ! video/x-raw,width=%s,height=%s,framerate=%s/1 "
     "! x264enc tune=zerolatency bitrate=1000 key-int-max=60 ! video/x-h264,profile=constrained-baseline "
-    "! rtph264pay name=pay0 pt=96 config-interval=-1 )" % (width, height, fps))
+    "! rtph264pay name=pay0 pt=96 config-interval=-1 %s )" % (width, height, fps, AUDIO))
 factory.set_shared(True)
 
 if auth != "none":
@@ -108,6 +123,11 @@ export interface GstreamerRtspOptions {
   width?: number;
   height?: number;
   fps?: number;
+  /**
+   * A second stream, a 440 Hz tone: G.711 A-law (`pcma`, payload type 8) or µ-law (`pcmu`, 0) at 8 kHz,
+   * 20 ms a packet, or AAC (`aac`, MPEG4-GENERIC, needs voaacenc from gstreamer1.0-plugins-bad). Default none.
+   */
+  audio?: "none" | "pcma" | "pcmu" | "aac";
   /** How long to wait for the ready line. Default 10 s. */
   readyTimeoutMs?: number;
 }
@@ -164,6 +184,25 @@ export function requireGstreamerRtsp(): { available: boolean; reason: string } {
   }
 }
 
+/** Whether GStreamer (through Debian's Python) has an element, e.g. `voaacenc` for the `aac` audio option. */
+export function gstreamerHasElement(name: string): boolean {
+  try {
+    execFileSync(
+      GST_PYTHON,
+      [
+        "-c",
+        'import sys, gi; gi.require_version("Gst","1.0"); from gi.repository import Gst; Gst.init(None);' +
+          "sys.exit(0 if Gst.ElementFactory.find(sys.argv[1]) else 1)",
+        name,
+      ],
+      { stdio: "ignore", timeout: 15_000 },
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface Running {
   child: ChildProcess;
   exit: Promise<void>;
@@ -201,6 +240,7 @@ export async function startGstreamerRtsp(options: GstreamerRtspOptions = {}): Pr
       String(options.width ?? 640),
       String(options.height ?? 360),
       String(options.fps ?? 30),
+      options.audio ?? "none",
     ];
     const child = spawn(GST_PYTHON, args, { stdio: ["ignore", "pipe", "pipe"] });
     const running: Running = { child, exit: Promise.resolve(), exited: false };

@@ -37,6 +37,46 @@ describe("FanOut", () => {
     expect(fan.viewerCount).toBe(0);
   });
 
+  it("a late viewer's sink sees its backlog: the cached GOP counts down to 0, live units come with 0", async () => {
+    const fan = new FanOut();
+    for (const u of stream(0, 5, 10)) fan.push(u); // key frame at 0, GOP of 5
+    const seen: Array<[number, number]> = [];
+    fan.addViewer((u, queued) => void seen.push([u.timestamp / 3000, queued]));
+    await turn();
+    fan.push(unit(5, false));
+    await turn();
+    expect(seen).toEqual([
+      [0, 4],
+      [1, 3],
+      [2, 2],
+      [3, 1],
+      [4, 0],
+      [5, 0],
+    ]);
+    fan.close();
+  });
+
+  it("a late viewer catching up on a full cached GOP does not overflow on the live units that arrive meanwhile", async () => {
+    const fan = new FanOut({ maxQueue: 10 });
+    for (const u of stream(0, 10, 10)) fan.push(u); // a GOP as long as the queue
+    const got: number[] = [];
+    // A sink that takes two turns a unit, as a paced one may: five live units arrive while the GOP drains,
+    // more than the queue's room beside the GOP (the backlog has room of its own).
+    const viewer = fan.addViewer(async (u) => {
+      got.push(u.timestamp / 3000);
+      await turn();
+      await turn();
+    });
+    for (const u of stream(10, 5, 100)) {
+      fan.push(u);
+      await turn();
+    }
+    for (let i = 0; i < 100 && viewer.stats.delivered < 15; i++) await turn();
+    expect(got).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    expect(viewer.stats).toMatchObject({ dropped: 0, overflows: 0, delivered: 15 });
+    fan.close();
+  });
+
   it("a slow viewer overflows alone: it skips to the next key frame, counted; the fast one gets everything", async () => {
     const fan = new FanOut({ maxQueue: 5 });
     const fast: number[] = [];

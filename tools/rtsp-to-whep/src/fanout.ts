@@ -1,7 +1,10 @@
 import type { AccessUnit } from "./h264-source.js";
 
-/** Where a viewer's access units go (the PeerConnection side packetizes and encrypts). */
-export type AccessUnitSink = (unit: AccessUnit) => void | Promise<void>;
+/**
+ * Where a viewer's access units go (the PeerConnection side packetizes and encrypts). `queued`: units still
+ * waiting behind this one (a late viewer's cached GOP is a backlog; 0 once it has caught up with the camera).
+ */
+export type AccessUnitSink = (unit: AccessUnit, queued: number) => void | Promise<void>;
 
 /** Options of {@link FanOut}. */
 export interface FanOutOptions {
@@ -33,6 +36,8 @@ export class FanOutViewer {
   private pumping = false;
   private waitingForKeyframe: boolean;
   private isClosed = false;
+  /** maxQueue plus what is left of the backlog it started on: live units never overflow a paced catch-up. */
+  private limit: number;
 
   /** @internal made by {@link FanOut.addViewer} */
   constructor(
@@ -42,7 +47,12 @@ export class FanOutViewer {
     startOn: readonly AccessUnit[],
   ) {
     this.waitingForKeyframe = startOn.length === 0;
+    this.limit = maxQueue + startOn.length;
+    // Queued whole before the first is sent, so the sink sees the backlog it has to catch up on.
+    this.pumping = true;
     for (const unit of startOn) this.offer(unit);
+    this.pumping = false;
+    if (this.queue.length > 0) void this.pump();
   }
 
   /** Access units waiting. */
@@ -72,11 +82,12 @@ export class FanOutViewer {
       }
       this.waitingForKeyframe = false;
     }
-    if (this.queue.length >= this.maxQueue) {
+    if (this.queue.length >= this.limit) {
       // Dropping single frames would break decoding until the next IDR anyway: skip to it.
       this.stats.overflows++;
       this.stats.dropped += this.queue.length;
       this.queue = [];
+      this.limit = this.maxQueue;
       if (!unit.keyframe) {
         this.stats.dropped++;
         this.waitingForKeyframe = true;
@@ -92,8 +103,9 @@ export class FanOutViewer {
     // Bounded: each turn takes one unit off a queue of at most maxQueue, refilled only by offer().
     while (!this.isClosed && this.queue.length > 0) {
       const unit = this.queue.shift()!;
+      if (this.limit > this.maxQueue) this.limit--;
       try {
-        await this.sink(unit);
+        await this.sink(unit, this.queue.length);
       } catch {
         this.stats.sinkErrors++;
       }

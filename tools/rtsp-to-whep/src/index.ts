@@ -6,6 +6,13 @@
  * @purertc/rtp's depacketizer); and its wire parsers.
  * @packageDocumentation
  */
+export {
+  type AudioPacketSink,
+  AudioRelay,
+  type CameraAudio,
+  type CameraAudioCodec,
+  cameraAudio,
+} from "./audio.js";
 export { type AuthChallenge, Authenticator, parseChallenges } from "./auth.js";
 export {
   RtspClient,
@@ -32,6 +39,7 @@ export {
   type RtspServerRequest,
 } from "./message.js";
 export {
+  type ProxySourceInfo,
   type ProxyStats,
   RtspToWhepProxy,
   type RtspToWhepProxyEvents,
@@ -48,6 +56,13 @@ export {
   type TransportRequest,
 } from "./transport.js";
 export { parseRtspUrl, type RtspUrl, resolveControl } from "./url.js";
+export {
+  DEFAULT_PACING,
+  PacedSender,
+  type PacingOptions,
+  type PacingStats,
+  TokenBucket,
+} from "./whep/pacer.js";
 export {
   PeerConnectionWhepFactory,
   type PeerConnectionWhepFactoryOptions,

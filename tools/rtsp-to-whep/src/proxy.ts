@@ -1,9 +1,11 @@
 import { EventEmitter } from "node:events";
 import type { PeerCertificate, PeerConnectionConfiguration } from "@purertc/peerconnection";
 import { startTimer } from "@purertc/socket";
+import { AudioRelay, type CameraAudioCodec, cameraAudio } from "./audio.js";
 import { RtspClient, type RtspClientOptions } from "./client.js";
 import { FanOut, type FanOutOptions } from "./fanout.js";
 import { H264Source, type SourceInfo } from "./h264-source.js";
+import type { PacingOptions } from "./whep/pacer.js";
 import { PeerConnectionWhepFactory, type ViewerEvent } from "./whep/peer-connection-factory.js";
 import { PLAYER_PAGE } from "./whep/player.js";
 import { WhepServer } from "./whep/server.js";
@@ -26,8 +28,18 @@ export interface RtspToWhepProxyOptions {
   /** A viewer disconnected (10 s without consent answers) this long more is removed. Default 5000 ms. */
   disconnectedGraceMs?: number;
   fanOut?: FanOutOptions;
+  /** Each viewer's pacing (token bucket); `false` sends each unit at once. Default 12 Mbit/s, 64 KiB deep. */
+  pacing?: PacingOptions | false;
   /** Period of the `stats` event. Default 5000 ms. */
   statsIntervalMs?: number;
+}
+
+/** The camera's picture, and what becomes of its audio (the proxy's `source` event). */
+export interface ProxySourceInfo extends SourceInfo {
+  /** The camera's G.711 audio, passed through to viewers that offer it. */
+  readonly audio?: CameraAudioCodec;
+  /** Why the camera's audio is not passed through (AAC: browsers do not decode it over WebRTC). */
+  readonly audioIgnored?: string;
 }
 
 /** The proxy's counters, as the `stats` event carries them. */
@@ -40,14 +52,16 @@ export interface ProxyStats {
   framesOut: number;
   /** Access units dropped for slow viewers (summed over viewers). */
   drops: number;
+  /** Audio packets from the camera relayed to viewers (counted once each). */
+  audioPacketsIn: number;
   /** RTSP client state (`playing`, `backoff`, …). */
   rtsp: string;
 }
 
 /** Events of {@link RtspToWhepProxy}. */
 export interface RtspToWhepProxyEvents {
-  /** The camera's picture (on every (re)connect and size change). */
-  source: [info: SourceInfo];
+  /** The camera's picture and audio (on every (re)connect and size change). */
+  source: [info: ProxySourceInfo];
   /** A viewer's state change. */
   viewer: [event: ViewerEvent];
   /** Counters, every `statsIntervalMs`. */
@@ -60,7 +74,8 @@ export interface RtspToWhepProxyEvents {
  * The whole proxy: one RTSP session to the camera ({@link RtspClient},
  * reconnecting with backoff), its H.264 access units into a {@link FanOut},
  * and a {@link WhepServer} whose viewers are purertc PeerConnections
- * ({@link PeerConnectionWhepFactory}); the player page at `/`. `close()`
+ * ({@link PeerConnectionWhepFactory}); the camera's G.711 audio relayed
+ * ({@link AudioRelay}) to viewers that offer it; the player page at `/`. `close()`
  * ends every viewer, sends the RTSP TEARDOWN and releases everything.
  */
 export class RtspToWhepProxy extends EventEmitter<RtspToWhepProxyEvents> implements AsyncDisposable {
@@ -70,6 +85,7 @@ export class RtspToWhepProxy extends EventEmitter<RtspToWhepProxyEvents> impleme
   private constructor(
     readonly client: RtspClient,
     readonly source: H264Source,
+    readonly audio: AudioRelay,
     readonly fanOut: FanOut,
     readonly factory: PeerConnectionWhepFactory,
     readonly server: WhepServer,
@@ -90,14 +106,17 @@ export class RtspToWhepProxy extends EventEmitter<RtspToWhepProxyEvents> impleme
   static async start(options: RtspToWhepProxyOptions): Promise<RtspToWhepProxy> {
     const client = new RtspClient(options.rtspUrl, options.rtsp);
     const source = new H264Source(client);
+    const audio = new AudioRelay(client);
     const fanOut = new FanOut(options.fanOut);
     // The proxy exists before the factory can report a viewer; events go through this holder.
     const relay: { proxy?: RtspToWhepProxy } = {};
     const factory = new PeerConnectionWhepFactory({
       fanOut,
+      audio,
       ...(options.configuration ? { configuration: options.configuration } : {}),
       ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       disconnectedGraceMs: options.disconnectedGraceMs ?? 5000,
+      ...(options.pacing !== undefined ? { pacing: options.pacing } : {}),
       onViewer: (event) => relay.proxy?.emit("viewer", event),
     });
     let server: WhepServer | undefined;
@@ -112,6 +131,7 @@ export class RtspToWhepProxy extends EventEmitter<RtspToWhepProxyEvents> impleme
       const proxy = new RtspToWhepProxy(
         client,
         source,
+        audio,
         fanOut,
         factory,
         server,
@@ -128,6 +148,7 @@ export class RtspToWhepProxy extends EventEmitter<RtspToWhepProxyEvents> impleme
     } catch (error) {
       await server?.close();
       source.close();
+      audio.close();
       fanOut.close();
       await client.close();
       throw error;
@@ -152,6 +173,7 @@ export class RtspToWhepProxy extends EventEmitter<RtspToWhepProxyEvents> impleme
       framesIn: this.fanOut.unitsIn,
       framesOut: totals.delivered,
       drops: totals.dropped,
+      audioPacketsIn: this.audio.stats.packets,
       rtsp: this.client.state,
     };
   }
@@ -168,6 +190,7 @@ export class RtspToWhepProxy extends EventEmitter<RtspToWhepProxyEvents> impleme
       await this.server.close();
       this.fanOut.close();
       this.source.close();
+      this.audio.close();
       await this.client.close();
     })();
     return this.closing;
@@ -188,7 +211,23 @@ export class RtspToWhepProxy extends EventEmitter<RtspToWhepProxyEvents> impleme
 
   private readonly onUnit = (unit: Parameters<FanOut["push"]>[0]) => this.fanOut.push(unit);
 
-  private readonly onSource = (info: SourceInfo) => this.emit("source", info);
+  private readonly onSource = (info: SourceInfo) => this.emit("source", this.describe(info));
+
+  /** The picture now with the camera's audio (what the `source` event carries), once the SPS is known. */
+  get sourceInfo(): ProxySourceInfo | undefined {
+    const info = this.source.info;
+    return info && this.describe(info);
+  }
+
+  private describe(info: SourceInfo): ProxySourceInfo {
+    // From the description itself: the H.264 source may announce before the relay saw the same description.
+    const audio = cameraAudio(this.client.description);
+    return {
+      ...info,
+      ...(audio.codec ? { audio: audio.codec } : {}),
+      ...(audio.ignored ? { audioIgnored: audio.ignored } : {}),
+    };
+  }
 
   // A (re)connected camera: the cached GOP belongs to the old session and must not prime new viewers.
   private readonly onDescription = () => this.fanOut.reset();

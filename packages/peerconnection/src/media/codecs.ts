@@ -3,8 +3,8 @@ import type { RtpCodec } from "./sdp-media.js";
 
 /**
  * The codecs purertc can carry (it packetizes and depacketizes, never
- * encodes): VP8 (RFC 7741), H.264 in packetization-mode 1 (RFC 6184) and
- * Opus (RFC 7587), with the feedback it answers: NACK (RFC 4585), PLI and
+ * encodes): VP8 (RFC 7741), H.264 in packetization-mode 1 (RFC 6184),
+ * Opus (RFC 7587) and G.711 PCMU/PCMA (RFC 3551, what IP cameras send), with the feedback it answers: NACK (RFC 4585), PLI and
  * FIR (RFC 5104).
  */
 
@@ -12,7 +12,7 @@ import type { RtpCodec } from "./sdp-media.js";
 export const VIDEO_FEEDBACK: readonly string[] = ["ccm fir", "nack", "nack pli"];
 
 /** Mime types, as `RTCRtpCodec.mimeType` writes them. */
-export type MimeType = "video/VP8" | "video/H264" | "audio/opus";
+export type MimeType = "video/VP8" | "video/H264" | "audio/opus" | "audio/PCMU" | "audio/PCMA";
 
 /** A codec as the W3C API shows it (RTCRtpCodec / RTCRtpCodecParameters). */
 export interface CodecParameters {
@@ -39,6 +39,9 @@ export function defaultCodecs(kind: "audio" | "video"): RtpCodec[] {
         ],
         feedback: [],
       },
+      // Static payload types (RFC 3551 §6), after Opus as browsers list them.
+      { payloadType: 0, name: "PCMU", clockRate: 8000, parameters: [], feedback: [] },
+      { payloadType: 8, name: "PCMA", clockRate: 8000, parameters: [], feedback: [] },
     ];
   }
   return [
@@ -69,6 +72,10 @@ export function mimeTypeOf(
   }
   if (kind === "audio" && name === "opus" && codec.clockRate === 48000 && codec.channels === 2)
     return "audio/opus";
+  if (kind === "audio" && codec.clockRate === 8000 && (codec.channels ?? 1) === 1) {
+    if (name === "pcmu") return "audio/PCMU";
+    if (name === "pcma") return "audio/PCMA";
+  }
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import {
+  G711Depacketizer,
   H264Depacketizer,
   type MediaFrame,
   OpusDepacketizer,
@@ -30,6 +31,7 @@ export function depacketizerFor(mime: MimeType | undefined): RtpDepacketizer | u
   if (mime === "video/H264") return new H264Depacketizer({ dropIncomplete: true, waitForKeyframe: true });
   if (mime === "video/VP8") return new Vp8Depacketizer({ dropIncomplete: true, waitForKeyframe: true });
   if (mime === "audio/opus") return new OpusDepacketizer();
+  if (mime === "audio/PCMU" || mime === "audio/PCMA") return new G711Depacketizer();
   return undefined;
 }
 

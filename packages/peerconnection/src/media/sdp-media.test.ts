@@ -127,6 +127,8 @@ describe("answer codecs (JSEP §5.3.1)", () => {
     const audio = answerCodecs("audio", parseRtpMedia(mediaOffer.media[0]!).codecs, defaultCodecs("audio"));
     expect(audio.map((c) => `${c.payloadType} ${c.name}/${c.clockRate}/${c.channels}`)).toEqual([
       "111 opus/48000/2",
+      "0 PCMU/8000/undefined",
+      "8 PCMA/8000/undefined",
     ]);
   });
 

@@ -1,5 +1,6 @@
 import {
   buildHeaderExtension,
+  G711Payloader,
   H264Payloader,
   OpusPayloader,
   type Payloader,
@@ -41,6 +42,7 @@ export function payloaderFor(mime: MimeType | undefined): Payloader | undefined 
   if (mime === "video/H264") return new H264Payloader();
   if (mime === "video/VP8") return new Vp8Payloader();
   if (mime === "audio/opus") return new OpusPayloader();
+  if (mime === "audio/PCMU" || mime === "audio/PCMA") return new G711Payloader();
   return undefined;
 }
 

@@ -41,7 +41,13 @@ describe("transceivers in offers and answers", () => {
     expect(session.groups).toEqual([{ semantics: "BUNDLE", mids: ["0", "1", "2"] }]);
     expect(sections(offer.sdp!)).toEqual([
       { kind: "video", port: "open", mid: "0", direction: "sendonly", codecs: ["96 VP8", "102 H264"] },
-      { kind: "audio", port: "open", mid: "1", direction: "recvonly", codecs: ["111 opus"] },
+      {
+        kind: "audio",
+        port: "open",
+        mid: "1",
+        direction: "recvonly",
+        codecs: ["111 opus", "0 PCMU", "8 PCMA"],
+      },
       { kind: "application", port: "open", mid: "2", direction: undefined, codecs: undefined },
     ]);
     const v = parseRtpMedia(session.media[0]!);
@@ -73,7 +79,13 @@ describe("transceivers in offers and answers", () => {
     expect(audio.direction).toBe("recvonly");
     const answer = await pc.createAnswer();
     expect(sections(answer.sdp!)).toEqual([
-      { kind: "audio", port: "open", mid: "0", direction: "recvonly", codecs: ["111 opus"] },
+      {
+        kind: "audio",
+        port: "open",
+        mid: "0",
+        direction: "recvonly",
+        codecs: ["111 opus", "0 PCMU", "8 PCMA"],
+      },
       { kind: "video", port: "open", mid: "1", direction: "sendrecv", codecs: ["96 VP8", "108 H264"] },
       { kind: "application", port: "open", mid: "2", direction: undefined, codecs: undefined },
     ]);
@@ -98,6 +110,8 @@ describe("transceivers in offers and answers", () => {
         channels: 2,
         sdpFmtpLine: "minptime=10;useinbandfec=1",
       },
+      { mimeType: "audio/PCMU", payloadType: 0, clockRate: 8000 },
+      { mimeType: "audio/PCMA", payloadType: 8, clockRate: 8000 },
     ]);
     expect(mine.receiver.remoteSsrcs).toHaveLength(2); // media and RTX
   });

@@ -84,11 +84,14 @@ export class RtpTransceiver {
       return;
     }
     this.preferences = codecs.map((wanted) => {
+      const name = wanted.mimeType.split("/")[1] ?? "";
+      // Clock rate and channels as purertc carries the codec (Opus 48000/2, G.711 8000/1).
+      const known = defaults.find((d) => d.name.toLowerCase() === name.toLowerCase());
       const probe: RtpCodec = {
         payloadType: 0,
-        name: wanted.mimeType.split("/")[1] ?? "",
-        clockRate: this.kind === "audio" ? 48000 : 90000,
-        ...(this.kind === "audio" ? { channels: 2 } : {}),
+        name,
+        clockRate: known?.clockRate ?? (this.kind === "audio" ? 48000 : 90000),
+        ...(known?.channels !== undefined ? { channels: known.channels } : {}),
         parameters: wanted.sdpFmtpLine ? parseFormatParameters(wanted.sdpFmtpLine) : [],
         feedback: [],
       };

@@ -1,14 +1,6 @@
 import { RtpError } from "../errors.js";
-import type { RtpPacket } from "../packet.js";
-import {
-  type DepacketizerStats,
-  type MediaFrame,
-  NO_FRAMES,
-  newStats,
-  RESTART_DISTANCE,
-  sequenceDelta,
-} from "./frame.js";
 import type { Payloader } from "./payloader.js";
+import { WholePacketDepacketizer } from "./whole-packet.js";
 
 /**
  * The Opus packetizer of RFC 7587 §4.2: one Opus packet per RTP payload, never fragmented (an Opus packet is at
@@ -68,30 +60,4 @@ export function opusPacketSamples(packet: Uint8Array): number {
  * Opus frames from RTP (RFC 7587): every packet is one Opus packet; gaps in sequence numbers are counted as
  * loss (a decoder conceals them). Late and duplicate packets are dropped.
  */
-export class OpusDepacketizer {
-  /** Counters: packets, lost, frames. */
-  readonly stats: DepacketizerStats = newStats();
-  private lastSequence = -1;
-
-  /** Takes the next packet (in sequence order) and returns its Opus packet as a frame. */
-  push(packet: RtpPacket): readonly MediaFrame[] {
-    this.stats.packets++;
-    if (this.lastSequence >= 0) {
-      const delta = sequenceDelta(packet.sequenceNumber, this.lastSequence);
-      if (delta < -RESTART_DISTANCE) {
-        // A restarted source: go on from its packets.
-      } else if (delta <= 0) {
-        this.stats.packetsDiscarded++;
-        return NO_FRAMES;
-      }
-      if (delta > 0) this.stats.packetsLost += delta - 1;
-    }
-    this.lastSequence = packet.sequenceNumber;
-    // A padding-only packet carries no media (RFC 3550 §5.1); an empty Opus packet cannot exist (RFC 6716 §3.4).
-    if (packet.payload.length === 0) return NO_FRAMES;
-    this.stats.frames++;
-    return [
-      { data: new Uint8Array(packet.payload), timestamp: packet.timestamp, keyframe: true, complete: true },
-    ];
-  }
-}
+export class OpusDepacketizer extends WholePacketDepacketizer {}

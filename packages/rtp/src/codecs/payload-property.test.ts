@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  G711Depacketizer,
   H264Depacketizer,
   H264Payloader,
   OggOpusWriter,
@@ -112,7 +113,7 @@ describe("payload formats take any bytes without crashing, with bounded output",
     );
   });
 
-  it("Vp8Depacketizer and OpusDepacketizer: random streams never throw", () => {
+  it("Vp8Depacketizer, OpusDepacketizer and G711Depacketizer: random streams never throw", () => {
     fc.assert(
       fc.property(stream(fc.uint8Array({ maxLength: 40 })), (items) => {
         const v = new Vp8Depacketizer({ maxFrameBytes: 2048 });
@@ -120,6 +121,8 @@ describe("payload formats take any bytes without crashing, with bounded output",
         v.flush();
         const o = new OpusDepacketizer();
         feed((p) => o.push(p), items);
+        const g = new G711Depacketizer();
+        feed((p) => g.push(p), items);
       }),
       { numRuns: 3000 },
     );

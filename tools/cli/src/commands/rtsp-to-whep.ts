@@ -1,4 +1,4 @@
-import { RtspToWhepProxy } from "@purertc/rtsp-to-whep";
+import { type ProxySourceInfo, RtspToWhepProxy } from "@purertc/rtsp-to-whep";
 import { type Command, intOption, parseHostPort, UsageError } from "../command.js";
 
 /**
@@ -39,19 +39,21 @@ export const command: Command = {
       configuration: { interfaces: isLoopback(host) ? "loopback" : "all", mdns: false },
     });
     try {
-      const info = proxy.source.info;
-      if (info) {
+      const source = (s: ProxySourceInfo) =>
         ctx.emit(
-          { event: "source", codec: info.codec, width: info.width, height: info.height },
-          `source: ${info.codec} ${info.width}x${info.height}`,
+          {
+            event: "source",
+            codec: s.codec,
+            width: s.width,
+            height: s.height,
+            ...(s.audio ? { audio: s.audio } : {}),
+            ...(s.audioIgnored ? { audioIgnored: s.audioIgnored } : {}),
+          },
+          `source: ${s.codec} ${s.width}x${s.height}${s.audio ? ` + ${s.audio} audio` : ""}${s.audioIgnored ? ` (audio ignored: ${s.audioIgnored})` : ""}`,
         );
-      }
-      proxy.on("source", (s) =>
-        ctx.emit(
-          { event: "source", codec: s.codec, width: s.width, height: s.height },
-          `source: ${s.codec} ${s.width}x${s.height}`,
-        ),
-      );
+      const info = proxy.sourceInfo;
+      if (info) source(info);
+      proxy.on("source", source);
       proxy.on("viewer", (v) =>
         ctx.emit(
           { event: "viewer", id: v.id, state: v.state, ...(v.reason ? { reason: v.reason } : {}) },

@@ -5,9 +5,11 @@ import {
   PeerConnectionError,
   SdpError,
 } from "@purertc/peerconnection";
+import type { AudioRelay } from "../audio.js";
 import { RtspError } from "../errors.js";
-import type { FanOut } from "../fanout.js";
+import type { FanOut, ViewerStats } from "../fanout.js";
 import { gathered } from "./gathered.js";
+import { DEFAULT_PACING, type PacingOptions, type PacingStats, TokenBucket } from "./pacer.js";
 import { PeerConnectionSession, type ViewerEvent } from "./peer-connection-session.js";
 import type { WhepSession, WhepSessionFactory } from "./session.js";
 import { UnitPackets } from "./unit-packets.js";
@@ -18,6 +20,11 @@ export type { ViewerEndReason, ViewerEvent, ViewerState } from "./peer-connectio
 export interface PeerConnectionWhepFactoryOptions {
   /** The video every viewer gets; without it only data-channel offers are answered (a video offer is a 406). */
   fanOut?: FanOut;
+  /**
+   * The camera's G.711 audio: a video offer that also offers audio with the camera's codec (PCMA or PCMU)
+   * gets a sendonly audio section fed from it; otherwise its audio section is answered without a sender.
+   */
+  audio?: AudioRelay;
   /** Each viewer's PeerConnection configuration. Default loopback interfaces, no mDNS. */
   configuration?: PeerConnectionConfiguration<PeerCertificate>;
   /** How long the answer waits for our candidates (WHEP answers carry them). Default 2000 ms. */
@@ -29,11 +36,17 @@ export interface PeerConnectionWhepFactoryOptions {
    * removed. Default: wait for ICE to fail (30 s without consent, RFC 7675).
    */
   disconnectedGraceMs?: number;
+  /**
+   * A late viewer's backlog (the cached GOP) goes through a token bucket, not in one burst; live units
+   * then go straight. `false` sends the backlog at once too. Default {@link DEFAULT_PACING}: 12 Mbit/s, 64 KiB deep.
+   */
+  pacing?: PacingOptions | false;
   /** Each viewer's state changes (for logs and the CLI's `viewer` events). */
   onViewer?: (event: ViewerEvent) => void;
 }
 
 const VIDEO_SECTION = /^m=video [1-9]/m;
+const AUDIO_SECTION = /^m=audio [1-9]/m;
 const DATA_SECTION = /^m=application [1-9]/m;
 
 /**
@@ -56,8 +69,20 @@ export class PeerConnectionWhepFactory implements WhepSessionFactory {
   /** Totals of ended viewers (live ones are added in {@link totals}). */
   private endedTotals = { delivered: 0, dropped: 0 };
 
+  /** @throws RtspError `ERR_INVALID_ARGUMENT` for bad pacing options */
   constructor(private readonly options: PeerConnectionWhepFactoryOptions = {}) {
     this.configuration = options.configuration ?? { interfaces: "loopback", mdns: false };
+    // Checked here, not at the first viewer's answer.
+    if (options.pacing) {
+      const { bitsPerSecond = DEFAULT_PACING.bitsPerSecond, burstBytes = DEFAULT_PACING.burstBytes } =
+        options.pacing;
+      new TokenBucket(bitsPerSecond / 8, burstBytes);
+    }
+  }
+
+  /** The live viewers: id, fan-out counters, pacing counters. */
+  get viewers(): Array<{ id: number; stats: ViewerStats; pacing: PacingStats | undefined }> {
+    return [...this.live].map((s) => ({ id: s.id, stats: s.stats, pacing: s.pacing }));
   }
 
   /** Sessions made and not yet ended. */
@@ -84,6 +109,13 @@ export class PeerConnectionWhepFactory implements WhepSessionFactory {
           ? pc.addTransceiver("video", { direction: "sendonly", streams: ["camera"] })
           : undefined;
       transceiver?.setCodecPreferences([{ mimeType: "video/H264" }]);
+      // The camera's audio as it comes (no transcoding): only its own G.711 law is offered back.
+      const audioCodec = this.options.audio?.audio.codec;
+      const audio =
+        transceiver && audioCodec && AUDIO_SECTION.test(offer)
+          ? pc.addTransceiver("audio", { direction: "sendonly", streams: ["camera"] })
+          : undefined;
+      if (audio && audioCodec) audio.setCodecPreferences([{ mimeType: `audio/${audioCodec}` }]);
       try {
         await pc.setRemoteDescription({ type: "offer", sdp: offer });
       } catch (error) {
@@ -115,14 +147,22 @@ export class PeerConnectionWhepFactory implements WhepSessionFactory {
           );
         }
       }
+      const audioSender =
+        audio?.currentDirection === "sendonly" &&
+        audio.sender.getParameters().codecs[0]?.mimeType === `audio/${audioCodec}`
+          ? audio.sender
+          : undefined;
       await gathered(pc, this.options.gatheringTimeoutMs ?? 2000, signal);
       const session = new PeerConnectionSession({
         id: this.nextId++,
         pc,
         sender: transceiver?.sender,
+        audioSender,
+        audio: this.options.audio,
         fanOut: this.options.fanOut,
         packets: this.packets,
         connectTimeoutMs: this.options.connectTimeoutMs ?? 15_000,
+        pacing: this.options.pacing ?? {},
         disconnectedGraceMs: this.options.disconnectedGraceMs,
         onEnded: (ended) => {
           if (!this.live.delete(ended)) return;

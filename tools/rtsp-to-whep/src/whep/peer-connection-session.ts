@@ -1,8 +1,10 @@
 import { type PeerConnection, PeerConnectionError, type RtpSender } from "@purertc/peerconnection";
 import { startTimer } from "@purertc/socket";
+import type { AudioRelay } from "../audio.js";
 import { RtspError } from "../errors.js";
 import type { FanOut, FanOutViewer, ViewerStats } from "../fanout.js";
 import type { AccessUnit } from "../h264-source.js";
+import { PacedSender, type PacingOptions, type PacingStats } from "./pacer.js";
 import type { WhepSession } from "./session.js";
 import type { UnitPackets } from "./unit-packets.js";
 
@@ -36,9 +38,14 @@ export interface SessionParts {
   readonly pc: PeerConnection;
   /** The video sender; undefined for a data-channel session. */
   readonly sender: RtpSender | undefined;
+  /** The audio sender (the viewer offered the camera's G.711) and where its packets come from. */
+  readonly audioSender: RtpSender | undefined;
+  readonly audio: AudioRelay | undefined;
   readonly fanOut: FanOut | undefined;
   readonly packets: UnitPackets;
   readonly connectTimeoutMs: number;
+  /** Each viewer's token bucket; false sends every unit at once. */
+  readonly pacing: PacingOptions | false;
   /** End a viewer disconnected this long (undefined: wait for ICE to fail). */
   readonly disconnectedGraceMs: number | undefined;
   readonly onEnded: (session: PeerConnectionSession) => void;
@@ -59,9 +66,13 @@ export class PeerConnectionSession implements WhepSession {
   private cancelGraceTimer: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private lastStats: ViewerStats | undefined;
+  private readonly pacer: PacedSender | undefined;
+  /** Set once the viewer has sent its backlog (the cached GOP): live units then go unpaced. */
+  private caughtUp = false;
 
   constructor(private readonly parts: SessionParts) {
     this.answer = parts.pc.localDescription!.sdp;
+    if (parts.sender && parts.pacing !== false) this.pacer = new PacedSender(this.sendPacket, parts.pacing);
     parts.pc.addEventListener("connectionstatechange", this.onState);
     parts.pc.addEventListener("dtlsstatechange", this.onDtlsState);
     this.cancelConnectTimer = startTimer(this.onConnectTimeout, parts.connectTimeoutMs);
@@ -75,6 +86,11 @@ export class PeerConnectionSession implements WhepSession {
   /** Access units sent to this viewer and dropped for it (fan-out counters). */
   get stats(): ViewerStats {
     return this.viewer?.stats ?? this.lastStats ?? { delivered: 0, dropped: 0, overflows: 0, sinkErrors: 0 };
+  }
+
+  /** The pacer's counters (packets, bytes, waits), undefined when not paced. */
+  get pacing(): PacingStats | undefined {
+    return this.pacer?.stats;
   }
 
   async addCandidates(candidates: ReadonlyArray<string | undefined>, mid: string | undefined): Promise<void> {
@@ -117,6 +133,8 @@ export class PeerConnectionSession implements WhepSession {
         this.viewer.close();
         this.viewer = undefined;
       }
+      this.pacer?.close();
+      this.parts.audio?.remove(this.sendAudio);
       this.parts.onEnded(this);
       this.parts.onViewer?.({ id: this.parts.id, state: "ended", reason });
       try {
@@ -130,10 +148,26 @@ export class PeerConnectionSession implements WhepSession {
     return this.closing;
   }
 
-  private readonly send = (unit: AccessUnit): void => {
+  private readonly send = (unit: AccessUnit, queued: number): void | Promise<void> => {
     const sender = this.parts.sender;
     if (!sender) return;
-    for (const packet of this.parts.packets.packetsOf(unit)) sender.sendRtp(packet);
+    const packets = this.parts.packets.packetsOf(unit);
+    // Only the catch-up is paced: live units come at the camera's rate already, and a bucket on them would cap
+    // a starved event loop's output at one bucket per turn (measured: a 64-viewer proxy on a loaded machine
+    // then dropped frames it could send).
+    if (this.pacer && !this.caughtUp) {
+      if (queued === 0) this.caughtUp = true;
+      return this.pacer.send(packets);
+    }
+    for (const packet of packets) sender.sendRtp(packet);
+  };
+
+  private readonly sendPacket = (packet: Uint8Array): void => {
+    this.parts.sender?.sendRtp(packet);
+  };
+
+  private readonly sendAudio = (packet: Uint8Array): void => {
+    this.parts.audioSender?.sendRtp(packet);
   };
 
   private readonly onState = () => {
@@ -148,6 +182,7 @@ export class PeerConnectionSession implements WhepSession {
       if (!this.viewer && this.parts.sender && this.parts.fanOut) {
         this.viewer = this.parts.fanOut.addViewer(this.send);
       }
+      if (this.parts.audioSender) this.parts.audio?.add(this.sendAudio);
       this.parts.onViewer?.({ id: this.parts.id, state: "connected" });
     } else if (state === "failed" || state === "closed") {
       void this.end(state);

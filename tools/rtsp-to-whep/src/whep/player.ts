@@ -1,7 +1,8 @@
 /**
  * The player page served at `/`: plain HTML and JS, no build step. It plays
  * the endpoint's stream with the browser's own RTCPeerConnection over WHEP
- * (one recvonly video transceiver, candidates in the offer), and DELETEs
+ * (recvonly video and audio transceivers, candidates in the offer; the
+ * camera's G.711 audio plays once the viewer unmutes), and DELETEs
  * its session when the tab goes away. `?whep=URL` points it at an endpoint
  * on another origin (CORS).
  */
@@ -17,7 +18,7 @@ export const PLAYER_PAGE = `<!doctype html>
 </style>
 </head>
 <body>
-<video id="video" autoplay muted playsinline></video>
+<video id="video" autoplay muted playsinline controls></video>
 <div id="status">connecting…</div>
 <script>
 "use strict";
@@ -34,6 +35,8 @@ async function play() {
   const pc = new RTCPeerConnection();
   window.pc = pc;
   pc.addTransceiver("video", { direction: "recvonly" });
+  // The camera's audio, when it sends G.711 (autoplay needs the video muted: the controls unmute it).
+  pc.addTransceiver("audio", { direction: "recvonly" });
   pc.ontrack = (event) => {
     video.srcObject = event.streams[0] || new MediaStream([event.track]);
   };

@@ -16,6 +16,10 @@ export interface WhepViewerOptions {
   gatheringTimeoutMs?: number;
   /** Called with each frame received. */
   onFrame?: (frame: EncodedFrame) => void;
+  /** Offer audio too (recvonly, every codec purertc carries: Opus, PCMU, PCMA), as a browser does. Default false. */
+  audio?: boolean;
+  /** Called with each audio frame received (with `audio`). */
+  onAudioFrame?: (frame: EncodedFrame) => void;
   /** Rewrites the offer before the POST and the answer before it is applied (tests put a relay between). */
   mapOffer?: (sdp: string) => string;
   mapAnswer?: (sdp: string) => string;
@@ -33,9 +37,12 @@ export class WhepViewer implements AsyncDisposable {
   private constructor(
     readonly pc: PeerConnection,
     readonly receiver: RtpReceiver,
+    /** The audio receiver (with the `audio` option). */
+    readonly audioReceiver: RtpReceiver | undefined,
     /** The session's URL (the 201's Location, resolved). */
     readonly location: string,
     private readonly onFrame: ((event: Event) => void) | undefined,
+    private readonly onAudioFrame: ((event: Event) => void) | undefined,
   ) {}
 
   /**
@@ -51,6 +58,15 @@ export class WhepViewer implements AsyncDisposable {
         ? (event: Event) => onFrame((event as Event & { frame: EncodedFrame }).frame)
         : undefined;
       if (listener) receiver.addEventListener("frame", listener);
+      const audioReceiver = options.audio
+        ? pc.addTransceiver("audio", { direction: "recvonly" }).receiver
+        : undefined;
+      const onAudio = options.onAudioFrame;
+      const audioListener =
+        audioReceiver && onAudio
+          ? (event: Event) => onAudio((event as Event & { frame: EncodedFrame }).frame)
+          : undefined;
+      if (audioListener) audioReceiver?.addEventListener("frame", audioListener);
       await pc.setLocalDescription(await pc.createOffer());
       await gathered(pc, options.gatheringTimeoutMs ?? 2000);
       const offer = pc.localDescription!.sdp;
@@ -68,7 +84,14 @@ export class WhepViewer implements AsyncDisposable {
         type: "answer",
         sdp: options.mapAnswer ? options.mapAnswer(body) : body,
       });
-      return new WhepViewer(pc, receiver, new URL(location, endpoint).href, listener);
+      return new WhepViewer(
+        pc,
+        receiver,
+        audioReceiver,
+        new URL(location, endpoint).href,
+        listener,
+        audioListener,
+      );
     } catch (error) {
       await pc.close();
       throw error;
@@ -82,6 +105,7 @@ export class WhepViewer implements AsyncDisposable {
   close(how: "delete" | "close" = "delete"): Promise<void> {
     this.closing ??= (async () => {
       if (this.onFrame) this.receiver.removeEventListener("frame", this.onFrame);
+      if (this.onAudioFrame) this.audioReceiver?.removeEventListener("frame", this.onAudioFrame);
       try {
         if (how === "delete") await (await fetch(this.location, { method: "DELETE" })).arrayBuffer();
       } finally {
