@@ -1,12 +1,12 @@
 import { join } from "node:path";
+import { ffmpeg, tempDir } from "@purertc/interop/ffmpeg";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ffmpeg, tempDir } from "../ffmpeg.test-helper.js";
 import { G711Depacketizer, G711Payloader, parseRtpPacket, RtpError, RtpPacketizer } from "../index.js";
 
 describe("G.711 (RFC 3551 §4.5.14)", () => {
   it("ffmpeg's A-law and µ-law of a tone, 20 ms a packet, come back byte for byte with 160-sample timestamp steps", () => {
-    const tmp = tempDir();
+    const tmp = tempDir("purertc-rtp-");
     try {
       for (const [format, payloadType] of [
         ["alaw", 8],
