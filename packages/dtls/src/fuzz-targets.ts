@@ -1,6 +1,14 @@
 import { parseAlert } from "./alert.js";
 import { DtlsError } from "./errors.js";
 import { parseExtensions } from "./extensions/index.js";
+import {
+  parseClientShares,
+  parseClientVersions,
+  parseCookie,
+  parseHrrGroup,
+  parseServerShare,
+  parseServerVersion,
+} from "./extensions/tls13.js";
 import { parseCertificate } from "./handshake/certificate.js";
 import { parseCertificateRequest } from "./handshake/certificate-request.js";
 import { parseCertificateVerify } from "./handshake/certificate-verify.js";
@@ -12,12 +20,24 @@ import { parseHelloVerifyRequest } from "./handshake/hello-verify-request.js";
 import { parseServerHello } from "./handshake/server-hello.js";
 import { parseServerHelloDone } from "./handshake/server-hello-done.js";
 import { parseServerKeyExchange } from "./handshake/server-key-exchange.js";
-import { parseRecords } from "./record/header.js";
+import {
+  encodeAck,
+  encodeCertificate13,
+  encodeCertificateRequest13,
+  encodeEncryptedExtensions,
+  parseAck,
+  parseCertificate13,
+  parseCertificateRequest13,
+  parseEncryptedExtensions,
+  parseKeyUpdate,
+} from "./handshake/tls13.js";
+import { parseDatagram, parseRecords } from "./record/header.js";
 
 /**
  * Fuzz targets of @purertc/dtls's wire parsers, for `npm run fuzz`
  * (tools/bench/src/fuzz): the record layer, the handshake header and every
- * handshake message, extensions and alerts. Not part of the library's API
+ * handshake message, extensions and alerts; for DTLS 1.3 the unified-header
+ * datagram parser, the 1.3 messages and the 1.3 hello extensions. Not part of the library's API
  * (subpath `@purertc/dtls/fuzz`): the parsers stay internal, the fuzz tool
  * reaches them through this list only.
  * @module
@@ -133,4 +153,95 @@ function extensionsOf(hello: Uint8Array, client: boolean): Uint8Array | undefine
   } catch {
     return undefined;
   }
+}
+
+/** A throw of anything but DtlsError from any of `parsers` is a crash. */
+function each(...parsers: ((b: Uint8Array) => unknown)[]): (b: Uint8Array) => void {
+  return (b) => {
+    for (const parse of parsers) {
+      try {
+        parse(b);
+      } catch (error) {
+        if (!(error instanceof DtlsError)) throw error;
+      }
+    }
+  };
+}
+
+/**
+ * The DTLS 1.3 targets, seeded from the datagrams of a real 1.3 handshake
+ * (`datagrams`, both directions, with a HelloRetryRequest so both hellos are
+ * in the clear) and from our own encoders for the messages 1.3 encrypts.
+ */
+export function dtls13FuzzTargets(datagrams: Uint8Array[], certificateDer: Uint8Array): FuzzTarget[] {
+  const clientShares: Uint8Array[] = [];
+  const serverExtensions: Uint8Array[] = [];
+  for (const d of datagrams) {
+    for (const r of parseDatagram(d).records) {
+      if ("header" in r || r.type !== 22) continue;
+      for (const f of parseHandshakeFragments(r.body, 1 << 16)) {
+        if (!f.whole) continue;
+        if (f.type === HandshakeType.client_hello) {
+          const share = parseClientHello(f.body).extensions.raw.find((e) => e.type === 51);
+          if (share) clientShares.push(new Uint8Array(share.data));
+        } else if (f.type === HandshakeType.server_hello) {
+          for (const e of parseServerHello(f.body).extensions.raw)
+            serverExtensions.push(new Uint8Array(e.data));
+        }
+      }
+    }
+  }
+  return [
+    {
+      name: "DTLS 1.3 datagram (unified headers and plaintext records)",
+      seeds: datagrams,
+      // parseDatagram reports a bad record instead of throwing; a throw is a crash.
+      run: (b) => void parseDatagram(b),
+      expected: () => false,
+    },
+    {
+      name: "DTLS 1.3 EncryptedExtensions",
+      seeds: [encodeEncryptedExtensions([{ type: 14, data: Uint8Array.of(0, 2, 0, 7, 0) }])],
+      run: (b) => void parseEncryptedExtensions(b),
+      expected: isDtlsError,
+    },
+    {
+      name: "DTLS 1.3 CertificateRequest",
+      seeds: [
+        encodeCertificateRequest13(new Uint8Array(0), [{ type: 13, data: Uint8Array.of(0, 4, 4, 3, 8, 4) }]),
+      ],
+      run: (b) => void parseCertificateRequest13(b),
+      expected: isDtlsError,
+    },
+    {
+      name: "DTLS 1.3 Certificate",
+      seeds: [encodeCertificate13(new Uint8Array(0), [certificateDer])],
+      run: (b) => void parseCertificate13(b),
+      expected: isDtlsError,
+    },
+    {
+      name: "DTLS 1.3 ACK and KeyUpdate",
+      seeds: [
+        encodeAck([
+          { epoch: 2, seq: 3 },
+          { epoch: 3, seq: 0 },
+        ]),
+        Uint8Array.of(1),
+      ],
+      run: each(parseAck, parseKeyUpdate),
+      expected: () => false,
+    },
+    {
+      name: "DTLS 1.3 key_share (client, with the X25519MLKEM768 share)",
+      seeds: clientShares.length > 0 ? clientShares : [new Uint8Array(2)],
+      run: (b) => void parseClientShares(b),
+      expected: isDtlsError,
+    },
+    {
+      name: "DTLS 1.3 ServerHello extensions (key_share, HRR group, versions, cookie)",
+      seeds: serverExtensions.length > 0 ? serverExtensions : [new Uint8Array(2)],
+      run: each(parseServerShare, parseHrrGroup, parseServerVersion, parseClientVersions, parseCookie),
+      expected: () => false,
+    },
+  ];
 }

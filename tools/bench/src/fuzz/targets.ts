@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DtlsCertificate, DtlsConnection } from "@purertc/dtls";
-import { dtlsFuzzTargets, type FuzzTarget } from "@purertc/dtls/fuzz";
+import { dtls13FuzzTargets, dtlsFuzzTargets, type FuzzTarget } from "@purertc/dtls/fuzz";
 import { mdnsFuzzTargets } from "@purertc/mdns/fuzz";
 import { parseSdp, SdpError } from "@purertc/peerconnection";
 import { sctpFuzzTargets } from "@purertc/sctp/fuzz";
@@ -83,8 +83,14 @@ function stunSeeds(): Uint8Array[] {
   ];
 }
 
-/** Datagrams of a real DTLS handshake (both directions) over an in-memory pair of transports. */
-async function dtlsCapture(): Promise<Uint8Array[]> {
+/**
+ * Datagrams of a real DTLS handshake (both directions) over an in-memory pair
+ * of transports. DTLS 1.2: its messages travel in the clear, so they seed the
+ * 1.2 message parsers. DTLS 1.3 (with a HelloRetryRequest cookie, so both
+ * hellos and the hybrid key share are seen) seeds the unified-header and 1.3
+ * hello parsers; its encrypted messages are seeded from our encoders.
+ */
+async function dtlsCapture(certificate: DtlsCertificate, version: "1.2" | "1.3"): Promise<Uint8Array[]> {
   const sent: Uint8Array[] = [];
   const make = (): DatagramTransport & { peer?: DatagramTransport } => ({
     onDatagram: undefined,
@@ -101,13 +107,11 @@ async function dtlsCapture(): Promise<Uint8Array[]> {
   const b = make();
   a.peer = b;
   b.peer = a;
-  const certificate = await DtlsCertificate.generate();
-  // A DTLS 1.2 handshake: its messages travel in the clear, so they seed the 1.2 message parsers (a 1.3
-  // handshake encrypts everything after the hellos; dtls13-fuzz.test.ts covers those parsers).
-  const options = { certificate, acceptAnyPeerCertificate: true, versions: ["1.2" as const] };
+  const options = { certificate, acceptAnyPeerCertificate: true, versions: [version] };
   const client = new DtlsConnection(a, { role: "client", ...options });
-  const server = new DtlsConnection(b, { role: "server", ...options });
+  const server = new DtlsConnection(b, { role: "server", helloVerify: true, ...options });
   await Promise.all([client.connect(), server.connect()]);
+  if (version === "1.3") client.send(new Uint8Array(40));
   await client.close();
   await server.close();
   return sent;
@@ -120,6 +124,7 @@ export async function allTargets(): Promise<FuzzTarget[]> {
     .filter((f) => f.endsWith(".sdp"))
     .map((f) => new Uint8Array(readFileSync(sdpDir + f)));
   const latin1 = new TextDecoder("latin1");
+  const certificate = await DtlsCertificate.generate();
   return [
     {
       name: "STUN message (decode + every attribute)",
@@ -143,7 +148,8 @@ export async function allTargets(): Promise<FuzzTarget[]> {
       },
       expected: (e) => e instanceof TurnError,
     },
-    ...dtlsFuzzTargets(await dtlsCapture()),
+    ...dtlsFuzzTargets(await dtlsCapture(certificate, "1.2")),
+    ...dtls13FuzzTargets(await dtlsCapture(certificate, "1.3"), certificate.der),
     {
       name: "SDP (parseSdp)",
       seeds: sdps,
