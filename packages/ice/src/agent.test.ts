@@ -1,5 +1,5 @@
 import { type ManagedSocket, SocketRegistry } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { type Candidate, IceAgent, type IceAgentOptions, IceError, type IceTransportState } from "./index.js";
 import { connectedPair, nextDatagram, signal, text, untext, waitForState } from "./test/pair.test-helper.js";
@@ -235,7 +235,7 @@ describe("two agents on loopback", () => {
     await withLeakCheck(async () => {
       const registry = SocketRegistry.default;
       // A port that was bound and is now free: nobody answers there.
-      const probe = await registry.open({}, { label: "probe", address: "127.0.0.1" });
+      const probe = await registry.open(TEST_OWNER, { label: "probe", address: "127.0.0.1" });
       const deadPort = probe.address().port;
       await probe.close();
       const a = new IceAgent({
@@ -259,7 +259,7 @@ describe("two agents on loopback", () => {
 
   it("without end-of-candidates waits in checking, unless told to assume it after a quiet time", async () => {
     await withLeakCheck(async () => {
-      const probe = await SocketRegistry.default.open({}, { label: "probe", address: "127.0.0.1" });
+      const probe = await SocketRegistry.default.open(TEST_OWNER, { label: "probe", address: "127.0.0.1" });
       const deadPort = probe.address().port;
       await probe.close();
       const fast = { rto: 10, maxRto: 20, attempts: 2 };

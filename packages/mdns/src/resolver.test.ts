@@ -1,5 +1,5 @@
 import { SocketRegistry } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { generateMdnsName, type MdnsError, MdnsResolver, MdnsResponder } from "./index.js";
 import { answersFor, loopback, observe, type Seen } from "./loopback.test-helper.js";
@@ -103,7 +103,7 @@ describe("MdnsResolver", () => {
         const name = generateMdnsName();
         const pending = resolver.resolve(name, { family: 4, timeout: 400 });
         const { default: dnsPacket } = await import("dns-packet");
-        const spoofer = await registry.open({}, { label: "spoofer", address: "127.0.0.1" });
+        const spoofer = await registry.open(TEST_OWNER, { label: "spoofer", address: "127.0.0.1" });
         spoofer.send(
           dnsPacket.encode({
             type: "response",

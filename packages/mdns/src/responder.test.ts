@@ -1,5 +1,5 @@
 import { SocketRegistry } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import dnsPacket from "dns-packet";
 import { describe, expect, it } from "vitest";
 import { generateMdnsName, MdnsError, MdnsResolver, MdnsResponder } from "./index.js";
@@ -17,7 +17,7 @@ async function legacyQuery(
   questions: dnsPacket.Question[],
   expectAnswer: boolean,
 ) {
-  const socket = await registry.open({}, { label: "legacy-querier", address: "127.0.0.1" });
+  const socket = await registry.open(TEST_OWNER, { label: "legacy-querier", address: "127.0.0.1" });
   const replies: dnsPacket.Packet[] = [];
   socket.on("message", (data) => replies.push(dnsPacket.decode(data)));
   socket.send(dnsPacket.encode({ type: "query", id: 4242, questions }), port, "127.0.0.1");
@@ -131,7 +131,7 @@ describe("MdnsResponder", () => {
         const name = generateMdnsName();
         await responder.publish(name, "198.18.0.10");
         const known = { name, type: "A" as const, ttl: 100, data: "198.18.0.10" };
-        const socket = await registry.open({}, { label: "knower", address: "127.0.0.1" });
+        const socket = await registry.open(TEST_OWNER, { label: "knower", address: "127.0.0.1" });
         const replies: dnsPacket.Packet[] = [];
         socket.on("message", (d) => replies.push(dnsPacket.decode(d)));
         const port = responder.address().port;

@@ -1,6 +1,6 @@
 import { IceAgent } from "@purertc/ice";
 import { SocketRegistry } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { negotiate, trickle, waitForState } from "./pair.test-helper.js";
 import { PeerConnection } from "./peer-connection.js";
@@ -56,7 +56,10 @@ describe("close() from every state leaves nothing behind", () => {
 
   it("checking (the peer's candidate never answers)", async () => {
     await withLeakCheck(async () => {
-      const silent = await SocketRegistry.default.open({}, { label: "silent-peer", address: "127.0.0.1" });
+      const silent = await SocketRegistry.default.open(TEST_OWNER, {
+        label: "silent-peer",
+        address: "127.0.0.1",
+      });
       const a = new PeerConnection(loopback);
       const b = new PeerConnection(loopback);
       await negotiate(a, b);

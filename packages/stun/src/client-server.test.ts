@@ -1,4 +1,5 @@
 import { SocketRegistry } from "@purertc/socket";
+import { TEST_OWNER } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import {
   type decodeMessage,
@@ -239,7 +240,7 @@ describe("StunClient ↔ StunServer over loopback UDP", () => {
 
   it("client ignores and counts garbage, unmatched responses and requests sent to it", async () => {
     await using client = await StunClient.open({ address: "127.0.0.1" });
-    const raw = await SocketRegistry.default.open({}, { label: "test-raw", address: "127.0.0.1" });
+    const raw = await SocketRegistry.default.open(TEST_OWNER, { label: "test-raw", address: "127.0.0.1" });
     try {
       const port = client.local.port;
       raw.send(new Uint8Array([0xff, 0, 0]), port, "127.0.0.1");
@@ -259,7 +260,10 @@ describe("StunClient ↔ StunServer over loopback UDP", () => {
   });
 
   it("closing the client rejects its pending transactions with ERR_CLOSED; use after close too", async () => {
-    const silent = await SocketRegistry.default.open({}, { label: "test-silent", address: "127.0.0.1" });
+    const silent = await SocketRegistry.default.open(TEST_OWNER, {
+      label: "test-silent",
+      address: "127.0.0.1",
+    });
     const client = await StunClient.open();
     const p = client.binding({ address: "127.0.0.1", port: silent.address().port });
     await client.close();

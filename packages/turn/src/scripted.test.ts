@@ -1,5 +1,5 @@
 import { SocketRegistry } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { AttributeType, StunClass, StunMessageBuilder, StunMethod } from "@purertc/stun";
 import { describe, expect, it } from "vitest";
 import { encodeChannelData } from "./channel-data.js";
@@ -82,7 +82,7 @@ describe("malformed, forged and stray datagrams are ignored and counted", () => 
   it("takes the authentic response after a forged one, and counts garbage, foreign and unknown-channel datagrams", async () => {
     const registry = new SocketRegistry();
     await withLeakCheck(async () => {
-      await using stranger = await registry.open({}, { label: "stranger", address: "127.0.0.1" });
+      await using stranger = await registry.open(TEST_OWNER, { label: "stranger", address: "127.0.0.1" });
       const server = await ScriptedServer.listen({
         offer: ["sha256"],
         beforeAnswer: (request, remote, s) => {

@@ -4,6 +4,7 @@ export {
   forceGc,
   type LeakCheckOptions,
   type ResourceSnapshot,
+  TEST_OWNER,
   takeBaseline,
   takeSnapshot,
   withLeakCheck,

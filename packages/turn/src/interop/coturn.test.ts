@@ -1,6 +1,6 @@
 import { type CoturnServer, requireCoturn, startCoturn, uclientSanityCheck } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { decodeMessage, StunClass, StunKey, StunMessageBuilder, StunMethod } from "@purertc/stun";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
@@ -74,7 +74,7 @@ describe.skipIf(!coturn.available)("TURN client against coturn", () => {
   it("relays data both ways to a plain UDP socket: Send indication first, then ChannelData", async () => {
     const registry = new SocketRegistry();
     await withLeakCheck(async () => {
-      await using peer = await registry.open({}, { label: "peer", address: "127.0.0.1" });
+      await using peer = await registry.open(TEST_OWNER, { label: "peer", address: "127.0.0.1" });
       await using turn = new TurnClient(options());
       const { relayed } = await turn.allocate();
       const atPeer: Array<{ text: string; port: number }> = [];
@@ -163,7 +163,7 @@ describe.skipIf(!coturn.available)("TURN client against coturn", () => {
     const registry = new SocketRegistry();
     await withLeakCheck(async () => {
       // A client that allocates and dies without deallocating: its allocation outlives its socket.
-      const dead = await registry.open({}, { label: "dead-client", address: "127.0.0.1" });
+      const dead = await registry.open(TEST_OWNER, { label: "dead-client", address: "127.0.0.1" });
       const deadPort = dead.address().port;
       const next = () => new Promise<Buffer>((resolve) => dead.once("message", (d) => resolve(d)));
       const ask = async (signed?: { realm: string; nonce: string }) => {

@@ -1,6 +1,6 @@
 import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
 
@@ -18,7 +18,7 @@ describe.skipIf(!coturn.available)("TURN over IPv6 (coturn on ::1)", () => {
   it("allocates an IPv6 relayed address and relays both ways to a ::1 peer over a channel", async () => {
     const registry = new SocketRegistry();
     await withLeakCheck(async () => {
-      await using peer = await registry.open({}, { label: "peer6", type: "udp6", address: "::1" });
+      await using peer = await registry.open(TEST_OWNER, { label: "peer6", type: "udp6", address: "::1" });
       await using turn = new TurnClient({
         server: server.address,
         username: server.username,

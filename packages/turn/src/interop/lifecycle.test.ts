@@ -1,6 +1,6 @@
 import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
 import { TurnError } from "../errors.js";
@@ -37,7 +37,7 @@ describe.skipIf(!coturn.available)("TURN client lifecycle against coturn", () =>
   it("keeps allocation, permission and channel alive past their server lifetimes, through 438 Stale Nonce", async () => {
     const registry = new SocketRegistry();
     await withLeakCheck(async () => {
-      await using peer = await registry.open({}, { label: "peer", address: "127.0.0.1" });
+      await using peer = await registry.open(TEST_OWNER, { label: "peer", address: "127.0.0.1" });
       await using turn = new TurnClient({
         server: server.address,
         username: server.username,
@@ -134,7 +134,7 @@ describe.skipIf(!coturn.available)("TURN client teardown (leak check)", () => {
     const registry = new SocketRegistry();
     await withLeakCheck(async () => {
       const peers = await Promise.all(
-        [0, 1, 2].map(() => registry.open({}, { label: "peer", address: "127.0.0.1" })),
+        [0, 1, 2].map(() => registry.open(TEST_OWNER, { label: "peer", address: "127.0.0.1" })),
       );
       const turn = new TurnClient(options());
       await turn.allocate();
@@ -207,7 +207,7 @@ describe.skipIf(!coturn.available)("TURN client with the server gone silent", ()
     const registry = new SocketRegistry();
     await withLeakCheck(async () => {
       // A bound socket that never answers.
-      await using silent = await registry.open({}, { label: "silent", address: "127.0.0.1" });
+      await using silent = await registry.open(TEST_OWNER, { label: "silent", address: "127.0.0.1" });
       const turn = new TurnClient({
         server: `127.0.0.1:${silent.address().port}`,
         username: "u",

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
-import { withLeakCheck } from "@purertc/socket/testing";
+import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
 import type { TurnError } from "../errors.js";
@@ -30,7 +30,7 @@ describe.skipIf(!coturn.available)("TURN over TCP to coturn (UDP relay)", () => 
   it("allocates over a TCP connection, relays with Send indications and padded ChannelData, deallocates", async () => {
     const registry = new SocketRegistry();
     await withLeakCheck(async () => {
-      await using peer = await registry.open({}, { label: "peer", address: "127.0.0.1" });
+      await using peer = await registry.open(TEST_OWNER, { label: "peer", address: "127.0.0.1" });
       peer.on("message", (data, from) => peer.send(data, from.port, from.address));
       const turn = new TurnClient({
         server: `turn:${server.address}?transport=tcp`,
