@@ -47,18 +47,13 @@ describe.skipIf(!chromium || !gstreamer.available)(
           });
           return found;
         });
-      await page.waitForFunction(
-        async () => {
-          const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
-          let packets = 0;
-          (await pc.getStats()).forEach((s) => {
-            if (s.type === "inbound-rtp" && s.kind === "audio") packets = s.packetsReceived ?? 0;
-          });
-          return packets >= 25;
-        },
-        null,
-        { timeout: 30_000, polling: 250 },
-      );
+      // Polled from here: waitForFunction does not await an async predicate (a Promise is truthy).
+      const deadline = performance.now() + 30_000;
+      while (((await inbound())?.packetsReceived ?? 0) < 25) {
+        if (performance.now() > deadline)
+          throw new Error("Chromium received fewer than 25 audio packets in 30 s");
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
       const first = await inbound();
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const second = await inbound();

@@ -53,20 +53,14 @@ describe.skipIf(!chromium || !gstreamer.available)(
           });
           return found;
         });
-      // Each tab decodes frames, and keeps decoding.
+      // Each tab decodes frames, and keeps decoding. Polled from here: waitForFunction does not await an
+      // async predicate (a Promise is truthy), so it would end at once.
       for (const page of pages) {
-        await page.waitForFunction(
-          async () => {
-            const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
-            let frames = 0;
-            (await pc.getStats()).forEach((s) => {
-              if (s.type === "inbound-rtp" && s.kind === "video") frames = s.framesDecoded ?? 0;
-            });
-            return frames >= 30;
-          },
-          null,
-          { timeout: 30_000, polling: 250 },
-        );
+        const deadline = performance.now() + 30_000;
+        while (((await decoded(page))?.framesDecoded ?? 0) < 30) {
+          if (performance.now() > deadline) throw new Error("a tab decoded fewer than 30 frames in 30 s");
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
       }
       const first = await Promise.all(pages.map(decoded));
       await new Promise((resolve) => setTimeout(resolve, 2000));
