@@ -109,9 +109,9 @@ describe.skipIf(!netns.available || !chromium)(
           });
           expect(String(ours.local)).toBe(`127.0.0.1:${String(theirs.remotePort)}`);
           // Data channel both ways: Chromium's hello reaches us, our --send reaches Chromium.
-          const got = await child.next((e) => e.event === "message", 15_000);
+          const got = await child.next((e) => e.event === "message", 30_000);
           expect(got).toMatchObject({ label: "chat", text: "hello from chromium" });
-          await pageUntil(page, "globalThis.received.includes('hello from purertc')", 15_000);
+          await pageUntil(page, "globalThis.received.includes('hello from purertc')", 30_000);
           console.log(
             `${name} over ICE-TCP: connected ${ms.toFixed(0)} ms after candidates; ${JSON.stringify({ ours, theirs: { ...theirs, remoteFingerprint: undefined } })}`,
           );
