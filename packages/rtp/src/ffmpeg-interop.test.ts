@@ -311,7 +311,8 @@ describe("we send, ffmpeg receives", () => {
       clearTimeout(timer);
       await socket.close();
     }
-    expect(exitCode).toBe(0);
+    // ffmpeg's own words when it fails (seen once under load: exit 1).
+    expect(exitCode, `ffmpeg: ${stderr}`).toBe(0);
     expect(stderr).not.toMatch(/error while decoding|Invalid/i);
     const probe2 = ffprobe(out);
     expect(probe2).toMatchObject({ codec: "h264", width: 320, height: 240 });
