@@ -84,6 +84,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   /** Why the agent failed when its transport went away under it (a closed UdpMux). */
   private lost: IceError | undefined = undefined;
 
+  /** @throws IceError `ERR_STATE`, `ERR_OPTIONS` or `ERR_CREDENTIALS` for bad options. */
   constructor(options: IceAgentOptions = {}) {
     super();
     this.options = { ...options };
@@ -339,6 +340,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       onChange: this.updateState,
       onData: (data) => this.counters.receive(data, this.onDatagram),
       onDrop: this.counters.drop,
+      onLateResponse: (...args) => this.selection.lateResponse(...args),
       onTransportLost: (error) => {
         if (this.closing || this.lost) return;
         this.lost = error;

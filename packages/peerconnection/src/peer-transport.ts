@@ -10,6 +10,7 @@ import {
 import { createDebug } from "@purertc/socket";
 import { TurnRelayGatherer, turnUrls } from "@purertc/turn";
 import type { PeerConnectionConfiguration } from "./configuration.js";
+import { consentOptions } from "./configuration-check.js";
 import {
   type DtlsSession,
   defaultCertificate,
@@ -84,6 +85,7 @@ export class PeerTransport {
     if (config.mdns) agentOptions.mdns = true;
     if (config.iceLite) agentOptions.lite = true;
     if (config.udpMux) agentOptions.udpMux = config.udpMux;
+    if (config.consentFreshness) Object.assign(agentOptions, consentOptions(config.consentFreshness));
     const gatherers: CandidateGatherer[] = [...(config.iceGatherers ?? [])];
     // TURN entries of iceServers gather relay candidates, as in browsers
     // (unless the caller already passed a relay gatherer of its own).
