@@ -117,9 +117,20 @@ export async function floodUdp(options: FloodOptions): Promise<FloodResult> {
       }
       await turn();
     }
-    // Let the target read what is still in flight (bounded).
-    const settle = performance.now() + 2000;
-    while (sent - lost - (options.delivered() - d0) > 0 && performance.now() < settle) await turn();
+    // Let the target read what is still in flight, written-off datagrams included: on a
+    // starved machine they were late, not lost. Bounded: 1 s without progress, 10 s in all.
+    const settle = performance.now() + 10_000;
+    let last = options.delivered();
+    let progressAt = performance.now();
+    while (sent - (options.delivered() - d0) > 0) {
+      const now = performance.now();
+      if (options.delivered() !== last) {
+        last = options.delivered();
+        progressAt = now;
+      }
+      if (now > settle || now - progressAt > 1000) break;
+      await turn();
+    }
     if (duringPromise) await duringPromise;
   } finally {
     channel.port1.close();
