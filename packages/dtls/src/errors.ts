@@ -1,4 +1,4 @@
-import type { AlertDescription } from "./alert.js";
+import type { AlertDescription } from "./alert-codes.js";
 
 /**
  * Codes of {@link DtlsError}.

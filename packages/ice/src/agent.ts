@@ -37,8 +37,8 @@ export type { IceAgentEvents, IceAgentOptions, IceAgentStats, IceRole, IceTransp
 const log = createDebug("purertc:ice");
 
 /**
- * A full ICE agent (RFC 8445) for one component over UDP, with trickle
- * (RFC 8838), consent freshness (RFC 7675), mDNS candidates and ICE restart,
+ * A full ICE agent (RFC 8445) for one component over UDP and TCP (RFC 6544),
+ * with trickle (RFC 8838), consent freshness (RFC 7675), mDNS and ICE restart,
  * shaped like the W3C `RTCIceTransport`.
  *
  * Once a pair is selected it is the {@link DatagramTransport} that DTLS runs
@@ -186,8 +186,8 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   /**
    * Adds a remote candidate (trickle, RFC 8838): a parsed candidate or its
    * SDP string, or `null` for end-of-candidates. `.local` names are resolved
-   * over mDNS when a provider is set, and ignored otherwise. Non-UDP
-   * candidates are kept out of the checklist.
+   * over mDNS when a provider is set, and ignored otherwise. TCP ones pair
+   * only with local TCP ones of the fitting direction (`tcp` option).
    * @throws IceError for a malformed candidate string.
    */
   addRemoteCandidate(candidate: Candidate | string | null): void {
@@ -340,6 +340,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       onChange: this.updateState,
       onData: (data) => this.counters.receive(data, this.onDatagram),
       onDrop: this.counters.drop,
+      onPairGone: (_session, pair) => this.selection.lose(pair),
       onLateResponse: (...args) => this.selection.lateResponse(...args),
       onTransportLost: (error) => {
         if (this.closing || this.lost) return;

@@ -33,7 +33,8 @@ export class Checklist {
 
   /**
    * Pairs a local candidate with a remote one, if they can be paired (same
-   * component, same IP family, UDP, remote address resolved), and adds the
+   * component, same IP family, same transport with TCP directions that fit,
+   * remote address resolved), and adds the
    * pair unless one with the same base and remote exists (RFC 8445 §6.1.2.4:
    * server-reflexive locals are replaced by their base, so they add
    * nothing). Returns the new pair, or undefined.
@@ -160,7 +161,16 @@ function byPriority(a: CandidatePair, b: CandidatePair): number {
 /** Whether a local and a remote candidate can form a pair (RFC 8445 §6.1.2.2). */
 export function canPair(local: LocalCandidate, remote: Candidate): boolean {
   if (local.candidate.component !== remote.component) return false;
-  if (remote.transport.toLowerCase() !== "udp") return false;
+  const transport = remote.transport.toLowerCase();
+  if (transport !== (local.base.transport ?? "udp")) return false;
+  // RFC 6544 §6.2: active pairs with passive, passive with active. An active
+  // remote is reachable only through the connection it opens to us: its
+  // pairs come from its checks (peer-reflexive), never from signalling.
+  if (transport === "tcp") {
+    if (local.base.tcpType === "active" && remote.tcpType !== "passive") return false;
+    if (local.base.tcpType === "passive" && (remote.tcpType !== "active" || remote.type !== "prflx"))
+      return false;
+  }
   const family = addressFamily(remote.address);
   if (family === 0 || family !== local.base.family) return false;
   // Nothing can be sent to port 0 or to an unspecified address.

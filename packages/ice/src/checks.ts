@@ -257,6 +257,15 @@ export class CheckScheduler {
     );
   }
 
+  /** The connection under `pair` went away (ICE over TCP): its check stops and it fails. */
+  pairGone(pair: CandidatePair): void {
+    pair.cancelCheck?.();
+    pair.cancelCheck = undefined;
+    pair.nominating = false;
+    if (this.session.closed) return;
+    this.fail(pair);
+  }
+
   /** Stops the pacer and the nomination timer. */
   stop(): void {
     this.cancelPacer?.();

@@ -1,5 +1,5 @@
 /**
- * @purertc/ice: a full ICE agent (RFC 8445) with trickle (RFC 8838), consent
+ * @purertc/ice: a full ICE agent (RFC 8445), over UDP and TCP (RFC 6544), with trickle (RFC 8838), consent
  * freshness (RFC 7675), mDNS candidates and ICE restart. A connected agent is
  * the DatagramTransport that DTLS runs over.
  * @packageDocumentation
@@ -44,3 +44,7 @@ export { MuxBase, UdpMux, type UdpMuxOptions, type UdpMuxStats } from "./mux/udp
 export { CandidatePair, type LocalCandidate, type PairState, pairPriority } from "./pair.js";
 export type { RetransmitOptions } from "./retransmit.js";
 export type { GatheringState } from "./session-state.js";
+export { ACTIVE_PORT, TcpActiveBase } from "./tcp/active-base.js";
+export { encodeFrame, FrameDecoder, MAX_FRAME } from "./tcp/framing.js";
+export { type IceTcpOptions, tcpLocalPreference } from "./tcp/gather.js";
+export { type PassiveStats, TcpPassiveBase } from "./tcp/passive-base.js";

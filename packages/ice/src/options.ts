@@ -6,6 +6,7 @@ import type { MdnsProvider, MdnsProviderOptions } from "./gather/mdns.js";
 import type { UdpMux } from "./mux/udp-mux.js";
 import type { RetransmitOptions } from "./retransmit.js";
 import type { GatheringState } from "./session-state.js";
+import type { IceTcpOptions } from "./tcp/gather.js";
 
 /** Transport states (W3C `RTCIceTransportState`). */
 export type IceTransportState =
@@ -54,6 +55,19 @@ export interface IceAgentOptions {
    * agent (`failed`, `IceError` `ERR_CLOSED`).
    */
   udpMux?: UdpMux | UdpMux[];
+  /**
+   * ICE over TCP (RFC 6544): `{ passive: true }` for a server that the
+   * peer connects to (a listener per host address, `tcptype passive`),
+   * `{ active: true }` for a client that dials the peer's passive
+   * candidates (`tcptype active`, port 9), both for either. Checks and then
+   * all data go over the connection in RFC 4571 frames. Off by default.
+   */
+  tcp?: IceTcpOptions;
+  /**
+   * Gather UDP host candidates (default true). `udp: false` with `tcp`
+   * offers TCP candidates only.
+   */
+  udp?: boolean;
   /** Local credentials; fresh random ones by default. */
   credentials?: IceCredentials;
   /** Tie-breaker for role conflicts (64 bits); random by default. */

@@ -89,19 +89,22 @@ export function handleCheckRequest(
   }
   reply(buildCheckSuccess(request, address, port, s.localKey));
 
+  const transport = base.transport ?? "udp";
   let remote: Candidate | undefined = s.remoteCandidates.find(
-    (c) => c.address === address && c.port === port,
+    (c) => c.address === address && c.port === port && c.transport.toLowerCase() === transport,
   );
   if (!remote) {
     if (s.remoteCandidates.length >= MAX_REMOTE_CANDIDATES) return;
     remote = {
       foundation: prflxFoundation(address),
       component: s.component,
-      transport: "udp",
+      transport,
       priority,
       address,
       port,
       type: "prflx",
+      // Over TCP the peer's side of the connection is the other direction (RFC 6544 §7.2.1).
+      ...(base.tcpType ? { tcpType: base.tcpType === "passive" ? "active" : "passive" } : {}),
       extensions: [],
     };
     s.remoteCandidates.push(remote);
@@ -110,6 +113,7 @@ export function handleCheckRequest(
   let pair = s.checklist.find(base, address, port);
   if (!pair) {
     const local = s.localCandidates.find((l) => l.base === base && l.candidate.type !== "prflx");
+    // (A passive TCP base pairs here, with the peer-reflexive active remote that just connected.)
     if (!local) return;
     pair = s.checklist.add(local, remote);
     if (!pair) return;

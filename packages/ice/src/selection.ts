@@ -122,6 +122,16 @@ export class PairSelection {
     else void old.close();
   }
 
+  /**
+   * The path under `pair` went away (its TCP connection closed): if it is
+   * the selected pair, consent is lost now rather than after the timeout.
+   */
+  lose(pair: CandidatePair): void {
+    if (this.selected?.pair !== pair || this.consentValue === "lost") return;
+    this.stopConsent();
+    this.onConsentState("lost");
+  }
+
   /** Stops consent checks (the transport is gone); the pair stays selected. */
   stopConsent(): void {
     this.consent?.stop();

@@ -6,6 +6,7 @@ import { hostAddresses, localPreference, openHostBases } from "./gather/host.js"
 import type { CandidateGatherer, GatherContext } from "./gather/index.js";
 import type { UdpMux } from "./mux/udp-mux.js";
 import type { SessionState } from "./session-state.js";
+import { type IceTcpOptions, openTcpBases, tcpLocalPreference } from "./tcp/gather.js";
 
 /** What gathering is asked to do (a subset of the agent options). */
 export interface SessionGatherOptions {
@@ -18,6 +19,8 @@ export interface SessionGatherOptions {
   gatherers: CandidateGatherer[];
   /** Host candidates on these shared sockets instead of a socket of our own per address. */
   udpMux?: UdpMux[] | undefined;
+  /** TCP host candidates (RFC 6544), when asked for. */
+  tcp?: IceTcpOptions | undefined;
   /** Turns a host IP into an mDNS name (published), when mDNS is on. */
   mdnsName?: ((address: string, signal: AbortSignal) => Promise<string>) | undefined;
 }
@@ -53,20 +56,25 @@ export async function gatherCandidates(
     return;
   }
   const hostBases: HostBase[] = [];
+  const names = new Map<string, string>();
+  const nameOf = async (address: string): Promise<string> => {
+    let name = names.get(address);
+    if (name !== undefined || !options.mdnsName) return name ?? address;
+    try {
+      name = await options.mdnsName(address, signal);
+    } catch {
+      name = address; // Not published (mDNS unusable): the candidate keeps its IP.
+    }
+    names.set(address, name);
+    return name;
+  };
   // A wildcard mux gives one base (route) and a candidate per announced address.
   for (const base of new Set(opened.map((o) => o.base))) s.addBase(base);
   for (const { address, base, index } of opened) {
     const pref = localPreference(index);
-    hostBases.push({ base, localPreference: pref });
-    let name = address;
-    if (options.mdnsName) {
-      try {
-        name = await options.mdnsName(address, signal);
-      } catch {
-        // Not published (mDNS unusable): the candidate keeps its IP.
-      }
-      if (signal.aborted) return;
-    }
+    if (!hostBases.some((h) => h.base === base)) hostBases.push({ base, localPreference: pref });
+    const name = await nameOf(address);
+    if (signal.aborted) return;
     s.addLocalCandidate(
       {
         foundation: candidateFoundation("host", address),
@@ -81,6 +89,10 @@ export async function gatherCandidates(
       base,
     );
   }
+  if (options.tcp && (options.tcp.passive || options.tcp.active)) {
+    await gatherTcp(s, options, options.tcp, signal, nameOf);
+    if (signal.aborted || s.closed) return;
+  }
   await Promise.all(
     options.gatherers.map((g) =>
       g.gather(gatherContext(s, signal, hostBases)).catch((error: unknown) => {
@@ -90,6 +102,40 @@ export async function gatherCandidates(
       }),
     ),
   );
+}
+
+/** TCP host candidates (RFC 6544 §4): passive ones on listeners, active ones with port 9. */
+async function gatherTcp(
+  s: SessionState,
+  options: SessionGatherOptions,
+  tcp: IceTcpOptions,
+  signal: AbortSignal,
+  nameOf: (address: string) => Promise<string>,
+): Promise<void> {
+  const opened = await openTcpBases(s, hostAddresses(options), tcp, signal);
+  if (signal.aborted || s.closed) {
+    await Promise.all(opened.map((o) => o.base.close()));
+    return;
+  }
+  for (const { base } of opened) s.addBase(base);
+  for (const { address, base, index } of opened) {
+    const name = await nameOf(address);
+    if (signal.aborted) return;
+    s.addLocalCandidate(
+      {
+        foundation: candidateFoundation("host", address, "", "tcp"),
+        component: s.component,
+        transport: "tcp",
+        priority: candidatePriority("host", tcpLocalPreference(base.tcpType, index), s.component),
+        address: name,
+        port: base.port,
+        type: "host",
+        tcpType: base.tcpType,
+        extensions: [],
+      },
+      base,
+    );
+  }
 }
 
 /**

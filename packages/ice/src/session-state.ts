@@ -96,6 +96,8 @@ export interface SessionHost {
   onDrop(reason: string): void;
   /** The shared socket under a base went away (its UdpMux closed): the agent fails. */
   onTransportLost(error: IceError): void;
+  /** The connection under a pair went away (ICE over TCP): if it is the selected pair, consent is lost. */
+  onPairGone(session: SessionState, pair: CandidatePair): void;
 }
 
 const noop = () => {};
@@ -117,4 +119,5 @@ export const closedHost: SessionHost = {
   onLateResponse: () => false,
   onDrop: noop,
   onTransportLost: noop,
+  onPairGone: noop,
 };

@@ -107,6 +107,17 @@ export class IceSession implements SessionState {
       }),
     );
     base.onPacket = (data, address, port) => this.onPacket(base, data, address, port);
+    if (base.transport === "tcp")
+      base.onRemoteGone = (address, port) => this.onRemoteGone(base, address, port);
+  }
+
+  /** A TCP connection went away (or could not be made): its pair fails, the selected one included. */
+  private onRemoteGone(base: CandidateBase, address: string, port: number): void {
+    if (this.isClosed) return;
+    const pair = this.checklist.find(base, address, port);
+    if (!pair) return;
+    this.checks.pairGone(pair);
+    this.host.onPairGone(this, pair);
   }
 
   /** @internal Adds a local candidate on `base`, announces it and pairs it. */
@@ -124,6 +135,8 @@ export class IceSession implements SessionState {
    */
   learnLocalPrflx(pair: CandidatePair, address: string, port: number): void {
     const base = pair.local.base;
+    // Over TCP the mapped port is the connection's, not a candidate (RFC 6544 §7.2.2).
+    if (base.transport === "tcp") return;
     const known = this.localCandidates.some(
       (l) =>
         l.base === base &&
@@ -195,7 +208,10 @@ export class IceSession implements SessionState {
     if (candidate.ufrag !== undefined && this.remote && candidate.ufrag !== this.remote.ufrag) return;
     const known = this.remoteCandidates.find(
       (c) =>
-        c.address === candidate.address && c.port === candidate.port && c.component === candidate.component,
+        c.address === candidate.address &&
+        c.port === candidate.port &&
+        c.component === candidate.component &&
+        c.transport.toLowerCase() === candidate.transport.toLowerCase(),
     );
     if (known) {
       // A peer-reflexive remote learned from a check is now signalled: it takes

@@ -33,9 +33,22 @@ export function transportState(f: TransportFacts): IceTransportState {
   if (!f.started || !s.remoteKey) return "new";
   const allFailed = s.checklist.all.every((p) => p.state === "failed");
   const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;
-  if (settled && allFailed && (s.remoteEnded || f.assumeRemoteEnded(s))) return "failed";
+  if (settled && allFailed && !awaitingConnection(s) && (s.remoteEnded || f.assumeRemoteEnded(s))) {
+    return "failed";
+  }
   if (s.checklist.size > 0 || s.remoteCandidates.length > 0) return "checking";
   return "new";
+}
+
+/**
+ * ICE over TCP: we listen (a passive candidate) and the peer said it will
+ * connect (an active candidate), but no connection has come yet. Its pairs
+ * exist only once it connects, so an empty checklist is not a failure.
+ */
+function awaitingConnection(s: IceSession): boolean {
+  if (!s.localCandidates.some((l) => l.base.tcpType === "passive")) return false;
+  if (!s.remoteCandidates.some((c) => c.tcpType === "active" && c.type !== "prflx")) return false;
+  return !s.checklist.all.some((p) => p.local.base.tcpType === "passive");
 }
 
 /**

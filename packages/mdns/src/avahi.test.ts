@@ -4,7 +4,7 @@ import { CLI, watchJsonChild as watch } from "@purertc/interop/json-child";
 import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
 import { generateMdnsName } from "./index.js";
-import { defaultMulticastInterface } from "./shared-socket.js";
+import { defaultMulticastInterface } from "./socket-options.js";
 
 // avahi, a second and independent mDNS implementation, in a namespace with
 // only `lo` (multicast on, 224.0.0.0/4 via lo): the setting in which our

@@ -35,10 +35,5 @@ export {
   type MdnsResponderOptions,
   type MdnsResponderStats,
 } from "./responder.js";
-export {
-  MDNS_GROUP_V4,
-  MDNS_GROUP_V6,
-  MDNS_PORT,
-  type MdnsSocketOptions,
-  type MdnsSocketStats,
-} from "./shared-socket.js";
+export type { MdnsSocketStats } from "./shared-socket.js";
+export { MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT, type MdnsSocketOptions } from "./socket-options.js";

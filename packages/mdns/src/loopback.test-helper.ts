@@ -1,6 +1,7 @@
 import type { RemoteInfo } from "node:dgram";
 import type { SocketRegistry } from "@purertc/socket";
-import { acquireMdnsSocket, type MdnsPacket, type MdnsSocketLease } from "./shared-socket.js";
+import type { MdnsPacket } from "./shared-socket.js";
+import { acquireMdnsSocket, type MdnsSocketLease } from "./socket-pool.js";
 
 /**
  * Options that make the shared mDNS socket talk to itself on 127.0.0.1 (a

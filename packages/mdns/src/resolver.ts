@@ -4,14 +4,9 @@ import { AddressCache } from "./cache.js";
 import { MdnsError } from "./errors.js";
 import { checkMdnsName } from "./names.js";
 import { addressRecords } from "./records.js";
-import {
-  acquireMdnsSocket,
-  type MdnsPacket,
-  type MdnsPacketHandler,
-  type MdnsSocketLease,
-  type MdnsSocketOptions,
-  type MdnsSocketStats,
-} from "./shared-socket.js";
+import type { MdnsPacket, MdnsPacketHandler, MdnsSocketStats } from "./shared-socket.js";
+import type { MdnsSocketOptions } from "./socket-options.js";
+import { acquireMdnsSocket, type MdnsSocketLease } from "./socket-pool.js";
 
 const log = createDebug("purertc:mdns");
 

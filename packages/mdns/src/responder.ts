@@ -13,14 +13,9 @@ import {
 } from "./names.js";
 import { MdnsPublication, type PublicationControl, type PublishOptions } from "./publication.js";
 import { type AddressRecord, addressAnswers, addressRecords, MAX_ENTRIES, questionClass } from "./records.js";
-import {
-  acquireMdnsSocket,
-  type MdnsPacket,
-  type MdnsPacketHandler,
-  type MdnsSocketLease,
-  type MdnsSocketOptions,
-  type MdnsSocketStats,
-} from "./shared-socket.js";
+import type { MdnsPacket, MdnsPacketHandler, MdnsSocketStats } from "./shared-socket.js";
+import type { MdnsSocketOptions } from "./socket-options.js";
+import { acquireMdnsSocket, type MdnsSocketLease } from "./socket-pool.js";
 
 const log = createDebug("purertc:mdns");
 

@@ -1,56 +1,14 @@
-// Over 400 lines (450), not split yet: the socket's membership, interface choice (incl. the loopback-only
-// multicast source fix) and send/receive paths share its state; the interface choice is the next to move out.
+// The one registry socket behind every mDNS responder and resolver with equal
+// options: multicast-dns decodes and encodes, the ManagedSocket sends and receives.
 import type { RemoteInfo } from "node:dgram";
 import { EventEmitter } from "node:events";
-import { isIPv4, isIPv6 } from "node:net";
-import { networkInterfaces } from "node:os";
-import { createDebug, type ManagedSocket, SocketError, SocketRegistry } from "@purertc/socket";
+import { createDebug, type ManagedSocket, SocketError, type SocketRegistry } from "@purertc/socket";
 import type { Answer, Question } from "dns-packet";
 import makeMdns from "multicast-dns";
 import { MdnsError } from "./errors.js";
+import { isMulticast, type ResolvedOptions } from "./socket-options.js";
 
 const log = createDebug("purertc:mdns");
-
-/** The mDNS port (RFC 6762 §3). */
-export const MDNS_PORT = 5353;
-/** The IPv4 mDNS group (RFC 6762 §3). */
-export const MDNS_GROUP_V4 = "224.0.0.251";
-/** The IPv6 link-local mDNS group (RFC 6762 §3). */
-export const MDNS_GROUP_V6 = "ff02::fb";
-
-/**
- * Where and how the mDNS socket is opened. Both {@link MdnsResponder} and
- * {@link MdnsResolver} take these; users with equal options in one process
- * (and one registry) share one socket.
- */
-export interface MdnsSocketOptions {
-  /** The registry to open the socket through. Default `SocketRegistry.default`. */
-  registry?: SocketRegistry;
-  /** Address family of the socket: 4 (224.0.0.251) or 6 (ff02::fb). Default 4. */
-  family?: 4 | 6;
-  /**
-   * Outgoing multicast interface: an IPv4 address of the interface, or for
-   * IPv6 a scoped address such as `::%eth0`. Default: the kernel's choice
-   * (the interface of the route to the group, normally the default route's),
-   * except on a host whose only IPv4 addresses are loopback ones (a network
-   * namespace with only `lo`): there the kernel would send from 0.0.0.0, which
-   * standard responders such as avahi drop, so the loopback address is set
-   * as the interface and packets leave from it (see {@link defaultMulticastInterface}).
-   */
-  interface?: string;
-  /**
-   * The group to send to and listen on. Default the mDNS group of the
-   * family. A unicast address here (for example `127.0.0.1`) binds that
-   * address and sends every packet to it: a socket that talks to itself,
-   * which lets tests run the whole responder and resolver on loopback
-   * without sending multicast.
-   */
-  group?: string;
-  /** The port of the group. Default 5353; 0 (unicast groups only) picks a free port. */
-  port?: number;
-  /** Aborts opening the socket. */
-  signal?: AbortSignal;
-}
 
 /** Counters of one shared mDNS socket. */
 export interface MdnsSocketStats {
@@ -316,137 +274,4 @@ export class SharedMdnsSocket {
       }
     }
   }
-}
-
-interface ResolvedOptions {
-  family: 4 | 6;
-  group: string;
-  port: number;
-  interface: string | undefined;
-}
-
-function isMulticast(address: string): boolean {
-  if (isIPv4(address)) {
-    const first = Number(address.split(".")[0]);
-    return first >= 224 && first <= 239;
-  }
-  return isIPv6(address) && address.toLowerCase().startsWith("ff");
-}
-
-function resolveOptions(options: MdnsSocketOptions): ResolvedOptions {
-  const family = options.family ?? 4;
-  if (family !== 4 && family !== 6) throw new MdnsError("ERR_SOCKET", `family must be 4 or 6, got ${family}`);
-  const group = options.group ?? (family === 4 ? MDNS_GROUP_V4 : MDNS_GROUP_V6);
-  if (family === 4 ? !isIPv4(group) : !isIPv6(group)) {
-    throw new MdnsError("ERR_SOCKET", `group ${group} is not an IPv${family} address`);
-  }
-  const port = options.port ?? MDNS_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || (port === 0 && isMulticast(group))) {
-    throw new MdnsError("ERR_SOCKET", `bad mDNS port ${port}`);
-  }
-  const iface = options.interface ?? (isMulticast(group) ? defaultMulticastInterface(family) : undefined);
-  return { family, group, port, interface: iface };
-}
-
-/**
- * The outgoing multicast interface to set when the caller names none:
- * `undefined` (the kernel's choice) unless every IPv4 address of the host is
- * a loopback one, then that loopback address. Linux picks a multicast
- * source address of at least link scope; 127.0.0.1 has host scope, so with
- * only `lo` the kernel's choice is 0.0.0.0 (RFC 1122 forbids it as a
- * source; avahi ignores such packets). Naming the interface by its address
- * (IP_MULTICAST_IF) makes the kernel send from that address. Hosts with any
- * other IPv4 address already get a real source (the kernel falls back to it).
- */
-export function defaultMulticastInterface(
-  family: 4 | 6,
-  interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
-): string | undefined {
-  if (family !== 4) return undefined;
-  const v4 = Object.values(interfaces)
-    .flat()
-    .filter((info) => info !== undefined && info.family === "IPv4");
-  if (v4.length === 0 || v4.some((info) => !info?.internal)) return undefined;
-  return v4[0]?.address;
-}
-
-type Slot = { opening: Promise<SharedMdnsSocket> } | { ref: WeakRef<SharedMdnsSocket> };
-
-// Per registry, per socket key: the shared socket (held weakly; leases hold it).
-const pools = new WeakMap<SocketRegistry, Map<string, Slot>>();
-
-/** A user's hold on a shared mDNS socket; release it exactly once (idempotent). */
-export interface MdnsSocketLease {
-  readonly socket: SharedMdnsSocket;
-  release(): Promise<void>;
-}
-
-/**
- * Gets the shared mDNS socket for `options`, opening it if this is the
- * first user. One socket per registry and (family, group, port, interface);
- * the last lease released closes it.
- */
-export async function acquireMdnsSocket(options: MdnsSocketOptions = {}): Promise<MdnsSocketLease> {
-  const resolved = resolveOptions(options);
-  const registry = options.registry ?? SocketRegistry.default;
-  const key = `${resolved.family}|${resolved.group}|${resolved.port}|${resolved.interface ?? ""}`;
-  let pool = pools.get(registry);
-  if (!pool) {
-    pool = new Map();
-    pools.set(registry, pool);
-  }
-  // Bounded: each turn either takes a live socket, waits out one closing
-  // socket, or opens a new one.
-  for (let attempt = 0; attempt < 16; attempt++) {
-    if (options.signal?.aborted) throw new MdnsError("ERR_ABORTED", "opening the mDNS socket was aborted");
-    const slot = pool.get(key);
-    let shared: SharedMdnsSocket | undefined;
-    if (slot && "opening" in slot) shared = await slot.opening;
-    else if (slot) shared = slot.ref.deref();
-    if (shared?.closing) {
-      await shared.closing;
-      continue;
-    }
-    if (!shared || shared.closed) {
-      const opening = SharedMdnsSocket.open(registry, resolved);
-      pool.set(key, { opening });
-      try {
-        shared = await opening;
-      } catch (error) {
-        pool.delete(key);
-        throw error;
-      }
-      pool.set(key, { ref: new WeakRef(shared) });
-    }
-    shared.refs++;
-    const lease = makeLease(shared, () => {
-      const current = pool.get(key);
-      if (current && "ref" in current && current.ref.deref() === shared) pool.delete(key);
-    });
-    if (options.signal?.aborted) {
-      await lease.release();
-      throw new MdnsError("ERR_ABORTED", "opening the mDNS socket was aborted");
-    }
-    return lease;
-  }
-  throw new MdnsError("ERR_SOCKET", "the mDNS socket kept closing while being acquired");
-}
-
-function makeLease(shared: SharedMdnsSocket, forget: () => void): MdnsSocketLease {
-  let released: Promise<void> | undefined;
-  return {
-    socket: shared,
-    release() {
-      if (released) return released;
-      shared.refs--;
-      if (shared.refs > 0) {
-        released = Promise.resolve();
-        return released;
-      }
-      forget();
-      shared.closing = shared.close();
-      released = shared.closing;
-      return released;
-    },
-  };
 }

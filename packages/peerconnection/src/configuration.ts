@@ -77,6 +77,22 @@ export interface PeerConnectionConfiguration<C = unknown> {
    */
   udpMux?: UdpMux | UdpMux[];
   /**
+   * ICE over TCP (RFC 6544): also gather TCP host candidates. `"passive"`
+   * for a server the peer connects to (a listening socket per host address,
+   * `tcptype passive`; browsers offer `tcptype active` and connect), `"active"`
+   * for a client that dials the peer's passive candidates, `"both"` for
+   * either. Checks, DTLS and everything above go over the connection.
+   * Default: none (UDP only).
+   */
+  tcpCandidates?: "passive" | "active" | "both";
+  /**
+   * Gather UDP host candidates. Default true; `false` with `tcpCandidates`
+   * offers TCP candidates only (for a peer that cannot use UDP, or to
+   * prove a TCP path in a test). Server-reflexive and relay candidates
+   * come from `iceServers` as usual.
+   */
+  udpCandidates?: boolean;
+  /**
    * purertc extension (the W3C RTCConfiguration has no such setting):
    * consent freshness timing of the ICE agent (RFC 7675), ms. Defaults as
    * RFC 7675 §5.1: a check every `intervalMs` 5000 (randomized ±20 %),

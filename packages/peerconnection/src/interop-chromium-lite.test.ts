@@ -1,51 +1,14 @@
 import { existsSync } from "node:fs";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { inPage, pageOffer, pageTransport, pageUntil } from "@purertc/interop/chromium-page";
 import { CLI, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
 const chromium = chromiumAvailable();
 if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing`);
-
-type PageGlobal = { pc: RTCPeerConnection };
-
-/** In the page: a data-channel offer once gathering completes (bounded). */
-function chromiumOffer(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const pc = new RTCPeerConnection();
-    (globalThis as unknown as PageGlobal).pc = pc;
-    pc.createDataChannel("purertc");
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 10_000);
-      const check = () => {
-        if (pc.iceGatheringState !== "complete") return;
-        clearTimeout(timer);
-        resolve();
-      };
-      pc.onicegatheringstatechange = check;
-      check();
-    });
-    return pc.localDescription!.sdp;
-  });
-}
-
-/** Chromium's view: its ICE role, DTLS state and the selected pair's remote port. */
-function chromiumTransport(page: Page): Promise<Record<string, unknown>> {
-  return page.evaluate(async () => {
-    const stats = await (globalThis as unknown as PageGlobal).pc.getStats();
-    let transport: Record<string, unknown> = {};
-    stats.forEach((s: Record<string, unknown>) => {
-      if (s.type === "transport") transport = { ...s };
-    });
-    const pair = stats.get(String(transport.selectedCandidatePairId)) as Record<string, unknown> | undefined;
-    const remote = pair && (stats.get(String(pair.remoteCandidateId)) as Record<string, unknown>);
-    return { ...transport, remotePort: remote?.port, remoteType: remote?.candidateType };
-  });
-}
 
 describe.skipIf(!netns.available || !chromium)(
   "headless Chromium ↔ an ICE-lite purertc PeerConnection",
@@ -60,7 +23,7 @@ describe.skipIf(!netns.available || !chromium)(
       );
       const page = browser.page;
       try {
-        const offer = await chromiumOffer(page);
+        const offer = await pageOffer(page);
         child.send({ type: "offer", sdp: offer });
         const answer = String((await child.next((e) => e.event === "answer")).sdp);
         expect(answer).toContain("a=ice-lite\r\n");
@@ -71,22 +34,17 @@ describe.skipIf(!netns.available || !chromium)(
           .map((e) => String(e.candidate));
         expect(candidates.length).toBeGreaterThan(0);
         for (const c of candidates) expect(c).toMatch(/ typ host/);
-        await page.evaluate(
-          async ({ sdp, candidates }) => {
-            const pc = (globalThis as unknown as PageGlobal).pc;
-            await pc.setRemoteDescription({ type: "answer", sdp });
-            for (const candidate of candidates) await pc.addIceCandidate({ candidate, sdpMid: "0" });
-          },
+        await inPage(
+          page,
+          `await pc.setRemoteDescription({ type: "answer", sdp: arg.sdp });
+           for (const candidate of arg.candidates) await pc.addIceCandidate({ candidate, sdpMid: "0" });`,
           { sdp: answer, candidates },
         );
-        await page.waitForFunction("globalThis.pc.connectionState === 'connected'", undefined, {
-          timeout: 30_000,
-          polling: 20,
-        });
+        await pageUntil(page, "globalThis.pc.connectionState === 'connected'", 30_000);
         await child.next((e) => e.event === "connectionstatechange" && e.state === "connected");
         const ours = await child.next((e) => e.event === "transport");
         expect(ours.iceRole).toBe("controlled");
-        const theirs = await chromiumTransport(page);
+        const theirs = await pageTransport(page);
         expect(theirs.iceRole).toBe("controlling");
         expect(theirs.dtlsState).toBe("connected");
         expect(String(ours.local)).toBe(`127.0.0.1:${String(theirs.remotePort)}`);

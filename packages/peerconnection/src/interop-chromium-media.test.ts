@@ -1,9 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { forwardCandidates, inPage, pageOffer } from "@purertc/interop/chromium-page";
+import { ffmpegAvailable, ffprobe, makeTestH264, makeTestVp8 } from "@purertc/interop/ffmpeg";
 import { CLI, type JsonChild, type JsonEvent, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
 import type { Page } from "playwright-core";
@@ -14,10 +15,7 @@ const netns = netnsAvailable();
 const chromium = chromiumAvailable();
 if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing`);
 const HERE = fileURLToPath(new URL(".", import.meta.url));
-const FFMPEG = "/usr/bin/ffmpeg";
-const FFPROBE = "/usr/bin/ffprobe";
-if (process.env.CI === "true" && !existsSync(FFMPEG)) throw new Error("ffmpeg is missing (apt: ffmpeg)");
-const haveFfmpeg = existsSync(FFMPEG) && existsSync(FFPROBE);
+const haveFfmpeg = ffmpegAvailable();
 
 type Pc = { pc: RTCPeerConnection };
 
@@ -33,55 +31,13 @@ async function securePage(page: Page): Promise<void> {
 
 /** In the page: an offer (after gathering) with recvonly video, or the fake camera and microphone. */
 function chromiumOffer(page: Page, mode: "recvonly" | "camera"): Promise<string> {
-  return page.evaluate(async (m) => {
-    const pc = new RTCPeerConnection();
-    (globalThis as unknown as Pc).pc = pc;
-    if (m === "recvonly") pc.addTransceiver("video", { direction: "recvonly" });
-    else {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-      for (const track of stream.getTracks()) pc.addTrack(track, stream);
-    }
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 10_000);
-      const check = () => {
-        if (pc.iceGatheringState !== "complete") return;
-        clearTimeout(timer);
-        resolve();
-      };
-      pc.onicegatheringstatechange = check;
-      check();
-    });
-    return pc.localDescription!.sdp;
-  }, mode);
-}
-
-function forwardCandidates(child: JsonChild, page: Page): () => Promise<void> {
-  let stopped = false;
-  let seen = 0;
-  const pump = (async () => {
-    while (!stopped) {
-      const candidates = child.events.filter((e) => e.event === "candidate");
-      for (; seen < candidates.length; seen++) {
-        const e = candidates[seen]!;
-        const init = {
-          candidate: String(e.candidate ?? ""),
-          sdpMid: String(e.sdpMid ?? "0"),
-          sdpMLineIndex: Number(e.sdpMLineIndex ?? 0),
-        };
-        await page
-          .evaluate(async (c) => {
-            await (globalThis as unknown as Pc).pc.addIceCandidate(c.candidate ? c : null);
-          }, init)
-          .catch(() => {});
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await pump;
-  };
+  return pageOffer(page, {
+    setup:
+      mode === "recvonly"
+        ? `pc.addTransceiver("video", { direction: "recvonly" });`
+        : `const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+           for (const track of stream.getTracks()) pc.addTrack(track, stream);`,
+  });
 }
 
 /** Chromium's inbound-rtp video report. */
@@ -102,62 +58,14 @@ function inboundVideo(page: Page): Promise<Record<string, unknown> | undefined> 
   });
 }
 
-function ffprobe(file: string): Record<string, string> {
-  const out = execFileSync(
-    FFPROBE,
-    [
-      "-v",
-      "error",
-      "-count_frames",
-      "-show_entries",
-      "stream=codec_name,width,height,nb_read_frames",
-      "-of",
-      "default=nw=1",
-      file,
-    ],
-    { encoding: "utf8", timeout: 30_000 },
-  );
-  return Object.fromEntries(
-    out
-      .trim()
-      .split("\n")
-      .map((l) => l.split("=") as [string, string]),
-  );
-}
-
 let dir = "";
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "purertc-media-"));
   if (!haveFfmpeg) return;
-  // INTEROP.md's recipes: 640x360 test pattern, 30 fps, a key frame every 30 frames.
-  const common = ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=30", "-t", "4"];
-  execFileSync(
-    FFMPEG,
-    [
-      ...common,
-      "-pix_fmt",
-      "yuv420p",
-      "-c:v",
-      "libx264",
-      "-profile:v",
-      "baseline",
-      "-bf",
-      "0",
-      "-g",
-      "30",
-      "-tune",
-      "zerolatency",
-      "-bsf:v",
-      "h264_mp4toannexb",
-      join(dir, "in.h264"),
-    ],
-    { timeout: 60_000 },
-  );
-  execFileSync(
-    FFMPEG,
-    [...common, "-c:v", "libvpx", "-deadline", "realtime", "-g", "30", join(dir, "in.ivf")],
-    { timeout: 60_000 },
-  );
+  // INTEROP.md's recipes: 640x360 test pattern, 30 fps, 4 s, a key frame every 30 frames.
+  const video = { size: "640x360", rate: 30, frames: 120, gop: 30 };
+  makeTestH264(join(dir, "in.h264"), video);
+  makeTestVp8(join(dir, "in.ivf"), video);
 }, 120_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -250,31 +158,25 @@ describe.skipIf(!netns.available || !chromium || !haveFfmpeg)("media with headle
       const page = browser.page;
       await securePage(page);
       const offer = await child.next((e) => e.event === "offer", 20_000);
-      const answer = await page.evaluate(async (sdp) => {
-        const pc = new RTCPeerConnection();
-        (globalThis as unknown as Pc).pc = pc;
-        await pc.setRemoteDescription({ type: "offer", sdp });
-        const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-        for (const t of pc.getTransceivers()) {
-          const track = stream.getTracks().find((x) => x.kind === t.receiver.track.kind);
-          if (!track) continue;
-          await t.sender.replaceTrack(track);
-          t.sender.setStreams(stream);
-          t.direction = "sendrecv";
-        }
-        await pc.setLocalDescription(await pc.createAnswer());
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 10_000);
-          const check = () => {
-            if (pc.iceGatheringState !== "complete") return;
-            clearTimeout(timer);
-            resolve();
-          };
-          pc.onicegatheringstatechange = check;
-          check();
-        });
-        return pc.localDescription!.sdp;
-      }, String(offer.sdp));
+      // The camera and microphone on the offered transceivers, sent back.
+      const answer = await inPage<string>(
+        page,
+        `const pc = new RTCPeerConnection();
+         globalThis.pc = pc;
+         await pc.setRemoteDescription({ type: "offer", sdp: arg });
+         const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+         for (const t of pc.getTransceivers()) {
+           const track = stream.getTracks().find((x) => x.kind === t.receiver.track.kind);
+           if (!track) continue;
+           await t.sender.replaceTrack(track);
+           t.sender.setStreams(stream);
+           t.direction = "sendrecv";
+         }
+         await pc.setLocalDescription(await pc.createAnswer());
+         await gathered(pc);
+         return pc.localDescription.sdp;`,
+        String(offer.sdp),
+      );
       child.send({ type: "answer", sdp: answer });
       stop = forwardCandidates(child, page);
       const deadline = performance.now() + 40_000;
@@ -299,12 +201,8 @@ describe.skipIf(!netns.available || !chromium || !haveFfmpeg)("media with headle
     }
     const files = readdirSync(out).sort();
     expect(files).toEqual(["audio-1.ogg", "video-0.ivf"]);
-    expect(ffprobe(join(out, "video-0.ivf"))).toMatchObject({
-      codec_name: "vp8",
-      width: "640",
-      height: "480",
-    });
-    expect(ffprobe(join(out, "audio-1.ogg")).codec_name).toBe("opus");
+    expect(ffprobe(join(out, "video-0.ivf"))).toMatchObject({ codec: "vp8", width: 640, height: 480 });
+    expect(ffprobe(join(out, "audio-1.ogg")).codec).toBe("opus");
   });
 
   it("through a proxy dropping 5 % both ways, Chromium's NACKs are answered and its decoding goes on", {
@@ -415,12 +313,12 @@ describe.skipIf(!netns.available || !chromium || !haveFfmpeg)("media with headle
       console.log(
         `received ${codec}: video ${JSON.stringify(video)} (${String(last("video").frames)} frames written), audio ${JSON.stringify(audio)} (${String(last("audio").frames)})`,
       );
-      expect(video.codec_name).toBe(codec);
-      expect(video.width).toBe("640");
-      expect(video.height).toBe("480");
-      expect(Number(video.nb_read_frames)).toBe(Number(last("video").frames));
-      expect(audio.codec_name).toBe("opus");
-      expect(Number(audio.nb_read_frames)).toBe(Number(last("audio").frames));
+      expect(video.codec).toBe(codec);
+      expect(video.width).toBe(640);
+      expect(video.height).toBe(480);
+      expect(video.frames).toBe(Number(last("video").frames));
+      expect(audio.codec).toBe("opus");
+      expect(audio.frames).toBe(Number(last("audio").frames));
     });
   }
 });

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { inPage, pageUntil } from "@purertc/interop/chromium-page";
 import { ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
@@ -9,8 +10,6 @@ const netns = netnsAvailable();
 const chromium = chromiumAvailable();
 const server = fileURLToPath(new URL("./mux-server.fixture.mjs", import.meta.url));
 const PEERS = 3;
-
-type PageGlobal = { pcs: RTCPeerConnection[] };
 
 describe.skipIf(!netns.available || !chromium)(
   "headless Chromium ↔ purertc PeerConnections on one UDP port",
@@ -28,29 +27,21 @@ describe.skipIf(!netns.available || !chromium)(
         try {
           const { port } = await child.next((e) => e.event === "ready");
           // Offers with every candidate in them (gathering waited for, bounded).
-          const offers = await page.evaluate(async (n) => {
-            const g = globalThis as unknown as PageGlobal;
-            g.pcs = [];
-            const out: string[] = [];
-            for (let i = 0; i < n; i++) {
-              const pc = new RTCPeerConnection();
-              g.pcs.push(pc);
-              pc.createDataChannel("purertc");
-              await pc.setLocalDescription(await pc.createOffer());
-              await new Promise<void>((resolve) => {
-                const timer = setTimeout(resolve, 10_000);
-                const check = () => {
-                  if (pc.iceGatheringState !== "complete") return;
-                  clearTimeout(timer);
-                  resolve();
-                };
-                pc.onicegatheringstatechange = check;
-                check();
-              });
-              out.push(pc.localDescription!.sdp);
-            }
-            return out;
-          }, PEERS);
+          const offers = await inPage<string[]>(
+            page,
+            `globalThis.pcs = [];
+             const out = [];
+             for (let i = 0; i < arg; i++) {
+               const pc = new RTCPeerConnection();
+               pcs.push(pc);
+               pc.createDataChannel("purertc");
+               await pc.setLocalDescription(await pc.createOffer());
+               await gathered(pc);
+               out.push(pc.localDescription.sdp);
+             }
+             return out;`,
+            PEERS,
+          );
           for (const [id, sdp] of offers.entries()) child.send({ id, sdp });
           const answers: string[] = [];
           for (let id = 0; id < PEERS; id++) {
@@ -62,35 +53,21 @@ describe.skipIf(!netns.available || !chromium)(
             expect(answer.includes("a=ice-lite")).toBe(lite);
             answers.push(answer);
           }
-          await page.evaluate(async (sdps) => {
-            const g = globalThis as unknown as PageGlobal;
-            await Promise.all(
-              g.pcs.map((pc, i) => pc.setRemoteDescription({ type: "answer", sdp: sdps[i]! })),
-            );
-          }, answers);
-          await page.waitForFunction(
-            "globalThis.pcs.every((pc) => pc.connectionState === 'connected')",
-            undefined,
-            { timeout: 30_000, polling: 20 },
+          await inPage(
+            page,
+            "await Promise.all(pcs.map((pc, i) => pc.setRemoteDescription({ type: 'answer', sdp: arg[i] })));",
+            answers,
           );
+          await pageUntil(page, "globalThis.pcs.every((pc) => pc.connectionState === 'connected')", 30_000);
           for (let id = 0; id < PEERS; id++) await child.next((e) => e.event === "connected" && e.id === id);
           // Chromium's three selected pairs all end at the one port, from three different ports of its own.
-          const pairs = await page.evaluate(async () => {
-            const g = globalThis as unknown as PageGlobal;
-            return Promise.all(
-              g.pcs.map(async (pc) => {
-                const stats = await pc.getStats();
-                let t: Record<string, unknown> = {};
-                stats.forEach((s: Record<string, unknown>) => {
-                  if (s.type === "transport") t = s;
-                });
-                const pair = stats.get(String(t.selectedCandidatePairId)) as Record<string, unknown>;
-                const local = stats.get(String(pair.localCandidateId)) as Record<string, unknown>;
-                const remote = stats.get(String(pair.remoteCandidateId)) as Record<string, unknown>;
-                return { local: Number(local.port), remote: Number(remote.port), dtls: t.dtlsState };
-              }),
-            );
-          });
+          const pairs = await inPage<{ local: number; remote: number; dtls: unknown }[]>(
+            page,
+            `return Promise.all(pcs.map(async (pc) => {
+               const t = await transportOf(pc);
+               return { local: Number(t.localPort), remote: Number(t.remotePort), dtls: t.dtlsState };
+             }));`,
+          );
           expect(pairs.map((p) => p.remote)).toEqual(Array(PEERS).fill(port));
           expect(new Set(pairs.map((p) => p.local)).size).toBe(PEERS);
           expect(pairs.every((p) => p.dtls === "connected")).toBe(true);

@@ -1,127 +1,22 @@
 import { existsSync } from "node:fs";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
-import { CLI, type JsonChild, type JsonEvent, ROOT, watchJsonChild } from "@purertc/interop/json-child";
+import {
+  forwardCandidates,
+  pageAnswer,
+  pageConnectionState,
+  pageOffer,
+  pageSetAnswer,
+  pageTransport,
+  pageUntil,
+} from "@purertc/interop/chromium-page";
+import { CLI, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, createVethPair, type Netns, netnsAvailable } from "@purertc/interop/netns";
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
 const chromium = chromiumAvailable();
 if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing`);
-
-type Transport = Record<string, unknown>;
-
-/** In the page: a data-channel offer once gathering completes (bounded). */
-function chromiumOffer(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const pc = new RTCPeerConnection();
-    (globalThis as unknown as { pc: RTCPeerConnection }).pc = pc;
-    pc.createDataChannel("purertc");
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 10_000);
-      const check = () => {
-        if (pc.iceGatheringState !== "complete") return;
-        clearTimeout(timer);
-        resolve();
-      };
-      pc.onicegatheringstatechange = check;
-      check();
-    });
-    return pc.localDescription!.sdp;
-  });
-}
-
-/** In the page: answers `offer` once gathering completes (bounded). */
-function chromiumAnswer(page: Page, offer: string): Promise<string> {
-  return page.evaluate(async (sdp) => {
-    const pc = new RTCPeerConnection();
-    (globalThis as unknown as { pc: RTCPeerConnection }).pc = pc;
-    await pc.setRemoteDescription({ type: "offer", sdp });
-    await pc.setLocalDescription(await pc.createAnswer());
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 10_000);
-      const check = () => {
-        if (pc.iceGatheringState !== "complete") return;
-        clearTimeout(timer);
-        resolve();
-      };
-      pc.onicegatheringstatechange = check;
-      check();
-    });
-    return pc.localDescription!.sdp;
-  }, offer);
-}
-
-function setRemoteAnswer(page: Page, sdp: string): Promise<void> {
-  return page.evaluate(async (answer) => {
-    await (globalThis as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({
-      type: "answer",
-      sdp: answer,
-    });
-  }, sdp);
-}
-
-function addCandidate(page: Page, e: JsonEvent): Promise<void> {
-  const init = {
-    candidate: String(e.candidate ?? ""),
-    sdpMid: String(e.sdpMid ?? "0"),
-    sdpMLineIndex: Number(e.sdpMLineIndex ?? 0),
-  };
-  return page.evaluate(async (c) => {
-    await (globalThis as unknown as { pc: RTCPeerConnection }).pc.addIceCandidate(c.candidate ? c : null);
-  }, init);
-}
-
-function connectionState(page: Page): Promise<string> {
-  return page.evaluate(() => (globalThis as unknown as { pc: RTCPeerConnection }).pc.connectionState);
-}
-
-async function waitForChromium(page: Page, predicate: string, ms: number): Promise<void> {
-  await page.waitForFunction(predicate, undefined, { timeout: ms, polling: 20 });
-}
-
-/** Chromium's report of the certificate the peer (purertc) presented in the DTLS handshake. */
-function remoteCertificateFingerprint(page: Page): Promise<string | undefined> {
-  return page.evaluate(async () => {
-    const stats = await (globalThis as unknown as { pc: RTCPeerConnection }).pc.getStats();
-    let id: string | undefined;
-    stats.forEach((s: Record<string, unknown>) => {
-      if (s.type === "transport") id = s.remoteCertificateId as string;
-    });
-    const cert = id ? (stats.get(id) as Record<string, unknown> | undefined) : undefined;
-    return cert ? `${String(cert.fingerprintAlgorithm)} ${String(cert.fingerprint)}` : undefined;
-  });
-}
-
-function transportStats(page: Page): Promise<Transport> {
-  return page.evaluate(async () => {
-    const stats = await (globalThis as unknown as { pc: RTCPeerConnection }).pc.getStats();
-    let transport: Record<string, unknown> = {};
-    stats.forEach((s: Record<string, unknown>) => {
-      if (s.type === "transport") transport = { ...s };
-    });
-    return transport;
-  });
-}
-
-/** Forwards the child's trickled candidates to Chromium as they come. */
-function forwardCandidates(child: JsonChild, page: Page): () => Promise<void> {
-  let stopped = false;
-  let seen = 0;
-  const pump = (async () => {
-    while (!stopped) {
-      const candidates = child.events.filter((e) => e.event === "candidate");
-      for (; seen < candidates.length; seen++) await addCandidate(page, candidates[seen]!).catch(() => {});
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await pump;
-  };
-}
 
 interface Scenario {
   name: string;
@@ -159,21 +54,21 @@ async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> 
     const page = browser.page;
     if (s.purertcOffers) {
       const offer = await child.next((e) => e.event === "offer");
-      const answer = await chromiumAnswer(page, String(offer.sdp));
+      const answer = await pageAnswer(page, String(offer.sdp));
       if (s.mdns) expect(answer).toMatch(/ [0-9a-f-]{36}\.local \d+ typ host/);
       stopForwarding = forwardCandidates(child, page);
       child.send({ type: "answer", sdp: answer });
     } else {
-      const offer = await chromiumOffer(page);
+      const offer = await pageOffer(page);
       if (s.mdns) expect(offer).toMatch(/ [0-9a-f-]{36}\.local \d+ typ host/);
       else expect(offer).toContain(" 127.0.0.1 ");
       child.send({ type: "offer", sdp: offer });
       const answer = await child.next((e) => e.event === "answer");
-      await setRemoteAnswer(page, String(answer.sdp));
+      await pageSetAnswer(page, String(answer.sdp));
       stopForwarding = forwardCandidates(child, page);
     }
     const started = performance.now();
-    await waitForChromium(page, "globalThis.pc.connectionState === 'connected'", 30_000);
+    await pageUntil(page, "globalThis.pc.connectionState === 'connected'", 30_000);
     const ms = performance.now() - started;
     await child.next((e) => e.event === "connectionstatechange" && e.state === "connected");
     // With --mdns purertc hides its address behind a .local name, as Chromium does.
@@ -182,7 +77,7 @@ async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> 
       .map((e) => String(e.candidate));
     expect(ours.length).toBeGreaterThan(0);
     for (const c of ours) expect(/ [0-9a-f-]{36}\.local \d+ typ host/.test(c), c).toBe(s.mdns);
-    const transport = await transportStats(page);
+    const transport = await pageTransport(page);
     expect(transport.dtlsState).toBe("connected");
     expect(transport.tlsVersion).toBe(want.tlsVersion); // FEFC: DTLS 1.3, FEFD: DTLS 1.2
     expect(transport.dtlsCipher).toBe(want.cipher);
@@ -204,7 +99,7 @@ async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> 
     const ourSdp = String(child.events.find((e) => e.event === "offer" || e.event === "answer")?.sdp);
     const announced = /a=fingerprint:(\S+ \S+)/.exec(ourSdp)?.[1];
     expect(announced).toBeDefined();
-    expect((await remoteCertificateFingerprint(page))?.toUpperCase()).toBe(announced!.toUpperCase());
+    expect(String(transport.remoteFingerprint).toUpperCase()).toBe(announced!.toUpperCase());
     console.log(
       `Chromium ${s.name}: connected ${ms.toFixed(0)} ms after signalling; transport ${JSON.stringify(transport)}`,
     );
@@ -219,16 +114,16 @@ async function run(s: Scenario, browserNs: Netns, nodeNs: Netns): Promise<void> 
     const goneStart = performance.now();
     // Polled from here: waitForFunction does not await an async predicate (a Promise is truthy),
     // which ended the wait at once and made this check racy.
-    let after = await transportStats(page);
+    let after = await pageTransport(page);
     for (let i = 0; i < 800; i++) {
-      if (after.dtlsState === "closed" || (await connectionState(page)) !== "connected") break;
+      if (after.dtlsState === "closed" || (await pageConnectionState(page)) !== "connected") break;
       await new Promise((r) => setTimeout(r, 50));
-      after = await transportStats(page);
+      after = await pageTransport(page);
     }
     console.log(
-      `Chromium ${s.name}: saw purertc go in ${(performance.now() - goneStart).toFixed(0)} ms: dtlsState ${String(after.dtlsState)}, connectionState ${await connectionState(page)}`,
+      `Chromium ${s.name}: saw purertc go in ${(performance.now() - goneStart).toFixed(0)} ms: dtlsState ${String(after.dtlsState)}, connectionState ${await pageConnectionState(page)}`,
     );
-    expect(after.dtlsState === "closed" || (await connectionState(page)) !== "connected").toBe(true);
+    expect(after.dtlsState === "closed" || (await pageConnectionState(page)) !== "connected").toBe(true);
   } finally {
     await stopForwarding?.();
     await child.stop();

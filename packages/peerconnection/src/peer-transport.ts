@@ -85,6 +85,11 @@ export class PeerTransport {
     if (config.mdns) agentOptions.mdns = true;
     if (config.iceLite) agentOptions.lite = true;
     if (config.udpMux) agentOptions.udpMux = config.udpMux;
+    if (config.tcpCandidates) {
+      const tcp = config.tcpCandidates;
+      agentOptions.tcp = { passive: tcp !== "active", active: tcp !== "passive" };
+    }
+    if (config.udpCandidates === false) agentOptions.udp = false;
     if (config.consentFreshness) Object.assign(agentOptions, consentOptions(config.consentFreshness));
     const gatherers: CandidateGatherer[] = [...(config.iceGatherers ?? [])];
     // TURN entries of iceServers gather relay candidates, as in browsers

@@ -22,6 +22,8 @@ export interface CandidateStatsSource {
   foundation: string;
   relatedAddress?: string | undefined;
   relatedPort?: number | undefined;
+  /** `active`, `passive` or `so` for TCP candidates. */
+  tcpType?: string | undefined;
 }
 
 /** What the transport knows for getStats(); every member optional before it exists. */
@@ -74,6 +76,7 @@ function candidateStats(
     foundation: c.foundation,
     ...(c.relatedAddress !== undefined ? { relatedAddress: c.relatedAddress } : {}),
     ...(c.relatedPort !== undefined ? { relatedPort: c.relatedPort } : {}),
+    ...(c.tcpType !== undefined ? { tcpType: c.tcpType } : {}),
   };
 }
 

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ffprobe, makeTestH264, tempDir } from "@purertc/interop/ffmpeg";
 import { type ManagedSocket, SocketRegistry } from "@purertc/socket";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ffprobe, makeH264, tempDir } from "./ffmpeg.test-helper.js";
 import {
   H264Depacketizer,
   type H264Frame,
@@ -29,7 +29,7 @@ import {
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
-  tmp = tempDir();
+  tmp = tempDir("purertc-rtp-");
 });
 afterAll(() => tmp.remove());
 
@@ -240,7 +240,9 @@ describe("ffmpeg sends, we receive", () => {
 
 describe("we send, ffmpeg receives", () => {
   it("ffmpeg's RTP demuxer reassembles our H.264 packets into a stream ffprobe reads at the right size", async () => {
-    const units = splitH264AccessUnits(makeH264(tmp.dir, "320x240", 30, 15));
+    const units = splitH264AccessUnits(
+      makeTestH264(join(tmp.dir, "in-320x240.h264"), { size: "320x240", frames: 30, gop: 15 }),
+    );
     const owner = {};
     const socket = await SocketRegistry.default.open(owner, { label: "to-ffmpeg", address: "127.0.0.1" });
     // ffmpeg binds the port of the SDP (and the next one for RTCP): take a free even port, then free it.

@@ -1,6 +1,6 @@
 /**
- * @purertc/socket: the SocketRegistry through which every UDP socket of
- * purertc is opened, the DatagramTransport interface DTLS runs over, and the
+ * @purertc/socket: the SocketRegistry through which every socket of purertc
+ * (UDP, TCP listening and connected) is opened, the DatagramTransport interface DTLS runs over, and the
  * small lifecycle helpers (signal-bound timers, debug logging) the other
  * packages share.
  * @packageDocumentation
@@ -18,6 +18,9 @@ export {
   type SocketRegistryEvents,
 } from "./registry.js";
 export { whenAborted } from "./signals.js";
+export { ManagedConnection, type ManagedConnectionEvents } from "./tcp-connection.js";
+export type { ConnectOptions, ListenOptions } from "./tcp-open.js";
+export { ManagedServer, type ManagedServerEvents } from "./tcp-server.js";
 export {
   type CancelTimer,
   childController,

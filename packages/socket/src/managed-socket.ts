@@ -15,6 +15,7 @@ export interface SocketStats {
 
 /** What the registry keeps for each open socket; shared with its handle. */
 export interface SocketEntry {
+  readonly kind: "udp";
   readonly id: number;
   readonly label: string;
   readonly type: "udp4" | "udp6";

@@ -5,6 +5,16 @@ import { isIP } from "node:net";
 import { createDebug } from "./debug.js";
 import { SocketError } from "./errors.js";
 import { ManagedSocket, type SocketEntry, type SocketStats } from "./managed-socket.js";
+import type { ManagedConnection } from "./tcp-connection.js";
+import type { TcpEntry } from "./tcp-entry.js";
+import {
+  type ConnectOptions,
+  type ListenOptions,
+  openConnection,
+  openServer,
+  type RegistryHooks,
+} from "./tcp-open.js";
+import type { ManagedServer } from "./tcp-server.js";
 
 const log = createDebug("purertc:socket");
 
@@ -45,9 +55,12 @@ export interface OpenSocketOptions {
 export interface SocketInfo {
   id: number;
   label: string;
-  type: "udp4" | "udp6";
+  /** UDP socket, or TCP listening socket or connection. */
+  type: "udp4" | "udp6" | "tcp4" | "tcp6";
   /** `ip:port` (IPv6 in brackets). */
   local: string;
+  /** The peer's `ip:port`, for TCP connections. */
+  remote?: string;
   ageMs: number;
   stats: SocketStats;
   /** Where it was opened (a stack trace). */
@@ -70,7 +83,9 @@ export interface SocketRegistryEvents {
 let nextId = 1;
 
 /**
- * Opens and tracks every UDP socket of purertc.
+ * Opens and tracks every socket of purertc: UDP sockets ({@link SocketRegistry.open}),
+ * TCP listening sockets ({@link SocketRegistry.listen}, each accepted connection
+ * an entry of its own) and TCP connections ({@link SocketRegistry.connect}).
  *
  * Each socket is opened on behalf of an owner object, which the registry holds
  * only weakly: the owner keeps the returned {@link ManagedSocket} and closes
@@ -86,11 +101,11 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
   /** The process-wide registry that purertc packages use by default. */
   static readonly default: SocketRegistry = new SocketRegistry();
 
-  private readonly entries = new Map<number, SocketEntry>();
+  private readonly entries = new Map<number, SocketEntry | TcpEntry>();
   private readonly finalizer = new FinalizationRegistry<number>((id) => this.collected(id));
   private isClosed = false;
 
-  /** Number of open sockets. */
+  /** Number of open sockets (UDP sockets, TCP listeners and TCP connections). */
   get size(): number {
     return this.entries.size;
   }
@@ -123,6 +138,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
     // stop a leaked owner from ever being collected and reported.
     const stack = new Error().stack?.split("\n").slice(2).join("\n") ?? "";
     const entry: SocketEntry = {
+      kind: "udp",
       id: nextId++,
       label: options.label,
       type,
@@ -188,6 +204,39 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
     return handle;
   }
 
+  /**
+   * Opens a listening TCP socket for `owner`. Each accepted connection is a
+   * registry entry of its own, handed out as the server's `connection`
+   * event; closing the server closes them all.
+   * @throws SocketError `ERR_BIND` if the OS refuses, `ERR_ABORTED`, `ERR_REGISTRY_CLOSED`.
+   */
+  async listen(owner: object, options: ListenOptions): Promise<ManagedServer> {
+    if (this.isClosed) throw new SocketError("ERR_REGISTRY_CLOSED", "the socket registry is closed");
+    const server = await openServer(this.tcpHooks, owner, options, openerStack());
+    log("listening tcp %s for %s", this.list().at(-1)?.local, options.label);
+    return server;
+  }
+
+  /**
+   * Dials a TCP connection for `owner`; resolves once it is up.
+   * @throws SocketError `ERR_CONNECT` (refused, unreachable, timed out),
+   *   `ERR_ABORTED`, `ERR_REGISTRY_CLOSED`.
+   */
+  async connect(owner: object, options: ConnectOptions): Promise<ManagedConnection> {
+    if (this.isClosed) throw new SocketError("ERR_REGISTRY_CLOSED", "the socket registry is closed");
+    return openConnection(this.tcpHooks, owner, options, openerStack());
+  }
+
+  private readonly tcpHooks: RegistryHooks = {
+    nextId: () => nextId++,
+    track: (entry) => {
+      if (this.isClosed) void entry.shutdown();
+      else this.entries.set(entry.id, entry);
+    },
+    release: (entry) => this.release(entry),
+    register: (owner, entry) => this.finalizer.register(owner, entry.id, entry),
+  };
+
   /** The open sockets, with owner label, local address, age and counters. */
   list(): SocketInfo[] {
     const now = performance.now();
@@ -196,6 +245,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       label: e.label,
       type: e.type,
       local: e.local ? formatAddress(e.local.address, e.local.port) : "(unbound)",
+      ...(e.kind === "tcp" && e.remote ? { remote: e.remote } : {}),
       ageMs: Math.round(now - e.openedAt),
       stats: { ...e.stats },
       stack: e.stack,
@@ -208,7 +258,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
     if (list.length === 0) return "socket registry: no socket open";
     const lines = list.map(
       (s) =>
-        `  #${s.id} ${s.label} ${s.type} ${s.local} age ${s.ageMs} ms, in ${s.stats.packetsIn} pkts/${s.stats.bytesIn} B, out ${s.stats.packetsOut} pkts/${s.stats.bytesOut} B`,
+        `  #${s.id} ${s.label} ${s.type} ${s.local}${s.remote ? ` -> ${s.remote}` : ""} age ${s.ageMs} ms, in ${s.stats.packetsIn} pkts/${s.stats.bytesIn} B, out ${s.stats.packetsOut} pkts/${s.stats.bytesOut} B`,
     );
     return `socket registry: ${list.length} socket(s) open\n${lines.join("\n")}`;
   }
@@ -224,9 +274,17 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
     return this.close();
   }
 
-  private release(entry: SocketEntry): Promise<void> {
+  private release(entry: SocketEntry | TcpEntry): Promise<void> {
     if (entry.closing) return entry.closing;
     this.finalizer.unregister(entry);
+    if (entry.kind === "tcp") {
+      this.entries.delete(entry.id);
+      const children = entry.children ? [...entry.children].map((c) => this.release(c)) : [];
+      const wasClosed = entry.closed;
+      entry.closed = true;
+      entry.closing = Promise.all([...children, wasClosed ? undefined : entry.shutdown()]).then(() => {});
+      return entry.closing;
+    }
     entry.closing = new Promise<void>((resolve) => {
       this.entries.delete(entry.id);
       if (entry.closed) {
@@ -305,4 +363,9 @@ function bind(socket: dgram.Socket, options: OpenSocketOptions, signal: AbortSig
 /** Formats `ip:port`, with IPv6 addresses in brackets. */
 export function formatAddress(address: string, port: number): string {
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** The stack of whoever called listen()/connect(), formatted now (see open()). */
+function openerStack(): string {
+  return new Error().stack?.split("\n").slice(3).join("\n") ?? "";
 }

@@ -16,7 +16,6 @@ import { hmacSha1Stun } from "./crypto/sha1.js";
 import { StunError } from "./errors.js";
 import { fingerprintValue, hmacSha256Stun } from "./integrity.js";
 // For the {@link} targets in the documentation (the message, the decoder).
-import type { decodeMessage, StunMessage } from "./message.js";
 
 /** One attribute as it appears on the wire (value without padding). */
 export interface StunAttribute {
@@ -26,7 +25,7 @@ export interface StunAttribute {
   value: Uint8Array;
 }
 
-/** What {@link StunMessage.verify} checks. */
+/** What `StunMessage.verify` (message.ts) checks. */
 export interface VerifyOptions {
   /**
    * Require MESSAGE-INTEGRITY-SHA256 or MESSAGE-INTEGRITY valid under this
@@ -45,7 +44,7 @@ const mac = new Uint8Array(20);
  * What decoding a STUN message yields before any attribute value is read:
  * the header fields, an index of the attributes (type, offset, length in wire
  * order), raw access to them, and the integrity and fingerprint checks.
- * {@link StunMessage} adds the typed getters on top; this part is on its own
+ * `StunMessage` (message.ts) adds the typed getters on top; this part is on its own
  * so the structural pass and its validation read as one piece.
  */
 export class MessageView {
@@ -57,7 +56,7 @@ export class MessageView {
   readonly method: number;
   /** The class: request, indication, success or error response. */
   readonly messageClass: StunClass;
-  /** The 96-bit transaction id (a view into {@link StunMessage.raw}). */
+  /** The 96-bit transaction id (a view into `StunMessage.raw`). */
   readonly transactionId: Uint8Array;
   /** Number of attributes after MESSAGE-INTEGRITY that were ignored (RFC 8489 §14.5). */
   readonly ignoredAfterIntegrity: number = 0;
@@ -76,7 +75,7 @@ export class MessageView {
   private integrity256At = -1;
   private fingerprintAt = -1;
 
-  /** Decodes `bytes`; same as {@link decodeMessage}. */
+  /** Decodes `bytes`; same as `decodeMessage`. */
   constructor(bytes: Uint8Array) {
     const n = bytes.length;
     if (n < HEADER_LENGTH) throw new StunError("ERR_TOO_SHORT", `${n} bytes is shorter than a STUN header`);
@@ -166,7 +165,7 @@ export class MessageView {
     return this.types.length;
   }
 
-  /** The attributes in wire order, values as views into {@link StunMessage.raw}. */
+  /** The attributes in wire order, values as views into `StunMessage.raw`. */
   get attributes(): StunAttribute[] {
     const out: StunAttribute[] = [];
     for (let i = 0; i < this.types.length; i++) {

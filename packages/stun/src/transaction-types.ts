@@ -1,7 +1,5 @@
 import type { StunKey } from "./credentials.js";
 import type { StunMessage } from "./message.js";
-// For the {@link} target in the documentation.
-import type { StunTransactionManager } from "./transaction.js";
 
 // What a StunTransactionManager (transaction.ts) takes and reports.
 
@@ -25,7 +23,7 @@ export interface RetransmissionOptions {
   rtoMax?: number;
 }
 
-/** Options of {@link StunTransactionManager}. */
+/** Options of `StunTransactionManager` (transaction.ts). */
 export interface TransactionManagerOptions extends RetransmissionOptions {
   /**
    * Sends one datagram. The manager never owns a socket: ICE passes its own

@@ -1,6 +1,6 @@
 import { StunMethod } from "@purertc/stun";
 import type { Channel } from "./channels.js";
-import { type ClientState, log } from "./client-state.js";
+import { type ChannelBinderPart, type ClientState, log } from "./client-state.js";
 import { TurnError, toTurnError } from "./errors.js";
 import { checkPeer, toStunAddress } from "./peer.js";
 import { request } from "./request.js";
@@ -11,7 +11,7 @@ import { request } from "./request.js";
  * and marks the channel bound or failed. The maintenance timer re-sends it
  * before the binding expires.
  */
-export class ChannelBinder {
+export class ChannelBinder implements ChannelBinderPart {
   private readonly s: ClientState;
   private readonly channelBinds = new Map<Channel, Promise<void>>();
 

@@ -2,13 +2,9 @@ import type { EventEmitter } from "node:events";
 import { childController, createDebug, SocketRegistry } from "@purertc/socket";
 import type { StunTransactionManager } from "@purertc/stun";
 import { LongTermAuth } from "./auth.js";
-import type { ChannelBinder } from "./channel-binder.js";
-import { CHANNEL_REFRESH_MS, ChannelTable } from "./channels.js";
-import type { DataPath } from "./data-path.js";
+import { CHANNEL_REFRESH_MS, type Channel, ChannelTable } from "./channels.js";
 import { TurnError } from "./errors.js";
-import type { Maintenance } from "./maintenance.js";
-import type { PermissionRequests } from "./permission-requests.js";
-import { PERMISSION_REFRESH_MS, PermissionTable } from "./permissions.js";
+import { PERMISSION_REFRESH_MS, type Permission, PermissionTable } from "./permissions.js";
 import type { ServerLink } from "./server-link.js";
 import type {
   PeerAddress,
@@ -21,6 +17,38 @@ import type {
 } from "./types.js";
 
 export const log = createDebug("purertc:turn");
+
+// What each part offers the others, declared here so that this hub imports none of them (the parts import it):
+// maintenance.ts, permission-requests.ts, channel-binder.ts and data-path.ts implement these.
+
+/** Allocation refresh and the timer that keeps permissions and channels fresh (maintenance.ts). */
+export interface MaintenancePart {
+  scheduleRefresh(lifetime: number): void;
+  refresh(lifetime?: number): Promise<number>;
+  reschedule(): void;
+  stop(): void;
+}
+
+/** CreatePermission requests (permission-requests.ts). */
+export interface PermissionRequestsPart {
+  createPermission(ips: string[]): Promise<void>;
+  send(list: Permission[]): void;
+}
+
+/** ChannelBind requests and the channel numbers (channel-binder.ts). */
+export interface ChannelBinderPart {
+  bindChannel(port: number, address: string): Promise<number>;
+  reserve(port: number, address: string): Channel | undefined;
+  send(channel: Channel): Promise<void>;
+  clear(): void;
+}
+
+/** Send and Data indications and ChannelData both ways (data-path.ts). */
+export interface DataPathPart {
+  sendTo(data: Uint8Array, port: number, address: string): boolean;
+  transmit(data: Uint8Array, port: number, address: string): void;
+  receive(data: Uint8Array): void;
+}
 
 /**
  * What the parts of one {@link TurnClient} share: options, counters, the
@@ -73,10 +101,10 @@ export class ClientState {
   failure: Error | undefined;
 
   // The parts, set by the client's constructor right after this one.
-  maintenance!: Maintenance;
-  permissionRequests!: PermissionRequests;
-  channelBinder!: ChannelBinder;
-  data!: DataPath;
+  maintenance!: MaintenancePart;
+  permissionRequests!: PermissionRequestsPart;
+  channelBinder!: ChannelBinderPart;
+  data!: DataPathPart;
 
   constructor(client: EventEmitter<TurnClientEvents>, options: TurnClientOptions) {
     this.client = client;

@@ -9,7 +9,7 @@ import {
   StunMethod,
 } from "@purertc/stun";
 import { decodeChannelData, encodeChannelData, isChannelData } from "./channel-data.js";
-import { type ClientState, log } from "./client-state.js";
+import { type ClientState, type DataPathPart, log } from "./client-state.js";
 import { TurnError } from "./errors.js";
 import { checkPeer, toStunAddress } from "./peer.js";
 import { PERMISSION_QUEUE_LIMIT } from "./permissions.js";
@@ -20,7 +20,7 @@ import { PERMISSION_QUEUE_LIMIT } from "./permissions.js";
  * from the server (ChannelData and Data indications to `message` events,
  * responses to the transaction manager). Bad input is counted and dropped.
  */
-export class DataPath {
+export class DataPath implements DataPathPart {
   private readonly s: ClientState;
 
   constructor(s: ClientState) {

@@ -1,6 +1,6 @@
 import { type CancelTimer, setTimer } from "@purertc/socket";
 import { StunMethod } from "@purertc/stun";
-import { type ClientState, log } from "./client-state.js";
+import { type ClientState, log, type MaintenancePart } from "./client-state.js";
 import { toTurnError } from "./errors.js";
 import { request } from "./request.js";
 
@@ -9,7 +9,7 @@ import { request } from "./request.js";
  * refreshes the allocation before it expires (RFC 8656 §8), and permissions
  * and channels before theirs, whichever is due first.
  */
-export class Maintenance {
+export class Maintenance implements MaintenancePart {
   private readonly s: ClientState;
   private refreshAt = Number.POSITIVE_INFINITY;
   private expiresAt = Number.POSITIVE_INFINITY;

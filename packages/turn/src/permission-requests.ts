@@ -1,5 +1,5 @@
 import { ipFamily, StunMethod } from "@purertc/stun";
-import { type ClientState, log } from "./client-state.js";
+import { type ClientState, log, type PermissionRequestsPart } from "./client-state.js";
 import { TurnError, toTurnError } from "./errors.js";
 import { toStunAddress } from "./peer.js";
 import type { Permission } from "./permissions.js";
@@ -10,7 +10,7 @@ import { request } from "./request.js";
  * for every permission due, then the datagrams queued for those peers go out
  * (or are dropped, counted, when the server refuses).
  */
-export class PermissionRequests {
+export class PermissionRequests implements PermissionRequestsPart {
   private readonly s: ClientState;
 
   constructor(s: ClientState) {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { CoturnServer } from "./coturn.js";
+import type { CoturnServer } from "./coturn-config.js";
 import {
   freeUdpPort,
   requireCoturn,

@@ -1,14 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-// For the {@link} target in the documentation.
-import type { startCoturn } from "./coturn.js";
 import { OPENSSL } from "./openssl.js";
 
 // How a coturn server for a test is configured: its options, its command
 // line, and its TLS certificate. Starting it is coturn.ts.
 
-/** Options of {@link startCoturn}. */
+/** Options of `startCoturn` (coturn.ts). */
 export interface CoturnOptions {
   /**
    * `"stun"`: `--stun-only` (Binding only). `"turn"`: a TURN server with one
@@ -97,4 +95,39 @@ export function turnserverArgs(
     args.push("--max-allocate-lifetime", String(options.maxAllocateLifetimeSeconds));
   args.push(...(options.args ?? []));
   return args;
+}
+
+/** A running `turnserver`, stopped with `close()` (or `await using`). */
+export interface CoturnServer extends AsyncDisposable {
+  /** The process id (close(), pause() and resume() signal exactly this process). */
+  readonly pid: number;
+  readonly mode: "stun" | "turn";
+  /** The listening address: `127.0.0.1` or `::1`. */
+  readonly host: string;
+  /** The listening UDP port (an ephemeral one, picked free). */
+  readonly port: number;
+  /** `host:port` (`[host]:port` for IPv6). */
+  readonly address: string;
+  /** The TURN credentials (also set in STUN mode, unused there). */
+  readonly username: string;
+  readonly password: string;
+  readonly realm: string;
+  /** With `tls`: the TLS listening port. */
+  readonly tlsPort: number | undefined;
+  /** With `tls`: the server's certificate (PEM), to trust in the client. */
+  readonly certificatePem: string | undefined;
+  /** The temporary directory holding the pid file, the database and the TLS key. */
+  readonly dir: string;
+  /** Everything the server printed so far (bounded to 1 MB). */
+  output(): string;
+  /**
+   * Stops the server: SIGCONT (in case it is paused) and SIGTERM to its PID,
+   * SIGKILL after 2 s if it is still there, then removes its temporary
+   * directory. Idempotent.
+   */
+  close(): Promise<void>;
+  /** Freezes the server (SIGSTOP; returns once all its threads are stopped): it stays bound but answers nothing. */
+  pause(): void;
+  /** Resumes a paused server (SIGCONT). */
+  resume(): void;
 }

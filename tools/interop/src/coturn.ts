@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CoturnOptions, makeCertificate, turnserverArgs } from "./coturn-config.js";
+import { type CoturnOptions, type CoturnServer, makeCertificate, turnserverArgs } from "./coturn-config.js";
 import {
   exitWithin,
   freeTcpPort,
@@ -29,7 +29,7 @@ export {
   type UclientResult,
   uclientSanityCheck,
 } from "./coturn-clients.js";
-export type { CoturnOptions } from "./coturn-config.js";
+export type { CoturnOptions, CoturnServer } from "./coturn-config.js";
 export {
   requireCoturn,
   TURNSERVER,
@@ -37,41 +37,6 @@ export {
   TURNUTILS_STUNCLIENT,
   TURNUTILS_UCLIENT,
 } from "./coturn-process.js";
-
-/** A running `turnserver`, stopped with `close()` (or `await using`). */
-export interface CoturnServer extends AsyncDisposable {
-  /** The process id (close(), pause() and resume() signal exactly this process). */
-  readonly pid: number;
-  readonly mode: "stun" | "turn";
-  /** The listening address: `127.0.0.1` or `::1`. */
-  readonly host: string;
-  /** The listening UDP port (an ephemeral one, picked free). */
-  readonly port: number;
-  /** `host:port` (`[host]:port` for IPv6). */
-  readonly address: string;
-  /** The TURN credentials (also set in STUN mode, unused there). */
-  readonly username: string;
-  readonly password: string;
-  readonly realm: string;
-  /** With `tls`: the TLS listening port. */
-  readonly tlsPort: number | undefined;
-  /** With `tls`: the server's certificate (PEM), to trust in the client. */
-  readonly certificatePem: string | undefined;
-  /** The temporary directory holding the pid file, the database and the TLS key. */
-  readonly dir: string;
-  /** Everything the server printed so far (bounded to 1 MB). */
-  output(): string;
-  /**
-   * Stops the server: SIGCONT (in case it is paused) and SIGTERM to its PID,
-   * SIGKILL after 2 s if it is still there, then removes its temporary
-   * directory. Idempotent.
-   */
-  close(): Promise<void>;
-  /** Freezes the server (SIGSTOP; returns once all its threads are stopped): it stays bound but answers nothing. */
-  pause(): void;
-  /** Resumes a paused server (SIGCONT). */
-  resume(): void;
-}
 
 /**
  * Starts coturn's `turnserver` on loopback, on a free port, with its pid file

@@ -17,6 +17,16 @@ export interface CandidateBase {
   readonly address: string;
   readonly port: number;
   readonly family: 4 | 6;
+  /** `tcp` for the bases of ICE over TCP (RFC 6544); UDP when absent. */
+  readonly transport?: "udp" | "tcp";
+  /** For TCP bases: `passive` (a listener) or `active` (dials the peer's passive candidates). */
+  readonly tcpType?: "active" | "passive";
+  /**
+   * Set by the agent on connection-oriented bases: the path to
+   * `address:port` went away (a TCP connection closed or could not be made),
+   * so the pair over it fails.
+   */
+  onRemoteGone?: ((address: string, port: number) => void) | undefined;
   /** Sends one datagram to `address:port`. Never throws for network errors. */
   send(data: Uint8Array, port: number, address: string): void;
   /** Receives every datagram arriving at the base. Set by the agent. */

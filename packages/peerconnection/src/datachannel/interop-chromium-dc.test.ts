@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
 import { type JsonChild, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
 import type { Page } from "playwright-core";
@@ -30,43 +31,8 @@ const PAGE_SETUP = `(() => {
     return c;
   };
   globalThis.opened = (c) => c.readyState === "open" ? Promise.resolve() : new Promise((r) => c.addEventListener("open", r, { once: true }));
-  globalThis.gathered = () => new Promise((resolve) => {
-    const timer = setTimeout(resolve, 10000);
-    const check = () => { if (pc.iceGatheringState === "complete") { clearTimeout(timer); resolve(); } };
-    pc.onicegatheringstatechange = check;
-    check();
-  });
   pc.ondatachannel = (e) => globalThis.track(e.channel);
 })()`;
-
-/** Evaluates `body` (an async function body) in the page with one argument `arg`. */
-function inPage<T>(page: Page, body: string, arg: unknown = null): Promise<T> {
-  return page.evaluate(`(async (arg) => { ${body} })(${JSON.stringify(arg)})`) as Promise<T>;
-}
-
-/** Forwards the child's trickled candidates to Chromium as they come. */
-function forwardCandidates(child: JsonChild, page: Page): () => Promise<void> {
-  let stopped = false;
-  let seen = 0;
-  const pump = (async () => {
-    while (!stopped) {
-      const candidates = child.events.filter((e) => e.event === "candidate");
-      for (; seen < candidates.length; seen++) {
-        const c = candidates[seen]!;
-        await inPage(page, "await globalThis.pc.addIceCandidate(arg.candidate ? arg : null);", {
-          candidate: String(c.candidate ?? ""),
-          sdpMid: String(c.sdpMid ?? "0"),
-          sdpMLineIndex: Number(c.sdpMLineIndex ?? 0),
-        }).catch(() => {});
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await pump;
-  };
-}
 
 async function connect(page: Page, child: JsonChild, purertcOffers: boolean): Promise<() => Promise<void>> {
   await page.evaluate(PAGE_SETUP);
@@ -76,7 +42,7 @@ async function connect(page: Page, child: JsonChild, purertcOffers: boolean): Pr
       page,
       `await pc.setRemoteDescription({ type: "offer", sdp: arg });
        await pc.setLocalDescription(await pc.createAnswer());
-       await gathered();
+       await gathered(pc);
        return pc.localDescription.sdp;`,
       String(offer.sdp),
     );
@@ -89,18 +55,13 @@ async function connect(page: Page, child: JsonChild, purertcOffers: boolean): Pr
     page,
     `track(pc.createDataChannel("from-chromium"));
      await pc.setLocalDescription(await pc.createOffer());
-     await gathered();
+     await gathered(pc);
      return pc.localDescription.sdp;`,
   );
   child.send({ type: "offer", sdp: offer });
   const answer = await child.next((e) => e.event === "answer");
   await inPage(page, `await pc.setRemoteDescription({ type: "answer", sdp: arg });`, String(answer.sdp));
   return forwardCandidates(child, page);
-}
-
-/** Waits in the page until `predicate` (an expression) holds. */
-async function pageUntil(page: Page, predicate: string, ms = 10_000): Promise<void> {
-  await page.waitForFunction(predicate, undefined, { timeout: ms, polling: 10 });
 }
 
 async function scenario(purertcOffers: boolean): Promise<void> {

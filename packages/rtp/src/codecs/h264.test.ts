@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ffprobe, makeTestH264, tempDir } from "@purertc/interop/ffmpeg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ffprobe, makeH264, tempDir } from "../ffmpeg.test-helper.js";
 import {
   formatSpropParameterSets,
   H264Depacketizer,
@@ -26,8 +26,8 @@ let stream: Uint8Array;
 let units: Uint8Array[][];
 
 beforeAll(() => {
-  tmp = tempDir();
-  stream = makeH264(tmp.dir, "320x240", 45, 15);
+  tmp = tempDir("purertc-rtp-");
+  stream = makeTestH264(join(tmp.dir, "in-320x240.h264"), { size: "320x240", frames: 45, gop: 15 });
   units = splitH264AccessUnits(stream);
 });
 afterAll(() => tmp.remove());
@@ -178,9 +178,13 @@ describe("H.264 parameter sets", () => {
   });
 
   it("parses SPS with cropping and High-profile fields (1080p, 4:2:0, from x264)", () => {
-    const t = tempDir();
+    const t = tempDir("purertc-rtp-");
     try {
-      const s = makeH264(t.dir, "1920x1080", 1, 1).slice(); // 1080 is not a multiple of 16: cropped
+      const s = makeTestH264(join(t.dir, "in-1920x1080.h264"), {
+        size: "1920x1080",
+        frames: 1,
+        gop: 1,
+      }).slice(); // 1080 is not a multiple of 16: cropped
       const sps = splitAnnexB(s).find((n) => (n[0]! & 0x1f) === 7)!;
       expect(parseH264Sps(sps)).toMatchObject({ width: 1920, height: 1080 });
     } finally {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ffmpeg, ffprobe, tempDir } from "@purertc/interop/ffmpeg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ffmpeg, ffprobe, tempDir } from "../ffmpeg.test-helper.js";
 import {
   type IvfFrame,
   ivfFileHeader,
@@ -28,7 +28,7 @@ let tmp: ReturnType<typeof tempDir>;
 let frames: IvfFrame[];
 
 beforeAll(() => {
-  tmp = tempDir();
+  tmp = tempDir("purertc-rtp-");
   const ivf = ffmpeg(
     [
       "-f",

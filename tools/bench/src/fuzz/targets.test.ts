@@ -8,7 +8,7 @@ import { allTargets } from "./targets.js";
 const targets = await allTargets();
 
 describe("npm run fuzz targets", () => {
-  it("cover STUN, TURN ChannelData, DTLS (record, header, every handshake message), SDP and mDNS", () => {
+  it("cover STUN, TURN ChannelData, DTLS (record, header, every handshake message), SDP, mDNS, SCTP, media, DCEP and RTSP", () => {
     const names = targets.map((t) => t.name).join("\n");
     for (const what of [
       "STUN",
@@ -27,6 +27,19 @@ describe("npm run fuzz targets", () => {
       "Finished",
       "SDP",
       "mDNS",
+      "SCTP packet",
+      "RTP packet",
+      "RTCP compound",
+      "H.264 depacketizer",
+      "H.264 SPS",
+      "VP8 depacketizer",
+      "SRTP/SRTCP unprotect (SRTP_AES128_CM_HMAC_SHA1_80)",
+      "SRTP/SRTCP unprotect (SRTP_AEAD_AES_128_GCM)",
+      "DCEP",
+      "RTSP stream reader",
+      "RTSP DESCRIBE SDP",
+      "RTSP Transport",
+      "RTSP WWW-Authenticate",
     ]) {
       expect(names).toContain(what);
     }

@@ -4,6 +4,7 @@ import { DtlsCertificate, DtlsConnection } from "@purertc/dtls";
 import { dtlsFuzzTargets, type FuzzTarget } from "@purertc/dtls/fuzz";
 import { mdnsFuzzTargets } from "@purertc/mdns/fuzz";
 import { parseSdp, SdpError } from "@purertc/peerconnection";
+import { sctpFuzzTargets } from "@purertc/sctp/fuzz";
 import type { DatagramTransport } from "@purertc/socket";
 import {
   decodeMessage,
@@ -16,6 +17,8 @@ import {
   StunMethod,
 } from "@purertc/stun";
 import { decodeChannelData, encodeChannelData, splitChannelDataStream, TurnError } from "@purertc/turn";
+import { appTargets } from "./app-targets.js";
+import { mediaTargets } from "./media-targets.js";
 
 export type { FuzzTarget };
 
@@ -110,7 +113,7 @@ async function dtlsCapture(): Promise<Uint8Array[]> {
   return sent;
 }
 
-/** Every fuzz target: STUN, TURN ChannelData, the DTLS parsers, SDP, mDNS. */
+/** Every fuzz target: STUN, TURN ChannelData, the DTLS parsers, SDP, mDNS, SCTP, RTP/RTCP/SRTP and the depacketizers, DCEP, RTSP. */
 export async function allTargets(): Promise<FuzzTarget[]> {
   const sdpDir = `${ROOT}test-vectors/sdp/`;
   const sdps = readdirSync(sdpDir)
@@ -148,5 +151,8 @@ export async function allTargets(): Promise<FuzzTarget[]> {
       expected: (e) => e instanceof SdpError,
     },
     ...mdnsFuzzTargets(),
+    ...(await sctpFuzzTargets()),
+    ...mediaTargets(),
+    ...appTargets(),
   ];
 }

@@ -32,7 +32,10 @@ interface SignalLine {
  * each with its `label`. `--send <text>` goes over the first channel once it
  * is open (the offerer makes a channel "data" for it when none is named).
  * Datagrams (`sendDatagram`, a purertc extension) are still printed as
- * `datagram` (`data` when UTF-8 text, else `hex`). `--lite` runs ICE-lite (`a=ice-lite`, no checks of its own; the peer must control). It closes (exit 0) when stdin ends, the peer closes its DTLS
+ * `datagram` (`data` when UTF-8 text, else `hex`). `--lite` runs ICE-lite (`a=ice-lite`, no checks of its own; the peer must control).
+ * `--tcp passive|active|both` also gathers ICE-TCP candidates (RFC 6544): passive ones (a listener the
+ * peer dials, as a server; browsers dial) and/or active ones (dialling the peer's passive ones);
+ * `--tcp-only` offers no UDP candidates (with `--tcp both` unless `--tcp` says otherwise). It closes (exit 0) when stdin ends, the peer closes its DTLS
  * connection, or on SIGINT/SIGTERM; exit 1 when the connection fails.
  * Two of them piped into each other connect.
  */
@@ -40,7 +43,7 @@ export const command: Command = {
   name: "pc",
   summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
   usage:
-    "pc --offer|--answer [--loopback] [--mdns] [--lite] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
+    "pc --offer|--answer [--loopback] [--mdns] [--lite] [--tcp passive|active|both] [--tcp-only] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
   options: {
     "dtls-versions": { type: "string" },
     "dtls-groups": { type: "string" },
@@ -49,6 +52,8 @@ export const command: Command = {
     loopback: { type: "boolean" },
     mdns: { type: "boolean" },
     lite: { type: "boolean" },
+    tcp: { type: "string" },
+    "tcp-only": { type: "boolean" },
     send: { type: "string" },
     channel: { type: "string", multiple: true },
     unordered: { type: "boolean" },
@@ -78,12 +83,18 @@ export const command: Command = {
     const dtlsGroups = list("dtls-groups", ["X25519MLKEM768", "x25519", "secp256r1", "secp384r1"]) as
       | ("X25519MLKEM768" | "x25519" | "secp256r1" | "secp384r1")[]
       | undefined;
+    const tcpMode = args.values.tcp ?? (args.values["tcp-only"] ? "both" : undefined);
+    if (tcpMode !== undefined && !["passive", "active", "both"].includes(String(tcpMode)))
+      throw new UsageError(`--tcp: "${String(tcpMode)}" is not one of passive, active, both`);
+    const tcp = tcpMode as "passive" | "active" | "both" | undefined;
     const pc = new PeerConnection({
       interfaces: args.values.loopback ? "loopback" : "all",
       mdns: args.values.mdns === true,
       ...(dtlsVersions ? { dtlsVersions } : {}),
       ...(dtlsGroups ? { dtlsGroups } : {}),
       iceLite: args.values.lite === true,
+      ...(tcp ? { tcpCandidates: tcp } : {}),
+      ...(args.values["tcp-only"] ? { udpCandidates: false } : {}),
     });
     let media: PcMedia | undefined;
     try {
@@ -146,6 +157,8 @@ export const command: Command = {
               iceRole: t?.iceRole,
               local: at(local),
               remote: at(remote),
+              protocol: local?.protocol,
+              ...(local?.tcpType ? { tcpType: local.tcpType } : {}),
             });
           });
         }
