@@ -87,6 +87,8 @@ describe("DtlsServer under a flood of hostile datagrams", () => {
       const result = await floodUdp({
         target,
         count: COUNT,
+        // 2.5 ms a datagram on a loaded machine, within the test's 300 s.
+        timeoutMs: Math.max(60_000, COUNT * 2.5),
         sources: 128,
         // Hellos are up to 1.2 KB: 64 in flight stay within the kernel's default receive buffer.
         window: 64,

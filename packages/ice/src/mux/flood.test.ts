@@ -61,6 +61,8 @@ describe("UdpMux under a flood of hostile datagrams", () => {
       const result = await floodUdp({
         target,
         count: COUNT,
+        // 2.5 ms a datagram on a loaded machine, within the test's 300 s.
+        timeoutMs: Math.max(60_000, COUNT * 2.5),
         sources: 64,
         datagram,
         delivered: read,
