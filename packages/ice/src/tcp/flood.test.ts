@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import net from "node:net";
 import {
   expectBackToBaseline,
@@ -71,9 +70,13 @@ describe("ICE-TCP passive listener under a flood of hostile connections", () => 
       /** One hostile connection: connect, send its bytes, wait until either side closes it. */
       const hostile = async (i: number): Promise<void> => {
         const socket = net.connect({ host: "127.0.0.1", port });
+        // Not events.once: it rejects on the ECONNRESET a refused connection may see.
+        const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
         socket.on("error", () => {});
-        const closed = once(socket, "close");
-        await Promise.race([once(socket, "connect"), closed]);
+        await new Promise<void>((resolve) => {
+          socket.once("connect", resolve);
+          socket.once("close", resolve);
+        });
         const bytes = kinds[i % kinds.length]!();
         if (bytes && !socket.destroyed) socket.end(bytes);
         else socket.destroy();
