@@ -15,7 +15,10 @@ import type { SessionTiming } from "./session-state.js";
  * ICE-lite restrictions included) and consent timing.
  */
 
-/** @throws IceError `ERR_STATE` for options that exclude each other. */
+/**
+ * @throws IceError `ERR_STATE` for options that exclude each other,
+ *   `ERR_OPTIONS` for consent timing out of range (see {@link consentTiming}).
+ */
 export function checkAgentOptions(options: IceAgentOptions): void {
   if (options.lite && options.relayOnly) {
     throw new IceError(
@@ -23,6 +26,7 @@ export function checkAgentOptions(options: IceAgentOptions): void {
       "an ICE-lite agent has host candidates only: lite and relayOnly exclude each other",
     );
   }
+  consentTiming(options);
 }
 
 /**
@@ -81,12 +85,57 @@ export function gatherPlan(
   };
 }
 
-/** Consent freshness timing (RFC 7675), defaults filled in. */
-export function consentTiming(options: IceAgentOptions): ConsentOptions {
+/** Bounds of the consent timing options, ms. */
+export const CONSENT_LIMITS = {
+  /** `consentIntervalMs`: 10 ms (tests) to 60 s. */
+  interval: [10, 60_000],
+  /** `consentTimeoutMs`: above the interval, at most 10 minutes. */
+  timeout: [20, 600_000],
+  /** `disconnectedTimeoutMs`: above the interval, at most the consent timeout. */
+  disconnected: [10, 600_000],
+} as const;
+
+/**
+ * Consent freshness timing (RFC 7675), defaults filled in: checks every
+ * 5 s (±20 %), `disconnected` after 10 s and consent lost after 30 s
+ * without an answer.
+ * @throws IceError `ERR_OPTIONS` when a value is not a finite number in
+ *   {@link CONSENT_LIMITS}, the timeout is not longer than the interval, or
+ *   `disconnected` comes after the timeout.
+ */
+export function consentTiming(options: {
+  consentIntervalMs?: number | undefined;
+  consentTimeoutMs?: number | undefined;
+  disconnectedTimeoutMs?: number | undefined;
+}): ConsentOptions {
   const { consentIntervalMs = 5000, consentTimeoutMs = 30000, disconnectedTimeoutMs = 10000 } = options;
+  inRange("consentIntervalMs", consentIntervalMs, CONSENT_LIMITS.interval);
+  inRange("consentTimeoutMs", consentTimeoutMs, CONSENT_LIMITS.timeout);
+  inRange("disconnectedTimeoutMs", disconnectedTimeoutMs, CONSENT_LIMITS.disconnected);
+  if (consentTimeoutMs <= consentIntervalMs) {
+    throw new IceError(
+      "ERR_OPTIONS",
+      `consentTimeoutMs (${consentTimeoutMs}) must be longer than consentIntervalMs (${consentIntervalMs}): consent would lapse between two checks (RFC 7675 §5.1)`,
+    );
+  }
+  if (disconnectedTimeoutMs > consentTimeoutMs) {
+    throw new IceError(
+      "ERR_OPTIONS",
+      `disconnectedTimeoutMs (${disconnectedTimeoutMs}) must not exceed consentTimeoutMs (${consentTimeoutMs})`,
+    );
+  }
   return {
     intervalMs: consentIntervalMs,
     timeoutMs: consentTimeoutMs,
     disconnectedMs: disconnectedTimeoutMs,
   };
+}
+
+function inRange(name: string, value: number, [min, max]: readonly [number, number]): void {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new IceError(
+      "ERR_OPTIONS",
+      `${name} must be a number of ms in ${min}-${max}, got ${String(value)}`,
+    );
+  }
 }

@@ -84,6 +84,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   /** Why the agent failed when its transport went away under it (a closed UdpMux). */
   private lost: IceError | undefined = undefined;
 
+  /** @throws IceError `ERR_STATE`, `ERR_OPTIONS` or `ERR_CREDENTIALS` for bad options. */
   constructor(options: IceAgentOptions = {}) {
     super();
     this.options = { ...options };
@@ -340,6 +341,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       onData: (data) => this.counters.receive(data, this.onDatagram),
       onDrop: this.counters.drop,
       onPairGone: (_session, pair) => this.selection.lose(pair),
+      onLateResponse: (...args) => this.selection.lateResponse(...args),
       onTransportLost: (error) => {
         if (this.closing || this.lost) return;
         this.lost = error;

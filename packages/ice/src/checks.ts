@@ -1,6 +1,8 @@
 import { type CancelTimer, createDebug, setRepeatingTimer, setTimer } from "@purertc/socket";
 import { StunError, type StunMessage } from "@purertc/stun";
 import { candidateFoundation, TYPE_PREFERENCE } from "./candidate.js";
+import type { ConsentCheck } from "./consent.js";
+import type { CandidateBase } from "./gather/base.js";
 import type { CandidatePair, LocalCandidate } from "./pair.js";
 import type { RetransmitOptions } from "./retransmit.js";
 import type { SessionState } from "./session-state.js";
@@ -197,12 +199,10 @@ export class CheckScheduler {
   /**
    * A consent check on `pair` (RFC 7675 §5.1): a Binding request like a
    * connectivity check; resolves true on an authenticated success response
-   * from the pair's remote.
+   * from the pair's remote. Its transaction id lets a late answer count
+   * (see {@link isConsentAnswer}).
    */
-  consentCheck(
-    pair: CandidatePair,
-    schedule: RetransmitOptions,
-  ): { result: Promise<boolean>; cancel: () => void } {
+  consentCheck(pair: CandidatePair, schedule: RetransmitOptions): ConsentCheck {
     const s = this.session;
     const remote = s.remote;
     const key = s.remoteKey;
@@ -228,7 +228,33 @@ export class CheckScheduler {
         () => false,
       ),
       cancel: t.cancel,
+      transactionId,
     };
+  }
+
+  /**
+   * Whether `response`, which matched no transaction in flight, is an
+   * authenticated success answer from `pair`'s remote on its base: what a
+   * consent check that already gave up would have accepted (RFC 7675 §5.1).
+   */
+  isConsentAnswer(
+    pair: CandidatePair,
+    base: CandidateBase,
+    response: StunMessage,
+    address: string,
+    port: number,
+  ): boolean {
+    const key = this.session.remoteKey;
+    return (
+      key !== undefined &&
+      base === pair.local.base &&
+      address === pair.remote.address &&
+      port === pair.remote.port &&
+      response.messageClass === StunClass.SuccessResponse &&
+      (!response.hasFingerprint || response.checkFingerprint()) &&
+      response.hasIntegrity &&
+      response.checkIntegrity(key)
+    );
   }
 
   /** The connection under `pair` went away (ICE over TCP): its check stops and it fails. */

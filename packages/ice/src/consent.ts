@@ -1,4 +1,4 @@
-import { childController, setRepeatingTimer, setTimer } from "@purertc/socket";
+import { type CancelTimer, childController, setRepeatingTimer, setTimer } from "@purertc/socket";
 import type { RetransmitOptions } from "./retransmit.js";
 
 /** Timing of consent freshness (RFC 7675). */
@@ -14,20 +14,48 @@ export interface ConsentOptions {
 /** Consent state of the selected pair. */
 export type ConsentState = "fresh" | "stale" | "lost";
 
+/** One consent check as the monitor sees it: its outcome, a way to stop it, and its STUN transaction id. */
+export interface ConsentCheck {
+  result: Promise<boolean>;
+  cancel: () => void;
+  /** Absent when no request was sent (an ICE-lite agent, a closed session). */
+  transactionId?: Uint8Array | undefined;
+}
+
+/**
+ * Transaction ids of the last consent checks a monitor remembers, so that an
+ * answer read after its transaction gave up still counts (bounded: six ids
+ * cover 30 s of checks at the default 5 s interval).
+ */
+export const RECENT_CONSENT_CHECKS = 6;
+
 /**
  * Consent freshness of one selected pair (RFC 7675 §5.1): a check every
  * interval (randomized 0.8–1.2 ×), consent refreshed by each authenticated
  * answer, `stale` (W3C `disconnected`) after `disconnectedMs` without one and
  * `lost` after `timeoutMs`, at which point the agent stops sending.
+ *
+ * Built for a loaded event loop. Consent is "has the peer answered
+ * recently", not "did a transaction get its answer in time": when the loop
+ * stalls for seconds, a check's retransmission timer fires before the answer
+ * waiting in the socket is read, so the monitor remembers its last
+ * {@link RECENT_CONSENT_CHECKS} transaction ids and a late authenticated
+ * answer to any of them ({@link answeredLate}) refreshes consent. Silence is
+ * measured on the monotonic clock from the last answer actually received, and
+ * judged in the check phase after the timer fires (setImmediate), so the
+ * datagrams queued during a stall are read before the verdict.
  */
 export class ConsentMonitor {
   private readonly controller: AbortController;
   private lastConsent = performance.now();
   private current: ConsentState = "fresh";
   private cancels = new Set<() => void>();
+  private recent: Uint8Array[] = [];
+  private cancelEvaluate: CancelTimer | undefined;
+  private pendingJudge: NodeJS.Immediate | undefined = undefined;
 
   constructor(
-    private readonly check: (schedule: RetransmitOptions) => { result: Promise<boolean>; cancel: () => void },
+    private readonly check: (schedule: RetransmitOptions) => ConsentCheck,
     private readonly options: ConsentOptions,
     private onState: (state: ConsentState) => void,
     parent: AbortSignal,
@@ -36,7 +64,7 @@ export class ConsentMonitor {
     this.next();
     // Evaluate often enough that `disconnected` shows within a second or so.
     const every = Math.max(10, Math.min(1000, options.disconnectedMs / 4, options.intervalMs));
-    setRepeatingTimer(() => this.evaluate(), every, this.controller.signal);
+    this.cancelEvaluate = setRepeatingTimer(this.evaluateSoon, every, this.controller.signal);
   }
 
   get state(): ConsentState {
@@ -49,6 +77,39 @@ export class ConsentMonitor {
     this.evaluate();
   }
 
+  /**
+   * Whether `transactionId` is one of the recent consent checks (still
+   * unanswered). The caller has authenticated the answer before asking
+   * {@link answeredLate}; this cheap test lets it skip the HMAC otherwise.
+   */
+  isRecent(transactionId: Uint8Array): boolean {
+    return this.indexOf(transactionId) >= 0;
+  }
+
+  /**
+   * An authenticated success answer to a recent consent check arrived after
+   * its transaction ended (timed out under load): consent is refreshed.
+   * Returns false for an id the monitor does not remember. Each id counts once.
+   */
+  answeredLate(transactionId: Uint8Array): boolean {
+    if (this.controller.signal.aborted) return false;
+    const at = this.indexOf(transactionId);
+    if (at < 0) return false;
+    this.recent.splice(at, 1);
+    this.refresh();
+    return true;
+  }
+
+  private indexOf(id: Uint8Array): number {
+    const recent = this.recent;
+    outer: for (let i = 0; i < recent.length; i++) {
+      const known = recent[i]!;
+      for (let j = 0; j < 12; j++) if (known[j] !== id[j]) continue outer;
+      return i;
+    }
+    return -1;
+  }
+
   private next(): void {
     const jitter = 0.8 + Math.random() * 0.4;
     setTimer(() => this.send(), this.options.intervalMs * jitter, this.controller.signal);
@@ -59,13 +120,37 @@ export class ConsentMonitor {
     // Retransmit within the interval (RFC 7675 §5.1 leaves it to STUN rules).
     const rto = Math.max(50, Math.min(500, this.options.intervalMs / 4));
     const t = this.check({ rto, maxRto: rto * 2, attempts: 3 });
+    if (t.transactionId) {
+      // A copy: the id may be a view into the request's bytes.
+      this.recent.push(Uint8Array.from(t.transactionId));
+      if (this.recent.length > RECENT_CONSENT_CHECKS) this.recent.shift();
+    }
     this.cancels.add(t.cancel);
     t.result.then((ok) => {
       this.cancels.delete(t.cancel);
-      if (ok && !this.controller.signal.aborted) this.refresh();
+      if (!ok || this.controller.signal.aborted) return;
+      if (t.transactionId) {
+        const at = this.indexOf(t.transactionId);
+        if (at >= 0) this.recent.splice(at, 1);
+      }
+      this.refresh();
     });
     this.next();
   }
+
+  /**
+   * The evaluation timer fired: judge in the check phase of this loop turn,
+   * after the poll phase has read what arrived during a stall.
+   */
+  private readonly evaluateSoon = (): void => {
+    if (this.pendingJudge || this.controller.signal.aborted) return;
+    this.pendingJudge = setImmediate(this.judge);
+  };
+
+  private readonly judge = (): void => {
+    this.pendingJudge = undefined;
+    this.evaluate();
+  };
 
   private evaluate(): void {
     if (this.controller.signal.aborted) return;
@@ -82,8 +167,13 @@ export class ConsentMonitor {
   /** Stops checking; idempotent. */
   stop(): void {
     this.controller.abort();
+    this.cancelEvaluate?.();
+    this.cancelEvaluate = undefined;
+    if (this.pendingJudge) clearImmediate(this.pendingJudge);
+    this.pendingJudge = undefined;
     for (const cancel of this.cancels) cancel();
     this.cancels.clear();
+    this.recent = [];
     this.onState = () => {};
   }
 }

@@ -13,6 +13,7 @@ export {
   type IceTransportState,
   type SelectedPair,
 } from "./agent.js";
+export { CONSENT_LIMITS, consentTiming } from "./agent-options.js";
 export {
   addressFamily,
   type Candidate,
@@ -26,7 +27,7 @@ export {
   TYPE_PREFERENCE,
 } from "./candidate.js";
 export { Checklist, canPair } from "./checklist.js";
-export type { ConsentOptions, ConsentState } from "./consent.js";
+export { type ConsentOptions, type ConsentState, RECENT_CONSENT_CHECKS } from "./consent.js";
 export {
   generateCredentials,
   type IceCredentials,

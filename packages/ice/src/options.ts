@@ -111,11 +111,22 @@ export interface IceAgentOptions {
    * pairs still being checked before it is nominated anyway, ms. Default 300.
    */
   nominationTimeoutMs?: number;
-  /** Consent checks interval, ms (randomized ±20 %, RFC 7675). Default 5000. */
+  /**
+   * Consent checks interval, ms (randomized ±20 %, RFC 7675 §5.1), 10–60000.
+   * Default 5000.
+   */
   consentIntervalMs?: number;
-  /** Consent lost after this long without an answer, ms. Default 30000. */
+  /**
+   * Consent lost (state `failed`, sending stops) after this long without an
+   * authenticated answer, ms; longer than the interval, at most 600000.
+   * Default 30000 (RFC 7675 §5.1). Answers that arrive after their check's
+   * retransmissions gave up (a loaded event loop) still count.
+   */
   consentTimeoutMs?: number;
-  /** `disconnected` after this long without an answer to consent checks, ms. Default 10000. */
+  /**
+   * `disconnected` after this long without an answer to consent checks, ms;
+   * at most `consentTimeoutMs`. Default 10000.
+   */
   disconnectedTimeoutMs?: number;
   /**
    * Peers that never signal end-of-candidates (Chromium does not): once

@@ -1,5 +1,7 @@
 import { createDebug } from "@purertc/socket";
+import type { StunMessage } from "@purertc/stun";
 import { ConsentMonitor, type ConsentOptions, type ConsentState } from "./consent.js";
+import type { CandidateBase } from "./gather/base.js";
 import type { SelectedPair } from "./options.js";
 import type { CandidatePair } from "./pair.js";
 import type { IceSession } from "./session.js";
@@ -87,6 +89,28 @@ export class PairSelection {
   /** ICE-lite sends no consent checks: the peer's checks on the selected pair are its consent. */
   checked(session: SessionState, pair: CandidatePair): void {
     if (this.selected?.session === session && this.selected.pair === pair) this.consent?.refresh();
+  }
+
+  /**
+   * A STUN response that matched no transaction in flight: if it answers a
+   * recent consent check of the selected pair (authenticated, from its
+   * remote, on its base), consent is refreshed and true returned.
+   */
+  lateResponse(
+    session: SessionState,
+    base: CandidateBase,
+    response: StunMessage,
+    address: string,
+    port: number,
+  ): boolean {
+    const s = this.selected;
+    const consent = this.consent;
+    if (!s || !consent || s.session !== session) return false;
+    // The id first: it is cheap, the HMAC is not.
+    if (!consent.isRecent(response.transactionId)) return false;
+    if (!s.session.checks.isConsentAnswer(s.pair, base, response, address, port)) return false;
+    log("late consent answer %s", response.transactionIdHex);
+    return consent.answeredLate(response.transactionId);
   }
 
   /**

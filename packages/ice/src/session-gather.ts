@@ -68,10 +68,11 @@ export async function gatherCandidates(
     names.set(address, name);
     return name;
   };
-  for (const { base } of opened) s.addBase(base);
+  // A wildcard mux gives one base (route) and a candidate per announced address.
+  for (const base of new Set(opened.map((o) => o.base))) s.addBase(base);
   for (const { address, base, index } of opened) {
     const pref = localPreference(index);
-    hostBases.push({ base, localPreference: pref });
+    if (!hostBases.some((h) => h.base === base)) hostBases.push({ base, localPreference: pref });
     const name = await nameOf(address);
     if (signal.aborted) return;
     s.addLocalCandidate(
@@ -137,13 +138,16 @@ async function gatherTcp(
   }
 }
 
-/** One route per mux under our ufrag; a closed mux fails the agent with its error. */
+/**
+ * One route per mux under our ufrag, with a host candidate per address the
+ * mux announces; a closed mux fails the agent with its error.
+ */
 function attachMuxes(s: SessionState, muxes: UdpMux[]): OpenedBase[] {
   const out: OpenedBase[] = [];
-  for (const [index, mux] of muxes.entries()) {
+  for (const mux of muxes) {
     try {
       const base = mux.attach(s.local.ufrag, (error) => s.host.onTransportLost(error));
-      out.push({ address: mux.address, base, index });
+      for (const address of mux.addresses) out.push({ address, base, index: out.length });
     } catch (error) {
       s.host.onTransportLost(error as IceError);
     }

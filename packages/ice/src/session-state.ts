@@ -1,5 +1,5 @@
 import { SocketRegistry } from "@purertc/socket";
-import type { StunKey, TransactionResult } from "@purertc/stun";
+import type { StunKey, StunMessage, TransactionResult } from "@purertc/stun";
 import type { Candidate } from "./candidate.js";
 import type { Checklist } from "./checklist.js";
 import type { IceCredentials } from "./credentials.js";
@@ -81,6 +81,17 @@ export interface SessionHost {
   onCheck(session: SessionState, pair: CandidatePair): void;
   /** A non-STUN datagram from a known remote on this session's base. */
   onData(data: Uint8Array): void;
+  /**
+   * A STUN response that matched no transaction in flight: true if it was a
+   * late answer to a consent check of the selected pair (consent refreshed).
+   */
+  onLateResponse(
+    session: SessionState,
+    base: CandidateBase,
+    response: StunMessage,
+    address: string,
+    port: number,
+  ): boolean;
   /** A dropped packet, for counters. */
   onDrop(reason: string): void;
   /** The shared socket under a base went away (its UdpMux closed): the agent fails. */
@@ -105,6 +116,7 @@ export const closedHost: SessionHost = {
   onCheck: noop,
   onChange: noop,
   onData: noop,
+  onLateResponse: () => false,
   onDrop: noop,
   onTransportLost: noop,
   onPairGone: noop,

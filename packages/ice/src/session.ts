@@ -278,7 +278,10 @@ export class IceSession implements SessionState {
 
   private onResponse(base: CandidateBase, message: StunMessage, address: string, port: number): void {
     const manager = this.managers.get(base);
-    if (!manager?.handle(message, { address, port })) this.host.onDrop("unmatched STUN response");
+    if (manager?.handle(message, { address, port })) return;
+    // Read after its transaction gave up (a stalled event loop): still consent.
+    if (!this.host.onLateResponse(this, base, message, address, port))
+      this.host.onDrop("unmatched STUN response");
   }
 
   // ------------------------------------------------------------------ closing

@@ -98,4 +98,25 @@ export interface PeerConnectionConfiguration<C = unknown> {
    * come from `iceServers` as usual.
    */
   udpCandidates?: boolean;
+  /**
+   * purertc extension (the W3C RTCConfiguration has no such setting):
+   * consent freshness timing of the ICE agent (RFC 7675), ms. Defaults as
+   * RFC 7675 §5.1: a check every `intervalMs` 5000 (randomized ±20 %),
+   * `disconnected` after `disconnectedMs` 10000 and `failed` (consent lost,
+   * sending stops) after `timeoutMs` 30000 without an authenticated answer.
+   * Ranges: interval 10–60000, timeout longer than the interval and at most
+   * 600000, disconnected at least 10 and at most the timeout; the
+   * constructor refuses others (`ERR_INVALID_ACCESS`).
+   */
+  consentFreshness?: ConsentFreshness;
+}
+
+/** Consent freshness timing (RFC 7675), a purertc extension of the configuration; see {@link PeerConnectionConfiguration.consentFreshness}. */
+export interface ConsentFreshness {
+  /** Mean interval between consent checks, ms. Default 5000. */
+  intervalMs?: number;
+  /** Consent lost (`failed`) after this long without an answer, ms. Default 30000. */
+  timeoutMs?: number;
+  /** `disconnected` after this long without an answer, ms. Default 10000. */
+  disconnectedMs?: number;
 }

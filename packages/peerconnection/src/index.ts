@@ -6,6 +6,7 @@
  */
 export type {
   BundlePolicy,
+  ConsentFreshness,
   IceServer,
   IceTransportPolicy,
   PeerConnectionConfiguration,

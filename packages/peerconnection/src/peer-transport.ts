@@ -10,6 +10,7 @@ import {
 import { createDebug } from "@purertc/socket";
 import { TurnRelayGatherer, turnUrls } from "@purertc/turn";
 import type { PeerConnectionConfiguration } from "./configuration.js";
+import { consentOptions } from "./configuration-check.js";
 import {
   type DtlsSession,
   defaultCertificate,
@@ -89,6 +90,7 @@ export class PeerTransport {
       agentOptions.tcp = { passive: tcp !== "active", active: tcp !== "passive" };
     }
     if (config.udpCandidates === false) agentOptions.udp = false;
+    if (config.consentFreshness) Object.assign(agentOptions, consentOptions(config.consentFreshness));
     const gatherers: CandidateGatherer[] = [...(config.iceGatherers ?? [])];
     // TURN entries of iceServers gather relay candidates, as in browsers
     // (unless the caller already passed a relay gatherer of its own).

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { createDebug, type ManagedSocket, SocketError, SocketRegistry } from "@purertc/socket";
 import { IceError } from "../errors.js";
 import type { CandidateBase } from "../gather/base.js";
+import { hostAddresses } from "../gather/host.js";
 import { bindingRequestUfrag } from "./username.js";
 
 const log = createDebug("purertc:ice:mux");
@@ -14,10 +15,21 @@ const MAX_REMOTES_PER_ROUTE = 64;
 export interface UdpMuxOptions {
   /**
    * The local IP to bind and to announce in host candidates (an address of
-   * this host: `127.0.0.1`, a public IP…). One mux is one socket: for several
-   * addresses or both families, open one mux per address (same port).
+   * this host: `127.0.0.1`, a public IP…), or the wildcard `0.0.0.0` / `::`
+   * to bind every address of that family in one socket and announce a host
+   * candidate per interface address (see `announce`). One mux is one socket
+   * of one family: for both, open one per family (same port).
    */
   address: string;
+  /**
+   * With a wildcard `address`: the addresses to announce in host candidates.
+   * Default: every interface address of the mux's family, loopback included
+   * and last, link-local left out (as at the time of open()). Replies leave
+   * with the source address the kernel picks for the peer's route, which is
+   * the announced one when each interface has one address of the family;
+   * with several addresses on one interface, bind specific addresses instead.
+   */
+  announce?: string[];
   /** The UDP port. Default 0 (a free port; read it from {@link UdpMux.port}). */
   port?: number;
   /** The registry the socket is opened through. Default {@link SocketRegistry.default}. */
@@ -70,9 +82,12 @@ export interface UdpMuxStats {
  * ```
  */
 export class UdpMux implements AsyncDisposable {
+  /** The bound address (the wildcard for a wildcard mux). */
   readonly address: string;
   readonly port: number;
   readonly family: 4 | 6;
+  /** The addresses host candidates on this mux announce, most preferred first. */
+  readonly addresses: readonly string[];
   private readonly byUfrag = new Map<string, WeakRef<MuxBase>>();
   private readonly byRemote = new Map<string, WeakRef<MuxBase>>();
   private readonly routes = new Set<WeakRef<MuxBase>>();
@@ -88,18 +103,22 @@ export class UdpMux implements AsyncDisposable {
     // The registry holds its owner weakly; holding it here ties the socket's
     // life to the mux: a mux dropped without close() is reported as a leak.
     readonly _owner: object,
+    announce: string[] | undefined,
   ) {
     const local = socket.address();
     this.address = local.address;
     this.port = local.port;
     this.family = socket.type === "udp6" ? 6 : 4;
+    this.addresses = announce ?? [local.address];
     socket.on("message", this.onMessage);
   }
 
   /**
    * Opens the shared socket through the registry.
-   * @throws IceError `ERR_STATE` for a bad address or port, `ERR_CLOSED` when
-   *   the OS refuses the bind or `signal` aborts (the cause says which).
+   * @throws IceError `ERR_STATE` for a bad address or port, `ERR_OPTIONS`
+   *   for `announce` without a wildcard address, announced addresses of the
+   *   other family or none at all, `ERR_CLOSED` when the OS refuses the bind
+   *   or `signal` aborts (the cause says which).
    */
   static async open(options: UdpMuxOptions): Promise<UdpMux> {
     const family = isIP(options.address);
@@ -109,6 +128,7 @@ export class UdpMux implements AsyncDisposable {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new IceError("ERR_STATE", `UdpMux port must be 0-65535, got ${port}`);
     }
+    const announce = announced(options, family);
     const registry = options.registry ?? SocketRegistry.default;
     const holder = {};
     let socket: ManagedSocket;
@@ -127,7 +147,7 @@ export class UdpMux implements AsyncDisposable {
       const detail = error instanceof SocketError ? error.message : String(error);
       throw new IceError("ERR_CLOSED", `cannot open the UdpMux socket: ${detail}`, { cause: error });
     }
-    return new UdpMux(socket, holder);
+    return new UdpMux(socket, holder, announce);
   }
 
   /** True once `close()` was called. */
@@ -250,6 +270,34 @@ export class UdpMux implements AsyncDisposable {
   private where(): string {
     return this.family === 6 ? `[${this.address}]:${this.port}` : `${this.address}:${this.port}`;
   }
+}
+
+/** Whether `address` is the unspecified address of its family (a wildcard bind). */
+function isWildcard(address: string): boolean {
+  return address === "0.0.0.0" || /^[0:]+$/.test(address);
+}
+
+/** The addresses a mux announces: the bound one, or for a wildcard the given or interface addresses. */
+function announced(options: UdpMuxOptions, family: number): string[] | undefined {
+  if (!isWildcard(options.address)) {
+    if (options.announce) {
+      throw new IceError("ERR_OPTIONS", "UdpMux announce is for a wildcard address (0.0.0.0 or ::) only");
+    }
+    return undefined;
+  }
+  const list = options.announce
+    ? [...new Set(options.announce)]
+    : hostAddresses({ loopback: true, ipv4: family === 4, ipv6: family === 6 });
+  const wrong = list.find((a) => isIP(a) !== family || isWildcard(a));
+  if (wrong !== undefined || list.length === 0) {
+    throw new IceError(
+      "ERR_OPTIONS",
+      wrong === undefined
+        ? `UdpMux on ${options.address}: no IPv${family} interface address to announce`
+        : `UdpMux on ${options.address}: cannot announce "${wrong}" (an IPv${family} host address is needed)`,
+    );
+  }
+  return list;
 }
 
 /**

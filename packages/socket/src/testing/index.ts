@@ -1,4 +1,12 @@
 export {
+  type FloodOptions,
+  type FloodResult,
+  floodUdp,
+  mutate,
+  seededRandom,
+  settledHeap,
+} from "./flood.js";
+export {
   diffSnapshots,
   expectBackToBaseline,
   forceGc,
