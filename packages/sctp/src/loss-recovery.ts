@@ -31,9 +31,12 @@ export class LossRecovery {
     this.probe = new AssociationTimer(this.onProbe);
   }
 
-  /** When the next probe fires: 2 SRTT (at least 5 ms), doubled per probe, if sooner than the RTO. */
+  /**
+   * When the next probe fires: 2 SRTT (at least 5 ms; before DATA has given
+   * an SRTT, the handshake's round trip), doubled per probe, if sooner than the RTO.
+   */
   private armProbe(t: Tcb): void {
-    const srtt = this.a.rto.srtt;
+    const srtt = this.a.rto.srtt ?? this.a.rto.handshakeRtt;
     if (this.probes >= MAX_PROBES || srtt === undefined || t.rtx.isEmpty) return;
     const pto = Math.max(5, 2 * srtt) * 2 ** this.probes;
     if (pto < this.a.rto.rto) this.probe.start(pto);

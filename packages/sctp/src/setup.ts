@@ -24,6 +24,8 @@ export class Setup {
   private cookieEcho: Uint8Array | undefined;
   private retries = 0;
   private rto = 0;
+  /** When the INIT or COOKIE-ECHO out was first sent (its answer, unless resent, times a round trip). */
+  private sentAt = 0;
   private connecting = false;
   /** RFC 9653 Zero Checksum Acceptable in our INIT / INIT-ACK; dropped after an unanswered INIT. */
   private offerZeroChecksum = true;
@@ -51,6 +53,7 @@ export class Setup {
     this.a.setState("cookie-wait");
     this.rto = this.a.o.rtoInitial;
     this.a.sendControl(0, [this.init]);
+    this.sentAt = performance.now();
     this.t1.start(this.rto);
   }
 
@@ -89,11 +92,13 @@ export class Setup {
   onInitAck(ack: InitChunk): void {
     const a = this.a;
     if (a.state !== "cookie-wait" || !ack.stateCookie || ack.initiateTag === 0) return;
+    if (this.retries === 0) a.rto.handshakeSample(performance.now() - this.sentAt);
     a.tcb = new Tcb(this.local!.tag, ack.initiateTag, negotiate(this.local!, ack), a.o, a.sink, a.rto);
     this.cookieEcho = ack.stateCookie.slice();
     a.setState("cookie-echoed");
     this.retries = 0;
     a.sendControl(ack.initiateTag, [{ type: ChunkType.CookieEcho, cookie: this.cookieEcho }]);
+    this.sentAt = performance.now();
     this.t1.start(this.rto);
   }
 
@@ -152,7 +157,9 @@ export class Setup {
   }
 
   onCookieAck(): void {
-    if (this.a.state === "cookie-echoed") this.established();
+    if (this.a.state !== "cookie-echoed") return;
+    if (this.retries === 0) this.a.rto.handshakeSample(performance.now() - this.sentAt);
+    this.established();
   }
 
   private established(): void {

@@ -39,6 +39,8 @@ export class Transmitter {
   /** A SACK is due once the datagrams read in this turn of the event loop are handled. */
   private batchAck: NodeJS.Immediate | undefined;
   private reconfigPending: ReconfigChunk | undefined;
+  /** Packets begun with a DATA chunk in slow start (every second one asks for an immediate SACK). */
+  private slowStartPackets = 0;
   /** The packet being built. */
   private chunks: Chunk[] = [];
   private size = COMMON_HEADER;
@@ -314,6 +316,12 @@ export class Transmitter {
     const rtx = t.rtx;
     const q = this.a.queue;
     const maxPayload = (this.a.o.mtu - COMMON_HEADER - DATA_HEADER) & ~3;
+    // In slow start cwnd grows by at most one MTU per SACK (§7.2.1): a receiver
+    // that acknowledges once per batch (ours, or one doing receive offload)
+    // would make that one MTU per round trip. Every second packet carries the
+    // I bit (RFC 7053) so the SACKs come as often as the RFC's "every second
+    // packet"; in congestion avoidance growth counts bytes, and batched SACKs cost nothing.
+    const slowStart = t.cc.cwnd <= t.cc.ssthresh;
     let last: DataChunk | undefined;
     while (rtx.flightSize < t.cc.cwnd && (t.peerRwnd > 0 || rtx.flightSize === 0)) {
       const head = q.peek(now);
@@ -342,6 +350,8 @@ export class Transmitter {
         retransmit: false,
       });
       t.peerRwnd = Math.max(0, t.peerRwnd - size);
+      if (slowStart && (this.size === COMMON_HEADER || this.size + pad4(size) > this.a.o.mtu))
+        if (++this.slowStartPackets % 2 === 0) chunk.immediate = true;
       this.a.stats.dataChunksSent++;
       this.add(chunk, vtag, zero);
       last = chunk;
