@@ -1,5 +1,4 @@
-import { hash } from "node:crypto";
-import { type HmacHash, HmacKey } from "./hmac.js";
+import { digest, type HmacHash, HmacKey } from "./hmac.js";
 
 /**
  * The label prefix of HKDF-Expand-Label: "tls13 " in TLS 1.3 (RFC 8446 §7.1),
@@ -20,7 +19,7 @@ export function digestLength(h: HmacHash): number {
 export function emptyHash(h: HmacHash): Uint8Array {
   let e = emptyHashes[h];
   if (!e) {
-    e = hash(h, EMPTY, "buffer");
+    e = digest(h, EMPTY);
     emptyHashes[h] = e;
   }
   return e;

@@ -7,6 +7,18 @@ const BLOCK: Record<HmacHash, number> = { sha256: 64, sha384: 128 };
 const DIGEST: Record<HmacHash, number> = { sha256: 32, sha384: 48 };
 
 /**
+ * A one-shot digest as bytes. Node 20's `hash(…, "buffer")` allocates its
+ * result natively (an ArrayBuffer with its own backing store) and takes the
+ * slow path of encoding-name normalisation for "buffer"; a "binary" (latin1)
+ * string, one character per byte (exact), copied into a pooled Buffer costs
+ * about 40 % less per call (941 against 566 ns for 100 bytes, interleaved runs), and a
+ * handshake makes 60 (DTLS 1.2) to 116 (1.3) of them.
+ */
+export function digest(algorithm: HmacHash, data: Uint8Array): Buffer {
+  return Buffer.from(hash(algorithm, data, "binary"), "binary");
+}
+
+/**
  * Scratch space for HMAC and digest inputs: every call is synchronous and done with it before
  * returning. A plain Uint8Array: its subarray() is V8's own, where Buffer's builds a FastBuffer
  * (several times slower in Node 20, and an HMAC takes two views).
@@ -42,7 +54,7 @@ export class HmacKey {
     const block = BLOCK[algorithm];
     this.block = block;
     this.digestLength = DIGEST[algorithm];
-    const k = key.length > block ? hash(algorithm, key, "buffer") : key;
+    const k = key.length > block ? digest(algorithm, key) : key;
     // Two small on-heap arrays: cheaper to make than a Buffer and two views of it.
     const inner = new Uint8Array(block).fill(0x36);
     const outer = new Uint8Array(block).fill(0x5c);
@@ -67,16 +79,17 @@ export class HmacKey {
     s.set(a, block);
     if (b) s.set(b, block + a.length);
     if (last !== undefined) s[length - 1] = last;
-    const inner = hash(this.algorithm, s.subarray(0, length), "buffer");
+    // The inner digest as a binary string written straight after the outer pad: no buffer for it.
+    const inner = hash(this.algorithm, s.subarray(0, length), "binary");
     s.set(this.outerPad, 0);
-    s.set(inner, block);
-    return hash(this.algorithm, s.subarray(0, block + inner.length), "buffer");
+    for (let i = 0; i < inner.length; i++) s[block + i] = inner.charCodeAt(i);
+    return digest(this.algorithm, s.subarray(0, block + inner.length));
   }
 }
 
 /** One-shot digest of the concatenated `parts`. */
 export function digestOf(algorithm: HmacHash, parts: readonly Uint8Array[]): Buffer {
-  if (parts.length === 1) return hash(algorithm, parts[0]!, "buffer");
+  if (parts.length === 1) return digest(algorithm, parts[0]!);
   let length = 0;
   for (const p of parts) length += p.length;
   const s = scratchOf(length);
@@ -85,5 +98,5 @@ export function digestOf(algorithm: HmacHash, parts: readonly Uint8Array[]): Buf
     s.set(p, o);
     o += p.length;
   }
-  return hash(algorithm, s.subarray(0, length), "buffer");
+  return digest(algorithm, s.subarray(0, length));
 }

@@ -1,4 +1,3 @@
-import { hash } from "node:crypto";
 import {
   deriveSecret,
   digestLength,
@@ -8,7 +7,7 @@ import {
   hkdfExtract,
   type LabelPrefix,
 } from "./hkdf.js";
-import { type HmacHash, HmacKey } from "./hmac.js";
+import { digest, type HmacHash, HmacKey } from "./hmac.js";
 
 /** HMAC keys of Derive-Secret(early secret, "derived", ""): constants without PSK, per hash and prefix. */
 const derivedEarly = new Map<string, HmacKey>();
@@ -178,7 +177,7 @@ export function exporter13(
   prefix: LabelPrefix = "dtls13",
 ): Uint8Array {
   const secret = deriveSecret(h, exporterMaster, label, emptyHash(h), prefix);
-  const ctxHash = hash(h, context ?? new Uint8Array(0), "buffer");
+  const ctxHash = digest(h, context ?? new Uint8Array(0));
   return hkdfExpandLabel(h, secret, "exporter", ctxHash, length, prefix);
 }
 
