@@ -238,6 +238,23 @@ describe("ffmpeg sends, we receive", () => {
   });
 });
 
+/** An even port p with p and p + 1 both free on 127.0.0.1 (checked by binding both, then released). */
+async function freeRtpPortPair(owner: object): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const probe = await SocketRegistry.default.open(owner, { label: "port-probe", address: "127.0.0.1" });
+    const port = probe.address().port & ~1;
+    await probe.close();
+    const pair = await Promise.allSettled(
+      [port, port + 1].map((p) =>
+        SocketRegistry.default.open(owner, { label: "port-pair", address: "127.0.0.1", port: p }),
+      ),
+    );
+    for (const r of pair) if (r.status === "fulfilled") await r.value.close();
+    if (pair.every((r) => r.status === "fulfilled")) return port;
+  }
+  throw new Error("no free even/odd UDP port pair on 127.0.0.1 in 20 tries");
+}
+
 describe("we send, ffmpeg receives", () => {
   it("ffmpeg's RTP demuxer reassembles our H.264 packets into a stream ffprobe reads at the right size", async () => {
     const units = splitH264AccessUnits(
@@ -245,10 +262,9 @@ describe("we send, ffmpeg receives", () => {
     );
     const owner = {};
     const socket = await SocketRegistry.default.open(owner, { label: "to-ffmpeg", address: "127.0.0.1" });
-    // ffmpeg binds the port of the SDP (and the next one for RTCP): take a free even port, then free it.
-    const probe = await SocketRegistry.default.open(owner, { label: "port-probe", address: "127.0.0.1" });
-    const port = probe.address().port & ~1;
-    await probe.close();
+    // ffmpeg binds the port of the SDP and the next one (RTCP): find an even port with both free (bounded),
+    // then free them. Rounding one free port down to even raced with other tests ("bind failed").
+    const port = await freeRtpPortPair(owner);
     const sdp = join(tmp.dir, "to-ffmpeg.sdp");
     writeFileSync(
       sdp,

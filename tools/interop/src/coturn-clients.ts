@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import type { CoturnServer } from "./coturn-config.js";
 import {
+  bindUdp,
   freeUdpPort,
   requireCoturn,
   runBounded,
@@ -67,7 +68,7 @@ export async function uclientSanityCheck(server: CoturnServer, messages = 10): P
     peer.once("error", () => resolve());
   });
   try {
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await echoReady(peerPort);
     const args = ["-u", server.username, "-w", server.password, "-p", String(server.port), "-e", "127.0.0.1"];
     args.push("-r", String(peerPort), "-n", String(messages), "-m", "1", server.host);
     const output = (await runBounded(TURNUTILS_UCLIENT, args, 20_000)).both;
@@ -82,5 +83,28 @@ export async function uclientSanityCheck(server: CoturnServer, messages = 10): P
   } finally {
     if (peer.exitCode === null && peer.pid !== undefined) signalPid(peer.pid, "SIGTERM");
     await peerExit;
+  }
+}
+
+/**
+ * Waits until turnutils_peer echoes on `port` (a datagram every 100 ms, at
+ * most 10 s): a fixed pause was too short on a loaded machine, and
+ * uclient's first messages went to a peer not yet listening.
+ */
+async function echoReady(port: number): Promise<void> {
+  const probe = await bindUdp("127.0.0.1");
+  try {
+    const echoed = new Promise<void>((resolve) => probe.once("message", () => resolve()));
+    for (let i = 0; i < 100; i++) {
+      probe.send("ready?", port, "127.0.0.1");
+      const done = await Promise.race([
+        echoed.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 100)),
+      ]);
+      if (done) return;
+    }
+    throw new Error(`turnutils_peer did not echo on 127.0.0.1:${port} within 10 s`);
+  } finally {
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
   }
 }
