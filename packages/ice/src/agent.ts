@@ -32,8 +32,6 @@ import { closedHost, type GatheringState, type SessionHost, type SessionState } 
 import { AssumedEndOfCandidates, transportState } from "./transport-state.js";
 import { PairWaiters } from "./waiters.js";
 
-export type { IceAgentEvents, IceAgentOptions, IceAgentStats, IceRole, IceTransportState, SelectedPair };
-
 const log = createDebug("purertc:ice");
 
 /**

@@ -4,15 +4,7 @@
  * the DatagramTransport that DTLS runs over.
  * @packageDocumentation
  */
-export {
-  IceAgent,
-  type IceAgentEvents,
-  type IceAgentOptions,
-  type IceAgentStats,
-  type IceRole,
-  type IceTransportState,
-  type SelectedPair,
-} from "./agent.js";
+export { IceAgent } from "./agent.js";
 export { CONSENT_LIMITS, consentTiming } from "./agent-options.js";
 export {
   addressFamily,
@@ -41,6 +33,14 @@ export type { CandidateErrorEvent, CandidateGatherer, GatherContext } from "./ga
 export { createMdnsProvider, type MdnsProvider, type MdnsProviderOptions } from "./gather/mdns.js";
 export { parseStunServer, SrflxGatherer } from "./gather/srflx.js";
 export { MuxBase, UdpMux, type UdpMuxOptions, type UdpMuxStats } from "./mux/udp-mux.js";
+export type {
+  IceAgentEvents,
+  IceAgentOptions,
+  IceAgentStats,
+  IceRole,
+  IceTransportState,
+  SelectedPair,
+} from "./options.js";
 export { CandidatePair, type LocalCandidate, type PairState, pairPriority } from "./pair.js";
 export type { RetransmitOptions } from "./retransmit.js";
 export type { GatheringState } from "./session-state.js";
