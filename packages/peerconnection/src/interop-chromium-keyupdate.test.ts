@@ -4,27 +4,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
-import { type JsonChild, ROOT, watchJsonChild } from "@purertc/interop/json-child";
+import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
+import { ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, type Netns, netnsAvailable } from "@purertc/interop/netns";
 import { requirePeer } from "@purertc/interop/peers";
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 
 // Under CI=true these throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
 const chromium = chromiumAvailable();
 const tshark = requirePeer("/usr/bin/tshark", "tshark");
-const fixture = fileURLToPath(new URL("./keyupdate-peer.fixture.mjs", import.meta.url));
+const fixture = fileURLToPath(new URL("./datachannel/peer.fixture.mjs", import.meta.url));
 
 /** purertc sends a KeyUpdate (asking Chromium to update too) after this many records per epoch. */
 const KEY_UPDATE_AFTER = 40;
 /** Messages Chromium sends and purertc echoes: enough records for several updates each way. */
 const MESSAGES = 400;
-
-/** Evaluates `body` (an async function body) in the page with one argument `arg`. */
-function inPage<T>(page: Page, body: string, arg: unknown = null): Promise<T> {
-  return page.evaluate(`(async (arg) => { ${body} })(${JSON.stringify(arg)})`) as Promise<T>;
-}
 
 const PAGE_SETUP = `(() => {
   const pc = new RTCPeerConnection();
@@ -35,38 +30,8 @@ const PAGE_SETUP = `(() => {
     c.addEventListener("message", (e) => globalThis.got.push(e.data));
     return c;
   };
-  globalThis.gathered = () => new Promise((resolve) => {
-    const timer = setTimeout(resolve, 10000);
-    const check = () => { if (pc.iceGatheringState === "complete") { clearTimeout(timer); resolve(); } };
-    pc.onicegatheringstatechange = check;
-    check();
-  });
   pc.ondatachannel = (e) => globalThis.track(e.channel);
 })()`;
-
-/** Forwards the child's trickled candidates to Chromium as they come. */
-function forwardCandidates(child: JsonChild, page: Page): () => Promise<void> {
-  let stopped = false;
-  let seen = 0;
-  const pump = (async () => {
-    while (!stopped) {
-      const candidates = child.events.filter((e) => e.event === "candidate");
-      for (; seen < candidates.length; seen++) {
-        const c = candidates[seen]!;
-        await inPage(page, "await globalThis.pc.addIceCandidate(arg.candidate ? arg : null);", {
-          candidate: String(c.candidate ?? ""),
-          sdpMid: String(c.sdpMid ?? "0"),
-          sdpMLineIndex: Number(c.sdpMLineIndex ?? 0),
-        }).catch(() => {});
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await pump;
-  };
-}
 
 /** tshark on the namespace's lo, all UDP, into `file`; resolves once it captures. */
 async function startCapture(ns: Netns, file: string) {
@@ -139,7 +104,8 @@ async function scenario(purertcOffers: boolean): Promise<void> {
       const page = browser.page;
       const args = [
         fixture,
-        purertcOffers ? "--offer" : "--answer",
+        ...(purertcOffers ? ["--offer", "--create", "ku"] : ["--answer"]),
+        "--echo",
         "--key-update-after",
         String(KEY_UPDATE_AFTER),
       ];
@@ -155,7 +121,7 @@ async function scenario(purertcOffers: boolean): Promise<void> {
             page,
             `await pc.setRemoteDescription({ type: "offer", sdp: arg });
              await pc.setLocalDescription(await pc.createAnswer());
-             await gathered();
+             await gathered(pc);
              return pc.localDescription.sdp;`,
             String(offer.sdp),
           );
@@ -166,7 +132,7 @@ async function scenario(purertcOffers: boolean): Promise<void> {
             page,
             `track(pc.createDataChannel("ku"));
              await pc.setLocalDescription(await pc.createOffer());
-             await gathered();
+             await gathered(pc);
              return pc.localDescription.sdp;`,
           );
           child.send({ type: "offer", sdp: offer });
@@ -180,7 +146,7 @@ async function scenario(purertcOffers: boolean): Promise<void> {
         }
         const transport = await child.next((e) => e.event === "transport", 30_000);
         expect(transport).toMatchObject({ tlsVersion: "FEFC", tlsGroup: "X25519MLKEM768" });
-        await page.waitForFunction("globalThis.dc?.readyState === 'open'", undefined, { timeout: 10_000 });
+        await pageUntil(page, "globalThis.dc?.readyState === 'open'", 10_000);
         // Sent one by one, each after the previous echo: records flow both ways all along.
         const ok = await inPage<boolean>(
           page,

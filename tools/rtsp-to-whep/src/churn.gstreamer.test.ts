@@ -49,71 +49,75 @@ async function cycle(
 describe.skipIf(!peer.available)(
   "churn: viewers come and go against one running proxy (the seed's scenario)",
   () => {
-    it(`${CYCLES} join/leave cycles (DELETE, close, vanish) leave the registry, fds, handles and heap at baseline; a steady viewer never stops`, async () => {
-      expect(await forceGc(), "tests run with --expose-gc").toBe(true);
-      await using camera = await startGstreamerRtsp();
-      const reasons = new Map<ViewerEndReason, number>();
-      const proxy = await RtspToWhepProxy.start({ rtspUrl: camera.url, disconnectedGraceMs: 0 });
-      proxy.on("viewer", (e) => {
-        if (e.reason) reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1);
-      });
-      const arrivals: number[] = [];
-      const steady = await WhepViewer.connect(proxy.whepUrl, {
-        onFrame: () => arrivals.push(performance.now()),
-      });
-      try {
-        await until(() => arrivals.length >= 30, 15_000, "the steady viewer's frames");
-        const refs: WeakRef<PeerConnection>[] = [];
-        // One cycle of each kind first: lazy module state and pools are not leaks.
-        for (const mode of MODES) await cycle(proxy, mode, refs);
-        await until(() => proxy.server.sessionCount === 1, 20_000, "the warm-up viewers removed");
-        await forceGc();
-        const baseline = takeSnapshot();
-        // The running proxy and the steady viewer reschedule their timers: count, with a little slack.
-        baseline.resources.set("Timeout", (baseline.resources.get("Timeout") ?? 0) + 4);
-        const heapBefore = process.memoryUsage().heapUsed;
-        const started = performance.now();
-        const from = arrivals.length;
-        for (let i = 0; i < CYCLES; i++) await cycle(proxy, MODES[i % MODES.length]!, refs);
-        const churnMs = performance.now() - started;
-        // Vanished viewers go once consent fails (10 s without answers, then no grace here).
-        await until(
-          () => proxy.server.sessionCount === 1 && proxy.factory.viewerCount === 1,
-          30_000,
-          "every churned viewer removed",
-        );
-        let diff: string[] = [];
-        for (let attempt = 0; attempt < 200; attempt++) {
-          await new Promise((resolve) => setTimeout(resolve, 25));
-          diff = diffSnapshots(baseline, takeSnapshot());
-          if (diff.length === 0) break;
-        }
-        expect(diff).toEqual([]);
-        let alive = refs.length;
-        for (let round = 0; round < 20 && alive > 0; round++) {
+    it(
+      `${CYCLES} join/leave cycles (DELETE, close, vanish) leave the registry, fds, handles and heap at baseline; a steady viewer never stops`,
+      async () => {
+        expect(await forceGc(), "tests run with --expose-gc").toBe(true);
+        await using camera = await startGstreamerRtsp();
+        const reasons = new Map<ViewerEndReason, number>();
+        const proxy = await RtspToWhepProxy.start({ rtspUrl: camera.url, disconnectedGraceMs: 0 });
+        proxy.on("viewer", (e) => {
+          if (e.reason) reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1);
+        });
+        const arrivals: number[] = [];
+        const steady = await WhepViewer.connect(proxy.whepUrl, {
+          onFrame: () => arrivals.push(performance.now()),
+        });
+        try {
+          await until(() => arrivals.length >= 30, 15_000, "the steady viewer's frames");
+          const refs: WeakRef<PeerConnection>[] = [];
+          // One cycle of each kind first: lazy module state and pools are not leaks.
+          for (const mode of MODES) await cycle(proxy, mode, refs);
+          await until(() => proxy.server.sessionCount === 1, 20_000, "the warm-up viewers removed");
           await forceGc();
-          alive = refs.filter((r) => r.deref() !== undefined).length;
+          const baseline = takeSnapshot();
+          // The running proxy and the steady viewer reschedule their timers: count, with a little slack.
+          baseline.resources.set("Timeout", (baseline.resources.get("Timeout") ?? 0) + 4);
+          const heapBefore = process.memoryUsage().heapUsed;
+          const started = performance.now();
+          const from = arrivals.length;
+          for (let i = 0; i < CYCLES; i++) await cycle(proxy, MODES[i % MODES.length]!, refs);
+          const churnMs = performance.now() - started;
+          // Vanished viewers go once consent fails (10 s without answers, then no grace here).
+          await until(
+            () => proxy.server.sessionCount === 1 && proxy.factory.viewerCount === 1,
+            30_000,
+            "every churned viewer removed",
+          );
+          let diff: string[] = [];
+          for (let attempt = 0; attempt < 200; attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, 25));
+            diff = diffSnapshots(baseline, takeSnapshot());
+            if (diff.length === 0) break;
+          }
+          expect(diff).toEqual([]);
+          let alive = refs.length;
+          for (let round = 0; round < 20 && alive > 0; round++) {
+            await forceGc();
+            alive = refs.filter((r) => r.deref() !== undefined).length;
+          }
+          expect(alive, "churned viewers' PeerConnections collected").toBe(0);
+          const growth = process.memoryUsage().heapUsed - heapBefore;
+          // The steady viewer never stopped: no gap of 1.5 s between its frames during the churn.
+          const during = arrivals.slice(from);
+          let gap = 0;
+          for (let i = 1; i < during.length; i++) gap = Math.max(gap, during[i]! - during[i - 1]!);
+          console.log(
+            `rtsp-to-whep churn: ${CYCLES} cycles in ${(churnMs / 1000).toFixed(1)} s, ended ${JSON.stringify(Object.fromEntries(reasons))}, heap growth after GC ${(growth / 1024).toFixed(0)} KiB, steady viewer's largest gap ${gap.toFixed(0)} ms`,
+          );
+          // 33 ms apart at 30 fps; the bound leaves room for the shared machine's load (1,000 cycles: 922 ms seen).
+          expect(gap).toBeLessThan(1500);
+          expect(growth).toBeLessThan(16 * 1024 * 1024);
+          expect(reasons.get("deleted")).toBe(Math.ceil(CYCLES / 3) + 1);
+          expect(reasons.get("closed")).toBe(Math.ceil((CYCLES - 1) / 3) + 1);
+          expect(reasons.get("lost")).toBe(Math.floor(CYCLES / 3) + 1);
+          expect(proxy.stats().drops).toBe(0);
+        } finally {
+          await steady.close();
+          await proxy.close();
         }
-        expect(alive, "churned viewers' PeerConnections collected").toBe(0);
-        const growth = process.memoryUsage().heapUsed - heapBefore;
-        // The steady viewer never stopped: no gap of 1.5 s between its frames during the churn.
-        const during = arrivals.slice(from);
-        let gap = 0;
-        for (let i = 1; i < during.length; i++) gap = Math.max(gap, during[i]! - during[i - 1]!);
-        console.log(
-          `rtsp-to-whep churn: ${CYCLES} cycles in ${(churnMs / 1000).toFixed(1)} s, ended ${JSON.stringify(Object.fromEntries(reasons))}, heap growth after GC ${(growth / 1024).toFixed(0)} KiB, steady viewer's largest gap ${gap.toFixed(0)} ms`,
-        );
-        // 33 ms apart at 30 fps; the bound leaves room for the shared machine's load (1,000 cycles: 922 ms seen).
-        expect(gap).toBeLessThan(1500);
-        expect(growth).toBeLessThan(16 * 1024 * 1024);
-        expect(reasons.get("deleted")).toBe(Math.ceil(CYCLES / 3) + 1);
-        expect(reasons.get("closed")).toBe(Math.ceil((CYCLES - 1) / 3) + 1);
-        expect(reasons.get("lost")).toBe(Math.floor(CYCLES / 3) + 1);
-        expect(proxy.stats().drops).toBe(0);
-      } finally {
-        await steady.close();
-        await proxy.close();
-      }
-    }, 120_000 + CYCLES * 400);
+      },
+      120_000 + CYCLES * 400,
+    );
   },
 );

@@ -4,13 +4,15 @@
 // also takes commands and reports what its channels do. Imports the built
 // packages; runs inside the test's network namespace when there is one.
 //
-//   node peer.fixture.mjs --offer|--answer [--echo]
+//   node peer.fixture.mjs --offer|--answer [--echo] [--create label,…] [--key-update-after N]
 //   stdin:  {"type":"offer"|"answer","sdp":…} · {"event":"candidate",…}
 //           {"cmd":"create","label":…,"init":{…}} · {"cmd":"send","label":…,"text"|"bytes"|"empty":…}
 //           {"cmd":"bulk","label":…,"total":n,"size":n} · {"cmd":"close","label":…} · {"cmd":"closePc"}
-//   stdout: offer/answer, candidate, connectionstatechange, datachannel, open, message
+//   stdout: offer/answer, candidate, connectionstatechange, transport ({tlsVersion, tlsGroup} once
+//           connected), datachannel, open, message
 //           ({label,type,size,text?,sha256?}), closing, close, bulk-done, error
-// With --echo every message received is sent back on its channel, same type.
+// With --echo every message received is sent back on its channel, same type; --key-update-after N
+// sets dtlsKeyUpdateAfterRecords (DTLS 1.3 KeyUpdate after N records of an epoch).
 import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import { PeerConnection } from "@purertc/peerconnection";
@@ -18,7 +20,11 @@ import { PeerConnection } from "@purertc/peerconnection";
 const offer = process.argv.includes("--offer");
 const echo = process.argv.includes("--echo");
 const out = (e) => process.stdout.write(`${JSON.stringify(e)}\n`);
-const pc = new PeerConnection({ interfaces: "loopback" });
+const keyUpdateAt = process.argv.indexOf("--key-update-after");
+const pc = new PeerConnection({
+  interfaces: "loopback",
+  ...(keyUpdateAt > 0 ? { dtlsKeyUpdateAfterRecords: Number(process.argv[keyUpdateAt + 1]) } : {}),
+});
 const channels = new Map();
 const received = new Map(); // label -> { bytes, messages, lastSeq, inOrder }
 
@@ -30,9 +36,12 @@ pc.addEventListener("icecandidate", (e) =>
     sdpMLineIndex: e.candidate?.sdpMLineIndex ?? 0,
   }),
 );
-pc.addEventListener("connectionstatechange", () =>
-  out({ event: "connectionstatechange", state: pc.connectionState }),
-);
+pc.addEventListener("connectionstatechange", async () => {
+  out({ event: "connectionstatechange", state: pc.connectionState });
+  if (pc.connectionState !== "connected") return;
+  for (const s of (await pc.getStats()).values())
+    if (s.type === "transport") out({ event: "transport", tlsVersion: s.tlsVersion, tlsGroup: s.tlsGroup });
+});
 pc.addEventListener("datachannel", (e) => {
   const c = e.channel;
   out({
