@@ -11,7 +11,8 @@ import { PeerConnection } from "@purertc/peerconnection";
  * reference). Messages in: `{ offer: { id, sdp } }`, `{ measure: true }`
  * (GC, then heap and RSS), `{ cpu: "start" | "stop" }`, `{ count: true }`
  * (PeerConnections `connected` now), `{ close: true }`. Out: `{ answer }`,
- * `{ connected: id }`, and one answer per request.
+ * `{ connected: id }`, `{ disconnected: id }` / `{ failed: id }` for a
+ * PeerConnection that had been connected, and one answer per request.
  */
 
 const mode = process.argv[2] === "sockets" ? "sockets" : "mux";
@@ -30,8 +31,13 @@ async function answer(id: number, sdp: string): Promise<void> {
     ? new PeerConnection({ udpMux: mux, iceLite: lite })
     : new PeerConnection({ interfaces: "loopback", iceLite: lite });
   pcs.push(pc);
+  let wasConnected = false;
   pc.addEventListener("connectionstatechange", () => {
-    if (pc.connectionState === "connected") send({ connected: id });
+    const state = pc.connectionState;
+    if (state === "connected") {
+      wasConnected = true;
+      send({ connected: id });
+    } else if (wasConnected && (state === "disconnected" || state === "failed")) send({ [state]: id });
   });
   const gathered = new Promise<void>((resolve) => {
     const check = () => pc.iceGatheringState === "complete" && resolve();

@@ -70,6 +70,11 @@ interface Result {
   mux: Message | undefined;
   errors: number;
   neverConnected: number;
+  /** Server PCs that were connected and then failed: while others were still connecting, and during the hold. */
+  failedWhileConnecting: number;
+  failedInHold: number;
+  /** `disconnected` episodes of connected server PCs (consent checks unanswered for a while). */
+  disconnections: number;
 }
 
 async function scenario(
@@ -98,6 +103,10 @@ async function scenario(
     let serverUp = 0;
     let peersUp = 0;
     let neverConnected = 0;
+    let holding = false;
+    let failedWhileConnecting = 0;
+    let failedInHold = 0;
+    let disconnections = 0;
     let done: (() => void) | undefined;
     const check = () => {
       if (serverUp >= n - neverConnected && peersUp >= n - neverConnected) done?.();
@@ -109,7 +118,11 @@ async function scenario(
         serverIds.add(m.connected as number);
         serverUp = serverIds.size;
         check();
-      } else if (m.error) errors++;
+      } else if (m.failed !== undefined) {
+        if (holding) failedInHold++;
+        else failedWhileConnecting++;
+      } else if (m.disconnected !== undefined) disconnections++;
+      else if (m.error) errors++;
     });
     for (let p = 0; p < processes; p++) {
       const first = p * per;
@@ -148,6 +161,7 @@ async function scenario(
       rss: number;
     };
     await ask(server, { cpu: "start" }, "cpu");
+    holding = true;
     await new Promise((resolve) => setTimeout(resolve, holdMs));
     const cpu = (await ask(server, { cpu: "stop" }, "cpu")).cpu as {
       ms: number;
@@ -165,7 +179,7 @@ async function scenario(
       peerStates.push({ ...(c.states as Message), lagP99Ms: c.lagP99Ms, lagMaxMs: c.lagMaxMs });
     }
     process.stderr.write(
-      `${mode}: states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
+      `${mode}: connected server PCs that failed: ${failedWhileConnecting} while others connected, ${failedInHold} in the hold; ${disconnections} disconnected episodes; states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
     );
     const closed = (await ask(server, { close: true }, "closed", 300_000)).closed as {
       ms: number;
@@ -183,6 +197,9 @@ async function scenario(
       stillPeers,
       closeMs: closed.ms,
       neverConnected,
+      failedWhileConnecting,
+      failedInHold,
+      disconnections,
       mux: closed.mux,
       errors,
     };
@@ -267,6 +284,21 @@ export const suite: BenchSuite = {
         false,
       ),
       row("never connected (failed during connect)", "PCs", ours.neverConnected, ref?.neverConnected, false),
+      row(
+        "connected, then failed while others connected",
+        "PCs",
+        ours.failedWhileConnecting,
+        ref?.failedWhileConnecting,
+        false,
+      ),
+      row(
+        `connected, then failed in the ${holdMs / 1000} s hold`,
+        "PCs",
+        ours.failedInHold,
+        ref?.failedInHold,
+        false,
+      ),
+      row("disconnected episodes (server side)", "count", ours.disconnections, ref?.disconnections, false),
       row("signalling/operation errors", "errors", ours.errors, ref?.errors, false),
     ];
   },
