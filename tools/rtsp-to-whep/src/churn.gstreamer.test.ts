@@ -55,7 +55,17 @@ describe.skipIf(!peer.available)(
         expect(await forceGc(), "tests run with --expose-gc").toBe(true);
         await using camera = await startGstreamerRtsp();
         const reasons = new Map<ViewerEndReason, number>();
-        const proxy = await RtspToWhepProxy.start({ rtspUrl: camera.url, disconnectedGraceMs: 0 });
+        // Vanished viewers go as soon as consent says so: checks every 500 ms, disconnected after 2 s of silence
+        // (default 10 s: at ~20 cycles a second the vanished third then outnumbered maxViewers, 503).
+        const proxy = await RtspToWhepProxy.start({
+          rtspUrl: camera.url,
+          disconnectedGraceMs: 0,
+          configuration: {
+            interfaces: "loopback",
+            mdns: false,
+            consentFreshness: { intervalMs: 500, disconnectedMs: 2000, timeoutMs: 5000 },
+          },
+        });
         proxy.on("viewer", (e) => {
           if (e.reason) reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1);
         });
