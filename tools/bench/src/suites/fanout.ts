@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { ask, type Message, started, stop } from "../fanout/ipc.js";
+import { ask, type Message, started, stop } from "../child-ipc.js";
 import type { ProfileSummary } from "../fanout/profile.js";
 import { loadSource } from "../fanout/source.js";
 import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { ask, type Message, started, stop } from "../child-ipc.js";
 import type { BenchRow, BenchSuite } from "../harness.js";
 
 /**
@@ -19,43 +20,6 @@ import type { BenchRow, BenchSuite } from "../harness.js";
 
 const serverPath = fileURLToPath(new URL("../mux/server.js", import.meta.url));
 const peersPath = fileURLToPath(new URL("../mux/peers.js", import.meta.url));
-
-type Message = Record<string, unknown>;
-
-function ask(child: ChildProcess, message: Message, key: string, ms = 120_000): Promise<Message> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.off("message", on);
-      reject(new Error(`no "${key}" answer in ${ms} ms`));
-    }, ms);
-    const on = (m: Message) => {
-      if (!(key in m)) return;
-      clearTimeout(timer);
-      child.off("message", on);
-      resolve(m);
-    };
-    child.on("message", on);
-    child.send(message);
-  });
-}
-
-function started(child: ChildProcess): Promise<Message> {
-  return new Promise((resolve, reject) => {
-    child.once("message", (m: Message) => resolve(m));
-    child.once("exit", (code) => reject(new Error(`child exited (${code}) before it was ready`)));
-  });
-}
-
-function stop(child: ChildProcess, ms = 30_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 interface Result {
   n: number;

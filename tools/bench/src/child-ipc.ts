@@ -1,3 +1,4 @@
+// The IPC helpers of the bench suites that fork children (fanout, mux): ask, started, stop.
 import type { ChildProcess } from "node:child_process";
 
 /** A message on a bench child's IPC channel. */
