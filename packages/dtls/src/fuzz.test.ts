@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { parseAlert } from "./alert.js";
-import { DtlsError } from "./errors.js";
 import { parseExtensions } from "./extensions/index.js";
+import { mutated, onlyDtlsErrors } from "./fuzz.test-helper.js";
 import { parseCertificate } from "./handshake/certificate.js";
 import { parseCertificateRequest } from "./handshake/certificate-request.js";
 import { parseCertificateVerify } from "./handshake/certificate-verify.js";
@@ -38,14 +38,6 @@ const parsers: Record<number, (b: Uint8Array) => unknown> = {
   [HandshakeType.finished]: parseFinished,
 };
 
-function onlyDtlsErrors(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (error) {
-    if (!(error instanceof DtlsError)) throw error;
-  }
-}
-
 /** Datagrams of a real handshake (client → server and back), with a cookie exchange and SRTP. */
 async function capture() {
   const [a, b] = memoryPair();
@@ -79,30 +71,6 @@ for (const d of datagrams) {
       bodies.set(f.type, [...(bodies.get(f.type) ?? []), new Uint8Array(f.body)]);
     }
   }
-}
-
-/** Mutations of a sample: bit flips, byte overwrites, truncation, insertion. */
-function mutated(samples: Uint8Array[]) {
-  return fc
-    .tuple(
-      fc.constantFrom(...samples),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 3 })), {
-        minLength: 1,
-        maxLength: 6,
-      }),
-    )
-    .map(([sample, edits]) => {
-      let out = new Uint8Array(sample);
-      for (const [pos, value, kind] of edits) {
-        if (out.length === 0) break;
-        const i = pos % out.length;
-        if (kind === 0) out[i] = out[i]! ^ (1 << (value % 8));
-        else if (kind === 1) out[i] = value;
-        else if (kind === 2) out = out.subarray(0, i);
-        else out = Uint8Array.from([...out.subarray(0, i), value, ...out.subarray(i)]);
-      }
-      return out;
-    });
 }
 
 describe("parsers throw only DtlsError (fast-check)", () => {
