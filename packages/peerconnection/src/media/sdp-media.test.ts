@@ -86,7 +86,7 @@ describe("H.264 profile-level-id (RFC 6184 §8.1)", () => {
     expect(parseProfileLevelId("4d001f")).toEqual({ profile: "main", level: 31 });
     expect(parseProfileLevelId("640c34")).toEqual({ profile: "constrained-high", level: 52 });
     expect(parseProfileLevelId("640032")).toEqual({ profile: "high", level: 50 });
-    expect(parseProfileLevelId("42f00b")).toEqual({ profile: "constrained-baseline", level: 9 }); // 1b
+    expect(parseProfileLevelId("42f00b")).toEqual({ profile: "constrained-baseline", level: 0 }); // 1b
     expect(parseProfileLevelId("42e00b")).toEqual({ profile: "constrained-baseline", level: 11 });
     expect(parseProfileLevelId("42e0ff")).toBeUndefined(); // no such level
     expect(parseProfileLevelId("43e01f")).toBeUndefined();

@@ -12,7 +12,10 @@ describe("H.264 profile-level-id (RFC 6184 §8.1)", () => {
     expect(parseH264ProfileLevelId("4d8028")).toEqual({ profile: "constrained-baseline", level: 40 });
     expect(parseH264ProfileLevelId("42f00b")).toEqual({ profile: "constrained-baseline", level: 0 }); // level 1b
     expect(parseH264ProfileLevelId("42c00d")).toEqual({ profile: "constrained-baseline", level: 13 }); // x264's
-    expect(parseH264ProfileLevelId("580000")).toEqual({ profile: "extended", level: 0 });
+    expect(parseH264ProfileLevelId("58000b")).toEqual({ profile: "extended", level: 11 });
+    expect(parseH264ProfileLevelId("640009")).toEqual({ profile: "high", level: 0 }); // level 1b in High
+    expect(parseH264ProfileLevelId("42e0ff")).toBeUndefined(); // no such level
+    expect(parseH264ProfileLevelId("580000")).toBeUndefined();
     expect(parseH264ProfileLevelId("ff0000")).toBeUndefined();
     expect(() => parseH264ProfileLevelId("42e01")).toThrow(RtpError);
   });
@@ -38,7 +41,7 @@ describe("H.264 profile-level-id (RFC 6184 §8.1)", () => {
     ).toBe(false);
     expect(isSameH264Codec("packetization-mode=1", "packetization-mode=1;profile-level-id=42000a")).toBe(
       true,
-    ); // default 420010
+    ); // default 42000a (Baseline, level 1)
     expect(isSameH264Codec("packetization-mode=1;profile-level-id=zz", "packetization-mode=1")).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ export type H264Profile =
 /** The meaning of a `profile-level-id` (RFC 6184 §8.1). */
 export interface H264ProfileLevel {
   readonly profile: H264Profile;
-  /** level_idc (31 = level 3.1); 0 for level 1b, which is coded with constraint_set3 (H.264 §A.3.1). */
+  /** level_idc (31 = level 3.1); 0 for level 1b (coded as level_idc 11 with constraint_set3, or 9; H.264 §A.3.1). */
   readonly level: number;
 }
 
@@ -46,9 +46,12 @@ function matches(flags: number, pattern: string): boolean {
   return true;
 }
 
+// level_idc values H.264 Table A-1 defines (1b has its own codings, below).
+const LEVELS = new Set([10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52]);
+
 /**
  * Reads a `profile-level-id` (6 hex digits, RFC 6184 §8.1). Returns undefined for a profile outside the table
- * (which a WebRTC endpoint cannot negotiate).
+ * or a level H.264 does not define (neither can be negotiated).
  * @throws RtpError `ERR_BAD_SDP` when the value is not 6 hex digits
  */
 export function parseH264ProfileLevelId(hex: string): H264ProfileLevel | undefined {
@@ -61,11 +64,14 @@ export function parseH264ProfileLevelId(hex: string): H264ProfileLevel | undefin
   const entry = PATTERNS.find(([idc, pattern]) => idc === profileIdc && matches(flags, pattern));
   if (!entry) return undefined;
   const profile = entry[2];
-  // Level 1b: level_idc 11 with constraint_set3 in the Baseline family and Main (H.264 §A.3.1).
+  // Level 1b: level_idc 11 with constraint_set3 in the Baseline family, Main and Extended, or level_idc 9 in
+  // the High profiles (H.264 §A.3.1, RFC 6184 §8.1).
   const oneB =
-    levelIdc === 11 &&
-    (flags & 0x10) !== 0 &&
-    (profile === "baseline" || profile === "constrained-baseline" || profile === "main");
+    levelIdc === 9 ||
+    (levelIdc === 11 &&
+      (flags & 0x10) !== 0 &&
+      (profileIdc === 0x42 || profileIdc === 0x4d || profileIdc === 0x58));
+  if (!oneB && !LEVELS.has(levelIdc)) return undefined;
   return { profile, level: oneB ? 0 : levelIdc };
 }
 

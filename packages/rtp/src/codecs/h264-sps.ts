@@ -151,7 +151,7 @@ export function formatSpropParameterSets(nalus: readonly Uint8Array[]): string {
 export interface H264Fmtp {
   /** 0 (single NAL unit), 1 (non-interleaved) or 2 (interleaved); 0 when absent. */
   readonly packetizationMode: number;
-  /** profile-level-id as 6 lowercase hex digits; "420010" (the RFC 6184 default) when absent. */
+  /** profile-level-id as 6 lowercase hex digits; "42000a" (the RFC 6184 §8.1 default: Baseline, level 1, level_idc 10) when absent. */
   readonly profileLevelId: string;
   readonly levelAsymmetryAllowed: boolean;
   /** The decoded `sprop-parameter-sets`, or an empty list. */
@@ -165,7 +165,7 @@ export interface H264Fmtp {
  */
 export function parseH264Fmtp(fmtp: string): H264Fmtp {
   let packetizationMode = 0;
-  let profileLevelId = "420010";
+  let profileLevelId = "42000a";
   let levelAsymmetryAllowed = false;
   let parameterSets: Uint8Array[] = [];
   for (const part of fmtp.split(";")) {
