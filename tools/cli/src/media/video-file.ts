@@ -4,11 +4,12 @@ import {
   ivfFileHeader,
   ivfFrame,
   joinAnnexB,
+  OggOpusWriter,
   parseIvf,
   parseVp8FrameHeader,
+  RtpError,
   splitH264AccessUnits,
 } from "@purertc/rtp";
-import { OggOpusWriter } from "./ogg-opus.js";
 
 /** An encoded video file read whole: its frames in order, their rate. */
 export interface VideoFile {
@@ -70,7 +71,10 @@ export class TrackFile {
     const ext = mimeType === "video/VP8" ? "ivf" : mimeType === "video/H264" ? "h264" : "ogg";
     this.path = `${base}.${ext}`;
     this.fd = openSync(this.path, "w");
-    if (mimeType === "audio/opus") this.ogg = new OggOpusWriter((b) => this.write(b));
+    if (mimeType === "audio/opus") {
+      this.ogg = new OggOpusWriter();
+      this.write(this.ogg.headers());
+    }
   }
 
   private write(bytes: Uint8Array): void {
@@ -101,16 +105,25 @@ export class TrackFile {
     }
     this.frames++;
     this.bytes += data.length;
-    if (this.ogg) this.ogg.packet(data);
+    if (this.ogg) this.opus(data);
     else if (this.mimeType === "video/VP8") {
       this.write(ivfFrame({ timestamp: (timestamp - this.firstTimestamp) >>> 0, data }));
     } else this.write(data);
   }
 
+  /** One Opus packet as its own page; a packet with a malformed TOC is left out (a file, not a verdict). */
+  private opus(data: Uint8Array): void {
+    try {
+      this.write(this.ogg!.packet(data));
+    } catch (error) {
+      if (!(error instanceof RtpError)) throw error;
+    }
+  }
+
   /** Finishes the file (IVF frame count, Ogg end of stream) and closes it. Idempotent. */
   close(): void {
     if (this.fd < 0) return;
-    this.ogg?.end();
+    if (this.ogg) this.write(this.ogg.end());
     if (this.mimeType === "video/VP8" && this.started) {
       const count = new Uint8Array(4);
       new DataView(count.buffer).setUint32(0, this.frames, true);
