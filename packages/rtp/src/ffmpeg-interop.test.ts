@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ffprobe, makeTestH264, tempDir } from "@purertc/interop/ffmpeg";
+import { ffprobe, makeTestH264, tempDir, testH264Args, testVp8Args } from "@purertc/interop/ffmpeg";
 import { type ManagedSocket, SocketRegistry } from "@purertc/socket";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -81,29 +81,7 @@ const inOrder = (packets: RtpPacket[]) => {
 
 describe("ffmpeg sends, we receive", () => {
   it("H.264 (libx264 through ffmpeg's RTP muxer): 30 access units, Annex-B that ffprobe reads; its SR parsed", async () => {
-    const c = await receiveFromFfmpeg(
-      [
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=30",
-        "-frames:v",
-        "30",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:v",
-        "libx264",
-        "-profile:v",
-        "baseline",
-        "-bf",
-        "0",
-        "-g",
-        "15",
-        "-tune",
-        "zerolatency",
-      ],
-      "h264",
-    );
+    const c = await receiveFromFfmpeg(testH264Args({ frames: 30 }), "h264");
     inOrder(c.rtp);
     const fmtp = parseH264Fmtp(/a=fmtp:\d+ (.*)/.exec(c.sdp)?.[1] ?? "");
     expect(fmtp.packetizationMode).toBe(1);
@@ -121,29 +99,7 @@ describe("ffmpeg sends, we receive", () => {
   });
 
   it("H.264 with ffmpeg's packets lost: damaged and orphaned frames dropped, a key frame asked for, the rest decodes", async () => {
-    const c = await receiveFromFfmpeg(
-      [
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=30",
-        "-frames:v",
-        "60",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:v",
-        "libx264",
-        "-profile:v",
-        "baseline",
-        "-bf",
-        "0",
-        "-g",
-        "15",
-        "-tune",
-        "zerolatency",
-      ],
-      "h264-lossy",
-    );
+    const c = await receiveFromFfmpeg(testH264Args({ frames: 60 }), "h264-lossy");
     const fmtp = parseH264Fmtp(/a=fmtp:\d+ (.*)/.exec(c.sdp)?.[1] ?? "");
     const depacketizer = new H264Depacketizer({
       parameterSets: fmtp.parameterSets,
@@ -172,25 +128,7 @@ describe("ffmpeg sends, we receive", () => {
   });
 
   it("VP8 (libvpx through ffmpeg's RTP muxer): 30 frames, an IVF that ffprobe reads", async () => {
-    const c = await receiveFromFfmpeg(
-      [
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=30",
-        "-frames:v",
-        "30",
-        "-c:v",
-        "libvpx",
-        "-deadline",
-        "realtime",
-        "-g",
-        "15",
-        "-b:v",
-        "1M",
-      ],
-      "vp8",
-    );
+    const c = await receiveFromFfmpeg([...testVp8Args({ frames: 30 }), "-b:v", "1M"], "vp8");
     inOrder(c.rtp);
     const depacketizer = new Vp8Depacketizer();
     const frames: Vp8Frame[] = c.rtp.flatMap((p) => depacketizer.push(p));

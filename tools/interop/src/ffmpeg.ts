@@ -53,38 +53,44 @@ function pattern(v: TestVideo): string[] {
 }
 
 /**
- * ffmpeg's testsrc as H.264 Annex-B (libx264 baseline, no B-frames,
- * zerolatency) written to `output` (`.h264`); returns its bytes.
+ * ffmpeg's arguments for the testsrc pattern encoded as H.264 (libx264
+ * baseline, no B-frames, zerolatency), without an output or a format: for
+ * tests that send it elsewhere (ffmpeg's RTP muxer, say).
  */
-export function makeTestH264(output: string, v: TestVideo = {}): Uint8Array {
-  return ffmpeg(
-    [
-      ...pattern(v),
-      "-pix_fmt",
-      "yuv420p",
-      "-c:v",
-      "libx264",
-      "-profile:v",
-      "baseline",
-      "-bf",
-      "0",
-      "-g",
-      String(v.gop ?? 15),
-      "-tune",
-      "zerolatency",
-      "-bsf:v",
-      "h264_mp4toannexb",
-    ],
-    output,
-  );
+export function testH264Args(v: TestVideo = {}): string[] {
+  return [
+    ...pattern(v),
+    "-pix_fmt",
+    "yuv420p",
+    "-c:v",
+    "libx264",
+    "-profile:v",
+    "baseline",
+    "-bf",
+    "0",
+    "-g",
+    String(v.gop ?? 15),
+    "-tune",
+    "zerolatency",
+  ];
 }
 
-/** ffmpeg's testsrc as VP8 (libvpx, realtime) in IVF written to `output` (`.ivf`); returns its bytes. */
+/**
+ * ffmpeg's testsrc as H.264 Annex-B ({@link testH264Args}) written to
+ * `output` (`.h264`); returns its bytes.
+ */
+export function makeTestH264(output: string, v: TestVideo = {}): Uint8Array {
+  return ffmpeg([...testH264Args(v), "-bsf:v", "h264_mp4toannexb"], output);
+}
+
+/** ffmpeg's arguments for the testsrc pattern encoded as VP8 (libvpx, realtime), without an output or a format. */
+export function testVp8Args(v: TestVideo = {}): string[] {
+  return [...pattern(v), "-c:v", "libvpx", "-deadline", "realtime", "-g", String(v.gop ?? 15)];
+}
+
+/** ffmpeg's testsrc as VP8 ({@link testVp8Args}) in IVF written to `output` (`.ivf`); returns its bytes. */
 export function makeTestVp8(output: string, v: TestVideo = {}): Uint8Array {
-  return ffmpeg(
-    [...pattern(v), "-c:v", "libvpx", "-deadline", "realtime", "-g", String(v.gop ?? 15)],
-    output,
-  );
+  return ffmpeg(testVp8Args(v), output);
 }
 
 /** What ffprobe reads from a file's first stream: codec, size and the frames it decoded. */
