@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ask, type Message, started, stop } from "../child-ipc.js";
 import type { BenchRow, BenchSuite } from "../harness.js";
+import { type UdpCounters, udpCounters, udpCountersSince } from "../udp-counters.js";
 
 /**
  * Server mode at scale: N server-side PeerConnections in one process, all
@@ -37,8 +38,12 @@ interface Result {
   /** Server PCs that were connected and then failed: while others were still connecting, and during the hold. */
   failedWhileConnecting: number;
   failedInHold: number;
-  /** `disconnected` episodes of connected server PCs (consent checks unanswered for a while). */
-  disconnections: number;
+  /** `disconnected` episodes of connected server PCs (consent checks unanswered for a while): while others connected, in the hold. */
+  disconnectedWhileConnecting: number;
+  disconnectedInHold: number;
+  /** The kernel's UDP buffer drops (host-wide) while connecting and in the hold; undefined off Linux. */
+  udpWhileConnecting: UdpCounters | undefined;
+  udpInHold: UdpCounters | undefined;
 }
 
 async function scenario(
@@ -70,7 +75,8 @@ async function scenario(
     let holding = false;
     let failedWhileConnecting = 0;
     let failedInHold = 0;
-    let disconnections = 0;
+    let disconnectedWhileConnecting = 0;
+    let disconnectedInHold = 0;
     let done: (() => void) | undefined;
     const check = () => {
       if (serverUp >= n - neverConnected && peersUp >= n - neverConnected) done?.();
@@ -85,8 +91,10 @@ async function scenario(
       } else if (m.failed !== undefined) {
         if (holding) failedInHold++;
         else failedWhileConnecting++;
-      } else if (m.disconnected !== undefined) disconnections++;
-      else if (m.error) errors++;
+      } else if (m.disconnected !== undefined) {
+        if (holding) disconnectedInHold++;
+        else disconnectedWhileConnecting++;
+      } else if (m.error) errors++;
     });
     for (let p = 0; p < processes; p++) {
       const first = p * per;
@@ -110,6 +118,7 @@ async function scenario(
       });
     }
     const t0 = performance.now();
+    const udpAtStart = udpCounters();
     const all = new Promise<void>((resolve) => {
       done = resolve;
     });
@@ -119,6 +128,7 @@ async function scenario(
     await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, 600_000)))]);
     clearTimeout(timer);
     const connectMs = performance.now() - t0;
+    const udpWhileConnecting = udpCountersSince(udpAtStart);
     const connected = Math.min(serverUp, peersUp);
     const after = (await ask(server, { measure: true }, "memory")).memory as {
       heapUsed: number;
@@ -126,7 +136,9 @@ async function scenario(
     };
     await ask(server, { cpu: "start" }, "cpu");
     holding = true;
+    const udpAtHold = udpCounters();
     await new Promise((resolve) => setTimeout(resolve, holdMs));
+    const udpInHold = udpCountersSince(udpAtHold);
     const cpu = (await ask(server, { cpu: "stop" }, "cpu")).cpu as {
       ms: number;
       wallMs: number;
@@ -143,7 +155,7 @@ async function scenario(
       peerStates.push({ ...(c.states as Message), lagP99Ms: c.lagP99Ms, lagMaxMs: c.lagMaxMs });
     }
     process.stderr.write(
-      `${mode}: connected server PCs that failed: ${failedWhileConnecting} while others connected, ${failedInHold} in the hold; ${disconnections} disconnected episodes; states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
+      `${mode}: connected server PCs that failed: ${failedWhileConnecting} while others connected, ${failedInHold} in the hold; disconnected episodes ${disconnectedWhileConnecting} while others connected, ${disconnectedInHold} in the hold; kernel UDP receive-buffer drops (host-wide) ${udpWhileConnecting?.rcvbufErrors ?? "?"} while connecting, ${udpInHold?.rcvbufErrors ?? "?"} in the hold; states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
     );
     const closed = (await ask(server, { close: true }, "closed", 300_000)).closed as {
       ms: number;
@@ -163,7 +175,10 @@ async function scenario(
       neverConnected,
       failedWhileConnecting,
       failedInHold,
-      disconnections,
+      disconnectedWhileConnecting,
+      disconnectedInHold,
+      udpWhileConnecting,
+      udpInHold,
       mux: closed.mux,
       errors,
     };
@@ -262,7 +277,34 @@ export const suite: BenchSuite = {
         ref?.failedInHold,
         false,
       ),
-      row("disconnected episodes (server side)", "count", ours.disconnections, ref?.disconnections, false),
+      row(
+        "disconnected episodes while others connected (server side)",
+        "count",
+        ours.disconnectedWhileConnecting,
+        ref?.disconnectedWhileConnecting,
+        false,
+      ),
+      row(
+        `disconnected episodes in the ${holdMs / 1000} s hold (server side)`,
+        "count",
+        ours.disconnectedInHold,
+        ref?.disconnectedInHold,
+        false,
+      ),
+      row(
+        "kernel UDP receive-buffer drops while connecting (host-wide)",
+        "datagrams",
+        ours.udpWhileConnecting?.rcvbufErrors ?? Number.NaN,
+        ref?.udpWhileConnecting?.rcvbufErrors,
+        false,
+      ),
+      row(
+        `kernel UDP receive-buffer drops in the ${holdMs / 1000} s hold (host-wide)`,
+        "datagrams",
+        ours.udpInHold?.rcvbufErrors ?? Number.NaN,
+        ref?.udpInHold?.rcvbufErrors,
+        false,
+      ),
       row("signalling/operation errors", "errors", ours.errors, ref?.errors, false),
     ];
   },
