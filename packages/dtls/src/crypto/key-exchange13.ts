@@ -1,7 +1,7 @@
-import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import { DtlsError } from "../errors.js";
 import { NamedGroup } from "./groups.js";
 import { type MlKemKeyPool, onDemandPair } from "./mlkem-pool.js";
+import { mlKem768Encapsulate } from "./mlkem768/index.js";
 import type { KeyShare, PublicKeyCrypto } from "./public-key.js";
 
 /** ML-KEM-768 encapsulation key, ciphertext and x25519 key lengths (FIPS 203, RFC 7748). */
@@ -93,7 +93,7 @@ export function serverShare13(
     if (client.length !== MLKEM_EK + X25519_KEY) throw illegal(`X25519MLKEM768 (${client.length} bytes)`);
     let kem: { cipherText: Uint8Array; sharedSecret: Uint8Array };
     try {
-      kem = ml_kem768.encapsulate(client.subarray(0, MLKEM_EK));
+      kem = mlKem768Encapsulate(client.subarray(0, MLKEM_EK));
     } catch (cause) {
       throw illegal("ML-KEM-768", cause);
     }
