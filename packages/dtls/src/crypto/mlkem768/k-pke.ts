@@ -10,7 +10,7 @@ import {
 import { hashG, prf } from "./hashes.js";
 import { invNtt, ntt } from "./ntt.js";
 import { C1_BYTES, CBD_BYTES, K, N, POLY_BYTES, VEC_BYTES } from "./params.js";
-import { addTo, mulAcc, subInto } from "./poly.js";
+import { addTo, dotAcc, subInto } from "./poly.js";
 import { expandMatrix, sampleCbd2 } from "./sampling.js";
 
 // K-PKE (FIPS 203 §5), the public-key encryption under ML-KEM, on expanded keys: Â (k×k
@@ -55,7 +55,7 @@ export function kpkeKeyGen(
   }
   tHat.set(vecA);
   for (let i = 0; i < K; i++) {
-    for (let j = 0; j < K; j++) mulAcc(tHat, i * N, aHat, (i * K + j) * N, sHat, j * N);
+    dotAcc(tHat, i * N, aHat, i * K * N, N, sHat, 0); // t̂ᵢ = êᵢ + Σⱼ Â[i, j] ∘ ŝⱼ
     encode12(tHat, i * N, ek, i * POLY_BYTES);
   }
   ek.set(rho, VEC_BYTES);
@@ -83,7 +83,7 @@ export function kpkeEncrypt(
   // u = NTT⁻¹(Âᵀ ∘ ŷ) + e₁, e₁ sampled into polyA one polynomial at a time.
   u.fill(0);
   for (let i = 0; i < K; i++) {
-    for (let j = 0; j < K; j++) mulAcc(u, i * N, aHat, (j * K + i) * N, y, j * N);
+    dotAcc(u, i * N, aHat, i * N, K * N, y, 0); // Σⱼ Â[j, i] ∘ ŷⱼ
     invNtt(u, i * N);
     prfInput[32] = K + i;
     sampleCbd2(prf(prfInput, CBD_BYTES), polyA, 0);
@@ -93,7 +93,7 @@ export function kpkeEncrypt(
   // v = NTT⁻¹(t̂ᵀ ∘ ŷ) + e₂ + μ
   const v = polyB;
   v.fill(0);
-  for (let j = 0; j < K; j++) mulAcc(v, 0, tHat, j * N, y, j * N);
+  dotAcc(v, 0, tHat, 0, N, y, 0);
   invNtt(v);
   prfInput[32] = 2 * K;
   sampleCbd2(prf(prfInput, CBD_BYTES), polyA, 0);
@@ -115,8 +115,8 @@ export function kpkeDecrypt(sHat: Uint16Array, ct: Uint8Array, m: Uint8Array): v
   for (let i = 0; i < K; i++) {
     decodeDecompress10(ct, i * 320, u, i * N);
     ntt(u, i * N);
-    mulAcc(w, 0, sHat, i * N, u, i * N);
   }
+  dotAcc(w, 0, sHat, 0, N, u, 0);
   invNtt(w);
   decodeDecompress4(ct, C1_BYTES, polyB, 0);
   subInto(polyB, polyB, 0, w, 0); // w = v′ − NTT⁻¹(ŝᵀ ∘ NTT(u′))

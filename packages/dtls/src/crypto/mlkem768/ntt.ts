@@ -28,10 +28,13 @@ export function ntt(f: Uint16Array, off = 0): void {
   }
 }
 
-/** In place: f ← NTT⁻¹(f) (Algorithm 10). */
+/** ζ^BitRev7(1)·128⁻¹ mod q: the last inverse layer's twiddle with the final scaling folded in. */
+const LAST_ZETA_SCALED = (ZETAS[1]! * INV_128) % Q;
+
+/** In place: f ← NTT⁻¹(f) (Algorithm 10), its final multiplication by 128⁻¹ folded into the last layer. */
 export function invNtt(f: Uint16Array, off = 0): void {
   let k = 127;
-  for (let len = 2; len <= 128; len <<= 1) {
+  for (let len = 2; len <= 64; len <<= 1) {
     for (let start = 0; start < N; start += 2 * len) {
       const zeta = ZETAS[k--]!;
       const end = off + start + len;
@@ -43,5 +46,10 @@ export function invNtt(f: Uint16Array, off = 0): void {
       }
     }
   }
-  for (let j = off; j < off + N; j++) f[j] = (f[j]! * INV_128) % Q;
+  for (let j = off; j < off + 128; j++) {
+    const x = f[j]!;
+    const y = f[j + 128]!;
+    f[j] = ((x + y) * INV_128) % Q;
+    f[j + 128] = (LAST_ZETA_SCALED * (y - x + Q)) % Q;
+  }
 }
