@@ -1,6 +1,6 @@
 import { DtlsError } from "../errors.js";
 import { NamedGroup } from "./groups.js";
-import { type MlKemKeyPool, onDemandPair } from "./mlkem-pool.js";
+import { freshPair, type MlKemKeyPool } from "./mlkem-pool.js";
 import { mlKem768Encapsulate } from "./mlkem768/index.js";
 import type { KeyShare, PublicKeyCrypto } from "./public-key.js";
 
@@ -48,7 +48,7 @@ function x25519Secret(share: KeyShare, peer: Uint8Array): Uint8Array {
  */
 export function clientShare13(crypto: PublicKeyCrypto, group: number, pool?: MlKemKeyPool): ClientShare13 {
   if (group === NamedGroup.X25519MLKEM768) {
-    const kem = pool ? pool.take() : onDemandPair();
+    const kem = pool ? pool.take() : freshPair();
     const xShare = crypto.generateKeyShare(NamedGroup.x25519);
     const publicKey = new Uint8Array(MLKEM_EK + X25519_KEY);
     publicKey.set(kem.publicKey, 0);

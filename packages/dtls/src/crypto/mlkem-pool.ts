@@ -1,6 +1,6 @@
 import { MlKem768DecapsulationKey } from "./mlkem768/index.js";
 
-/** One ML-KEM-768 key pair for one handshake, prepared for decapsulation when it came from the pool. */
+/** One ML-KEM-768 key pair for one handshake, kept expanded for decapsulation (Â, t̂, ŝ, H(ek)). */
 export interface MlKemKeyPair {
   readonly publicKey: Uint8Array;
   /** The decapsulated secret of `cipherText`; throws a `DtlsError` for a malformed one. */
@@ -64,7 +64,7 @@ export class MlKemKeyPool {
       p.pair.dispose();
     }
     this.stats.onDemand++;
-    return onDemandPair();
+    return freshPair();
   }
 
   /**
@@ -86,7 +86,7 @@ export class MlKemKeyPool {
   private readonly refillOne = (): void => {
     this.refilling = false;
     if (this.pairs.length >= this.size) return;
-    this.pairs.push({ pair: preparedPair(), madeAt: performance.now() });
+    this.pairs.push({ pair: freshPair(), madeAt: performance.now() });
     this.refillSoon();
   };
 
@@ -98,15 +98,12 @@ export class MlKemKeyPool {
 }
 
 /**
- * A pair made now (on the critical path when the pool is empty): the same expanded key as a
- * pooled one, since key generation computes Â, t̂ and ŝ anyway.
+ * A pair made now: for the pool ahead of time, or on the critical path when the pool is empty or
+ * off. Either way the key stays expanded, since key generation computes Â, t̂ and ŝ anyway.
  */
-export function onDemandPair(): MlKemKeyPair {
+export function freshPair(): MlKemKeyPair {
   return MlKem768DecapsulationKey.generate().key;
 }
-
-/** A pair made ahead for the pool. */
-const preparedPair = onDemandPair;
 
 let processPool: MlKemKeyPool | undefined;
 
