@@ -31,6 +31,13 @@ export {
 export { CookieAuthority } from "./crypto/cookie.js";
 export { NamedGroup, type NamedGroupName, SignatureScheme } from "./crypto/groups.js";
 export { MlKemKeyPool } from "./crypto/mlkem-pool.js";
+export {
+  MlKem768DecapsulationKey,
+  type MlKem768Encapsulation,
+  type MlKem768KeyPair,
+  mlKem768Decapsulate,
+  mlKem768Encapsulate,
+} from "./crypto/mlkem768/index.js";
 export { nobleCrypto } from "./crypto/noble-crypto.js";
 export { nodeCrypto } from "./crypto/node-crypto.js";
 export type { KeyShare, PublicKeyCrypto } from "./crypto/public-key.js";

@@ -1,7 +1,7 @@
-import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import { DtlsError } from "../errors.js";
 import { NamedGroup } from "./groups.js";
-import { type MlKemKeyPool, onDemandPair } from "./mlkem-pool.js";
+import { freshPair, type MlKemKeyPool } from "./mlkem-pool.js";
+import { mlKem768Encapsulate } from "./mlkem768/index.js";
 import type { KeyShare, PublicKeyCrypto } from "./public-key.js";
 
 /** ML-KEM-768 encapsulation key, ciphertext and x25519 key lengths (FIPS 203, RFC 7748). */
@@ -48,7 +48,7 @@ function x25519Secret(share: KeyShare, peer: Uint8Array): Uint8Array {
  */
 export function clientShare13(crypto: PublicKeyCrypto, group: number, pool?: MlKemKeyPool): ClientShare13 {
   if (group === NamedGroup.X25519MLKEM768) {
-    const kem = pool ? pool.take() : onDemandPair();
+    const kem = pool ? pool.take() : freshPair();
     const xShare = crypto.generateKeyShare(NamedGroup.x25519);
     const publicKey = new Uint8Array(MLKEM_EK + X25519_KEY);
     publicKey.set(kem.publicKey, 0);
@@ -93,7 +93,7 @@ export function serverShare13(
     if (client.length !== MLKEM_EK + X25519_KEY) throw illegal(`X25519MLKEM768 (${client.length} bytes)`);
     let kem: { cipherText: Uint8Array; sharedSecret: Uint8Array };
     try {
-      kem = ml_kem768.encapsulate(client.subarray(0, MLKEM_EK));
+      kem = mlKem768Encapsulate(client.subarray(0, MLKEM_EK));
     } catch (cause) {
       throw illegal("ML-KEM-768", cause);
     }

@@ -1,9 +1,9 @@
-import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
+import { MlKem768DecapsulationKey } from "./mlkem768/index.js";
 
-/** One ML-KEM-768 key pair for one handshake, prepared for decapsulation when it came from the pool. */
+/** One ML-KEM-768 key pair for one handshake, kept expanded for decapsulation (Â, t̂, ŝ, H(ek)). */
 export interface MlKemKeyPair {
   readonly publicKey: Uint8Array;
-  /** The decapsulated secret of `cipherText`; throws for a malformed one (noble's checks). */
+  /** The decapsulated secret of `cipherText`; throws a `DtlsError` for a malformed one. */
   decapsulate(cipherText: Uint8Array): Uint8Array;
   /** Wipes the secret key (and the prepared public data): call once the exchange is done or dropped. */
   dispose(): void;
@@ -17,21 +17,21 @@ interface Pooled {
 /**
  * A small pool of ML-KEM-768 client key pairs made ahead, off the handshake's
  * critical path: X25519MLKEM768 costs a DTLS 1.3 client an ML-KEM key
- * generation and a decapsulation in JavaScript (noble; Node 20's OpenSSL 3.0
- * has no ML-KEM), and a pooled pair comes with its public key already
- * expanded (noble's `prepare`: Â and t̂ decoded, the K² SampleNTT expansions
- * done), which makes the decapsulation's re-encryption cheaper too.
+ * generation and a decapsulation (./mlkem768: Node 20's OpenSSL 3.0 has no
+ * ML-KEM), and a pair comes with its key kept expanded (Â, t̂, ŝ as key
+ * generation left them), so the decapsulation's re-encryption skips the k²
+ * SampleNTT expansions and H(ek).
  *
  * Security: each pair is handed out once ({@link MlKemKeyPool.take} removes
  * it) and never reused, so every handshake still has its own ephemeral KEM
  * key and the same forward secrecy as a key made at hello time. A pair in the
  * pool protects nothing until it is taken: its public key has not been sent.
- * Pairs come from the CSPRNG (noble's `randomBytes`) when made; the process is
+ * Pairs come from the CSPRNG (node:crypto's `randomBytes`) when made; the process is
  * never forked with them (Node starts children fresh). Pairs older than
  * `maxAgeMs` are dropped rather than used, so a pool left idle does not serve
  * keys made long before, and {@link MlKemKeyPool.clear} wipes them.
  *
- * Bounds: at most `size` pairs (about 14 KB each with the prepared data);
+ * Bounds: at most `size` pairs (about 9 KB each with the expanded key);
  * refilling is one pair per `setImmediate` turn, unref'd (it never keeps the
  * process alive), only after a handshake asked for one ({@link MlKemKeyPool.refillSoon}),
  * so an idle process does no work.
@@ -64,7 +64,7 @@ export class MlKemKeyPool {
       p.pair.dispose();
     }
     this.stats.onDemand++;
-    return onDemandPair();
+    return freshPair();
   }
 
   /**
@@ -86,7 +86,7 @@ export class MlKemKeyPool {
   private readonly refillOne = (): void => {
     this.refilling = false;
     if (this.pairs.length >= this.size) return;
-    this.pairs.push({ pair: preparedPair(), madeAt: performance.now() });
+    this.pairs.push({ pair: freshPair(), madeAt: performance.now() });
     this.refillSoon();
   };
 
@@ -97,28 +97,12 @@ export class MlKemKeyPool {
   }
 }
 
-/** A pair made on the critical path: plain decapsulation (preparing it would cost as much as it saves). */
-export function onDemandPair(): MlKemKeyPair {
-  const { publicKey, secretKey } = ml_kem768.keygen();
-  return {
-    publicKey,
-    decapsulate: (cipherText) => ml_kem768.decapsulate(cipherText, secretKey),
-    dispose: () => secretKey.fill(0),
-  };
-}
-
-/** A pair made ahead, with its public key prepared (noble checks that the secret key matches it). */
-function preparedPair(): MlKemKeyPair {
-  const { publicKey, secretKey } = ml_kem768.keygen();
-  const prepared = ml_kem768.prepare(publicKey);
-  return {
-    publicKey,
-    decapsulate: (cipherText) => prepared.decapsulate(cipherText, secretKey),
-    dispose: () => {
-      secretKey.fill(0);
-      prepared.clean();
-    },
-  };
+/**
+ * A pair made now: for the pool ahead of time, or on the critical path when the pool is empty or
+ * off. Either way the key stays expanded, since key generation computes Â, t̂ and ŝ anyway.
+ */
+export function freshPair(): MlKemKeyPair {
+  return MlKem768DecapsulationKey.generate().key;
 }
 
 let processPool: MlKemKeyPool | undefined;

@@ -370,6 +370,7 @@ export const suite: BenchSuite = {
         await Promise.all(sockets.map((s) => s.close()));
       }
     }
+    rows.push(...(await import("../dtls/mlkem.js")).mlkemRows(quick)); // ML-KEM-768 ours vs noble
     return rows;
   },
 };
