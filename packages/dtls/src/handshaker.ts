@@ -4,7 +4,6 @@ import type { ResolvedConfig } from "./config.js";
 import type { CipherSuite } from "./crypto/cipher-suites.js";
 import type { CipherSuite13 } from "./crypto/cipher-suites13.js";
 import type { HmacHash } from "./crypto/hmac.js";
-import { digestOf } from "./crypto/hmac.js";
 import { DtlsError } from "./errors.js";
 import type { SrtpProfileName } from "./extensions/use-srtp.js";
 import { type FlightItem, packFlight } from "./flight-packer.js";
@@ -15,7 +14,7 @@ import {
   parseHandshakeFragments,
 } from "./handshake/header.js";
 import { type HandshakeMessage, Reassembler } from "./handshake/reassembler.js";
-import { tlsHeader } from "./handshake/tls13.js";
+import { Transcript } from "./handshake/transcript.js";
 import type { RecordLayer } from "./record/record-layer.js";
 
 export type { FlightItem } from "./flight-packer.js";
@@ -115,7 +114,7 @@ export abstract class Handshaker {
   /** Flights sent again (by timer or on the peer's retransmission). */
   retransmissions = 0;
   /** Handshake messages hashed into the transcript, in order. */
-  protected readonly transcript: Uint8Array[] = [];
+  protected readonly transcript = new Transcript();
   protected reassembler = new Reassembler();
   /** DTLS 1.3: the transcript hashes messages in their TLS form (RFC 9147 §5.2). */
   protected tls13 = false;
@@ -240,8 +239,8 @@ export abstract class Handshaker {
     const seq = this.nextSendSeq++;
     if (!hash) return { kind: "handshake", type, seq, body, epoch };
     const whole = encodeHandshakeMessage(type, seq, body);
-    if (this.tls13) this.transcript.push(tlsHeader(type, body.length), body);
-    else this.transcript.push(whole);
+    if (this.tls13) this.transcript.addTls(type, body);
+    else this.transcript.add(whole);
     return { kind: "handshake", type, seq, body, epoch, whole };
   }
 
@@ -258,14 +257,14 @@ export abstract class Handshaker {
 
   /** Adds a received message to the transcript. */
   protected record(m: HandshakeMessage): void {
-    // DTLS 1.3 hashes the TLS form: a 4-byte header and the body, kept as two parts (no copy of the body).
-    if (this.tls13) this.transcript.push(tlsHeader(m.type, m.body.length), m.body);
-    else this.transcript.push(m.whole ?? encodeHandshakeMessage(m.type, m.messageSeq, m.body));
+    // DTLS 1.3 hashes the TLS form: a 4-byte header and the body.
+    if (this.tls13) this.transcript.addTls(m.type, m.body);
+    else this.transcript.add(m.whole ?? encodeHandshakeMessage(m.type, m.messageSeq, m.body));
   }
 
   /** Hash of the transcript so far with the suite's hash. */
   protected transcriptHash(suite: { hash: HmacHash }): Uint8Array {
-    return digestOf(suite.hash, this.transcript);
+    return this.transcript.hash(suite.hash);
   }
 
   /**
@@ -374,7 +373,7 @@ export abstract class Handshaker {
    * points at it, so a small shell keeps those pauses short.
    */
   release(): void {
-    this.transcript.length = 0;
+    this.transcript.release();
     this.flight = [];
     this.reassembler.clear();
   }

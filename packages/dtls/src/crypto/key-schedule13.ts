@@ -181,15 +181,21 @@ export function exporter13(
   return hkdfExpandLabel(h, secret, "exporter", ctxHash, length, prefix);
 }
 
-const SPACES = new Uint8Array(64).fill(0x20);
+/** 64 spaces, the context string and its zero byte (RFC 8446 §4.4.3): made once per role. */
+function verifyPrefix(role: "client" | "server"): Uint8Array {
+  const context = `TLS 1.3, ${role} CertificateVerify`;
+  const out = new Uint8Array(64 + context.length + 1).fill(0x20, 0, 64);
+  for (let i = 0; i < context.length; i++) out[64 + i] = context.charCodeAt(i);
+  return out;
+}
+
+const VERIFY_PREFIX = { client: verifyPrefix("client"), server: verifyPrefix("server") };
 
 /** The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, context string, 0, transcript hash. */
 export function certificateVerifyContent(role: "client" | "server", transcriptHash: Uint8Array): Uint8Array {
-  const context = `TLS 1.3, ${role} CertificateVerify`;
-  const out = new Uint8Array(64 + context.length + 1 + transcriptHash.length);
-  out.set(SPACES, 0);
-  for (let i = 0; i < context.length; i++) out[64 + i] = context.charCodeAt(i);
-  out[64 + context.length] = 0;
-  out.set(transcriptHash, 65 + context.length);
+  const prefix = VERIFY_PREFIX[role];
+  const out = new Uint8Array(prefix.length + transcriptHash.length);
+  out.set(prefix, 0);
+  out.set(transcriptHash, prefix.length);
   return out;
 }
