@@ -120,7 +120,6 @@ export abstract class Handshaker {
   protected tls13 = false;
   /** DTLS 1.3 client: connected, and its last flight is retransmitted until acknowledged. */
   protected awaitingAck = false;
-  private startedAt = 0;
   protected nextSendSeq = 0;
   protected done = false;
   /** Set once the result is known. */
@@ -141,39 +140,43 @@ export abstract class Handshaker {
 
   /** Starts the handshake (the client sends flight 1; the server waits) and the total timeout. */
   start(): void {
-    this.startedAt = performance.now();
-    this.armTotal(this.config.handshakeTimeoutMs);
+    this.cancelTotal = startTimer(this.totalTimedOut, Math.max(this.config.handshakeTimeoutMs, 1));
     this.begin();
   }
 
-  private armTotal(ms: number): void {
-    this.cancelTotal = startTimer(
-      () =>
-        this.fail(
-          new DtlsError(
-            "ERR_DTLS_TIMEOUT",
-            `handshake did not finish within ${this.config.handshakeTimeoutMs} ms`,
-          ),
-        ),
-      Math.max(ms, 1),
+  /** The handshake that took over from this one (DTLS 1.3 negotiated). */
+  private successor: Handshaker | undefined;
+
+  /** The total timeout: it fails whichever handshaker holds the handshake by then. */
+  private readonly totalTimedOut = () => {
+    let h: Handshaker = this;
+    while (h.successor) h = h.successor;
+    h.fail(
+      new DtlsError(
+        "ERR_DTLS_TIMEOUT",
+        `handshake did not finish within ${this.config.handshakeTimeoutMs} ms`,
+      ),
     );
-  }
+  };
 
   /**
    * Hands the handshake over to `next` (DTLS 1.3 negotiated): it takes the
-   * reassembly state, the message numbering and the time left; this one
-   * stops its timers and handles nothing more.
+   * reassembly state, the message numbering and the total timeout (the same
+   * timer: a timer of a fresh fractional duration cost Node a timer list of
+   * its own); this one stops its retransmissions and handles nothing more.
    */
   protected handOff(next: Handshaker, host: HandshakeSwitch): void {
-    this.cancelTotal?.();
     this.cancelRetransmit?.();
     this.done = true;
+    this.successor = next;
+    next.cancelTotal = this.cancelTotal;
+    this.cancelTotal = undefined;
     next.reassembler = this.reassembler;
     next.nextSendSeq = this.nextSendSeq;
     next.lastRecordSeq = this.lastRecordSeq;
     next.retransmissions = this.retransmissions;
-    next.startedAt = this.startedAt;
-    next.armTotal(this.config.handshakeTimeoutMs - (performance.now() - this.startedAt));
+    // The successor keeps its own transcript.
+    this.transcript.release();
     host.replaceHandshaker(next);
   }
 
