@@ -241,9 +241,14 @@ export abstract class Handshaker {
   protected message(type: number, body: Uint8Array, epoch = 0, hash = true): FlightItem {
     const seq = this.nextSendSeq++;
     if (!hash) return { kind: "handshake", type, seq, body, epoch };
+    if (this.tls13) {
+      this.transcript.addTls(type, body);
+      // Protected messages are written straight into their flight's record (flight-packer.ts).
+      const whole = epoch >= 2 ? undefined : encodeHandshakeMessage(type, seq, body);
+      return { kind: "handshake", type, seq, body, epoch, whole };
+    }
     const whole = encodeHandshakeMessage(type, seq, body);
-    if (this.tls13) this.transcript.addTls(type, body);
-    else this.transcript.add(whole);
+    this.transcript.add(whole);
     return { kind: "handshake", type, seq, body, epoch, whole };
   }
 

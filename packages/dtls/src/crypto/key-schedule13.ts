@@ -122,7 +122,7 @@ export class KeySchedule13 {
       this.hashLength,
       this.prefix,
     );
-    const master = new HmacKey(this.hash, derived).mac(new Uint8Array(this.hashLength));
+    const master = new HmacKey(this.hash, derived).mac(ZEROS[this.hash]);
     const m = new HmacKey(this.hash, master);
     this.clientApplication = this.derive(m, "c ap traffic", serverFinishedHash);
     this.serverApplication = this.derive(m, "s ap traffic", serverFinishedHash);
@@ -162,6 +162,8 @@ export class KeySchedule13 {
 }
 
 const EMPTY = new Uint8Array(0);
+/** HashLen zeros: the input keying material of HKDF-Extract for the master secret (no PSK). */
+const ZEROS: Record<HmacHash, Uint8Array> = { sha256: new Uint8Array(32), sha384: new Uint8Array(48) };
 
 /**
  * TLS-Exporter of RFC 8446 §7.5: HKDF-Expand-Label(Derive-Secret(exporter

@@ -120,12 +120,15 @@ export class ServerHandshaker13 extends Handshaker13 {
   private clientRandom: Uint8Array | undefined;
   /** A HelloRetryRequest datagram sent, resent when ClientHello1 comes again. */
   private hrr: Uint8Array | undefined;
+  /** The cookie and body of the HelloRetryRequest this server sent (ClientHello2's transcript reuses the body). */
+  private hrrSent: { cookie: Uint8Array; body: Uint8Array } | undefined;
 
   protected begin(): void {}
 
   override release(): void {
     super.release();
     this.hrr = undefined;
+    this.hrrSent = undefined;
   }
 
   override afterDatagram(): void {
@@ -194,7 +197,8 @@ export class ServerHandshaker13 extends Handshaker13 {
     this.nextSendSeq = m.messageSeq;
     if (cookieData) {
       // ClientHello2: the cookie carries the suite, the group asked for and Hash(ClientHello1).
-      const opened = openHrrCookie(cookies, c.remoteId, parseCookie(cookieData), cipherSuite13ById);
+      const cookie = parseCookie(cookieData);
+      const opened = openHrrCookie(cookies, c.remoteId, cookie, cipherSuite13ById);
       if (!opened) throw new DtlsError("ERR_DTLS_BAD_COOKIE", "bad HelloRetryRequest cookie", { alert: 47 });
       suite = opened.suite;
       if (!hello.cipherSuites.includes(suite.id) || !c.cipherSuites13.includes(suite))
@@ -202,11 +206,17 @@ export class ServerHandshaker13 extends Handshaker13 {
       group = opened.group !== 0 ? opened.group : this.pickShare(shares.map((s) => s.group));
       if (group === undefined || !shares.some((s) => s.group === group))
         throw new DtlsError("ERR_DTLS_MALFORMED", "no key share for the group asked for", { alert: 47 });
-      const hrr = encodeHelloRetryRequest(suite.id, opened.group, parseCookie(cookieData));
+      // The HelloRetryRequest is rebuilt from the cookie (stateless), unless it is the one we sent.
+      const sent = this.hrrSent;
+      const hrr =
+        sent && equalBytes(sent.cookie, cookie)
+          ? sent.body
+          : encodeHelloRetryRequest(suite.id, opened.group, cookie);
       this.transcript.reset();
       this.transcript.add(messageHash(opened.helloHash));
       this.transcript.addTls(HandshakeType.server_hello, hrr);
       this.hrr = undefined;
+      this.hrrSent = undefined;
     } else {
       if (this.hrr) throw unexpected13("second ClientHello without the cookie");
       suite = c.cipherSuites13.find((s) => hello.cipherSuites.includes(s.id));
@@ -225,7 +235,9 @@ export class ServerHandshaker13 extends Handshaker13 {
           askGroup,
           tlsMessage(HandshakeType.client_hello, m.body),
         );
-        this.sendHelloRetryRequest(encodeHelloRetryRequest(suite.id, askGroup, cookie), m.messageSeq);
+        const body = encodeHelloRetryRequest(suite.id, askGroup, cookie);
+        this.hrrSent = { cookie, body };
+        this.sendHelloRetryRequest(body, m.messageSeq);
         return;
       }
       this.transcript.reset();
