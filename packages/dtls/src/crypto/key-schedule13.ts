@@ -183,21 +183,28 @@ export function exporter13(
   return hkdfExpandLabel(h, secret, "exporter", ctxHash, length, prefix);
 }
 
-/** 64 spaces, the context string and its zero byte (RFC 8446 §4.4.3): made once per role. */
-function verifyPrefix(role: "client" | "server"): Uint8Array {
+/**
+ * 64 spaces, the context string and its zero byte (RFC 8446 §4.4.3), with room for the
+ * transcript hash after them: one buffer per role, made once.
+ */
+function verifyContentBuffer(role: "client" | "server"): Uint8Array {
   const context = `TLS 1.3, ${role} CertificateVerify`;
-  const out = new Uint8Array(64 + context.length + 1).fill(0x20, 0, 64);
+  const out = new Uint8Array(64 + context.length + 1 + 48).fill(0x20, 0, 64);
   for (let i = 0; i < context.length; i++) out[64 + i] = context.charCodeAt(i);
   return out;
 }
 
-const VERIFY_PREFIX = { client: verifyPrefix("client"), server: verifyPrefix("server") };
+const VERIFY_CONTENT = { client: verifyContentBuffer("client"), server: verifyContentBuffer("server") };
+/** Length of the fixed part: 64 spaces, "TLS 1.3, client CertificateVerify" (or server), 0. */
+const VERIFY_PREFIX = { client: 64 + 33 + 1, server: 64 + 33 + 1 };
 
-/** The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, context string, 0, transcript hash. */
+/**
+ * The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, context string, 0,
+ * transcript hash. A view of a buffer reused for each call: sign or verify it before the next.
+ */
 export function certificateVerifyContent(role: "client" | "server", transcriptHash: Uint8Array): Uint8Array {
-  const prefix = VERIFY_PREFIX[role];
-  const out = new Uint8Array(prefix.length + transcriptHash.length);
-  out.set(prefix, 0);
-  out.set(transcriptHash, prefix.length);
-  return out;
+  const out = VERIFY_CONTENT[role];
+  const n = VERIFY_PREFIX[role];
+  out.set(transcriptHash, n);
+  return out.subarray(0, n + transcriptHash.length);
 }

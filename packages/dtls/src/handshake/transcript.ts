@@ -1,7 +1,7 @@
 import { digest, type HmacHash } from "../crypto/hmac.js";
 
 /** Room a transcript starts with: a DTLS 1.3 x25519 handshake with one certificate each way fits. */
-const INITIAL = 3072;
+const INITIAL = 2048;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -23,10 +23,9 @@ export class Transcript {
   private room(n: number): number {
     const at = this.len;
     if (at + n > this.buf.length) {
-      // A Buffer from Node's pool (no zeroing, no backing store of its own) seen as a plain
-      // Uint8Array: V8's own subarray() for the hash views.
-      const b = Buffer.allocUnsafe(Math.max(INITIAL, 2 * (at + n)));
-      const next = new Uint8Array(b.buffer, b.byteOffset, b.length);
+      // A plain Uint8Array (V8's own subarray() for the hash views), not a slice of Node's Buffer
+      // pool: two transcripts per handshake took most of an 8 KB pool, and a new pool each time.
+      const next = new Uint8Array(Math.max(INITIAL, 2 * (at + n)));
       next.set(this.buf.subarray(0, at));
       this.buf = next;
     }
