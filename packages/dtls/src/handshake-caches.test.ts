@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { DtlsCertificate } from "./certificate.js";
+import { DEFAULT_SIGNATURE_SCHEMES, SignatureScheme, schemeKeyType } from "./crypto/groups.js";
 import { certificate13Body, encodeCertificate13, parseCertificate13 } from "./handshake/tls13.js";
 import { Transcript } from "./handshake/transcript.js";
+import { schemes13 } from "./tls13/handshaker13.js";
 
 const sha256 = (...parts: Uint8Array[]) => {
   const h = createHash("sha256");
@@ -99,5 +101,31 @@ describe("the per-certificate Certificate body cache (DTLS 1.3)", () => {
       gc!();
     }
     expect(body.deref()).toBeUndefined();
+  });
+});
+
+describe("the DTLS 1.3 signature scheme lists (filtered once per configured list and key type)", () => {
+  const uncached = (list: readonly SignatureScheme[], keyType: "ecdsa" | "rsa" | undefined) =>
+    list.filter(
+      (s) =>
+        s !== SignatureScheme.rsa_pkcs1_sha256 && (keyType === undefined || schemeKeyType(s) === keyType),
+    );
+
+  test("each list and key type gets its own answer, equal to filtering it afresh, and the same array again", () => {
+    const a: readonly SignatureScheme[] = [...DEFAULT_SIGNATURE_SCHEMES];
+    const b: readonly SignatureScheme[] = [
+      SignatureScheme.rsa_pkcs1_sha256,
+      SignatureScheme.rsa_pss_rsae_sha256,
+    ];
+    for (const list of [a, b, DEFAULT_SIGNATURE_SCHEMES])
+      for (const keyType of ["ecdsa", "rsa", undefined] as const) {
+        const got = schemes13(list, keyType);
+        expect([...got]).toEqual(uncached(list, keyType));
+        expect(got).not.toContain(SignatureScheme.rsa_pkcs1_sha256);
+        expect(schemes13(list, keyType)).toBe(got);
+      }
+    // Another list with other contents is not served the first list's answer.
+    expect([...schemes13(b, "rsa")]).toEqual([SignatureScheme.rsa_pss_rsae_sha256]);
+    expect([...schemes13(b, "ecdsa")]).toEqual([]);
   });
 });
