@@ -13,14 +13,25 @@ async function until(ok: () => boolean): Promise<void> {
 }
 
 /** A 1.3 pair over memory whose link lets through `pass(direction, index)` datagrams only. */
-function pair(pass: (direction: "a→b" | "b→a", index: number) => boolean, server: object = {}) {
+function pair(
+  pass: (direction: "a→b" | "b→a", index: number) => boolean,
+  server: object = {},
+  handshakeTimeoutMs?: number,
+) {
   const counts = { "a→b": 0, "b→a": 0 };
   const filter: { fn?: LinkFilter } = {
     fn: (d, dir) => (pass(dir, counts[dir]++) ? [d] : []),
   };
   const [a, b] = memoryPair(filter);
-  const client = new DtlsConnection(a, { role: "client", certificate: cert, ...any });
-  const srv = new DtlsConnection(b, { role: "server", certificate: serverCert, ...any, ...server });
+  const timeout = handshakeTimeoutMs ? { handshakeTimeoutMs } : {};
+  const client = new DtlsConnection(a, { role: "client", certificate: cert, ...any, ...timeout });
+  const srv = new DtlsConnection(b, {
+    role: "server",
+    certificate: serverCert,
+    ...any,
+    ...timeout,
+    ...server,
+  });
   return { client, server: srv, counts };
 }
 
@@ -49,6 +60,22 @@ describe("DTLS 1.3 teardown from every state (leak-checked)", () => {
       }
       await Promise.all([pc, ps]);
       expect(client.state).toBe("closed");
+    });
+  });
+
+  test("the total timeout armed before the hand-over to 1.3 still fails both sides, once, in time", async () => {
+    await withLeakCheck(async () => {
+      // The server's flight after its ServerHello never arrives: the client has handed over to its 1.3
+      // handshaker (epoch-2 keys), the server to its own; neither finishes.
+      const { client, server } = pair((dir, i) => dir === "a→b" || i === 0, { mtu: 300 }, 300);
+      const t0 = performance.now();
+      const [ec, es] = await Promise.all([settles(client.connect()), settles(server.connect())]);
+      expect((ec as DtlsError).code).toBe("ERR_DTLS_TIMEOUT");
+      expect((es as DtlsError).code).toBe("ERR_DTLS_TIMEOUT");
+      expect(client.version).toBeUndefined();
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(client.state).toBe("closed");
+      expect(server.state).toBe("closed");
     });
   });
 

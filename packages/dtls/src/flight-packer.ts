@@ -40,8 +40,9 @@ export function packFlight(
 ): void {
   let parts: Uint8Array[] = [];
   let size = 0;
-  // The handshake record being filled (epochs 2 and up): its fragments, their bytes, its epoch.
-  let pending: Uint8Array[] = [];
+  // The handshake record being filled (epochs 2 and up): its fragments (written into one plaintext
+  // when it is sealed, no buffer per fragment), their bytes with headers, its epoch.
+  let pending: Fragment[] = [];
   let pendingSize = 0;
   let pendingEpoch = -1;
   const flush = () => {
@@ -60,8 +61,7 @@ export function packFlight(
   /** Seals the handshake record being filled into the current datagram (room for it was kept). */
   function seal(): void {
     if (pending.length === 0) return;
-    const plain = pending.length === 1 ? pending[0]! : concatAll(pending, pendingSize);
-    const rec = records.seal(ContentType.handshake, plain, pendingEpoch);
+    const rec = records.seal(ContentType.handshake, writeFragments(pending, pendingSize), pendingEpoch);
     pending = [];
     pendingSize = 0;
     parts.push(rec);
@@ -94,18 +94,56 @@ export function packFlight(
         free = room;
       }
       const n = Math.min(remaining, free);
-      const frag =
-        n === total && item.whole
-          ? item.whole
-          : encodeHandshakeFragment(item.type, item.seq, item.body, offset, n);
       if (coalesce) {
-        pending.push(frag);
-        pendingSize += frag.length;
-      } else push(records.seal(ContentType.handshake, frag, item.epoch));
+        pending.push({ type: item.type, seq: item.seq, body: item.body, offset, length: n });
+        pendingSize += HANDSHAKE_HEADER_LENGTH + n;
+      } else {
+        const frag =
+          n === total && item.whole
+            ? item.whole
+            : encodeHandshakeFragment(item.type, item.seq, item.body, offset, n);
+        push(records.seal(ContentType.handshake, frag, item.epoch));
+      }
       offset += n;
     } while (offset < total);
   }
   flush();
+}
+
+/** A fragment to write into a coalesced record: `body[offset, offset + length)` of message `seq`. */
+interface Fragment {
+  type: number;
+  seq: number;
+  body: Uint8Array;
+  offset: number;
+  length: number;
+}
+
+/** The plaintext of a record of several fragments, each with its handshake header (RFC 9147 §5.2). */
+function writeFragments(fragments: readonly Fragment[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const f of fragments) {
+    const total = f.body.length;
+    out[o] = f.type;
+    out[o + 1] = total >>> 16;
+    out[o + 2] = (total >>> 8) & 0xff;
+    out[o + 3] = total & 0xff;
+    out[o + 4] = f.seq >>> 8;
+    out[o + 5] = f.seq & 0xff;
+    out[o + 6] = f.offset >>> 16;
+    out[o + 7] = (f.offset >>> 8) & 0xff;
+    out[o + 8] = f.offset & 0xff;
+    out[o + 9] = f.length >>> 16;
+    out[o + 10] = (f.length >>> 8) & 0xff;
+    out[o + 11] = f.length & 0xff;
+    out.set(
+      f.offset === 0 && f.length === total ? f.body : f.body.subarray(f.offset, f.offset + f.length),
+      o + HANDSHAKE_HEADER_LENGTH,
+    );
+    o += HANDSHAKE_HEADER_LENGTH + f.length;
+  }
+  return out;
 }
 
 function concatAll(parts: Uint8Array[], size: number): Uint8Array {

@@ -4,7 +4,6 @@ import type { ResolvedConfig } from "./config.js";
 import type { CipherSuite } from "./crypto/cipher-suites.js";
 import type { CipherSuite13 } from "./crypto/cipher-suites13.js";
 import type { HmacHash } from "./crypto/hmac.js";
-import { digestOf } from "./crypto/hmac.js";
 import { DtlsError } from "./errors.js";
 import type { SrtpProfileName } from "./extensions/use-srtp.js";
 import { type FlightItem, packFlight } from "./flight-packer.js";
@@ -15,7 +14,7 @@ import {
   parseHandshakeFragments,
 } from "./handshake/header.js";
 import { type HandshakeMessage, Reassembler } from "./handshake/reassembler.js";
-import { tlsHeader } from "./handshake/tls13.js";
+import { Transcript } from "./handshake/transcript.js";
 import type { RecordLayer } from "./record/record-layer.js";
 
 export type { FlightItem } from "./flight-packer.js";
@@ -115,13 +114,12 @@ export abstract class Handshaker {
   /** Flights sent again (by timer or on the peer's retransmission). */
   retransmissions = 0;
   /** Handshake messages hashed into the transcript, in order. */
-  protected readonly transcript: Uint8Array[] = [];
+  protected readonly transcript = new Transcript();
   protected reassembler = new Reassembler();
   /** DTLS 1.3: the transcript hashes messages in their TLS form (RFC 9147 §5.2). */
   protected tls13 = false;
   /** DTLS 1.3 client: connected, and its last flight is retransmitted until acknowledged. */
   protected awaitingAck = false;
-  private startedAt = 0;
   protected nextSendSeq = 0;
   protected done = false;
   /** Set once the result is known. */
@@ -142,39 +140,43 @@ export abstract class Handshaker {
 
   /** Starts the handshake (the client sends flight 1; the server waits) and the total timeout. */
   start(): void {
-    this.startedAt = performance.now();
-    this.armTotal(this.config.handshakeTimeoutMs);
+    this.cancelTotal = startTimer(this.totalTimedOut, Math.max(this.config.handshakeTimeoutMs, 1));
     this.begin();
   }
 
-  private armTotal(ms: number): void {
-    this.cancelTotal = startTimer(
-      () =>
-        this.fail(
-          new DtlsError(
-            "ERR_DTLS_TIMEOUT",
-            `handshake did not finish within ${this.config.handshakeTimeoutMs} ms`,
-          ),
-        ),
-      Math.max(ms, 1),
+  /** The handshake that took over from this one (DTLS 1.3 negotiated). */
+  private successor: Handshaker | undefined;
+
+  /** The total timeout: it fails whichever handshaker holds the handshake by then. */
+  private readonly totalTimedOut = () => {
+    let h: Handshaker = this;
+    while (h.successor) h = h.successor;
+    h.fail(
+      new DtlsError(
+        "ERR_DTLS_TIMEOUT",
+        `handshake did not finish within ${this.config.handshakeTimeoutMs} ms`,
+      ),
     );
-  }
+  };
 
   /**
    * Hands the handshake over to `next` (DTLS 1.3 negotiated): it takes the
-   * reassembly state, the message numbering and the time left; this one
-   * stops its timers and handles nothing more.
+   * reassembly state, the message numbering and the total timeout (the same
+   * timer: a timer of a fresh fractional duration cost Node a timer list of
+   * its own); this one stops its retransmissions and handles nothing more.
    */
   protected handOff(next: Handshaker, host: HandshakeSwitch): void {
-    this.cancelTotal?.();
     this.cancelRetransmit?.();
     this.done = true;
+    this.successor = next;
+    next.cancelTotal = this.cancelTotal;
+    this.cancelTotal = undefined;
     next.reassembler = this.reassembler;
     next.nextSendSeq = this.nextSendSeq;
     next.lastRecordSeq = this.lastRecordSeq;
     next.retransmissions = this.retransmissions;
-    next.startedAt = this.startedAt;
-    next.armTotal(this.config.handshakeTimeoutMs - (performance.now() - this.startedAt));
+    // The successor keeps its own transcript.
+    this.transcript.release();
     host.replaceHandshaker(next);
   }
 
@@ -239,9 +241,14 @@ export abstract class Handshaker {
   protected message(type: number, body: Uint8Array, epoch = 0, hash = true): FlightItem {
     const seq = this.nextSendSeq++;
     if (!hash) return { kind: "handshake", type, seq, body, epoch };
+    if (this.tls13) {
+      this.transcript.addTls(type, body);
+      // Protected messages are written straight into their flight's record (flight-packer.ts).
+      const whole = epoch >= 2 ? undefined : encodeHandshakeMessage(type, seq, body);
+      return { kind: "handshake", type, seq, body, epoch, whole };
+    }
     const whole = encodeHandshakeMessage(type, seq, body);
-    if (this.tls13) this.transcript.push(tlsHeader(type, body.length), body);
-    else this.transcript.push(whole);
+    this.transcript.add(whole);
     return { kind: "handshake", type, seq, body, epoch, whole };
   }
 
@@ -258,14 +265,14 @@ export abstract class Handshaker {
 
   /** Adds a received message to the transcript. */
   protected record(m: HandshakeMessage): void {
-    // DTLS 1.3 hashes the TLS form: a 4-byte header and the body, kept as two parts (no copy of the body).
-    if (this.tls13) this.transcript.push(tlsHeader(m.type, m.body.length), m.body);
-    else this.transcript.push(m.whole ?? encodeHandshakeMessage(m.type, m.messageSeq, m.body));
+    // DTLS 1.3 hashes the TLS form: a 4-byte header and the body.
+    if (this.tls13) this.transcript.addTls(m.type, m.body);
+    else this.transcript.add(m.whole ?? encodeHandshakeMessage(m.type, m.messageSeq, m.body));
   }
 
   /** Hash of the transcript so far with the suite's hash. */
   protected transcriptHash(suite: { hash: HmacHash }): Uint8Array {
-    return digestOf(suite.hash, this.transcript);
+    return this.transcript.hash(suite.hash);
   }
 
   /**
@@ -374,7 +381,7 @@ export abstract class Handshaker {
    * points at it, so a small shell keeps those pauses short.
    */
   release(): void {
-    this.transcript.length = 0;
+    this.transcript.release();
     this.flight = [];
     this.reassembler.clear();
   }

@@ -129,6 +129,15 @@ describe('TLS 1.3 key schedule against RFC 8448 §3 ("tls13 " prefix)', () => {
     expect(c.subarray(0, 64).every((b) => b === 0x20)).toBe(true);
     expect(Buffer.from(c.subarray(64, 97)).toString()).toBe("TLS 1.3, server CertificateVerify");
     expect([...c.subarray(97)]).toEqual([0, 0xaa, 0xbb]);
+    // The client's, with a SHA-384 transcript hash (48 bytes), after the server's: each is whole.
+    const h384 = new Uint8Array(48).fill(0x5a);
+    const cc = certificateVerifyContent("client", h384);
+    expect(cc.length).toBe(64 + 33 + 1 + 48);
+    expect(Buffer.from(cc.subarray(64, 97)).toString()).toBe("TLS 1.3, client CertificateVerify");
+    expect(cc[97]).toBe(0);
+    expect(cc.subarray(98).every((b) => b === 0x5a)).toBe(true);
+    const again = certificateVerifyContent("server", Uint8Array.of(1, 2, 3));
+    expect([...again.subarray(97)]).toEqual([0, 1, 2, 3]);
   });
 });
 

@@ -43,10 +43,7 @@ function expandKeyed(
   length: number,
 ): Uint8Array {
   // One block (every key, IV and secret of the schedule): T(1) = HMAC(PRK, info ‖ 0x01).
-  if (length <= key.digestLength) {
-    const t = key.mac(info, context, 1);
-    return length === t.length ? t : t.subarray(0, length);
-  }
+  if (length <= key.digestLength) return key.mac(info, context, 1, length);
   const whole = context ? concatInfo(info, context) : info;
   const out = new Uint8Array(length);
   let t: Uint8Array = EMPTY;

@@ -122,7 +122,7 @@ export class KeySchedule13 {
       this.hashLength,
       this.prefix,
     );
-    const master = new HmacKey(this.hash, derived).mac(new Uint8Array(this.hashLength));
+    const master = new HmacKey(this.hash, derived).mac(ZEROS[this.hash]);
     const m = new HmacKey(this.hash, master);
     this.clientApplication = this.derive(m, "c ap traffic", serverFinishedHash);
     this.serverApplication = this.derive(m, "s ap traffic", serverFinishedHash);
@@ -162,6 +162,8 @@ export class KeySchedule13 {
 }
 
 const EMPTY = new Uint8Array(0);
+/** HashLen zeros: the input keying material of HKDF-Extract for the master secret (no PSK). */
+const ZEROS: Record<HmacHash, Uint8Array> = { sha256: new Uint8Array(32), sha384: new Uint8Array(48) };
 
 /**
  * TLS-Exporter of RFC 8446 §7.5: HKDF-Expand-Label(Derive-Secret(exporter
@@ -181,15 +183,28 @@ export function exporter13(
   return hkdfExpandLabel(h, secret, "exporter", ctxHash, length, prefix);
 }
 
-const SPACES = new Uint8Array(64).fill(0x20);
-
-/** The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, context string, 0, transcript hash. */
-export function certificateVerifyContent(role: "client" | "server", transcriptHash: Uint8Array): Uint8Array {
+/**
+ * 64 spaces, the context string and its zero byte (RFC 8446 §4.4.3), with room for the
+ * transcript hash after them: one buffer per role, made once.
+ */
+function verifyContentBuffer(role: "client" | "server"): Uint8Array {
   const context = `TLS 1.3, ${role} CertificateVerify`;
-  const out = new Uint8Array(64 + context.length + 1 + transcriptHash.length);
-  out.set(SPACES, 0);
+  const out = new Uint8Array(64 + context.length + 1 + 48).fill(0x20, 0, 64);
   for (let i = 0; i < context.length; i++) out[64 + i] = context.charCodeAt(i);
-  out[64 + context.length] = 0;
-  out.set(transcriptHash, 65 + context.length);
   return out;
+}
+
+const VERIFY_CONTENT = { client: verifyContentBuffer("client"), server: verifyContentBuffer("server") };
+/** Length of the fixed part: 64 spaces, "TLS 1.3, client CertificateVerify" (or server), 0. */
+const VERIFY_PREFIX = { client: 64 + 33 + 1, server: 64 + 33 + 1 };
+
+/**
+ * The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, context string, 0,
+ * transcript hash. A view of a buffer reused for each call: sign or verify it before the next.
+ */
+export function certificateVerifyContent(role: "client" | "server", transcriptHash: Uint8Array): Uint8Array {
+  const out = VERIFY_CONTENT[role];
+  const n = VERIFY_PREFIX[role];
+  out.set(transcriptHash, n);
+  return out.subarray(0, n + transcriptHash.length);
 }

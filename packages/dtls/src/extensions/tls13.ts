@@ -71,9 +71,11 @@ export function parseClientShares(data: Uint8Array): KeyShareEntry[] {
 
 /** Encodes key_share of a ClientHello. */
 export function encodeClientShares(shares: readonly KeyShareEntry[]): Uint8Array {
-  const inner = new Writer(1300);
-  for (const s of shares) inner.u16(s.group).vec16(s.keyExchange);
-  return new Writer(1300).vec16(inner.finish()).finish();
+  let n = 0;
+  for (const s of shares) n += 4 + s.keyExchange.length;
+  const w = new Writer(2 + n).u16(n);
+  for (const s of shares) w.u16(s.group).vec16(s.keyExchange);
+  return w.finish();
 }
 
 /** key_share of a ServerHello. */
@@ -87,7 +89,7 @@ export function parseServerShare(data: Uint8Array): KeyShareEntry {
 
 /** Encodes key_share of a ServerHello. */
 export function encodeServerShare(s: KeyShareEntry): Uint8Array {
-  return new Writer(1200).u16(s.group).vec16(s.keyExchange).finish();
+  return new Writer(4 + s.keyExchange.length).u16(s.group).vec16(s.keyExchange).finish();
 }
 
 /** key_share of a HelloRetryRequest: the selected group. */

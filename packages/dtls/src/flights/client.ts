@@ -118,7 +118,7 @@ export class ClientHandshaker extends Handshaker {
     });
     if (this.offer13) this.offer13.helloBody = body;
     // Only the ClientHello that is answered (the last one) is part of the transcript.
-    this.transcript.length = 0;
+    this.transcript.reset();
     this.st = "server_hello";
     this.sendFlight([this.message(HandshakeType.client_hello, body)], false);
   }
@@ -218,7 +218,7 @@ export class ClientHandshaker extends Handshaker {
         // DTLS 1.3 selected: the 1.3 client takes over with our offer and the reassembly state.
         const next = new ClientHandshaker13(this.host, c, this.offer13);
         this.handOff(next, this.host);
-        next.onServerHello(m);
+        next.onServerHello(m, sh);
         next.drainAfterHandOff();
         return;
       }
@@ -330,11 +330,7 @@ export class ClientHandshaker extends Handshaker {
     const serverRandom = this.serverHello!.random;
     this.master = masterSecret(suite.hash, preMaster, this.clientRandom, serverRandom, sessionHash);
     if (this.certificateRequested) {
-      const signature = c.crypto.sign(
-        this.clientScheme!,
-        c.certificate.privateKey,
-        concat(...this.transcript),
-      );
+      const signature = c.crypto.sign(this.clientScheme!, c.certificate.privateKey, this.transcript.bytes());
       items.push(
         this.message(
           HandshakeType.certificate_verify,

@@ -184,7 +184,7 @@ export class ServerHandshaker extends Handshaker {
     const hello = parseClientHello(m.body);
     this.chosen = this.negotiate(hello);
     this.clientRandom = new Uint8Array(hello.random);
-    this.transcript.length = 0;
+    this.transcript.reset();
     this.record(m);
     // Continue the peer's numbering after a cookie exchange (RFC 6347 §4.2.2).
     this.nextSendSeq = m.messageSeq;
@@ -327,7 +327,7 @@ export class ServerHandshaker extends Handshaker {
       throw new DtlsError("ERR_DTLS_UNSUPPORTED", `CertificateVerify scheme 0x${cv.scheme.toString(16)}`, {
         alert: 47,
       });
-    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, concat(...this.transcript), cv.signature))
+    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, this.transcript.bytes(), cv.signature))
       throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "CertificateVerify signature does not verify", {
         alert: 51,
       });

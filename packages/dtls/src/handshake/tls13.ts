@@ -70,7 +70,8 @@ export function parseCertificateRequest13(body: Uint8Array): CertificateRequest1
 
 /** Encodes a TLS 1.3 CertificateRequest. */
 export function encodeCertificateRequest13(context: Uint8Array, list: readonly RawExtension[]): Uint8Array {
-  return new Writer(64).vec8(context).bytes(encodeExtensions(list)).finish();
+  const ext = encodeExtensions(list);
+  return new Writer(1 + context.length + ext.length).vec8(context).bytes(ext).finish();
 }
 
 /** Most certificates accepted in a chain. */
@@ -93,9 +94,30 @@ export function parseCertificate13(body: Uint8Array): { context: Uint8Array; cha
 
 /** Encodes a TLS 1.3 Certificate with no entry extensions. */
 export function encodeCertificate13(context: Uint8Array, chain: readonly Uint8Array[]): Uint8Array {
-  const inner = new Writer(1024);
-  for (const c of chain) inner.vec24(c).u16(0);
-  return new Writer(1024).vec8(context).vec24(inner.finish()).finish();
+  let list = 0;
+  for (const c of chain) list += 3 + c.length + 2;
+  const w = new Writer(1 + context.length + 3 + list).vec8(context).u24(list);
+  for (const c of chain) w.vec24(c).u16(0);
+  return w.finish();
+}
+
+/**
+ * Certificate bodies with an empty request context (a server's, and a client's answering a
+ * WebRTC CertificateRequest) by certificate DER: an endpoint presents the same certificate in
+ * every handshake, so its body is encoded once. Keyed by the DER array itself: a new
+ * certificate is a new array, never served an old body.
+ */
+const certificate13Bodies = new WeakMap<Uint8Array, Uint8Array>();
+
+/** {@link encodeCertificate13} of one certificate, with the body of an empty context kept per certificate. */
+export function certificate13Body(context: Uint8Array, der: Uint8Array): Uint8Array {
+  if (context.length !== 0) return encodeCertificate13(context, [der]);
+  let body = certificate13Bodies.get(der);
+  if (!body) {
+    body = encodeCertificate13(context, [der]);
+    certificate13Bodies.set(der, body);
+  }
+  return body;
 }
 
 /** KeyUpdate (RFC 8446 §4.6.3): whether the peer must update too. */

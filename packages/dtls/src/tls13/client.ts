@@ -1,7 +1,6 @@
 import { equalBytes } from "../bytes.js";
 import { cipherSuite13ById } from "../crypto/cipher-suites13.js";
 import { isGroup13, NamedGroup, type SignatureScheme } from "../crypto/groups.js";
-import { digestOf } from "../crypto/hmac.js";
 import { type ClientShare13, clientShare13 } from "../crypto/key-exchange13.js";
 import { certificateVerifyContent, KeySchedule13 } from "../crypto/key-schedule13.js";
 import { DtlsError } from "../errors.js";
@@ -20,15 +19,14 @@ import { encodeCertificateVerify } from "../handshake/certificate-verify.js";
 import { encodeClientHello } from "../handshake/client-hello.js";
 import { HandshakeType } from "../handshake/header.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
-import { parseServerHello } from "../handshake/server-hello.js";
+import { parseServerHello, type ServerHello } from "../handshake/server-hello.js";
 import {
-  encodeCertificate13,
+  certificate13Body,
   HandshakeType13,
   HRR_RANDOM,
   parseCertificate13,
   parseCertificateRequest13,
   parseEncryptedExtensions,
-  tlsMessage,
 } from "../handshake/tls13.js";
 import type { FlightItem } from "../handshaker.js";
 import { DTLS_1_2 } from "../record/header.js";
@@ -69,7 +67,7 @@ export class ClientHandshaker13 extends Handshaker13 {
   ) {
     super(host, config);
     this.shares = offer.shares;
-    this.transcript.push(tlsMessage(HandshakeType.client_hello, offer.helloBody));
+    this.transcript.addTls(HandshakeType.client_hello, offer.helloBody);
   }
 
   protected begin(): void {}
@@ -119,8 +117,7 @@ export class ClientHandshaker13 extends Handshaker13 {
   }
 
   /** A ServerHello or HelloRetryRequest selecting DTLS 1.3 (called by the 1.2 client on hand-over too). */
-  onServerHello(m: HandshakeMessage): void {
-    const sh = parseServerHello(m.body);
+  onServerHello(m: HandshakeMessage, sh: ServerHello = parseServerHello(m.body)): void {
     const c = this.config;
     const raw = sh.extensions.raw;
     const sv = findExtension(raw, Ext13.supportedVersions);
@@ -134,7 +131,7 @@ export class ClientHandshaker13 extends Handshaker13 {
     if (sh.sessionId.length !== 0 || sh.compressionMethod !== 0)
       throw new DtlsError("ERR_DTLS_MALFORMED", "legacy_session_id_echo or compression", { alert: 47 });
     if (equalBytes(sh.random, HRR_RANDOM)) {
-      this.onHelloRetryRequest(m, suite.id);
+      this.onHelloRetryRequest(m, sh, suite.id);
       return;
     }
     if (this.hrrSeen && suite.id !== this.hrrSuite)
@@ -162,12 +159,12 @@ export class ClientHandshaker13 extends Handshaker13 {
     this.st = "encrypted_extensions";
   }
 
-  private onHelloRetryRequest(m: HandshakeMessage, suiteId: number): void {
+  private onHelloRetryRequest(m: HandshakeMessage, hrr: ServerHello, suiteId: number): void {
     if (this.hrrSeen) throw unexpected13("second HelloRetryRequest");
     this.hrrSeen = true;
     this.hrrSuite = suiteId;
     const suite = cipherSuite13ById(suiteId)!;
-    const raw = parseServerHello(m.body).extensions.raw;
+    const raw = hrr.extensions.raw;
     const groupData = findExtension(raw, Ext13.keyShare);
     const cookieData = findExtension(raw, Ext13.cookie);
     if (!groupData && !cookieData)
@@ -188,9 +185,10 @@ export class ClientHandshaker13 extends Handshaker13 {
       this.shares = [clientShare13(this.config.crypto, group, this.config.mlkemPool)];
     }
     // The transcript restarts with message_hash(ClientHello1) and the HelloRetryRequest (RFC 8446 §4.4.1).
-    const hello1Hash = digestOf(suite.hash, this.transcript);
-    this.transcript.length = 0;
-    this.transcript.push(messageHash(hello1Hash), tlsMessage(HandshakeType.server_hello, m.body));
+    const hello1Hash = this.transcript.hash(suite.hash);
+    this.transcript.reset();
+    this.transcript.add(messageHash(hello1Hash));
+    this.transcript.addTls(HandshakeType.server_hello, m.body);
     const o = this.offer;
     const body = encodeClientHello({
       version: DTLS_1_2,
@@ -278,7 +276,7 @@ export class ClientHandshaker13 extends Handshaker13 {
       items.push(
         this.message(
           HandshakeType.certificate,
-          encodeCertificate13(this.certificateContext, [c.certificate.der]),
+          certificate13Body(this.certificateContext, c.certificate.der),
           2,
         ),
       );

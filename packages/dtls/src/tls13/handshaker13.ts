@@ -12,14 +12,28 @@ import { type HandshakeResult, Handshaker } from "../handshaker.js";
 import { RecordAead13 } from "../record/aead13.js";
 import { ContentType, DTLS_1_2 } from "../record/header.js";
 
+/** {@link schemes13} results by configured list (fixed per config) and key type. */
+const schemes13Lists = new WeakMap<readonly SignatureScheme[], Map<string, readonly SignatureScheme[]>>();
+
 /** The TLS 1.3 schemes that may sign a CertificateVerify here (rsa_pkcs1 may not, RFC 8446 §4.4.3). */
 export function schemes13(
   list: readonly SignatureScheme[],
   keyType: "ecdsa" | "rsa" | undefined,
-): SignatureScheme[] {
-  return list.filter(
-    (s) => s !== Schemes.rsa_pkcs1_sha256 && (keyType === undefined || schemeKeyType(s) === keyType),
-  );
+): readonly SignatureScheme[] {
+  let byType = schemes13Lists.get(list);
+  if (!byType) {
+    byType = new Map();
+    schemes13Lists.set(list, byType);
+  }
+  const key = keyType ?? "any";
+  let out = byType.get(key);
+  if (!out) {
+    out = list.filter(
+      (s) => s !== Schemes.rsa_pkcs1_sha256 && (keyType === undefined || schemeKeyType(s) === keyType),
+    );
+    byType.set(key, out);
+  }
+  return out;
 }
 
 export const unexpected13 = (what: string) =>

@@ -26,7 +26,7 @@ import { encodeHandshakeFragment, HandshakeType } from "../handshake/header.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { encodeServerHello } from "../handshake/server-hello.js";
 import {
-  encodeCertificate13,
+  certificate13Body,
   encodeCertificateRequest13,
   encodeEncryptedExtensions,
   HandshakeType13,
@@ -87,6 +87,22 @@ export function hasValidHrrCookie(config: ResolvedConfig, hello: ClientHello): b
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
+/** CertificateRequest bodies by the configured signature schemes (a config's list is fixed). */
+const certificateRequests = new WeakMap<readonly number[], Uint8Array>();
+
+/** Our CertificateRequest: no context, signature_algorithms, no certificate_authorities (WebRTC certificates are self-signed). */
+function certificateRequestBody(c: ResolvedConfig): Uint8Array {
+  let body = certificateRequests.get(c.signatureSchemes);
+  if (!body) {
+    const sigs = encodeSignatureAlgorithms(schemes13(c.signatureSchemes, undefined));
+    body = encodeCertificateRequest13(EMPTY, [{ type: ExtensionType.signatureAlgorithms, data: sigs }]);
+    certificateRequests.set(c.signatureSchemes, body);
+  }
+  return body;
+}
+
 /** States of the DTLS 1.3 server, named by what it waits for. */
 type Server13State = "client_hello" | "certificate" | "certificate_verify" | "finished" | "done";
 
@@ -104,12 +120,15 @@ export class ServerHandshaker13 extends Handshaker13 {
   private clientRandom: Uint8Array | undefined;
   /** A HelloRetryRequest datagram sent, resent when ClientHello1 comes again. */
   private hrr: Uint8Array | undefined;
+  /** The cookie and body of the HelloRetryRequest this server sent (ClientHello2's transcript reuses the body). */
+  private hrrSent: { cookie: Uint8Array; body: Uint8Array } | undefined;
 
   protected begin(): void {}
 
   override release(): void {
     super.release();
     this.hrr = undefined;
+    this.hrrSent = undefined;
   }
 
   override afterDatagram(): void {
@@ -171,7 +190,6 @@ export class ServerHandshaker13 extends Handshaker13 {
         alert: 109,
       });
     const shares = parseClientShares(shareData);
-    const whole = tlsMessage(HandshakeType.client_hello, m.body);
     const cookies = hrrCookies(c);
     const cookieData = findExtension(raw, Ext13.cookie);
     let suite: CipherSuite13 | undefined;
@@ -179,7 +197,8 @@ export class ServerHandshaker13 extends Handshaker13 {
     this.nextSendSeq = m.messageSeq;
     if (cookieData) {
       // ClientHello2: the cookie carries the suite, the group asked for and Hash(ClientHello1).
-      const opened = openHrrCookie(cookies, c.remoteId, parseCookie(cookieData), cipherSuite13ById);
+      const cookie = parseCookie(cookieData);
+      const opened = openHrrCookie(cookies, c.remoteId, cookie, cipherSuite13ById);
       if (!opened) throw new DtlsError("ERR_DTLS_BAD_COOKIE", "bad HelloRetryRequest cookie", { alert: 47 });
       suite = opened.suite;
       if (!hello.cipherSuites.includes(suite.id) || !c.cipherSuites13.includes(suite))
@@ -187,10 +206,17 @@ export class ServerHandshaker13 extends Handshaker13 {
       group = opened.group !== 0 ? opened.group : this.pickShare(shares.map((s) => s.group));
       if (group === undefined || !shares.some((s) => s.group === group))
         throw new DtlsError("ERR_DTLS_MALFORMED", "no key share for the group asked for", { alert: 47 });
-      const hrr = encodeHelloRetryRequest(suite.id, opened.group, parseCookie(cookieData));
-      this.transcript.length = 0;
-      this.transcript.push(messageHash(opened.helloHash), tlsMessage(HandshakeType.server_hello, hrr));
+      // The HelloRetryRequest is rebuilt from the cookie (stateless), unless it is the one we sent.
+      const sent = this.hrrSent;
+      const hrr =
+        sent && equalBytes(sent.cookie, cookie)
+          ? sent.body
+          : encodeHelloRetryRequest(suite.id, opened.group, cookie);
+      this.transcript.reset();
+      this.transcript.add(messageHash(opened.helloHash));
+      this.transcript.addTls(HandshakeType.server_hello, hrr);
       this.hrr = undefined;
+      this.hrrSent = undefined;
     } else {
       if (this.hrr) throw unexpected13("second ClientHello without the cookie");
       suite = c.cipherSuites13.find((s) => hello.cipherSuites.includes(s.id));
@@ -202,13 +228,21 @@ export class ServerHandshaker13 extends Handshaker13 {
         throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared key exchange group", { alert: 40 });
       if (group === undefined || c.cookies) {
         // HelloRetryRequest: for a group we have no share of, or for the return-routability cookie.
-        const cookie = makeHrrCookie(cookies, c.remoteId, suite, askGroup, whole);
-        this.sendHelloRetryRequest(encodeHelloRetryRequest(suite.id, askGroup, cookie), m.messageSeq);
+        const cookie = makeHrrCookie(
+          cookies,
+          c.remoteId,
+          suite,
+          askGroup,
+          tlsMessage(HandshakeType.client_hello, m.body),
+        );
+        const body = encodeHelloRetryRequest(suite.id, askGroup, cookie);
+        this.hrrSent = { cookie, body };
+        this.sendHelloRetryRequest(body, m.messageSeq);
         return;
       }
-      this.transcript.length = 0;
+      this.transcript.reset();
     }
-    this.transcript.push(whole);
+    this.transcript.addTls(HandshakeType.client_hello, m.body);
     this.clientRandom = new Uint8Array(hello.random);
     this.suite = suite;
     this.group = group;
@@ -242,7 +276,7 @@ export class ServerHandshaker13 extends Handshaker13 {
     const sh = encodeServerHello({
       version: DTLS_1_2,
       random: this.serverRandom,
-      sessionId: new Uint8Array(0), // DTLS 1.3 servers do not echo it (RFC 9147 §5.3)
+      sessionId: EMPTY, // DTLS 1.3 servers do not echo it (RFC 9147 §5.3)
       cipherSuite: suite.id,
       compressionMethod: 0,
       extensions: [
@@ -264,21 +298,14 @@ export class ServerHandshaker13 extends Handshaker13 {
       if (this.srtp)
         ee.push({
           type: ExtensionType.useSrtp,
-          data: encodeUseSrtp({ profiles: [SrtpProfile[this.srtp]], mki: new Uint8Array(0) }),
+          data: encodeUseSrtp({ profiles: [SrtpProfile[this.srtp]], mki: EMPTY }),
         });
     }
     items.push(this.message(HandshakeType13.encrypted_extensions, encodeEncryptedExtensions(ee), 2));
     if (c.requireClientCertificate) {
-      // No certificate_authorities: WebRTC certificates are self-signed.
-      const sigs = encodeSignatureAlgorithms(schemes13(c.signatureSchemes, undefined));
-      const cr = encodeCertificateRequest13(new Uint8Array(0), [
-        { type: ExtensionType.signatureAlgorithms, data: sigs },
-      ]);
-      items.push(this.message(HandshakeType.certificate_request, cr, 2));
+      items.push(this.message(HandshakeType.certificate_request, certificateRequestBody(c), 2));
     }
-    items.push(
-      this.message(HandshakeType.certificate, encodeCertificate13(new Uint8Array(0), [c.certificate.der]), 2),
-    );
+    items.push(this.message(HandshakeType.certificate, certificate13Body(EMPTY, c.certificate.der), 2));
     const signature = c.crypto.sign(
       scheme,
       c.certificate.privateKey,
