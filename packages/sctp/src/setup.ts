@@ -7,7 +7,7 @@
 import type { AssociationContext } from "./context.js";
 import { type CookieContents, CookieSigner } from "./cookie.js";
 import { SctpError } from "./errors.js";
-import { cookieCase, type LocalInit, makeInit, negotiate, randomTag } from "./handshake.js";
+import { cookieCase, type LocalInit, makeInit, negotiate, randomTagAndTsn } from "./handshake.js";
 import { put32 } from "./packet/bytes.js";
 import type { ErrorCause } from "./packet/causes.js";
 import { CauseCode, ChunkType } from "./packet/constants.js";
@@ -84,10 +84,14 @@ export class Setup {
   }
 
   private newLocal(): LocalInit {
+    return this.localWith(randomTagAndTsn());
+  }
+
+  private localWith(ids: { tag: number; initialTsn: number }): LocalInit {
     const o = this.a.o;
     return {
-      tag: randomTag(),
-      initialTsn: randomTag(),
+      tag: ids.tag,
+      initialTsn: ids.initialTsn,
       aRwnd: o.receiveWindow,
       outboundStreams: o.maxOutboundStreams,
       inboundStreams: o.maxInboundStreams,
@@ -179,7 +183,7 @@ export class Setup {
     const restart = a.tcb !== undefined && a.state !== "cookie-wait" && a.state !== "cookie-echoed";
     a.tcb?.clear();
     if (restart) a.rto.reset();
-    this.local = { ...this.newLocal(), tag: c.localTag, initialTsn: c.localInitialTsn };
+    this.local = this.localWith({ tag: c.localTag, initialTsn: c.localInitialTsn });
     a.tcb = new Tcb(c.localTag, c.peerTag, c, a.o, a.sink, a.rto);
     a.tx.control({ type: ChunkType.CookieAck });
     if (!restart) this.established();
