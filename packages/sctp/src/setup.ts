@@ -57,10 +57,9 @@ export class Setup {
    * Starts the association: our INIT, retransmitted on T1. When the peer's
    * INIT already came (in WebRTC both ends start the association once DTLS
    * is up, and the end whose DTLS connects second finds the peer's INIT
-   * waiting), its
-   * INIT-ACK already went out with the tag we keep using: we hold our INIT
-   * back and wait in COOKIE-WAIT for the peer's COOKIE-ECHO (RFC 9260 §5.2.4
-   * case B then makes the association from it). Sending ours as well would
+   * waiting), its INIT-ACK already went out with the tag we keep using: we
+   * hold our INIT back and wait in COOKIE-WAIT for the peer's COOKIE-ECHO
+   * (RFC 9260 §5.2.4 case B then makes the association from it). Sending ours as well would
    * only add an INIT, an INIT-ACK, a COOKIE-ECHO and a COOKIE-ACK to the
    * setup (both ends' CPU on a data channel's open path). If that COOKIE-ECHO
    * does not come (our INIT-ACK lost), T1 sends the INIT after one RTO, as a
