@@ -12,11 +12,16 @@ import type { InitChunk } from "./packet/init.js";
 /** Chunk types we support beyond RFC 9260 (Supported Extensions, RFC 5061 §4.2.7). */
 export const SUPPORTED_EXTENSIONS = [ChunkType.ForwardTsn, ChunkType.ReConfig];
 
-/** A random nonzero 32-bit value (tags must be nonzero, RFC 9260 §5.3.1). */
-export function randomTag(): number {
+/**
+ * A random nonzero Initiate Tag and a random Initial TSN (RFC 9260 §5.3.1)
+ * from one read of the CSPRNG: each call costs microseconds, and an
+ * association's setup is on a data channel's open path.
+ */
+export function randomTagAndTsn(): { tag: number; initialTsn: number } {
   for (;;) {
-    const v = randomBytes(4).readUInt32BE(0);
-    if (v !== 0) return v;
+    const b = randomBytes(8);
+    const tag = b.readUInt32BE(0);
+    if (tag !== 0) return { tag, initialTsn: b.readUInt32BE(4) };
   }
 }
 

@@ -7,7 +7,7 @@
 import type { AssociationContext } from "./context.js";
 import { type CookieContents, CookieSigner } from "./cookie.js";
 import { SctpError } from "./errors.js";
-import { cookieCase, type LocalInit, makeInit, negotiate, randomTag } from "./handshake.js";
+import { cookieCase, type LocalInit, makeInit, negotiate, randomTagAndTsn } from "./handshake.js";
 import { put32 } from "./packet/bytes.js";
 import type { ErrorCause } from "./packet/causes.js";
 import { CauseCode, ChunkType } from "./packet/constants.js";
@@ -27,6 +27,14 @@ export class Setup {
   /** When the INIT or COOKIE-ECHO out was first sent (its answer, unless resent, times a round trip). */
   private sentAt = 0;
   private connecting = false;
+  /**
+   * The local parameters of the INIT-ACK we gave a peer's INIT while closed:
+   * connect() then waits for its COOKIE-ECHO instead of sending an INIT of
+   * its own (see connect()).
+   */
+  private answered: LocalInit | undefined;
+  /** connect() held our INIT back; T1's first expiry sends it. */
+  private initHeld = false;
   /** RFC 9653 Zero Checksum Acceptable in our INIT / INIT-ACK; dropped after an unanswered INIT. */
   private offerZeroChecksum = true;
   private readonly cookies: CookieSigner;
@@ -45,23 +53,44 @@ export class Setup {
     return this.local?.tag;
   }
 
+  /**
+   * Starts the association: our INIT, retransmitted on T1. When the peer's
+   * INIT already came (in WebRTC both ends start the association once DTLS
+   * is up, and the end whose DTLS connects second finds the peer's INIT
+   * waiting), its INIT-ACK already went out with the tag we keep using: we
+   * hold our INIT back and wait in COOKIE-WAIT for the peer's COOKIE-ECHO
+   * (RFC 9260 §5.2.4 case B then makes the association from it). Sending ours as well would
+   * only add an INIT, an INIT-ACK, a COOKIE-ECHO and a COOKIE-ACK to the
+   * setup (both ends' CPU on a data channel's open path). If that COOKIE-ECHO
+   * does not come (our INIT-ACK lost), T1 sends the INIT after one RTO, as a
+   * plain connect would have retransmitted it.
+   */
   connect(): void {
     if (this.a.state !== "closed" || this.connecting) return;
     this.connecting = true;
-    this.local = this.newLocal();
+    const answered = this.answered;
+    this.answered = undefined;
+    this.local = answered ?? this.newLocal();
     this.init = makeInit(ChunkType.Init, this.local);
     this.a.setState("cookie-wait");
     this.rto = this.a.o.rtoInitial;
-    this.a.sendControl(0, [this.init]);
-    this.sentAt = performance.now();
+    if (answered) this.initHeld = true;
+    else {
+      this.a.sendControl(0, [this.init]);
+      this.sentAt = performance.now();
+    }
     this.t1.start(this.rto);
   }
 
   private newLocal(): LocalInit {
+    return this.localWith(randomTagAndTsn());
+  }
+
+  private localWith(ids: { tag: number; initialTsn: number }): LocalInit {
     const o = this.a.o;
     return {
-      tag: randomTag(),
-      initialTsn: randomTag(),
+      tag: ids.tag,
+      initialTsn: ids.initialTsn,
       aRwnd: o.receiveWindow,
       outboundStreams: o.maxOutboundStreams,
       inboundStreams: o.maxInboundStreams,
@@ -76,8 +105,11 @@ export class Setup {
     }
     let local: LocalInit;
     let tie = { local: 0, peer: 0 };
-    if (a.state === "closed") local = this.newLocal();
-    else if (a.state === "cookie-wait" || a.state === "cookie-echoed") local = this.local!;
+    if (a.state === "closed") {
+      // Kept for connect() (a repeated INIT gets the same tag: one COOKIE-ECHO fits whichever answer arrived).
+      local = this.answered ?? this.newLocal();
+      if (!this.connecting) this.answered = local;
+    } else if (a.state === "cookie-wait" || a.state === "cookie-echoed") local = this.local!;
     else {
       // An INIT for an association that exists (§5.2.2): new tags, tie-tags to detect a restart.
       local = this.newLocal();
@@ -150,7 +182,7 @@ export class Setup {
     const restart = a.tcb !== undefined && a.state !== "cookie-wait" && a.state !== "cookie-echoed";
     a.tcb?.clear();
     if (restart) a.rto.reset();
-    this.local = { ...this.newLocal(), tag: c.localTag, initialTsn: c.localInitialTsn };
+    this.local = this.localWith({ tag: c.localTag, initialTsn: c.localInitialTsn });
     a.tcb = new Tcb(c.localTag, c.peerTag, c, a.o, a.sink, a.rto);
     a.tx.control({ type: ChunkType.CookieAck });
     if (!restart) this.established();
@@ -164,6 +196,7 @@ export class Setup {
 
   private established(): void {
     this.t1.stop();
+    this.initHeld = false;
     this.init = undefined;
     this.cookieEcho = undefined;
     this.a.setState("established");
@@ -173,6 +206,15 @@ export class Setup {
 
   private readonly onT1 = (): void => {
     const a = this.a;
+    if (this.initHeld) {
+      // The peer's COOKIE-ECHO did not come: our own INIT now, retransmitted from here on.
+      this.initHeld = false;
+      if (a.state !== "cookie-wait" || !this.init) return;
+      a.sendControl(0, [this.init]);
+      this.sentAt = performance.now();
+      this.t1.start(this.rto);
+      return;
+    }
     if (++this.retries > MAX_INIT_RETRANSMITS) {
       a.end(
         new SctpError("ERR_TOO_MANY_RETRANSMISSIONS", "no answer to INIT / COOKIE-ECHO (RFC 9260 §5.1)"),
@@ -200,12 +242,14 @@ export class Setup {
     this.a.tcb = undefined;
     this.a.setState("closed");
     this.connecting = false;
+    this.initHeld = false;
     this.t1.stop();
     this.connect();
   }
 
   dispose(): void {
     this.t1.dispose();
+    this.answered = undefined;
     this.init = undefined;
     this.cookieEcho = undefined;
   }

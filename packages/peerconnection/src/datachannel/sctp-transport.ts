@@ -154,11 +154,29 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
     association.addEventListener("bufferedamountlow", this.onBufferedAmountLow as Handler);
     association.addEventListener("streamreset", this.onStreamReset as Handler);
     association.addEventListener("close", this.onClose as Handler);
-    association.connect();
     const early = this.early ?? [];
     this.early = undefined;
     for (const packet of early) association.handlePacket(packet);
+    // Our INIT waits for the end of this event-loop turn: the peer's INIT,
+    // sent right after its last DTLS flight, is usually in the same read as
+    // the flight that connected us. Answered first, it makes our own INIT
+    // unnecessary (see @purertc/sctp's connect()): half the setup packets.
+    this.pendingConnect = setImmediate(this.connectAssociation);
   }
+
+  private pendingConnect: NodeJS.Immediate | undefined;
+
+  private readonly connectAssociation = (): void => {
+    this.pendingConnect = undefined;
+    // Not "closed": the peer's COOKIE-ECHO already made the association.
+    if (this.closed || !this.association || this.association.state !== "closed") return;
+    try {
+      this.association.connect();
+    } catch (error) {
+      // Ended in the meantime (an ABORT among the early packets): its close event reported it.
+      log("association not started: %s", (error as Error).message);
+    }
+  };
 
   /** @internal One SCTP packet from DTLS application data. */
   handlePacket(packet: Uint8Array): void {
@@ -237,6 +255,8 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.pendingConnect) clearImmediate(this.pendingConnect);
+    this.pendingConnect = undefined;
     this.options = undefined;
     this.early = undefined;
     const channels = [...this.channels.values(), ...this.unassigned];

@@ -137,6 +137,32 @@ describe("renegotiation", () => {
       ["2", "audio", "recvonly"],
     ]);
   });
+  it("a data-channel-only connection keys SRTP when a later negotiation adds media, and its frames flow", async () => {
+    await using a = new PeerConnection({ interfaces: "loopback" });
+    await using b = new PeerConnection({ interfaces: "loopback" });
+    trickle(a, b);
+    const channel = a.createDataChannel("first");
+    const opened = new Promise((resolve) => channel.addEventListener("open", resolve));
+    await negotiate(a, b);
+    await opened;
+    // No media negotiated: nothing keyed yet (SRTP waits for a transceiver).
+    const keyed = (pc: PeerConnection) =>
+      (pc as unknown as { media: { srtp?: unknown } }).media.srtp !== undefined;
+    expect([keyed(a), keyed(b)]).toEqual([false, false]);
+    const audio = a.addTransceiver("audio", { direction: "sendonly" });
+    const got = frames(b, 3);
+    await negotiate(a, b);
+    expect([keyed(a), keyed(b)]).toEqual([true, true]);
+    for (let i = 0; i < 100; i++) {
+      audio.sender.sendFrame(Uint8Array.of(0xfc, 7, i), { timestamp: i * 960 });
+      const done = await Promise.race([
+        got.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 10)),
+      ]);
+      if (done) break;
+    }
+    expect([...(await got)[0]!.data].slice(0, 2)).toEqual([0xfc, 7]);
+  });
 });
 
 describe("relaying RTP (an RTSP camera's packets)", () => {

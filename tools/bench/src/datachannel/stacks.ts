@@ -17,8 +17,12 @@ export interface ChannelPair {
   close(): Promise<void>;
 }
 
-/** `purertc-tcp`: purertc over ICE-TCP only (one passive, one active PeerConnection, no UDP candidates). */
-export type StackName = "purertc" | "purertc-tcp" | "werift" | "node-datachannel";
+/**
+ * `purertc-tcp`: purertc over ICE-TCP only (one passive, one active PeerConnection, no UDP candidates).
+ * `purertc-x25519`: purertc with DTLS key exchange on x25519 alone (`dtlsGroups: ["x25519"]`), not
+ * the default X25519MLKEM768 hybrid: the open without ML-KEM on its critical path (open figures only).
+ */
+export type StackName = "purertc" | "purertc-tcp" | "purertc-x25519" | "werift" | "node-datachannel";
 
 /** The W3C shape both purertc and node-datachannel's polyfill have. */
 interface W3cChannel {
@@ -179,6 +183,13 @@ export async function pairMaker(stack: StackName): Promise<() => Promise<Channel
     return () =>
       w3cPair(
         () => new PeerConnection({ interfaces: "loopback" }) as unknown as W3cPeer,
+        () => true,
+      );
+  }
+  if (stack === "purertc-x25519") {
+    return () =>
+      w3cPair(
+        () => new PeerConnection({ interfaces: "loopback", dtlsGroups: ["x25519"] }) as unknown as W3cPeer,
         () => true,
       );
   }

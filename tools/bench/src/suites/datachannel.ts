@@ -6,7 +6,9 @@ import type { BenchRow, BenchSuite } from "../harness.js";
 /**
  * Data channels on loopback, one process per stack (../datachannel/worker.ts),
  * purertc beside werift 0.25.2 and node-datachannel 0.33.4 (libdatachannel,
- * usrsctp, native) in the same run: create → first `open` (median, p99);
+ * usrsctp, native) in the same run: create → first `open` (median, p99;
+ * also with our DTLS on x25519 only, in a worker of its own that measures
+ * only that);
  * one reliable ordered channel carrying 64 KiB messages with
  * bufferedAmountLowThreshold backpressure (1 MiB high water), MB/s; 1 KiB
  * messages/s the same way; one-way latency of a small message on an idle
@@ -63,9 +65,11 @@ export const suite: BenchSuite = {
   name: "datachannel",
   async run({ quick }) {
     const ours = await runWorker("purertc", quick);
+    const x25519 = await runWorker("purertc-x25519", quick);
     const werift = await runWorker("werift", quick);
     const ndc = await runWorker("node-datachannel", quick);
-    for (const f of [ours, werift, ndc]) if (f.error) process.stderr.write(`${f.stack}: ${f.error}\n`);
+    for (const f of [ours, x25519, werift, ndc])
+      if (f.error) process.stderr.write(`${f.stack}: ${f.error}\n`);
     const row = (
       metric: string,
       unit: string,
@@ -86,6 +90,19 @@ export const suite: BenchSuite = {
     const rows: BenchRow[] = [
       row("create → first channel open, median", "ms", (f) => f.open?.median, false),
       row("create → first channel open, p99", "ms", (f) => f.open?.p99, false),
+      // Ours with DTLS on x25519 alone, beside the same reference figures (werift's DTLS 1.2 has no ML-KEM either).
+      row(
+        "create → first channel open, DTLS x25519 only, median",
+        "ms",
+        (f) => (f === ours ? x25519 : f).open?.median,
+        false,
+      ),
+      row(
+        "create → first channel open, DTLS x25519 only, p99",
+        "ms",
+        (f) => (f === ours ? x25519 : f).open?.p99,
+        false,
+      ),
       row("bulk, 64 KiB messages, reliable ordered", "MB/s", (f) => f.bulkMBps, true),
       row("bulk, 64 KiB messages, per CPU-second", "MB/cpu-s", (f) => f.bulkMBpcpu, true),
       row("1 KiB messages, reliable ordered", "msg/s", (f) => f.smallMsgs, true),
