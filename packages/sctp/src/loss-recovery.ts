@@ -7,7 +7,6 @@
  */
 import type { AssociationContext } from "./context.js";
 import { SctpError } from "./errors.js";
-import { ChunkType } from "./packet/constants.js";
 import type { SackChunk } from "./packet/sack.js";
 import { MAX_RETRANSMITS, type Tcb } from "./tcb.js";
 import { AssociationTimer } from "./timers.js";
@@ -83,7 +82,7 @@ export class LossRecovery {
     if (t.forwardTsnPending) {
       const f = t.rtx.forwardTsn();
       t.forwardTsnPending = false;
-      if (f) this.a.tx.control({ type: ChunkType.ForwardTsn, ...f });
+      if (f) this.a.tx.control(f);
     }
   }
 
