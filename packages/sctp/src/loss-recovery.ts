@@ -69,7 +69,12 @@ export class LossRecovery {
       t.fastRetransmitPending = true;
     }
     t.peerRwnd = Math.max(0, s.aRwnd - t.rtx.flightSize);
-    if (t.c.peerForwardTsn && tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint)) t.forwardTsnPending = true;
+    // C1/C3 (RFC 3758 §3.5): also when the ack reached a chunk abandoned while one before it was outstanding.
+    if (
+      t.c.peerForwardTsn &&
+      (tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint) || (out.cumAdvanced && t.rtx.at(0)?.message.abandoned))
+    )
+      t.forwardTsnPending = true;
     this.checkAbandoned(t);
     if (t.rtx.isEmpty) {
       this.a.t3.stop();
@@ -102,7 +107,11 @@ export class LossRecovery {
     this.a.rto.backoff();
     t.cc.onTimeout();
     t.rtx.markAllForRetransmit();
-    if (t.c.peerForwardTsn && tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint)) t.forwardTsnPending = true;
+    if (
+      t.c.peerForwardTsn &&
+      (tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint) || t.rtx.at(0)?.message.abandoned)
+    )
+      t.forwardTsnPending = true;
     this.a.t3.start(this.a.rto.rto);
     this.a.tx.flush();
   };

@@ -7,6 +7,7 @@
  * timer callbacks. What SACKs and timeouts say about the chunks in flight is
  * loss-recovery.ts.
  */
+import { abandonedEnd } from "./abandoned-end.js";
 import type { AssociationContext, LossRecoveryLike } from "./context.js";
 import { pad4 } from "./packet/bytes.js";
 import { type Chunk, chunkLength } from "./packet/chunk.js";
@@ -277,7 +278,16 @@ export class Transmitter {
   }
 
   private abandon(t: Tcb, s: SentChunk): void {
-    t.rtx.abandon(s.message);
+    const m = s.message;
+    const first = !m.abandoned;
+    t.rtx.abandon(m);
+    // Abandoned before its last fragment was cut: a placeholder end fragment
+    // takes the next TSN, abandoned, so the FORWARD-TSN passes it and names
+    // the message even when every fragment sent was received.
+    if (first && m.offset < m.data.length) {
+      t.rtx.add(abandonedEnd(m, t.nextTsn, t.interleaving));
+      t.nextTsn = tsnAdd(t.nextTsn, 1);
+    }
     if (t.c.peerForwardTsn) t.forwardTsnPending = true;
   }
 
