@@ -35,6 +35,7 @@ export interface IDataChunk {
 /** Bytes of an I-DATA chunk before its user data. */
 export const I_DATA_HEADER = 20;
 
+/** Decodes the I-DATA chunk at `o` of length `len`; throws SctpError `ERR_BAD_LENGTH` / `ERR_BAD_CHUNK`. */
 export function decodeIData(b: Uint8Array, o: number, len: number): IDataChunk {
   if (len < I_DATA_HEADER)
     throw new SctpError("ERR_BAD_LENGTH", "I-DATA chunk shorter than 20 bytes (RFC 8260 §2.1)");
@@ -58,10 +59,12 @@ export function decodeIData(b: Uint8Array, o: number, len: number): IDataChunk {
   };
 }
 
+/** The chunk's length field (padding not counted). */
 export function iDataLength(c: IDataChunk): number {
   return I_DATA_HEADER + c.userData.length;
 }
 
+/** Writes the chunk at `o` (`b` has room for its padded length). */
 export function writeIData(c: IDataChunk, b: Uint8Array, o: number): void {
   b[o] = ChunkType.IData;
   b[o + 1] = (c.immediate ? 8 : 0) | (c.unordered ? 4 : 0) | (c.beginning ? 2 : 0) | (c.ending ? 1 : 0);

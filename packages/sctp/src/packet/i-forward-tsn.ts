@@ -10,12 +10,14 @@ export interface IForwardTsnStream {
   mid: number;
 }
 
+/** An I-FORWARD-TSN chunk: the receiver moves its cumulative TSN and skips the messages named. */
 export interface IForwardTsnChunk {
   type: typeof ChunkType.IForwardTsn;
   newCumulativeTsn: number;
   streams: IForwardTsnStream[];
 }
 
+/** Decodes the I-FORWARD-TSN chunk at `o` of length `len`; throws SctpError `ERR_BAD_LENGTH`. */
 export function decodeIForwardTsn(b: Uint8Array, o: number, len: number): IForwardTsnChunk {
   if (len < 8 || (len - 8) % 8 !== 0)
     throw new SctpError("ERR_BAD_LENGTH", "I-FORWARD-TSN length is not 8 + 8n (RFC 8260 §2.3.1)");
@@ -26,10 +28,12 @@ export function decodeIForwardTsn(b: Uint8Array, o: number, len: number): IForwa
   return { type: ChunkType.IForwardTsn, newCumulativeTsn: u32(b, o + 4), streams };
 }
 
+/** The chunk's length field. */
 export function iForwardTsnLength(c: IForwardTsnChunk): number {
   return 8 + 8 * c.streams.length;
 }
 
+/** Writes the chunk at `o` (`b` has room for it). */
 export function writeIForwardTsn(c: IForwardTsnChunk, b: Uint8Array, o: number): void {
   b[o] = ChunkType.IForwardTsn;
   b[o + 1] = 0;
