@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { SctpCloseEvent, SctpMessageEvent, SctpStreamResetEvent } from "./association-types.js";
 import { type LinkOptions, MemoryLink, once, openLink } from "./memory-link.test-helper.js";
@@ -252,6 +253,70 @@ describe("teardown with I-DATA", () => {
     });
     expect(await forceGc()).toBe(true);
     expect(ref!.deref()).toBeUndefined();
+  });
+});
+
+describe("hostile I-DATA into an established association", () => {
+  it("random I-DATA and I-FORWARD-TSN near the window: handlePacket never throws; a lie ends it with a typed error", async () => {
+    const chunk = fc.record({
+      iForward: fc.boolean(),
+      tsnOffset: fc.integer({ min: -2, max: 40 }),
+      streamId: fc.integer({ min: 0, max: 3 }),
+      mid: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 0xffffffff })),
+      fsn: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 0xffffffff })),
+      size: fc.integer({ min: 1, max: 1500 }),
+      flags: fc.integer({ min: 0, max: 15 }),
+    });
+    let ended = 0;
+    for (let round = 0; round < 6; round++) {
+      const { link: l } = link(true, true);
+      await openLink(l);
+      let error: string | undefined;
+      l.b.addEventListener("close", (e) => {
+        error = (e as SctpCloseEvent).error?.code;
+      });
+      const peerTag = l.a.tcb!.c.peerTag;
+      fc.assert(
+        fc.property(fc.array(chunk, { minLength: 1, maxLength: 4 }), (list) => {
+          const cum = l.b.tcb?.receiver.cumTsn ?? 0;
+          const chunks: Chunk[] = list.map((c) => {
+            const tsn = (cum + c.tsnOffset) >>> 0;
+            if (c.iForward)
+              return {
+                type: ChunkType.IForwardTsn,
+                newCumulativeTsn: tsn,
+                streams: [{ streamId: c.streamId, unordered: (c.flags & 4) !== 0, mid: c.mid }],
+              };
+            const beginning = (c.flags & 2) !== 0;
+            return {
+              type: ChunkType.IData,
+              tsn,
+              streamId: c.streamId,
+              mid: c.mid,
+              fsn: beginning ? 0 : c.fsn,
+              ppid: beginning ? 53 : 0,
+              userData: new Uint8Array(c.size),
+              unordered: (c.flags & 4) !== 0,
+              beginning,
+              ending: (c.flags & 1) !== 0,
+              immediate: (c.flags & 8) !== 0,
+            };
+          });
+          l.b.handlePacket(
+            encodePacket({ sourcePort: 5000, destinationPort: 5000, verificationTag: peerTag, chunks }),
+          );
+        }),
+        { numRuns: 300 },
+      );
+      await new Promise((r) => setImmediate(r));
+      if (l.b.state === "closed") {
+        ended++;
+        expect(error).toBe("ERR_PROTOCOL_VIOLATION");
+      }
+      await l.close();
+    }
+    // Huge MIDs and FSNs are lies: the rounds meet some and end (the check is live).
+    expect(ended).toBeGreaterThan(0);
   });
 });
 
