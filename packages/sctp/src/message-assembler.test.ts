@@ -228,4 +228,27 @@ describe("I-DATA sending (RFC 8260 §2.1, §3.1)", () => {
     }
     expect(mids).toEqual([0xffffffff, 0]);
   });
+
+  it("thousands of streams join and leave the round: each is served once, in the order it joined", () => {
+    const q = new SendQueue(() => {});
+    q.setInterleaving(true);
+    const ids = Array.from({ length: 5000 }, (_, i) => (i * 7919) % 65536);
+    for (const streamId of ids)
+      q.enqueue({
+        streamId,
+        ppid: 53,
+        data: Uint8Array.of(1),
+        unordered: false,
+        offset: 0,
+        ssn: 0,
+        fsn: 0,
+        maxRetransmits: -1,
+        expiresAt: 0,
+        abandoned: false,
+      });
+    const served: number[] = [];
+    for (let tsn = 0; q.peek(0); tsn++) served.push(q.nextChunk(tsn, 100).chunk.streamId);
+    expect(served).toEqual(ids);
+    expect(q.isEmpty).toBe(true);
+  });
 });
