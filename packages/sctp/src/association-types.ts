@@ -51,6 +51,16 @@ export interface SctpAssociationOptions {
    * Unanswered ones count toward Association.Max.Retrans (10), then the association fails.
    */
   heartbeatInterval?: number;
+  /**
+   * Offer message interleaving, I-DATA (RFC 8260), in INIT / INIT-ACK
+   * (default true). Used only when the peer offers it too (Supported
+   * Extensions with I-DATA and I-FORWARD-TSN): then fragments of large
+   * messages on different streams interleave, round robin per stream, so a
+   * small message is not stuck behind a large one on another stream. With
+   * peers that do not offer it (pion, werift, usrsctp, Chromium by default)
+   * nothing changes: DATA and FORWARD-TSN as before.
+   */
+  interleaving?: boolean;
   /** Aborting it aborts the association (as {@link SctpAssociationLike.abort}). */
   signal?: AbortSignal;
 }

@@ -208,6 +208,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
       unordered: options?.unordered === true,
       offset: 0,
       ssn: 0,
+      fsn: 0,
       maxRetransmits: rtx !== undefined && this.tcb?.c.peerForwardTsn !== false ? Math.max(0, rtx) : -1,
       expiresAt:
         life !== undefined && this.tcb?.c.peerForwardTsn !== false

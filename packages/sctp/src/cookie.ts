@@ -23,6 +23,8 @@ export interface CookieContents {
   peerForwardTsn: boolean;
   peerReconfig: boolean;
   peerZeroChecksum: boolean;
+  /** The peer listed I-DATA and I-FORWARD-TSN in Supported Extensions (RFC 8260 §2.2). */
+  peerInterleaving: boolean;
   /** Tie-tags (RFC 9260 §5.2.2): the tags of the association that existed when the INIT came, or 0. */
   localTieTag: number;
   peerTieTag: number;
@@ -51,7 +53,11 @@ export class CookieSigner {
     put32(b, 16, c.peerArwnd);
     put16(b, 20, c.outboundStreams);
     put16(b, 22, c.inboundStreams);
-    b[24] = (c.peerForwardTsn ? 1 : 0) | (c.peerReconfig ? 2 : 0) | (c.peerZeroChecksum ? 4 : 0);
+    b[24] =
+      (c.peerForwardTsn ? 1 : 0) |
+      (c.peerReconfig ? 2 : 0) |
+      (c.peerZeroChecksum ? 4 : 0) |
+      (c.peerInterleaving ? 8 : 0);
     put32(b, 28, c.localTieTag);
     put32(b, 32, c.peerTieTag);
     // Creation time in ms since the epoch, 64 bits as two halves.
@@ -91,6 +97,7 @@ export class CookieSigner {
       peerForwardTsn: (flags & 1) !== 0,
       peerReconfig: (flags & 2) !== 0,
       peerZeroChecksum: (flags & 4) !== 0,
+      peerInterleaving: (flags & 8) !== 0,
       localTieTag: u32(cookie, 28),
       peerTieTag: u32(cookie, 32),
     };

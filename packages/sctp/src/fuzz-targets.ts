@@ -4,14 +4,17 @@
  * checksum check skipped, so mutated input reaches the chunk parsers rather
  * than stopping at CRC32c). Seeds are the packets of a real exchange between
  * two associations: INIT to SHUTDOWN-COMPLETE with DATA, SACKs with gap
- * blocks, FORWARD-TSN and RE-CONFIG. (The association's own handling of
+ * blocks, FORWARD-TSN and RE-CONFIG, once with DATA and once with I-DATA and
+ * I-FORWARD-TSN (RFC 8260) negotiated. (The association's own handling of
  * hostile packets is covered by robustness.test.ts, which can await it.)
  * Not part of the library's API (subpath `@purertc/sctp/fuzz`).
  * @module
  */
 import { SctpAssociation } from "./association.js";
 import { SctpError } from "./errors.js";
+import { ChunkType } from "./packet/constants.js";
 import { decodePacket } from "./packet/packet.js";
+import { DataReceiver } from "./reassembly.js";
 
 /** One parser under fuzz: `run` must return or throw an error `expected` accepts. */
 export interface FuzzTarget {
@@ -35,9 +38,10 @@ async function until(predicate: () => boolean, what: string, ms = 5000): Promise
 /**
  * The packets of two associations talking over an in-memory link that drops
  * every 7th packet from A (gap blocks, retransmissions and, for a
- * maxRetransmits:0 message, FORWARD-TSN), with a stream reset and a shutdown.
+ * maxRetransmits:0 message, FORWARD-TSN), with a stream reset and a shutdown;
+ * `interleaving`: I-DATA and I-FORWARD-TSN instead of DATA and FORWARD-TSN.
  */
-export async function captureSctpPackets(): Promise<Uint8Array[]> {
+export async function captureSctpPackets(interleaving = false): Promise<Uint8Array[]> {
   const sent: Uint8Array[] = [];
   let fromA = 0;
   const link = (to: () => SctpAssociation, dropEvery: number) => ({
@@ -48,7 +52,7 @@ export async function captureSctpPackets(): Promise<Uint8Array[]> {
       setImmediate(() => to().handlePacket(copy));
     },
   });
-  const options = { rtoInitial: 50, rtoMin: 20 };
+  const options = { rtoInitial: 50, rtoMin: 20, interleaving };
   const a: SctpAssociation = new SctpAssociation({ transport: link(() => b, 7), ...options });
   const b: SctpAssociation = new SctpAssociation({ transport: link(() => a, 0), ...options });
   let received = 0;
@@ -74,7 +78,7 @@ export async function captureSctpPackets(): Promise<Uint8Array[]> {
 
 /** The SCTP fuzz targets, seeded with {@link captureSctpPackets}' packets. */
 export async function sctpFuzzTargets(): Promise<FuzzTarget[]> {
-  const seeds = await captureSctpPackets();
+  const seeds = [...(await captureSctpPackets(false)), ...(await captureSctpPackets(true))];
   return [
     {
       name: "SCTP packet (decode: common header, every chunk and parameter)",
@@ -82,5 +86,34 @@ export async function sctpFuzzTargets(): Promise<FuzzTarget[]> {
       run: (b) => void decodePacket(b, { skipChecksum: true }),
       expected: isSctpError,
     },
+    {
+      name: "SCTP I-DATA reassembly (RFC 8260: a receiver fed the packet's I-DATA and I-FORWARD-TSN chunks)",
+      seeds,
+      run: reassemble,
+      expected: isSctpError,
+    },
   ];
 }
+
+/** Feeds a decoded packet's user data chunks to a fresh receiver (small window and messages: limits are reached). */
+function reassemble(input: Uint8Array): void {
+  const chunks = decodePacket(input, { skipChecksum: true }).chunks;
+  let receiver: DataReceiver | undefined;
+  for (const c of chunks) {
+    if (c.type !== ChunkType.IData && c.type !== ChunkType.Data && c.type !== ChunkType.IForwardTsn) continue;
+    receiver ??= new DataReceiver(
+      c.type === ChunkType.IForwardTsn ? c.newCumulativeTsn : c.tsn,
+      32_768,
+      8192,
+      {
+        deliver: noop,
+        tooBig: noop,
+        violation: noop,
+      },
+    );
+    if (c.type === ChunkType.IForwardTsn) receiver.forward(c);
+    else receiver.receive(c);
+  }
+}
+
+function noop(): void {}

@@ -11,6 +11,12 @@ import type { InitChunk } from "./packet/init.js";
 
 /** Chunk types we support beyond RFC 9260 (Supported Extensions, RFC 5061 §4.2.7). */
 export const SUPPORTED_EXTENSIONS = [ChunkType.ForwardTsn, ChunkType.ReConfig];
+/** The same with message interleaving (RFC 8260 §2.2: I-DATA and, for PR-SCTP with it, I-FORWARD-TSN). */
+export const SUPPORTED_EXTENSIONS_INTERLEAVING = [
+  ...SUPPORTED_EXTENSIONS,
+  ChunkType.IData,
+  ChunkType.IForwardTsn,
+];
 
 /**
  * A random nonzero Initiate Tag and a random Initial TSN (RFC 9260 §5.3.1)
@@ -31,6 +37,8 @@ export interface LocalInit {
   aRwnd: number;
   outboundStreams: number;
   inboundStreams: number;
+  /** Offer I-DATA (RFC 8260). */
+  interleaving: boolean;
 }
 
 /**
@@ -52,7 +60,7 @@ export function makeInit(
     outboundStreams: l.outboundStreams,
     inboundStreams: l.inboundStreams,
     initialTsn: l.initialTsn,
-    supportedExtensions: SUPPORTED_EXTENSIONS,
+    supportedExtensions: l.interleaving ? SUPPORTED_EXTENSIONS_INTERLEAVING : SUPPORTED_EXTENSIONS,
     forwardTsnSupported: true,
     unrecognized,
   };
@@ -79,6 +87,7 @@ export function negotiate(
     peerForwardTsn: peer.forwardTsnSupported || ext.includes(ChunkType.ForwardTsn),
     peerReconfig: ext.includes(ChunkType.ReConfig),
     peerZeroChecksum: peer.zeroChecksumEdmid === EDMID_DTLS,
+    peerInterleaving: ext.includes(ChunkType.IData) && ext.includes(ChunkType.IForwardTsn),
     localTieTag: tieTags.local,
     peerTieTag: tieTags.peer,
   };

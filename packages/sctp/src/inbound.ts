@@ -65,6 +65,8 @@ export class Inbound {
   private handleChunk(c: Chunk, p: SctpPacket): void {
     switch (c.type) {
       case ChunkType.Data:
+      case ChunkType.IData:
+        if (this.wrongKind(c.type)) return;
         this.tx.onData(c);
         return;
       case ChunkType.Sack:
@@ -107,6 +109,8 @@ export class Inbound {
         this.setup.onError(c.causes);
         return;
       case ChunkType.ForwardTsn:
+      case ChunkType.IForwardTsn:
+        if (this.wrongKind(c.type)) return;
         this.tx.onForwardTsn(c);
         return;
       case ChunkType.ReConfig:
@@ -123,6 +127,23 @@ export class Inbound {
       default:
         return;
     }
+  }
+
+  /**
+   * With I-DATA negotiated, DATA and FORWARD-TSN must not be used, and
+   * without it I-DATA and I-FORWARD-TSN: the peer that does gets an ABORT
+   * with a Protocol Violation cause (RFC 8260 §2.2.3).
+   */
+  private wrongKind(type: number): boolean {
+    const t = this.a.tcb;
+    if (!t) return false;
+    const interleaved = type === ChunkType.IData || type === ChunkType.IForwardTsn;
+    if (interleaved === t.interleaving) return false;
+    const what = `${chunkName(type)} ${t.interleaving ? "with" : "without"} I-DATA negotiated (RFC 8260 §2.2.3)`;
+    this.a.end(new SctpError("ERR_PROTOCOL_VIOLATION", `peer sent ${what}`), true, [
+      { code: CauseCode.ProtocolViolation, value: new TextEncoder().encode(what) },
+    ]);
+    return true;
   }
 
   /** Where the receiver delivers. */
@@ -154,7 +175,24 @@ export class Inbound {
         ),
       );
     },
+    violation: (reason) => {
+      queueMicrotask(() =>
+        this.a.end(new SctpError("ERR_PROTOCOL_VIOLATION", reason), true, [
+          { code: CauseCode.ProtocolViolation, value: new TextEncoder().encode(reason) },
+        ]),
+      );
+    },
   };
+}
+
+function chunkName(type: number): string {
+  return type === ChunkType.Data
+    ? "DATA"
+    : type === ChunkType.IData
+      ? "I-DATA"
+      : type === ChunkType.ForwardTsn
+        ? "FORWARD-TSN"
+        : "I-FORWARD-TSN";
 }
 
 function causeText(causes: ErrorCause[]): string {

@@ -1,7 +1,8 @@
 /**
  * @purertc/sctp: SCTP (RFC 9260) as WebRTC data channels use it, over any
  * packet transport (a DTLS connection in a PeerConnection), with partial
- * reliability (RFC 3758) and stream reset (RFC 6525).
+ * reliability (RFC 3758), stream reset (RFC 6525) and message interleaving
+ * (I-DATA, RFC 8260).
  */
 
 export { SctpAssociation } from "./association.js";

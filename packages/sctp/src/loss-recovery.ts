@@ -7,7 +7,6 @@
  */
 import type { AssociationContext } from "./context.js";
 import { SctpError } from "./errors.js";
-import { ChunkType } from "./packet/constants.js";
 import type { SackChunk } from "./packet/sack.js";
 import { MAX_RETRANSMITS, type Tcb } from "./tcb.js";
 import { AssociationTimer } from "./timers.js";
@@ -70,7 +69,12 @@ export class LossRecovery {
       t.fastRetransmitPending = true;
     }
     t.peerRwnd = Math.max(0, s.aRwnd - t.rtx.flightSize);
-    if (t.c.peerForwardTsn && tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint)) t.forwardTsnPending = true;
+    // C1/C3 (RFC 3758 §3.5): also when the ack reached a chunk abandoned while one before it was outstanding.
+    if (
+      t.c.peerForwardTsn &&
+      (tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint) || (out.cumAdvanced && t.rtx.at(0)?.message.abandoned))
+    )
+      t.forwardTsnPending = true;
     this.checkAbandoned(t);
     if (t.rtx.isEmpty) {
       this.a.t3.stop();
@@ -83,7 +87,7 @@ export class LossRecovery {
     if (t.forwardTsnPending) {
       const f = t.rtx.forwardTsn();
       t.forwardTsnPending = false;
-      if (f) this.a.tx.control({ type: ChunkType.ForwardTsn, ...f });
+      if (f) this.a.tx.control(f);
     }
   }
 
@@ -103,7 +107,11 @@ export class LossRecovery {
     this.a.rto.backoff();
     t.cc.onTimeout();
     t.rtx.markAllForRetransmit();
-    if (t.c.peerForwardTsn && tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint)) t.forwardTsnPending = true;
+    if (
+      t.c.peerForwardTsn &&
+      (tsnLt(t.rtx.cumAck, t.rtx.advancedPeerAckPoint) || t.rtx.at(0)?.message.abandoned)
+    )
+      t.forwardTsnPending = true;
     this.a.t3.start(this.a.rto.rto);
     this.a.tx.flush();
   };

@@ -95,8 +95,11 @@ export class MemoryLink {
   ) {
     this.random = rng(options.seed ?? 1);
     this.dirs = [new Direction(this, 0), new Direction(this, 1)];
-    this.a = new SctpAssociation({ ...aOptions, transport: { send: this.dirs[0].send } });
-    this.b = new SctpAssociation({ ...bOptions, transport: { send: this.dirs[1].send } });
+    // DATA unless a test asks for I-DATA (RFC 8260): the tests that read
+    // chunks off the link look for DATA; interleave.test.ts covers I-DATA.
+    const dataOnly = { interleaving: false };
+    this.a = new SctpAssociation({ ...dataOnly, ...aOptions, transport: { send: this.dirs[0].send } });
+    this.b = new SctpAssociation({ ...dataOnly, ...bOptions, transport: { send: this.dirs[1].send } });
     this.dirs[0].target = this.b;
     this.dirs[1].target = this.a;
   }

@@ -23,6 +23,8 @@ export interface ResolvedOptions {
   receiveWindow: number;
   cookieLifetime: number;
   heartbeatInterval: number;
+  /** Offer I-DATA (RFC 8260); used when the peer offers it too. */
+  interleaving: boolean;
 }
 
 /** Applies the defaults (documented in association-types.ts and the README); throws ERR_INVALID_ARGUMENT out of bounds. */
@@ -40,7 +42,10 @@ export function resolveOptions(options: SctpAssociationOptions): ResolvedOptions
     receiveWindow: clamp(options.receiveWindow, 1024 * 1024, 16 * 1024, 16 * 1024 * 1024, "receiveWindow"),
     cookieLifetime: clamp(options.cookieLifetime, 60_000, 1, 3_600_000, "cookieLifetime"),
     heartbeatInterval: clamp(options.heartbeatInterval, 30_000, 0, 86_400_000, "heartbeatInterval"),
+    interleaving: options.interleaving ?? true,
   };
+  if (typeof o.interleaving !== "boolean")
+    throw new SctpError("ERR_INVALID_ARGUMENT", "interleaving must be a boolean");
   // The window must hold one whole message, or an ordered message could never complete.
   o.receiveWindow = Math.max(o.receiveWindow, o.maxMessageSize + 64 * 1024);
   return o;

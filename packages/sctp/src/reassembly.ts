@@ -3,10 +3,15 @@
  * (cumulative TSN, the TSNs above it for gap blocks, duplicates), a receive
  * window bounded in bytes and TSNs, reassembly of fragmented messages,
  * delivery in SSN order per ordered stream and at once for unordered ones,
- * and FORWARD-TSN (RFC 3758 §3.6).
+ * and FORWARD-TSN (RFC 3758 §3.6). With I-DATA (RFC 8260) the TSN side is
+ * the same and messages are put together by message-assembler.ts.
  */
+import { MessageAssembler } from "./message-assembler.js";
+import { ChunkType } from "./packet/constants.js";
 import type { DataChunk } from "./packet/data.js";
 import type { ForwardTsnChunk } from "./packet/forward-tsn.js";
+import type { UserDataChunk } from "./packet/i-data.js";
+import type { IForwardTsnChunk } from "./packet/i-forward-tsn.js";
 import type { GapAckBlock } from "./packet/sack.js";
 import { ssnLt, ssnNext, tsnAdd, tsnDiff, tsnLt, tsnLte } from "./tsn.js";
 
@@ -39,6 +44,8 @@ export interface ReceiverSink {
   deliver(streamId: number, ppid: number, data: Uint8Array): void;
   /** A message grew beyond the maximum message size: a protocol violation. */
   tooBig(streamId: number): void;
+  /** The peer sent what no honest peer can (RFC 8260 I-DATA numbering): end the association. */
+  violation(reason: string): void;
 }
 
 export type ReceiveResult = "new" | "duplicate" | "dropped";
@@ -52,6 +59,8 @@ export class DataReceiver {
   private bufferedBytes = 0;
   private readonly streams = new Map<number, InStream>();
   private readonly unordered = new Map<number, DataChunk>();
+  /** I-DATA messages (made on the first I-DATA chunk). */
+  private assembler: MessageAssembler | undefined;
 
   constructor(
     peerInitialTsn: number,
@@ -64,7 +73,12 @@ export class DataReceiver {
 
   /** Our a_rwnd (RFC 9260 §6.2). */
   get aRwnd(): number {
-    return Math.max(0, this.window - this.bufferedBytes);
+    return Math.max(0, this.window - this.held);
+  }
+
+  /** Window bytes held, DATA and I-DATA. */
+  private get held(): number {
+    return this.bufferedBytes + (this.assembler?.bytes ?? 0);
   }
 
   /** True when a TSN is missing below one received (a gap: SACK at once). */
@@ -76,7 +90,7 @@ export class DataReceiver {
     return this.dups.length > 0;
   }
 
-  receive(c: DataChunk): ReceiveResult {
+  receive(c: UserDataChunk): ReceiveResult {
     const d = tsnDiff(c.tsn, this.cumTsn);
     if (d <= 0 || this.isAbove(c.tsn)) {
       if (this.dups.length < MAX_DUPS) this.dups.push(c.tsn);
@@ -85,12 +99,24 @@ export class DataReceiver {
     if (d > MAX_TSN_WINDOW) return "dropped";
     const cost = c.userData.length + CHUNK_OVERHEAD;
     // Full window: only the TSN that fills the hole gets in (it frees the rest).
-    if (d !== 1 && this.bufferedBytes + cost > this.window) return "dropped";
+    if (d !== 1 && this.held + cost > this.window) return "dropped";
     if (d === 1 && this.above.length === 0) this.cumTsn = c.tsn;
     else this.insertAbove(c.tsn);
-    if (c.unordered) this.receiveUnordered(c, cost);
+    if (c.type === ChunkType.IData) this.messages().receive(c, cost);
+    else if (c.unordered) this.receiveUnordered(c, cost);
     else this.receiveOrdered(c, cost);
     return "new";
+  }
+
+  private messages(): MessageAssembler {
+    this.assembler ??= new MessageAssembler(
+      this.sink,
+      this.maxMessageSize,
+      this.window,
+      MAX_TSN_WINDOW,
+      CHUNK_OVERHEAD,
+    );
+    return this.assembler;
   }
 
   private isAbove(tsn: number): boolean {
@@ -237,8 +263,8 @@ export class DataReceiver {
     this.sink.deliver(c.streamId, c.ppid, out);
   }
 
-  /** FORWARD-TSN (RFC 3758 §3.6): skip abandoned TSNs and messages. */
-  forward(f: ForwardTsnChunk): void {
+  /** FORWARD-TSN (RFC 3758 §3.6) or I-FORWARD-TSN (RFC 8260 §2.3.1): skip abandoned TSNs and messages. */
+  forward(f: ForwardTsnChunk | IForwardTsnChunk): void {
     if (!tsnLt(this.cumTsn, f.newCumulativeTsn)) return;
     if (tsnDiff(f.newCumulativeTsn, this.cumTsn) > MAX_TSN_WINDOW) return; // out of window: ignore
     this.cumTsn = f.newCumulativeTsn;
@@ -246,6 +272,10 @@ export class DataReceiver {
     while (k < this.above.length && tsnLte(this.above[k]!, this.cumTsn)) k++;
     if (k > 0) this.above.splice(0, k);
     this.advanceCum();
+    if (f.type === ChunkType.IForwardTsn) {
+      this.messages().forward(f.streams);
+      return;
+    }
     for (const [tsn, c] of this.unordered) {
       if (tsnLte(tsn, this.cumTsn)) {
         this.unordered.delete(tsn);
@@ -271,6 +301,7 @@ export class DataReceiver {
 
   /** Incoming SSN reset (RFC 6525 §5.2.2): these streams (all if empty) start again at SSN 0. */
   resetStreams(streamIds: readonly number[]): void {
+    this.assembler?.resetStreams(streamIds);
     const ids = streamIds.length > 0 ? streamIds : [...this.streams.keys()];
     for (const id of ids) {
       const s = this.streams.get(id);

@@ -5,15 +5,17 @@
  * abandoning of PR-SCTP messages with the Advanced.Peer.Ack.Point
  * (RFC 3758 §3.5).
  */
-import type { DataChunk } from "./packet/data.js";
-import type { ForwardTsnStream } from "./packet/forward-tsn.js";
+import { ChunkType } from "./packet/constants.js";
+import type { ForwardTsnChunk } from "./packet/forward-tsn.js";
+import type { UserDataChunk } from "./packet/i-data.js";
+import type { IForwardTsnChunk } from "./packet/i-forward-tsn.js";
 import type { SackChunk } from "./packet/sack.js";
 import type { OutgoingMessage } from "./send-queue.js";
 import { tsnAdd, tsnDiff, tsnLt } from "./tsn.js";
 
 /** A chunk in flight or waiting to be sent again. */
 export interface SentChunk {
-  chunk: DataChunk;
+  chunk: UserDataChunk;
   message: OutgoingMessage;
   /** Bytes it counts in the flight size (chunk header + data). */
   size: number;
@@ -224,25 +226,41 @@ export class RetransmitQueue {
 
   /**
    * Moves the Advanced.Peer.Ack.Point over acked or abandoned chunks
-   * (RFC 3758 §3.5 C); returns the FORWARD-TSN to send, if the point is past the cumulative ack.
+   * (RFC 3758 §3.5 C); returns the FORWARD-TSN to send, if the point is past
+   * the cumulative ack: an I-FORWARD-TSN (RFC 8260 §2.3.1) when the chunks are I-DATA.
    */
-  forwardTsn(): { newCumulativeTsn: number; streams: ForwardTsnStream[] } | undefined {
+  forwardTsn(): ForwardTsnChunk | IForwardTsnChunk | undefined {
     let point = this.advancedPeerAckPoint;
+    // DATA: stream → SSN of its ordered messages; I-DATA: stream * 2 + U → MID.
     const streams = new Map<number, number>();
+    let iData = false;
+    const note = (c: UserDataChunk) => {
+      if (c.type === ChunkType.IData) {
+        iData = true;
+        streams.set(c.streamId * 2 + (c.unordered ? 1 : 0), c.mid);
+      } else if (!c.unordered) streams.set(c.streamId, c.ssn);
+    };
     for (let i = tsnDiff(point, this.cumAck); i < this.length; i++) {
       const s = this.chunks[this.head + i]!;
       if (!s.message.abandoned) break;
       point = s.chunk.tsn;
-      if (!s.chunk.unordered) streams.set(s.chunk.streamId, s.chunk.ssn);
+      note(s.chunk);
     }
-    // Ordered streams of abandoned chunks between the cumulative ack and the point.
+    // Streams of abandoned chunks between the cumulative ack and the point.
     for (let i = 0; i < tsnDiff(point, this.cumAck); i++) {
       const s = this.chunks[this.head + i]!;
-      if (s.message.abandoned && !s.chunk.unordered) streams.set(s.chunk.streamId, s.chunk.ssn);
+      if (s.message.abandoned) note(s.chunk);
     }
     this.advancedPeerAckPoint = point;
     if (!tsnLt(this.cumAck, point)) return undefined;
+    if (iData)
+      return {
+        type: ChunkType.IForwardTsn,
+        newCumulativeTsn: point,
+        streams: [...streams].map(([k, mid]) => ({ streamId: k >>> 1, unordered: (k & 1) === 1, mid })),
+      };
     return {
+      type: ChunkType.ForwardTsn,
       newCumulativeTsn: point,
       streams: [...streams].map(([streamId, ssn]) => ({ streamId, ssn })),
     };

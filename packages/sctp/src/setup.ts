@@ -94,6 +94,7 @@ export class Setup {
       aRwnd: o.receiveWindow,
       outboundStreams: o.maxOutboundStreams,
       inboundStreams: o.maxInboundStreams,
+      interleaving: o.interleaving,
     };
   }
 

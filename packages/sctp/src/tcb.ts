@@ -17,6 +17,8 @@ export interface TcbParams {
   mtu: number;
   receiveWindow: number;
   maxMessageSize: number;
+  /** We offer I-DATA (RFC 8260). */
+  interleaving: boolean;
 }
 
 export class Tcb {
@@ -34,6 +36,8 @@ export class Tcb {
   fastRetransmitPending = false;
   /** A FORWARD-TSN must go out (RFC 3758 §3.5). */
   forwardTsnPending = false;
+  /** I-DATA and I-FORWARD-TSN instead of DATA and FORWARD-TSN: both ends offered them (RFC 8260 §2.2). */
+  readonly interleaving: boolean;
 
   constructor(
     readonly localTag: number,
@@ -49,6 +53,7 @@ export class Tcb {
     this.reset = new StreamReset(c.localInitialTsn, c.peerInitialTsn);
     this.nextTsn = c.localInitialTsn;
     this.peerRwnd = c.peerArwnd;
+    this.interleaving = p.interleaving && c.peerInterleaving;
   }
 
   get outboundStreams(): number {

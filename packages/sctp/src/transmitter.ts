@@ -7,12 +7,15 @@
  * timer callbacks. What SACKs and timeouts say about the chunks in flight is
  * loss-recovery.ts.
  */
+import { abandonedEnd } from "./abandoned-end.js";
 import type { AssociationContext, LossRecoveryLike } from "./context.js";
 import { pad4 } from "./packet/bytes.js";
 import { type Chunk, chunkLength } from "./packet/chunk.js";
 import { ChunkType, ParamType } from "./packet/constants.js";
-import { DATA_HEADER, type DataChunk } from "./packet/data.js";
+import { DATA_HEADER } from "./packet/data.js";
 import type { ForwardTsnChunk } from "./packet/forward-tsn.js";
+import { I_DATA_HEADER, type UserDataChunk } from "./packet/i-data.js";
+import type { IForwardTsnChunk } from "./packet/i-forward-tsn.js";
 import { COMMON_HEADER, encodePacket } from "./packet/packet.js";
 import type { ReconfigChunk, ReconfigParameter } from "./packet/reconfig.js";
 import type { SentChunk } from "./retransmit-queue.js";
@@ -94,7 +97,7 @@ export class Transmitter {
     this.flush();
   }
 
-  onData(c: DataChunk): void {
+  onData(c: UserDataChunk): void {
     const t = this.a.tcb;
     if (!t) return;
     this.a.stats.dataChunksReceived++;
@@ -103,8 +106,8 @@ export class Transmitter {
     if (r !== "new" || c.immediate) this.ackNow = true;
   }
 
-  /** FORWARD-TSN from the peer (RFC 3758 §3.6): skip, then SACK at once. */
-  onForwardTsn(f: ForwardTsnChunk): void {
+  /** FORWARD-TSN (RFC 3758 §3.6) or I-FORWARD-TSN (RFC 8260 §2.3.1) from the peer: skip, then SACK at once. */
+  onForwardTsn(f: ForwardTsnChunk | IForwardTsnChunk): void {
     const t = this.a.tcb;
     if (!t) return;
     t.receiver.forward(f);
@@ -207,7 +210,7 @@ export class Transmitter {
     if (t.forwardTsnPending) {
       t.forwardTsnPending = false;
       const f = t.rtx.forwardTsn();
-      if (f) this.add({ type: ChunkType.ForwardTsn, ...f }, vtag, zero);
+      if (f) this.add(f, vtag, zero);
     }
     if (this.a.canSendData) {
       this.makeReconfig(t);
@@ -275,7 +278,16 @@ export class Transmitter {
   }
 
   private abandon(t: Tcb, s: SentChunk): void {
-    t.rtx.abandon(s.message);
+    const m = s.message;
+    const first = !m.abandoned;
+    t.rtx.abandon(m);
+    // Abandoned before its last fragment was cut: a placeholder end fragment
+    // takes the next TSN, abandoned, so the FORWARD-TSN passes it and names
+    // the message even when every fragment sent was received.
+    if (first && m.offset < m.data.length) {
+      t.rtx.add(abandonedEnd(m, t.nextTsn, t.interleaving));
+      t.nextTsn = tsnAdd(t.nextTsn, 1);
+    }
     if (t.c.peerForwardTsn) t.forwardTsnPending = true;
   }
 
@@ -308,21 +320,23 @@ export class Transmitter {
     if (t.forwardTsnPending) {
       t.forwardTsnPending = false;
       const f = rtx.forwardTsn();
-      if (f) this.add({ type: ChunkType.ForwardTsn, ...f }, vtag, zero);
+      if (f) this.add(f, vtag, zero);
     }
   }
 
   private sendNew(t: Tcb, vtag: number, zero: boolean, now: number): void {
     const rtx = t.rtx;
     const q = this.a.queue;
-    const maxPayload = (this.a.o.mtu - COMMON_HEADER - DATA_HEADER) & ~3;
+    q.setInterleaving(t.interleaving);
+    const header = t.interleaving ? I_DATA_HEADER : DATA_HEADER;
+    const maxPayload = (this.a.o.mtu - COMMON_HEADER - header) & ~3;
     // In slow start cwnd grows by at most one MTU per SACK (§7.2.1): a receiver
     // that acknowledges once per batch (ours, or one doing receive offload)
     // would make that one MTU per round trip. Every second packet carries the
     // I bit (RFC 7053) so the SACKs come as often as the RFC's "every second
     // packet"; in congestion avoidance growth counts bytes, and batched SACKs cost nothing.
     const slowStart = t.cc.cwnd <= t.cc.ssthresh;
-    let last: DataChunk | undefined;
+    let last: UserDataChunk | undefined;
     while (rtx.flightSize < t.cc.cwnd && (t.peerRwnd > 0 || rtx.flightSize === 0)) {
       const head = q.peek(now);
       if (!head) break;
@@ -331,12 +345,12 @@ export class Transmitter {
       // filled, 8 % fewer datagrams, each a DTLS record. A partially reliable
       // one is not split for that: a fragment lost would lose the message.
       let payload = maxPayload;
-      const room = (this.a.o.mtu - this.size - DATA_HEADER) & ~3;
+      const room = (this.a.o.mtu - this.size - header) & ~3;
       if (room >= FILL_MIN && room < payload && head.maxRetransmits < 0 && head.expiresAt === 0)
         payload = room;
       const { chunk, message } = q.nextChunk(t.nextTsn, payload);
       t.nextTsn = tsnAdd(t.nextTsn, 1);
-      const size = DATA_HEADER + chunk.userData.length;
+      const size = header + chunk.userData.length;
       rtx.add({
         chunk,
         message,

@@ -8,6 +8,7 @@
 //   stdin:  {"type":"offer"|"answer","sdp":…} · {"event":"candidate",…}
 //           {"cmd":"create","label":…,"init":{…}} · {"cmd":"send","label":…,"text"|"bytes"|"empty":…}
 //           {"cmd":"bulk","label":…,"total":n,"size":n} · {"cmd":"close","label":…} · {"cmd":"closePc"}
+//           {"cmd":"sctp"} (reports {interleaving, retransmissions} of the association, read from its internals)
 //   stdout: offer/answer, candidate, connectionstatechange, transport ({tlsVersion, tlsGroup} once
 //           connected), datachannel, open, message
 //           ({label,type,size,text?,sha256?}), closing, close, bulk-done, error
@@ -136,6 +137,14 @@ async function onLine(line) {
     bulk(channels.get(line.label), line.total, line.size);
   } else if (line.cmd === "close") {
     channels.get(line.label)?.close();
+  } else if (line.cmd === "sctp") {
+    // Test oracle only: whether I-DATA (RFC 8260) was negotiated, and how many chunks went again.
+    const association = pc.sctp?.association;
+    out({
+      event: "sctp",
+      interleaving: association?.tcb?.interleaving ?? null,
+      retransmissions: association?.getStats().retransmissions ?? null,
+    });
   } else if (line.cmd === "closePc") {
     await pc.close();
     out({ event: "pc-closed" });

@@ -85,6 +85,29 @@ const forwardTsn = fc.record({
   streams: fc.array(fc.record({ streamId: u16, ssn: u16 }), { maxLength: 6 }),
 });
 
+// The first fragment carries the PPID and FSN 0, the others an FSN and no PPID (RFC 8260 §2.1).
+const iData = fc
+  .record({
+    type: fc.constant(ChunkType.IData),
+    tsn: u32,
+    streamId: u16,
+    mid: u32,
+    fsn: u32,
+    ppid: u32,
+    userData: bytes(1, 64),
+    unordered: fc.boolean(),
+    beginning: fc.boolean(),
+    ending: fc.boolean(),
+    immediate: fc.boolean(),
+  })
+  .map((c) => (c.beginning ? { ...c, fsn: 0 } : { ...c, ppid: 0 }));
+
+const iForwardTsn = fc.record({
+  type: fc.constant(ChunkType.IForwardTsn),
+  newCumulativeTsn: u32,
+  streams: fc.array(fc.record({ streamId: u16, unordered: fc.boolean(), mid: u32 }), { maxLength: 6 }),
+});
+
 const reconfigParam: fc.Arbitrary<ReconfigParameter> = fc.oneof(
   fc.record({
     type: fc.constant(ParamType.OutgoingSsnReset),
@@ -123,7 +146,7 @@ const unknown = fc
   .tuple(
     fc
       .integer({ min: 0x80, max: 0xff })
-      .filter((t) => t !== ChunkType.ForwardTsn && t !== ChunkType.ReConfig),
+      .filter((t) => t !== ChunkType.ForwardTsn && t !== ChunkType.ReConfig && t !== ChunkType.IForwardTsn),
     fc.integer({ min: 0, max: 255 }),
     bytes(0, 12),
   )
@@ -148,6 +171,8 @@ export const arbChunk: fc.Arbitrary<Chunk> = fc.oneof(
   simple,
   forwardTsn,
   reconfig,
+  { weight: 2, arbitrary: iData },
+  iForwardTsn,
   unknown,
 ) as fc.Arbitrary<Chunk>;
 

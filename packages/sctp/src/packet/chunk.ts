@@ -13,6 +13,13 @@ import { ChunkType } from "./constants.js";
 import { type DataChunk, dataLength, decodeData, writeData } from "./data.js";
 import { decodeForwardTsn, type ForwardTsnChunk, forwardTsnLength, writeForwardTsn } from "./forward-tsn.js";
 import { decodeHeartbeat, type HeartbeatChunk, heartbeatLength, writeHeartbeat } from "./heartbeat.js";
+import { decodeIData, type IDataChunk, iDataLength, writeIData } from "./i-data.js";
+import {
+  decodeIForwardTsn,
+  type IForwardTsnChunk,
+  iForwardTsnLength,
+  writeIForwardTsn,
+} from "./i-forward-tsn.js";
 import { decodeInit, type InitChunk, initLength, writeInit } from "./init.js";
 import { decodeReconfig, type ReconfigChunk, reconfigLength, writeReconfig } from "./reconfig.js";
 import { decodeSack, type SackChunk, sackLength, writeSack } from "./sack.js";
@@ -42,6 +49,8 @@ export type Chunk =
   | SimpleChunk
   | ForwardTsnChunk
   | ReconfigChunk
+  | IDataChunk
+  | IForwardTsnChunk
   | UnknownChunk;
 
 /** Decodes the chunk at `o` whose length field says `len` (already checked to lie within `b`). */
@@ -72,6 +81,10 @@ export function decodeChunk(b: Uint8Array, o: number, len: number): Chunk {
       return decodeForwardTsn(b, o, len);
     case ChunkType.ReConfig:
       return decodeReconfig(b, o, len);
+    case ChunkType.IData:
+      return decodeIData(b, o, len);
+    case ChunkType.IForwardTsn:
+      return decodeIForwardTsn(b, o, len);
     default:
       return { type: "unknown", chunkType: type, flags: b[o + 1]!, raw: b.subarray(o, o + len) };
   }
@@ -97,6 +110,10 @@ export function chunkLength(c: Chunk): number {
       return forwardTsnLength(c);
     case ChunkType.ReConfig:
       return reconfigLength(c);
+    case ChunkType.IData:
+      return iDataLength(c);
+    case ChunkType.IForwardTsn:
+      return iForwardTsnLength(c);
     case "unknown":
       return c.raw.length;
     default:
@@ -130,6 +147,12 @@ export function writeChunk(c: Chunk, b: Uint8Array, o: number): void {
       return;
     case ChunkType.ReConfig:
       writeReconfig(c, b, o);
+      return;
+    case ChunkType.IData:
+      writeIData(c, b, o);
+      return;
+    case ChunkType.IForwardTsn:
+      writeIForwardTsn(c, b, o);
       return;
     case "unknown":
       if (c.raw.length < 4 || u16(c.raw, 2) !== c.raw.length)

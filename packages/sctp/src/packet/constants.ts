@@ -1,4 +1,4 @@
-/** Chunk types (RFC 9260 §3.2, RFC 3758 §3.2, RFC 6525 §3.1, RFC 8260). */
+/** Chunk types (RFC 9260 §3.2, RFC 3758 §3.2, RFC 6525 §3.1, RFC 8260 §2.1, §2.3.1). */
 export const ChunkType = {
   Data: 0,
   Init: 1,
@@ -13,8 +13,10 @@ export const ChunkType = {
   CookieEcho: 10,
   CookieAck: 11,
   ShutdownComplete: 14,
+  IData: 64,
   ReConfig: 130,
   ForwardTsn: 192,
+  IForwardTsn: 194,
 } as const;
 
 /** Parameter types (RFC 9260 §3.3.2, RFC 3758, RFC 5061, RFC 6525 §4, RFC 9653). */

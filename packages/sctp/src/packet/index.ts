@@ -6,6 +6,8 @@ export { crc32c, sctpChecksum } from "./crc32c.js";
 export * from "./data.js";
 export * from "./forward-tsn.js";
 export * from "./heartbeat.js";
+export * from "./i-data.js";
+export * from "./i-forward-tsn.js";
 export * from "./init.js";
 export * from "./packet.js";
 export * from "./reconfig.js";

@@ -11,7 +11,9 @@ import { oursPair, type SctpPair, weriftPair } from "../sctp/pairs.js";
  * - 1 KiB messages: messages/s received.
  *
  * werift 0.25.2's SCTP (its class, loaded by file path) does the same work
- * in the same run. Both run on one core: sender and receiver share it, so
+ * in the same run. Ours uses DATA there, as werift does; two more rows run
+ * ours with I-DATA (RFC 8260, what two purertc ends negotiate) beside ours
+ * with DATA in the same run. Both run on one core: sender and receiver share it, so
  * the figure is about half of what one side could do against a remote peer.
  */
 
@@ -66,7 +68,9 @@ export const suite: BenchSuite = {
     const ms = quick ? 1000 : 3000;
     const rows: BenchRow[] = [];
     const big = 64 * 1024;
-    const o1 = await measure(oursPair, big, ms);
+    const dataPair = () => oursPair({}, { interleaving: false });
+    const iDataPair = () => oursPair({}, { interleaving: true });
+    const o1 = await measure(dataPair, big, ms);
     const w1 = await measure(weriftPair, big, ms);
     rows.push({
       metric: "SCTP throughput, 64 KiB messages (memory link, one core)",
@@ -75,13 +79,29 @@ export const suite: BenchSuite = {
       werift: w1.bytes / 1e6 / (w1.elapsed / 1000),
       higherIsBetter: true,
     });
-    const o2 = await measure(oursPair, 1024, ms);
+    const o2 = await measure(dataPair, 1024, ms);
     const w2 = await measure(weriftPair, 1024, ms);
     rows.push({
       metric: "SCTP messages, 1 KiB (memory link, one core)",
       unit: "msg/s",
       ours: o2.messages / (o2.elapsed / 1000),
       werift: w2.messages / (w2.elapsed / 1000),
+      higherIsBetter: true,
+    });
+    const i1 = await measure(iDataPair, big, ms);
+    rows.push({
+      metric: "SCTP throughput, 64 KiB messages, I-DATA (memory link, one core)",
+      unit: "MB/s",
+      ours: i1.bytes / 1e6 / (i1.elapsed / 1000),
+      reference: { name: "ours with DATA", value: o1.bytes / 1e6 / (o1.elapsed / 1000) },
+      higherIsBetter: true,
+    });
+    const i2 = await measure(iDataPair, 1024, ms);
+    rows.push({
+      metric: "SCTP messages, 1 KiB, I-DATA (memory link, one core)",
+      unit: "msg/s",
+      ours: i2.messages / (i2.elapsed / 1000),
+      reference: { name: "ours with DATA", value: o2.messages / (o2.elapsed / 1000) },
       higherIsBetter: true,
     });
     rows.push(...(await rtoRows(quick)));
@@ -111,7 +131,7 @@ async function rtoRows(quick: boolean): Promise<BenchRow[]> {
   for (const c of cases) {
     const times: number[] = [];
     for (const s of settings) {
-      const pair = await oursPair({ loss: c.loss, seed: 42, delay: c.delay }, s);
+      const pair = await oursPair({ loss: c.loss, seed: 42, delay: c.delay }, { ...s, interleaving: false });
       const start = performance.now();
       await moveBytes(pair, 16 * 1024, c.bytes);
       times.push(performance.now() - start);

@@ -1,0 +1,418 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { forceGc, withLeakCheck } from "@purertc/socket/testing";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { SctpCloseEvent, SctpMessageEvent, SctpStreamResetEvent } from "./association-types.js";
+import { type LinkOptions, MemoryLink, once, openLink } from "./memory-link.test-helper.js";
+import type { Chunk } from "./packet/chunk.js";
+import { CauseCode, ChunkType } from "./packet/constants.js";
+import { sctpChecksum } from "./packet/crc32c.js";
+import { decodePacket, encodePacket } from "./packet/packet.js";
+import { tshark, tsharkAvailable, writeSctpPcap } from "./tshark.test-helper.js";
+
+/** A link whose ends offer I-DATA (or not), recording every chunk each side sent. */
+function link(
+  a: boolean,
+  b: boolean,
+  options: LinkOptions = {},
+  more: { rtoInitial?: number; rtoMin?: number } = {},
+) {
+  const sent: [Chunk[], Chunk[]] = [[], []];
+  const filter = options.filter;
+  const l = new MemoryLink(
+    {
+      ...options,
+      filter: (from, p) => {
+        sent[from].push(...decodePacket(p, { skipChecksum: true }).chunks);
+        return filter ? filter(from, p) : p;
+      },
+    },
+    { interleaving: a, ...more },
+    { interleaving: b, ...more },
+  );
+  const types = (from: 0 | 1) => new Set(sent[from].map((c) => c.type));
+  return { link: l, sent, types };
+}
+
+/** Sends a 256 KiB message on stream 1, then 100 bytes on stream 2; returns the order B delivers them in. */
+async function deliveryOrder(interleaving: boolean): Promise<number[]> {
+  const { link: l, types } = link(interleaving, interleaving);
+  await openLink(l);
+  const order: number[] = [];
+  l.b.addEventListener("message", (e) => order.push((e as SctpMessageEvent).streamId));
+  l.a.send(1, 53, new Uint8Array(256 * 1024).fill(7));
+  l.a.send(2, 51, new Uint8Array(100).fill(9));
+  while (order.length < 2) await once(l.b, "message");
+  expect(types(0).has(ChunkType.IData)).toBe(interleaving);
+  expect(types(0).has(ChunkType.Data)).toBe(!interleaving);
+  await l.close();
+  return order;
+}
+
+describe("I-DATA negotiation (RFC 8260 §2.2)", () => {
+  it("both ends offer it: INIT and INIT-ACK list I-DATA and I-FORWARD-TSN, and only I-DATA carries data", async () => {
+    const { link: l, sent, types } = link(true, true);
+    await openLink(l, true);
+    const init = sent[0].find((c) => c.type === ChunkType.Init);
+    const ack = sent[1].find((c) => c.type === ChunkType.InitAck);
+    for (const c of [init, ack])
+      expect(
+        c?.type === ChunkType.Init || c?.type === ChunkType.InitAck ? c.supportedExtensions : [],
+      ).toEqual(expect.arrayContaining([ChunkType.IData, ChunkType.IForwardTsn]));
+    expect(l.a.tcb!.interleaving && l.b.tcb!.interleaving).toBe(true);
+    let got = 0;
+    l.b.addEventListener("message", () => got++);
+    l.a.send(0, 51, new Uint8Array(3000), { unordered: true });
+    l.a.send(0, 51, new Uint8Array(10));
+    while (got < 2) await once(l.b, "message");
+    expect(types(0).has(ChunkType.IData)).toBe(true);
+    expect(types(0).has(ChunkType.Data)).toBe(false);
+    await l.close();
+  });
+
+  for (const [a, b] of [
+    [true, false],
+    [false, true],
+  ] as const)
+    it(`only one end offers it (a: ${a}, b: ${b}): DATA as before, both ways`, async () => {
+      const { link: l, sent, types } = link(a, b);
+      await openLink(l);
+      expect(l.a.tcb!.interleaving || l.b.tcb!.interleaving).toBe(false);
+      const init = sent[a ? 1 : 0].find((c) => c.type === ChunkType.Init);
+      expect(init?.type === ChunkType.Init && init.supportedExtensions).not.toContain(ChunkType.IData);
+      let got = 0;
+      l.a.addEventListener("message", () => got++);
+      l.b.addEventListener("message", () => got++);
+      l.a.send(0, 51, new Uint8Array(3000));
+      l.b.send(0, 51, new Uint8Array(3000));
+      while (got < 2) await once(got === 0 ? l.a : l.b, "message").catch(() => {});
+      for (const side of [0, 1] as const) {
+        expect(types(side).has(ChunkType.Data)).toBe(true);
+        expect(types(side).has(ChunkType.IData)).toBe(false);
+      }
+      await l.close();
+    });
+
+  it("a peer that sends DATA when I-DATA was negotiated gets ABORT with Protocol Violation (§2.2.3)", async () => {
+    for (const interleaving of [true, false]) {
+      const { link: l, sent } = link(interleaving, interleaving);
+      await openLink(l);
+      const closed = once<SctpCloseEvent>(l.b, "close");
+      const tcb = l.a.tcb!;
+      const common = {
+        tsn: tcb.nextTsn,
+        streamId: 0,
+        ppid: 51,
+        userData: Uint8Array.of(1),
+        unordered: false,
+        beginning: true,
+        ending: true,
+        immediate: false,
+      };
+      // The wrong kind for what was negotiated.
+      const chunk: Chunk = interleaving
+        ? { type: ChunkType.Data, ssn: 0, ...common }
+        : { type: ChunkType.IData, mid: 0, fsn: 0, ...common };
+      l.b.handlePacket(
+        encodePacket({
+          sourcePort: 5000,
+          destinationPort: 5000,
+          verificationTag: tcb.c.peerTag,
+          chunks: [chunk],
+        }),
+      );
+      expect((await closed).error?.code).toBe("ERR_PROTOCOL_VIOLATION");
+      const abort = sent[1].find((c) => c.type === ChunkType.Abort);
+      expect(abort?.type === ChunkType.Abort && abort.causes[0]?.code).toBe(CauseCode.ProtocolViolation);
+      await l.close();
+    }
+  });
+});
+
+describe("message interleaving (RFC 8260 §3)", () => {
+  it("a small message on another stream overtakes a 256 KiB one with I-DATA, and waits behind it without", async () => {
+    expect(await deliveryOrder(true)).toEqual([2, 1]);
+    expect(await deliveryOrder(false)).toEqual([1, 2]);
+  });
+
+  it("messages of every size on several streams arrive whole and in order per stream at 10 % loss, reordering, duplicates", async () => {
+    const { link: l } = link(
+      true,
+      true,
+      { loss: 0.1, reorder: 0.1, duplicate: 0.05, seed: 11 },
+      { rtoInitial: 50, rtoMin: 50 },
+    );
+    await openLink(l);
+    const got = new Map<number, number[]>();
+    let count = 0;
+    l.b.addEventListener("message", (e) => {
+      const m = e as SctpMessageEvent;
+      const i = m.data[0]! | (m.data[1]! << 8);
+      // Every byte of a message says which message it is.
+      for (let k = 2; k < m.data.length; k++)
+        if (m.data[k] !== (i & 0xff)) throw new Error(`message ${i} damaged`);
+      got.set(m.streamId, [...(got.get(m.streamId) ?? []), i]);
+      count++;
+    });
+    const sizes = [1, 100, 1200, 5000, 40_000];
+    const expected = new Map<number, number[]>();
+    for (let i = 0; i < 60; i++) {
+      const stream = i % 3;
+      const d = new Uint8Array(Math.max(2, sizes[i % sizes.length]!)).fill(i & 0xff);
+      d[0] = i & 0xff;
+      d[1] = i >> 8;
+      l.a.send(stream, 53, d, { unordered: i % 7 === 0 });
+      if (i % 7 !== 0) expected.set(stream, [...(expected.get(stream) ?? []), i]);
+    }
+    while (count < 60) await once(l.b, "message", 20_000);
+    for (const [stream, ids] of expected) expect(got.get(stream)!.filter((i) => i % 7 !== 0)).toEqual(ids);
+    await l.close();
+  });
+});
+
+describe("partial reliability with I-FORWARD-TSN (RFC 8260 §2.3.1)", () => {
+  it("abandoned ordered and unordered messages are skipped by MID; reliable ones after them arrive", async () => {
+    const { link: l, types } = link(true, true, { loss: 0.3, seed: 3 }, { rtoInitial: 50, rtoMin: 50 });
+    await openLink(l);
+    const seen = new Set<number>();
+    let duplicates = 0;
+    l.b.addEventListener("message", (e) => {
+      const m = e as SctpMessageEvent;
+      if (m.data.length !== 3000) return;
+      const i = (m.data[0]! << 8) | m.data[1]!;
+      if (seen.has(i)) duplicates++;
+      seen.add(i);
+    });
+    for (let i = 0; i < 300; i++) {
+      // Fragmented (3 chunks) so a message can lose some of its fragments.
+      const d = new Uint8Array(3000);
+      d[0] = i >> 8;
+      d[1] = i;
+      l.a.send(1 + (i % 2), 53, d, { unordered: i % 2 === 0, maxRetransmits: 0 });
+    }
+    // Reliable messages on the same streams, queued behind the abandoned ones there.
+    const reliable = new Promise<void>((resolve) => {
+      let n = 0;
+      l.b.addEventListener("message", (e) => {
+        if ((e as SctpMessageEvent).data.length === 1 && ++n === 2) resolve();
+      });
+    });
+    l.a.send(1, 51, Uint8Array.of(1));
+    l.a.send(2, 51, Uint8Array.of(2));
+    await reliable;
+    expect(duplicates).toBe(0);
+    expect(seen.size).toBeGreaterThan(10);
+    expect(seen.size).toBeLessThan(300);
+    expect(types(0).has(ChunkType.IForwardTsn)).toBe(true);
+    expect(types(0).has(ChunkType.ForwardTsn)).toBe(false);
+    await l.close();
+  });
+});
+
+describe("stream reset with I-DATA (RFC 6525, RFC 8260 §2.3.2)", () => {
+  it("after a reset the stream's MIDs start again at 0 and messages keep arriving in order", async () => {
+    const { link: l, sent } = link(true, true, { loss: 0.1, seed: 4 }, { rtoInitial: 50, rtoMin: 50 });
+    await openLink(l);
+    const got: string[] = [];
+    l.b.addEventListener("message", (e) => got.push(new TextDecoder().decode((e as SctpMessageEvent).data)));
+    const enc = new TextEncoder();
+    for (let i = 0; i < 20; i++) l.a.send(7, 51, enc.encode(`m${i}`.padEnd(i % 4 === 0 ? 3000 : 3, ".")));
+    const resetAtB = once<SctpStreamResetEvent>(l.b, "streamreset");
+    l.a.resetStreams([7]);
+    expect((await resetAtB).streamIds).toEqual([7]);
+    expect(got.map((s) => s.replace(/\.+$/, ""))).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+    const before = sent[0].length;
+    l.a.send(7, 51, enc.encode("again"));
+    l.a.send(7, 51, enc.encode("and again"));
+    while (got.length < 22) await once(l.b, "message");
+    expect(got.slice(20)).toEqual(["again", "and again"]);
+    const mids = sent[0]
+      .slice(before)
+      .flatMap((c) => (c.type === ChunkType.IData && c.streamId === 7 ? [c.mid] : []));
+    expect(new Set(mids)).toEqual(new Set([0, 1]));
+    await l.close();
+  });
+});
+
+describe("teardown with I-DATA", () => {
+  it("close() mid-transfer with partial messages on both sides releases everything (leak-checked, collected)", async () => {
+    let ref: WeakRef<object> | undefined;
+    await withLeakCheck(async () => {
+      const { link: l } = link(true, true, { loss: 0.2, seed: 9 });
+      await openLink(l);
+      for (let s = 0; s < 4; s++) l.a.send(s, 53, new Uint8Array(200_000));
+      for (let s = 0; s < 4; s++) l.b.send(s, 53, new Uint8Array(100_000), { unordered: true });
+      await new Promise((r) => setTimeout(r, 30));
+      ref = new WeakRef(l.a.tcb!);
+      await l.close();
+      await l.close();
+      expect(l.a.state).toBe("closed");
+      expect(l.b.state).toBe("closed");
+    });
+    expect(await forceGc()).toBe(true);
+    expect(ref!.deref()).toBeUndefined();
+  });
+});
+
+describe("hostile I-DATA into an established association", () => {
+  it("random I-DATA and I-FORWARD-TSN near the window: handlePacket never throws; a lie ends it with a typed error", async () => {
+    const chunk = fc.record({
+      iForward: fc.boolean(),
+      tsnOffset: fc.integer({ min: -2, max: 40 }),
+      streamId: fc.integer({ min: 0, max: 3 }),
+      mid: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 0xffffffff })),
+      fsn: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 0xffffffff })),
+      size: fc.integer({ min: 1, max: 1500 }),
+      flags: fc.integer({ min: 0, max: 15 }),
+    });
+    let ended = 0;
+    for (let round = 0; round < 6; round++) {
+      const { link: l } = link(true, true);
+      await openLink(l);
+      let error: string | undefined;
+      l.b.addEventListener("close", (e) => {
+        error = (e as SctpCloseEvent).error?.code;
+      });
+      const peerTag = l.a.tcb!.c.peerTag;
+      fc.assert(
+        fc.property(fc.array(chunk, { minLength: 1, maxLength: 4 }), (list) => {
+          const cum = l.b.tcb?.receiver.cumTsn ?? 0;
+          const chunks: Chunk[] = list.map((c) => {
+            const tsn = (cum + c.tsnOffset) >>> 0;
+            if (c.iForward)
+              return {
+                type: ChunkType.IForwardTsn,
+                newCumulativeTsn: tsn,
+                streams: [{ streamId: c.streamId, unordered: (c.flags & 4) !== 0, mid: c.mid }],
+              };
+            const beginning = (c.flags & 2) !== 0;
+            return {
+              type: ChunkType.IData,
+              tsn,
+              streamId: c.streamId,
+              mid: c.mid,
+              fsn: beginning ? 0 : c.fsn,
+              ppid: beginning ? 53 : 0,
+              userData: new Uint8Array(c.size),
+              unordered: (c.flags & 4) !== 0,
+              beginning,
+              ending: (c.flags & 1) !== 0,
+              immediate: (c.flags & 8) !== 0,
+            };
+          });
+          l.b.handlePacket(
+            encodePacket({ sourcePort: 5000, destinationPort: 5000, verificationTag: peerTag, chunks }),
+          );
+        }),
+        { numRuns: 300 },
+      );
+      await new Promise((r) => setImmediate(r));
+      if (l.b.state === "closed") {
+        ended++;
+        expect(error).toBe("ERR_PROTOCOL_VIOLATION");
+      }
+      await l.close();
+    }
+    // Huge MIDs and FSNs are lies: the rounds meet some and end (the check is live).
+    expect(ended).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(!tsharkAvailable)("tshark reads our I-DATA (Wireshark's RFC 8260 dissector)", () => {
+  it("an interleaved session with loss and I-FORWARD-TSN: no malformed packet, MIDs and FSNs as we sent them", async () => {
+    const packets: Uint8Array[] = [];
+    const { link: l, sent } = link(
+      true,
+      true,
+      {
+        loss: 0.2,
+        seed: 5,
+        filter: (_from, p) => {
+          packets.push(p.slice());
+          return p;
+        },
+      },
+      { rtoInitial: 50, rtoMin: 50 },
+    );
+    await openLink(l);
+    let got = 0;
+    l.b.addEventListener("message", () => got++);
+    for (let i = 0; i < 6; i++) l.a.send(i % 3, 53, new Uint8Array(5000).fill(i));
+    for (let i = 0; i < 20; i++)
+      l.a.send(3, 53, new Uint8Array(2500), { unordered: i % 2 === 0, maxRetransmits: 0 });
+    l.a.send(4, 51, Uint8Array.of(1));
+    while (got < 7 || !sent[0].some((c) => c.type === ChunkType.IForwardTsn))
+      await once(l.b, "message", 10_000).catch(() => {});
+    await l.a.shutdown();
+    await l.close();
+    const dir = mkdtempSync(join(tmpdir(), "purertc-sctp-idata-tshark-"));
+    try {
+      const pcap = join(dir, "idata.pcap");
+      // Zero checksum was agreed between two purertc ends (RFC 9653): give tshark real CRCs.
+      writeSctpPcap(pcap, packets.map(withCrc));
+      const flagged = tshark(
+        pcap,
+        "-Y",
+        "_ws.malformed || _ws.expert.severity >= warning || sctp.checksum.status == 0",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+      );
+      expect(flagged).toEqual([]);
+      const types = new Set(
+        tshark(pcap, "-T", "fields", "-e", "sctp.chunk_type").flatMap((l) => l.split(",")),
+      );
+      for (const t of [ChunkType.IData, ChunkType.IForwardTsn]) expect(types).toContain(String(t));
+      expect(types).not.toContain(String(ChunkType.Data));
+      // Every I-DATA chunk tshark reads carries the MID we sent with its TSN, and the FSNs are ours
+      // (tshark lists an FSN only for fragments after the first, so those are compared as a multiset).
+      const chunks = sent.flat().flatMap((c) => (c.type === ChunkType.IData ? [c] : []));
+      const fields = tshark(
+        pcap,
+        "-Y",
+        "sctp.chunk_type == 64",
+        "-T",
+        "fields",
+        "-e",
+        "sctp.data_tsn_raw",
+        "-e",
+        "sctp.data_mid",
+        "-e",
+        "sctp.data_fsn",
+      ).map((line) => line.split("\t").map((f) => (f === "" ? [] : f.split(","))));
+      const theirs = fields.flatMap(([tsns, mids]) => tsns!.map((t, i) => `${t}:${mids![i]}`));
+      expect(new Set(theirs)).toEqual(new Set(chunks.map((c) => `${c.tsn}:${c.mid}`)));
+      const sorted = (a: number[]) => a.sort((x, y) => x - y);
+      expect(sorted(fields.flatMap(([, , fsns]) => (fsns ?? []).map(Number)))).toEqual(
+        sorted(chunks.flatMap((c) => (c.beginning ? [] : [c.fsn]))),
+      );
+      const forwards = tshark(
+        pcap,
+        "-Y",
+        "sctp.chunk_type == 194",
+        "-T",
+        "fields",
+        "-e",
+        "sctp.i_forward_tsn_sid",
+      );
+      expect(forwards.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The packet with its CRC32c filled in (a zero-checksum packet as a CRC-checking reader expects it). */
+function withCrc(p: Uint8Array): Uint8Array {
+  const b = p.slice();
+  b.fill(0, 8, 12);
+  const crc = sctpChecksum(b);
+  b[8] = crc;
+  b[9] = crc >>> 8;
+  b[10] = crc >>> 16;
+  b[11] = crc >>> 24;
+  return b;
+}

@@ -1,0 +1,199 @@
+/**
+ * Reassembly and delivery of I-DATA messages (RFC 8260 §2.1, §2.3): the
+ * fragments of one message are named by (stream, U bit, MID) and ordered by
+ * FSN, so fragments of messages on different streams may arrive
+ * interleaved. Ordered messages are delivered in MID order per stream,
+ * unordered ones once complete; I-FORWARD-TSN skips abandoned MIDs and an
+ * incoming stream reset starts a stream's MIDs again at 0. The TSN side
+ * (cumulative TSN, gaps, window) stays in reassembly.ts, which hands each
+ * new I-DATA chunk here.
+ *
+ * Memory is bounded by bytes (every buffered fragment counts, as in
+ * reassembly.ts). What no honest peer can send ends the association through
+ * the sink: an ordered MID further ahead than the receive window could
+ * explain, an FSN beyond the largest message, a second fragment with an FSN
+ * already held, fragments past the one marked E.
+ */
+import type { IDataChunk } from "./packet/i-data.js";
+import type { IForwardTsnStream } from "./packet/i-forward-tsn.js";
+import type { ReceiverSink } from "./reassembly.js";
+import { tsnAdd, tsnDiff, tsnLte } from "./tsn.js";
+
+/** One message being put together from its fragments. */
+interface Assembly {
+  /** Fragments by FSN. */
+  fragments: Map<number, IDataChunk>;
+  /** User data bytes held. */
+  bytes: number;
+  /** Window bytes held (user data + per-chunk overhead). */
+  cost: number;
+  ppid: number;
+  hasB: boolean;
+  /** FSN of the E fragment, -1 until it came. */
+  lastFsn: number;
+  /** Highest FSN held. */
+  maxFsn: number;
+}
+
+interface InStream {
+  /** Next ordered MID to deliver. */
+  nextMid: number;
+  ordered: Map<number, Assembly>;
+  unordered: Map<number, Assembly>;
+}
+
+export class MessageAssembler {
+  /** Window bytes held by incomplete or undeliverable messages. */
+  bytes = 0;
+  private readonly streams = new Map<number, InStream>();
+  /** Largest ordered MID distance ahead of the next one a peer can honestly have. */
+  private readonly maxMidGap: number;
+
+  constructor(
+    private readonly sink: ReceiverSink,
+    private readonly maxMessageSize: number,
+    /** Window bytes, and the TSNs accepted above the cumulative TSN. */
+    window: number,
+    tsnWindow: number,
+    /** Window bytes a chunk costs beyond its data. */
+    chunkOverhead: number,
+  ) {
+    // Every ordered message between the next MID and one received is either
+    // buffered whole (each costs at least a chunk's overhead + 1 byte of the
+    // window) or has a fragment still to come within the TSN window.
+    this.maxMidGap = tsnWindow + Math.ceil(window / (chunkOverhead + 1));
+  }
+
+  private stream(id: number): InStream {
+    let s = this.streams.get(id);
+    if (!s) {
+      s = { nextMid: 0, ordered: new Map(), unordered: new Map() };
+      this.streams.set(id, s);
+    }
+    return s;
+  }
+
+  /** A new (not duplicate) I-DATA chunk that costs `cost` window bytes. */
+  receive(c: IDataChunk, cost: number): void {
+    const s = this.stream(c.streamId);
+    if (c.unordered) {
+      if (c.beginning && c.ending) {
+        this.sink.deliver(c.streamId, c.ppid, c.userData.slice());
+        return;
+      }
+      const a = this.add(s.unordered, c, cost);
+      if (a && MessageAssembler.complete(a)) {
+        s.unordered.delete(c.mid);
+        this.deliver(c.streamId, a);
+      }
+      return;
+    }
+    const ahead = tsnDiff(c.mid, s.nextMid);
+    if (ahead < 0) return; // a message already delivered or skipped by I-FORWARD-TSN
+    if (ahead > this.maxMidGap) {
+      this.sink.violation(`I-DATA MID ${c.mid} on stream ${c.streamId} is ${ahead} ahead of ${s.nextMid}`);
+      return;
+    }
+    if (ahead === 0 && c.beginning && c.ending) {
+      s.nextMid = tsnAdd(s.nextMid, 1);
+      this.sink.deliver(c.streamId, c.ppid, c.userData.slice());
+      if (s.ordered.size > 0) this.deliverOrdered(c.streamId, s);
+      return;
+    }
+    if (this.add(s.ordered, c, cost)) this.deliverOrdered(c.streamId, s);
+  }
+
+  /** Adds a fragment to its message; undefined when the peer broke the rules (reported to the sink). */
+  private add(map: Map<number, Assembly>, c: IDataChunk, cost: number): Assembly | undefined {
+    let a = map.get(c.mid);
+    if (!a) {
+      a = { fragments: new Map(), bytes: 0, cost: 0, ppid: 0, hasB: false, lastFsn: -1, maxFsn: -1 };
+      map.set(c.mid, a);
+    }
+    const fsn = c.fsn;
+    // Every fragment holds at least one byte: an FSN past the largest message is a lie.
+    if (fsn >= this.maxMessageSize || (!c.beginning && fsn === 0)) {
+      this.sink.violation(`I-DATA FSN ${fsn} of MID ${c.mid} on stream ${c.streamId} is impossible`);
+      return undefined;
+    }
+    if (a.fragments.has(fsn)) {
+      this.sink.violation(`I-DATA FSN ${fsn} of MID ${c.mid} on stream ${c.streamId} came twice`);
+      return undefined;
+    }
+    if ((a.lastFsn >= 0 && fsn > a.lastFsn) || (c.ending && fsn < a.maxFsn)) {
+      this.sink.violation(`I-DATA fragment past the last one of MID ${c.mid} on stream ${c.streamId}`);
+      return undefined;
+    }
+    a.fragments.set(fsn, c);
+    a.bytes += c.userData.length;
+    a.cost += cost;
+    this.bytes += cost;
+    if (fsn > a.maxFsn) a.maxFsn = fsn;
+    if (c.beginning) {
+      a.hasB = true;
+      a.ppid = c.ppid;
+    }
+    if (c.ending) a.lastFsn = fsn;
+    if (a.bytes > this.maxMessageSize) {
+      this.sink.tooBig(c.streamId);
+      return undefined;
+    }
+    return a;
+  }
+
+  private static complete(a: Assembly): boolean {
+    return a.hasB && a.lastFsn >= 0 && a.fragments.size === a.lastFsn + 1;
+  }
+
+  private deliverOrdered(streamId: number, s: InStream): void {
+    for (;;) {
+      const a = s.ordered.get(s.nextMid);
+      if (!a || !MessageAssembler.complete(a)) return;
+      s.ordered.delete(s.nextMid);
+      s.nextMid = tsnAdd(s.nextMid, 1);
+      this.deliver(streamId, a);
+    }
+  }
+
+  private deliver(streamId: number, a: Assembly): void {
+    this.bytes -= a.cost;
+    const out = new Uint8Array(a.bytes);
+    let o = 0;
+    for (let fsn = 0; fsn <= a.lastFsn; fsn++) {
+      const f = a.fragments.get(fsn)!;
+      out.set(f.userData, o);
+      o += f.userData.length;
+    }
+    this.sink.deliver(streamId, a.ppid, out);
+  }
+
+  /** The stream entries of an I-FORWARD-TSN (RFC 8260 §2.3.1): messages up to each MID are skipped. */
+  forward(entries: readonly IForwardTsnStream[]): void {
+    for (const { streamId, unordered, mid } of entries) {
+      const s = this.stream(streamId);
+      const map = unordered ? s.unordered : s.ordered;
+      for (const [k, a] of map)
+        if (tsnLte(k, mid)) {
+          map.delete(k);
+          this.bytes -= a.cost;
+        }
+      if (unordered) continue;
+      if (tsnLte(s.nextMid, mid)) s.nextMid = tsnAdd(mid, 1);
+      this.deliverOrdered(streamId, s);
+    }
+  }
+
+  /** Incoming stream reset (RFC 6525 §5.2.2 with RFC 8260 §2.3.2): MIDs start again at 0; all streams if empty. */
+  resetStreams(streamIds: readonly number[]): void {
+    const ids = streamIds.length > 0 ? streamIds : [...this.streams.keys()];
+    for (const id of ids) {
+      const s = this.streams.get(id);
+      if (!s) continue;
+      for (const a of s.ordered.values()) this.bytes -= a.cost;
+      for (const a of s.unordered.values()) this.bytes -= a.cost;
+      s.ordered.clear();
+      s.unordered.clear();
+      s.nextMid = 0;
+    }
+  }
+}
