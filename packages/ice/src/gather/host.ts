@@ -105,6 +105,10 @@ export async function openHostBases(
           address,
           port: 0,
           ipv6Only: isIP(address) === 6,
+          // A bulk data channel sends a congestion window of datagrams in one burst; with the
+          // default (212 KiB, ~90 datagrams) the receiver dropped some and SACKed three times as
+          // often (measured: 12,700 SACKs for 59,500 DATA packets; with 1 MiB, 4,000).
+          recvBufferSize: 1024 * 1024,
           signal,
         });
         return { address, base: new SocketBase(socket), index };
