@@ -83,9 +83,9 @@ export class RecordAead13 {
     n[11]! ^= lo & 0xff;
   }
 
-  /** The record-number mask from the first 16 bytes of ciphertext. */
-  private mask(ciphertext: Uint8Array): Buffer {
-    const sample = ciphertext.subarray(0, 16);
+  /** The record-number mask from the first 16 bytes of ciphertext (at `offset` of `b`). */
+  private mask(b: Uint8Array, offset: number): Buffer {
+    const sample = b.subarray(offset, offset + 16);
     if (this.algorithm !== "chacha20-poly1305") {
       // Made on first use: a handshake makes four epochs' ciphers and uses some of them little.
       if (!this.ecb) {
@@ -132,7 +132,10 @@ export class RecordAead13 {
     }
     this.setNonce(seq);
     const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key.next(), this.nonce);
-    cipher.setAAD(out.subarray(0, headerLength));
+    // The header as additional data, through a kept buffer rather than a view of `out`.
+    const aad = this.aads[headerLength]!;
+    for (let i = 0; i < headerLength; i++) aad[i] = out[i]!;
+    cipher.setAAD(aad);
     let o = headerLength;
     // DTLSInnerPlaintext (content ‖ type) is assembled in the output buffer and encrypted in one call.
     const inner = out.subarray(headerLength, headerLength + plaintext.length + 1);
@@ -147,7 +150,7 @@ export class RecordAead13 {
       o += rest.length;
     }
     out.set(cipher.getAuthTag(), o);
-    const mask = this.mask(out.subarray(headerLength));
+    const mask = this.mask(out, headerLength);
     out[1]! ^= mask[0]!;
     if (seqLength === 2) out[2]! ^= mask[1]!;
     return out;
@@ -160,7 +163,7 @@ export class RecordAead13 {
 
   /** The same for a record whose header starts at `h[0]` (a datagram or the record's header view). */
   sequenceBitsAt(h: Uint8Array, seqLength: number, body: Uint8Array): number {
-    const mask = this.mask(body);
+    const mask = this.mask(body, 0);
     return seqLength === 2 ? ((h[1]! ^ mask[0]!) << 8) | (h[2]! ^ mask[1]!) : h[1]! ^ mask[0]!;
   }
 
