@@ -13,7 +13,7 @@ import { type Chunk, chunkLength } from "./packet/chunk.js";
 import { ChunkType, ParamType } from "./packet/constants.js";
 import { DATA_HEADER, type DataChunk } from "./packet/data.js";
 import type { ForwardTsnChunk } from "./packet/forward-tsn.js";
-import { COMMON_HEADER, encodePacket } from "./packet/packet.js";
+import { COMMON_HEADER, encodePacket, type SctpPacket } from "./packet/packet.js";
 import type { ReconfigChunk, ReconfigParameter } from "./packet/reconfig.js";
 import type { SentChunk } from "./retransmit-queue.js";
 import type { RequestOutcome } from "./stream-reset.js";
@@ -21,6 +21,8 @@ import type { Tcb } from "./tcb.js";
 import { tsnAdd } from "./tsn.js";
 
 const SACK_DELAY = 200;
+const ZERO_CHECKSUM = { zeroChecksum: true };
+const CRC32C = { zeroChecksum: false };
 /** Smallest fragment cut to fill a packet (a DATA header is 16 bytes). */
 const FILL_MIN = 64;
 
@@ -43,6 +45,7 @@ export class Transmitter {
   private slowStartPackets = 0;
   /** The packet being built. */
   private chunks: Chunk[] = [];
+  private readonly packet: SctpPacket = { sourcePort: 0, destinationPort: 0, verificationTag: 0, chunks: [] };
   private size = COMMON_HEADER;
 
   constructor(
@@ -177,16 +180,14 @@ export class Transmitter {
 
   private emitPacket(vtag: number, zero: boolean): void {
     if (this.chunks.length === 0) return;
-    const packet = encodePacket(
-      {
-        sourcePort: this.a.o.localPort,
-        destinationPort: this.a.o.remotePort,
-        verificationTag: vtag,
-        chunks: this.chunks,
-      },
-      { zeroChecksum: zero },
-    );
-    this.chunks = [];
+    // One packet description and chunk list, reused: encodePacket only reads them.
+    const p = this.packet;
+    p.sourcePort = this.a.o.localPort;
+    p.destinationPort = this.a.o.remotePort;
+    p.verificationTag = vtag;
+    p.chunks = this.chunks;
+    const packet = encodePacket(p, zero ? ZERO_CHECKSUM : CRC32C);
+    this.chunks.length = 0;
     this.size = COMMON_HEADER;
     this.a.emit(packet);
   }
