@@ -87,11 +87,18 @@ export abstract class DtlsConnectionRecords extends DtlsConnectionInfo {
     }
     this.counters.datagramsIn++;
     try {
-      const { records, error } = parseDatagram(data);
-      if (error) this.counters.malformed++;
-      for (const r of records) {
-        if (this.isClosed()) return;
-        this.onRecord(r);
+      // Connected DTLS 1.3: the one-record datagram of application data skips the general parse.
+      const whole = this.st === "connected" ? this.records.openWhole13(data) : null;
+      if (whole === null) {
+        const { records, error } = parseDatagram(data);
+        if (error) this.counters.malformed++;
+        for (const r of records) {
+          if (this.isClosed()) return;
+          this.onRecord(r);
+        }
+      } else if (whole !== undefined) {
+        const o = this.records.opened13;
+        this.onOpened13(o.epoch, o.seq, o.type, whole);
       }
       if (!this.isClosed()) this.handshaker.afterDatagram();
     } catch (error) {
@@ -164,13 +171,16 @@ export abstract class DtlsConnectionRecords extends DtlsConnectionInfo {
       }
       return;
     }
+    this.onOpened13(opened.epoch, opened.seq, opened.type, opened.content);
+  }
+
+  /** An authenticated DTLS 1.3 record. */
+  private onOpened13(epoch: number, seq: number, type: number, content: Uint8Array): void {
     if (this.idleTimeoutMs !== undefined) this.lastHeard = performance.now();
-    const { epoch, content } = opened;
-    switch (opened.type) {
+    switch (type) {
       case ContentType.handshake:
-        if (epoch >= 3 && this.st === "connected")
-          this.handshaker.receivePostHandshake(content, epoch, opened.seq);
-        else this.handshaker.receiveHandshakeRecord(content, epoch, opened.seq);
+        if (epoch >= 3 && this.st === "connected") this.handshaker.receivePostHandshake(content, epoch, seq);
+        else this.handshaker.receiveHandshakeRecord(content, epoch, seq);
         this.replayEarly();
         return;
       case ContentType.ack:

@@ -16,7 +16,7 @@ import { DATA_HEADER } from "./packet/data.js";
 import type { ForwardTsnChunk } from "./packet/forward-tsn.js";
 import { I_DATA_HEADER, type UserDataChunk } from "./packet/i-data.js";
 import type { IForwardTsnChunk } from "./packet/i-forward-tsn.js";
-import { COMMON_HEADER, encodePacket } from "./packet/packet.js";
+import { COMMON_HEADER, encodePacket, type SctpPacket } from "./packet/packet.js";
 import type { ReconfigChunk, ReconfigParameter } from "./packet/reconfig.js";
 import type { SentChunk } from "./retransmit-queue.js";
 import type { RequestOutcome } from "./stream-reset.js";
@@ -24,6 +24,8 @@ import type { Tcb } from "./tcb.js";
 import { tsnAdd } from "./tsn.js";
 
 const SACK_DELAY = 200;
+const ZERO_CHECKSUM = { zeroChecksum: true };
+const CRC32C = { zeroChecksum: false };
 /** Smallest fragment cut to fill a packet (a DATA header is 16 bytes). */
 const FILL_MIN = 64;
 
@@ -46,6 +48,7 @@ export class Transmitter {
   private slowStartPackets = 0;
   /** The packet being built. */
   private chunks: Chunk[] = [];
+  private readonly packet: SctpPacket = { sourcePort: 0, destinationPort: 0, verificationTag: 0, chunks: [] };
   private size = COMMON_HEADER;
 
   constructor(
@@ -180,16 +183,14 @@ export class Transmitter {
 
   private emitPacket(vtag: number, zero: boolean): void {
     if (this.chunks.length === 0) return;
-    const packet = encodePacket(
-      {
-        sourcePort: this.a.o.localPort,
-        destinationPort: this.a.o.remotePort,
-        verificationTag: vtag,
-        chunks: this.chunks,
-      },
-      { zeroChecksum: zero },
-    );
-    this.chunks = [];
+    // One packet description and chunk list, reused: encodePacket only reads them.
+    const p = this.packet;
+    p.sourcePort = this.a.o.localPort;
+    p.destinationPort = this.a.o.remotePort;
+    p.verificationTag = vtag;
+    p.chunks = this.chunks;
+    const packet = encodePacket(p, zero ? ZERO_CHECKSUM : CRC32C);
+    this.chunks.length = 0;
     this.size = COMMON_HEADER;
     this.a.emit(packet);
   }

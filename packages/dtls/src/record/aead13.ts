@@ -39,8 +39,20 @@ export class RecordAead13 {
   private readonly key: AeadKey;
   private readonly iv: Buffer;
   private readonly sn: Buffer;
-  /** The header as authenticated (sequence number unmasked), rewritten for each record opened. */
-  private readonly aad = new Uint8Array(5);
+  /**
+   * The header as authenticated (sequence number unmasked), rewritten for each record opened:
+   * one buffer per header length (2 to 5 bytes), so no view is cut per record.
+   */
+  private readonly aads = [
+    new Uint8Array(0),
+    new Uint8Array(1),
+    new Uint8Array(2),
+    new Uint8Array(3),
+    new Uint8Array(4),
+    new Uint8Array(5),
+  ];
+  /** Content type of the record {@link openAt} opened last. */
+  openedType = 0;
   private readonly nonce = Buffer.alloc(12);
   /**
    * AES suites: one ECB cipher for the record-number masks of this epoch and direction, kept
@@ -71,9 +83,9 @@ export class RecordAead13 {
     n[11]! ^= lo & 0xff;
   }
 
-  /** The record-number mask from the first 16 bytes of ciphertext. */
-  private mask(ciphertext: Uint8Array): Buffer {
-    const sample = ciphertext.subarray(0, 16);
+  /** The record-number mask from the first 16 bytes of ciphertext (at `offset` of `b`). */
+  private mask(b: Uint8Array, offset: number): Buffer {
+    const sample = b.subarray(offset, offset + 16);
     if (this.algorithm !== "chacha20-poly1305") {
       // Made on first use: a handshake makes four epochs' ciphers and uses some of them little.
       if (!this.ecb) {
@@ -120,7 +132,10 @@ export class RecordAead13 {
     }
     this.setNonce(seq);
     const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key.next(), this.nonce);
-    cipher.setAAD(out.subarray(0, headerLength));
+    // The header as additional data, through a kept buffer rather than a view of `out`.
+    const aad = this.aads[headerLength]!;
+    for (let i = 0; i < headerLength; i++) aad[i] = out[i]!;
+    cipher.setAAD(aad);
     let o = headerLength;
     // DTLSInnerPlaintext (content ‖ type) is assembled in the output buffer and encrypted in one call.
     const inner = out.subarray(headerLength, headerLength + plaintext.length + 1);
@@ -130,10 +145,12 @@ export class RecordAead13 {
     out.set(a, o);
     o += a.length;
     const rest = cipher.final();
-    out.set(rest, o);
-    o += rest.length;
+    if (rest.length > 0) {
+      out.set(rest, o);
+      o += rest.length;
+    }
     out.set(cipher.getAuthTag(), o);
-    const mask = this.mask(out.subarray(headerLength));
+    const mask = this.mask(out, headerLength);
     out[1]! ^= mask[0]!;
     if (seqLength === 2) out[2]! ^= mask[1]!;
     return out;
@@ -141,9 +158,13 @@ export class RecordAead13 {
 
   /** The low bits of the sequence number of `r` (unmasked). */
   sequenceBits(r: UnifiedRecord): number {
-    const mask = this.mask(r.body);
-    const h = r.header;
-    return r.seqLength === 2 ? ((h[1]! ^ mask[0]!) << 8) | (h[2]! ^ mask[1]!) : h[1]! ^ mask[0]!;
+    return this.sequenceBitsAt(r.header, r.seqLength, r.body);
+  }
+
+  /** The same for a record whose header starts at `h[0]` (a datagram or the record's header view). */
+  sequenceBitsAt(h: Uint8Array, seqLength: number, body: Uint8Array): number {
+    const mask = this.mask(body, 0);
+    return seqLength === 2 ? ((h[1]! ^ mask[0]!) << 8) | (h[2]! ^ mask[1]!) : h[1]! ^ mask[0]!;
   }
 
   /**
@@ -151,10 +172,21 @@ export class RecordAead13 {
    * or throws `ERR_DTLS_BAD_RECORD_MAC`.
    */
   open(r: UnifiedRecord, seq: number): { type: number; content: Uint8Array } {
-    if (r.body.length < TAG + 1) throw new DtlsError("ERR_DTLS_BAD_RECORD_MAC", "record too short");
-    const aad = this.aad.subarray(0, r.header.length);
-    aad.set(r.header);
-    if (r.seqLength === 2) {
+    const content = this.openAt(r.header, r.header.length, r.seqLength, seq, r.body);
+    return { type: this.openedType, content };
+  }
+
+  /**
+   * Opens the record whose header is `h[0..headerLength)` and ciphertext
+   * `body` as record number `seq`: returns the content and leaves its type in
+   * {@link openedType} (no result object per record on the receive path).
+   * Throws `ERR_DTLS_BAD_RECORD_MAC` or `ERR_DTLS_MALFORMED`.
+   */
+  openAt(h: Uint8Array, headerLength: number, seqLength: number, seq: number, body: Uint8Array): Uint8Array {
+    if (body.length < TAG + 1) throw new DtlsError("ERR_DTLS_BAD_RECORD_MAC", "record too short");
+    const aad = this.aads[headerLength]!;
+    for (let i = 0; i < headerLength; i++) aad[i] = h[i]!;
+    if (seqLength === 2) {
       aad[1] = (seq >>> 8) & 0xff;
       aad[2] = seq & 0xff;
     } else aad[1] = seq & 0xff;
@@ -163,9 +195,9 @@ export class RecordAead13 {
     try {
       const d = createDecipheriv(this.algorithm as "aes-128-gcm", this.key.next(), this.nonce);
       d.setAAD(aad);
-      const n = r.body.length - TAG;
-      d.setAuthTag(r.body.subarray(n));
-      inner = d.update(r.body.subarray(0, n));
+      const n = body.length - TAG;
+      d.setAuthTag(body.subarray(n));
+      inner = d.update(body.subarray(0, n));
       d.final();
     } catch (cause) {
       throw new DtlsError("ERR_DTLS_BAD_RECORD_MAC", "record failed authentication", { cause });
@@ -173,7 +205,8 @@ export class RecordAead13 {
     let end = inner.length - 1;
     while (end >= 0 && inner[end] === 0) end--;
     if (end < 0) throw new DtlsError("ERR_DTLS_MALFORMED", "record with no content type", { alert: 10 });
-    return { type: inner[end]!, content: inner.subarray(0, end) };
+    this.openedType = inner[end]!;
+    return inner.subarray(0, end);
   }
 }
 

@@ -7,6 +7,7 @@ import { SctpError } from "../errors.js";
 import { pad4, put16, put32, u16, u32 } from "./bytes.js";
 import { type Chunk, chunkLength, decodeChunk, writeChunk } from "./chunk.js";
 import { sctpChecksum } from "./crc32c.js";
+import { allocPacket } from "./slab.js";
 
 /** A decoded packet. */
 export interface SctpPacket {
@@ -75,7 +76,7 @@ export function packetSize(chunks: readonly Chunk[]): number {
 
 /** Encodes a packet with its checksum. */
 export function encodePacket(p: SctpPacket, options?: EncodeOptions): Uint8Array {
-  const b = new Uint8Array(packetSize(p.chunks));
+  const b = allocPacket(packetSize(p.chunks));
   put16(b, 0, p.sourcePort);
   put16(b, 2, p.destinationPort);
   put32(b, 4, p.verificationTag);
