@@ -53,7 +53,7 @@ import type { ErrorCause } from "./packet/causes.js";
 import type { Chunk } from "./packet/chunk.js";
 import { CauseCode, ChunkType } from "./packet/constants.js";
 import { decodePacket, encodePacket, type SctpPacket } from "./packet/packet.js";
-import type { ReceiverSink } from "./reassembly.js";
+import type { ReceiverSink } from "./receiver-sink.js";
 import { SendQueue } from "./send-queue.js";
 import { Setup } from "./setup.js";
 import { Shutdown } from "./shutdown.js";

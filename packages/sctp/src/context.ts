@@ -11,7 +11,7 @@ import type { ResolvedOptions } from "./options.js";
 import type { ErrorCause } from "./packet/causes.js";
 import type { Chunk } from "./packet/chunk.js";
 import type { SackChunk } from "./packet/sack.js";
-import type { ReceiverSink } from "./reassembly.js";
+import type { ReceiverSink } from "./receiver-sink.js";
 import type { SendQueue } from "./send-queue.js";
 import type { Tcb } from "./tcb.js";
 import type { AssociationTimer } from "./timers.js";

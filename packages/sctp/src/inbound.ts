@@ -13,7 +13,7 @@ import type { Chunk } from "./packet/chunk.js";
 import { CauseCode, ChunkType } from "./packet/constants.js";
 import type { SctpPacket } from "./packet/packet.js";
 import type { ReconfigChunk } from "./packet/reconfig.js";
-import type { ReceiverSink } from "./reassembly.js";
+import type { ReceiverSink } from "./receiver-sink.js";
 import type { Setup } from "./setup.js";
 import type { Shutdown } from "./shutdown.js";
 import type { Transmitter } from "./transmitter.js";

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ChunkType } from "./packet/constants.js";
 import type { IDataChunk } from "./packet/i-data.js";
-import { DataReceiver, MAX_TSN_WINDOW, type ReceiverSink } from "./reassembly.js";
+import { DataReceiver, MAX_TSN_WINDOW } from "./reassembly.js";
+import type { ReceiverSink } from "./receiver-sink.js";
 import { SendQueue } from "./send-queue.js";
 
 /** A receiver of I-DATA recording what it delivers and the violations it reports. */

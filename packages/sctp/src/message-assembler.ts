@@ -16,7 +16,7 @@
  */
 import type { IDataChunk } from "./packet/i-data.js";
 import type { IForwardTsnStream } from "./packet/i-forward-tsn.js";
-import type { ReceiverSink } from "./reassembly.js";
+import type { ReceiverSink } from "./receiver-sink.js";
 import { tsnAdd, tsnDiff, tsnLte } from "./tsn.js";
 
 /** One message being put together from its fragments. */

@@ -13,6 +13,7 @@ import type { ForwardTsnChunk } from "./packet/forward-tsn.js";
 import type { UserDataChunk } from "./packet/i-data.js";
 import type { IForwardTsnChunk } from "./packet/i-forward-tsn.js";
 import type { GapAckBlock } from "./packet/sack.js";
+import type { ReceiverSink } from "./receiver-sink.js";
 import { ssnLt, ssnNext, tsnAdd, tsnDiff, tsnLt, tsnLte } from "./tsn.js";
 
 /** Bytes a chunk costs in the receive window beyond its data (its header): a flood of tiny chunks stays bounded. */
@@ -37,15 +38,6 @@ interface Assembly {
 interface InStream {
   nextSsn: number;
   pending: Map<number, Assembly>;
-}
-
-/** Where complete messages go. */
-export interface ReceiverSink {
-  deliver(streamId: number, ppid: number, data: Uint8Array): void;
-  /** A message grew beyond the maximum message size: a protocol violation. */
-  tooBig(streamId: number): void;
-  /** The peer sent what no honest peer can (RFC 8260 I-DATA numbering): end the association. */
-  violation(reason: string): void;
 }
 
 export type ReceiveResult = "new" | "duplicate" | "dropped";

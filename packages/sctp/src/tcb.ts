@@ -6,7 +6,8 @@
 
 import { CongestionControl, type RtoEstimator } from "./congestion.js";
 import type { CookieContents } from "./cookie.js";
-import { DataReceiver, type ReceiverSink } from "./reassembly.js";
+import { DataReceiver } from "./reassembly.js";
+import type { ReceiverSink } from "./receiver-sink.js";
 import { RetransmitQueue } from "./retransmit-queue.js";
 import { StreamReset } from "./stream-reset.js";
 
