@@ -1,6 +1,6 @@
 import type { RemoteInfo } from "node:dgram";
 import { type DtlsCertificate, DtlsConnection, type DtlsOptions, type PublicKeyCrypto } from "@purertc/dtls";
-import { type ManagedSocket, SocketRegistry, UdpTransport } from "@purertc/socket";
+import { type DatagramTransport, type ManagedSocket, SocketRegistry, UdpTransport } from "@purertc/socket";
 import {
   HashAlgorithm,
   SignatureAlgorithm,
@@ -57,9 +57,52 @@ export type OursVariant =
   | "1.3-mlkem-nopool"
   | "1.2-direct"
   | "1.3-x25519-direct"
-  | "1.3-mlkem-direct";
+  | "1.3-mlkem-direct"
+  | `${"1.2" | "1.3-x25519" | "1.2-direct" | "1.3-x25519-direct"}-rtt20`;
 
-const VARIANTS: Record<OursVariant, Partial<DtlsOptions>> = {
+/**
+ * The one-way delay the "-rtt20" variants add to every datagram, ms. The handshake worker sets it
+ * after its warm-up (so the JIT warms at full speed): 10 ms each way, a 20 ms round trip, as
+ * between two hosts in one region, where the protocols' round trips count beside their CPU.
+ */
+export const delayedLink = { oneWayMs: 0 };
+
+/** A transport whose datagrams leave `delayedLink.oneWayMs` late (copied: DTLS may reuse its buffers). */
+class DelayedTransport implements DatagramTransport {
+  private readonly pending = new Set<NodeJS.Timeout>();
+  constructor(private readonly inner: DatagramTransport) {}
+  get onDatagram() {
+    return this.inner.onDatagram;
+  }
+  set onDatagram(fn: ((data: Uint8Array) => void) | undefined) {
+    this.inner.onDatagram = fn;
+  }
+  get onClose() {
+    return this.inner.onClose;
+  }
+  set onClose(fn: (() => void) | undefined) {
+    this.inner.onClose = fn;
+  }
+  get closed(): boolean {
+    return this.inner.closed;
+  }
+  send(data: Uint8Array): void {
+    if (delayedLink.oneWayMs <= 0) return this.inner.send(data);
+    const copy = Uint8Array.from(data);
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      this.inner.send(copy);
+    }, delayedLink.oneWayMs);
+    this.pending.add(timer);
+  }
+  async close(): Promise<void> {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+    await this.inner.close();
+  }
+}
+
+const VARIANTS: Record<Exclude<OursVariant, `${string}-rtt20`>, Partial<DtlsOptions>> = {
   "1.2": { versions: ["1.2"] },
   "1.3-x25519": { versions: ["1.3"], groups: [0x001d] },
   "1.3-mlkem": { versions: ["1.3"], groups: [0x11ec, 0x001d] },
@@ -70,7 +113,9 @@ const VARIANTS: Record<OursVariant, Partial<DtlsOptions>> = {
 };
 
 /** True when the server skips the cookie exchange. */
-const direct = (v: OursVariant) => v.endsWith("-direct");
+const direct = (v: OursVariant) => v.includes("-direct");
+/** The variant's options, without the link delay. */
+const base = (v: OursVariant) => v.replace(/-rtt20$/, "") as keyof typeof VARIANTS;
 
 export async function oursPair(
   sockets: [ManagedSocket, ManagedSocket],
@@ -79,9 +124,17 @@ export async function oursPair(
   variant: OursVariant = "1.2",
 ): Promise<Pair> {
   const [a, b] = sockets;
-  const ta = new UdpTransport(a, "127.0.0.1", b.address().port, { ownsSocket: false });
-  const tb = new UdpTransport(b, "127.0.0.1", a.address().port, { ownsSocket: false });
-  const common = { acceptAnyPeerCertificate: true, ...VARIANTS[variant], ...(crypto ? { crypto } : {}) };
+  const udp = (from: ManagedSocket, to: ManagedSocket): DatagramTransport => {
+    const t = new UdpTransport(from, "127.0.0.1", to.address().port, { ownsSocket: false });
+    return variant.endsWith("-rtt20") ? new DelayedTransport(t) : t;
+  };
+  const ta = udp(a, b);
+  const tb = udp(b, a);
+  const common = {
+    acceptAnyPeerCertificate: true,
+    ...VARIANTS[base(variant)],
+    ...(crypto ? { crypto } : {}),
+  };
   const client = new DtlsConnection(ta, { role: "client", certificate: certs[0]!, ...common });
   const server = new DtlsConnection(tb, {
     role: "server",

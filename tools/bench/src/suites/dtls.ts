@@ -1,8 +1,8 @@
-import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { DtlsCertificate } from "@purertc/dtls";
 import { CipherContext, HashAlgorithm, NamedCurveAlgorithm, SignatureAlgorithm } from "werift";
-import { type OursVariant, oursPair, socketPair, weriftPair } from "../dtls/pairs.js";
+import { oursPair, socketPair, weriftPair } from "../dtls/pairs.js";
+import { rttRows } from "../dtls/rtt.js";
+import { type Samples, samples, startWorker } from "../dtls/workers.js";
 import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";
 
 /**
@@ -34,58 +34,6 @@ import { type BenchRow, type BenchSuite, percentiles } from "../harness.js";
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 const RECORD = 1200;
 const BURST = 32;
-
-/** Handshake samples of one implementation. */
-interface Samples {
-  times: number[];
-  cpu: number[];
-  elapsed: number;
-}
-
-const workerPath = fileURLToPath(new URL("../dtls/handshake-worker.js", import.meta.url));
-
-/** A handshake worker process of one implementation, warmed up, answering rounds over IPC. */
-interface Worker {
-  /** Handshake times of the first 100 handshakes in the fresh process (cold). */
-  cold: number[];
-  /** Handshakes for `ms` (after a few unmeasured ones): samples and the round's wall time. */
-  round(ms: number): Promise<Samples>;
-  close(): Promise<void>;
-}
-
-async function startWorker(
-  impl: "ours" | "ours13" | "ours13pq" | "werift" | "noble" | `ours:${OursVariant}`,
-  warmup: number,
-): Promise<Worker> {
-  const child = fork(workerPath, [impl, String(warmup)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const next = <T>() =>
-    new Promise<T>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`${impl} worker exited (${code})`));
-      child.once("exit", onExit);
-      child.once("message", (m) => {
-        child.off("exit", onExit);
-        resolve(m as T);
-      });
-    });
-  const ready = await next<{ cold: number[] }>();
-  return {
-    cold: ready.cold,
-    round(ms) {
-      const answer = next<Samples>();
-      child.send({ ms, rewarm: 10 });
-      return answer;
-    },
-    async close() {
-      child.send({ done: true });
-      const timer = setTimeout(() => child.kill(), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-const samples = (): Samples => ({ times: [], cpu: [], elapsed: 0 });
 
 /** Sends bursts of 1200-byte datagrams for `ms`; MB/s received. */
 async function throughput(
@@ -370,6 +318,7 @@ export const suite: BenchSuite = {
         await Promise.all(sockets.map((s) => s.close()));
       }
     }
+    rows.push(...(await rttRows(quick))); // 1.2 and 1.3 over a 20 ms round trip
     rows.push(...(await import("../dtls/mlkem.js")).mlkemRows(quick)); // ML-KEM-768 ours vs noble
     return rows;
   },
