@@ -87,7 +87,10 @@ class DelayedTransport implements DatagramTransport {
     return this.inner.closed;
   }
   send(data: Uint8Array): void {
-    if (delayedLink.oneWayMs <= 0) return this.inner.send(data);
+    if (delayedLink.oneWayMs <= 0) {
+      this.inner.send(data);
+      return;
+    }
     const copy = Uint8Array.from(data);
     const timer = setTimeout(() => {
       this.pending.delete(timer);
