@@ -1,4 +1,4 @@
-// Over 400 lines on purpose (415): what is left is the public surface with its TSDoc and the state handlers
+// Over 400 lines on purpose (418): what is left is the public surface with its TSDoc and the state handlers
 // that write the public state fields; moving those out needs a base class or getters instead of fields
 // (an API change). Negotiation, descriptions, transport, data channels and media live in their own files.
 import { createDebug } from "@purertc/socket";
@@ -50,10 +50,10 @@ const MAX_DATAGRAM = 16384;
 /**
  * An RTCPeerConnection-shaped connection over purertc's ICE agent and DTLS:
  * the same calls, states and events as in a browser, so signalling code
- * reads the same. One bundled transport carries an `m=application`
- * (data-channel) section; until SCTP lands, application datagrams go over the
- * DTLS connection with {@link PeerConnection.sendDatagram} and arrive as
- * `datagram` events.
+ * reads the same. One bundled transport (ICE, DTLS) carries data channels
+ * (SCTP, {@link PeerConnection.createDataChannel}) and media (SRTP,
+ * {@link PeerConnection.addTransceiver}); {@link PeerConnection.sendDatagram}
+ * is a purertc extension for raw DTLS datagrams between purertc peers.
  *
  * Everything it starts (sockets, timers, the ICE agent, the DTLS
  * connection) hangs off one AbortController: `close()` (or `await using`)
