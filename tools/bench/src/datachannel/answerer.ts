@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import type { Message } from "../child-ipc.js";
-import { type Description, type Half, type HalfStack, makeHalf } from "./halves.js";
+import { type Description, type Half, type HalfStack, halfMaker } from "./halves.js";
 
 /**
  * The answering peers of the two-process open (forked by offerer.ts):
@@ -12,13 +12,14 @@ import { type Description, type Half, type HalfStack, makeHalf } from "./halves.
  */
 
 const stack = process.argv[2] as HalfStack;
+const makeHalf = await halfMaker(stack);
 const send = (m: Message) => process.send!(m);
 const halves = new Map<number, Half>();
 /** Candidates that came before their offer (trickled while the offerer set its local description). */
 const early = new Map<number, unknown[]>();
 
 async function answer(id: number, offer: Description): Promise<void> {
-  const half = makeHalf(stack, false);
+  const half = makeHalf(false);
   halves.set(id, half);
   half.onCandidate((candidate) => send({ candidate: { id, candidate } }));
   for (const c of early.get(id) ?? []) half.addCandidate(c);

@@ -3,7 +3,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ask, type Message, started, stop } from "../child-ipc.js";
 import { percentiles } from "../harness.js";
-import { type Description, type Half, type HalfStack, makeHalf } from "./halves.js";
+import { type Description, type Half, type HalfStack, halfMaker } from "./halves.js";
 
 /**
  * The data-channel open with the two peers in two processes (run by
@@ -16,6 +16,7 @@ import { type Description, type Half, type HalfStack, makeHalf } from "./halves.
  */
 
 const stack = process.argv[2] as HalfStack;
+const makeHalf = await halfMaker(stack);
 const quick = process.argv[3] === "quick";
 const answererPath = fileURLToPath(new URL("./answerer.js", import.meta.url));
 
@@ -46,7 +47,7 @@ child.on("exit", (code) => fail(new Error(`answerer exited (${code})`)));
 /** One open: create → the offerer's channel `open`, ms. */
 async function open(id: number): Promise<number> {
   const start = performance.now();
-  const half = makeHalf(stack, true);
+  const half = makeHalf(true);
   halves.set(id, half);
   try {
     half.onCandidate((candidate) => child.send({ candidate: { id, candidate } }));
