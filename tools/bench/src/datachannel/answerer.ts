@@ -5,9 +5,10 @@ import { type Description, type Half, type HalfStack, halfMaker } from "./halves
 /**
  * The answering peers of the two-process open (forked by offerer.ts):
  * `node answerer.js <stack>`. In: `{ offer: { id, description } }`,
- * `{ candidate: { id, candidate } }`, `{ close: id }`, `{ ping: n }`.
- * Out: `{ ready: true }`, `{ answer: { id, description } }`,
- * `{ candidate: { id, candidate } }`, `{ closed: id }`, `{ pong: n }`,
+ * `{ candidate: { id, candidate } }`, `{ cpu: id }`, `{ close: id }`,
+ * `{ ping: n }`. Out: `{ ready: true }`, `{ answer: { id, description } }`,
+ * `{ candidate: { id, candidate } }`, `{ cpuMs }` (CPU since that offer
+ * came in), `{ closed: id }`, `{ pong: n }`,
  * `{ error }`. Exits when its parent goes.
  */
 
@@ -17,8 +18,11 @@ const send = (m: Message) => process.send!(m);
 const halves = new Map<number, Half>();
 /** Candidates that came before their offer (trickled while the offerer set its local description). */
 const early = new Map<number, unknown[]>();
+/** This process's CPU when each open's offer came in. */
+const cpuAtOffer = new Map<number, NodeJS.CpuUsage>();
 
 async function answer(id: number, offer: Description): Promise<void> {
+  cpuAtOffer.set(id, process.cpuUsage());
   const half = makeHalf(false);
   halves.set(id, half);
   half.onCandidate((candidate) => send({ candidate: { id, candidate } }));
@@ -32,6 +36,7 @@ async function close(id: number): Promise<void> {
   const half = halves.get(id);
   halves.delete(id);
   early.delete(id);
+  cpuAtOffer.delete(id);
   await half?.close();
   send({ closed: id });
 }
@@ -40,7 +45,10 @@ async function close(id: number): Promise<void> {
 process.on("disconnect", () => process.exit(0));
 process.on("message", (m: Message) => {
   if (m.ping !== undefined) send({ pong: m.ping });
-  else if (m.offer) {
+  else if (m.cpu !== undefined) {
+    const u = process.cpuUsage(cpuAtOffer.get(m.cpu as number));
+    send({ cpuMs: (u.user + u.system) / 1000 });
+  } else if (m.offer) {
     const { id, description } = m.offer as { id: number; description: Description };
     answer(id, description).catch((error: unknown) => send({ error: `${stack} answerer: ${String(error)}` }));
   } else if (m.candidate) {

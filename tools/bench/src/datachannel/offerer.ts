@@ -11,7 +11,8 @@ import { type Description, type Half, type HalfStack, halfMaker } from "./halves
  * answerer (answerer.ts), measures the IPC round trip, then opens fresh
  * pairs, offer/answer and trickled candidates over IPC, each timed as the
  * one-process rows are: create of the offerer's PeerConnection → its
- * channel's `open`. Prints one JSON line; the child is stopped (SIGKILL by
+ * channel's `open`, with the CPU each process spent on it (what runs in
+ * parallel shows as wall < offerer + answerer CPU). Prints one JSON line; the child is stopped (SIGKILL by
  * its handle if it lingers) whatever happens.
  */
 
@@ -44,9 +45,24 @@ child.on("message", (m: Message) => {
 });
 child.on("exit", (code) => fail(new Error(`answerer exited (${code})`)));
 
-/** One open: create → the offerer's channel `open`, ms. */
-async function open(id: number): Promise<number> {
+/** What one open took: wall ms, and the CPU ms each process spent on it. */
+interface Open {
+  ms: number;
+  /** The offerer's process, create → open. */
+  offererCpuMs: number;
+  /** The answerer's process, offer in → asked (just after the offerer's open). */
+  answererCpuMs: number;
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+
+/** One open: create → the offerer's channel `open`. */
+async function open(id: number): Promise<Open> {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const half = makeHalf(true);
   halves.set(id, half);
   try {
@@ -58,7 +74,10 @@ async function open(id: number): Promise<number> {
     child.send({ offer: { id, description: await half.offer() } });
     await half.accept(await answered);
     await half.opened;
-    return performance.now() - start;
+    const ms = performance.now() - start;
+    const offererCpuMs = cpuMs(cpuStart);
+    const answererCpuMs = Number((await ask(child, { cpu: id }, "cpuMs", 10_000)).cpuMs);
+    return { ms, offererCpuMs, answererCpuMs };
   } finally {
     answers.delete(id);
     halves.delete(id);
@@ -79,13 +98,15 @@ try {
   }
   result.ipc = percentiles(rtts);
   // The same count of opens as the one-process rows, the first three warming the JIT of both processes.
-  const opens: number[] = [];
+  const opens: Open[] = [];
   const n = quick ? 8 : 25;
   for (let i = 0; i < n + 3; i++) {
-    const ms = await withTimeout(open(i), 20_000, "open");
-    if (i >= 3) opens.push(ms);
+    const o = await withTimeout(open(i), 20_000, "open");
+    if (i >= 3) opens.push(o);
   }
-  result.open = percentiles(opens);
+  result.open = percentiles(opens.map((o) => o.ms));
+  result.offererCpu = percentiles(opens.map((o) => o.offererCpuMs));
+  result.answererCpu = percentiles(opens.map((o) => o.answererCpuMs));
 } catch (error) {
   result.error = (error as Error).message;
 } finally {

@@ -54,6 +54,9 @@ export interface TwoProcessFigures {
   stack: HalfStack;
   open?: { median: number; p99: number };
   ipc?: { median: number; p99: number };
+  /** CPU ms per open of the offerer's process (create → open) and the answerer's (offer in → just after that open). */
+  offererCpu?: { median: number; p99: number };
+  answererCpu?: { median: number; p99: number };
   error?: string;
 }
 
@@ -93,8 +96,9 @@ function runScript<T extends { stack: string; error?: string }>(
  * The open with the answerer in a process of its own (IPC signalling), ours
  * beside werift measured the same way; node-datachannel's figure is its
  * one-process one (its peers already run on native threads of their own).
- * The IPC round trip measured in each offerer process comes after: the open
- * waits for about one (offer out, answer back).
+ * Then the CPU each process spent per open (wall below their sum is what
+ * ran in parallel), and the IPC round trip measured in each offerer process:
+ * the open waits for about one (offer out, answer back).
  */
 function twoProcessRows(
   ours: TwoProcessFigures,
@@ -127,11 +131,26 @@ function twoProcessRows(
     if (w !== undefined) r.reference = { name: "in werift's offerer process", value: w };
     return r;
   };
+  const cpu = (side: "offererCpu" | "answererCpu", what: string): BenchRow => {
+    const r: BenchRow = {
+      metric: `CPU per open in two processes, ${what}, median`,
+      unit: "ms",
+      ours: ours[side]?.median ?? Number.NaN,
+      higherIsBetter: false,
+    };
+    const w = werift[side]?.median;
+    if (w !== undefined) r.werift = w;
+    const x = x25519[side]?.median;
+    if (x !== undefined) r.reference = { name: "ours, DTLS x25519 only", value: x };
+    return r;
+  };
   return [
     row(`${label}, median`, ours, "median"),
     row(`${label}, p99`, ours, "p99"),
     row(`${label}, DTLS x25519 only, median`, x25519, "median"),
     row(`${label}, DTLS x25519 only, p99`, x25519, "p99"),
+    cpu("offererCpu", "offerer's process (create → open)"),
+    cpu("answererCpu", "answerer's process (offer in → open)"),
     ipc("median"),
     ipc("p99"),
   ];
