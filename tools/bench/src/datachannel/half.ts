@@ -2,8 +2,7 @@
  * One side of a data-channel open whose other side lives in another
  * process (offerer.ts / answerer.ts): descriptions and trickled candidates
  * go as plain JSON over IPC. Candidates that arrive before the remote
- * description is set wait in a queue (purertc and werift both refuse them
- * earlier, as libdatachannel does).
+ * description is set wait in a queue (the W3C API refuses them earlier).
  */
 export interface Half {
   /** Trickled local candidates, JSON-serialisable. */
