@@ -24,8 +24,8 @@ export interface ChannelPair {
  */
 export type StackName = "purertc" | "purertc-tcp" | "purertc-x25519" | "werift" | "node-datachannel";
 
-/** The W3C shape both purertc and node-datachannel's polyfill have. */
-interface W3cChannel {
+/** The W3C shape both purertc and node-datachannel's polyfill have (also used by halves.ts). */
+export interface W3cChannel {
   readyState: string;
   binaryType: string;
   bufferedAmount: number;
@@ -33,7 +33,7 @@ interface W3cChannel {
   send(data: never): void;
   addEventListener(type: string, fn: (e: { data?: unknown }) => void): void;
 }
-interface W3cPeer {
+export interface W3cPeer {
   createDataChannel(label: string): W3cChannel;
   addEventListener(type: string, fn: (e: never) => void): void;
   createOffer(): Promise<{ type: string; sdp?: string }>;

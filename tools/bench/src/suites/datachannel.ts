@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { HalfStack } from "../datachannel/halves.js";
 import type { StackName } from "../datachannel/stacks.js";
 import type { BenchRow, BenchSuite } from "../harness.js";
 
@@ -8,7 +9,11 @@ import type { BenchRow, BenchSuite } from "../harness.js";
  * purertc beside werift 0.25.2 and node-datachannel 0.33.4 (libdatachannel,
  * usrsctp, native) in the same run: create → first `open` (median, p99;
  * also with our DTLS on x25519 only, in a worker of its own that measures
- * only that);
+ * only that); the same open with the answerer in a child process of its
+ * own, offer/answer and trickled candidates over IPC (../datachannel/offerer.ts,
+ * answerer.ts), for ours (default groups, x25519 only) and werift, beside the
+ * IPC round trip measured there (one process runs both peers' CPU on one
+ * thread; node-datachannel runs its peers on native threads already);
  * one reliable ordered channel carrying 64 KiB messages with
  * bufferedAmountLowThreshold backpressure (1 MiB high water), MB/s; 1 KiB
  * messages/s the same way; one-way latency of a small message on an idle
@@ -20,6 +25,7 @@ import type { BenchRow, BenchSuite } from "../harness.js";
  */
 
 const workerPath = fileURLToPath(new URL("../datachannel/worker.js", import.meta.url));
+const offererPath = fileURLToPath(new URL("../datachannel/offerer.js", import.meta.url));
 
 /** What one worker measured (see ../datachannel/worker.ts). */
 export interface Figures {
@@ -40,8 +46,33 @@ export interface Figures {
 
 /** Runs one stack's worker in a process of its own; bounded at 10 minutes. */
 export function runWorker(stack: StackName, quick: boolean): Promise<Figures> {
+  return runScript<Figures>(workerPath, stack, quick);
+}
+
+/** What offerer.ts measured: the open with the answerer in another process, and the IPC round trip. */
+export interface TwoProcessFigures {
+  stack: HalfStack;
+  open?: { median: number; p99: number };
+  ipc?: { median: number; p99: number };
+  /** CPU ms per open of the offerer's process (create → open) and the answerer's (offer in → just after that open). */
+  offererCpu?: { median: number; p99: number };
+  answererCpu?: { median: number; p99: number };
+  error?: string;
+}
+
+/** Runs the two-process open of one stack (../datachannel/offerer.ts, which forks its answerer). */
+export function runTwoProcess(stack: HalfStack, quick: boolean): Promise<TwoProcessFigures> {
+  return runScript<TwoProcessFigures>(offererPath, stack, quick);
+}
+
+/** `node script <stack> quick|full` in a process of its own, its last stdout line as JSON; SIGKILLed after 10 minutes. */
+function runScript<T extends { stack: string; error?: string }>(
+  script: string,
+  stack: T["stack"],
+  quick: boolean,
+): Promise<T> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--expose-gc", workerPath, stack, quick ? "quick" : "full"], {
+    const child = spawn(process.execPath, ["--expose-gc", script, stack, quick ? "quick" : "full"], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -53,12 +84,76 @@ export function runWorker(stack: StackName, quick: boolean): Promise<Figures> {
     child.on("close", () => {
       clearTimeout(timer);
       try {
-        resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "") as Figures);
+        resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "") as T);
       } catch {
-        resolve({ stack, error: `no result (${out.slice(0, 200)})` });
+        resolve({ stack, error: `no result (${out.slice(0, 200)})` } as T);
       }
     });
   });
+}
+
+/**
+ * The open with the answerer in a process of its own (IPC signalling), ours
+ * beside werift measured the same way; node-datachannel's figure is its
+ * one-process one (its peers already run on native threads of their own).
+ * Then the CPU each process spent per open (wall below their sum is what
+ * ran in parallel), and the IPC round trip measured in each offerer process:
+ * the open waits for about one (offer out, answer back).
+ */
+function twoProcessRows(
+  ours: TwoProcessFigures,
+  x25519: TwoProcessFigures,
+  werift: TwoProcessFigures,
+  ndc: Figures,
+): BenchRow[] {
+  const label = "create → first channel open, peers in two processes, IPC signalling";
+  const row = (metric: string, mine: TwoProcessFigures, pick: "median" | "p99"): BenchRow => {
+    const value = mine.open?.[pick] ?? Number.NaN;
+    const r: BenchRow = { metric, unit: "ms", ours: value, higherIsBetter: false };
+    const w = werift.open?.[pick];
+    if (w !== undefined) r.werift = w;
+    const theirs = ndc.open?.[pick];
+    if (theirs !== undefined)
+      r.reference = {
+        name: `node-datachannel, one process (ours ${(theirs / value).toFixed(2)}x)`,
+        value: theirs,
+      };
+    return r;
+  };
+  const ipc = (pick: "median" | "p99"): BenchRow => {
+    const r: BenchRow = {
+      metric: `IPC round trip, parent ↔ child (in those opens' processes), ${pick}`,
+      unit: "ms",
+      ours: ours.ipc?.[pick] ?? Number.NaN,
+      higherIsBetter: false,
+    };
+    const w = werift.ipc?.[pick];
+    if (w !== undefined) r.reference = { name: "in werift's offerer process", value: w };
+    return r;
+  };
+  const cpu = (side: "offererCpu" | "answererCpu", what: string): BenchRow => {
+    const r: BenchRow = {
+      metric: `CPU per open in two processes, ${what}, median`,
+      unit: "ms",
+      ours: ours[side]?.median ?? Number.NaN,
+      higherIsBetter: false,
+    };
+    const w = werift[side]?.median;
+    if (w !== undefined) r.werift = w;
+    const x = x25519[side]?.median;
+    if (x !== undefined) r.reference = { name: "ours, DTLS x25519 only", value: x };
+    return r;
+  };
+  return [
+    row(`${label}, median`, ours, "median"),
+    row(`${label}, p99`, ours, "p99"),
+    row(`${label}, DTLS x25519 only, median`, x25519, "median"),
+    row(`${label}, DTLS x25519 only, p99`, x25519, "p99"),
+    cpu("offererCpu", "offerer's process (create → open)"),
+    cpu("answererCpu", "answerer's process (offer in → open)"),
+    ipc("median"),
+    ipc("p99"),
+  ];
 }
 
 export const suite: BenchSuite = {
@@ -68,8 +163,11 @@ export const suite: BenchSuite = {
     const x25519 = await runWorker("purertc-x25519", quick);
     const werift = await runWorker("werift", quick);
     const ndc = await runWorker("node-datachannel", quick);
-    for (const f of [ours, x25519, werift, ndc])
-      if (f.error) process.stderr.write(`${f.stack}: ${f.error}\n`);
+    const ours2 = await runTwoProcess("purertc", quick);
+    const x25519two = await runTwoProcess("purertc-x25519", quick);
+    const werift2 = await runTwoProcess("werift", quick);
+    for (const f of [ours, x25519, werift, ndc, ours2, x25519two, werift2])
+      if (f.error) process.stderr.write(`${f.stack}${"ipc" in f ? " (two processes)" : ""}: ${f.error}\n`);
     const row = (
       metric: string,
       unit: string,
@@ -103,6 +201,7 @@ export const suite: BenchSuite = {
         (f) => (f === ours ? x25519 : f).open?.p99,
         false,
       ),
+      ...twoProcessRows(ours2, x25519two, werift2, ndc),
       row("bulk, 64 KiB messages, reliable ordered", "MB/s", (f) => f.bulkMBps, true),
       row("bulk, 64 KiB messages, per CPU-second", "MB/cpu-s", (f) => f.bulkMBpcpu, true),
       row("1 KiB messages, reliable ordered", "msg/s", (f) => f.smallMsgs, true),

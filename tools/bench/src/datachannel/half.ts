@@ -1,0 +1,42 @@
+/**
+ * One side of a data-channel open whose other side lives in another
+ * process (offerer.ts / answerer.ts): descriptions and trickled candidates
+ * go as plain JSON over IPC. Candidates that arrive before the remote
+ * description is set wait in a queue (the W3C API refuses them earlier).
+ */
+export interface Half {
+  /** Trickled local candidates, JSON-serialisable. */
+  onCandidate(fn: (candidate: unknown) => void): void;
+  /** Offerer: createOffer + setLocalDescription, the offer as sent. */
+  offer(): Promise<Description>;
+  /** Answerer: setRemoteDescription(offer), createAnswer + setLocalDescription, the answer as sent. */
+  answer(offer: Description): Promise<Description>;
+  /** Offerer: setRemoteDescription(answer). */
+  accept(answer: Description): Promise<void>;
+  addCandidate(candidate: unknown): void;
+  /** Offerer: resolves at its channel's `open`. */
+  readonly opened: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A session description as it crosses the IPC channel. */
+export interface Description {
+  type: string;
+  sdp: string;
+}
+
+/** The queue of remote candidates until the remote description is set. */
+export class Pending {
+  private ready = false;
+  private queue: unknown[] = [];
+  constructor(private readonly add: (c: unknown) => Promise<void>) {}
+  push(c: unknown): void {
+    if (this.ready) void this.add(c).catch(() => {});
+    else this.queue.push(c);
+  }
+  flush(): void {
+    this.ready = true;
+    for (const c of this.queue) void this.add(c).catch(() => {});
+    this.queue = [];
+  }
+}

@@ -1,0 +1,60 @@
+import { RTCPeerConnection as WeriftPeerConnection } from "werift";
+import { type Description, type Half, Pending } from "./half.js";
+
+/** werift's side of the two-process open (halves.ts), configured as the one-process pair in stacks.ts. */
+export function weriftHalf(offerer: boolean): Half {
+  const pc = new WeriftPeerConnection({
+    iceServers: [],
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ["127.0.0.1"],
+    iceFilterCandidatePair: (pair) =>
+      pair.remoteCandidate.host === "127.0.0.1" && pair.protocol.localCandidate?.host === "127.0.0.1",
+  });
+  // werift asks a public STUN server unless its ICE connections' stunServer is cleared (TOOLCHAIN.md).
+  const keepOnLoopback = () => {
+    const ts = (pc as unknown as { iceTransports: { connection: { stunServer: unknown } }[] }).iceTransports;
+    for (const t of ts) t.connection.stunServer = undefined;
+  };
+  const pending = new Pending((c) => pc.addIceCandidate(c as never));
+  let opened: Promise<void> = Promise.resolve();
+  if (offerer) {
+    const channel = pc.createDataChannel("bench");
+    opened = new Promise<void>((resolve) =>
+      channel.stateChanged.subscribe((s) => {
+        if (s === "open") resolve();
+      }),
+    );
+  }
+  const local = (): Description => ({ type: pc.localDescription!.type, sdp: pc.localDescription!.sdp });
+  return {
+    onCandidate: (fn) => {
+      pc.onicecandidate = (e) => {
+        // Loopback only, as in the one-process pair; toJSON gives the init dictionary.
+        if (e.candidate?.candidate?.includes(" 127.0.0.1 ")) fn(e.candidate.toJSON());
+      };
+    },
+    offer: async () => {
+      const offer = await pc.createOffer();
+      keepOnLoopback();
+      await pc.setLocalDescription(offer);
+      return local();
+    },
+    answer: async (offer) => {
+      await pc.setRemoteDescription(offer as never);
+      pending.flush();
+      const answer = await pc.createAnswer();
+      keepOnLoopback();
+      await pc.setLocalDescription(answer);
+      return local();
+    },
+    accept: async (answer) => {
+      await pc.setRemoteDescription(answer as never);
+      pending.flush();
+    },
+    addCandidate: (c) => pending.push(c),
+    opened,
+    close: async () => {
+      await pc.close();
+    },
+  };
+}

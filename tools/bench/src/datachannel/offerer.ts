@@ -1,0 +1,117 @@
+import "reflect-metadata";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { ask, type Message, started, stop } from "../child-ipc.js";
+import { percentiles } from "../harness.js";
+import { type Description, type Half, type HalfStack, halfMaker } from "./halves.js";
+
+/**
+ * The data-channel open with the two peers in two processes (run by
+ * suites/datachannel.ts): `node offerer.js <stack> [quick]` forks the
+ * answerer (answerer.ts), measures the IPC round trip, then opens fresh
+ * pairs, offer/answer and trickled candidates over IPC, each timed as the
+ * one-process rows are: create of the offerer's PeerConnection → its
+ * channel's `open`, with the CPU each process spent on it (what runs in
+ * parallel shows as wall < offerer + answerer CPU). Prints one JSON line; the child is stopped (SIGKILL by
+ * its handle if it lingers) whatever happens.
+ */
+
+const stack = process.argv[2] as HalfStack;
+const makeHalf = await halfMaker(stack);
+const quick = process.argv[3] === "quick";
+const answererPath = fileURLToPath(new URL("./answerer.js", import.meta.url));
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${stack}: ${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+const child = fork(answererPath, [stack], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+const halves = new Map<number, Half>();
+const answers = new Map<number, (d: Description) => void>();
+/** Rejects the open in progress when the answerer reports an error or exits. */
+let fail: (e: Error) => void = () => {};
+child.on("message", (m: Message) => {
+  if (m.answer) {
+    const { id, description } = m.answer as { id: number; description: Description };
+    answers.get(id)?.(description);
+  } else if (m.candidate) {
+    const { id, candidate } = m.candidate as { id: number; candidate: unknown };
+    halves.get(id)?.addCandidate(candidate);
+  } else if (m.error) fail(new Error(String(m.error)));
+});
+child.on("exit", (code) => fail(new Error(`answerer exited (${code})`)));
+
+/** What one open took: wall ms, and the CPU ms each process spent on it. */
+interface Open {
+  ms: number;
+  /** The offerer's process, create → open. */
+  offererCpuMs: number;
+  /** The answerer's process, offer in → asked (just after the offerer's open). */
+  answererCpuMs: number;
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+
+/** One open: create → the offerer's channel `open`. */
+async function open(id: number): Promise<Open> {
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const half = makeHalf(true);
+  halves.set(id, half);
+  try {
+    half.onCandidate((candidate) => child.send({ candidate: { id, candidate } }));
+    const answered = new Promise<Description>((resolve, reject) => {
+      answers.set(id, resolve);
+      fail = reject;
+    });
+    child.send({ offer: { id, description: await half.offer() } });
+    await half.accept(await answered);
+    await half.opened;
+    const ms = performance.now() - start;
+    const offererCpuMs = cpuMs(cpuStart);
+    const answererCpuMs = Number((await ask(child, { cpu: id }, "cpuMs", 10_000)).cpuMs);
+    return { ms, offererCpuMs, answererCpuMs };
+  } finally {
+    answers.delete(id);
+    halves.delete(id);
+    await half.close();
+    await ask(child, { close: id }, "closed", 10_000);
+  }
+}
+
+const result: Record<string, unknown> = { stack };
+try {
+  await started(child, 30_000);
+  // IPC round trip (a small message there and back), warm-up excluded.
+  const rtts: number[] = [];
+  for (let i = 0; i < 220; i++) {
+    const t0 = performance.now();
+    await ask(child, { ping: i }, "pong", 5000);
+    if (i >= 20) rtts.push(performance.now() - t0);
+  }
+  result.ipc = percentiles(rtts);
+  // The same count of opens as the one-process rows, the first three warming the JIT of both processes.
+  const opens: Open[] = [];
+  const n = quick ? 8 : 25;
+  for (let i = 0; i < n + 3; i++) {
+    const o = await withTimeout(open(i), 20_000, "open");
+    if (i >= 3) opens.push(o);
+  }
+  result.open = percentiles(opens.map((o) => o.ms));
+  result.offererCpu = percentiles(opens.map((o) => o.offererCpuMs));
+  result.answererCpu = percentiles(opens.map((o) => o.answererCpuMs));
+} catch (error) {
+  result.error = (error as Error).message;
+} finally {
+  child.removeAllListeners("exit");
+  await stop(child, 5000);
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(0);
