@@ -6,9 +6,9 @@ import { type Description, type Half, type HalfStack, halfMaker } from "./halves
  * The answering peers of the two-process open (forked by offerer.ts):
  * `node answerer.js <stack>`. In: `{ offer: { id, description } }`,
  * `{ candidate: { id, candidate } }`, `{ cpu: id }`, `{ close: id }`,
- * `{ ping: n }`. Out: `{ ready: true }`, `{ answer: { id, description } }`,
+ * `{ ping: n }`, `{ received: id }`. Out: `{ ready: true }`, `{ answer: { id, description } }`,
  * `{ candidate: { id, candidate } }`, `{ cpuMs }` (CPU since that offer
- * came in), `{ closed: id }`, `{ pong: n }`,
+ * came in), `{ closed: id }`, `{ pong: n }`, `{ bytes, cpuTotalMs }`,
  * `{ error }`. Exits when its parent goes.
  */
 
@@ -45,7 +45,14 @@ async function close(id: number): Promise<void> {
 process.on("disconnect", () => process.exit(0));
 process.on("message", (m: Message) => {
   if (m.ping !== undefined) send({ pong: m.ping });
-  else if (m.cpu !== undefined) {
+  else if (m.received !== undefined) {
+    // Bytes on that pair's channel so far, and this process's CPU (ms) to take deltas of.
+    const u = process.cpuUsage();
+    send({
+      bytes: halves.get(m.received as number)?.received() ?? 0,
+      cpuTotalMs: (u.user + u.system) / 1000,
+    });
+  } else if (m.cpu !== undefined) {
     const u = process.cpuUsage(cpuAtOffer.get(m.cpu as number));
     send({ cpuMs: (u.user + u.system) / 1000 });
   } else if (m.offer) {

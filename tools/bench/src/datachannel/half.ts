@@ -16,7 +16,19 @@ export interface Half {
   addCandidate(candidate: unknown): void;
   /** Offerer: resolves at its channel's `open`. */
   readonly opened: Promise<void>;
+  /** Offerer: its channel's sending side (the bulk transfer, after `opened`). */
+  readonly sender: BulkSender | undefined;
+  /** Answerer: bytes received so far on the channel the offerer opened. */
+  received(): number;
   close(): Promise<void>;
+}
+
+/** The sending side of a channel, as the bulk transfer drives it. */
+export interface BulkSender {
+  send(data: Uint8Array): void;
+  bufferedAmount(): number;
+  /** Sets bufferedAmountLowThreshold and calls `fn` at each `bufferedamountlow`. */
+  onLow(threshold: number, fn: () => void): void;
 }
 
 /** A session description as it crosses the IPC channel. */

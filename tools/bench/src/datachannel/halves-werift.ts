@@ -1,5 +1,5 @@
 import { RTCPeerConnection as WeriftPeerConnection } from "werift";
-import { type Description, type Half, Pending } from "./half.js";
+import { type BulkSender, type Description, type Half, Pending } from "./half.js";
 
 /** werift's side of the two-process open (halves.ts), configured as the one-process pair in stacks.ts. */
 export function weriftHalf(offerer: boolean): Half {
@@ -17,6 +17,8 @@ export function weriftHalf(offerer: boolean): Half {
   };
   const pending = new Pending((c) => pc.addIceCandidate(c as never));
   let opened: Promise<void> = Promise.resolve();
+  let sender: BulkSender | undefined;
+  let received = 0;
   if (offerer) {
     const channel = pc.createDataChannel("bench");
     opened = new Promise<void>((resolve) =>
@@ -24,6 +26,20 @@ export function weriftHalf(offerer: boolean): Half {
         if (s === "open") resolve();
       }),
     );
+    sender = {
+      send: (d) => channel.send(Buffer.from(d.buffer, d.byteOffset, d.byteLength)),
+      bufferedAmount: () => channel.bufferedAmount,
+      onLow: (threshold, fn) => {
+        channel.bufferedAmountLowThreshold = threshold;
+        channel.bufferedAmountLow.subscribe(fn);
+      },
+    };
+  } else {
+    pc.onDataChannel.subscribe((dc) => {
+      dc.onMessage.subscribe((d) => {
+        received += d.length;
+      });
+    });
   }
   const local = (): Description => ({ type: pc.localDescription!.type, sdp: pc.localDescription!.sdp });
   return {
@@ -53,6 +69,8 @@ export function weriftHalf(offerer: boolean): Half {
     },
     addCandidate: (c) => pending.push(c),
     opened,
+    sender,
+    received: () => received,
     close: async () => {
       await pc.close();
     },

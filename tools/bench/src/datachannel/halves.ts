@@ -1,5 +1,5 @@
 import { PeerConnection } from "@purertc/peerconnection";
-import { type Description, type Half, Pending } from "./half.js";
+import { type BulkSender, type Description, type Half, Pending } from "./half.js";
 import type { W3cChannel, W3cPeer } from "./stacks.js";
 
 export type { Description, Half } from "./half.js";
@@ -10,10 +10,27 @@ export type HalfStack = "purertc" | "purertc-x25519" | "werift";
 function w3cHalf(pc: W3cPeer, offerer: boolean): Half {
   const pending = new Pending((c) => pc.addIceCandidate(c));
   let opened: Promise<void> = Promise.resolve();
+  let sender: BulkSender | undefined;
+  let received = 0;
   if (offerer) {
     const channel: W3cChannel = pc.createDataChannel("bench");
     channel.binaryType = "arraybuffer";
     opened = new Promise<void>((resolve) => channel.addEventListener("open", () => resolve()));
+    sender = {
+      send: (d) => channel.send(d as never),
+      bufferedAmount: () => channel.bufferedAmount,
+      onLow: (threshold, fn) => {
+        channel.bufferedAmountLowThreshold = threshold;
+        channel.addEventListener("bufferedamountlow", fn);
+      },
+    };
+  } else {
+    pc.addEventListener("datachannel", ((e: { channel: W3cChannel }) => {
+      e.channel.binaryType = "arraybuffer";
+      e.channel.addEventListener("message", ((m: { data: ArrayBuffer | string }) => {
+        received += typeof m.data === "string" ? m.data.length : m.data.byteLength;
+      }) as never);
+    }) as never);
   }
   const local = () => pc.localDescription as Description;
   return {
@@ -37,6 +54,8 @@ function w3cHalf(pc: W3cPeer, offerer: boolean): Half {
     },
     addCandidate: (c) => pending.push(c),
     opened,
+    sender,
+    received: () => received,
     close: async () => {
       await pc.close();
     },

@@ -12,7 +12,8 @@ import { type Description, type Half, type HalfStack, halfMaker } from "./halves
  * pairs, offer/answer and trickled candidates over IPC, each timed as the
  * one-process rows are: create of the offerer's PeerConnection → its
  * channel's `open`, with the CPU each process spent on it (what runs in
- * parallel shows as wall < offerer + answerer CPU). Prints one JSON line; the child is stopped (SIGKILL by
+ * parallel shows as wall < offerer + answerer CPU), then a bulk transfer
+ * of 64 KiB messages over one more pair. Prints one JSON line; the child is stopped (SIGKILL by
  * its handle if it lingers) whatever happens.
  */
 
@@ -59,8 +60,8 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
   return (u.user + u.system) / 1000;
 };
 
-/** One open: create → the offerer's channel `open`. */
-async function open(id: number): Promise<Open> {
+/** A pair opened through the answerer: the offerer's half, what the open took in wall and offerer CPU ms. */
+async function connect(id: number): Promise<{ half: Half; ms: number; offererCpuMs: number }> {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   const half = makeHalf(true);
@@ -74,15 +75,88 @@ async function open(id: number): Promise<Open> {
     child.send({ offer: { id, description: await half.offer() } });
     await half.accept(await answered);
     await half.opened;
-    const ms = performance.now() - start;
-    const offererCpuMs = cpuMs(cpuStart);
+    return { half, ms: performance.now() - start, offererCpuMs: cpuMs(cpuStart) };
+  } catch (error) {
+    await release(id, half);
+    throw error;
+  } finally {
+    answers.delete(id);
+  }
+}
+
+async function release(id: number, half: Half): Promise<void> {
+  halves.delete(id);
+  await half.close();
+  await ask(child, { close: id }, "closed", 10_000);
+}
+
+/** One open: create → the offerer's channel `open`. */
+async function open(id: number): Promise<Open> {
+  const { half, ms, offererCpuMs } = await connect(id);
+  try {
     const answererCpuMs = Number((await ask(child, { cpu: id }, "cpuMs", 10_000)).cpuMs);
     return { ms, offererCpuMs, answererCpuMs };
   } finally {
-    answers.delete(id);
-    halves.delete(id);
-    await half.close();
-    await ask(child, { close: id }, "closed", 10_000);
+    await release(id, half);
+  }
+}
+
+const MiB = 1024 * 1024;
+/** As the one-process worker: 64 KiB messages, sending while bufferedAmount is under 1 MiB. */
+const MESSAGE = 64 * 1024;
+const HIGH_WATER = 1 * MiB;
+
+/** The answerer's byte count on pair `id` and its process CPU ms (a running total). */
+async function far(id: number): Promise<{ bytes: number; cpuMs: number }> {
+  const m = await ask(child, { received: id }, "bytes", 10_000);
+  return { bytes: Number(m.bytes), cpuMs: Number(m.cpuTotalMs) };
+}
+
+/**
+ * Sends `total` bytes over `half`'s channel with bufferedamountlow backpressure (polled every 5 ms
+ * too) until the answerer has them all (asked every 10 ms) or `maxMs` passed: MB/s by the clock,
+ * and per CPU-second of both processes together.
+ */
+async function transfer(id: number, half: Half, total: number, maxMs: number) {
+  const sender = half.sender!;
+  const chunk = new Uint8Array(MESSAGE).fill(0x61);
+  const base = await far(id);
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  let sent = 0;
+  const pump = () => {
+    while (sent < total && sender.bufferedAmount() < HIGH_WATER) {
+      sender.send(chunk);
+      sent += MESSAGE;
+    }
+  };
+  sender.onLow(HIGH_WATER / 2, pump);
+  pump();
+  const poll = setInterval(pump, 5);
+  let now = base;
+  try {
+    while (now.bytes - base.bytes < total && performance.now() - start < maxMs) {
+      await new Promise((r) => setTimeout(r, 10));
+      now = await far(id);
+    }
+  } finally {
+    clearInterval(poll);
+  }
+  const wallS = (performance.now() - start) / 1000;
+  const cpuS = cpuMs(cpuStart) / 1000 + (now.cpuMs - base.cpuMs) / 1000;
+  const bytes = now.bytes - base.bytes;
+  return { MBps: bytes / 1e6 / wallS, MBpcpu: bytes / 1e6 / cpuS };
+}
+
+/** The bulk transfer with the peers in two processes: one pair, a warm-up transfer, then the measured one. */
+async function bulk(): Promise<{ MBps: number; MBpcpu: number }> {
+  const id = 1_000_000;
+  const { half } = await connect(id);
+  try {
+    await transfer(id, half, 8 * MiB, 10_000);
+    return await transfer(id, half, (quick ? 32 : 128) * MiB, 60_000);
+  } finally {
+    await release(id, half);
   }
 }
 
@@ -107,6 +181,8 @@ try {
   result.open = percentiles(opens.map((o) => o.ms));
   result.offererCpu = percentiles(opens.map((o) => o.offererCpuMs));
   result.answererCpu = percentiles(opens.map((o) => o.answererCpuMs));
+  // 64 KiB messages one way, as the one-process bulk row (not for the x25519-only variant: same records).
+  if (stack !== "purertc-x25519") result.bulk = await bulk();
 } catch (error) {
   result.error = (error as Error).message;
 } finally {

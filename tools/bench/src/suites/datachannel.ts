@@ -57,6 +57,8 @@ export interface TwoProcessFigures {
   /** CPU ms per open of the offerer's process (create → open) and the answerer's (offer in → just after that open). */
   offererCpu?: { median: number; p99: number };
   answererCpu?: { median: number; p99: number };
+  /** 64 KiB messages one way with the peers in two processes: MB/s, and MB per CPU-second of both processes. */
+  bulk?: { MBps: number; MBpcpu: number };
   error?: string;
 }
 
@@ -144,6 +146,20 @@ function twoProcessRows(
     if (x !== undefined) r.reference = { name: "ours, DTLS x25519 only", value: x };
     return r;
   };
+  // node-datachannel's one-process figures are the reference (its usrsctp already runs threads of its own).
+  const bulkRow = (pick: "MBps" | "MBpcpu", metric: string, unit: string): BenchRow => {
+    const value = ours.bulk?.[pick] ?? Number.NaN;
+    const r: BenchRow = { metric, unit, ours: value, higherIsBetter: true };
+    const w = werift.bulk?.[pick];
+    if (w !== undefined) r.werift = w;
+    const theirs = pick === "MBps" ? ndc.bulkMBps : ndc.bulkMBpcpu;
+    if (theirs !== undefined)
+      r.reference = {
+        name: `node-datachannel, one process (ours ${(value / theirs).toFixed(2)}x)`,
+        value: theirs,
+      };
+    return r;
+  };
   return [
     row(`${label}, median`, ours, "median"),
     row(`${label}, p99`, ours, "p99"),
@@ -153,6 +169,8 @@ function twoProcessRows(
     cpu("answererCpu", "answerer's process (offer in → open)"),
     ipc("median"),
     ipc("p99"),
+    bulkRow("MBps", "bulk, 64 KiB messages, peers in two processes", "MB/s"),
+    bulkRow("MBpcpu", "bulk, 64 KiB messages, peers in two processes, per CPU-second (both)", "MB/cpu-s"),
   ];
 }
 
