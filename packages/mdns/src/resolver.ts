@@ -1,4 +1,5 @@
 import type { RemoteInfo } from "node:dgram";
+import { setMaxListeners } from "node:events";
 import { childController, createDebug, setTimer } from "@purertc/socket";
 import { AddressCache } from "./cache.js";
 import { MdnsError } from "./errors.js";
@@ -80,6 +81,9 @@ export class MdnsResolver implements AsyncDisposable {
   };
 
   private constructor(private readonly lease: MdnsSocketLease) {
+    // Each query and resolve() in flight links its own controller to the root until it settles
+    // (childController unlinks): eleven names at once is use, not the leak Node's default of 10 warns of.
+    setMaxListeners(0, this.root.signal);
     lease.socket.subscribe(this.handler);
   }
 
