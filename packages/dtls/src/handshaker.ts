@@ -1,11 +1,8 @@
 import { type CancelTimer, startTimer } from "@purertc/socket";
 import { matchesAnyFingerprint, type PeerCertificate, parsePeerCertificate } from "./certificate.js";
 import type { ResolvedConfig } from "./config.js";
-import type { CipherSuite } from "./crypto/cipher-suites.js";
-import type { CipherSuite13 } from "./crypto/cipher-suites13.js";
 import type { HmacHash } from "./crypto/hmac.js";
 import { DtlsError } from "./errors.js";
-import type { SrtpProfileName } from "./extensions/use-srtp.js";
 import { type FlightItem, packFlight } from "./flight-packer.js";
 import { encodeCertificate } from "./handshake/certificate.js";
 import {
@@ -15,9 +12,11 @@ import {
 } from "./handshake/header.js";
 import { type HandshakeMessage, Reassembler } from "./handshake/reassembler.js";
 import { Transcript } from "./handshake/transcript.js";
+import type { FlightState, HandshakeResult } from "./handshake-result.js";
 import type { RecordLayer } from "./record/record-layer.js";
 
 export type { FlightItem } from "./flight-packer.js";
+export type { FlightState, HandshakeResult } from "./handshake-result.js";
 
 /*
  * The flight state machine of RFC 6347 §4.2.4 (Figure 3), shared by client
@@ -52,9 +51,6 @@ export type { FlightItem } from "./flight-packer.js";
  * synchronously when the peer's flight completes.
  */
 
-/** The flight states of RFC 6347 §4.2.4. */
-export type FlightState = "preparing" | "sending" | "waiting" | "finished";
-
 /** What a handshake needs from its connection. */
 export interface HandshakeHost extends HandshakeSwitch {
   readonly records: RecordLayer;
@@ -64,24 +60,6 @@ export interface HandshakeHost extends HandshakeSwitch {
   handshakeComplete(): void;
   /** The handshake failed: the connection sends `error.alert` (if any) and closes. */
   handshakeFailed(error: DtlsError): void;
-}
-
-/** Results of a handshake, exposed by the connection. */
-export interface HandshakeResult {
-  suite: CipherSuite | CipherSuite13;
-  /** DTLS version on the wire: 0xfefd (1.2) or 0xfefc (1.3). */
-  version: number;
-  /** The key exchange group (IANA value). */
-  group: number;
-  master: Uint8Array;
-  clientRandom: Uint8Array;
-  serverRandom: Uint8Array;
-  extendedMasterSecret: boolean;
-  srtpProfile: SrtpProfileName | undefined;
-  /** Undefined only for a server that did not require a client certificate. */
-  peerCertificate: PeerCertificate | undefined;
-  /** DTLS 1.3: the exporter master secret (RFC 8446 §7.5). */
-  exporterMaster?: Uint8Array;
 }
 
 /** What the handshaker of a connection may ask of it beyond the flights (DTLS 1.3). */
