@@ -1,20 +1,10 @@
-import { RTCPeerConnection as WeriftPeerConnection } from "werift";
+import { keepWeriftOnLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
 import { type BulkSender, type Description, type Half, Pending } from "./half.js";
 
 /** werift's side of the two-process open (halves.ts), configured as the one-process pair in stacks.ts. */
 export function weriftHalf(offerer: boolean): Half {
-  const pc = new WeriftPeerConnection({
-    iceServers: [],
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ["127.0.0.1"],
-    iceFilterCandidatePair: (pair) =>
-      pair.remoteCandidate.host === "127.0.0.1" && pair.protocol.localCandidate?.host === "127.0.0.1",
-  });
-  // werift asks a public STUN server unless its ICE connections' stunServer is cleared (TOOLCHAIN.md).
-  const keepOnLoopback = () => {
-    const ts = (pc as unknown as { iceTransports: { connection: { stunServer: unknown } }[] }).iceTransports;
-    for (const t of ts) t.connection.stunServer = undefined;
-  };
+  const pc = weriftLoopbackPeer();
+  const keepOnLoopback = () => keepWeriftOnLoopback(pc);
   const pending = new Pending((c) => pc.addIceCandidate(c as never));
   let opened: Promise<void> = Promise.resolve();
   let sender: BulkSender | undefined;

@@ -1,5 +1,5 @@
 import { PeerConnection } from "@purertc/peerconnection";
-import { RTCPeerConnection as WeriftPeerConnection } from "werift";
+import { keepWeriftOnLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
 
 /**
  * One open data channel between two in-process peers of one stack, seen
@@ -120,21 +120,8 @@ async function w3cPair(
 
 async function weriftPair(): Promise<ChannelPair> {
   const start = performance.now();
-  const peer = () =>
-    new WeriftPeerConnection({
-      iceServers: [],
-      iceUseIpv6: false,
-      iceAdditionalHostAddresses: ["127.0.0.1"],
-      iceFilterCandidatePair: (pair) =>
-        pair.remoteCandidate.host === "127.0.0.1" && pair.protocol.localCandidate?.host === "127.0.0.1",
-    });
-  // werift asks a public STUN server unless its ICE connections' stunServer is cleared (TOOLCHAIN.md).
-  const keepOnLoopback = (pc: WeriftPeerConnection) => {
-    const ts = (pc as unknown as { iceTransports: { connection: { stunServer: unknown } }[] }).iceTransports;
-    for (const t of ts) t.connection.stunServer = undefined;
-  };
-  const a = peer();
-  const b = peer();
+  const a = weriftLoopbackPeer();
+  const b = weriftLoopbackPeer();
   const loopback = (c: { candidate?: string } | undefined) =>
     !c?.candidate || c.candidate.includes(" 127.0.0.1 ");
   a.onicecandidate = (e) => {
@@ -151,11 +138,11 @@ async function weriftPair(): Promise<ChannelPair> {
     }),
   );
   const offer = await a.createOffer();
-  keepOnLoopback(a);
+  keepWeriftOnLoopback(a);
   await a.setLocalDescription(offer);
   await b.setRemoteDescription(a.localDescription!);
   const answer = await b.createAnswer();
-  keepOnLoopback(b);
+  keepWeriftOnLoopback(b);
   await b.setLocalDescription(answer);
   await a.setRemoteDescription(b.localDescription!);
   await opened;

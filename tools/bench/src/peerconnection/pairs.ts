@@ -2,7 +2,8 @@ import { readdirSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { PeerConnection } from "@purertc/peerconnection";
-import { RTCPeerConnection as WeriftPeerConnection } from "werift";
+import type { RTCPeerConnection as WeriftPeerConnection } from "werift";
+import { keepWeriftOnLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
 
 /*
  * The peerconnection suite's in-process pairs: purertc and werift PeerConnections connected on
@@ -74,28 +75,10 @@ export async function ourPair(): Promise<Pair> {
   };
 }
 
-function weriftPeer(): WeriftPeerConnection {
-  return new WeriftPeerConnection({
-    iceServers: [],
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ["127.0.0.1"],
-    // Only loopback pairs: no check ever leaves 127.0.0.1.
-    iceFilterCandidatePair: (pair) =>
-      pair.remoteCandidate.host === "127.0.0.1" && pair.protocol.localCandidate?.host === "127.0.0.1",
-  });
-}
-
-/** werift asks a public STUN server unless its ICE connections' stunServer is cleared (TOOLCHAIN.md). */
-function keepOnLoopback(pc: WeriftPeerConnection): void {
-  const transports = (pc as unknown as { iceTransports: { connection: { stunServer: unknown } }[] })
-    .iceTransports;
-  for (const t of transports) t.connection.stunServer = undefined;
-}
-
 export async function weriftPair(): Promise<Pair> {
   const start = performance.now();
-  const a = weriftPeer();
-  const b = weriftPeer();
+  const a = weriftLoopbackPeer();
+  const b = weriftLoopbackPeer();
   const loopback = (c: { candidate?: string } | undefined) =>
     !c?.candidate || c.candidate.includes(" 127.0.0.1 ");
   a.onicecandidate = (e) => {
@@ -109,11 +92,11 @@ export async function weriftPair(): Promise<Pair> {
   const both = Promise.all([connected(a, on(a)), connected(b, on(b))]);
   const channel = a.createDataChannel("bench");
   const offer = await a.createOffer();
-  keepOnLoopback(a);
+  keepWeriftOnLoopback(a);
   await a.setLocalDescription(offer);
   await b.setRemoteDescription(a.localDescription!);
   const answer = await b.createAnswer();
-  keepOnLoopback(b);
+  keepWeriftOnLoopback(b);
   await b.setLocalDescription(answer);
   await a.setRemoteDescription(b.localDescription!);
   await both;
