@@ -1,4 +1,5 @@
 import { formatCandidate } from "./sdp/attributes.js";
+import { rejected } from "./sdp/rejected.js";
 import type { SdpCandidate, SdpFingerprint, SdpMediaSection, SdpSession, SdpSetup } from "./sdp/types.js";
 
 /** What the local side puts in its descriptions. */
@@ -124,19 +125,7 @@ export function buildAnswer(
       return dataSection(local, m.mid ?? String(i), setup, MAX_MESSAGE_SIZE);
     }
     const answered = m.port !== 0 && (m.kind === "audio" || m.kind === "video") ? media?.(m, i) : undefined;
-    if (answered) return answered;
-    return {
-      kind: m.kind,
-      port: 0,
-      protocol: m.protocol,
-      formats: m.formats,
-      connection: { netType: "IN", addrType: "IP4", address: "0.0.0.0" },
-      candidates: [],
-      endOfCandidates: false,
-      fingerprints: [],
-      ...(m.mid !== undefined ? { mid: m.mid } : {}),
-      otherLines: [],
-    };
+    return answered ?? rejected(m);
   });
   return session(
     local,
