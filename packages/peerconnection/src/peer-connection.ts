@@ -1,11 +1,11 @@
-// Over 400 lines on purpose (418): what is left is the public surface with its TSDoc and the state handlers
-// that write the public state fields; moving those out needs a base class or getters instead of fields
-// (an API change). Negotiation, descriptions, transport, data channels and media live in their own files.
+// The public surface with its TSDoc and the state handlers that write the public state fields. The on<event>
+// attributes and typed listeners are in peer-connection-events.ts; negotiation, descriptions, transport, data
+// channels and media in their own files.
 import { createDebug } from "@purertc/socket";
 import type { PeerConnectionConfiguration } from "./configuration.js";
 import { checkConfiguration } from "./configuration-check.js";
 import { DataChannels } from "./data-channels.js";
-import type { DataChannel, DataChannelEvent, DataChannelInit } from "./datachannel/data-channel.js";
+import type { DataChannel, DataChannelInit } from "./datachannel/data-channel.js";
 import type { SctpTransport } from "./datachannel/sctp-transport.js";
 import { generateCertificate } from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
@@ -13,19 +13,17 @@ import {
   ConnectionStateChangeEvent,
   DatagramEvent,
   type IceCandidateInit,
-  type PeerConnectionEventMap,
   PeerConnectionIceEvent,
   type SessionDescription,
   type SessionDescriptionInit,
 } from "./events.js";
-import { type AddOptions, HANDLER_EVENTS, type Listener, type RemoveOptions } from "./handler-events.js";
 import { PeerMedia } from "./media/peer-media.js";
 import type { RtpReceiver } from "./media/receiver.js";
 import type { RtpSender } from "./media/sender.js";
-import type { TrackEvent } from "./media/track-event.js";
 import type { RtpTransceiver, TransceiverInit } from "./media/transceiver.js";
 import { Negotiation } from "./negotiation.js";
 import { OperationsChain } from "./operations-chain.js";
+import { PeerConnectionEventTarget } from "./peer-connection-events.js";
 import type { PeerCertificate } from "./peer-transport.js";
 import type { SdpCandidate } from "./sdp/types.js";
 import { SessionDescriptions } from "./session-descriptions.js";
@@ -70,8 +68,7 @@ const MAX_DATAGRAM = 16384;
  * await a.setRemoteDescription(b.localDescription!);
  * ```
  */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only adds typed overloads of EventTarget's own methods.
-export class PeerConnection extends EventTarget implements AsyncDisposable {
+export class PeerConnection extends PeerConnectionEventTarget implements AsyncDisposable {
   private readonly controller = new AbortController();
   private readonly config: Readonly<PeerConnectionConfiguration<PeerCertificate>>;
   private readonly operations = new OperationsChain(this.controller.signal);
@@ -116,16 +113,6 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
   /** Set when the DTLS transport failed (fingerprint mismatch, handshake error, alert). */
   transportError: Error | undefined;
 
-  /** Event handler attributes, as on RTCPeerConnection. */
-  onicecandidate: ((event: PeerConnectionIceEvent) => void) | null = null;
-  onicegatheringstatechange: ((event: Event) => void) | null = null;
-  oniceconnectionstatechange: ((event: Event) => void) | null = null;
-  onconnectionstatechange: ((event: ConnectionStateChangeEvent) => void) | null = null;
-  onsignalingstatechange: ((event: Event) => void) | null = null;
-  ondatagram: ((event: DatagramEvent) => void) | null = null;
-  ontrack: ((event: TrackEvent) => void) | null = null;
-  ondatachannel: ((event: DataChannelEvent) => void) | null = null;
-
   constructor(configuration: PeerConnectionConfiguration<PeerCertificate> = {}) {
     super();
     this.config = { bundlePolicy: "max-bundle", iceTransportPolicy: "all", iceServers: [], ...configuration };
@@ -143,14 +130,6 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
       state: this.readSignaling,
       set: this.setSignaling,
     });
-    // The on<event> attributes are ordinary listeners, so a throwing handler
-    // behaves as a throwing listener does.
-    for (const type of HANDLER_EVENTS) {
-      this.addEventListener(type, (event: Event) => {
-        const handler = this[`on${type}`] as ((event: Event) => void) | null;
-        handler?.call(this, event);
-      });
-    }
   }
 
   /** Generates a DTLS certificate (ECDSA P-256) for the `certificates` option. */
@@ -399,20 +378,4 @@ export class PeerConnection extends EventTarget implements AsyncDisposable {
     if (!this.channels.handlePacket(data, this.descriptions.remote?.sctpPort))
       this.dispatch(new DatagramEvent(data));
   };
-}
-
-/** Typed listeners, as lib.dom types RTCPeerConnection's. */
-export interface PeerConnection {
-  addEventListener<K extends keyof PeerConnectionEventMap>(
-    type: K,
-    listener: Listener<PeerConnectionEventMap[K]>,
-    options?: AddOptions,
-  ): void;
-  addEventListener(type: string, listener: Listener<Event>, options?: AddOptions): void;
-  removeEventListener<K extends keyof PeerConnectionEventMap>(
-    type: K,
-    listener: Listener<PeerConnectionEventMap[K]>,
-    options?: RemoveOptions,
-  ): void;
-  removeEventListener(type: string, listener: Listener<Event>, options?: RemoveOptions): void;
 }

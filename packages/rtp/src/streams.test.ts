@@ -1,5 +1,6 @@
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
+import { accessUnit } from "./access-unit.test-helper.js";
 import {
   buildHeaderExtension,
   findHeaderExtension,
@@ -9,7 +10,6 @@ import {
   parseRtcp,
   parseRtpPacket,
   RetransmissionHistory,
-  RtcpScheduler,
   RtpReceiveStream,
   RtpSendStream,
   serializeRtpPacket,
@@ -18,16 +18,6 @@ import {
 } from "./index.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A synthetic access unit: an IDR or non-IDR slice of `size` bytes (first_mb_in_slice 0). */
-function accessUnit(i: number, size = 3000): Uint8Array[] {
-  const slice = new Uint8Array(size).fill(i & 0xff);
-  slice[0] = i % 30 === 0 ? 0x65 : 0x41;
-  slice[1] = 0x88;
-  return i % 30 === 0
-    ? [new Uint8Array([0x67, 0x42, 0xc0, 0x1e, 0xd9]), new Uint8Array([0x68, 0xce, 0x3c, 0x80]), slice]
-    : [slice];
-}
 
 describe("RetransmissionHistory", () => {
   it("keeps the last 1,024 packets by sequence number and answers NACKs, once per interval", () => {
@@ -324,95 +314,5 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
     });
     await forceGc();
     expect(ref!.deref()).toBeUndefined();
-  });
-});
-
-describe("RtcpScheduler", () => {
-  it("sends SR + SDES about every interval, with report blocks about received streams; close stops it", async () => {
-    await withLeakCheck(async () => {
-      const reports: Uint8Array[] = [];
-      const sender = new RtpSendStream({
-        ssrc: 10,
-        payloadType: 102,
-        clockRate: 90000,
-        payloader: new H264Payloader(),
-        sendRtp: () => {},
-      });
-      const receiver = new RtpReceiveStream({
-        ssrc: 20,
-        localSsrc: 10,
-        clockRate: 90000,
-        sendRtcp: () => {},
-      });
-      receiver.receive(
-        parseRtpPacket(
-          serializeRtpPacket({
-            payloadType: 96,
-            sequenceNumber: 9,
-            timestamp: 0,
-            ssrc: 20,
-            payload: new Uint8Array(4),
-          }),
-        ),
-      );
-      const scheduler = new RtcpScheduler({
-        localSsrc: 10,
-        cname: "purertc",
-        sendRtcp: (b) => reports.push(b),
-        intervalMs: 20,
-      });
-      scheduler.addSendStream(sender);
-      scheduler.addReceiveStream(receiver);
-      sender.sendFrame(accessUnit(0), 0);
-      await sleep(120);
-      expect(reports.length).toBeGreaterThanOrEqual(3);
-      const [sr, sdes] = parseRtcp(reports[0]!);
-      expect(sr).toMatchObject({
-        type: "sr",
-        ssrc: 10,
-        reports: [{ ssrc: 20, highestSequence: 9, cumulativeLost: 0 }],
-      });
-      expect(sdes).toEqual({ type: "sdes", chunks: [{ ssrc: 10, items: [{ type: 1, value: "purertc" }] }] });
-      scheduler.removeSendStream(sender);
-      expect(scheduler.buildReport()[0]).toMatchObject({ type: "rr", ssrc: 10 });
-      scheduler.close();
-      const count = reports.length;
-      await sleep(50);
-      expect(reports.length).toBe(count);
-      receiver.close();
-      sender.close();
-    });
-  });
-
-  it("sends an RR, not an SR, for a send stream that has sent nothing; closed objects are collected", async () => {
-    const refs: WeakRef<object>[] = [];
-    await withLeakCheck(async () => {
-      const sender = new RtpSendStream({
-        ssrc: 10,
-        payloadType: 102,
-        clockRate: 90000,
-        payloader: new H264Payloader(),
-        sendRtp: () => {},
-      });
-      const scheduler = new RtcpScheduler({ localSsrc: 11, cname: "c", sendRtcp: () => {}, intervalMs: 10 });
-      scheduler.addSendStream(sender);
-      expect(scheduler.buildReport().map((p) => p.type)).toEqual(["rr", "sdes"]);
-      await sleep(30);
-      expect(scheduler.reportsSent).toBeGreaterThan(0);
-      scheduler.close();
-      sender.close();
-      refs.push(new WeakRef(scheduler), new WeakRef(sender));
-    });
-    await forceGc();
-    expect(refs.map((r) => r.deref())).toEqual([undefined, undefined]);
-  });
-
-  it("bye() sends a final report with BYE and stops", async () => {
-    await withLeakCheck(async () => {
-      const reports: Uint8Array[] = [];
-      using scheduler = new RtcpScheduler({ localSsrc: 3, cname: "x", sendRtcp: (b) => reports.push(b) });
-      scheduler.bye("done");
-      expect(parseRtcp(reports[0]!).map((p) => p.type)).toEqual(["rr", "sdes", "bye"]);
-    });
   });
 });

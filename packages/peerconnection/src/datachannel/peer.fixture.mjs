@@ -8,10 +8,11 @@
 //   stdin:  {"type":"offer"|"answer","sdp":…} · {"event":"candidate",…}
 //           {"cmd":"create","label":…,"init":{…}} · {"cmd":"send","label":…,"text"|"bytes"|"empty":…}
 //           {"cmd":"bulk","label":…,"total":n,"size":n} · {"cmd":"close","label":…} · {"cmd":"closePc"}
-//           {"cmd":"sctp"} (reports {interleaving, retransmissions} of the association, read from its internals)
+//           {"cmd":"sctp"} (reports pc.sctp.maxMessageSize, and {interleaving, retransmissions} of the association,
+//           read from its internals) · {"cmd":"echo","on":bool} (turns --echo on or off)
 //   stdout: offer/answer, candidate, connectionstatechange, transport ({tlsVersion, tlsGroup} once
 //           connected), datachannel, open, message
-//           ({label,type,size,text?,sha256?}), closing, close, bulk-done, error
+//           ({label,type,size,text?,sha256?}), closing, close, bulk-done, error ({message, name?}: a command threw)
 // With --echo every message received is sent back on its channel, same type; --key-update-after N
 // sets dtlsKeyUpdateAfterRecords (DTLS 1.3 KeyUpdate after N records of an epoch).
 import { createHash } from "node:crypto";
@@ -19,7 +20,7 @@ import { createInterface } from "node:readline";
 import { PeerConnection } from "@purertc/peerconnection";
 
 const offer = process.argv.includes("--offer");
-const echo = process.argv.includes("--echo");
+let echo = process.argv.includes("--echo");
 const out = (e) => process.stdout.write(`${JSON.stringify(e)}\n`);
 const keyUpdateAt = process.argv.indexOf("--key-update-after");
 const pc = new PeerConnection({
@@ -142,9 +143,13 @@ async function onLine(line) {
     const association = pc.sctp?.association;
     out({
       event: "sctp",
+      maxMessageSize: pc.sctp?.maxMessageSize ?? null,
       interleaving: association?.tcb?.interleaving ?? null,
       retransmissions: association?.getStats().retransmissions ?? null,
     });
+  } else if (line.cmd === "echo") {
+    echo = line.on === true;
+    out({ event: "echo", on: echo });
   } else if (line.cmd === "closePc") {
     await pc.close();
     out({ event: "pc-closed" });
@@ -186,7 +191,9 @@ input.on("line", (raw) => {
   } catch {
     return;
   }
-  queue = queue.then(() => onLine(line)).catch((error) => out({ event: "error", message: error.message }));
+  queue = queue
+    .then(() => onLine(line))
+    .catch((error) => out({ event: "error", message: error.message, name: error.name }));
 });
 input.on("close", async () => {
   await queue;
