@@ -1,3 +1,4 @@
+import type { SctpAssociation, SctpMessageEvent } from "@purertc/sctp";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { trickle, waitForState } from "../pair.test-helper.js";
@@ -57,6 +58,44 @@ describe("data channels purertc ↔ purertc, in process", () => {
       const data = await blob;
       expect(data).toBeInstanceOf(Blob);
       expect(new Uint8Array(await (data as Blob).arrayBuffer())).toEqual(Uint8Array.of(42));
+      await a.close();
+      await b.close();
+    });
+  });
+
+  it("PPIDs on the wire: 51/53 for data, 56/57 with one zero byte for empty; the deprecated 52/54 are received", async () => {
+    await withLeakCheck(async () => {
+      const [a, b] = await connectedPair();
+      const [ab, ba] = await openChannel(a, b, "ppid");
+      // The associations under the transports (private: read here as the wire's witness).
+      const association = (pc: PeerConnection) =>
+        (pc.sctp as unknown as { association: SctpAssociation }).association;
+      const wire: [number, number[]][] = [];
+      association(b).addEventListener("message", (e) => {
+        const m = e as SctpMessageEvent;
+        if (m.streamId === ab.id) wire.push([m.ppid, [...m.data]]);
+      });
+      const got: unknown[] = [];
+      ba.addEventListener("message", (e) => got.push(e.data));
+      ab.send("a");
+      ab.send(Uint8Array.of(1));
+      ab.send("");
+      ab.send(new ArrayBuffer(0));
+      association(a).send(ab.id!, 52, new TextEncoder().encode("part"));
+      association(a).send(ab.id!, 54, Uint8Array.of(2, 3));
+      await until(() => got.length === 6, "6 messages");
+      expect(wire).toEqual([
+        [51, [97]],
+        [53, [1]],
+        [56, [0]],
+        [57, [0]],
+        [52, [...new TextEncoder().encode("part")]],
+        [54, [2, 3]],
+      ]);
+      expect(got.slice(0, 3)).toEqual(["a", expect.any(ArrayBuffer), ""]);
+      expect((got[3] as ArrayBuffer).byteLength).toBe(0);
+      expect(got[4]).toBe("part");
+      expect(new Uint8Array(got[5] as ArrayBuffer)).toEqual(Uint8Array.of(2, 3));
       await a.close();
       await b.close();
     });
