@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { dropsSince, formatOwnerDrops, parseProcNetUdp, udpSockets } from "./udp-sockets.js";
+import { dropsSince, ELSEWHERE, formatOwnerDrops, parseProcNetUdp, udpSockets } from "./udp-sockets.js";
 
 // Lines as Linux 6.1 prints them (this machine's /proc/net/udp and a made-up udp6 row of the same layout).
 const UDP = `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops            
@@ -54,6 +54,8 @@ describe.skipIf(!existsSync("/proc/net/udp"))("drops attributed to a socket (rea
       expect(r!.drops).toBeGreaterThan(0);
       expect(r!.drops + received).toBeLessThanOrEqual(400);
       expect(q).toMatchObject({ sockets: 1, drops: 0, socketsDropping: 0 });
+      // Every other socket of the namespace (other processes') comes last, apart from ours.
+      expect(drops.map((d) => d.name)).toEqual(["receiver", "quiet", "the rest of ours", ELSEWHERE]);
       expect(formatOwnerDrops(drops)).toMatch(/^receiver \d+ on 1 of 1 socket; quiet 0 on 0 of 1 socket; /);
       expect(formatOwnerDrops(undefined)).toContain("no /proc/net/udp");
     } finally {

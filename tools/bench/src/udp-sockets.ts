@@ -98,44 +98,53 @@ export interface OwnerDrops {
 /** A snapshot to diff against: every socket's drops (call at the start of a phase). */
 export type UdpSnapshot = Map<number, UdpSocketRow> | undefined;
 
+/** The name of the last entry of {@link dropsSince}: the namespace's sockets no owner holds. */
+export const ELSEWHERE = "other sockets of the host";
+
 /**
- * Drops per owner between `before` and now. A socket absent from `before`
- * was made in the phase and counts from 0. Each socket is counted for the
- * first owner that claims it, so list narrow owners (ports) before broad ones.
+ * Drops per owner between `before` and now, then one more entry,
+ * {@link ELSEWHERE}, for every other socket listed (other processes'). A
+ * socket absent from `before` was made in the phase and counts from 0. Each
+ * socket is counted for the first owner that claims it, so list narrow
+ * owners (ports) before broad ones.
  */
 export function dropsSince(before: UdpSnapshot, owners: readonly SocketOwner[]): OwnerDrops[] | undefined {
   const now = udpSockets();
   if (!before || !now) return undefined;
   const claimed = new Set<number>();
   const inodesByPid = new Map<number, Set<number>>();
-  return owners.map((owner) => {
+  const count = (into: OwnerDrops, inode: number, row: UdpSocketRow) => {
+    claimed.add(inode);
+    const dropped = row.drops - (before.get(inode)?.drops ?? 0);
+    into.sockets++;
+    into.rxQueueBytes += row.rxQueue;
+    if (dropped <= 0) return;
+    into.socketsDropping++;
+    into.drops += dropped;
+    into.maxPerSocket = Math.max(into.maxPerSocket, dropped);
+  };
+  const result = owners.map((owner) => {
     let inodes = inodesByPid.get(owner.pid);
     if (!inodes) {
       inodes = socketInodesOf(owner.pid);
       inodesByPid.set(owner.pid, inodes);
     }
-    const result: OwnerDrops = {
-      name: owner.name,
-      sockets: 0,
-      socketsDropping: 0,
-      drops: 0,
-      maxPerSocket: 0,
-      rxQueueBytes: 0,
-    };
+    const own = emptyDrops(owner.name);
     for (const inode of inodes) {
       const row = now.get(inode);
       if (!row || claimed.has(inode) || (owner.ports && !owner.ports.includes(row.localPort))) continue;
-      claimed.add(inode);
-      const dropped = row.drops - (before.get(inode)?.drops ?? 0);
-      result.sockets++;
-      result.rxQueueBytes += row.rxQueue;
-      if (dropped <= 0) continue;
-      result.socketsDropping++;
-      result.drops += dropped;
-      result.maxPerSocket = Math.max(result.maxPerSocket, dropped);
+      count(own, inode, row);
     }
-    return result;
+    return own;
   });
+  const rest = emptyDrops(ELSEWHERE);
+  for (const [inode, row] of now) if (!claimed.has(inode)) count(rest, inode, row);
+  result.push(rest);
+  return result;
+}
+
+function emptyDrops(name: string): OwnerDrops {
+  return { name, sockets: 0, socketsDropping: 0, drops: 0, maxPerSocket: 0, rxQueueBytes: 0 };
 }
 
 /** One line for a log: "name 12 drops on 3 of 500 sockets (max 7)", joined by "; ". */

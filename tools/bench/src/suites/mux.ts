@@ -5,6 +5,7 @@ import type { BenchRow, BenchSuite } from "../harness.js";
 import { type UdpCounters, udpCounters, udpCountersSince } from "../udp-counters.js";
 import {
   dropsSince,
+  ELSEWHERE,
   formatOwnerDrops,
   type OwnerDrops,
   type SocketOwner,
@@ -60,7 +61,14 @@ interface Result {
   socketDropsInHold: OwnerDrops[] | undefined;
 }
 
-/** Drops of the owners whose name starts with `prefix` ("server", "peer"), NaN when unknown. */
+/** The host-wide drops no listed socket accounts for: sockets closed within the phase (their counters went with them). */
+function unlisted(hostWide: UdpCounters | undefined, list: OwnerDrops[] | undefined): string {
+  if (!hostWide || !list) return "?";
+  const listed = list.reduce((sum, d) => sum + d.drops, 0);
+  return `${hostWide.rcvbufErrors - listed} on sockets closed meanwhile`;
+}
+
+/** Drops of the owners whose name starts with `prefix` ("server", "peer", ELSEWHERE), NaN when unknown. */
 function dropsOf(list: OwnerDrops[] | undefined, prefix: string): number {
   if (!list) return Number.NaN;
   return list.filter((d) => d.name.startsWith(prefix)).reduce((sum, d) => sum + d.drops, 0);
@@ -189,7 +197,7 @@ async function scenario(
       peerStates.push({ ...(c.states as Message), lagP99Ms: c.lagP99Ms, lagMaxMs: c.lagMaxMs });
     }
     process.stderr.write(
-      `${mode}: connected server PCs that failed: ${failedWhileConnecting} while others connected, ${failedInHold} in the hold; disconnected episodes ${disconnectedWhileConnecting} while others connected, ${disconnectedInHold} in the hold; kernel UDP receive-buffer drops (host-wide) ${udpWhileConnecting?.rcvbufErrors ?? "?"} while connecting, ${udpInHold?.rcvbufErrors ?? "?"} in the hold; per socket (/proc/net/udp drops) while connecting: ${formatOwnerDrops(socketDropsWhileConnecting)}; in the hold: ${formatOwnerDrops(socketDropsInHold)}; states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
+      `${mode}: connected server PCs that failed: ${failedWhileConnecting} while others connected, ${failedInHold} in the hold; disconnected episodes ${disconnectedWhileConnecting} while others connected, ${disconnectedInHold} in the hold; kernel UDP receive-buffer drops (host-wide) ${udpWhileConnecting?.rcvbufErrors ?? "?"} while connecting, ${udpInHold?.rcvbufErrors ?? "?"} in the hold; per socket (/proc/net/udp drops) while connecting: ${formatOwnerDrops(socketDropsWhileConnecting)}, ${unlisted(udpWhileConnecting, socketDropsWhileConnecting)}; in the hold: ${formatOwnerDrops(socketDropsInHold)}, ${unlisted(udpInHold, socketDropsInHold)}; states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
     );
     const closed = (await ask(server, { close: true }, "closed", 300_000)).closed as {
       ms: number;
@@ -367,6 +375,20 @@ export const suite: BenchSuite = {
         "datagrams",
         dropsOf(ours.socketDropsInHold, "peer"),
         ref && dropsOf(ref.socketDropsInHold, "peer"),
+        false,
+      ),
+      row(
+        "kernel drops on other processes' sockets while connecting",
+        "datagrams",
+        dropsOf(ours.socketDropsWhileConnecting, ELSEWHERE),
+        ref && dropsOf(ref.socketDropsWhileConnecting, ELSEWHERE),
+        false,
+      ),
+      row(
+        `kernel drops on other processes' sockets in the ${holdMs / 1000} s hold`,
+        "datagrams",
+        dropsOf(ours.socketDropsInHold, ELSEWHERE),
+        ref && dropsOf(ref.socketDropsInHold, ELSEWHERE),
         false,
       ),
       row("signalling/operation errors", "errors", ours.errors, ref?.errors, false),
