@@ -1,4 +1,5 @@
-import { withLeakCheck } from "@purertc/socket/testing";
+import type { SctpAssociation, SctpMessageEvent } from "@purertc/sctp";
+import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { trickle, waitForState } from "../pair.test-helper.js";
 import { PeerConnection } from "../peer-connection.js";
@@ -57,6 +58,44 @@ describe("data channels purertc ↔ purertc, in process", () => {
       const data = await blob;
       expect(data).toBeInstanceOf(Blob);
       expect(new Uint8Array(await (data as Blob).arrayBuffer())).toEqual(Uint8Array.of(42));
+      await a.close();
+      await b.close();
+    });
+  });
+
+  it("PPIDs on the wire: 51/53 for data, 56/57 with one zero byte for empty; the deprecated 52/54 are received", async () => {
+    await withLeakCheck(async () => {
+      const [a, b] = await connectedPair();
+      const [ab, ba] = await openChannel(a, b, "ppid");
+      // The associations under the transports (private: read here as the wire's witness).
+      const association = (pc: PeerConnection) =>
+        (pc.sctp as unknown as { association: SctpAssociation }).association;
+      const wire: [number, number[]][] = [];
+      association(b).addEventListener("message", (e) => {
+        const m = e as SctpMessageEvent;
+        if (m.streamId === ab.id) wire.push([m.ppid, [...m.data]]);
+      });
+      const got: unknown[] = [];
+      ba.addEventListener("message", (e) => got.push(e.data));
+      ab.send("a");
+      ab.send(Uint8Array.of(1));
+      ab.send("");
+      ab.send(new ArrayBuffer(0));
+      association(a).send(ab.id!, 52, new TextEncoder().encode("part"));
+      association(a).send(ab.id!, 54, Uint8Array.of(2, 3));
+      await until(() => got.length === 6, "6 messages");
+      expect(wire).toEqual([
+        [51, [97]],
+        [53, [1]],
+        [56, [0]],
+        [57, [0]],
+        [52, [...new TextEncoder().encode("part")]],
+        [54, [2, 3]],
+      ]);
+      expect(got.slice(0, 3)).toEqual(["a", expect.any(ArrayBuffer), ""]);
+      expect((got[3] as ArrayBuffer).byteLength).toBe(0);
+      expect(got[4]).toBe("part");
+      expect(new Uint8Array(got[5] as ArrayBuffer)).toEqual(Uint8Array.of(2, 3));
       await a.close();
       await b.close();
     });
@@ -184,8 +223,9 @@ describe("data channels purertc ↔ purertc, in process", () => {
           "both closed",
           1000,
         );
-        expect(seen.indexOf("local closing")).toBeLessThan(seen.indexOf("local close"));
-        expect(seen.indexOf("remote closing")).toBeLessThan(seen.indexOf("remote close"));
+        // Each end: closing, then close, once each (an end that missed `closing` fails here).
+        expect(seen.filter((e) => e.startsWith("local"))).toEqual(["local closing", "local close"]);
+        expect(seen.filter((e) => e.startsWith("remote"))).toEqual(["remote closing", "remote close"]);
         // The id is reused by the next channel of the same side.
         const [again] = await openChannel(from, to, "again");
         expect(again.id).toBe(id);
@@ -257,20 +297,18 @@ describe("data channels leave nothing behind", () => {
 
   it("a closed channel nobody references is garbage-collected", async () => {
     const [a, b] = await connectedPair();
-    let ref: WeakRef<object>;
+    let refs: WeakRef<object>[];
     {
       const [ab, ba] = await openChannel(a, b, "gc");
       ab.send("x");
       await nextMessage(ba);
       ab.close();
       await until(() => ab.readyState === "closed" && ba.readyState === "closed", "closed");
-      ref = new WeakRef(ab);
+      // Ours and the peer's (made by its datachannel event), while both PeerConnections stay open.
+      refs = [new WeakRef(ab), new WeakRef(ba)];
     }
-    for (let i = 0; i < 10 && ref.deref(); i++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      (globalThis as { gc?: () => void }).gc?.();
-    }
-    expect(ref.deref()).toBeUndefined();
+    expect(await forceGc(10)).toBe(true);
+    expect(refs.map((r) => r.deref())).toEqual([undefined, undefined]);
     await a.close();
     await b.close();
   });

@@ -130,6 +130,25 @@ async function scenario(purertcOffers: boolean): Promise<void> {
     expect(lossy).toMatchObject({ ordered: false, maxRetransmits: 0 });
     await pageUntil(page, `got["lossy"].length >= 90`); // loopback: all of them in practice
 
+    // maxPacketLifeTime both ways (DCEP's timed channel types, RFC 8832 §5.1).
+    await inPage(
+      page,
+      `const c = track(pc.createDataChannel("timed", { ordered: false, maxPacketLifeTime: 300 })); await opened(c);`,
+    );
+    expect(await child.next((e) => e.event === "datachannel" && e.label === "timed")).toMatchObject({
+      ordered: false,
+      maxPacketLifeTime: 300,
+      maxRetransmits: null,
+    });
+    child.send({ cmd: "create", label: "timed-purertc", init: { ordered: false, maxPacketLifeTime: 250 } });
+    await pageUntil(page, `dcs["timed-purertc"]?.readyState === "open"`);
+    expect(
+      await inPage(
+        page,
+        `const c = dcs["timed-purertc"]; return [c.ordered, c.maxPacketLifeTime, c.maxRetransmits];`,
+      ),
+    ).toEqual([false, 250, null]);
+
     // 256 KiB each way: Chromium → purertc, echoed back purertc → Chromium, bytes compared in the page.
     await inPage(
       page,

@@ -82,7 +82,7 @@ async function pair(weriftOffers: boolean): Promise<Pair> {
 
 describe("werift 0.25.2 ↔ purertc data channels (in process)", () => {
   for (const weriftOffers of [true, false]) {
-    it(`${weriftOffers ? "werift" : "purertc"} offers: open, echo, close from both sides`, {
+    it(`${weriftOffers ? "werift" : "purertc"} offers: open, echo, DCEP reliability and protocol both ways, close from both sides`, {
       timeout: 40_000,
     }, async () => {
       const { ours, theirs, first, fromWerift } = await pair(weriftOffers);
@@ -107,6 +107,43 @@ describe("werift 0.25.2 ↔ purertc data channels (in process)", () => {
         const back = nextMessage(mine);
         mine.send(Uint8Array.of(1, 2, 3));
         expect(new Uint8Array((await back) as ArrayBuffer)).toEqual(Uint8Array.of(1, 2, 3));
+
+        // DCEP's channel type, reliability parameter and protocol (RFC 8832 §5.1) as werift reads and writes them.
+        const timedAtWerift = new Promise<WeriftChannel>((resolve) => {
+          const { unSubscribe } = theirs.onDataChannel.subscribe((c) => {
+            unSubscribe();
+            resolve(c);
+          });
+        });
+        const timed = ours.createDataChannel("timed", {
+          ordered: false,
+          maxPacketLifeTime: 150,
+          protocol: "t",
+        });
+        expect(await timedAtWerift).toMatchObject({
+          label: "timed",
+          ordered: false,
+          maxPacketLifeTime: 150,
+          maxRetransmits: null,
+          protocol: "t",
+          id: timed.id,
+        });
+        // Ordered here: werift 0.25.2 writes an unordered partially reliable channel as ordered (its channel type
+        // 1 or 2 overwrites the 0x80 bit, transport/sctp.js), so only its ordered ones say what it means.
+        const rexmitAtOurs = nextEvent<Event & { channel: DataChannel }>(ours, "datachannel");
+        const rexmit = theirs.createDataChannel("rexmit", {
+          ordered: true,
+          maxRetransmits: 2,
+          protocol: "r",
+        });
+        expect((await rexmitAtOurs).channel).toMatchObject({
+          label: "rexmit",
+          ordered: true,
+          maxRetransmits: 2,
+          maxPacketLifeTime: null,
+          protocol: "r",
+          id: rexmit.id,
+        });
 
         // Closed by purertc: werift sees it; closed by werift: purertc sees it.
         mine.close();

@@ -3,6 +3,14 @@ import { fileURLToPath } from "node:url";
 import { ask, type Message, started, stop } from "../child-ipc.js";
 import type { BenchRow, BenchSuite } from "../harness.js";
 import { type UdpCounters, udpCounters, udpCountersSince } from "../udp-counters.js";
+import {
+  dropsSince,
+  ELSEWHERE,
+  formatOwnerDrops,
+  type OwnerDrops,
+  type SocketOwner,
+  udpSockets,
+} from "../udp-sockets.js";
 
 /**
  * Server mode at scale: N server-side PeerConnections in one process, all
@@ -17,6 +25,10 @@ import { type UdpCounters, udpCounters, udpCountersSince } from "../udp-counters
  * (60; --quick 5), MUX_BENCH_PEER_PROCESSES (2), MUX_BENCH_REFERENCE_N
  * (5000; --quick 200; 0 skips it), MUX_BENCH_WINDOW (offers in flight per
  * peer process, 64), MUX_BENCH_LITE=1 (ICE-lite servers).
+ *
+ * Kernel receive-buffer drops are read host-wide (/proc/net/snmp) and per
+ * socket (/proc/net/udp drops, by the inodes each process holds): the
+ * server's mux socket (or its sockets), and each peer process's sockets.
  */
 
 const serverPath = fileURLToPath(new URL("../mux/server.js", import.meta.url));
@@ -44,6 +56,22 @@ interface Result {
   /** The kernel's UDP buffer drops (host-wide) while connecting and in the hold; undefined off Linux. */
   udpWhileConnecting: UdpCounters | undefined;
   udpInHold: UdpCounters | undefined;
+  /** The same drops per socket owner (server first, then each peer process); undefined off Linux. */
+  socketDropsWhileConnecting: OwnerDrops[] | undefined;
+  socketDropsInHold: OwnerDrops[] | undefined;
+}
+
+/** The host-wide drops no listed socket accounts for: sockets closed within the phase (their counters went with them). */
+function unlisted(hostWide: UdpCounters | undefined, list: OwnerDrops[] | undefined): string {
+  if (!hostWide || !list) return "?";
+  const listed = list.reduce((sum, d) => sum + d.drops, 0);
+  return `${hostWide.rcvbufErrors - listed} on sockets closed meanwhile`;
+}
+
+/** Drops of the owners whose name starts with `prefix` ("server", "peer", ELSEWHERE), NaN when unknown. */
+function dropsOf(list: OwnerDrops[] | undefined, prefix: string): number {
+  if (!list) return Number.NaN;
+  return list.filter((d) => d.name.startsWith(prefix)).reduce((sum, d) => sum + d.drops, 0);
 }
 
 async function scenario(
@@ -60,7 +88,7 @@ async function scenario(
   });
   const peers: ChildProcess[] = [];
   try {
-    await started(server);
+    const muxPort = (await started(server)).port as number | undefined;
     const before = (await ask(server, { measure: true }, "memory")).memory as {
       heapUsed: number;
       rss: number;
@@ -117,8 +145,19 @@ async function scenario(
         } else if (m.error) errors++;
       });
     }
+    // Narrow owners first: the mux socket is the server's socket on the mux port.
+    const owners = (): SocketOwner[] => [
+      ...(muxPort === undefined
+        ? [{ name: "server sockets", pid: server.pid! }]
+        : [
+            { name: `server mux socket :${muxPort}`, pid: server.pid!, ports: [muxPort] },
+            { name: "server other sockets", pid: server.pid! },
+          ]),
+      ...peers.map((child, i) => ({ name: `peer process ${i + 1}`, pid: child.pid! })),
+    ];
     const t0 = performance.now();
     const udpAtStart = udpCounters();
+    const socketsAtStart = udpSockets();
     const all = new Promise<void>((resolve) => {
       done = resolve;
     });
@@ -129,6 +168,7 @@ async function scenario(
     clearTimeout(timer);
     const connectMs = performance.now() - t0;
     const udpWhileConnecting = udpCountersSince(udpAtStart);
+    const socketDropsWhileConnecting = dropsSince(socketsAtStart, owners());
     const connected = Math.min(serverUp, peersUp);
     const after = (await ask(server, { measure: true }, "memory")).memory as {
       heapUsed: number;
@@ -137,8 +177,10 @@ async function scenario(
     await ask(server, { cpu: "start" }, "cpu");
     holding = true;
     const udpAtHold = udpCounters();
+    const socketsAtHold = udpSockets();
     await new Promise((resolve) => setTimeout(resolve, holdMs));
     const udpInHold = udpCountersSince(udpAtHold);
+    const socketDropsInHold = dropsSince(socketsAtHold, owners());
     const cpu = (await ask(server, { cpu: "stop" }, "cpu")).cpu as {
       ms: number;
       wallMs: number;
@@ -155,7 +197,7 @@ async function scenario(
       peerStates.push({ ...(c.states as Message), lagP99Ms: c.lagP99Ms, lagMaxMs: c.lagMaxMs });
     }
     process.stderr.write(
-      `${mode}: connected server PCs that failed: ${failedWhileConnecting} while others connected, ${failedInHold} in the hold; disconnected episodes ${disconnectedWhileConnecting} while others connected, ${disconnectedInHold} in the hold; kernel UDP receive-buffer drops (host-wide) ${udpWhileConnecting?.rcvbufErrors ?? "?"} while connecting, ${udpInHold?.rcvbufErrors ?? "?"} in the hold; states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
+      `${mode}: connected server PCs that failed: ${failedWhileConnecting} while others connected, ${failedInHold} in the hold; disconnected episodes ${disconnectedWhileConnecting} while others connected, ${disconnectedInHold} in the hold; kernel UDP receive-buffer drops (host-wide) ${udpWhileConnecting?.rcvbufErrors ?? "?"} while connecting, ${udpInHold?.rcvbufErrors ?? "?"} in the hold; per socket (/proc/net/udp drops) while connecting: ${formatOwnerDrops(socketDropsWhileConnecting)}, ${unlisted(udpWhileConnecting, socketDropsWhileConnecting)}; in the hold: ${formatOwnerDrops(socketDropsInHold)}, ${unlisted(udpInHold, socketDropsInHold)}; states after the hold: server ${JSON.stringify(serverCount.states)} (event loop delay in the hold p99 ${cpu.lagP99Ms.toFixed(0)} ms, max ${cpu.lagMaxMs.toFixed(0)} ms), peers ${JSON.stringify(peerStates)}\n`,
     );
     const closed = (await ask(server, { close: true }, "closed", 300_000)).closed as {
       ms: number;
@@ -179,6 +221,8 @@ async function scenario(
       disconnectedInHold,
       udpWhileConnecting,
       udpInHold,
+      socketDropsWhileConnecting,
+      socketDropsInHold,
       mux: closed.mux,
       errors,
     };
@@ -303,6 +347,48 @@ export const suite: BenchSuite = {
         "datagrams",
         ours.udpInHold?.rcvbufErrors ?? Number.NaN,
         ref?.udpInHold?.rcvbufErrors,
+        false,
+      ),
+      row(
+        "kernel drops on the server's socket(s) while connecting (/proc/net/udp)",
+        "datagrams",
+        dropsOf(ours.socketDropsWhileConnecting, "server"),
+        ref && dropsOf(ref.socketDropsWhileConnecting, "server"),
+        false,
+      ),
+      row(
+        `kernel drops on the server's socket(s) in the ${holdMs / 1000} s hold`,
+        "datagrams",
+        dropsOf(ours.socketDropsInHold, "server"),
+        ref && dropsOf(ref.socketDropsInHold, "server"),
+        false,
+      ),
+      row(
+        "kernel drops on the peers' sockets while connecting",
+        "datagrams",
+        dropsOf(ours.socketDropsWhileConnecting, "peer"),
+        ref && dropsOf(ref.socketDropsWhileConnecting, "peer"),
+        false,
+      ),
+      row(
+        `kernel drops on the peers' sockets in the ${holdMs / 1000} s hold`,
+        "datagrams",
+        dropsOf(ours.socketDropsInHold, "peer"),
+        ref && dropsOf(ref.socketDropsInHold, "peer"),
+        false,
+      ),
+      row(
+        "kernel drops on other processes' sockets while connecting",
+        "datagrams",
+        dropsOf(ours.socketDropsWhileConnecting, ELSEWHERE),
+        ref && dropsOf(ref.socketDropsWhileConnecting, ELSEWHERE),
+        false,
+      ),
+      row(
+        `kernel drops on other processes' sockets in the ${holdMs / 1000} s hold`,
+        "datagrams",
+        dropsOf(ours.socketDropsInHold, ELSEWHERE),
+        ref && dropsOf(ref.socketDropsInHold, ELSEWHERE),
         false,
       ),
       row("signalling/operation errors", "errors", ours.errors, ref?.errors, false),
