@@ -16,12 +16,7 @@ import { SctpError } from "./errors.js";
 import { ChunkType } from "./packet/constants.js";
 import type { DataChunk } from "./packet/data.js";
 import type { IDataChunk, UserDataChunk } from "./packet/i-data.js";
-import {
-  DEFAULT_STREAM_WEIGHT,
-  type ScheduledStream,
-  StreamScheduler,
-  scheduledStream,
-} from "./stream-scheduler.js";
+import { DEFAULT_STREAM_WEIGHT, type ScheduledStream, StreamScheduler } from "./stream-scheduler.js";
 import { ssnNext, tsnAdd } from "./tsn.js";
 
 /** One user message on its way out. */
@@ -77,7 +72,11 @@ export class SendQueue {
     let s = this.streams.get(id);
     if (!s) {
       s = {
-        ...scheduledStream(),
+        weight: DEFAULT_STREAM_WEIGHT,
+        start: 0,
+        epoch: 0,
+        order: 0,
+        slot: -1,
         buffered: 0,
         threshold: 0,
         nextSsn: 0,

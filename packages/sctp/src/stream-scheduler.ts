@@ -31,11 +31,6 @@ export interface ScheduledStream {
   slot: number;
 }
 
-/** The scheduler's fields of a new stream. */
-export function scheduledStream(): ScheduledStream {
-  return { weight: DEFAULT_STREAM_WEIGHT, start: 0, epoch: 0, order: 0, slot: -1 };
-}
-
 function before(a: ScheduledStream, b: ScheduledStream): boolean {
   return a.start < b.start || (a.start === b.start && a.order < b.order);
 }
@@ -86,7 +81,7 @@ export class StreamScheduler<S extends ScheduledStream> {
   /** `s` (still with data waiting) takes its place by its new tag, after streams of an equal tag. */
   requeue(s: S): void {
     s.order = this.order++;
-    this.down(s.slot);
+    if (this.heap.length > 1) this.down(s.slot);
   }
 
   /** `s` has nothing left to send. */
