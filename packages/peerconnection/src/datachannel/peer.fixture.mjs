@@ -9,9 +9,11 @@
 //           {"cmd":"create","label":…,"init":{…}} · {"cmd":"send","label":…,"text"|"bytes"|"empty":…}
 //           {"cmd":"bulk","label":…,"total":n,"size":n} · {"cmd":"close","label":…} · {"cmd":"closePc"}
 //           {"cmd":"sctp"} (reports {interleaving, retransmissions} of the association, read from its internals)
+//           {"cmd":"race","labels":[…],"count":n,"size":n} (queues count messages of size bytes on each channel
+//           in turns; when the first channel's queue is empty, reports {first, sent: {label: bytes handed to SCTP}})
 //   stdout: offer/answer, candidate, connectionstatechange, transport ({tlsVersion, tlsGroup} once
 //           connected), datachannel, open, message
-//           ({label,type,size,text?,sha256?}), closing, close, bulk-done, error
+//           ({label,type,size,text?,sha256?}), closing, close, bulk-done (with `all`: bytes received per label), race, error
 // With --echo every message received is sent back on its channel, same type; --key-update-after N
 // sets dtlsKeyUpdateAfterRecords (DTLS 1.3 KeyUpdate after N records of an epoch).
 import { createHash } from "node:crypto";
@@ -54,6 +56,7 @@ pc.addEventListener("datachannel", (e) => {
     maxPacketLifeTime: c.maxPacketLifeTime,
     protocol: c.protocol,
     negotiated: c.negotiated,
+    priority: c.priority,
     readyState: c.readyState,
   });
   watch(c);
@@ -85,7 +88,7 @@ function watch(c) {
         stats.lastSeq = seq;
       }
       if (stats.bytes >= (c.expect ?? Number.POSITIVE_INFINITY))
-        out({ event: "bulk-done", label: c.label, ...stats });
+        out({ event: "bulk-done", label: c.label, ...stats, all: bytesPerLabel() });
       return;
     }
     const event = {
@@ -135,6 +138,12 @@ async function onLine(line) {
     });
   } else if (line.cmd === "bulk") {
     bulk(channels.get(line.label), line.total, line.size);
+  } else if (line.cmd === "race") {
+    race(
+      line.labels.map((label) => channels.get(label)),
+      line.count,
+      line.size,
+    );
   } else if (line.cmd === "close") {
     channels.get(line.label)?.close();
   } else if (line.cmd === "sctp") {
@@ -149,6 +158,34 @@ async function onLine(line) {
     await pc.close();
     out({ event: "pc-closed" });
   }
+}
+
+/** Bytes received so far on each channel, by label. */
+function bytesPerLabel() {
+  return Object.fromEntries([...received].map(([label, s]) => [label, s.bytes]));
+}
+
+/**
+ * Queues `count` messages of `size` bytes on each channel in turns (so a
+ * scheduler without priorities would give each the same share); when the
+ * first channel's queue is empty, reports what each had handed to SCTP.
+ */
+function race(cs, count, size) {
+  const total = count * size;
+  let reported = false;
+  for (const c of cs) {
+    c.bufferedAmountLowThreshold = 0;
+    c.addEventListener("bufferedamountlow", () => {
+      if (reported) return;
+      reported = true;
+      out({
+        event: "race",
+        first: c.label,
+        sent: Object.fromEntries(cs.map((x) => [x.label, total - x.bufferedAmount])),
+      });
+    });
+  }
+  for (let i = 0; i < count; i++) for (const c of cs) c.send(Buffer.alloc(size, i & 0xff));
 }
 
 /** Bytes 0,1,2,…,255,0,… (the same pattern the other side checks). */
