@@ -230,17 +230,9 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.queue.setThreshold(streamId, Math.max(0, bytes));
   }
 
-  /**
-   * A stream's weight, 1..65535 (default 256), in the weighted fair queueing
-   * scheduler (RFC 8260 §3.6): streams with data waiting share the link in
-   * proportion to their weights. Throws SctpError `ERR_INVALID_ARGUMENT`, `ERR_CLOSED`.
-   */
+  /** A stream's weight, 1..65535 (default 256), in the stream scheduler (RFC 8260 §3.6; see {@link SctpAssociationLike}). */
   setStreamPriority(streamId: number, priority: number): void {
     if (this.destroyed) throw new SctpError("ERR_CLOSED", "association is closed");
-    if (!Number.isInteger(streamId) || streamId < 0 || streamId > 65535)
-      throw new SctpError("ERR_INVALID_ARGUMENT", `stream ${streamId} is not in 0..65535`);
-    if (!Number.isInteger(priority) || priority < 1 || priority > 65535)
-      throw new SctpError("ERR_INVALID_ARGUMENT", `priority ${priority} is not an integer in 1..65535`);
     this.queue.setWeight(streamId, priority);
   }
 

@@ -105,8 +105,13 @@ export class SendQueue {
   /**
    * A stream's weight in the weighted fair queueing scheduler (RFC 8260
    * §3.6): 1..65535, default {@link DEFAULT_STREAM_WEIGHT}.
+   * @throws SctpError ERR_INVALID_ARGUMENT for a stream outside 0..65535 or a weight outside 1..65535.
    */
   setWeight(streamId: number, weight: number): void {
+    if (!Number.isInteger(streamId) || streamId < 0 || streamId > 65535)
+      throw new SctpError("ERR_INVALID_ARGUMENT", `stream ${streamId} is not in 0..65535`);
+    if (!Number.isInteger(weight) || weight < 1 || weight > 65535)
+      throw new SctpError("ERR_INVALID_ARGUMENT", `priority ${weight} is not an integer in 1..65535`);
     this.scheduler.setWeight(this.stream(streamId), weight);
   }
 
