@@ -4,6 +4,10 @@ import { ChunkType } from "./packet/constants.js";
 import type { UserDataChunk } from "./packet/i-data.js";
 import { type OutgoingMessage, SendQueue } from "./send-queue.js";
 
+// SCTP_PROPERTY_SCALE multiplies the fast-check runs, as in packet/property.test.ts.
+const SCALE = Number(process.env.SCTP_PROPERTY_SCALE ?? 1);
+const runs = (n: number) => ({ numRuns: Math.round(n * SCALE) });
+
 function message(streamId: number, size: number, unordered = false, fill = 0): OutgoingMessage {
   return {
     streamId,
@@ -220,7 +224,7 @@ describe("weighted fair queueing stream scheduler (RFC 8260 §3.6)", () => {
           expect(gotU.sort()).toEqual(wantU.sort());
         }
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 
@@ -246,7 +250,7 @@ describe("weighted fair queueing stream scheduler (RFC 8260 §3.6)", () => {
           if (interleaving || chunk.ending) checkFairness(bytes, weights, unit);
         }
       }),
-      { numRuns: 100 },
+      runs(100),
     );
   });
 });
