@@ -187,6 +187,17 @@ export interface SctpAssociationLike extends EventTarget, AsyncDisposable {
   bufferedAmount(streamId: number): number;
   /** Sets the threshold at which "bufferedamountlow" fires for this stream. */
   setBufferedAmountLowThreshold(streamId: number, bytes: number): void;
+  /**
+   * A stream's weight, 1..65535 (default 256), in the weighted fair queueing
+   * stream scheduler (RFC 8260 §3.6): while several streams have data
+   * waiting, each gets a share of the bytes sent in proportion to its
+   * weight. With I-DATA the share is counted per fragment; without it per
+   * message (a DATA message once begun is finished first). Data channels
+   * pass their DCEP priority (RFC 8831 §6.4).
+   */
+  setStreamPriority(streamId: number, priority: number): void;
+  /** A stream's weight (256 until set). */
+  streamPriority(streamId: number): number;
   /** Outgoing SSN reset of these streams (RFC 6525); the peer resets its side back. */
   resetStreams(streamIds: readonly number[]): void;
   /** Graceful SHUTDOWN, bounded in time; then closed. */

@@ -230,6 +230,17 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.queue.setThreshold(streamId, Math.max(0, bytes));
   }
 
+  /** A stream's weight, 1..65535 (default 256), in the stream scheduler (RFC 8260 §3.6; see {@link SctpAssociationLike}). */
+  setStreamPriority(streamId: number, priority: number): void {
+    if (this.destroyed) throw new SctpError("ERR_CLOSED", "association is closed");
+    this.queue.setWeight(streamId, priority);
+  }
+
+  /** A stream's weight (see {@link setStreamPriority}). */
+  streamPriority(streamId: number): number {
+    return this.queue.weight(streamId);
+  }
+
   /** Outgoing SSN reset of these streams (RFC 6525 §5.1.2), sent once their queued data is out. */
   resetStreams(streamIds: readonly number[]): void {
     if (this.destroyed) throw new SctpError("ERR_CLOSED", "association is closed");

@@ -22,3 +22,4 @@ export {
   SctpStreamResetEvent,
 } from "./association-types.js";
 export { SctpError, type SctpErrorCode } from "./errors.js";
+export { DEFAULT_STREAM_WEIGHT } from "./stream-scheduler.js";

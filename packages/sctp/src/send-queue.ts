@@ -4,17 +4,19 @@
  * buffered amount and its low-threshold event (what
  * RTCDataChannel.bufferedAmount reports).
  *
- * With DATA: one FIFO across streams (messages leave in the order they were
- * sent; a message's fragments may not interleave with another's). With
- * I-DATA (RFC 8260, {@link SendQueue.setInterleaving}): a FIFO per stream,
- * the streams served round robin one fragment at a time (RFC 8260 §3.1), so
- * a small message on one stream leaves beside a large one on another
- * instead of behind it.
+ * A FIFO per stream; the streams take turns by weighted fair queueing
+ * (RFC 8260 §3.6, stream-scheduler.ts), each stream's share of the bytes in
+ * proportion to its weight ({@link SendQueue.setWeight}). With I-DATA
+ * (RFC 8260, {@link SendQueue.setInterleaving}) the turn is one fragment, so
+ * a small message on one stream leaves beside a large one on another instead
+ * of behind it; with DATA it is one whole message, since DATA fragments of
+ * two messages may not interleave (a message once begun finishes first).
  */
 import { SctpError } from "./errors.js";
 import { ChunkType } from "./packet/constants.js";
 import type { DataChunk } from "./packet/data.js";
 import type { IDataChunk, UserDataChunk } from "./packet/i-data.js";
+import { DEFAULT_STREAM_WEIGHT, type ScheduledStream, StreamScheduler } from "./stream-scheduler.js";
 import { ssnNext, tsnAdd } from "./tsn.js";
 
 /** One user message on its way out. */
@@ -37,7 +39,7 @@ export interface OutgoingMessage {
   abandoned: boolean;
 }
 
-interface OutStream {
+interface OutStream extends ScheduledStream {
   buffered: number;
   threshold: number;
   nextSsn: number;
@@ -46,29 +48,23 @@ interface OutStream {
   /** I-DATA: next MIDs, ordered and unordered counted apart (RFC 8260 §2.1). */
   nextMid: number;
   nextUnorderedMid: number;
-  /** I-DATA: this stream's waiting messages (from `head`). */
+  /** This stream's waiting messages (from `head`), in send order. */
   messages: OutgoingMessage[];
   head: number;
-  /** I-DATA: neighbours in the round of streams with messages waiting (undefined: not in it). */
-  next: OutStream | undefined;
-  prev: OutStream | undefined;
 }
 
 /** How many bytes the queue holds at most across streams (an upper bound on memory). */
 export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 export class SendQueue {
-  private queue: OutgoingMessage[] = [];
-  private head = 0;
   private readonly streams = new Map<number, OutStream>();
+  /** Streams with messages waiting, in weighted fair order. */
+  private readonly scheduler = new StreamScheduler<OutStream>();
+  /** DATA: the stream whose message has begun and must end before another starts. */
+  private current: OutStream | undefined;
   /** Bytes in the queue, all streams. */
   totalBytes = 0;
   private interleaved = false;
-  /**
-   * I-DATA: the stream whose turn it is, in a ring of the streams with
-   * messages waiting (O(1) to join and leave, with thousands of channels).
-   */
-  private turn: OutStream | undefined;
 
   constructor(private readonly onBufferedAmountLow: (streamId: number) => void) {}
 
@@ -76,6 +72,11 @@ export class SendQueue {
     let s = this.streams.get(id);
     if (!s) {
       s = {
+        weight: DEFAULT_STREAM_WEIGHT,
+        start: 0,
+        epoch: 0,
+        order: 0,
+        slot: -1,
         buffered: 0,
         threshold: 0,
         nextSsn: 0,
@@ -84,8 +85,6 @@ export class SendQueue {
         nextUnorderedMid: 0,
         messages: [],
         head: 0,
-        next: undefined,
-        prev: undefined,
       };
       this.streams.set(id, s);
     }
@@ -99,67 +98,42 @@ export class SendQueue {
     s.buffered += m.data.length;
     s.queued++;
     this.totalBytes += m.data.length;
-    if (this.interleaved) this.enqueueOn(s, m);
-    else this.queue.push(m);
-  }
-
-  private enqueueOn(s: OutStream, m: OutgoingMessage): void {
     s.messages.push(m);
-    if (s.next) return;
-    const t = this.turn;
-    if (!t) {
-      s.next = s;
-      s.prev = s;
-      this.turn = s;
-      return;
-    }
-    // Last in the round: just before the stream whose turn it is.
-    s.next = t;
-    s.prev = t.prev;
-    t.prev!.next = s;
-    t.prev = s;
-  }
-
-  /** Takes a stream out of the round; the one after it gets the turn if it had it. */
-  private leaveRound(s: OutStream): void {
-    if (s.next === s) this.turn = undefined;
-    else {
-      s.prev!.next = s.next;
-      s.next!.prev = s.prev;
-      if (this.turn === s) this.turn = s.next;
-    }
-    s.next = undefined;
-    s.prev = undefined;
+    if (s.slot < 0) this.scheduler.join(s);
   }
 
   /**
-   * I-DATA negotiated (true) or not: chunks are I-DATA cut round robin
-   * across streams, or DATA in send order. Messages waiting move over in
-   * their order (the mode changes once, when the association is set up).
+   * A stream's weight in the weighted fair queueing scheduler (RFC 8260
+   * §3.6): 1..65535, default {@link DEFAULT_STREAM_WEIGHT}.
+   * @throws SctpError ERR_INVALID_ARGUMENT for a stream outside 0..65535 or a weight outside 1..65535.
+   */
+  setWeight(streamId: number, weight: number): void {
+    if (!Number.isInteger(streamId) || streamId < 0 || streamId > 65535)
+      throw new SctpError("ERR_INVALID_ARGUMENT", `stream ${streamId} is not in 0..65535`);
+    if (!Number.isInteger(weight) || weight < 1 || weight > 65535)
+      throw new SctpError("ERR_INVALID_ARGUMENT", `priority ${weight} is not an integer in 1..65535`);
+    this.scheduler.setWeight(this.stream(streamId), weight);
+  }
+
+  /** A stream's weight. */
+  weight(streamId: number): number {
+    return this.streams.get(streamId)?.weight ?? DEFAULT_STREAM_WEIGHT;
+  }
+
+  /**
+   * I-DATA negotiated (true) or not: chunks are I-DATA, the scheduler
+   * choosing a stream for every fragment, or DATA, choosing one per message
+   * (a message's fragments may not interleave with another's). Set once,
+   * when the association is set up, before data leaves.
    */
   setInterleaving(on: boolean): void {
     if (on === this.interleaved) return;
     this.interleaved = on;
-    if (on) {
-      for (let i = this.head; i < this.queue.length; i++) {
-        const m = this.queue[i]!;
-        this.enqueueOn(this.stream(m.streamId), m);
-      }
-      this.queue = [];
-      this.head = 0;
-      return;
-    }
-    while (this.turn) {
-      const s = this.turn;
-      for (let i = s.head; i < s.messages.length; i++) this.queue.push(s.messages[i]!);
-      s.messages = [];
-      s.head = 0;
-      this.leaveRound(s);
-    }
+    this.current = undefined;
   }
 
   get isEmpty(): boolean {
-    return this.interleaved ? this.turn === undefined : this.head >= this.queue.length;
+    return this.scheduler.size === 0;
   }
 
   bufferedAmount(streamId: number): number {
@@ -189,37 +163,17 @@ export class SendQueue {
 
   /** The message the next chunk comes from, dropping those whose lifetime ended before they started. */
   peek(now: number): OutgoingMessage | undefined {
-    if (this.interleaved) return this.peekRound(now);
-    while (this.head < this.queue.length) {
-      const m = this.queue[this.head]!;
-      if (m.abandoned) {
-        // Abandoned after its first chunks went out (RFC 3758): the rest never leaves.
-        this.take(m, m.data.length - m.offset);
-        this.pop(m);
-        continue;
-      }
-      if (m.offset === 0 && m.expiresAt !== 0 && now >= m.expiresAt) {
-        m.abandoned = true;
-        this.take(m, m.data.length);
-        this.pop(m);
-        continue;
-      }
-      return m;
-    }
-    return undefined;
-  }
-
-  private peekRound(now: number): OutgoingMessage | undefined {
-    for (let s = this.turn; s; s = this.turn) {
+    for (let s = this.current ?? this.scheduler.next; s; s = this.current ?? this.scheduler.next) {
       const m = s.messages[s.head]!;
       if (m.abandoned) {
-        this.take(m, m.data.length - m.offset);
+        // Abandoned after its first chunks went out (RFC 3758): the rest never leaves.
+        this.take(s, m, m.data.length - m.offset);
         this.popFrom(s);
         continue;
       }
       if (m.offset === 0 && m.expiresAt !== 0 && now >= m.expiresAt) {
         m.abandoned = true;
-        this.take(m, m.data.length);
+        this.take(s, m, m.data.length);
         this.popFrom(s);
         continue;
       }
@@ -229,23 +183,42 @@ export class SendQueue {
   }
 
   /**
-   * Cuts the next chunk (at most `maxPayload` bytes) of the head message,
-   * with the given TSN. Call after {@link peek} returned a message.
+   * Cuts the next chunk (at most `maxPayload` bytes) of the message
+   * {@link peek} returned, with the given TSN.
    */
   nextChunk(tsn: number, maxPayload: number): { chunk: UserDataChunk; message: OutgoingMessage } {
-    if (this.interleaved) return this.nextIData(tsn, maxPayload);
-    const m = this.queue[this.head]!;
-    const s = this.stream(m.streamId);
+    const s = this.current ?? this.scheduler.next!;
+    const m = s.messages[s.head]!;
+    if (s !== this.current) this.scheduler.begin(s);
     const beginning = m.offset === 0;
-    if (beginning && !m.unordered) {
-      m.ssn = s.nextSsn;
-      s.nextSsn = ssnNext(s.nextSsn);
-    } else if (beginning) m.ssn = 0;
     const n = Math.min(maxPayload, m.data.length - m.offset);
     const userData = m.data.subarray(m.offset, m.offset + n);
     m.offset += n;
     const ending = m.offset === m.data.length;
-    const chunk: DataChunk = {
+    const chunk = this.interleaved
+      ? this.iData(s, m, tsn, userData, beginning, ending)
+      : this.data(s, m, tsn, userData, beginning, ending);
+    this.take(s, m, n);
+    this.scheduler.charge(s, n);
+    if (ending) this.popFrom(s);
+    else if (this.interleaved) this.scheduler.requeue(s);
+    else this.current = s;
+    return { chunk, message: m };
+  }
+
+  private data(
+    s: OutStream,
+    m: OutgoingMessage,
+    tsn: number,
+    userData: Uint8Array,
+    beginning: boolean,
+    ending: boolean,
+  ): DataChunk {
+    if (beginning && !m.unordered) {
+      m.ssn = s.nextSsn;
+      s.nextSsn = ssnNext(s.nextSsn);
+    } else if (beginning) m.ssn = 0;
+    return {
       type: ChunkType.Data,
       tsn,
       streamId: m.streamId,
@@ -257,16 +230,16 @@ export class SendQueue {
       ending,
       immediate: false,
     };
-    this.take(m, n);
-    if (ending) this.pop(m);
-    return { chunk, message: m };
   }
 
-  /** The next I-DATA fragment of the stream whose turn it is; then the next stream's turn. */
-  private nextIData(tsn: number, maxPayload: number): { chunk: IDataChunk; message: OutgoingMessage } {
-    const s = this.turn!;
-    const m = s.messages[s.head]!;
-    const beginning = m.offset === 0;
+  private iData(
+    s: OutStream,
+    m: OutgoingMessage,
+    tsn: number,
+    userData: Uint8Array,
+    beginning: boolean,
+    ending: boolean,
+  ): IDataChunk {
     if (beginning) {
       m.fsn = 0;
       if (m.unordered) {
@@ -277,10 +250,6 @@ export class SendQueue {
         s.nextMid = tsnAdd(s.nextMid, 1);
       }
     }
-    const n = Math.min(maxPayload, m.data.length - m.offset);
-    const userData = m.data.subarray(m.offset, m.offset + n);
-    m.offset += n;
-    const ending = m.offset === m.data.length;
     const chunk: IDataChunk = {
       type: ChunkType.IData,
       tsn,
@@ -295,51 +264,38 @@ export class SendQueue {
       immediate: false,
     };
     m.fsn = tsnAdd(m.fsn, 1);
-    this.take(m, n);
-    if (ending) this.popFrom(s);
-    else this.turn = s.next;
-    return { chunk, message: m };
+    return chunk;
   }
 
-  /** Drops a stream's head message; a stream left without any leaves the round. */
+  /** Drops a stream's head message; the stream waits its turn again, or leaves if it has no more. */
   private popFrom(s: OutStream): void {
     s.queued--;
+    if (this.current === s) this.current = undefined;
     s.messages[s.head++] = undefined as unknown as OutgoingMessage;
     if (s.head < s.messages.length) {
       if (s.head > 1024 && s.head * 2 > s.messages.length) {
         s.messages = s.messages.slice(s.head);
         s.head = 0;
       }
-      this.turn = s.next;
+      this.scheduler.requeue(s);
       return;
     }
     s.messages = [];
     s.head = 0;
-    this.leaveRound(s);
+    this.scheduler.leave(s);
   }
 
-  private take(m: OutgoingMessage, n: number): void {
-    const s = this.stream(m.streamId);
+  private take(s: OutStream, m: OutgoingMessage, n: number): void {
     const before = s.buffered;
     s.buffered -= n;
     this.totalBytes -= n;
     if (before > s.threshold && s.buffered <= s.threshold) this.onBufferedAmountLow(m.streamId);
   }
 
-  private pop(m: OutgoingMessage): void {
-    this.stream(m.streamId).queued--;
-    this.queue[this.head++] = undefined as unknown as OutgoingMessage;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-  }
-
   /** Drops everything (close). */
   clear(): void {
-    this.queue = [];
-    this.head = 0;
-    this.turn = undefined;
+    this.scheduler.clear();
+    this.current = undefined;
     this.streams.clear();
     this.totalBytes = 0;
   }

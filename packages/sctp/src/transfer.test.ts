@@ -80,7 +80,10 @@ describe("bulk transfer over a memory link", () => {
       d[1] = i;
       link.a.send(1, 53, d, { unordered: true, maxRetransmits: 0 });
     }
-    // A reliable message after them still arrives: the abandoned TSNs were skipped (FORWARD-TSN).
+    // A reliable message after them still arrives: the abandoned TSNs were skipped
+    // (FORWARD-TSN). It goes once stream 1's queue is out: streams share the
+    // link by weighted fair queueing, so sent now it would leave beside them.
+    await once(link.a, "bufferedamountlow");
     const reliable = new Promise<void>((resolve) => {
       link.b.addEventListener("message", (e) => {
         if ((e as SctpMessageEvent).streamId === 2) resolve();

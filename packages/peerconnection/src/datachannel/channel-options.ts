@@ -6,7 +6,7 @@
  */
 import type { SctpSendOptions } from "@purertc/sctp";
 import type { DataChannel, DataChannelInit } from "./data-channel.js";
-import { type DcepOpen, priorityType, priorityValue } from "./dcep.js";
+import { type DcepOpen, PRIORITY_TYPES, type PriorityType, priorityType, priorityValue } from "./dcep.js";
 
 /** Stream ids are 0..65534 (65535 is reserved, RFC 8832 §6). */
 export const MAX_STREAM_ID = 65534;
@@ -30,6 +30,10 @@ export function channelOptions(label: string, init: DataChannelInit): ChannelOpt
   if (id !== null && !(Number.isInteger(id) && id >= 0 && id <= MAX_STREAM_ID)) {
     throw new TypeError(`id must be an integer 0..${MAX_STREAM_ID}`);
   }
+  const priority: PriorityType = init.priority ?? "low";
+  // WebIDL: a string outside the enum is a TypeError.
+  if (!PRIORITY_TYPES.includes(priority))
+    throw new TypeError(`priority must be one of ${PRIORITY_TYPES.join(", ")}, not ${String(priority)}`);
   const clamp = (v: number | undefined) =>
     v == null ? null : Math.min(Math.max(0, Math.trunc(Number(v))), 65535);
   return {
@@ -38,7 +42,7 @@ export function channelOptions(label: string, init: DataChannelInit): ChannelOpt
     maxRetransmits: clamp(init.maxRetransmits),
     protocol,
     negotiated,
-    priority: init.priority ?? "low",
+    priority,
     id,
   };
 }
@@ -53,6 +57,23 @@ export function dcepOpenOf(channel: DataChannel): Omit<DcepOpen, "type"> {
     label: channel.label,
     protocol: channel.protocol,
   };
+}
+
+/**
+ * The SCTP stream weight of a channel we open or negotiated (RFC 8831 §6.4):
+ * its priority's DCEP value.
+ */
+export function streamWeightOf(channel: DataChannel): number {
+  return priorityValue(channel.priority);
+}
+
+/**
+ * The SCTP stream weight for a peer's DATA_CHANNEL_OPEN: its priority value
+ * as sent (as libwebrtc does; the enum only rounds it for display), at least
+ * 1 so a channel announced with 0 still progresses.
+ */
+export function streamWeightOfOpen(message: DcepOpen): number {
+  return Math.max(1, message.priority);
 }
 
 /** The options of the channel a peer's DATA_CHANNEL_OPEN on `streamId` opens. */

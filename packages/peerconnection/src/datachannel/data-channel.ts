@@ -19,7 +19,12 @@ export interface DataChannelInit {
   negotiated?: boolean;
   /** The stream id, 0–65534; required with `negotiated: true`. */
   id?: number;
-  /** RTCPriorityType (default "low"), sent in DATA_CHANNEL_OPEN. */
+  /**
+   * RTCPriorityType (default "low"; W3C webrtc-priority): sent in DATA_CHANNEL_OPEN
+   * (128, 256, 512, 1024) and used as the channel's weight in the SCTP stream
+   * scheduler, so a "high" channel gets 8 times the share of a "very-low" one
+   * while both have data waiting (RFC 8831 §6.4). Not one of the four: TypeError.
+   */
   priority?: PriorityType;
 }
 
@@ -74,6 +79,7 @@ export class DataChannel extends EventTarget {
   readonly maxRetransmits: number | null;
   readonly protocol: string;
   readonly negotiated: boolean;
+  /** Its priority: ours as created, or the peer's OPEN value mapped to the enum (0–128 very-low, …, above 512 high). */
   readonly priority: PriorityType;
   /** The SCTP stream id; null until the DTLS role decides it (even for the DTLS client, RFC 8832 §6). */
   id: number | null;

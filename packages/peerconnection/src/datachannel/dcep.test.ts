@@ -71,9 +71,19 @@ describe("DCEP (RFC 8832)", () => {
   it("maps W3C priorities to RFC 8831 §6.4 values and back", () => {
     for (const p of ["very-low", "low", "medium", "high"] as const)
       expect(priorityType(priorityValue(p))).toBe(p);
-    expect(priorityType(0)).toBe("very-low");
-    expect(priorityType(300)).toBe("low");
-    expect(priorityType(65535)).toBe("high");
+    // Received values between the levels round up (W3C webrtc-priority's RTCDataChannel steps).
+    const edges: [number, string][] = [
+      [0, "very-low"],
+      [128, "very-low"],
+      [129, "low"],
+      [256, "low"],
+      [257, "medium"],
+      [300, "medium"],
+      [512, "medium"],
+      [513, "high"],
+      [65535, "high"],
+    ];
+    for (const [value, type] of edges) expect(priorityType(value)).toBe(type);
   });
 
   it("refuses malformed messages with ERR_DCEP", () => {

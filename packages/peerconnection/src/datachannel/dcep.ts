@@ -39,10 +39,18 @@ export const ChannelType = {
   PARTIAL_RELIABLE_TIMED_UNORDERED: 0x82,
 } as const;
 
-/** W3C RTCPriorityType. */
+/** W3C RTCPriorityType (webrtc-priority): a data channel's share of the link when several have data waiting. */
 export type PriorityType = "very-low" | "low" | "medium" | "high";
 
-/** Priority values of DATA_CHANNEL_OPEN for each W3C priority (RFC 8831 §6.4, W3C webrtc-priority). */
+/** The four priorities, lowest first. */
+export const PRIORITY_TYPES: readonly PriorityType[] = ["very-low", "low", "medium", "high"];
+
+/**
+ * Priority values of DATA_CHANNEL_OPEN for each W3C priority (RFC 8831 §6.4:
+ * "below normal" 128, "normal" 256, "high" 512, "extra high" 1024; W3C
+ * webrtc-priority maps very-low, low, medium, high to them). The value is
+ * also the channel's weight in the SCTP stream scheduler.
+ */
 const PRIORITY_VALUES: Readonly<Record<PriorityType, number>> = {
   "very-low": 128,
   low: 256,
@@ -50,17 +58,22 @@ const PRIORITY_VALUES: Readonly<Record<PriorityType, number>> = {
   high: 1024,
 };
 
-/** The wire value of a W3C priority. */
+/** The wire value (and scheduler weight) of a W3C priority. */
 export function priorityValue(priority: PriorityType): number {
   return PRIORITY_VALUES[priority];
 }
 
-/** The W3C priority of a wire value: the nearest level at or below it (values between levels round down). */
+/**
+ * The W3C priority of a received wire value, as webrtc-priority's
+ * RTCDataChannel steps say: 0–128 very-low, 129–256 low, 257–512 medium,
+ * 513 and above high (values between levels round up; Chromium and pion
+ * map them so too).
+ */
 export function priorityType(value: number): PriorityType {
-  if (value >= 1024) return "high";
-  if (value >= 512) return "medium";
-  if (value >= 256) return "low";
-  return "very-low";
+  if (value <= 128) return "very-low";
+  if (value <= 256) return "low";
+  if (value <= 512) return "medium";
+  return "high";
 }
 
 /** A channel's delivery parameters, as `createDataChannel` takes them. */

@@ -4,20 +4,25 @@
 // also takes commands and reports what its channels do. Imports the built
 // packages; runs inside the test's network namespace when there is one.
 //
-//   node peer.fixture.mjs --offer|--answer [--echo] [--create label,…] [--key-update-after N]
+//   node peer.fixture.mjs --offer|--answer [--echo] [--create label,…] [--key-update-after N] [--trace-sctp]
 //   stdin:  {"type":"offer"|"answer","sdp":…} · {"event":"candidate",…}
 //           {"cmd":"create","label":…,"init":{…}} · {"cmd":"send","label":…,"text"|"bytes"|"empty":…}
 //           {"cmd":"bulk","label":…,"total":n,"size":n} · {"cmd":"close","label":…} · {"cmd":"closePc"}
 //           {"cmd":"sctp"} (reports pc.sctp.maxMessageSize, and {interleaving, retransmissions} of the association,
 //           read from its internals) · {"cmd":"echo","on":bool} (turns --echo on or off)
+//           {"cmd":"race","labels":[…],"count":n,"size":n} (queues count messages of size bytes on each channel
+//           in turns; when the first channel's queue is empty, reports {first, sent: {label: bytes handed to SCTP}})
 //   stdout: offer/answer, candidate, connectionstatechange, transport ({tlsVersion, tlsGroup} once
-//           connected), datachannel, open, message
-//           ({label,type,size,text?,sha256?}), closing, close, bulk-done, error ({message, name?}: a command threw)
+//           connected), datachannel, open, message ({label,type,size,text?,sha256?}), closing, close,
+//           bulk-done (with `all`: bytes received per label), race, error ({message, name?}: a command threw)
 // With --echo every message received is sent back on its channel, same type; --key-update-after N
-// sets dtlsKeyUpdateAfterRecords (DTLS 1.3 KeyUpdate after N records of an epoch).
+// sets dtlsKeyUpdateAfterRecords (DTLS 1.3 KeyUpdate after N records of an epoch); --trace-sctp prints
+// the chunks of the first 16 SCTP packets each way ({"event":"sctp-packet","dir":"in"|"out","chunks":[…]},
+// DATA / I-DATA as "DATA:<ppid>:<stream>"), a test oracle read from the association's internals.
 import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import { PeerConnection } from "@purertc/peerconnection";
+import { SctpAssociation } from "@purertc/sctp";
 
 const offer = process.argv.includes("--offer");
 let echo = process.argv.includes("--echo");
@@ -27,6 +32,7 @@ const pc = new PeerConnection({
   interfaces: "loopback",
   ...(keyUpdateAt > 0 ? { dtlsKeyUpdateAfterRecords: Number(process.argv[keyUpdateAt + 1]) } : {}),
 });
+if (process.argv.includes("--trace-sctp")) traceSctp(16);
 const channels = new Map();
 const received = new Map(); // label -> { bytes, messages, lastSeq, inOrder }
 
@@ -55,6 +61,7 @@ pc.addEventListener("datachannel", (e) => {
     maxPacketLifeTime: c.maxPacketLifeTime,
     protocol: c.protocol,
     negotiated: c.negotiated,
+    priority: c.priority,
     readyState: c.readyState,
   });
   watch(c);
@@ -86,7 +93,7 @@ function watch(c) {
         stats.lastSeq = seq;
       }
       if (stats.bytes >= (c.expect ?? Number.POSITIVE_INFINITY))
-        out({ event: "bulk-done", label: c.label, ...stats });
+        out({ event: "bulk-done", label: c.label, ...stats, all: bytesPerLabel() });
       return;
     }
     const event = {
@@ -136,6 +143,12 @@ async function onLine(line) {
     });
   } else if (line.cmd === "bulk") {
     bulk(channels.get(line.label), line.total, line.size);
+  } else if (line.cmd === "race") {
+    race(
+      line.labels.map((label) => channels.get(label)),
+      line.count,
+      line.size,
+    );
   } else if (line.cmd === "close") {
     channels.get(line.label)?.close();
   } else if (line.cmd === "sctp") {
@@ -154,6 +167,71 @@ async function onLine(line) {
     await pc.close();
     out({ event: "pc-closed" });
   }
+}
+
+/** Prints the chunk types of the first `limit` SCTP packets each way (test oracle: wraps internals). */
+function traceSctp(limit) {
+  const names = {
+    1: "INIT",
+    2: "INIT-ACK",
+    3: "SACK",
+    10: "COOKIE-ECHO",
+    11: "COOKIE-ACK",
+    130: "RE-CONFIG",
+  };
+  const chunks = (p) => {
+    const out = [];
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    for (let at = 12; at + 4 <= p.length; ) {
+      const type = p[at];
+      const length = view.getUint16(at + 2);
+      if (length < 4) break;
+      // DATA: PPID at +12, I-DATA: at +16 (RFC 9260 §3.3.1, RFC 8260 §2.1); stream at +8 in both.
+      if ((type === 0 || type === 64) && at + 20 <= p.length)
+        out.push(`DATA:${view.getUint32(at + (type === 0 ? 12 : 16))}:${view.getUint16(at + 8)}`);
+      else out.push(names[type] ?? String(type));
+      at += (length + 3) & ~3;
+    }
+    return out;
+  };
+  const count = { in: 0, out: 0 };
+  const wrap = (name, dir) => {
+    const original = SctpAssociation.prototype[name];
+    SctpAssociation.prototype[name] = function (p) {
+      if (count[dir]++ < limit) out({ event: "sctp-packet", dir, chunks: chunks(p) });
+      return original.call(this, p);
+    };
+  };
+  wrap("handlePacket", "in");
+  wrap("emit", "out");
+}
+
+/** Bytes received so far on each channel, by label. */
+function bytesPerLabel() {
+  return Object.fromEntries([...received].map(([label, s]) => [label, s.bytes]));
+}
+
+/**
+ * Queues `count` messages of `size` bytes on each channel in turns (so a
+ * scheduler without priorities would give each the same share); when the
+ * first channel's queue is empty, reports what each had handed to SCTP.
+ */
+function race(cs, count, size) {
+  const total = count * size;
+  let reported = false;
+  for (const c of cs) {
+    c.bufferedAmountLowThreshold = 0;
+    c.addEventListener("bufferedamountlow", () => {
+      if (reported) return;
+      reported = true;
+      out({
+        event: "race",
+        first: c.label,
+        sent: Object.fromEntries(cs.map((x) => [x.label, total - x.bufferedAmount])),
+      });
+    });
+  }
+  for (let i = 0; i < count; i++) for (const c of cs) c.send(Buffer.alloc(size, i & 0xff));
 }
 
 /** Bytes 0,1,2,…,255,0,… (the same pattern the other side checks). */

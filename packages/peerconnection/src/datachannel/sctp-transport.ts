@@ -16,6 +16,8 @@ import {
   MAX_STREAM_ID,
   optionsFromDcepOpen,
   sctpSendOptions,
+  streamWeightOf,
+  streamWeightOfOpen,
 } from "./channel-options.js";
 import { DataChannel, type DataChannelHost, type DataChannelInit } from "./data-channel.js";
 import { encodeDcepAck, encodeDcepOpen, Ppid, parseDcep } from "./dcep.js";
@@ -273,15 +275,15 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
 
   private openChannel(channel: DataChannel): void {
     if (channel.readyState !== "connecting" || channel.id === null) return;
-    if (!channel.negotiated) {
-      try {
+    try {
+      this.association!.setStreamPriority(channel.id, streamWeightOf(channel));
+      if (!channel.negotiated)
         this.association!.send(channel.id, Ppid.DCEP, encodeDcepOpen(dcepOpenOf(channel)));
-      } catch (error) {
-        this.forget(channel);
-        channel.fail("data-channel-failure", `DATA_CHANNEL_OPEN failed: ${(error as Error).message}`, error);
-        channel.closed();
-        return;
-      }
+    } catch (error) {
+      this.forget(channel);
+      channel.fail("data-channel-failure", `DATA_CHANNEL_OPEN failed: ${(error as Error).message}`, error);
+      channel.closed();
+      return;
     }
     // Open once DATA_CHANNEL_OPEN is queued, as Chromium does: data may follow
     // it on the stream (ordered until the ACK), RFC 8832 §6.
@@ -348,6 +350,7 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
     channel.acked = true;
     this.channels.set(streamId, channel);
     try {
+      this.association!.setStreamPriority(streamId, streamWeightOfOpen(message));
       this.association!.send(streamId, Ppid.DCEP, encodeDcepAck());
     } catch (error) {
       log("DATA_CHANNEL_ACK not sent: %s", (error as Error).message);
