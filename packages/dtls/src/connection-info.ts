@@ -83,6 +83,18 @@ export abstract class DtlsConnectionInfo extends EventEmitter<DtlsConnectionEven
     return v === undefined ? undefined : v === DTLS_1_3 ? "1.3" : "1.2";
   }
 
+  /**
+   * Bytes an application-data record adds to what it carries, once connected:
+   * header, explicit nonce, content type and tag of the negotiated version and
+   * cipher (37 for DTLS 1.2 AES-GCM, 29 with ChaCha20-Poly1305, 22 for the
+   * DTLS 1.3 header we send). Subtract it from the datagram budget to fill a
+   * datagram exactly (as the PeerConnection sizes its SCTP packets).
+   */
+  get recordOverhead(): number | undefined {
+    if (this.st !== "connected") return undefined;
+    return this.records.overhead(this.records.writeEpoch);
+  }
+
   /** The negotiated key exchange group by name (`X25519MLKEM768`, `x25519`, …), once connected. */
   get group(): NamedGroupName | undefined {
     const g = this.result?.group;

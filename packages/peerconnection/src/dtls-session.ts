@@ -67,6 +67,8 @@ export interface DtlsSessionOptions {
 /** The DTLS side of the transport, as PeerTransport drives it. */
 export interface DtlsSession {
   send(data: Uint8Array): void;
+  /** Bytes a DTLS record adds to the datagram it carries, once connected (the negotiated version and cipher). */
+  recordOverhead(): number | undefined;
   /** Once connected with use_srtp: the profile and the "EXTRACTOR-dtls_srtp" keying material (RFC 5764 §4.2). */
   srtpKeys(): { profile: SrtpProfileName; material: Uint8Array } | undefined;
   describe(source: TransportStatsSource): void;
@@ -156,6 +158,9 @@ export function startDtls(options: DtlsSessionOptions): DtlsSession {
         // Like UDP: a datagram that cannot go is dropped, never thrown at the sender.
         log("datagram dropped: %s", (error as Error).message);
       }
+    },
+    recordOverhead() {
+      return connection.recordOverhead;
     },
     srtpKeys() {
       const profile = connection.srtpProfile;

@@ -86,11 +86,13 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
     this.link.ready?.send(packet);
   };
   private readonly readDtlsState = (): DtlsTransportState => this.dtlsState;
+  private readonly readRecordOverhead = (): number | undefined => this.link.ready?.recordOverhead;
   private readonly media = new PeerMedia(this.dispatch);
   private readonly channels = new DataChannels({
     sendPacket: this.sendSctpPacket,
     dispatch: this.dispatch,
     dtlsState: this.readDtlsState,
+    recordOverhead: this.readRecordOverhead,
   });
 
   /** RTCSignalingState. */

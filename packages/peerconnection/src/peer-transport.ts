@@ -210,6 +210,11 @@ export class PeerTransport {
     return keys && this.dtlsRole ? { ...keys, role: this.dtlsRole } : undefined;
   }
 
+  /** Bytes a DTLS record adds to its content, once connected. */
+  get recordOverhead(): number | undefined {
+    return this.dtls?.recordOverhead();
+  }
+
   /** Sends application data over DTLS (dropped before connected). */
   send(data: Uint8Array): void {
     this.dtls?.send(data);

@@ -119,6 +119,18 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
     return Math.min(a.maxOutboundStreams, a.maxInboundStreams);
   }
 
+  /**
+   * purertc extension: the largest SCTP packet the association sends, sized so
+   * that one DTLS record of it fills the 1200-byte datagram budget under the
+   * negotiated DTLS version and cipher (1178 bytes under DTLS 1.3); null
+   * before the association starts.
+   */
+  get maxPacketSize(): number | null {
+    return this.packetSize ?? null;
+  }
+
+  private packetSize: number | undefined;
+
   /** @internal What the descriptions decided: DTLS role (for ids), the peer's port and message size. */
   configure(role: "client" | "server", remotePort: number, remoteMaxMessageSize: number): void {
     if (this.closed || this.role) return;
@@ -140,15 +152,20 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
     }
   }
 
-  /** @internal DTLS is connected: the association starts (both ends send INIT, RFC 8841 §... simultaneous open). */
-  start(): void {
+  /**
+   * @internal DTLS is connected: the association starts (both ends send INIT, RFC 8841 §... simultaneous open),
+   * its packets at most `mtu` bytes (what one DTLS record carries in the datagram budget).
+   */
+  start(mtu: number): void {
     const options = this.options;
     if (this.closed || this.association || !options) return;
+    this.packetSize = mtu;
     const association = options.createAssociation({
       transport: { send: options.sendPacket },
       localPort: LOCAL_SCTP_PORT,
       remotePort: this.remotePort,
       maxMessageSize: LOCAL_MAX_MESSAGE_SIZE,
+      mtu,
     });
     this.association = association;
     association.addEventListener("open", this.onOpen);

@@ -1,4 +1,4 @@
-import { PeerConnection } from "@purertc/peerconnection";
+import { type DatagramEvent, PeerConnection } from "@purertc/peerconnection";
 import { keepWeriftOnLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
 
 /**
@@ -11,10 +11,27 @@ export interface ChannelPair {
   openMs: number;
   send(data: Uint8Array | string): void;
   bufferedAmount(): number;
-  onBufferedAmountLow(threshold: number, fn: () => void): void;
-  /** Sizes of messages arriving at the other end. */
-  onMessage(fn: (size: number) => void): void;
+  /** Returns the unsubscribe function (interleaved rounds on one pair must not add up listeners). */
+  onBufferedAmountLow(threshold: number, fn: () => void): () => void;
+  /** Sizes of messages arriving at the other end; returns the unsubscribe function. */
+  onMessage(fn: (size: number) => void): () => void;
+  /** purertc only: raw DTLS datagrams over the same connection (see {@link RawDatagrams}). */
+  raw?: RawDatagrams;
   close(): Promise<void>;
+}
+
+/**
+ * Raw DTLS application data between the same two peers as the channel
+ * (purertc's `sendDatagram` extension): the same ICE sockets, the same DTLS
+ * connection and version, records the size of the channel's SCTP packets. The
+ * denominator of the "data channel / raw DTLS" ratio.
+ */
+export interface RawDatagrams {
+  /** The record payload that matches the channel's packets (the association's maxPacketSize). */
+  recordSize(): number;
+  send(data: Uint8Array): void;
+  /** Sizes of datagrams arriving at the other end; returns the unsubscribe function. */
+  onReceive(fn: (size: number) => void): () => void;
 }
 
 /**
@@ -32,6 +49,7 @@ export interface W3cChannel {
   bufferedAmountLowThreshold: number;
   send(data: never): void;
   addEventListener(type: string, fn: (e: { data?: unknown }) => void): void;
+  removeEventListener(type: string, fn: (e: { data?: unknown }) => void): void;
 }
 export interface W3cPeer {
   createDataChannel(label: string): W3cChannel;
@@ -52,6 +70,7 @@ async function w3cPair(
   make: () => W3cPeer,
   keepCandidate: (c: string) => boolean,
   whole = false,
+  raw?: (a: W3cPeer, b: W3cPeer) => RawDatagrams,
 ): Promise<ChannelPair> {
   const start = performance.now();
   const a = make();
@@ -109,8 +128,14 @@ async function w3cPair(
     onBufferedAmountLow: (threshold, fn) => {
       channel.bufferedAmountLowThreshold = threshold;
       channel.addEventListener("bufferedamountlow", fn);
+      return () => channel.removeEventListener("bufferedamountlow", fn);
     },
-    onMessage: (fn) => other.addEventListener("message", (e) => fn(size(e.data))),
+    onMessage: (fn) => {
+      const listener = (e: { data?: unknown }) => fn(size(e.data));
+      other.addEventListener("message", listener);
+      return () => other.removeEventListener("message", listener);
+    },
+    ...(raw ? { raw: raw(a, b) } : {}),
     close: async () => {
       await a.close();
       await b.close();
@@ -154,12 +179,27 @@ async function weriftPair(): Promise<ChannelPair> {
     bufferedAmount: () => channel.bufferedAmount,
     onBufferedAmountLow: (threshold, fn) => {
       channel.bufferedAmountLowThreshold = threshold;
-      channel.bufferedAmountLow.subscribe(fn);
+      return channel.bufferedAmountLow.subscribe(fn).unSubscribe;
     },
-    onMessage: (fn) => other.onMessage.subscribe((d) => fn(d.length)),
+    onMessage: (fn) => other.onMessage.subscribe((d) => fn(d.length)).unSubscribe,
     close: async () => {
       await a.close();
       await b.close();
+    },
+  };
+}
+
+/** purertc's raw datagrams (sendDatagram → `datagram` events) between the pair's two PeerConnections. */
+function purertcRaw(a: W3cPeer, b: W3cPeer): RawDatagrams {
+  const from = a as unknown as PeerConnection;
+  const to = b as unknown as PeerConnection;
+  return {
+    recordSize: () => from.sctp?.maxPacketSize ?? 1160,
+    send: (d) => from.sendDatagram(d),
+    onReceive: (fn) => {
+      const listener = (e: DatagramEvent) => fn(e.data.byteLength);
+      to.addEventListener("datagram", listener);
+      return () => to.removeEventListener("datagram", listener);
     },
   };
 }
@@ -171,6 +211,8 @@ export async function pairMaker(stack: StackName): Promise<() => Promise<Channel
       w3cPair(
         () => new PeerConnection({ interfaces: "loopback" }) as unknown as W3cPeer,
         () => true,
+        false,
+        purertcRaw,
       );
   }
   if (stack === "purertc-x25519") {

@@ -1,0 +1,48 @@
+import { describe, expect, test } from "vitest";
+import { DtlsCertificate, DtlsConnection, type DtlsVersion } from "./index.js";
+import { memoryPair } from "./memory-transport.test-helper.js";
+
+const clientCert = await DtlsCertificate.generate();
+const serverCert = await DtlsCertificate.generate();
+
+/** recordOverhead is what the datagram of one application-data record really grows by. */
+describe("recordOverhead", () => {
+  const cases: [DtlsVersion, string, number][] = [
+    ["1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 37],
+    ["1.2", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 29],
+    ["1.3", "TLS_AES_128_GCM_SHA256", 22],
+    ["1.3", "TLS_CHACHA20_POLY1305_SHA256", 22],
+  ];
+  for (const [version, suite, expected] of cases) {
+    test(`DTLS ${version} ${suite}: ${expected} bytes`, async () => {
+      const [a, b] = memoryPair();
+      const common = { versions: [version], cipherSuites: [suite] };
+      const client = new DtlsConnection(a, {
+        role: "client",
+        certificate: clientCert,
+        peerFingerprint: serverCert.fingerprint,
+        ...common,
+      });
+      const server = new DtlsConnection(b, {
+        role: "server",
+        certificate: serverCert,
+        peerFingerprint: clientCert.fingerprint,
+        ...common,
+      });
+      expect(client.recordOverhead).toBeUndefined();
+      await Promise.all([client.connect(), server.connect()]);
+      expect(client.recordOverhead).toBe(expected);
+      expect(server.recordOverhead).toBe(expected);
+      for (const size of [1, 1000, 1178]) {
+        const arrived = new Promise<Uint8Array>((resolve) => server.once("message", resolve));
+        const before = a.sent.length;
+        client.send(new Uint8Array(size).fill(7));
+        expect((await arrived).length).toBe(size);
+        expect(a.sent.slice(before).map((d) => d.length)).toEqual([size + expected]);
+      }
+      await client.close();
+      await server.close();
+      expect(client.recordOverhead).toBeUndefined();
+    });
+  }
+});
