@@ -10,6 +10,7 @@ import {
 } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { DtlsError } from "./errors.js";
+import { selfSignedEcdsa } from "./self-signed.js";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -46,18 +47,22 @@ export class DtlsCertificate {
     this.fingerprint = certificateFingerprint(der);
   }
 
-  /** Generates a self-signed certificate (ECDSA P-256 by default) with @peculiar/x509. */
+  /**
+   * Generates a self-signed certificate: ECDSA P-256 by default, made with
+   * node:crypto alone (about 0.1 ms: ./self-signed.ts); RSA 2048 with @peculiar/x509.
+   */
   static async generate(options: GenerateCertificateOptions = {}): Promise<DtlsCertificate> {
     const keyType = options.keyType ?? "ecdsa";
-    const algorithm =
-      keyType === "ecdsa"
-        ? { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" }
-        : {
-            name: "RSASSA-PKCS1-v1_5",
-            hash: "SHA-256",
-            publicExponent: new Uint8Array([1, 0, 1]),
-            modulusLength: 2048,
-          };
+    if (keyType === "ecdsa") {
+      const made = selfSignedEcdsa(options.commonName ?? "purertc", options.days ?? 30);
+      return new DtlsCertificate(made.der, made.privateKey, "ecdsa");
+    }
+    const algorithm = {
+      name: "RSASSA-PKCS1-v1_5",
+      hash: "SHA-256",
+      publicExponent: new Uint8Array([1, 0, 1]),
+      modulusLength: 2048,
+    };
     const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
       "sign",
       "verify",

@@ -29,23 +29,6 @@ export function generateCertificate(): Promise<PeerCertificate> {
   return DtlsCertificate.generate();
 }
 
-let processCertificate: Promise<PeerCertificate> | undefined;
-
-/**
- * The certificate a PeerConnection uses when none is configured: one ECDSA
- * P-256 certificate per process, made on first use (as werift does), since
- * making one costs milliseconds on every connection otherwise. Pass
- * `certificates: [await PeerConnection.generateCertificate()]` for a
- * certificate of the connection's own.
- */
-export function defaultCertificate(): Promise<PeerCertificate> {
-  processCertificate ??= generateCertificate().catch((error: unknown) => {
-    processCertificate = undefined; // a later connection tries again
-    throw error;
-  });
-  return processCertificate;
-}
-
 /** Options of {@link startDtls}. */
 export interface DtlsSessionOptions {
   transport: DatagramTransport;

@@ -11,13 +11,7 @@ import { createDebug } from "@purertc/socket";
 import { TurnRelayGatherer, turnUrls } from "@purertc/turn";
 import type { PeerConnectionConfiguration } from "./configuration.js";
 import { consentOptions } from "./configuration-check.js";
-import {
-  type DtlsSession,
-  defaultCertificate,
-  generateCertificate,
-  type PeerCertificate,
-  startDtls,
-} from "./dtls-session.js";
+import { type DtlsSession, generateCertificate, type PeerCertificate, startDtls } from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
 import { DemuxTransport } from "./media/demux.js";
 import type { SdpCandidate, SdpFingerprint } from "./sdp/types.js";
@@ -283,8 +277,8 @@ function stunServers(config: PeerConnectionConfiguration): string[] {
   return out;
 }
 
-/** Makes the transport: awaits the certificate (given or generated). */
+/** Makes the transport: the certificate given, or a fresh one of its own (as browsers make). */
 export async function createPeerTransport(options: PeerTransportOptions): Promise<PeerTransport> {
-  const certificate = options.config.certificates?.[0] ?? (await defaultCertificate());
+  const certificate = options.config.certificates?.[0] ?? (await generateCertificate());
   return new PeerTransport(options, certificate, generateCredentials());
 }
