@@ -5,6 +5,7 @@ import {
   DtlsConnection,
   type DtlsError,
   type DtlsVersion,
+  defaultCertificatePool,
   NamedGroup,
   type NamedGroupName,
   normalizeFingerprint,
@@ -27,6 +28,16 @@ export type PeerCertificate = DtlsCertificate;
 /** A fresh ECDSA P-256 certificate (what `PeerConnection.generateCertificate()` returns). */
 export function generateCertificate(): Promise<PeerCertificate> {
   return DtlsCertificate.generate();
+}
+
+/**
+ * The certificate of a connection without `certificates`: a fresh ECDSA P-256
+ * one of its own, as browsers make, from @purertc/dtls's process-wide pool
+ * (made ahead on idle turns, each handed out once; made now when the pool is
+ * empty).
+ */
+export function connectionCertificate(): PeerCertificate {
+  return defaultCertificatePool().take();
 }
 
 /** Options of {@link startDtls}. */

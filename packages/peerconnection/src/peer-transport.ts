@@ -11,7 +11,13 @@ import { createDebug } from "@purertc/socket";
 import { TurnRelayGatherer, turnUrls } from "@purertc/turn";
 import type { PeerConnectionConfiguration } from "./configuration.js";
 import { consentOptions } from "./configuration-check.js";
-import { type DtlsSession, generateCertificate, type PeerCertificate, startDtls } from "./dtls-session.js";
+import {
+  connectionCertificate,
+  type DtlsSession,
+  generateCertificate,
+  type PeerCertificate,
+  startDtls,
+} from "./dtls-session.js";
 import { PeerConnectionError } from "./errors.js";
 import { DemuxTransport } from "./media/demux.js";
 import type { SdpCandidate, SdpFingerprint } from "./sdp/types.js";
@@ -279,6 +285,6 @@ function stunServers(config: PeerConnectionConfiguration): string[] {
 
 /** Makes the transport: the certificate given, or a fresh one of its own (as browsers make). */
 export async function createPeerTransport(options: PeerTransportOptions): Promise<PeerTransport> {
-  const certificate = options.config.certificates?.[0] ?? (await generateCertificate());
+  const certificate = options.config.certificates?.[0] ?? connectionCertificate();
   return new PeerTransport(options, certificate, generateCredentials());
 }
