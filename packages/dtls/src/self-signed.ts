@@ -1,4 +1,10 @@
-import { generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
+import {
+  type ECKeyPairKeyObjectOptions,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+} from "node:crypto";
 
 // A self-signed X.509 v3 certificate (RFC 5280 §4.1) for an ECDSA P-256 key, made with node:crypto
 // alone: a key pair, the TBSCertificate in DER written here, one ECDSA-SHA256 signature. WebRTC
@@ -31,6 +37,52 @@ const COMMON_NAME = Uint8Array.of(0x06, 0x03, 0x55, 0x04, 0x03);
 /** [0] EXPLICIT Version v3. */
 const VERSION_3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
 
+/**
+ * SubjectPublicKeyInfo of a P-256 key up to its point: SEQUENCE { SEQUENCE { id-ecPublicKey
+ * (1.2.840.10045.2.1), prime256v1 (1.2.840.10045.3.1.7) }, BIT STRING (66 bytes, no unused bits) }.
+ */
+const P256_SPKI_PREFIX = Uint8Array.of(
+  0x30,
+  0x59,
+  0x30,
+  0x13,
+  0x06,
+  0x07,
+  0x2a,
+  0x86,
+  0x48,
+  0xce,
+  0x3d,
+  0x02,
+  0x01,
+  0x06,
+  0x08,
+  0x2a,
+  0x86,
+  0x48,
+  0xce,
+  0x3d,
+  0x03,
+  0x01,
+  0x07,
+  0x03,
+  0x42,
+  0x00,
+);
+
+/** Key generation options: P-256, the public key as JWK (Node's types lack this overload). */
+const P256_JWK = {
+  namedCurve: "P-256",
+  publicKeyEncoding: { format: "jwk" },
+} as unknown as ECKeyPairKeyObjectOptions;
+
+/** A JWK coordinate (base64url) as 32 bytes. */
+function coordinate(b64: string): Uint8Array {
+  const bytes = Buffer.from(b64, "base64url");
+  if (bytes.length !== 32) throw new Error(`P-256 coordinate of ${bytes.length} bytes`);
+  return bytes;
+}
+
 /** Name ::= SEQUENCE OF RDN: one RDN, CN as a UTF8String. */
 function name(commonName: string): Uint8Array {
   const value = tlv(0x0c, new TextEncoder().encode(commonName));
@@ -58,8 +110,17 @@ export interface SelfSigned {
  * one day ago (clock skew) for `days` days.
  */
 export function selfSignedEcdsa(commonName: string, days: number): SelfSigned {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const spki = publicKey.export({ type: "spki", format: "der" });
+  // The public key as JWK, its SubjectPublicKeyInfo written here: OpenSSL 3's DER encoder (its
+  // encoder search) cost several times the key generation itself.
+  const { privateKey, publicKey } = generateKeyPairSync("ec", P256_JWK) as unknown as {
+    privateKey: KeyObject;
+    publicKey: { x: string; y: string };
+  };
+  const spki = new Uint8Array(P256_SPKI_PREFIX.length + 65);
+  spki.set(P256_SPKI_PREFIX, 0);
+  spki[P256_SPKI_PREFIX.length] = 0x04; // uncompressed point
+  spki.set(coordinate(publicKey.x), P256_SPKI_PREFIX.length + 1);
+  spki.set(coordinate(publicKey.y), P256_SPKI_PREFIX.length + 33);
   // A positive INTEGER of 9 bytes: 0x01 then 64 random bits (RFC 5280 §4.1.2.2: at most 20 bytes).
   const serial = new Uint8Array(9);
   serial[0] = 0x01;
