@@ -17,14 +17,17 @@ interface Pooled {
  * dropped rather than handed out.
  *
  * Bounds: at most `size` certificates (a key and about 300 bytes of DER
- * each); refilling is one certificate per `setImmediate` turn after a turn's
- * I/O, unref'd (it never keeps the process alive), and starts only after a
- * take ({@link CertificatePool.refillSoon}), so an idle process does no work.
+ * each); refilling makes one certificate at a time, each key on libuv's
+ * thread pool after a turn's I/O (unref'd turns: only a key being made, well
+ * under a millisecond, holds the process), and starts only after a take
+ * ({@link CertificatePool.refillSoon}), so an idle process does no work.
  * {@link CertificatePool.clear} drops what is pooled.
  */
 export class CertificatePool {
   private readonly pooled: Pooled[] = [];
   private refilling = false;
+  /** Bumped by clear(): a certificate made for an earlier generation is dropped. */
+  private generation = 0;
   /** Certificates taken from the pool, made on demand, dropped for age (tests, stats). */
   readonly stats = { pooled: 0, onDemand: 0, expired: 0 };
 
@@ -71,15 +74,29 @@ export class CertificatePool {
   };
 
   private readonly refillOne = (): void => {
-    this.refilling = false;
-    if (this.pooled.length >= this.size) return;
-    this.pooled.push({ certificate: DtlsCertificate.generateEcdsa(), madeAt: performance.now() });
-    this.refillSoon();
+    if (this.pooled.length >= this.size) {
+      this.refilling = false;
+      return;
+    }
+    // The key is made on libuv's thread pool (off the event loop); one at a time.
+    const generation = this.generation;
+    DtlsCertificate.generate().then(
+      (certificate) => {
+        this.refilling = false;
+        if (generation !== this.generation) return; // cleared meanwhile
+        this.pooled.push({ certificate, madeAt: performance.now() });
+        this.refillSoon();
+      },
+      () => {
+        this.refilling = false; // the next take makes one on demand and tries again
+      },
+    );
   };
 
-  /** Drops the pooled certificates (the next take makes one on demand). */
+  /** Drops the pooled certificates, and the one being made (the next take makes one on demand). */
   clear(): void {
     this.pooled.length = 0;
+    this.generation++;
   }
 }
 

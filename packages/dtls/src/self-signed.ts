@@ -1,5 +1,6 @@
 import {
   type ECKeyPairKeyObjectOptions,
+  generateKeyPair,
   generateKeyPairSync,
   type KeyObject,
   randomBytes,
@@ -105,6 +106,8 @@ export interface SelfSigned {
   privateKey: KeyObject;
 }
 
+type P256Pair = { privateKey: KeyObject; publicKey: { x: string; y: string } };
+
 /**
  * A fresh ECDSA P-256 key and a self-signed certificate for it, valid from
  * one day ago (clock skew) for `days` days.
@@ -112,10 +115,30 @@ export interface SelfSigned {
 export function selfSignedEcdsa(commonName: string, days: number): SelfSigned {
   // The public key as JWK, its SubjectPublicKeyInfo written here: OpenSSL 3's DER encoder (its
   // encoder search) cost several times the key generation itself.
-  const { privateKey, publicKey } = generateKeyPairSync("ec", P256_JWK) as unknown as {
-    privateKey: KeyObject;
-    publicKey: { x: string; y: string };
-  };
+  return certify(generateKeyPairSync("ec", P256_JWK) as unknown as P256Pair, commonName, days);
+}
+
+/**
+ * The same with the key generated on libuv's thread pool: making an ECDSA key
+ * object costs the event loop more than the signature that follows.
+ */
+export function selfSignedEcdsaAsync(commonName: string, days: number): Promise<SelfSigned> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair("ec", P256_JWK, (error, publicKey, privateKey) => {
+      if (error) reject(error);
+      else {
+        const pair = { publicKey, privateKey } as unknown as P256Pair;
+        try {
+          resolve(certify(pair, commonName, days));
+        } catch (e) {
+          reject(e);
+        }
+      }
+    });
+  });
+}
+
+function certify({ privateKey, publicKey }: P256Pair, commonName: string, days: number): SelfSigned {
   const spki = new Uint8Array(P256_SPKI_PREFIX.length + 65);
   spki.set(P256_SPKI_PREFIX, 0);
   spki[P256_SPKI_PREFIX.length] = 0x04; // uncompressed point
