@@ -10,6 +10,7 @@ import {
 } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { DtlsError } from "./errors.js";
+import { selfSignedEcdsa, selfSignedEcdsaAsync } from "./self-signed.js";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -46,18 +47,23 @@ export class DtlsCertificate {
     this.fingerprint = certificateFingerprint(der);
   }
 
-  /** Generates a self-signed certificate (ECDSA P-256 by default) with @peculiar/x509. */
+  /**
+   * Generates a self-signed certificate: ECDSA P-256 by default, made with
+   * node:crypto alone (./self-signed.ts: the key on libuv's thread pool, then
+   * about 0.05 ms of DER and signature); RSA 2048 with @peculiar/x509.
+   */
   static async generate(options: GenerateCertificateOptions = {}): Promise<DtlsCertificate> {
     const keyType = options.keyType ?? "ecdsa";
-    const algorithm =
-      keyType === "ecdsa"
-        ? { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" }
-        : {
-            name: "RSASSA-PKCS1-v1_5",
-            hash: "SHA-256",
-            publicExponent: new Uint8Array([1, 0, 1]),
-            modulusLength: 2048,
-          };
+    if (keyType === "ecdsa") {
+      const made = await selfSignedEcdsaAsync(options.commonName ?? "purertc", options.days ?? 30);
+      return new DtlsCertificate(made.der, made.privateKey, "ecdsa");
+    }
+    const algorithm = {
+      name: "RSASSA-PKCS1-v1_5",
+      hash: "SHA-256",
+      publicExponent: new Uint8Array([1, 0, 1]),
+      modulusLength: 2048,
+    };
     const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
       "sign",
       "verify",
@@ -74,6 +80,12 @@ export class DtlsCertificate {
     const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
     const privateKey = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" });
     return new DtlsCertificate(new Uint8Array(cert.rawData), privateKey, keyType);
+  }
+
+  /** A fresh self-signed ECDSA P-256 certificate, made now (about 0.1 ms; `keyType` is ignored). */
+  static generateEcdsa(options: Omit<GenerateCertificateOptions, "keyType"> = {}): DtlsCertificate {
+    const made = selfSignedEcdsa(options.commonName ?? "purertc", options.days ?? 30);
+    return new DtlsCertificate(made.der, made.privateKey, "ecdsa");
   }
 
   /** Loads a certificate and its key from PEM (for example made by `openssl req`). */

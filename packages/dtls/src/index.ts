@@ -13,6 +13,7 @@ export {
   matchesAnyFingerprint,
   normalizeFingerprint,
 } from "./certificate.js";
+export { CertificatePool, defaultCertificatePool } from "./certificate-pool.js";
 export { type ConnectDtlsOptions, connectDtls } from "./client.js";
 export type { DtlsOptions, DtlsVersion } from "./config.js";
 export {

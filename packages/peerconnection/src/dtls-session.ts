@@ -5,6 +5,7 @@ import {
   DtlsConnection,
   type DtlsError,
   type DtlsVersion,
+  defaultCertificatePool,
   NamedGroup,
   type NamedGroupName,
   normalizeFingerprint,
@@ -29,21 +30,14 @@ export function generateCertificate(): Promise<PeerCertificate> {
   return DtlsCertificate.generate();
 }
 
-let processCertificate: Promise<PeerCertificate> | undefined;
-
 /**
- * The certificate a PeerConnection uses when none is configured: one ECDSA
- * P-256 certificate per process, made on first use (as werift does), since
- * making one costs milliseconds on every connection otherwise. Pass
- * `certificates: [await PeerConnection.generateCertificate()]` for a
- * certificate of the connection's own.
+ * The certificate of a connection without `certificates`: a fresh ECDSA P-256
+ * one of its own, as browsers make, from @purertc/dtls's process-wide pool
+ * (made ahead on idle turns, each handed out once; made now when the pool is
+ * empty).
  */
-export function defaultCertificate(): Promise<PeerCertificate> {
-  processCertificate ??= generateCertificate().catch((error: unknown) => {
-    processCertificate = undefined; // a later connection tries again
-    throw error;
-  });
-  return processCertificate;
+export function connectionCertificate(): PeerCertificate {
+  return defaultCertificatePool().take();
 }
 
 /** Options of {@link startDtls}. */

@@ -42,6 +42,11 @@ describe("PeerConnection Node ↔ Node over loopback", () => {
       expect(stats.get(String(pair.localCandidateId))?.address).toBe("127.0.0.1");
       expect(stats.get(String(transport.remoteCertificateId))?.type).toBe("certificate");
       expect(stats.get(String(transport.localCertificateId))?.fingerprintAlgorithm).toBe("sha-256");
+      // Each connection made a certificate of its own (as browsers do): no fingerprint links the two.
+      const fingerprintOf = (pc: PeerConnection) =>
+        parseSdp(pc.localDescription!.sdp).media[0]!.fingerprints[0]!.value;
+      expect(fingerprintOf(a)).not.toBe(fingerprintOf(b));
+      expect(stats.get(String(transport.remoteCertificateId))?.fingerprint).toBe(fingerprintOf(b));
 
       await a.close();
       await b.close();

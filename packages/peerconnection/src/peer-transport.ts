@@ -12,8 +12,8 @@ import { TurnRelayGatherer, turnUrls } from "@purertc/turn";
 import type { PeerConnectionConfiguration } from "./configuration.js";
 import { consentOptions } from "./configuration-check.js";
 import {
+  connectionCertificate,
   type DtlsSession,
-  defaultCertificate,
   generateCertificate,
   type PeerCertificate,
   startDtls,
@@ -288,8 +288,8 @@ function stunServers(config: PeerConnectionConfiguration): string[] {
   return out;
 }
 
-/** Makes the transport: awaits the certificate (given or generated). */
+/** Makes the transport: the certificate given, or a fresh one of its own (as browsers make). */
 export async function createPeerTransport(options: PeerTransportOptions): Promise<PeerTransport> {
-  const certificate = options.config.certificates?.[0] ?? (await defaultCertificate());
+  const certificate = options.config.certificates?.[0] ?? connectionCertificate();
   return new PeerTransport(options, certificate, generateCredentials());
 }

@@ -171,12 +171,14 @@ try {
     if (i >= 20) rtts.push(performance.now() - t0);
   }
   result.ipc = percentiles(rtts);
-  // The same count of opens as the one-process rows, the first three warming the JIT of both processes.
+  // The same count of opens as the one-process rows, after the same warm-up of both processes' JIT
+  // (twenty opens: see worker.ts).
   const opens: Open[] = [];
   const n = quick ? 8 : 25;
-  for (let i = 0; i < n + 3; i++) {
+  const warmUp = quick ? 10 : 20;
+  for (let i = 0; i < n + warmUp; i++) {
     const o = await withTimeout(open(i), 20_000, "open");
-    if (i >= 3) opens.push(o);
+    if (i >= warmUp) opens.push(o);
   }
   result.open = percentiles(opens.map((o) => o.ms));
   result.offererCpu = percentiles(opens.map((o) => o.offererCpuMs));

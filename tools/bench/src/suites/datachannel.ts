@@ -7,7 +7,8 @@ import type { BenchRow, BenchSuite } from "../harness.js";
 /**
  * Data channels on loopback, one process per stack (../datachannel/worker.ts),
  * purertc beside werift 0.25.2 and node-datachannel 0.33.4 (libdatachannel,
- * usrsctp, native) in the same run: create → first `open` (median, p99;
+ * usrsctp, native) in the same run: create → first `open` (median, p99
+ * after twenty warm-up opens, and the first open of the process, cold;
  * also with our DTLS on x25519 only, in a worker of its own that measures
  * only that); the same open with the answerer in a child process of its
  * own, offer/answer and trickled candidates over IPC (../datachannel/offerer.ts,
@@ -38,6 +39,8 @@ const offererPath = fileURLToPath(new URL("../datachannel/offerer.js", import.me
 export interface Figures {
   stack: StackName;
   open?: { median: number; p99: number };
+  /** The first open of the process (cold: certificate, JIT), ms. */
+  openFirst?: number;
   bulkMBps?: number;
   /** The same transfer per CPU-second of the process (all threads). */
   bulkMBpcpu?: number;
@@ -224,6 +227,13 @@ export const suite: BenchSuite = {
         "create → first channel open, DTLS x25519 only, p99",
         "ms",
         (f) => (f === ours ? x25519 : f).open?.p99,
+        false,
+      ),
+      row("create → first channel open, first of a fresh process (cold)", "ms", (f) => f.openFirst, false),
+      row(
+        "create → first channel open, first of a fresh process, DTLS x25519 only",
+        "ms",
+        (f) => (f === ours ? x25519 : f).openFirst,
         false,
       ),
       ...twoProcessRows(ours2, x25519two, werift2, ndc),
