@@ -107,6 +107,13 @@ describe("werift 0.25.2 ↔ purertc data channels (in process)", () => {
         const back = nextMessage(mine);
         mine.send(Uint8Array.of(1, 2, 3));
         expect(new Uint8Array((await back) as ArrayBuffer)).toEqual(Uint8Array.of(1, 2, 3));
+        // werift speaks DTLS 1.2 (AES-GCM, 37 bytes a record): our packets are 1163 bytes, and a
+        // message of many of them goes through werift and back intact.
+        expect(ours.sctp?.maxPacketSize).toBe(1163);
+        const big = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 7) & 0xff);
+        const bigBack = nextMessage(mine);
+        mine.send(big);
+        expect(new Uint8Array((await bigBack) as ArrayBuffer)).toEqual(big);
 
         // DCEP's channel type, reliability parameter and protocol (RFC 8832 §5.1) as werift reads and writes them.
         const timedAtWerift = new Promise<WeriftChannel>((resolve) => {
