@@ -42,6 +42,8 @@ describe("purertc pc", () => {
       "--unordered",
       "--max-retransmits",
       "0",
+      "--priority",
+      "high",
       "--send",
       "from offerer",
     );
@@ -65,6 +67,9 @@ describe("purertc pc", () => {
       expect(await answerer.next((e) => e.event === "datachannel" && e.label === "lossy")).toMatchObject({
         id: 3,
         ordered: false,
+        maxRetransmits: 0,
+        maxPacketLifeTime: null,
+        priority: "high", // carried in DCEP's OPEN (RFC 8832 §5.1)
       });
       await offerer.next((e) => e.event === "open" && e.label === "chat");
       // --send goes over the first channel, both ways.
@@ -86,6 +91,19 @@ describe("purertc pc", () => {
     } finally {
       await offerer.stop();
       await answerer.stop();
+    }
+  });
+
+  it("refuses channel options a browser would refuse, saying which", async () => {
+    for (const [args, said] of [
+      [["--max-retransmits", "1", "--max-packet-life-time", "100"], "not both"],
+      [["--priority", "urgent"], "--priority wants one of very-low, low, medium, high"],
+      [["--max-packet-life-time", "1.5"], "--max-packet-life-time wants 0..65535"],
+    ] as const) {
+      const bad = cli("pc", "--offer", "--loopback", "--json", "--channel", "x", ...args);
+      expect(String((await bad.next((e) => e.event === "error")).message)).toContain(said);
+      expect(await bad.exit()).toBe(1);
+      expect(bad.stderr()).toContain("usage: purertc pc");
     }
   });
 

@@ -7,7 +7,13 @@ export interface ChannelOptions {
   init: DataChannelInit;
 }
 
-/** Reads --channel (repeatable), --unordered and --max-retransmits. */
+const PRIORITIES = ["very-low", "low", "medium", "high"] as const;
+
+/**
+ * Reads --channel (repeatable) and the options every one of them gets:
+ * --unordered, --max-retransmits or --max-packet-life-time (not both, as
+ * RTCDataChannelInit), --priority.
+ */
 export function channelOptions(values: Record<string, unknown>): ChannelOptions {
   const labels = (values.channel as string[] | undefined) ?? [];
   const init: DataChannelInit = {};
@@ -17,6 +23,19 @@ export function channelOptions(values: Record<string, unknown>): ChannelOptions 
     const n = Number(rexmit);
     if (!/^\d+$/.test(rexmit) || n > 65535) throw new UsageError("--max-retransmits wants 0..65535");
     init.maxRetransmits = n;
+  }
+  const lifetime = values["max-packet-life-time"] as string | undefined;
+  if (lifetime !== undefined) {
+    const n = Number(lifetime);
+    if (!/^\d+$/.test(lifetime) || n > 65535) throw new UsageError("--max-packet-life-time wants 0..65535 (ms)");
+    if (rexmit !== undefined) throw new UsageError("give --max-retransmits or --max-packet-life-time, not both");
+    init.maxPacketLifeTime = n;
+  }
+  const priority = values.priority as string | undefined;
+  if (priority !== undefined) {
+    if (!(PRIORITIES as readonly string[]).includes(priority))
+      throw new UsageError(`--priority wants one of ${PRIORITIES.join(", ")}`);
+    init.priority = priority as (typeof PRIORITIES)[number];
   }
   return { labels, init };
 }
@@ -84,6 +103,9 @@ export function setUpChannels(
         id: channel.id,
         protocol: channel.protocol,
         ordered: channel.ordered,
+        maxRetransmits: channel.maxRetransmits,
+        maxPacketLifeTime: channel.maxPacketLifeTime,
+        priority: channel.priority,
       },
       `peer opened channel "${channel.label}" (id ${channel.id})`,
     );

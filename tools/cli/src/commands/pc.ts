@@ -27,8 +27,9 @@ interface SignalLine {
  * `{"event":"connectionstatechange","state":"connected"}`, then a
  * `transport` event (DTLS cipher and role, ICE role, selected pair).
  * Data channels: the offerer creates one per `--channel <label>` (with
- * `--unordered`, `--max-retransmits <n>`); events `datachannel` (the peer's
- * channel), `open`, `message` (`text`, or `hex` for binary) and `close`,
+ * `--unordered`, `--max-retransmits <n>` or `--max-packet-life-time <ms>`,
+ * `--priority very-low|low|medium|high`); events `datachannel` (the peer's
+ * channel, with its reliability and priority), `open`, `message` (`text`, or `hex` for binary) and `close`,
  * each with its `label`. `--send <text>` goes over the first channel once it
  * is open (the offerer makes a channel "data" for it when none is named).
  * Datagrams (`sendDatagram`, a purertc extension) are still printed as
@@ -43,7 +44,7 @@ export const command: Command = {
   name: "pc",
   summary: "a PeerConnection signalled by JSON lines on stdin/stdout",
   usage:
-    "pc --offer|--answer [--loopback] [--mdns] [--lite] [--tcp passive|active|both] [--tcp-only] [--channel <label>]... [--unordered] [--max-retransmits <n>] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
+    "pc --offer|--answer [--loopback] [--mdns] [--lite] [--tcp passive|active|both] [--tcp-only] [--channel <label>]... [--unordered] [--max-retransmits <n> | --max-packet-life-time <ms>] [--priority very-low|low|medium|high] [--send <text>] [--dtls-versions 1.3,1.2] [--dtls-groups X25519MLKEM768,x25519,…] [--send-video <file.h264|file.ivf>] [--fps <n>] [--receive <dir>] [--video-codec vp8|h264] [--json]",
   options: {
     "dtls-versions": { type: "string" },
     "dtls-groups": { type: "string" },
@@ -58,6 +59,8 @@ export const command: Command = {
     channel: { type: "string", multiple: true },
     unordered: { type: "boolean" },
     "max-retransmits": { type: "string" },
+    "max-packet-life-time": { type: "string" },
+    priority: { type: "string" },
     "send-video": { type: "string" },
     receive: { type: "string" },
     fps: { type: "string" },
