@@ -27,8 +27,10 @@ export function channelOptions(values: Record<string, unknown>): ChannelOptions 
   const lifetime = values["max-packet-life-time"] as string | undefined;
   if (lifetime !== undefined) {
     const n = Number(lifetime);
-    if (!/^\d+$/.test(lifetime) || n > 65535) throw new UsageError("--max-packet-life-time wants 0..65535 (ms)");
-    if (rexmit !== undefined) throw new UsageError("give --max-retransmits or --max-packet-life-time, not both");
+    if (!/^\d+$/.test(lifetime) || n > 65535)
+      throw new UsageError("--max-packet-life-time wants 0..65535 (ms)");
+    if (rexmit !== undefined)
+      throw new UsageError("give --max-retransmits or --max-packet-life-time, not both");
     init.maxPacketLifeTime = n;
   }
   const priority = values.priority as string | undefined;
