@@ -31,7 +31,7 @@ export {
 } from "./crypto/cipher-suites13.js";
 export { CookieAuthority } from "./crypto/cookie.js";
 export { NamedGroup, type NamedGroupName, SignatureScheme } from "./crypto/groups.js";
-export { MlKemKeyPool } from "./crypto/mlkem-pool.js";
+export { defaultMlKemPool, MlKemKeyPool } from "./crypto/mlkem-pool.js";
 export {
   MlKem768DecapsulationKey,
   type MlKem768Encapsulation,

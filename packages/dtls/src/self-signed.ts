@@ -1,11 +1,4 @@
-import {
-  type ECKeyPairKeyObjectOptions,
-  generateKeyPair,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  sign,
-} from "node:crypto";
+import { generateKeyPair, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 
 // A self-signed X.509 v3 certificate (RFC 5280 §4.1) for an ECDSA P-256 key, made with node:crypto
 // alone: a key pair, the TBSCertificate in DER written here, one ECDSA-SHA256 signature. WebRTC
@@ -71,11 +64,8 @@ const P256_SPKI_PREFIX = Uint8Array.of(
   0x00,
 );
 
-/** Key generation options: P-256, the public key as JWK (Node's types lack this overload). */
-const P256_JWK = {
-  namedCurve: "P-256",
-  publicKeyEncoding: { format: "jwk" },
-} as unknown as ECKeyPairKeyObjectOptions;
+/** Key generation options: P-256, key objects. */
+const P256 = { namedCurve: "P-256" } as const;
 
 /** A JWK coordinate (base64url) as 32 bytes. */
 function coordinate(b64: string): Uint8Array {
@@ -106,16 +96,12 @@ export interface SelfSigned {
   privateKey: KeyObject;
 }
 
-type P256Pair = { privateKey: KeyObject; publicKey: { x: string; y: string } };
-
 /**
  * A fresh ECDSA P-256 key and a self-signed certificate for it, valid from
  * one day ago (clock skew) for `days` days.
  */
 export function selfSignedEcdsa(commonName: string, days: number): SelfSigned {
-  // The public key as JWK, its SubjectPublicKeyInfo written here: OpenSSL 3's DER encoder (its
-  // encoder search) cost several times the key generation itself.
-  return certify(generateKeyPairSync("ec", P256_JWK) as unknown as P256Pair, commonName, days);
+  return certify(generateKeyPairSync("ec", P256), commonName, days);
 }
 
 /**
@@ -124,12 +110,11 @@ export function selfSignedEcdsa(commonName: string, days: number): SelfSigned {
  */
 export function selfSignedEcdsaAsync(commonName: string, days: number): Promise<SelfSigned> {
   return new Promise((resolve, reject) => {
-    generateKeyPair("ec", P256_JWK, (error, publicKey, privateKey) => {
+    generateKeyPair("ec", P256, (error, publicKey, privateKey) => {
       if (error) reject(error);
       else {
-        const pair = { publicKey, privateKey } as unknown as P256Pair;
         try {
-          resolve(certify(pair, commonName, days));
+          resolve(certify({ publicKey, privateKey }, commonName, days));
         } catch (e) {
           reject(e);
         }
@@ -138,12 +123,20 @@ export function selfSignedEcdsaAsync(commonName: string, days: number): Promise<
   });
 }
 
-function certify({ privateKey, publicKey }: P256Pair, commonName: string, days: number): SelfSigned {
+function certify(
+  { privateKey, publicKey }: { privateKey: KeyObject; publicKey: KeyObject },
+  commonName: string,
+  days: number,
+): SelfSigned {
+  // The public key as JWK, its SubjectPublicKeyInfo written here: OpenSSL 3's DER encoder (its
+  // encoder search) cost more than the key generation itself. (Key objects first, JWK after: a
+  // JWK asked of the key generation made it and the first signature slower.)
+  const jwk = publicKey.export({ format: "jwk" }) as { x: string; y: string };
   const spki = new Uint8Array(P256_SPKI_PREFIX.length + 65);
   spki.set(P256_SPKI_PREFIX, 0);
   spki[P256_SPKI_PREFIX.length] = 0x04; // uncompressed point
-  spki.set(coordinate(publicKey.x), P256_SPKI_PREFIX.length + 1);
-  spki.set(coordinate(publicKey.y), P256_SPKI_PREFIX.length + 33);
+  spki.set(coordinate(jwk.x), P256_SPKI_PREFIX.length + 1);
+  spki.set(coordinate(jwk.y), P256_SPKI_PREFIX.length + 33);
   // A positive INTEGER of 9 bytes: 0x01 then 64 random bits (RFC 5280 §4.1.2.2: at most 20 bytes).
   const serial = new Uint8Array(9);
   serial[0] = 0x01;

@@ -1,3 +1,4 @@
+import { defaultMlKemPool } from "@purertc/dtls";
 import { describe, expect, it } from "vitest";
 import { negotiate, trickle } from "./pair.test-helper.js";
 import { PeerConnection } from "./peer-connection.js";
@@ -37,4 +38,29 @@ describe("the open path of a data channel", () => {
       expect(await message).toBe("after the open");
     },
   );
+
+  it("the DTLS client's ML-KEM key pair is made ahead, once its role is known, not at ClientHello time", async () => {
+    const pool = defaultMlKemPool();
+    pool.clear();
+    const { onDemand } = pool.stats;
+    await using a = new PeerConnection({ interfaces: "loopback" });
+    await using b = new PeerConnection({ interfaces: "loopback" });
+    // No candidates exchanged: the descriptions fix the roles (the answerer is the DTLS client),
+    // nothing connects, and the pool fills on the turns that follow.
+    await negotiate(a, b);
+    const start = performance.now();
+    while (pool.available < pool.size && performance.now() - start < 5000) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(pool.available).toBe(pool.size);
+    // Then an open takes its pair from the pool: none made on demand.
+    await using c = new PeerConnection({ interfaces: "loopback" });
+    await using d = new PeerConnection({ interfaces: "loopback" });
+    trickle(c, d);
+    const channel = c.createDataChannel("pooled");
+    const opened = new Promise((resolve) => channel.addEventListener("open", resolve));
+    await negotiate(c, d);
+    await opened;
+    expect(pool.stats.onDemand).toBe(onDemand);
+  });
 });

@@ -1,4 +1,4 @@
-import type { SrtpProfileName } from "@purertc/dtls";
+import { defaultMlKemPool, type SrtpProfileName } from "@purertc/dtls";
 import {
   type Candidate,
   type CandidateGatherer,
@@ -127,6 +127,7 @@ export class PeerTransport {
     if (this.closing) return;
     this.remote = remote;
     this.dtlsRole = dtlsRole;
+    if (dtlsRole === "client") prepareClientKeys(this.options.config);
     if (!this.agent) this.gather(controlling);
     else this.applyRemote();
   }
@@ -272,6 +273,19 @@ export class PeerTransport {
     })();
     return this.closing;
   }
+}
+
+/**
+ * A DTLS client offering X25519MLKEM768 takes an ML-KEM key pair from
+ * @purertc/dtls's pool at ClientHello time: once the role is known, the pool
+ * fills (if it is not full) on idle turns while ICE checks run, so that the
+ * first handshake of a process does not make its key pair on the critical path.
+ */
+function prepareClientKeys(config: PeerConnectionConfiguration): void {
+  const groups = config.dtlsGroups;
+  if (config.dtlsVersions && !config.dtlsVersions.includes("1.3")) return;
+  if (groups && groups[0] !== "X25519MLKEM768") return; // the client's key share is for its first group
+  defaultMlKemPool().refillSoon();
 }
 
 function statsCandidate(c: Candidate): CandidateStatsSource {

@@ -12,14 +12,18 @@ type Config = ConstructorParameters<typeof PeerConnection>[0];
  * median time from create at which each step happened.
  *
  * Usage: node [--cpu-prof] dist/datachannel/open-profile.js [count=200] [variant…] [timeline]
- * (variants: default, x25519, 1.2; default: default and x25519).
+ * (variants: default, x25519, 1.2, shared-cert; default: default and x25519).
  * Not a benchmark (`npm run bench -- datachannel` is): a tool for finding where the time goes.
  */
+
+/** One certificate for every connection of the `shared-cert` variant (the default makes one per connection). */
+const shared = await PeerConnection.generateCertificate();
 
 const VARIANTS: Record<string, Config> = {
   default: {},
   x25519: { dtlsGroups: ["x25519"] },
   "1.2": { dtlsVersions: ["1.2"] },
+  "shared-cert": { certificates: [shared] },
 };
 
 const args = process.argv.slice(2);

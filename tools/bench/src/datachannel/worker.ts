@@ -190,16 +190,43 @@ try {
   // three: a fresh process's opens 2–15 still run code the JIT has not optimized yet (ours: the
   // JavaScript ML-KEM-768 of the hybrid key share, 3–20 ms a call until then), so three warm-up opens
   // measured the JIT rather than the stack. The first open of the process is reported too (cold).
+  // Ours: opens with DTLS on x25519 alone alternate with the default ones in this process, so that
+  // the hybrid group's cost is read under the same load and heap (workers run minutes apart on a
+  // shared machine, and their loads differed by more than that cost); CPU per open beside each.
+  const makeX25519 = stack === "purertc" ? await pairMaker("purertc-x25519") : undefined;
   const opens: number[] = [];
+  const cpu: number[] = [];
+  const opensX: number[] = [];
+  const cpuX: number[] = [];
+  const timedOpen = async (
+    maker: () => Promise<ChannelPair>,
+    ms: number[],
+    cpuMs: number[],
+    keep: boolean,
+  ) => {
+    const before = process.cpuUsage();
+    const pair = await withTimeout(maker(), 20_000, "open");
+    const used = process.cpuUsage(before);
+    if (keep) {
+      ms.push(pair.openMs);
+      cpuMs.push((used.user + used.system) / 1000);
+    }
+    await pair.close();
+    return pair.openMs;
+  };
   const n = quick ? 8 : 25;
   const warmUp = quick ? 10 : OPEN_WARM_UP;
   for (let i = 0; i < n + warmUp; i++) {
-    const pair = await withTimeout(make(), 20_000, "open");
-    if (i === 0) result.openFirst = pair.openMs;
-    if (i >= warmUp) opens.push(pair.openMs);
-    await pair.close();
+    const ms = await timedOpen(make, opens, cpu, i >= warmUp);
+    if (i === 0) result.openFirst = ms;
+    if (makeX25519) await timedOpen(makeX25519, opensX, cpuX, i >= warmUp);
   }
   result.open = percentiles(opens);
+  result.openCpu = percentiles(cpu);
+  if (makeX25519) {
+    result.openX25519 = percentiles(opensX);
+    result.openX25519Cpu = percentiles(cpuX);
+  }
   // An open-only row (another DTLS group): its transfers would repeat purertc's.
   if (stack === "purertc-x25519") throw new OpenOnly();
 
