@@ -32,6 +32,8 @@ interface Result {
   chromiumFirstComplete: string;
   /** Receiver side: very-low bytes received when the high channel's last byte arrived (purertc: when the first completed). */
   chromiumGotLow: number;
+  /** Very-low bytes Chromium had received when the high channel had half its bytes. */
+  chromiumLowAtHalf: number;
   purertcGotLow: number;
 }
 
@@ -66,6 +68,8 @@ async function race(trial: boolean): Promise<Result> {
          got[c.label] = 0;
          c.onmessage = (e) => {
            got[c.label] += e.data.byteLength;
+           if (got[c.label] >= ${TOTAL / 2} && globalThis.halfDone === undefined)
+             globalThis.halfDone = { label: c.label, got: { ...got } };
            if (got[c.label] === ${TOTAL} && globalThis.firstDone === undefined)
              globalThis.firstDone = { label: c.label, got: { ...got } };
          };
@@ -106,9 +110,9 @@ async function race(trial: boolean): Promise<Result> {
     child.send({ cmd: "race", labels: ["bulk-p-high", "bulk-p-vl"], count: COUNT, size: SIZE });
     const ours = await child.next((e) => e.event === "race", 30_000);
     await pageUntil(page, `got["bulk-p-high"] === ${TOTAL} && got["bulk-p-vl"] === ${TOTAL}`, 60_000);
-    const chromiumFirst = await inPage<{ label: string; got: Record<string, number> }>(
+    const [chromiumFirst, chromiumHalf] = await inPage<{ label: string; got: Record<string, number> }[]>(
       page,
-      `const f = firstDone; globalThis.firstDone = undefined; return f;`,
+      `const f = [firstDone, halfDone]; globalThis.firstDone = undefined; return f;`,
     );
 
     // Chromium → purertc, on the channels purertc opened: does Chromium weigh its
@@ -132,7 +136,8 @@ async function race(trial: boolean): Promise<Result> {
       atPurertc: { "bulk-c-high": high.priority, "bulk-c-vl": vl.priority },
       atChromium,
       ourLowSent: sent["bulk-p-vl"]!,
-      chromiumGotLow: chromiumFirst.label === "bulk-p-high" ? chromiumFirst.got["bulk-p-vl"]! : TOTAL,
+      chromiumGotLow: chromiumFirst!.label === "bulk-p-high" ? chromiumFirst!.got["bulk-p-vl"]! : TOTAL,
+      chromiumLowAtHalf: chromiumHalf!.label === "bulk-p-high" ? chromiumHalf!.got["bulk-p-vl"]! : TOTAL,
       chromiumFirstComplete: String(theirsFirst.label),
       purertcGotLow: (theirsFirst.all as Record<string, number>)["bulk-p-vl"]!,
     };
@@ -168,9 +173,15 @@ describe.skipIf(!netns.available || !chromium)("headless Chromium data channel p
       expect(TOTAL / r.ourLowSent).toBeGreaterThan(6.5);
       expect(TOTAL / r.ourLowSent).toBeLessThan(10);
       if (!trial) return;
-      // With I-DATA, at a real receiver (blurred by what is in flight): Chromium gets our
-      // high channel complete first, with well under half of the very-low one.
-      expect(r.chromiumGotLow).toBeLessThan(TOTAL / 2);
+      // With I-DATA, at a real receiver: Chromium gets our high channel complete first, and
+      // when it has half of it, a sixteenth of the very-low one by the weights (1024 : 128;
+      // 1/7 to 1/16 seen, a retransmitted high fragment holds back what follows it), where
+      // equal weights would give it half: the bound sits between. Counted
+      // at half, not at the end: once our high queue is empty the very-low channel has the
+      // whole window, so a tail retransmission of the high channel under load (seen in a
+      // full suite run: 2.8 of 4 MiB by then) says nothing about the weights.
+      expect(r.chromiumGotLow).toBeLessThan(TOTAL);
+      expect(r.chromiumLowAtHalf).toBeLessThan(TOTAL / 3);
       // dcsctp weighs the streams by the priority of OUR DATA_CHANNEL_OPEN (1024 and 128):
       // when the high one is complete at purertc, the very-low one has about an eighth.
       expect(r.chromiumFirstComplete).toBe("bulk-p-high");
