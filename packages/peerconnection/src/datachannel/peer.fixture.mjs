@@ -14,7 +14,7 @@
 //           in turns; when the first channel's queue is empty, reports {first, sent: {label: bytes handed to SCTP}})
 //   stdout: offer/answer, candidate, connectionstatechange, transport ({tlsVersion, tlsGroup} once
 //           connected), datachannel, open, message ({label,type,size,text?,sha256?}), closing, close,
-//           bulk-done (with `all`: bytes received per label), race, error ({message, name?}: a command threw)
+//           bulk-half and bulk-done (half and all of an expected total; `all`: bytes received per label), race, error ({message, name?}: a command threw)
 // With --echo every message received is sent back on its channel, same type; --key-update-after N
 // sets dtlsKeyUpdateAfterRecords (DTLS 1.3 KeyUpdate after N records of an epoch); --trace-sctp prints
 // the chunks of the first 16 SCTP packets each way ({"event":"sctp-packet","dir":"in"|"out","chunks":[…]},
@@ -92,7 +92,10 @@ function watch(c) {
         if (seq <= stats.lastSeq) stats.inOrder = false;
         stats.lastSeq = seq;
       }
-      if (stats.bytes >= (c.expect ?? Number.POSITIVE_INFINITY))
+      const expected = c.expect ?? Number.POSITIVE_INFINITY;
+      if (stats.bytes >= expected / 2 && stats.bytes - bytes.length < expected / 2)
+        out({ event: "bulk-half", label: c.label, all: bytesPerLabel() });
+      if (stats.bytes >= expected)
         out({ event: "bulk-done", label: c.label, ...stats, all: bytesPerLabel() });
       return;
     }
