@@ -92,7 +92,8 @@ describe("data channels purertc ↔ purertc, in process", () => {
         if (typeof want === "string") expect(got[i]).toBe(want);
         else {
           expect(got[i]).toBeInstanceOf(ArrayBuffer);
-          expect(new Uint8Array(got[i] as ArrayBuffer)).toEqual(want);
+          // Buffer#equals: vitest's deep equality of 9 KB arrays, 300 times, took seconds.
+          expect(Buffer.from(got[i] as ArrayBuffer).equals(want), `message ${i}`).toBe(true);
         }
       }
       await a.close();
