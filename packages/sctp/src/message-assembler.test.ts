@@ -186,6 +186,73 @@ describe("I-DATA reassembly (RFC 8260 §2.1)", () => {
       { numRuns: 2000 },
     );
   });
+
+  it("property: honest fragments in any order, some twice: every message once, ordered ones in MID order", () => {
+    const message = fc.record({
+      streamId: fc.integer({ min: 0, max: 2 }),
+      unordered: fc.boolean(),
+      cuts: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 200 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (messages, shuffle, repeats) => {
+          const { r, delivered, violations } = receiver(1 << 20, 1 << 16);
+          const mids = new Map<string, number>();
+          const chunks: IDataChunk[] = [];
+          let tsn = 1000;
+          messages.forEach((m, i) => {
+            const key = `${m.streamId}/${m.unordered}`;
+            const mid = mids.get(key) ?? 0;
+            mids.set(key, mid + 1);
+            m.cuts.forEach((n, fsn) => {
+              chunks.push({
+                type: ChunkType.IData,
+                tsn: tsn++,
+                streamId: m.streamId,
+                mid,
+                fsn,
+                ppid: fsn === 0 ? 51 : 0,
+                userData: new Uint8Array(n).fill(i),
+                unordered: m.unordered,
+                beginning: fsn === 0,
+                ending: fsn === m.cuts.length - 1,
+                immediate: false,
+              });
+            });
+          });
+          // A permutation (Fisher-Yates driven by the random list), then some chunks again.
+          for (let i = chunks.length - 1; i > 0; i--) {
+            const j = (shuffle[i % Math.max(1, shuffle.length)] ?? 0) % (i + 1);
+            [chunks[i], chunks[j]] = [chunks[j]!, chunks[i]!];
+          }
+          for (const k of repeats) chunks.push(chunks[k % chunks.length]!);
+          for (const c of chunks) r.receive(c);
+          expect(violations).toEqual([]);
+          // Each message arrives once, whole (its bytes all carry its index).
+          const got = delivered.map((d) => d.data[0]!).sort((a, b) => a - b);
+          expect(got).toEqual(messages.map((_, i) => i));
+          for (const d of delivered) {
+            const m = messages[d.data[0]!]!;
+            expect(d.data.length).toBe(m.cuts.reduce((a, b) => a + b, 0));
+            expect(d.data.every((b) => b === d.data[0])).toBe(true);
+            expect(d.streamId).toBe(m.streamId);
+          }
+          // Per stream, ordered messages in the order they were sent.
+          for (const id of [0, 1, 2]) {
+            const order = delivered
+              .map((d) => d.data[0]!)
+              .filter((i) => messages[i]!.streamId === id && !messages[i]!.unordered);
+            expect(order).toEqual([...order].sort((a, b) => a - b));
+          }
+          expect(r.aRwnd).toBe(1 << 20);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
 });
 
 describe("I-DATA sending (RFC 8260 §2.1, §3.1)", () => {

@@ -21,8 +21,13 @@ import { tsnAdd, tsnDiff, tsnLte } from "./tsn.js";
 
 /** One message being put together from its fragments. */
 interface Assembly {
-  /** Fragments by FSN. */
-  fragments: Map<number, IDataChunk>;
+  /**
+   * Fragments by FSN: an array, not a Map (fragments mostly come in FSN
+   * order, so it stays packed; a Map cost ~300 bytes of garbage a message).
+   */
+  fragments: IDataChunk[];
+  /** Fragments held. */
+  count: number;
   /** User data bytes held. */
   bytes: number;
   /** Window bytes held (user data + per-chunk overhead). */
@@ -38,6 +43,12 @@ interface Assembly {
 interface InStream {
   /** Next ordered MID to deliver. */
   nextMid: number;
+  /**
+   * The message of `nextMid` while it is incomplete: the usual case (the
+   * next message's fragments arriving in order) touches no Map.
+   */
+  head: Assembly | undefined;
+  /** Ordered messages past `nextMid`, by MID. */
   ordered: Map<number, Assembly>;
   unordered: Map<number, Assembly>;
 }
@@ -67,7 +78,7 @@ export class MessageAssembler {
   private stream(id: number): InStream {
     let s = this.streams.get(id);
     if (!s) {
-      s = { nextMid: 0, ordered: new Map(), unordered: new Map() };
+      s = { nextMid: 0, head: undefined, ordered: new Map(), unordered: new Map() };
       this.streams.set(id, s);
     }
     return s;
@@ -81,8 +92,12 @@ export class MessageAssembler {
         this.sink.deliver(c.streamId, c.ppid, c.userData.slice());
         return;
       }
-      const a = this.add(s.unordered, c, cost);
-      if (a && MessageAssembler.complete(a)) {
+      let a = s.unordered.get(c.mid);
+      if (!a) {
+        a = newAssembly();
+        s.unordered.set(c.mid, a);
+      }
+      if (this.add(a, c, cost) && complete(a)) {
         s.unordered.delete(c.mid);
         this.deliver(c.streamId, a);
       }
@@ -94,37 +109,43 @@ export class MessageAssembler {
       this.sink.violation(`I-DATA MID ${c.mid} on stream ${c.streamId} is ${ahead} ahead of ${s.nextMid}`);
       return;
     }
-    if (ahead === 0 && c.beginning && c.ending) {
-      s.nextMid = tsnAdd(s.nextMid, 1);
-      this.sink.deliver(c.streamId, c.ppid, c.userData.slice());
-      if (s.ordered.size > 0) this.deliverOrdered(c.streamId, s);
+    if (ahead === 0) {
+      if (c.beginning && c.ending && !s.head) {
+        s.nextMid = tsnAdd(s.nextMid, 1);
+        this.sink.deliver(c.streamId, c.ppid, c.userData.slice());
+      } else {
+        s.head ??= newAssembly();
+        if (!this.add(s.head, c, cost)) return;
+      }
+      this.deliverOrdered(c.streamId, s);
       return;
     }
-    if (this.add(s.ordered, c, cost)) this.deliverOrdered(c.streamId, s);
+    let a = s.ordered.get(c.mid);
+    if (!a) {
+      a = newAssembly();
+      s.ordered.set(c.mid, a);
+    }
+    this.add(a, c, cost);
   }
 
-  /** Adds a fragment to its message; undefined when the peer broke the rules (reported to the sink). */
-  private add(map: Map<number, Assembly>, c: IDataChunk, cost: number): Assembly | undefined {
-    let a = map.get(c.mid);
-    if (!a) {
-      a = { fragments: new Map(), bytes: 0, cost: 0, ppid: 0, hasB: false, lastFsn: -1, maxFsn: -1 };
-      map.set(c.mid, a);
-    }
+  /** Adds a fragment to its message; false when the peer broke the rules (reported to the sink). */
+  private add(a: Assembly, c: IDataChunk, cost: number): boolean {
     const fsn = c.fsn;
     // Every fragment holds at least one byte: an FSN past the largest message is a lie.
     if (fsn >= this.maxMessageSize || (!c.beginning && fsn === 0)) {
       this.sink.violation(`I-DATA FSN ${fsn} of MID ${c.mid} on stream ${c.streamId} is impossible`);
-      return undefined;
+      return false;
     }
-    if (a.fragments.has(fsn)) {
+    if (a.fragments[fsn] !== undefined) {
       this.sink.violation(`I-DATA FSN ${fsn} of MID ${c.mid} on stream ${c.streamId} came twice`);
-      return undefined;
+      return false;
     }
     if ((a.lastFsn >= 0 && fsn > a.lastFsn) || (c.ending && fsn < a.maxFsn)) {
       this.sink.violation(`I-DATA fragment past the last one of MID ${c.mid} on stream ${c.streamId}`);
-      return undefined;
+      return false;
     }
-    a.fragments.set(fsn, c);
+    a.fragments[fsn] = c;
+    a.count++;
     a.bytes += c.userData.length;
     a.cost += cost;
     this.bytes += cost;
@@ -136,20 +157,21 @@ export class MessageAssembler {
     if (c.ending) a.lastFsn = fsn;
     if (a.bytes > this.maxMessageSize) {
       this.sink.tooBig(c.streamId);
-      return undefined;
+      return false;
     }
-    return a;
+    return true;
   }
 
-  private static complete(a: Assembly): boolean {
-    return a.hasB && a.lastFsn >= 0 && a.fragments.size === a.lastFsn + 1;
-  }
-
+  /** Delivers the head message while it is complete, taking each next one from the map. */
   private deliverOrdered(streamId: number, s: InStream): void {
     for (;;) {
-      const a = s.ordered.get(s.nextMid);
-      if (!a || !MessageAssembler.complete(a)) return;
-      s.ordered.delete(s.nextMid);
+      if (!s.head && s.ordered.size > 0) {
+        s.head = s.ordered.get(s.nextMid);
+        if (s.head) s.ordered.delete(s.nextMid);
+      }
+      const a = s.head;
+      if (!a || !complete(a)) return;
+      s.head = undefined;
       s.nextMid = tsnAdd(s.nextMid, 1);
       this.deliver(streamId, a);
     }
@@ -160,7 +182,7 @@ export class MessageAssembler {
     const out = new Uint8Array(a.bytes);
     let o = 0;
     for (let fsn = 0; fsn <= a.lastFsn; fsn++) {
-      const f = a.fragments.get(fsn)!;
+      const f = a.fragments[fsn]!;
       out.set(f.userData, o);
       o += f.userData.length;
     }
@@ -178,7 +200,11 @@ export class MessageAssembler {
           this.bytes -= a.cost;
         }
       if (unordered) continue;
-      if (tsnLte(s.nextMid, mid)) s.nextMid = tsnAdd(mid, 1);
+      if (tsnLte(s.nextMid, mid)) {
+        if (s.head) this.bytes -= s.head.cost;
+        s.head = undefined;
+        s.nextMid = tsnAdd(mid, 1);
+      }
       this.deliverOrdered(streamId, s);
     }
   }
@@ -189,6 +215,8 @@ export class MessageAssembler {
     for (const id of ids) {
       const s = this.streams.get(id);
       if (!s) continue;
+      if (s.head) this.bytes -= s.head.cost;
+      s.head = undefined;
       for (const a of s.ordered.values()) this.bytes -= a.cost;
       for (const a of s.unordered.values()) this.bytes -= a.cost;
       s.ordered.clear();
@@ -196,4 +224,12 @@ export class MessageAssembler {
       s.nextMid = 0;
     }
   }
+}
+
+function newAssembly(): Assembly {
+  return { fragments: [], count: 0, bytes: 0, cost: 0, ppid: 0, hasB: false, lastFsn: -1, maxFsn: -1 };
+}
+
+function complete(a: Assembly): boolean {
+  return a.hasB && a.lastFsn >= 0 && a.count === a.lastFsn + 1;
 }

@@ -10,25 +10,10 @@ import type { ForwardTsnChunk } from "./packet/forward-tsn.js";
 import type { UserDataChunk } from "./packet/i-data.js";
 import type { IForwardTsnChunk } from "./packet/i-forward-tsn.js";
 import type { SackChunk } from "./packet/sack.js";
-import type { OutgoingMessage } from "./send-queue.js";
+import type { OutgoingMessage, SentChunk } from "./send-queue.js";
 import { tsnAdd, tsnDiff, tsnLt } from "./tsn.js";
 
-/** A chunk in flight or waiting to be sent again. */
-export interface SentChunk {
-  chunk: UserDataChunk;
-  message: OutgoingMessage;
-  /** Bytes it counts in the flight size (chunk header + data). */
-  size: number;
-  sentAt: number;
-  transmissions: number;
-  acked: boolean;
-  inFlight: boolean;
-  missingReports: number;
-  /** Order of its last transmission among all transmissions (new or again). */
-  sendSeq: number;
-  /** Marked for retransmission (fast or T3). */
-  retransmit: boolean;
-}
+export type { SentChunk } from "./send-queue.js";
 
 /** What a SACK did. */
 export interface SackOutcome {

@@ -14,8 +14,8 @@
  */
 import { SctpError } from "./errors.js";
 import { ChunkType } from "./packet/constants.js";
-import type { DataChunk } from "./packet/data.js";
-import type { IDataChunk, UserDataChunk } from "./packet/i-data.js";
+import { DATA_HEADER, type DataChunk } from "./packet/data.js";
+import { I_DATA_HEADER, type IDataChunk, type UserDataChunk } from "./packet/i-data.js";
 import { DEFAULT_STREAM_WEIGHT, type ScheduledStream, StreamScheduler } from "./stream-scheduler.js";
 import { ssnNext, tsnAdd } from "./tsn.js";
 
@@ -51,6 +51,23 @@ interface OutStream extends ScheduledStream {
   /** This stream's waiting messages (from `head`), in send order. */
   messages: OutgoingMessage[];
   head: number;
+}
+
+/** A chunk in flight or waiting to be sent again: made by {@link SendQueue.nextChunk}, kept by retransmit-queue.ts. */
+export interface SentChunk {
+  chunk: UserDataChunk;
+  message: OutgoingMessage;
+  /** Bytes it counts in the flight size (chunk header + data). */
+  size: number;
+  sentAt: number;
+  transmissions: number;
+  acked: boolean;
+  inFlight: boolean;
+  missingReports: number;
+  /** Order of its last transmission among all transmissions (new or again). */
+  sendSeq: number;
+  /** Marked for retransmission (fast or T3). */
+  retransmit: boolean;
 }
 
 /** How many bytes the queue holds at most across streams (an upper bound on memory). */
@@ -184,9 +201,11 @@ export class SendQueue {
 
   /**
    * Cuts the next chunk (at most `maxPayload` bytes) of the message
-   * {@link peek} returned, with the given TSN.
+   * {@link peek} returned, with the given TSN, as the record the
+   * retransmission queue keeps (one object a fragment beside the chunk),
+   * counted as sent once at `now` with transmission number `sendSeq`.
    */
-  nextChunk(tsn: number, maxPayload: number): { chunk: UserDataChunk; message: OutgoingMessage } {
+  nextChunk(tsn: number, maxPayload: number, now = 0, sendSeq = 0): SentChunk {
     const s = this.current ?? this.scheduler.next!;
     const m = s.messages[s.head]!;
     if (s !== this.current) this.scheduler.begin(s);
@@ -203,7 +222,18 @@ export class SendQueue {
     if (ending) this.popFrom(s);
     else if (this.interleaved) this.scheduler.requeue(s);
     else this.current = s;
-    return { chunk, message: m };
+    return {
+      chunk,
+      message: m,
+      size: chunk.userData.length + (this.interleaved ? I_DATA_HEADER : DATA_HEADER),
+      sentAt: now,
+      transmissions: 1,
+      acked: false,
+      inFlight: true,
+      missingReports: 0,
+      sendSeq,
+      retransmit: false,
+    };
   }
 
   private data(

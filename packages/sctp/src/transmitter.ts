@@ -349,21 +349,10 @@ export class Transmitter {
       const room = (this.a.o.mtu - this.size - header) & ~3;
       if (room >= FILL_MIN && room < payload && head.maxRetransmits < 0 && head.expiresAt === 0)
         payload = room;
-      const { chunk, message } = q.nextChunk(t.nextTsn, payload);
+      const sent = q.nextChunk(t.nextTsn, payload, now, rtx.sendSeq++);
+      const { chunk, size } = sent;
       t.nextTsn = tsnAdd(t.nextTsn, 1);
-      const size = header + chunk.userData.length;
-      rtx.add({
-        chunk,
-        message,
-        size,
-        sentAt: now,
-        transmissions: 1,
-        acked: false,
-        inFlight: true,
-        missingReports: 0,
-        sendSeq: rtx.sendSeq++,
-        retransmit: false,
-      });
+      rtx.add(sent);
       t.peerRwnd = Math.max(0, t.peerRwnd - size);
       if (slowStart && (this.size === COMMON_HEADER || this.size + pad4(size) > this.a.o.mtu))
         if (++this.slowStartPackets % 2 === 0) chunk.immediate = true;

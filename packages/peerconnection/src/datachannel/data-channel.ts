@@ -1,6 +1,7 @@
 import { PeerConnectionError } from "../errors.js";
 import { Ppid, type PriorityType } from "./dcep.js";
 import { DataChannelError, DataChannelErrorEvent, type DataChannelEventMap } from "./events.js";
+import { copyForSend, encodeForSend } from "./send-copy.js";
 
 /** RTCDataChannelState. */
 export type DataChannelState = "connecting" | "open" | "closing" | "closed";
@@ -51,7 +52,6 @@ type RemoveOptions = boolean | { capture?: boolean };
 type SendData = string | ArrayBuffer | ArrayBufferView | Blob;
 
 const EVENTS = ["open", "message", "bufferedamountlow", "error", "closing", "close"] as const;
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ZERO = Uint8Array.of(0);
 
@@ -175,7 +175,7 @@ export class DataChannel extends EventTarget {
       this.queueBehindBlob(data, bytes);
       return;
     }
-    this.sendNow(data);
+    this.sendNow(data, bytes);
   }
 
   /**
@@ -189,17 +189,17 @@ export class DataChannel extends EventTarget {
     this.host?.closeChannel(this);
   }
 
-  private sendNow(data: Exclude<SendData, Blob>): void {
+  /** `size`: the message's length in bytes, as send() measured it. */
+  private sendNow(data: Exclude<SendData, Blob>, size: number): void {
     let ppid: number;
     let bytes: Uint8Array;
     if (typeof data === "string") {
-      bytes = data.length ? encoder.encode(data) : ZERO;
+      bytes = data.length ? encodeForSend(data, size) : ZERO;
       ppid = data.length ? Ppid.STRING : Ppid.STRING_EMPTY;
     } else {
       // A copy: the caller may reuse its buffer as soon as send() returns.
-      bytes = data instanceof ArrayBuffer ? new Uint8Array(data.slice(0)) : copyView(data);
-      ppid = bytes.length ? Ppid.BINARY : Ppid.BINARY_EMPTY;
-      if (!bytes.length) bytes = ZERO;
+      bytes = data.byteLength ? copyForSend(data) : ZERO;
+      ppid = data.byteLength ? Ppid.BINARY : Ppid.BINARY_EMPTY;
     }
     this.host!.sendMessage(this, ppid, bytes);
   }
@@ -225,7 +225,7 @@ export class DataChannel extends EventTarget {
         continue;
       }
       try {
-        this.sendNow(ready);
+        this.sendNow(ready, typeof ready === "string" ? bytes : ready.byteLength);
       } catch (error) {
         this.fail("data-channel-failure", `sending a queued message failed: ${(error as Error).message}`);
       }
@@ -333,10 +333,6 @@ function byteLength(data: SendData): number {
   if (typeof data === "string") return Buffer.byteLength(data, "utf8");
   if (data instanceof Blob) return data.size;
   return data.byteLength;
-}
-
-function copyView(view: ArrayBufferView): Uint8Array {
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
 }
 
 /** An ArrayBuffer holding exactly these bytes (the association may hand out views of larger buffers). */
