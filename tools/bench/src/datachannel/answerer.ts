@@ -7,8 +7,8 @@ import { type Description, type Half, type HalfStack, halfMaker } from "./halves
  * `node answerer.js <stack>`. In: `{ offer: { id, description } }`,
  * `{ candidate: { id, candidate } }`, `{ cpu: id }`, `{ close: id }`,
  * `{ ping: n }`, `{ received: id }`. Out: `{ ready: true }`, `{ answer: { id, description } }`,
- * `{ candidate: { id, candidate } }`, `{ cpuMs }` (CPU since that offer
- * came in), `{ closed: id }`, `{ pong: n }`, `{ bytes, cpuTotalMs }`,
+ * `{ candidate: { id, candidate } }`, `{ cpuMs, answerCpuMs }` (CPU since that offer
+ * came in, and in its answer() call), `{ closed: id }`, `{ pong: n }`, `{ bytes, cpuTotalMs }`,
  * `{ error }`. Exits when its parent goes.
  */
 
@@ -54,7 +54,7 @@ process.on("message", (m: Message) => {
     });
   } else if (m.cpu !== undefined) {
     const u = process.cpuUsage(cpuAtOffer.get(m.cpu as number));
-    send({ cpuMs: (u.user + u.system) / 1000 });
+    send({ cpuMs: (u.user + u.system) / 1000, answerCpuMs: halves.get(m.cpu as number)?.answerCpuMs });
   } else if (m.offer) {
     const { id, description } = m.offer as { id: number; description: Description };
     answer(id, description).catch((error: unknown) => send({ error: `${stack} answerer: ${String(error)}` }));

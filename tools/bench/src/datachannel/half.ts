@@ -11,6 +11,11 @@ export interface Half {
   offer(): Promise<Description>;
   /** Answerer: setRemoteDescription(offer), createAnswer + setLocalDescription, the answer as sent. */
   answer(offer: Description): Promise<Description>;
+  /**
+   * Answerer: this process's CPU ms in its last answer() (setRemoteDescription → setLocalDescription),
+   * the same work wherever it runs: the open A/B compares it between one process and two.
+   */
+  readonly answerCpuMs: number;
   /** Offerer: setRemoteDescription(answer). */
   accept(answer: Description): Promise<void>;
   addCandidate(candidate: unknown): void;

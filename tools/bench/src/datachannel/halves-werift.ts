@@ -32,6 +32,7 @@ export function weriftHalf(offerer: boolean): Half {
     });
   }
   const local = (): Description => ({ type: pc.localDescription!.type, sdp: pc.localDescription!.sdp });
+  let answerCpuMs = 0;
   return {
     onCandidate: (fn) => {
       pc.onicecandidate = (e) => {
@@ -46,12 +47,18 @@ export function weriftHalf(offerer: boolean): Half {
       return local();
     },
     answer: async (offer) => {
+      const cpu = process.cpuUsage();
       await pc.setRemoteDescription(offer as never);
       pending.flush();
       const answer = await pc.createAnswer();
       keepOnLoopback();
       await pc.setLocalDescription(answer);
+      const used = process.cpuUsage(cpu);
+      answerCpuMs = (used.user + used.system) / 1000;
       return local();
+    },
+    get answerCpuMs() {
+      return answerCpuMs;
     },
     accept: async (answer) => {
       await pc.setRemoteDescription(answer as never);

@@ -33,6 +33,7 @@ function w3cHalf(pc: W3cPeer, offerer: boolean): Half {
     }) as never);
   }
   const local = () => pc.localDescription as Description;
+  let answerCpuMs = 0;
   return {
     onCandidate: (fn) =>
       pc.addEventListener("icecandidate", ((e: { candidate: { candidate?: string } | null }) => {
@@ -43,10 +44,16 @@ function w3cHalf(pc: W3cPeer, offerer: boolean): Half {
       return local();
     },
     answer: async (offer) => {
+      const cpu = process.cpuUsage();
       await pc.setRemoteDescription(offer);
       pending.flush();
       await pc.setLocalDescription(await pc.createAnswer());
+      const used = process.cpuUsage(cpu);
+      answerCpuMs = (used.user + used.system) / 1000;
       return local();
+    },
+    get answerCpuMs() {
+      return answerCpuMs;
     },
     accept: async (answer) => {
       await pc.setRemoteDescription(answer);

@@ -15,11 +15,20 @@ import { type Description, type Half, type HalfStack, halfMaker } from "./halves
  * parallel shows as wall < offerer + answerer CPU), then a bulk transfer
  * of 64 KiB messages over one more pair. Prints one JSON line; the child is stopped (SIGKILL by
  * its handle if it lingers) whatever happens.
+ *
+ * `node offerer.js <stack> opens=N` (a tool, not a bench row): N opens after WARMUP=n warm-up
+ * opens (default 20), each followed by an open with both peers in this process, so that the two
+ * arrangements are compared under the same load (an A/B by CPU time); no transfer. Run it under
+ * `node --cpu-prof` to profile both processes (the forked answerer inherits the flag). Both
+ * arrangements share this process's certificate and ML-KEM pools, so an open may find the pool
+ * emptied by the other.
  */
 
 const stack = process.argv[2] as HalfStack;
 const makeHalf = await halfMaker(stack);
 const quick = process.argv[3] === "quick";
+/** `opens=N`: N measured opens, each beside one with both peers here, and no bulk transfer. */
+const opensOnly = /^opens=(\d+)$/.exec(process.argv[3] ?? "");
 const answererPath = fileURLToPath(new URL("./answerer.js", import.meta.url));
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -53,6 +62,8 @@ interface Open {
   offererCpuMs: number;
   /** The answerer's process, offer in → asked (just after the offerer's open). */
   answererCpuMs: number;
+  /** The answerer's process, in its answer() call alone. */
+  answerCallCpuMs: number;
 }
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
@@ -94,10 +105,30 @@ async function release(id: number, half: Half): Promise<void> {
 async function open(id: number): Promise<Open> {
   const { half, ms, offererCpuMs } = await connect(id);
   try {
-    const answererCpuMs = Number((await ask(child, { cpu: id }, "cpuMs", 10_000)).cpuMs);
-    return { ms, offererCpuMs, answererCpuMs };
+    const cpu = await ask(child, { cpu: id }, "cpuMs", 10_000);
+    return { ms, offererCpuMs, answererCpuMs: Number(cpu.cpuMs), answerCallCpuMs: Number(cpu.answerCpuMs) };
   } finally {
     await release(id, half);
+  }
+}
+
+/**
+ * One open with both peers in this process (signalling by direct calls), for the `opens=N` A/B:
+ * wall ms and this process's CPU ms, create → the offerer's channel `open`.
+ */
+async function openHere(): Promise<{ ms: number; cpuMs: number; answerCallCpuMs: number }> {
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const a = makeHalf(true);
+  const b = makeHalf(false);
+  try {
+    a.onCandidate((c) => b.addCandidate(c));
+    b.onCandidate((c) => a.addCandidate(c));
+    await a.accept(await b.answer(await a.offer()));
+    await a.opened;
+    return { ms: performance.now() - start, cpuMs: cpuMs(cpuStart), answerCallCpuMs: b.answerCpuMs };
+  } finally {
+    await Promise.all([a.close(), b.close()]);
   }
 }
 
@@ -174,17 +205,34 @@ try {
   // The same count of opens as the one-process rows, after the same warm-up of both processes' JIT
   // (twenty opens: see worker.ts).
   const opens: Open[] = [];
-  const n = quick ? 8 : 25;
-  const warmUp = quick ? 10 : 20;
+  const n = opensOnly ? Math.min(Number(opensOnly[1]), 10_000) : quick ? 8 : 25;
+  const warmUp =
+    opensOnly && process.env.WARMUP ? Math.min(Number(process.env.WARMUP), 10_000) : quick ? 10 : 20;
+  const here: Awaited<ReturnType<typeof openHere>>[] = [];
   for (let i = 0; i < n + warmUp; i++) {
     const o = await withTimeout(open(i), 20_000, "open");
     if (i >= warmUp) opens.push(o);
+    // `opens=N`: an open with both peers here after each two-process one (same load, same JIT).
+    if (opensOnly) {
+      const h = await withTimeout(openHere(), 20_000, "open in one process");
+      if (i >= warmUp) here.push(h);
+    }
+  }
+  if (opensOnly) {
+    result.oneProcessOpen = percentiles(here.map((o) => o.ms));
+    result.oneProcessCpu = percentiles(here.map((o) => o.cpuMs));
+    // The same answer() work in a process that slept until the offer came (two processes) and in
+    // one that was busy (one process): what a wake-up costs the code that runs after it.
+    result.answerCallCpu = {
+      twoProcesses: percentiles(opens.map((o) => o.answerCallCpuMs)),
+      oneProcess: percentiles(here.map((o) => o.answerCallCpuMs)),
+    };
   }
   result.open = percentiles(opens.map((o) => o.ms));
   result.offererCpu = percentiles(opens.map((o) => o.offererCpuMs));
   result.answererCpu = percentiles(opens.map((o) => o.answererCpuMs));
   // 64 KiB messages one way, as the one-process bulk row (not for the x25519-only variant: same records).
-  if (stack !== "purertc-x25519") result.bulk = await bulk();
+  if (stack !== "purertc-x25519" && !opensOnly) result.bulk = await bulk();
 } catch (error) {
   result.error = (error as Error).message;
 } finally {
