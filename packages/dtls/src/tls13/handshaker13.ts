@@ -73,6 +73,21 @@ export abstract class Handshaker13 extends Handshaker {
     this.writeSecret = undefined;
   }
 
+  /**
+   * Drops what the handshake needed and a connected connection does not: the
+   * transcript (nothing hashes it after Finished: no post-handshake auth, no
+   * tickets) and the schedule's HMAC keys and handshake secrets (a KeyUpdate
+   * remakes the one key it needs). The last flight stays until acknowledged.
+   */
+  protected shed(): void {
+    this.transcript.release();
+    this.ks?.clear();
+    if (this.ks) {
+      this.ks.clientHandshake = undefined;
+      this.ks.serverHandshake = undefined;
+    }
+  }
+
   /** Installs epoch 2 from the handshake traffic secrets. */
   protected installHandshakeEpoch(role: "client" | "server"): void {
     const ks = this.ks!;
