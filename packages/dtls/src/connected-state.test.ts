@@ -1,4 +1,4 @@
-import { forceGc } from "@purertc/socket/testing";
+import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { expect, test } from "vitest";
 import { DtlsCertificate, DtlsConnection } from "./index.js";
 import { memoryPair } from "./memory-transport.test-helper.js";
@@ -11,14 +11,26 @@ interface Shell {
     transcript: { length: number; buf: Uint8Array };
     offer?: { shares: unknown[]; helloBody: Uint8Array };
     keyUpdates?: { sent: number };
+    readSecret?: Uint8Array;
+    writeSecret?: Uint8Array;
     offer13?: { shares: object[] };
     ks?: { keys: Map<unknown, unknown>; clientHandshake?: Uint8Array };
   };
+  records: { canRead13(epoch: number): boolean; write13: Map<number, unknown> };
+}
+
+/** Records of a connection (a private field: what it keeps is the point). */
+function records(c: DtlsConnection): Shell["records"] {
+  return (c as unknown as Shell).records;
 }
 
 const cert = await DtlsCertificate.generate();
 const serverCert = await DtlsCertificate.generate();
 const any = { acceptAnyPeerCertificate: true } as const;
+/** Polls `ok`, bounded: 5 s. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 250 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+}
 
 test("a connected 1.3 pair keeps no transcript, key share or schedule HMAC keys; the shares are collected", async () => {
   const [a, b] = memoryPair();
@@ -43,6 +55,18 @@ test("a connected 1.3 pair keeps no transcript, key share or schedule HMAC keys;
       expect(hs.ks?.keys.size).toBe(0);
       expect(hs.ks?.clientHandshake).toBeUndefined();
     }
+    // The secrets a KeyUpdate derives from are 32-byte buffers of their own, not views of a shared pool.
+    for (const side of [client, server]) {
+      const hs = (side as unknown as Shell).handshaker;
+      for (const secret of [hs.readSecret!, hs.writeSecret!])
+        expect(secret.buffer.byteLength).toBe(secret.byteLength);
+    }
+    // Epoch 2: the client drops it once the server has its Finished (the ACK); the server stops
+    // writing in it at once and keeps reading it while the client may still retransmit.
+    await until(() => !records(client).canRead13(2));
+    expect(records(client).write13.has(2)).toBe(false);
+    expect(records(server).write13.has(2)).toBe(false);
+    expect(records(server).canRead13(2)).toBe(true);
     const hs = (client as unknown as Shell).handshaker;
     expect(hs.offer?.shares).toEqual([]);
     expect(hs.offer?.helloBody.byteLength).toBe(0);
@@ -63,4 +87,31 @@ test("a connected 1.3 pair keeps no transcript, key share or schedule HMAC keys;
   } finally {
     await Promise.all([client.close(), server.close()]);
   }
+});
+
+test("the server drops its epoch-2 read keys after the client's retransmission span; close during the hold leaks nothing", async () => {
+  // Retransmission schedule 20, 40, 40, … ms: the span is 20 + 8 × 40 = 340 ms.
+  const fast = { retransmitInitialMs: 20, retransmitMaxMs: 40 };
+  const [a, b] = memoryPair();
+  const client = new DtlsConnection(a, { role: "client", certificate: cert, ...any, ...fast });
+  const server = new DtlsConnection(b, { role: "server", certificate: serverCert, ...any, ...fast });
+  try {
+    await Promise.all([client.connect(), server.connect()]);
+    expect(records(server).canRead13(2)).toBe(true);
+    await until(() => !records(server).canRead13(2));
+    expect(records(server).canRead13(2)).toBe(false);
+    const got = new Promise<Uint8Array>((resolve) => server.once("message", resolve));
+    client.send(Uint8Array.of(7));
+    expect([...(await got)]).toEqual([7]);
+  } finally {
+    await Promise.all([client.close(), server.close()]);
+  }
+  await withLeakCheck(async () => {
+    const [c, d] = memoryPair();
+    const x = new DtlsConnection(c, { role: "client", certificate: cert, ...any });
+    const y = new DtlsConnection(d, { role: "server", certificate: serverCert, ...any });
+    await Promise.all([x.connect(), y.connect()]);
+    expect(records(y).canRead13(2)).toBe(true); // the 243 s hold has its timer running
+    await Promise.all([x.close(), y.close()]);
+  });
 });

@@ -77,7 +77,7 @@ const certificateBodies = new WeakMap<Uint8Array, Uint8Array>();
 /** Largest handshake message accepted (certificate chains of WebRTC are small). */
 const MAX_MESSAGE = 64 * 1024;
 /** A connected DTLS 1.3 client stops resending an unacknowledged last flight after this many sends. */
-const MAX_UNACKED_RETRANSMISSIONS = 8;
+export const MAX_UNACKED_RETRANSMISSIONS = 8;
 /** Minimum spacing of retransmissions triggered by the peer's retransmissions. */
 const MIN_RETRANSMIT_SPACING_MS = 50;
 

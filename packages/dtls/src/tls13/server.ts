@@ -349,6 +349,7 @@ export class ServerHandshaker13 extends Handshaker13 {
     this.sendAck(this.toAck);
     const result = this.result13(this.clientRandom!, this.serverRandom);
     this.shed();
+    this.holdHandshakeEpoch();
     this.complete(result);
   }
 }
