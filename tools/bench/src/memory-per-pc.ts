@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
+import { UdpMux } from "@purertc/ice";
 import { PeerConnection } from "@purertc/peerconnection";
 import { diffSnapshots, formatDiff } from "./heap-snapshot.js";
 
@@ -10,12 +11,13 @@ import { diffSnapshots, formatDiff } from "./heap-snapshot.js";
  * What a connected, idle PeerConnection keeps: N pairs connected over
  * loopback in this one process (each PC with a socket of its own), with or
  * without a data channel open, then GC and `process.memoryUsage()` per
- * connected PC (2N PCs), beside the same process before. With `--snapshot`,
+ * connected PC (2N PCs), beside the same process before. With `--mux`, the
+ * answering side is server mode: all its PCs on one UdpMux port. With `--snapshot`,
  * heap snapshots before and after, diffed by constructor with a retainer
  * path for the biggest groups.
  *
  * Usage (needs --expose-gc): node --expose-gc tools/bench/dist/memory-per-pc.js
- *   [--n 200] [--channel] [--snapshot] [--json]
+ *   [--n 200] [--channel] [--mux] [--snapshot] [--json]
  * Bounded: pairs connect 16 at a time, each within 20 s.
  */
 
@@ -28,6 +30,7 @@ const n = arg("--n", 200);
 const channel = args.includes("--channel");
 const snapshot = args.includes("--snapshot");
 const json = args.includes("--json");
+const mux = args.includes("--mux") ? await UdpMux.open({ address: "127.0.0.1" }) : undefined;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc");
 
@@ -57,7 +60,7 @@ function once(target: EventTarget, type: string, ms: number, ok?: () => boolean)
 
 async function connectPair(pcs: PeerConnection[]): Promise<void> {
   const a = new PeerConnection({ interfaces: "loopback" });
-  const b = new PeerConnection({ interfaces: "loopback" });
+  const b = new PeerConnection(mux ? { udpMux: mux } : { interfaces: "loopback" });
   pcs.push(a, b);
   const connected = (pc: PeerConnection) =>
     once(pc, "connectionstatechange", 20_000, () => pc.connectionState === "connected");
@@ -101,6 +104,7 @@ const after = process.memoryUsage();
 const per = (k: keyof NodeJS.MemoryUsage) => (after[k] - before[k]) / pcs.length / 1024;
 const result = {
   pairs: n,
+  mux: mux !== undefined,
   pcs: pcs.length,
   channel,
   connectMs: Math.round(connectMs),
@@ -117,4 +121,5 @@ if (snapshot) {
   Object.assign(result, json ? { snapshots: dir, top: diff } : { snapshots: dir });
 }
 await Promise.all(pcs.map((pc) => pc.close()));
+await mux?.close();
 process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 1)}\n`);
