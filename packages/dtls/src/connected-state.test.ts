@@ -16,7 +16,17 @@ interface Shell {
     offer13?: { shares: object[] };
     ks?: { keys: Map<unknown, unknown>; clientHandshake?: Uint8Array };
   };
-  records: { canRead13(epoch: number): boolean; write13: Map<number, unknown> };
+  records: {
+    canRead13(epoch: number): boolean;
+    write13: Map<number, Aead>;
+    read13: Map<number, { aead: Aead }>;
+  };
+}
+
+interface Aead {
+  iv: Buffer;
+  sn: Buffer;
+  key: { key: Buffer };
 }
 
 /** Records of a connection (a private field: what it keeps is the point). */
@@ -67,6 +77,20 @@ test("a connected 1.3 pair keeps no transcript, key share or schedule HMAC keys;
     expect(records(client).write13.has(2)).toBe(false);
     expect(records(server).write13.has(2)).toBe(false);
     expect(records(server).canRead13(2)).toBe(true);
+    // Each epoch's keys in memory of their own (a small Buffer.from is a view of the shared 8 KB
+    // pool, all of which it keeps), and no per-epoch scratch buffers.
+    for (const side of [client, server]) {
+      const r = records(side);
+      const aeads = [...r.write13.values(), ...[...r.read13.values()].map((e) => e.aead)];
+      expect(aeads.length).toBeGreaterThanOrEqual(2);
+      for (const aead of aeads) {
+        for (const b of [aead.iv, aead.sn, aead.key.key]) expect(b.buffer.byteLength).toBe(b.byteLength);
+        expect("aads" in aead || "nonce" in aead).toBe(false);
+      }
+      expect(
+        (side as unknown as { handshaker: { cancelTotal?: unknown } }).handshaker.cancelTotal,
+      ).toBeUndefined();
+    }
     const hs = (client as unknown as Shell).handshaker;
     expect(hs.offer?.shares).toEqual([]);
     expect(hs.offer?.helloBody.byteLength).toBe(0);

@@ -301,6 +301,8 @@ export abstract class Handshaker {
     this.result = result;
     this.done = true;
     this.cancelTotal?.();
+    // The cancel function's closure holds the timer: not needed once it has run.
+    this.cancelTotal = undefined;
     if (this.state !== "finished") {
       // The side that received the last flight never sends its own again (RFC 6347 §4.2.4).
       this.cancelRetransmit?.();
@@ -319,6 +321,7 @@ export abstract class Handshaker {
     this.done = true;
     this.awaitingAck = true;
     this.cancelTotal?.();
+    this.cancelTotal = undefined;
     this.host.handshakeComplete();
   }
 
