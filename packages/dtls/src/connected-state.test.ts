@@ -91,6 +91,12 @@ test("a connected 1.3 pair keeps no transcript, key share or schedule HMAC keys;
         (side as unknown as { handshaker: { cancelTotal?: unknown } }).handshaker.cancelTotal,
       ).toBeUndefined();
     }
+    // The peer's certificate is kept as its own bytes, not as a view of the Certificate message.
+    for (const side of [client, server]) {
+      const der = (side as unknown as { result: { peerCertificate: { der: Uint8Array } } }).result
+        .peerCertificate.der;
+      expect(der.buffer.byteLength).toBe(der.byteLength);
+    }
     const hs = (client as unknown as Shell).handshaker;
     expect(hs.offer?.shares).toEqual([]);
     expect(hs.offer?.helloBody.byteLength).toBe(0);

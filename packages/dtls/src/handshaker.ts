@@ -371,7 +371,8 @@ export abstract class Handshaker {
   protected verifyPeerCertificate(chain: Uint8Array[]): PeerCertificate {
     const leaf = chain[0];
     if (!leaf) throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "peer sent no certificate", { alert: 42 });
-    const peer = parsePeerCertificate(leaf);
+    // A copy: `leaf` is a view of the whole Certificate message, which the result would keep otherwise.
+    const peer = parsePeerCertificate(new Uint8Array(leaf));
     const expected = this.config.peerFingerprints;
     if (expected && !matchesAnyFingerprint(leaf, peer.fingerprint, expected)) {
       throw new DtlsError(
