@@ -145,3 +145,24 @@ test("the server drops its epoch-2 read keys after the client's retransmission s
     await Promise.all([x.close(), y.close()]);
   });
 });
+
+test("a connected 1.2 pair keeps no transcript either, and still exchanges data", async () => {
+  const [a, b] = memoryPair();
+  const v12 = { ...any, versions: ["1.2"] as const };
+  const client = new DtlsConnection(a, { role: "client", certificate: cert, ...v12 });
+  const server = new DtlsConnection(b, { role: "server", certificate: serverCert, ...v12 });
+  try {
+    await Promise.all([client.connect(), server.connect()]);
+    expect(client.version).toBe("1.2");
+    for (const side of [client, server]) {
+      const hs = (side as unknown as Shell).handshaker;
+      expect(hs.transcript.length).toBe(0);
+      expect(hs.transcript.buf.byteLength).toBe(0);
+    }
+    const got = new Promise<Uint8Array>((resolve) => client.once("message", resolve));
+    server.send(Uint8Array.of(9));
+    expect([...(await got)]).toEqual([9]);
+  } finally {
+    await Promise.all([client.close(), server.close()]);
+  }
+});

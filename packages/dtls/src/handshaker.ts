@@ -303,6 +303,8 @@ export abstract class Handshaker {
     this.cancelTotal?.();
     // The cancel function's closure holds the timer: not needed once it has run.
     this.cancelTotal = undefined;
+    // Nothing hashes the transcript after Finished; a last flight to resend is kept whole in `flight`.
+    this.transcript.release();
     if (this.state !== "finished") {
       // The side that received the last flight never sends its own again (RFC 6347 §4.2.4).
       this.cancelRetransmit?.();
