@@ -77,7 +77,7 @@ const certificateBodies = new WeakMap<Uint8Array, Uint8Array>();
 /** Largest handshake message accepted (certificate chains of WebRTC are small). */
 const MAX_MESSAGE = 64 * 1024;
 /** A connected DTLS 1.3 client stops resending an unacknowledged last flight after this many sends. */
-const MAX_UNACKED_RETRANSMISSIONS = 8;
+export const MAX_UNACKED_RETRANSMISSIONS = 8;
 /** Minimum spacing of retransmissions triggered by the peer's retransmissions. */
 const MIN_RETRANSMIT_SPACING_MS = 50;
 
@@ -301,6 +301,10 @@ export abstract class Handshaker {
     this.result = result;
     this.done = true;
     this.cancelTotal?.();
+    // The cancel function's closure holds the timer: not needed once it has run.
+    this.cancelTotal = undefined;
+    // Nothing hashes the transcript after Finished; a last flight to resend is kept whole in `flight`.
+    this.transcript.release();
     if (this.state !== "finished") {
       // The side that received the last flight never sends its own again (RFC 6347 §4.2.4).
       this.cancelRetransmit?.();
@@ -319,6 +323,7 @@ export abstract class Handshaker {
     this.done = true;
     this.awaitingAck = true;
     this.cancelTotal?.();
+    this.cancelTotal = undefined;
     this.host.handshakeComplete();
   }
 
@@ -368,7 +373,8 @@ export abstract class Handshaker {
   protected verifyPeerCertificate(chain: Uint8Array[]): PeerCertificate {
     const leaf = chain[0];
     if (!leaf) throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "peer sent no certificate", { alert: 42 });
-    const peer = parsePeerCertificate(leaf);
+    // A copy: `leaf` is a view of the whole Certificate message, which the result would keep otherwise.
+    const peer = parsePeerCertificate(new Uint8Array(leaf));
     const expected = this.config.peerFingerprints;
     if (expected && !matchesAnyFingerprint(leaf, peer.fingerprint, expected)) {
       throw new DtlsError(

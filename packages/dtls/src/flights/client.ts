@@ -217,6 +217,8 @@ export class ClientHandshaker extends Handshaker {
       if (findExtension(sh.extensions.raw, Ext13.supportedVersions) || equalBytes(sh.random, HRR_RANDOM)) {
         // DTLS 1.3 selected: the 1.3 client takes over with our offer and the reassembly state.
         const next = new ClientHandshaker13(this.host, c, this.offer13);
+        // The 1.3 client owns the offer now (its key shares too): this shell must not keep it.
+        this.offer13 = undefined;
         this.handOff(next, this.host);
         next.onServerHello(m, sh);
         next.drainAfterHandOff();

@@ -17,7 +17,10 @@ export class AeadKey {
   private uses = 0;
 
   constructor(raw: Uint8Array) {
-    this.key = Buffer.from(raw);
+    // Buffer.alloc, not Buffer.from: a small Buffer.from is a view of Node's shared 8 KB pool, kept whole.
+    const key = Buffer.alloc(raw.length);
+    key.set(raw);
+    this.key = key;
   }
 
   /** The key for the next record. */

@@ -26,6 +26,30 @@ export interface UnifiedRecord {
 }
 
 /**
+ * The header as authenticated (sequence number unmasked), rewritten for each record sealed or
+ * opened: one buffer per header length (2 to 5 bytes), so no view is cut per record. Shared by
+ * every epoch of every connection (with the nonce): both are read synchronously by
+ * createCipheriv/setAAD, which copy them, so one thread never sees two users at once, and an idle
+ * connection keeps none of its own (six buffers per epoch and direction were 1.5 KB per connection).
+ */
+const AADS = [
+  new Uint8Array(0),
+  new Uint8Array(1),
+  new Uint8Array(2),
+  new Uint8Array(3),
+  new Uint8Array(4),
+  new Uint8Array(5),
+];
+const NONCE = Buffer.alloc(12);
+
+/** A copy in memory of its own: Buffer.from() of a few bytes is a view of Node's shared 8 KB pool, all of which it keeps. */
+function ownBuffer(bytes: Uint8Array): Buffer {
+  const b = Buffer.alloc(bytes.length);
+  b.set(bytes);
+  return b;
+}
+
+/**
  * Record protection of DTLS 1.3 for one epoch and one direction (RFC 9147 §4):
  * DTLSInnerPlaintext (content ‖ type), AEAD with nonce = iv XOR the 64-bit
  * sequence number (the epoch is not included), the header before record-number
@@ -39,21 +63,8 @@ export class RecordAead13 {
   private readonly key: AeadKey;
   private readonly iv: Buffer;
   private readonly sn: Buffer;
-  /**
-   * The header as authenticated (sequence number unmasked), rewritten for each record opened:
-   * one buffer per header length (2 to 5 bytes), so no view is cut per record.
-   */
-  private readonly aads = [
-    new Uint8Array(0),
-    new Uint8Array(1),
-    new Uint8Array(2),
-    new Uint8Array(3),
-    new Uint8Array(4),
-    new Uint8Array(5),
-  ];
   /** Content type of the record {@link openAt} opened last. */
   openedType = 0;
-  private readonly nonce = Buffer.alloc(12);
   /**
    * AES suites: one ECB cipher for the record-number masks of this epoch and direction, kept
    * (ECB has no chaining state, so update() of one block at a time is the mask): a cipher object
@@ -66,12 +77,12 @@ export class RecordAead13 {
     keys: TrafficKeys,
   ) {
     this.key = new AeadKey(keys.key);
-    this.iv = Buffer.from(keys.iv);
-    this.sn = Buffer.from(keys.sn);
+    this.iv = ownBuffer(keys.iv);
+    this.sn = ownBuffer(keys.sn);
   }
 
   private setNonce(seq: number): void {
-    const n = this.nonce;
+    const n = NONCE;
     this.iv.copy(n);
     const hi = Math.floor(seq / 2 ** 32);
     const lo = seq >>> 0;
@@ -131,9 +142,9 @@ export class RecordAead13 {
       out[headerLength - 1] = cipherLength & 0xff;
     }
     this.setNonce(seq);
-    const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key.next(), this.nonce);
+    const cipher = createCipheriv(this.algorithm as "aes-128-gcm", this.key.next(), NONCE);
     // The header as additional data, through a kept buffer rather than a view of `out`.
-    const aad = this.aads[headerLength]!;
+    const aad = AADS[headerLength]!;
     for (let i = 0; i < headerLength; i++) aad[i] = out[i]!;
     cipher.setAAD(aad);
     let o = headerLength;
@@ -184,7 +195,7 @@ export class RecordAead13 {
    */
   openAt(h: Uint8Array, headerLength: number, seqLength: number, seq: number, body: Uint8Array): Uint8Array {
     if (body.length < TAG + 1) throw new DtlsError("ERR_DTLS_BAD_RECORD_MAC", "record too short");
-    const aad = this.aads[headerLength]!;
+    const aad = AADS[headerLength]!;
     for (let i = 0; i < headerLength; i++) aad[i] = h[i]!;
     if (seqLength === 2) {
       aad[1] = (seq >>> 8) & 0xff;
@@ -193,7 +204,7 @@ export class RecordAead13 {
     this.setNonce(seq);
     let inner: Buffer;
     try {
-      const d = createDecipheriv(this.algorithm as "aes-128-gcm", this.key.next(), this.nonce);
+      const d = createDecipheriv(this.algorithm as "aes-128-gcm", this.key.next(), NONCE);
       d.setAAD(aad);
       const n = body.length - TAG;
       d.setAuthTag(body.subarray(n));

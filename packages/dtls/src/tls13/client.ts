@@ -33,6 +33,8 @@ import { DTLS_1_2 } from "../record/header.js";
 import { Handshaker13, schemes13, unexpected13 } from "./handshaker13.js";
 import { messageHash, type Offer13, shareExtensions } from "./hello.js";
 
+const EMPTY = new Uint8Array(0);
+
 /** States of the DTLS 1.3 client, named by what it waits for. */
 type Client13State =
   | "server_hello"
@@ -59,14 +61,17 @@ export class ClientHandshaker13 extends Handshaker13 {
   private serverRandom: Uint8Array | undefined;
   private certificateContext: Uint8Array | undefined;
   private clientScheme: SignatureScheme | undefined;
+  /** The offer took an ML-KEM pair from the pool (refilled once the handshake is done). */
+  private readonly pooledHybrid: boolean;
 
   constructor(
     host: ConstructorParameters<typeof Handshaker13>[0],
     config: ConstructorParameters<typeof Handshaker13>[1],
-    private readonly offer: Offer13,
+    private offer: Offer13,
   ) {
     super(host, config);
     this.shares = offer.shares;
+    this.pooledHybrid = offer.shares.some((s) => s.group === NamedGroup.X25519MLKEM768);
     this.transcript.addTls(HandshakeType.client_hello, offer.helloBody);
   }
 
@@ -156,6 +161,15 @@ export class ClientHandshaker13 extends Handshaker13 {
     this.host.records.writeEpoch = 2;
     for (const s of this.shares) if (s !== ours) s.dispose?.();
     this.shares = [];
+    // Only the random is needed from here on: the hello, its extensions and the key shares (the
+    // ML-KEM decapsulation key is 7.5 KB) would otherwise stay for the connection's life.
+    this.offer = {
+      random: this.offer.random,
+      helloBody: EMPTY,
+      shares: [],
+      cipherSuites: [],
+      extensions: [],
+    };
     this.st = "encrypted_extensions";
   }
 
@@ -300,8 +314,10 @@ export class ClientHandshaker13 extends Handshaker13 {
     this.st = "done";
     this.sendFlight(items, false);
     this.host.records.writeEpoch = 3;
-    this.completeAwaitingAck(this.result13(this.offer.random, this.serverRandom!));
+    const result = this.result13(this.offer.random, this.serverRandom!);
+    this.shed();
+    this.completeAwaitingAck(result);
     // The hybrid pair came from the pool: make the next one now that this handshake is done with the CPU.
-    if (this.offer.shares.some((s) => s.group === NamedGroup.X25519MLKEM768)) c.mlkemPool?.refillSoon();
+    if (this.pooledHybrid) c.mlkemPool?.refillSoon();
   }
 }

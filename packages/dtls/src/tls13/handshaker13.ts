@@ -1,3 +1,4 @@
+import { type CancelTimer, startTimer } from "@purertc/socket";
 import type { PeerCertificate } from "../certificate.js";
 import type { CipherSuite13 } from "../crypto/cipher-suites13.js";
 import { SignatureScheme as Schemes, type SignatureScheme, schemeKeyType } from "../crypto/groups.js";
@@ -8,7 +9,7 @@ import { parseCertificateVerify } from "../handshake/certificate-verify.js";
 import { parseHandshakeFragments } from "../handshake/header.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { encodeAck, HandshakeType13, parseKeyUpdate, type RecordNumber } from "../handshake/tls13.js";
-import { type HandshakeResult, Handshaker } from "../handshaker.js";
+import { type HandshakeResult, Handshaker, MAX_UNACKED_RETRANSMISSIONS } from "../handshaker.js";
 import { RecordAead13 } from "../record/aead13.js";
 import { ContentType, DTLS_1_2 } from "../record/header.js";
 
@@ -61,6 +62,8 @@ export abstract class Handshaker13 extends Handshaker {
   private writeEpoch = 3;
   /** Our KeyUpdate is sent and not yet acknowledged. */
   private updating = false;
+  /** Server: drops the epoch-2 read keys once a retransmitted client Finished can no longer come. */
+  private cancelEpoch2: CancelTimer | undefined;
   /** KeyUpdates received and sent (tests and stats). */
   keyUpdates = { sent: 0, received: 0 };
 
@@ -71,6 +74,67 @@ export abstract class Handshaker13 extends Handshaker {
     this.ks = undefined;
     this.readSecret = undefined;
     this.writeSecret = undefined;
+  }
+
+  /**
+   * Drops what the handshake needed and a connected connection does not: the
+   * transcript (nothing hashes it after Finished: no post-handshake auth, no
+   * tickets) and the schedule's HMAC keys and handshake secrets (a KeyUpdate
+   * remakes the one key it needs). The last flight stays until acknowledged.
+   */
+  protected shed(): void {
+    this.transcript.release();
+    this.ks?.clear();
+    if (this.ks) {
+      this.ks.clientHandshake = undefined;
+      this.ks.serverHandshake = undefined;
+      this.ks.clientApplication = undefined;
+      this.ks.serverApplication = undefined;
+      this.ks.exporterMaster = undefined;
+    }
+  }
+
+  /**
+   * Client: the server acknowledged our last flight (an ACK, or epoch-3 data),
+   * so neither side sends in epoch 2 again: its keys go.
+   */
+  override acknowledged(): void {
+    const lastFlight = this.awaitingAck && this.done && !this.updating;
+    super.acknowledged();
+    if (lastFlight) {
+      this.host.records.dropReadEpoch13(2);
+      this.host.records.dropWriteEpoch13(2);
+    }
+  }
+
+  /**
+   * Server, handshake done: nothing is sent in epoch 2 again (ACKs go in
+   * epoch 3). The read keys stay as long as the client may retransmit its
+   * last flight (its whole retransmission schedule, RFC 9147 §5.8), so that
+   * a lost ACK is sent again; then they go too.
+   */
+  protected holdHandshakeEpoch(): void {
+    this.host.records.dropWriteEpoch13(2);
+    const { retransmitInitialMs, retransmitMaxMs } = this.config;
+    let span = 0;
+    for (
+      let i = 0, t = retransmitInitialMs;
+      i <= MAX_UNACKED_RETRANSMISSIONS;
+      i++, t = Math.min(2 * t, retransmitMaxMs)
+    )
+      span += t;
+    this.cancelEpoch2 = startTimer(this.dropReadEpoch2, span);
+  }
+
+  private readonly dropReadEpoch2 = () => {
+    this.cancelEpoch2 = undefined;
+    this.host.records.dropReadEpoch13(2);
+  };
+
+  override stop(): void {
+    super.stop();
+    this.cancelEpoch2?.();
+    this.cancelEpoch2 = undefined;
   }
 
   /** Installs epoch 2 from the handshake traffic secrets. */
@@ -90,13 +154,16 @@ export abstract class Handshaker13 extends Handshaker {
   protected installApplicationEpoch(role: "client" | "server"): void {
     const ks = this.ks!;
     const suite = this.suite!;
-    this.writeSecret = role === "client" ? ks.clientApplication! : ks.serverApplication!;
-    this.readSecret = role === "client" ? ks.serverApplication! : ks.clientApplication!;
+    const write = role === "client" ? ks.clientApplication! : ks.serverApplication!;
+    const read = role === "client" ? ks.serverApplication! : ks.clientApplication!;
     this.host.records.setEpoch13(
       3,
-      new RecordAead13(suite.aead, ks.trafficKeys(this.readSecret, suite.keyLength)),
-      new RecordAead13(suite.aead, ks.trafficKeys(this.writeSecret, suite.keyLength)),
+      new RecordAead13(suite.aead, ks.trafficKeys(read, suite.keyLength)),
+      new RecordAead13(suite.aead, ks.trafficKeys(write, suite.keyLength)),
     );
+    // Copies kept: a derived secret can be a view of Node's shared 8 KB Buffer pool, kept whole by it.
+    this.writeSecret = new Uint8Array(write);
+    this.readSecret = new Uint8Array(read);
   }
 
   /** The result both sides report. */
@@ -136,7 +203,7 @@ export abstract class Handshaker13 extends Handshaker {
       extendedMasterSecret: true,
       srtpProfile: this.srtp,
       peerCertificate: this.peer,
-      exporterMaster: ks.exporterMaster,
+      exporterMaster: ks.exporterMaster && new Uint8Array(ks.exporterMaster),
     };
   }
 

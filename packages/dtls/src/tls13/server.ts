@@ -347,6 +347,9 @@ export class ServerHandshaker13 extends Handshaker13 {
     this.st = "done";
     this.host.records.writeEpoch = 3;
     this.sendAck(this.toAck);
-    this.complete(this.result13(this.clientRandom!, this.serverRandom));
+    const result = this.result13(this.clientRandom!, this.serverRandom);
+    this.shed();
+    this.holdHandshakeEpoch();
+    this.complete(result);
   }
 }

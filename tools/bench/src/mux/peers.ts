@@ -14,6 +14,8 @@ import { PeerConnection } from "@purertc/peerconnection";
 const count = Number(process.argv[2]);
 const first = Number(process.argv[3]);
 const window = Number(process.argv[4] ?? 64);
+// --channel: a data channel per PC, and `connected` once it is open too.
+const channel = process.argv.includes("--channel");
 const pcs = new Map<number, PeerConnection>();
 const send = (m: unknown) => process.send!(m);
 let next = first;
@@ -25,13 +27,25 @@ lag.enable();
 async function offer(id: number): Promise<void> {
   const pc = new PeerConnection({ interfaces: "loopback" });
   pcs.set(id, pc);
-  pc.addEventListener("connectionstatechange", () => {
-    if (pc.connectionState === "connected" && !up.has(id)) {
+  let open = !channel;
+  const ready = () => {
+    if (pc.connectionState === "connected" && open && !up.has(id)) {
       up.add(id);
       inFlight--;
       send({ connected: id });
       pump();
-    } else if (pc.connectionState === "failed" && !up.has(id)) {
+    }
+  };
+  if (channel) {
+    const dc = pc.createDataChannel("idle");
+    dc.addEventListener("open", () => {
+      open = true;
+      ready();
+    });
+  }
+  pc.addEventListener("connectionstatechange", () => {
+    if (pc.connectionState === "connected") ready();
+    else if (pc.connectionState === "failed" && !up.has(id)) {
       // Never connected: free its slot, or failures would stall the window.
       up.add(id);
       inFlight--;

@@ -17,6 +17,8 @@ import { PeerConnection } from "@purertc/peerconnection";
 
 const mode = process.argv[2] === "sockets" ? "sockets" : "mux";
 const lite = process.argv.includes("--lite");
+// --channel: the peer opens a data channel; `connected` is reported once it is open here too.
+const channel = process.argv.includes("--channel");
 const mux = mode === "mux" ? await UdpMux.open({ address: "127.0.0.1" }) : undefined;
 const pcs: PeerConnection[] = [];
 let cpuStart: NodeJS.CpuUsage | undefined;
@@ -32,11 +34,26 @@ async function answer(id: number, sdp: string): Promise<void> {
     : new PeerConnection({ interfaces: "loopback", iceLite: lite });
   pcs.push(pc);
   let wasConnected = false;
+  let open = !channel;
+  const ready = () => {
+    if (pc.connectionState !== "connected" || !open) return;
+    wasConnected = true;
+    send({ connected: id });
+  };
+  if (channel)
+    pc.addEventListener("datachannel", (e) => {
+      const dc = e.channel;
+      const opened = () => {
+        open = true;
+        ready();
+      };
+      if (dc.readyState === "open") opened();
+      else dc.addEventListener("open", opened);
+    });
   pc.addEventListener("connectionstatechange", () => {
     const state = pc.connectionState;
     if (state === "connected") {
-      wasConnected = true;
-      send({ connected: id });
+      ready();
     } else if (wasConnected && (state === "disconnected" || state === "failed")) send({ [state]: id });
   });
   const gathered = new Promise<void>((resolve) => {

@@ -24,7 +24,9 @@ import {
  * Environment: MUX_BENCH_N (default 10000; --quick 200), MUX_BENCH_HOLD_S
  * (60; --quick 5), MUX_BENCH_PEER_PROCESSES (2), MUX_BENCH_REFERENCE_N
  * (5000; --quick 200; 0 skips it), MUX_BENCH_WINDOW (offers in flight per
- * peer process, 64), MUX_BENCH_LITE=1 (ICE-lite servers).
+ * peer process, 64), MUX_BENCH_LITE=1 (ICE-lite servers), MUX_BENCH_CHANNEL=1 (each
+ * peer opens a data channel, and a PC counts as connected once it is open: the heap per
+ * connection then includes the SCTP association and the channel).
  *
  * Kernel receive-buffer drops are read host-wide (/proc/net/snmp) and per
  * socket (/proc/net/udp drops, by the inodes each process holds): the
@@ -82,7 +84,8 @@ async function scenario(
   window: number,
   lite: boolean,
 ): Promise<Result> {
-  const server = fork(serverPath, [mode, ...(lite ? ["--lite"] : [])], {
+  const channel = process.env.MUX_BENCH_CHANNEL === "1" ? ["--channel"] : [];
+  const server = fork(serverPath, [mode, ...(lite ? ["--lite"] : []), ...channel], {
     execArgv: ["--expose-gc"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -128,7 +131,7 @@ async function scenario(
       const first = p * per;
       const count = Math.max(0, Math.min(per, n - first));
       if (count === 0) break;
-      const child = fork(peersPath, [String(count), String(first), String(window)], {
+      const child = fork(peersPath, [String(count), String(first), String(window), ...channel], {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       peers.push(child);
