@@ -1,15 +1,14 @@
-import { fileURLToPath } from "node:url";
-import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { chromiumAvailable } from "@purertc/interop/chromium";
 import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
-import { type JsonChild, ROOT, watchJsonChild } from "@purertc/interop/json-child";
-import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
+import type { JsonChild } from "@purertc/interop/json-child";
+import { netnsAvailable } from "@purertc/interop/netns";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { chromiumAndFixture } from "./chromium-and-fixture.test-helper.js";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
 const chromium = chromiumAvailable();
-const fixture = fileURLToPath(new URL("./peer.fixture.mjs", import.meta.url));
 
 /**
  * In the page: one RTCPeerConnection (globalThis.pc), every channel by label
@@ -65,14 +64,10 @@ async function connect(page: Page, child: JsonChild, purertcOffers: boolean): Pr
 }
 
 async function scenario(purertcOffers: boolean): Promise<void> {
-  await using ns = await createLoopbackNetns({ prefix: purertcOffers ? "dcpo" : "dcco" });
-  await using browser = await launchChromium({ netns: ns.name, loopback: true });
-  const page = browser.page;
-  const args = [fixture, purertcOffers ? "--offer" : "--answer", "--echo"];
+  const args = [purertcOffers ? "--offer" : "--answer", "--echo"];
   if (purertcOffers) args.push("--create", "from-purertc-0");
-  const child = watchJsonChild(
-    ns.spawn(process.execPath, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }),
-  );
+  await using peers = await chromiumAndFixture(purertcOffers ? "dcpo" : "dcco", args);
+  const { page, child } = peers;
   let stop: (() => Promise<void>) | undefined;
   try {
     stop = await connect(page, child, purertcOffers);
@@ -220,7 +215,6 @@ async function scenario(purertcOffers: boolean): Promise<void> {
   } finally {
     await stop?.();
     child.end();
-    await child.stop();
   }
 }
 

@@ -1,14 +1,12 @@
-import { fileURLToPath } from "node:url";
-import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { chromiumAvailable } from "@purertc/interop/chromium";
 import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
-import { ROOT, watchJsonChild } from "@purertc/interop/json-child";
-import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
+import { netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
+import { chromiumAndFixture } from "./chromium-and-fixture.test-helper.js";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
 const chromium = chromiumAvailable();
-const fixture = fileURLToPath(new URL("./peer.fixture.mjs", import.meta.url));
 
 /** Chromium's field trial for dcsctp's enable_message_interleaving (I-DATA, RFC 8260). */
 const TRIAL = "--force-fieldtrials=WebRTC-DataChannelMessageInterleaving/Enabled/";
@@ -21,16 +19,8 @@ const TRIAL = "--force-fieldtrials=WebRTC-DataChannelMessageInterleaving/Enabled
 async function arrivalOrder(
   trial: boolean,
 ): Promise<{ atPurertc: string[]; atChromium: string[]; interleaving: unknown; retransmissions: unknown }> {
-  await using ns = await createLoopbackNetns({ prefix: trial ? "ilv1" : "ilv0" });
-  await using browser = await launchChromium({
-    netns: ns.name,
-    loopback: true,
-    extraArgs: trial ? [TRIAL] : [],
-  });
-  const page = browser.page;
-  const child = watchJsonChild(
-    ns.spawn(process.execPath, [fixture, "--answer"], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }),
-  );
+  await using peers = await chromiumAndFixture(trial ? "ilv1" : "ilv0", ["--answer"], trial ? [TRIAL] : []);
+  const { page, child } = peers;
   let stop: (() => Promise<void>) | undefined;
   try {
     const offer = await inPage<string>(
@@ -73,7 +63,6 @@ async function arrivalOrder(
     return { atPurertc, atChromium, interleaving, retransmissions };
   } finally {
     await stop?.();
-    await child.stop();
   }
 }
 

@@ -1,14 +1,13 @@
-import { fileURLToPath } from "node:url";
-import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
+import { chromiumAvailable } from "@purertc/interop/chromium";
 import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
-import { type JsonEvent, ROOT, watchJsonChild } from "@purertc/interop/json-child";
-import { createLoopbackNetns, netnsAvailable } from "@purertc/interop/netns";
+import type { JsonEvent } from "@purertc/interop/json-child";
+import { netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
+import { chromiumAndFixture } from "./chromium-and-fixture.test-helper.js";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
 const chromium = chromiumAvailable();
-const fixture = fileURLToPath(new URL("./peer.fixture.mjs", import.meta.url));
 
 /** One SCTP packet as the fixture's --trace-sctp prints it, in the order seen. */
 interface Packet {
@@ -22,14 +21,10 @@ interface Packet {
  * the stream purertc's channel got.
  */
 async function setupPackets(purertcOffers: boolean): Promise<{ packets: Packet[]; ourStream: number }> {
-  await using ns = await createLoopbackNetns({ prefix: purertcOffers ? "opk1" : "opk0" });
-  await using browser = await launchChromium({ netns: ns.name, loopback: true });
-  const page = browser.page;
-  const args = [fixture, purertcOffers ? "--offer" : "--answer", "--trace-sctp"];
+  const args = [purertcOffers ? "--offer" : "--answer", "--trace-sctp"];
   if (purertcOffers) args.push("--create", "early-p");
-  const child = watchJsonChild(
-    ns.spawn(process.execPath, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }),
-  );
+  await using peers = await chromiumAndFixture(purertcOffers ? "opk1" : "opk0", args);
+  const { page, child } = peers;
   let stop: (() => Promise<void>) | undefined;
   try {
     await page.evaluate(`(() => {
@@ -75,7 +70,6 @@ async function setupPackets(purertcOffers: boolean): Promise<{ packets: Packet[]
     return { packets, ourStream: Number(opened.id) };
   } finally {
     await stop?.();
-    await child.stop();
   }
 }
 
