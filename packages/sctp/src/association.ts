@@ -30,6 +30,8 @@
  *                  └─────────────────────────────────────────────────────► closed ◄────────────┘
  *   From any state: ABORT sent or received, close(), too many retransmissions → closed (for good).
  * ```
+ * (Just over 400 lines with this diagram, left whole: what remains is the public API and the
+ * state transitions, which read best beside the diagram; the chunk work is already elsewhere.)
  */
 import { whenAborted } from "@purertc/socket";
 import {
