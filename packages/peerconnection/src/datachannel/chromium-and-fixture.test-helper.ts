@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { type ChromiumHandle, launchChromium } from "@purertc/interop/chromium";
+import { forwardCandidates, inPage } from "@purertc/interop/chromium-page";
 import { type JsonChild, ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns } from "@purertc/interop/netns";
 
@@ -52,4 +53,40 @@ export async function chromiumAndFixture(
     }
     throw error;
   }
+}
+
+/**
+ * Offer and answer between the page's `pc` (already made, with a channel when
+ * Chromium offers) and the fixture, then candidates both ways; resolves with
+ * the function that stops forwarding them.
+ */
+export async function exchangeDescriptions(
+  page: ChromiumHandle["page"],
+  child: JsonChild,
+  purertcOffers: boolean,
+): Promise<() => Promise<void>> {
+  if (purertcOffers) {
+    const offer = await child.next((e) => e.event === "offer");
+    const answer = await inPage<string>(
+      page,
+      `await pc.setRemoteDescription({ type: "offer", sdp: arg });
+       await pc.setLocalDescription(await pc.createAnswer());
+       await gathered(pc);
+       return pc.localDescription.sdp;`,
+      String(offer.sdp),
+    );
+    const stop = forwardCandidates(child, page);
+    child.send({ type: "answer", sdp: answer });
+    return stop;
+  }
+  const offer = await inPage<string>(
+    page,
+    `await pc.setLocalDescription(await pc.createOffer());
+     await gathered(pc);
+     return pc.localDescription.sdp;`,
+  );
+  child.send({ type: "offer", sdp: offer });
+  const answer = await child.next((e) => e.event === "answer");
+  await inPage(page, `await pc.setRemoteDescription({ type: "answer", sdp: arg });`, String(answer.sdp));
+  return forwardCandidates(child, page);
 }

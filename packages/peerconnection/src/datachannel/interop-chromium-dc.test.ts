@@ -1,10 +1,10 @@
 import { chromiumAvailable } from "@purertc/interop/chromium";
-import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
+import { inPage, pageUntil } from "@purertc/interop/chromium-page";
 import type { JsonChild } from "@purertc/interop/json-child";
 import { netnsAvailable } from "@purertc/interop/netns";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { chromiumAndFixture } from "./chromium-and-fixture.test-helper.js";
+import { chromiumAndFixture, exchangeDescriptions } from "./chromium-and-fixture.test-helper.js";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
@@ -35,32 +35,9 @@ const PAGE_SETUP = `(() => {
 
 async function connect(page: Page, child: JsonChild, purertcOffers: boolean): Promise<() => Promise<void>> {
   await page.evaluate(PAGE_SETUP);
-  if (purertcOffers) {
-    const offer = await child.next((e) => e.event === "offer");
-    const answer = await inPage<string>(
-      page,
-      `await pc.setRemoteDescription({ type: "offer", sdp: arg });
-       await pc.setLocalDescription(await pc.createAnswer());
-       await gathered(pc);
-       return pc.localDescription.sdp;`,
-      String(offer.sdp),
-    );
-    const stop = forwardCandidates(child, page);
-    child.send({ type: "answer", sdp: answer });
-    return stop;
-  }
   // Chromium's first channel puts the data section in its offer.
-  const offer = await inPage<string>(
-    page,
-    `track(pc.createDataChannel("from-chromium"));
-     await pc.setLocalDescription(await pc.createOffer());
-     await gathered(pc);
-     return pc.localDescription.sdp;`,
-  );
-  child.send({ type: "offer", sdp: offer });
-  const answer = await child.next((e) => e.event === "answer");
-  await inPage(page, `await pc.setRemoteDescription({ type: "answer", sdp: arg });`, String(answer.sdp));
-  return forwardCandidates(child, page);
+  if (!purertcOffers) await inPage(page, `track(pc.createDataChannel("from-chromium"));`);
+  return exchangeDescriptions(page, child, purertcOffers);
 }
 
 async function scenario(purertcOffers: boolean): Promise<void> {
@@ -77,6 +54,8 @@ async function scenario(purertcOffers: boolean): Promise<void> {
     // A channel from Chromium: purertc sees it (datachannel) and echoes.
     if (purertcOffers) await inPage(page, `track(pc.createDataChannel("from-chromium"));`);
     const dc = await child.next((e) => e.event === "datachannel" && e.label === "from-chromium");
+    // Chromium's OPEN carries priority 256 (it ignores RTCDataChannelInit.priority): "low" here.
+    expect(dc.priority).toBe("low");
     // purertc is the DTLS client when Chromium offers (even ids), the server when it offers (odd).
     expect(Number(dc.id) % 2).toBe(purertcOffers ? 0 : 1);
     await inPage(page, `await opened(dcs["from-chromium"]); dcs["from-chromium"].send("hello");`);
@@ -84,7 +63,8 @@ async function scenario(purertcOffers: boolean): Promise<void> {
     expect(await inPage(page, `return got["from-chromium"][0];`)).toBe("hello");
 
     // A channel from purertc: Chromium gets the datachannel event and the echo comes back.
-    child.send({ cmd: "create", label: "from-purertc", init: { protocol: "proto" } });
+    // Our OPEN carries priority 1024 ("high", RFC 8832 §5.1): Chromium takes it and the channel works.
+    child.send({ cmd: "create", label: "from-purertc", init: { protocol: "proto", priority: "high" } });
     await pageUntil(page, `dcs["from-purertc"]?.readyState === "open"`);
     expect(await inPage(page, `return [dcs["from-purertc"].protocol, dcs["from-purertc"].id % 2];`)).toEqual([
       "proto",

@@ -1,9 +1,9 @@
 import { chromiumAvailable } from "@purertc/interop/chromium";
-import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
+import { pageUntil } from "@purertc/interop/chromium-page";
 import type { JsonEvent } from "@purertc/interop/json-child";
 import { netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
-import { chromiumAndFixture } from "./chromium-and-fixture.test-helper.js";
+import { chromiumAndFixture, exchangeDescriptions } from "./chromium-and-fixture.test-helper.js";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
@@ -33,31 +33,8 @@ async function setupPackets(purertcOffers: boolean): Promise<{ packets: Packet[]
       globalThis.dcs = { "early-c": pc.createDataChannel("early-c") };
       pc.ondatachannel = (e) => { dcs[e.channel.label] = e.channel; };
     })()`);
-    if (purertcOffers) {
-      const offer = await child.next((e) => e.event === "offer");
-      const answer = await inPage<string>(
-        page,
-        `await pc.setRemoteDescription({ type: "offer", sdp: arg });
-         await pc.setLocalDescription(await pc.createAnswer());
-         await gathered(pc);
-         return pc.localDescription.sdp;`,
-        String(offer.sdp),
-      );
-      stop = forwardCandidates(child, page);
-      child.send({ type: "answer", sdp: answer });
-    } else {
-      child.send({ cmd: "create", label: "early-p" });
-      const offer = await inPage<string>(
-        page,
-        `await pc.setLocalDescription(await pc.createOffer());
-         await gathered(pc);
-         return pc.localDescription.sdp;`,
-      );
-      child.send({ type: "offer", sdp: offer });
-      const answer = await child.next((e) => e.event === "answer");
-      await inPage(page, `await pc.setRemoteDescription({ type: "answer", sdp: arg });`, String(answer.sdp));
-      stop = forwardCandidates(child, page);
-    }
+    if (!purertcOffers) child.send({ cmd: "create", label: "early-p" });
+    stop = await exchangeDescriptions(page, child, purertcOffers);
     await pageUntil(
       page,
       `dcs["early-c"].readyState === "open" && dcs["early-p"]?.readyState === "open"`,
