@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, test } from "vitest";
 import { CertificatePool } from "./certificate-pool.js";
 
@@ -54,6 +55,19 @@ describe("CertificatePool (fresh ECDSA P-256 certificates made ahead, each hande
     expect(pool.stats).toEqual({ pooled: 0, onDemand: 1, expired: 2 });
     expect(c.fingerprint).toMatch(/^sha-256 /);
     pool.clear();
+  });
+
+  test("taken from, refilled on the thread pool and cleared: no handle, timer, immediate or request is left", async () => {
+    await withLeakCheck(async () => {
+      const pool = new CertificatePool(2);
+      pool.take();
+      await filled(pool, 2);
+      pool.take();
+      pool.take();
+      await filled(pool, 2);
+      pool.clear();
+      expect(pool.available).toBe(0);
+    });
   });
 
   test("a refill in progress never keeps the process alive (unref'd turns)", () => {
