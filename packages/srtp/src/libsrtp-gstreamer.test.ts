@@ -61,14 +61,38 @@ function gstArgs(profile: SrtpProfileName, keyHex: string, listen: number[], to:
   ];
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM");
-  // SIGKILL if it has not gone after 3 s (the timer is cleared either way: the leak check looks).
-  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-  await exited;
-  clearTimeout(timer);
+interface Gst {
+  child: ChildProcess;
+  /** What it wrote to stderr so far. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts gst-launch on `args`. `--gst-disable-segtrap`: without it a crash prints
+ * "Caught SIGSEGV … Spinning" and the process waits for a debugger instead of exiting.
+ */
+function launchGst(args: string[]): Gst {
+  const child = spawn(GST, ["--gst-disable-segtrap", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return {
+    child,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((r) => child.once("exit", () => r()));
+        child.kill("SIGTERM");
+        // SIGKILL if it has not gone after 3 s (the timer is cleared either way: the leak check looks).
+        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+      child.stderr!.destroy();
+    },
+  };
 }
 
 describe("interop with libsrtp (GStreamer srtpenc/srtpdec) over loopback UDP", () => {
@@ -96,22 +120,13 @@ describe("interop with libsrtp (GStreamer srtpenc/srtpdec) over loopback UDP", (
           receivers.push(s);
         }
         const tx = await SocketRegistry.default.open(owner, { label: "test-gst-in", address: "127.0.0.1" });
-        const gst = spawn(
-          GST,
-          gstArgs(
-            profile,
-            keyHex,
-            listen,
-            receivers.map((r) => r.address().port),
-          ),
-          {
-            stdio: ["ignore", "ignore", "pipe"],
-          },
+        const args = gstArgs(
+          profile,
+          keyHex,
+          listen,
+          receivers.map((r) => r.address().port),
         );
-        let stderr = "";
-        gst.stderr!.on("data", (d: Buffer) => {
-          stderr += d.toString();
-        });
+        let gst = launchGst(args);
         const ours = new SrtpContext({ profile, masterKey, masterSalt }); // what we send to srtpdec
         const theirs = new SrtpContext({ profile, masterKey, masterSalt }); // what srtpenc sends us
         const plainRtp = (seq: number) =>
@@ -125,11 +140,22 @@ describe("interop with libsrtp (GStreamer srtpenc/srtpdec) over loopback UDP", (
           tx.send(ours.protectRtcp(plainRtcp(seq)), listen[3]!, "127.0.0.1");
         };
         try {
-          // Until gst listens on all four ports (bounded: 10 s).
+          // Until gst listens on all four ports (bounded: 10 s). Debian's gst-launch has been seen to
+          // crash at start-up (SIGSEGV in GObject before the pipeline exists, not in libsrtp): a
+          // process that dies before it is ready is relaunched once, and the log says so.
           let seq = 0;
+          let relaunched = false;
           for (const start = Date.now(); inbox.some((b) => b.length === 0); seq++) {
-            if (Date.now() - start > 10_000 || gst.exitCode !== null)
-              throw new Error(`gst-launch not ready: ${stderr}`);
+            if (gst.child.exitCode !== null || gst.child.signalCode !== null) {
+              if (relaunched) throw new Error(`gst-launch died twice before it was ready: ${gst.stderr()}`);
+              console.warn(
+                `gst-launch exited (${gst.child.exitCode ?? gst.child.signalCode}) before it was ready, relaunching once: ${gst.stderr()}`,
+              );
+              relaunched = true;
+              await gst.stop();
+              gst = launchGst(args);
+            }
+            if (Date.now() - start > 10_000) throw new Error(`gst-launch not ready: ${gst.stderr()}`);
             sendAll(seq);
             await sleep(50);
           }
@@ -174,8 +200,7 @@ describe("interop with libsrtp (GStreamer srtpenc/srtpdec) over loopback UDP", (
             plainRtp(seqOf(inbox[2]!.at(-1)!)).length + p.rtpTagLength,
           );
         } finally {
-          await stop(gst);
-          gst.stderr!.destroy();
+          await gst.stop();
           for (const s of [...receivers, tx]) await s.close();
           ours.close();
           theirs.close();
