@@ -22,3 +22,31 @@ export function keepWeriftOnLoopback(pc: WeriftPeerConnection): void {
     .iceTransports;
   for (const t of transports) t.connection.stunServer = undefined;
 }
+
+/**
+ * Connects two {@link weriftLoopbackPeer}s as offerer `a` and answerer `b`:
+ * trickles their 127.0.0.1 candidates to each other and exchanges the offer
+ * and answer (keeping both on loopback). Resolves once the answer is set;
+ * create channels and wait on states around it.
+ */
+export async function negotiateWeriftLoopback(
+  a: WeriftPeerConnection,
+  b: WeriftPeerConnection,
+): Promise<void> {
+  const loopback = (c: { candidate?: string } | undefined) =>
+    !c?.candidate || c.candidate.includes(" 127.0.0.1 ");
+  a.onicecandidate = (e) => {
+    if (loopback(e.candidate ?? undefined)) void b.addIceCandidate(e.candidate ?? undefined).catch(() => {});
+  };
+  b.onicecandidate = (e) => {
+    if (loopback(e.candidate ?? undefined)) void a.addIceCandidate(e.candidate ?? undefined).catch(() => {});
+  };
+  const offer = await a.createOffer();
+  keepWeriftOnLoopback(a);
+  await a.setLocalDescription(offer);
+  await b.setRemoteDescription(a.localDescription!);
+  const answer = await b.createAnswer();
+  keepWeriftOnLoopback(b);
+  await b.setLocalDescription(answer);
+  await a.setRemoteDescription(b.localDescription!);
+}

@@ -1,5 +1,5 @@
 import { type DatagramEvent, PeerConnection } from "@purertc/peerconnection";
-import { keepWeriftOnLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
+import { negotiateWeriftLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
 
 /**
  * One open data channel between two in-process peers of one stack, seen
@@ -147,14 +147,6 @@ async function weriftPair(): Promise<ChannelPair> {
   const start = performance.now();
   const a = weriftLoopbackPeer();
   const b = weriftLoopbackPeer();
-  const loopback = (c: { candidate?: string } | undefined) =>
-    !c?.candidate || c.candidate.includes(" 127.0.0.1 ");
-  a.onicecandidate = (e) => {
-    if (loopback(e.candidate ?? undefined)) void b.addIceCandidate(e.candidate ?? undefined).catch(() => {});
-  };
-  b.onicecandidate = (e) => {
-    if (loopback(e.candidate ?? undefined)) void a.addIceCandidate(e.candidate ?? undefined).catch(() => {});
-  };
   const channel = a.createDataChannel("bench");
   const remote = new Promise<typeof channel>((resolve) => b.onDataChannel.subscribe((dc) => resolve(dc)));
   const opened = new Promise<void>((resolve) =>
@@ -162,14 +154,7 @@ async function weriftPair(): Promise<ChannelPair> {
       if (s === "open") resolve();
     }),
   );
-  const offer = await a.createOffer();
-  keepWeriftOnLoopback(a);
-  await a.setLocalDescription(offer);
-  await b.setRemoteDescription(a.localDescription!);
-  const answer = await b.createAnswer();
-  keepWeriftOnLoopback(b);
-  await b.setLocalDescription(answer);
-  await a.setRemoteDescription(b.localDescription!);
+  await negotiateWeriftLoopback(a, b);
   await opened;
   const openMs = performance.now() - start;
   const other = await remote;

@@ -3,7 +3,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { PeerConnection } from "@purertc/peerconnection";
 import type { RTCPeerConnection as WeriftPeerConnection } from "werift";
-import { keepWeriftOnLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
+import { negotiateWeriftLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
 
 /*
  * The peerconnection suite's in-process pairs: purertc and werift PeerConnections connected on
@@ -79,26 +79,11 @@ export async function weriftPair(): Promise<Pair> {
   const start = performance.now();
   const a = weriftLoopbackPeer();
   const b = weriftLoopbackPeer();
-  const loopback = (c: { candidate?: string } | undefined) =>
-    !c?.candidate || c.candidate.includes(" 127.0.0.1 ");
-  a.onicecandidate = (e) => {
-    if (loopback(e.candidate ?? undefined)) void b.addIceCandidate(e.candidate ?? undefined).catch(() => {});
-  };
-  b.onicecandidate = (e) => {
-    if (loopback(e.candidate ?? undefined)) void a.addIceCandidate(e.candidate ?? undefined).catch(() => {});
-  };
   const on = (pc: WeriftPeerConnection) => (fn: () => void) =>
     pc.connectionStateChange.subscribe(fn).unSubscribe;
   const both = Promise.all([connected(a, on(a)), connected(b, on(b))]);
   const channel = a.createDataChannel("bench");
-  const offer = await a.createOffer();
-  keepWeriftOnLoopback(a);
-  await a.setLocalDescription(offer);
-  await b.setRemoteDescription(a.localDescription!);
-  const answer = await b.createAnswer();
-  keepWeriftOnLoopback(b);
-  await b.setLocalDescription(answer);
-  await a.setRemoteDescription(b.localDescription!);
+  await negotiateWeriftLoopback(a, b);
   await both;
   const connectMs = performance.now() - start;
   return {
