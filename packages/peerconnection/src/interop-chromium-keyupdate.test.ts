@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumAvailable, launchChromium } from "@purertc/interop/chromium";
-import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
+import { inPage, pageUntil } from "@purertc/interop/chromium-page";
 import { ROOT, watchJsonChild } from "@purertc/interop/json-child";
 import { createLoopbackNetns, type Netns, netnsAvailable } from "@purertc/interop/netns";
 import { requirePeer } from "@purertc/interop/peers";
 import { describe, expect, it } from "vitest";
+import { exchangeDescriptions } from "./datachannel/chromium-and-fixture.test-helper.js";
 
 // Under CI=true these throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
@@ -115,35 +116,7 @@ async function scenario(purertcOffers: boolean): Promise<void> {
       let stop: (() => Promise<void>) | undefined;
       try {
         await page.evaluate(PAGE_SETUP);
-        if (purertcOffers) {
-          const offer = await child.next((e) => e.event === "offer");
-          const answer = await inPage<string>(
-            page,
-            `await pc.setRemoteDescription({ type: "offer", sdp: arg });
-             await pc.setLocalDescription(await pc.createAnswer());
-             await gathered(pc);
-             return pc.localDescription.sdp;`,
-            String(offer.sdp),
-          );
-          stop = forwardCandidates(child, page);
-          child.send({ type: "answer", sdp: answer });
-        } else {
-          const offer = await inPage<string>(
-            page,
-            `track(pc.createDataChannel("ku"));
-             await pc.setLocalDescription(await pc.createOffer());
-             await gathered(pc);
-             return pc.localDescription.sdp;`,
-          );
-          child.send({ type: "offer", sdp: offer });
-          const answer = await child.next((e) => e.event === "answer");
-          await inPage(
-            page,
-            `await pc.setRemoteDescription({ type: "answer", sdp: arg });`,
-            String(answer.sdp),
-          );
-          stop = forwardCandidates(child, page);
-        }
+        stop = await exchangeDescriptions(page, child, purertcOffers, 'track(pc.createDataChannel("ku"));');
         const transport = await child.next((e) => e.event === "transport", 30_000);
         expect(transport).toMatchObject({ tlsVersion: "FEFC", tlsGroup: "X25519MLKEM768" });
         await pageUntil(page, "globalThis.dc?.readyState === 'open'", 10_000);

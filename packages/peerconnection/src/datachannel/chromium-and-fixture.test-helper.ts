@@ -64,6 +64,7 @@ export async function exchangeDescriptions(
   page: ChromiumHandle["page"],
   child: JsonChild,
   purertcOffers: boolean,
+  beforeChromiumOffers = "",
 ): Promise<() => Promise<void>> {
   if (purertcOffers) {
     const offer = await child.next((e) => e.event === "offer");
@@ -81,7 +82,8 @@ export async function exchangeDescriptions(
   }
   const offer = await inPage<string>(
     page,
-    `await pc.setLocalDescription(await pc.createOffer());
+    `${beforeChromiumOffers}
+     await pc.setLocalDescription(await pc.createOffer());
      await gathered(pc);
      return pc.localDescription.sdp;`,
   );
