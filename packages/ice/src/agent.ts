@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createDebug, type DatagramTransport, SocketRegistry } from "@purertc/socket";
+import { AgentConnection, type AgentFacts } from "./agent-connection.js";
 import {
   agentMdns,
   CLOSED_TIMING,
@@ -26,11 +27,8 @@ import type {
 } from "./options.js";
 import type { CandidatePair } from "./pair.js";
 import { addRemoteCandidate } from "./remote-candidates.js";
-import { PairSelection } from "./selection.js";
 import { IceSession } from "./session.js";
 import { closedHost, type GatheringState, type SessionHost, type SessionState } from "./session-state.js";
-import { AssumedEndOfCandidates, transportState } from "./transport-state.js";
-import { PairWaiters } from "./waiters.js";
 
 const log = createDebug("purertc:ice");
 
@@ -68,19 +66,15 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   private isControlling: boolean;
   private isStarted = false;
   private current: IceSession;
-  private readonly selection: PairSelection;
-  private readonly assumedEnd: AssumedEndOfCandidates;
-  private stateValue: IceTransportState = "new";
+  /** State, selected pair, pending `connect()` calls. */
+  private readonly connection: AgentConnection;
   private gathering: Promise<void> | undefined = undefined;
-  private readonly waiters = new PairWaiters();
   private closing: Promise<void> | undefined = undefined;
   private readonly counters = new AgentCounters();
   private readonly options: IceAgentOptions;
   private readonly mdns: MdnsProvider | undefined;
   private readonly ownsMdns: boolean;
   private readonly udpMux: UdpMux[] | undefined;
-  /** Why the agent failed when its transport went away under it (a closed UdpMux). */
-  private lost: IceError | undefined = undefined;
 
   /** @throws IceError `ERR_STATE`, `ERR_OPTIONS` or `ERR_CREDENTIALS` for bad options. */
   constructor(options: IceAgentOptions = {}) {
@@ -92,8 +86,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     this.tieBreaker = options.tieBreaker ?? randomBytes(8).readBigUInt64BE();
     const credentials = localCredentials(options.credentials);
     this.udpMux = options.udpMux === undefined ? undefined : [options.udpMux].flat();
-    this.selection = new PairSelection(this.updateState, this.controller.signal);
-    this.assumedEnd = new AssumedEndOfCandidates(this.options, this.updateState, this.controller.signal);
+    this.connection = new AgentConnection(this.facts, this, this.options, this.controller.signal);
     this.current = this.newSession(credentials);
     ({ mdns: this.mdns, owns: this.ownsMdns } = agentMdns(options));
   }
@@ -107,7 +100,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   /** Transport state (W3C `RTCIceTransport.state`). */
   get state(): IceTransportState {
-    return this.stateValue;
+    return this.connection.state;
   }
 
   /** Gathering state of the current generation. */
@@ -137,12 +130,12 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   /** The selected pair, once there is one. */
   get selectedPair(): SelectedPair | undefined {
-    return this.selection.pair;
+    return this.connection.selection.pair;
   }
 
   /** Why the agent failed when its shared socket went away (its {@link UdpMux} closed), else undefined. */
   get transportError(): IceError | undefined {
-    return this.lost;
+    return this.connection.lost;
   }
 
   /** True once closed (DatagramTransport). */
@@ -178,7 +171,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   setRemoteCredentials(credentials: IceCredentials): void {
     this.assertOpen();
     this.current.setRemoteCredentials(validateCredentials(credentials));
-    this.updateState();
+    this.connection.update();
   }
 
   /**
@@ -190,7 +183,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    */
   addRemoteCandidate(candidate: Candidate | string | null): void {
     this.assertOpen();
-    addRemoteCandidate(this.current, candidate, this.mdns, this.updateState);
+    addRemoteCandidate(this.current, candidate, this.mdns, this.connection.update);
   }
 
   /**
@@ -202,7 +195,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     if (this.isStarted) return;
     this.isStarted = true;
     this.current.checks.schedule();
-    this.updateState();
+    this.connection.update();
   }
 
   /**
@@ -213,11 +206,9 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   connect(signal?: AbortSignal): Promise<SelectedPair> {
     this.start();
     const selected = this.selectedPair;
-    if (selected && this.selection.consentState !== "lost") return Promise.resolve(selected);
-    if (this.stateValue === "failed") {
-      return Promise.reject(this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
-    }
-    return this.waiters.wait(signal);
+    if (selected && this.connection.selection.consentState !== "lost") return Promise.resolve(selected);
+    if (this.connection.state === "failed") return Promise.reject(this.connection.failure);
+    return this.connection.waitForPair(signal);
   }
 
   /**
@@ -231,10 +222,10 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     const next = localCredentials(credentials);
     const old = this.current;
     old.retire();
-    this.selection.retire(old);
+    this.connection.selection.retire(old);
     this.current = this.newSession(next);
     this.emit("gatheringstatechange", "new");
-    this.updateState();
+    this.connection.update();
     return { ...next };
   }
 
@@ -245,8 +236,9 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    * pair is selected, after consent is lost, or after close.
    */
   send(data: Uint8Array): void {
-    const s = this.selection.selected;
-    if (!s || this.selection.consentState === "lost" || this.closing || this.lost) {
+    const selection = this.connection.selection;
+    const s = selection.selected;
+    if (!s || selection.consentState === "lost" || this.closing || this.connection.lost) {
       this.counters.dropped++;
       return;
     }
@@ -272,11 +264,9 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   private async doClose(): Promise<void> {
     this.controller.abort();
-    const sessions = [this.current, ...this.selection.clear()];
     this.gathering = undefined;
     this.gatheringSession = undefined;
-    this.setState("closed");
-    this.waiters.rejectAll(() => new IceError("ERR_CLOSED", "the ICE agent was closed"));
+    const sessions = [this.current, ...this.connection.close()];
     const onClose = this.onClose;
     this.onClose = undefined;
     this.onDatagram = undefined;
@@ -333,20 +323,14 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       onCandidateError: (error) => this.emit("candidateerror", error),
       onNominated: (session, pair) => this.onNominated(session, pair),
       onCheck: (session, pair) => {
-        if (this.options.lite) this.selection.checked(session, pair);
+        if (this.options.lite) this.connection.selection.checked(session, pair);
       },
-      onChange: this.updateState,
+      onChange: this.connection.update,
       onData: (data) => this.counters.receive(data, this.onDatagram),
       onDrop: this.counters.drop,
-      onPairGone: (_session, pair) => this.selection.lose(pair),
-      onLateResponse: (...args) => this.selection.lateResponse(...args),
-      onTransportLost: (error) => {
-        if (this.closing || this.lost) return;
-        this.lost = error;
-        log("transport lost: %s", error.message);
-        this.selection.stopConsent();
-        this.updateState();
-      },
+      onPairGone: (_session, pair) => this.connection.selection.lose(pair),
+      onLateResponse: (...args) => this.connection.selection.lateResponse(...args),
+      onTransportLost: (error) => this.connection.transportLost(error),
     };
   }
 
@@ -354,47 +338,18 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     if (this.isControlling === controlling || this.options.lite) return;
     this.isControlling = controlling;
     log("role conflict: now %s", this.role);
-    for (const s of [this.current, ...this.selection.retired]) s.roleChanged(controlling);
+    for (const s of [this.current, ...this.connection.selection.retired]) s.roleChanged(controlling);
     this.emit("rolechange", this.role);
   }
 
   private onNominated(nominating: SessionState, pair: CandidatePair): void {
-    if (this.closing || nominating !== this.current) return;
-    const session = this.current;
-    if (!this.selection.select(session, pair, consentTiming(this.options))) return;
-    const selected = this.selectedPair!;
-    this.emit("selectedcandidatepairchange", selected);
-    this.waiters.resolveAll(selected);
-    this.updateState();
+    this.connection.nominated(nominating, pair, consentTiming(this.options));
   }
 
-  private readonly updateState = (): void => {
-    if (this.closing) return;
-    this.setState(
-      transportState({
-        closing: this.closing !== undefined,
-        lost: this.lost !== undefined,
-        started: this.isStarted,
-        session: this.current,
-        selectedSession: this.selection.selected?.session,
-        consentState: this.selection.consentState,
-        assumeRemoteEnded: this.assumedEnd.check,
-      }),
-    );
-  };
-
-  private setState(state: IceTransportState): void {
-    if (state === this.stateValue) return;
-    // Through `connected` on the way to `completed`, as browsers do.
-    if (state === "completed" && (this.stateValue === "new" || this.stateValue === "checking")) {
-      this.setState("connected");
-      if (this.closing || (this.stateValue as IceTransportState) !== "connected") return;
-    }
-    this.stateValue = state;
-    log("state %s", state);
-    this.emit("statechange", state);
-    if (state === "failed") {
-      this.waiters.rejectAll(this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works"));
-    }
-  }
+  /** What the connection's state is computed from (class field: handed to it). */
+  private readonly facts = (): AgentFacts => ({
+    closing: this.closing !== undefined,
+    started: this.isStarted,
+    session: this.current,
+  });
 }

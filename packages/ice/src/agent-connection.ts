@@ -1,0 +1,129 @@
+import type { EventEmitter } from "node:events";
+import { createDebug } from "@purertc/socket";
+import type { ConsentOptions } from "./consent.js";
+import { IceError } from "./errors.js";
+import type { IceAgentEvents, IceAgentOptions, IceTransportState, SelectedPair } from "./options.js";
+import type { CandidatePair } from "./pair.js";
+import { PairSelection } from "./selection.js";
+import type { IceSession } from "./session.js";
+import type { SessionState } from "./session-state.js";
+import { AssumedEndOfCandidates, transportState } from "./transport-state.js";
+import { PairWaiters } from "./waiters.js";
+
+const log = createDebug("purertc:ice");
+
+/** What the agent tells its connection each time the state is looked at again. */
+export interface AgentFacts {
+  closing: boolean;
+  started: boolean;
+  /** The current generation. */
+  session: IceSession;
+}
+
+/**
+ * The connection side of an {@link IceAgent}: its W3C transport state, the
+ * selected pair (nomination to selection, consent freshness), the pending
+ * `connect()` calls and why it failed when its transport went away. The
+ * agent keeps the generations, gathering and the public API.
+ */
+export class AgentConnection {
+  readonly selection: PairSelection;
+  private readonly assumedEnd: AssumedEndOfCandidates;
+  private readonly waiters = new PairWaiters();
+  private stateValue: IceTransportState = "new";
+  /** Why the agent failed when its transport went away under it (a closed UdpMux). */
+  lost: IceError | undefined = undefined;
+
+  /**
+   * @param facts read at each state update (the agent's `closing`, `started`, current generation).
+   * @param events the agent, to emit `statechange` and `selectedcandidatepairchange` on.
+   */
+  constructor(
+    private readonly facts: () => AgentFacts,
+    private readonly events: Pick<EventEmitter<IceAgentEvents>, "emit">,
+    options: Pick<IceAgentOptions, "assumeEndOfCandidatesAfterMs">,
+    signal: AbortSignal,
+  ) {
+    this.selection = new PairSelection(this.update, signal);
+    this.assumedEnd = new AssumedEndOfCandidates(options, this.update, signal);
+  }
+
+  /** Transport state (W3C `RTCIceTransport.state`). */
+  get state(): IceTransportState {
+    return this.stateValue;
+  }
+
+  /** The error `connect()` rejects with once the agent failed. */
+  get failure(): IceError {
+    return this.lost ?? new IceError("ERR_STATE", "ICE failed: no candidate pair works");
+  }
+
+  /** A promise for the selected pair (see `IceAgent.connect`). */
+  waitForPair(signal?: AbortSignal): Promise<SelectedPair> {
+    return this.waiters.wait(signal);
+  }
+
+  /**
+   * A pair was nominated in `session`: selects it when it is the current
+   * generation and the pair wins, then tells listeners and waiters.
+   */
+  nominated(session: SessionState, pair: CandidatePair, timing: ConsentOptions): void {
+    const f = this.facts();
+    if (f.closing || session !== f.session) return;
+    if (!this.selection.select(f.session, pair, timing)) return;
+    const selected = this.selection.pair!;
+    this.events.emit("selectedcandidatepairchange", selected);
+    this.waiters.resolveAll(selected);
+    this.update();
+  }
+
+  /** The transport under the agent went away (its UdpMux closed): the agent fails. */
+  transportLost(error: IceError): void {
+    if (this.facts().closing || this.lost) return;
+    this.lost = error;
+    log("transport lost: %s", error.message);
+    this.selection.stopConsent();
+    this.update();
+  }
+
+  /** Looks at the state again (class field: handed to sessions and timers). */
+  readonly update = (): void => {
+    const f = this.facts();
+    if (f.closing) return;
+    this.setState(
+      transportState({
+        closing: f.closing,
+        lost: this.lost !== undefined,
+        started: f.started,
+        session: f.session,
+        selectedSession: this.selection.selected?.session,
+        consentState: this.selection.consentState,
+        assumeRemoteEnded: this.assumedEnd.check,
+      }),
+    );
+  };
+
+  /**
+   * Closed: state `closed`, pending `connect()` calls rejected; returns the
+   * retired generations still carrying the selected pair, to close.
+   */
+  close(): IceSession[] {
+    const retired = this.selection.clear();
+    this.setState("closed");
+    this.waiters.rejectAll(() => new IceError("ERR_CLOSED", "the ICE agent was closed"));
+    return retired;
+  }
+
+  private setState(state: IceTransportState): void {
+    if (state === this.stateValue) return;
+    // Through `connected` on the way to `completed`, as browsers do.
+    if (state === "completed" && (this.stateValue === "new" || this.stateValue === "checking")) {
+      this.setState("connected");
+      if (this.facts().closing || (this.stateValue as IceTransportState) !== "connected") return;
+    }
+    this.stateValue = state;
+    log("state %s", state);
+    this.events.emit("statechange", state);
+    if (state === "failed") this.waiters.rejectAll(this.failure);
+  }
+}
