@@ -79,6 +79,15 @@ describe("DTLS 1.3 between our client and our server", () => {
     }
   }
 
+  test("a server taking x25519 only completes the x25519 share the client made from its hybrid key", async () => {
+    const { client, server } = pair({}, { groups: [NamedGroup.x25519] });
+    await Promise.all([client.connect(), server.connect()]);
+    for (const c of [client, server]) expect(c.group).toBe("x25519");
+    await exchange(client, server);
+    await client.close();
+    await server.close();
+  });
+
   test("RSA server certificate (rsa_pss_rsae_sha256) and the noble backend", async () => {
     const { client, server } = pair({ crypto: nobleCrypto }, { certificate: rsaCert, crypto: nobleCrypto });
     await Promise.all([client.connect(), server.connect()]);
