@@ -182,9 +182,14 @@ export interface PeerCertificate {
   keyType: CertificateKeyType;
 }
 
-/** Parses a peer's leaf certificate; throws `ERR_DTLS_BAD_CERTIFICATE` if it cannot be used. */
-export function parsePeerCertificate(der: Uint8Array): PeerCertificate {
-  const fingerprint = certificateFingerprint(der);
+/**
+ * Parses a peer's leaf certificate (`fingerprint`: its {@link certificateFingerprint}, when the
+ * caller has it already); throws `ERR_DTLS_BAD_CERTIFICATE` if it cannot be used.
+ */
+export function parsePeerCertificate(
+  der: Uint8Array,
+  fingerprint: string = certificateFingerprint(der),
+): PeerCertificate {
   // Peers come back (reconnects, an SFU's one certificate): their parsed key is kept, keyed by
   // the SHA-256 of the whole certificate, in a small most-recently-used cache.
   const cached = peerKeys.get(fingerprint);
