@@ -7,7 +7,7 @@ import { CertificatePool } from "./certificate-pool.js";
 
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Waits (bounded: 5 s) until `pool` holds `n` certificates (keys come from libuv's thread pool). */
+/** Waits (bounded: 5 s) until `pool` holds `n` certificates (one is made per event-loop turn). */
 async function filled(pool: CertificatePool, n: number): Promise<void> {
   const start = performance.now();
   while (pool.available < n && performance.now() - start < 5000) await new Promise((r) => setTimeout(r, 1));
@@ -57,7 +57,7 @@ describe("CertificatePool (fresh ECDSA P-256 certificates made ahead, each hande
     pool.clear();
   });
 
-  test("taken from, refilled on the thread pool and cleared: no handle, timer, immediate or request is left", async () => {
+  test("taken from, refilled and cleared: no handle, timer, immediate or request is left", async () => {
     await withLeakCheck(async () => {
       const pool = new CertificatePool(2);
       pool.take();
@@ -66,6 +66,17 @@ describe("CertificatePool (fresh ECDSA P-256 certificates made ahead, each hande
       pool.take();
       await filled(pool, 2);
       pool.clear();
+      expect(pool.available).toBe(0);
+    });
+  });
+
+  test("cleared while refilling: the refill stops, nothing is left, and nothing comes in later", async () => {
+    await withLeakCheck(async () => {
+      const pool = new CertificatePool(3);
+      pool.take();
+      await immediate();
+      pool.clear(); // the first refill turn is under way
+      for (let i = 0; i < 5; i++) await immediate();
       expect(pool.available).toBe(0);
     });
   });

@@ -1,6 +1,13 @@
 import { describe, expect, test } from "vitest";
+import { subjectPublicKeyInfo } from "./certificate.js";
 import { nobleCrypto } from "./crypto/noble-crypto.js";
-import { DtlsCertificate, DtlsConnection, NamedGroup } from "./index.js";
+import {
+  certificateFingerprint,
+  DtlsCertificate,
+  DtlsConnection,
+  type DtlsError,
+  NamedGroup,
+} from "./index.js";
 import { memoryPair } from "./memory-transport.test-helper.js";
 import { parseDatagram } from "./record/header.js";
 
@@ -79,6 +86,15 @@ describe("DTLS 1.3 between our client and our server", () => {
     }
   }
 
+  test("a server taking x25519 only completes the x25519 share the client made from its hybrid key", async () => {
+    const { client, server } = pair({}, { groups: [NamedGroup.x25519] });
+    await Promise.all([client.connect(), server.connect()]);
+    for (const c of [client, server]) expect(c.group).toBe("x25519");
+    await exchange(client, server);
+    await client.close();
+    await server.close();
+  });
+
   test("RSA server certificate (rsa_pss_rsae_sha256) and the noble backend", async () => {
     const { client, server } = pair({ crypto: nobleCrypto }, { certificate: rsaCert, crypto: nobleCrypto });
     await Promise.all([client.connect(), server.connect()]);
@@ -145,6 +161,32 @@ describe("DTLS 1.3 between our client and our server", () => {
     expect(error?.message).toMatch(/downgrade/);
     await client.close();
     await server.close();
+  });
+
+  test("a certificate matching no expected fingerprint is refused before its key is read", async () => {
+    // The server presents a certificate whose public key does not parse: the client, expecting another
+    // fingerprint, refuses it for the fingerprint, not for the key (which it never imports).
+    const der = new Uint8Array(serverCert.der);
+    const spki = subjectPublicKeyInfo(der);
+    const at = spki.byteOffset - der.byteOffset + spki.length - 65; // the uncompressed point
+    der[at] = 0x05; // no such point form (2, 3: compressed; 4: uncompressed; 6, 7: hybrid)
+    const broken = Object.assign(Object.create(DtlsCertificate.prototype), serverCert, {
+      der,
+      fingerprint: certificateFingerprint(der),
+    }) as DtlsCertificate;
+    for (const expected of [clientCert.fingerprint, broken.fingerprint]) {
+      const { client, server } = pair({ peerFingerprint: expected }, { certificate: broken });
+      const failed = client.connect().then(
+        () => undefined,
+        (e: DtlsError) => e,
+      );
+      void server.connect().catch(() => {});
+      const error = await failed;
+      expect(error?.code).toBe("ERR_DTLS_BAD_CERTIFICATE");
+      expect(error?.message).toMatch(expected === broken.fingerprint ? /does not parse/ : /does not match/);
+      await client.close();
+      await server.close();
+    }
   });
 
   test("1.2-only peers still get DTLS 1.2, either side", async () => {

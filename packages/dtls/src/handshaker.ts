@@ -1,5 +1,10 @@
 import { type CancelTimer, startTimer } from "@purertc/socket";
-import { matchesAnyFingerprint, type PeerCertificate, parsePeerCertificate } from "./certificate.js";
+import {
+  certificateFingerprint,
+  matchesAnyFingerprint,
+  type PeerCertificate,
+  parsePeerCertificate,
+} from "./certificate.js";
 import type { ResolvedConfig } from "./config.js";
 import type { HmacHash } from "./crypto/hmac.js";
 import { DtlsError } from "./errors.js";
@@ -374,15 +379,17 @@ export abstract class Handshaker {
     const leaf = chain[0];
     if (!leaf) throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "peer sent no certificate", { alert: 42 });
     // A copy: `leaf` is a view of the whole Certificate message, which the result would keep otherwise.
-    const peer = parsePeerCertificate(new Uint8Array(leaf));
+    const der = new Uint8Array(leaf);
+    const fingerprint = certificateFingerprint(der);
     const expected = this.config.peerFingerprints;
-    if (expected && !matchesAnyFingerprint(leaf, peer.fingerprint, expected)) {
+    // The fingerprint first: a certificate we were not told of is refused before its key is imported.
+    if (expected && !matchesAnyFingerprint(der, fingerprint, expected)) {
       throw new DtlsError(
         "ERR_DTLS_BAD_CERTIFICATE",
-        `peer certificate fingerprint ${peer.fingerprint} does not match the expected ${expected.join(" or ")}`,
+        `peer certificate fingerprint ${fingerprint} does not match the expected ${expected.join(" or ")}`,
         { alert: 42 },
       );
     }
-    return peer;
+    return parsePeerCertificate(der, fingerprint);
   }
 }

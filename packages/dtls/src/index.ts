@@ -31,7 +31,7 @@ export {
 } from "./crypto/cipher-suites13.js";
 export { CookieAuthority } from "./crypto/cookie.js";
 export { NamedGroup, type NamedGroupName, SignatureScheme } from "./crypto/groups.js";
-export { defaultMlKemPool, MlKemKeyPool } from "./crypto/mlkem-pool.js";
+export { defaultMlKemPool, type MlKemKeyPair, MlKemKeyPool } from "./crypto/mlkem-pool.js";
 export {
   MlKem768DecapsulationKey,
   type MlKem768Encapsulation,
@@ -48,4 +48,5 @@ export {
   type SrtpProfileName,
   srtpKeyingMaterialLength,
 } from "./extensions/use-srtp.js";
+export { IdlePool, type IdlePoolStats } from "./idle-pool.js";
 export { DtlsServer, type DtlsServerEvents, type DtlsServerOptions } from "./server.js";

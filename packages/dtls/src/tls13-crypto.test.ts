@@ -5,14 +5,16 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { DtlsCertificate } from "./certificate.js";
+import { resolveConfig } from "./config.js";
 import { NamedGroup } from "./crypto/groups.js";
 import { hkdfExpand, hkdfExpandLabel, hkdfExtract } from "./crypto/hkdf.js";
-import { clientShare13, serverShare13 } from "./crypto/key-exchange13.js";
+import { clientShare13, serverShare13, x25519Half } from "./crypto/key-exchange13.js";
 import { certificateVerifyContent, exporter13, KeySchedule13 } from "./crypto/key-schedule13.js";
 import { nobleCrypto } from "./crypto/noble-crypto.js";
 import { nodeCrypto } from "./crypto/node-crypto.js";
 import { DtlsError } from "./errors.js";
 import { parseUnifiedRecord, RecordAead13, reconstructSequence } from "./record/aead13.js";
+import { initialShareGroups, makeShares } from "./tls13/hello.js";
 
 const dir = new URL("../../../test-vectors/dtls/", import.meta.url);
 const v = JSON.parse(readFileSync(new URL("rfc8448-simple-1rtt.json", dir), "utf8")) as Record<
@@ -169,6 +171,41 @@ describe("X25519MLKEM768", () => {
     zeroX.fill(0, 1088);
     expect(() => client.complete(zeroX)).toThrow(DtlsError);
     expect(() => client.complete(server.publicKey.subarray(3))).toThrow(DtlsError);
+  });
+});
+
+describe("x25519 beside X25519MLKEM768: one key for both shares (as rustls and Go send them)", () => {
+  const certificate = DtlsCertificate.generateEcdsa();
+
+  test("the default hello's x25519 share is the hybrid's x25519 half, and either completes alone", () => {
+    for (const pick of [NamedGroup.X25519MLKEM768, NamedGroup.x25519]) {
+      const config = resolveConfig({ certificate, acceptAnyPeerCertificate: true });
+      const groups = initialShareGroups(config);
+      expect(groups).toEqual([NamedGroup.X25519MLKEM768, NamedGroup.x25519]);
+      const shares = makeShares(config, groups);
+      const [hybrid, plain] = shares;
+      expect(hex(plain!.publicKey)).toBe(hex(hybrid!.publicKey.subarray(1184)));
+      const chosen = shares.find((x) => x.group === pick)!;
+      const server = serverShare13(nodeCrypto, pick, chosen.publicKey);
+      expect(hex(chosen.complete(server.publicKey))).toBe(hex(server.secret));
+      for (const x of shares) x.dispose?.();
+    }
+  });
+
+  test("the reused half refuses a low-order server key and bad lengths with a DtlsError; plain shares have no half", () => {
+    const half = x25519Half(clientShare13(nodeCrypto, NamedGroup.X25519MLKEM768))!;
+    expect(() => half.complete(new Uint8Array(32))).toThrow(DtlsError);
+    expect(() => half.complete(new Uint8Array(31))).toThrow(DtlsError);
+    expect(x25519Half(clientShare13(nodeCrypto, NamedGroup.x25519))).toBeUndefined();
+    // Without x25519 in the list nothing is reused: one share per group.
+    const config = resolveConfig({
+      certificate,
+      acceptAnyPeerCertificate: true,
+      groups: [NamedGroup.X25519MLKEM768, NamedGroup.secp256r1],
+    });
+    expect(makeShares(config, initialShareGroups(config)).map((x) => x.group)).toEqual([
+      NamedGroup.X25519MLKEM768,
+    ]);
   });
 });
 

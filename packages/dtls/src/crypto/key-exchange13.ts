@@ -18,6 +18,8 @@ export interface ClientShare13 {
   complete(serverShare: Uint8Array): Uint8Array;
   /** Wipes a KEM secret key still held (a share completed or dropped). */
   dispose?(): void;
+  /** X25519MLKEM768: its x25519 half, which an x25519 share of the same hello may reuse ({@link x25519Half}). */
+  readonly x25519?: KeyShare;
 }
 
 const illegal = (what: string, cause?: unknown) =>
@@ -70,12 +72,30 @@ export function clientShare13(crypto: PublicKeyCrypto, group: number, pool?: MlK
         return concat2(kemSecret, xs);
       },
       dispose: () => kem.dispose(),
+      x25519: xShare,
     };
   }
   if (group !== NamedGroup.x25519 && group !== NamedGroup.secp256r1 && group !== NamedGroup.secp384r1)
     throw new DtlsError("ERR_DTLS_UNSUPPORTED", `named group 0x${group.toString(16)}`);
   const share = crypto.generateKeyShare(group);
   return { group, publicKey: share.publicKey, complete: (server) => share.deriveSecret(server) };
+}
+
+/**
+ * An x25519 share that reuses the x25519 key of a hybrid share of the same
+ * ClientHello, as rustls and Go's crypto/tls send it: one x25519 key
+ * generation fewer per handshake. The server completes one share or the
+ * other, never both, so the key still serves one exchange (the same forward
+ * secrecy as two keys); a HelloRetryRequest makes new shares.
+ */
+export function x25519Half(hybrid: ClientShare13): ClientShare13 | undefined {
+  const share = hybrid.x25519;
+  if (!share) return undefined;
+  return {
+    group: NamedGroup.x25519,
+    publicKey: share.publicKey,
+    complete: (server) => x25519Secret(share, server),
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { IdlePool } from "../idle-pool.js";
 import { MlKem768DecapsulationKey } from "./mlkem768/index.js";
 
 /** One ML-KEM-768 key pair for one handshake, kept expanded for decapsulation (Â, t̂, ŝ, H(ek)). */
@@ -7,11 +8,6 @@ export interface MlKemKeyPair {
   decapsulate(cipherText: Uint8Array): Uint8Array;
   /** Wipes the secret key (and the prepared public data): call once the exchange is done or dropped. */
   dispose(): void;
-}
-
-interface Pooled {
-  pair: MlKemKeyPair;
-  madeAt: number;
 }
 
 /**
@@ -26,74 +22,28 @@ interface Pooled {
  * it) and never reused, so every handshake still has its own ephemeral KEM
  * key and the same forward secrecy as a key made at hello time. A pair in the
  * pool protects nothing until it is taken: its public key has not been sent.
- * Pairs come from the CSPRNG (node:crypto's `randomBytes`) when made; the process is
+ * Pairs come from the CSPRNG (node:crypto) when made; the process is
  * never forked with them (Node starts children fresh). Pairs older than
- * `maxAgeMs` are dropped rather than used, so a pool left idle does not serve
+ * `maxAgeMs` are wiped and dropped rather than used, so a pool left idle does not serve
  * keys made long before, and {@link MlKemKeyPool.clear} wipes them.
  *
  * Bounds: at most `size` pairs (about 9 KB each with the expanded key);
- * refilling is one pair per `setImmediate` turn, unref'd (it never keeps the
- * process alive), only after a handshake asked for one ({@link MlKemKeyPool.refillSoon}),
- * so an idle process does no work.
+ * refilling is one pair per event-loop turn, after the turn's I/O, on unref'd
+ * immediates (they never keep the process alive), only after a handshake
+ * asked for one ({@link MlKemKeyPool.refillSoon}), so an idle process does no
+ * work (../idle-pool.ts).
  */
-export class MlKemKeyPool {
-  private readonly pairs: Pooled[] = [];
-  private refilling = false;
-  /** Pairs taken from the pool and made on demand (tests, stats). */
-  readonly stats = { pooled: 0, onDemand: 0, expired: 0 };
-
-  constructor(
-    readonly size = 2,
-    readonly maxAgeMs = 60_000,
-  ) {}
-
-  /** Pairs ready. */
-  get available(): number {
-    return this.pairs.length;
+export class MlKemKeyPool extends IdlePool<MlKemKeyPair> {
+  constructor(size = 2, maxAgeMs = 60_000) {
+    super(size, maxAgeMs);
   }
 
-  /** A key pair used for one handshake: a pooled one if fresh, else one made now. */
-  take(): MlKemKeyPair {
-    const now = performance.now();
-    for (let p = this.pairs.shift(); p; p = this.pairs.shift()) {
-      if (now - p.madeAt <= this.maxAgeMs) {
-        this.stats.pooled++;
-        return p.pair;
-      }
-      this.stats.expired++;
-      p.pair.dispose();
-    }
-    this.stats.onDemand++;
+  protected make(): MlKemKeyPair {
     return freshPair();
   }
 
-  /**
-   * Refills the pool on later event-loop turns, one pair per turn, each after
-   * a turn's I/O: datagrams already on their way (the peer's answer to the
-   * flight just sent) are handled first.
-   */
-  refillSoon(): void {
-    if (this.refilling || this.pairs.length >= this.size) return;
-    this.refilling = true;
-    setImmediate(this.afterIo).unref();
-  }
-
-  /** One loop turn later: the poll phase in between has delivered what was pending. */
-  private readonly afterIo = (): void => {
-    setImmediate(this.refillOne).unref();
-  };
-
-  private readonly refillOne = (): void => {
-    this.refilling = false;
-    if (this.pairs.length >= this.size) return;
-    this.pairs.push({ pair: freshPair(), madeAt: performance.now() });
-    this.refillSoon();
-  };
-
-  /** Wipes and drops the pooled pairs (the next take makes one on demand). */
-  clear(): void {
-    for (const p of this.pairs) p.pair.dispose();
-    this.pairs.length = 0;
+  protected override discard(pair: MlKemKeyPair): void {
+    pair.dispose();
   }
 }
 

@@ -6,7 +6,7 @@ import { CookieAuthority as Authority } from "../crypto/cookie.js";
 import { isGroup13, NamedGroup } from "../crypto/groups.js";
 import { digestLength } from "../crypto/hkdf.js";
 import { digestOf } from "../crypto/hmac.js";
-import { type ClientShare13, clientShare13 } from "../crypto/key-exchange13.js";
+import { type ClientShare13, clientShare13, x25519Half } from "../crypto/key-exchange13.js";
 import { ExtensionType, type RawExtension } from "../extensions/index.js";
 import {
   DTLS_1_3,
@@ -43,9 +43,14 @@ export function initialShareGroups(config: ResolvedConfig): number[] {
   return [first];
 }
 
-/** Makes the client's key shares. */
+/** Makes the client's key shares; an x25519 one beside X25519MLKEM768 reuses the hybrid's x25519 key. */
 export function makeShares(config: ResolvedConfig, groups: readonly number[]): ClientShare13[] {
-  return groups.map((g) => clientShare13(config.crypto, g, config.mlkemPool));
+  const shares: ClientShare13[] = [];
+  for (const g of groups) {
+    const reused = g === NamedGroup.x25519 ? shares.find((s) => s.x25519) : undefined;
+    shares.push((reused && x25519Half(reused)) || clientShare13(config.crypto, g, config.mlkemPool));
+  }
+  return shares;
 }
 
 /** The DTLS 1.3 extensions a ClientHello adds (supported_versions, then key_share and cookie last). */

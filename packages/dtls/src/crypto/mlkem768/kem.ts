@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { DtlsError } from "../../errors.js";
+import { randomBytesPooled } from "../random.js";
 import { decode12, encode12 } from "./encode.js";
 import { hashG, hashH, hashJ } from "./hashes.js";
 import { kpkeDecrypt, kpkeEncrypt, kpkeKeyGen } from "./k-pke.js";
@@ -64,7 +64,7 @@ export class MlKem768DecapsulationKey {
    * `seed` is not given. Returns the expanded key and the encoded pair.
    */
   static generate(seed?: Uint8Array): { key: MlKem768DecapsulationKey } & MlKem768KeyPair {
-    const dz = seed === undefined ? randomBytes(64) : bytesOf(seed, 64, "key generation seed");
+    const dz = seed === undefined ? randomBytesPooled(64) : bytesOf(seed, 64, "key generation seed");
     const aHat = new Uint16Array(K * K * N);
     const tHat = new Uint16Array(K * N);
     const sHat = new Uint16Array(K * N);
@@ -143,7 +143,7 @@ export class MlKem768DecapsulationKey {
  */
 export function mlKem768Encapsulate(publicKey: Uint8Array, msg?: Uint8Array): MlKem768Encapsulation {
   const ek = bytesOf(publicKey, EK_BYTES, "encapsulation key");
-  const m = msg === undefined ? randomBytes(SEED_BYTES) : bytesOf(msg, SEED_BYTES, "message");
+  const m = msg === undefined ? randomBytesPooled(SEED_BYTES) : bytesOf(msg, SEED_BYTES, "message");
   let unreduced = 0;
   for (let i = 0; i < K; i++) unreduced |= decode12(ek, i * POLY_BYTES, peerT, i * N);
   if (unreduced !== 0) throw malformed("encapsulation key modulus check failed");
