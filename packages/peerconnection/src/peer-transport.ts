@@ -123,6 +123,10 @@ export class PeerTransport {
       if (s === "connected" || s === "completed") this.startDtls();
     });
     agent.on("selectedcandidatepairchange", () => this.startDtls());
+    // Keep early datagrams until DTLS takes over: a peer sending on its valid pair (RFC 8445
+    // §12.1) can send its ClientHello before our own first valid pair, even before its answer
+    // reaches us (its checks are answered from our credentials alone).
+    agent.onDatagram = this.keepEarly;
     agent.gather().catch((error: unknown) => log("gathering failed: %s", (error as Error).message));
     if (this.remote) this.applyRemote();
   }
@@ -151,10 +155,6 @@ export class PeerTransport {
         log("remote candidate ignored: %s", (error as Error).message);
       }
     }
-    // Keep early datagrams (a DTLS ClientHello racing our own first valid pair).
-    agent.onDatagram = (data) => {
-      if (this.early.length < EARLY_DATAGRAMS) this.early.push(data);
-    };
     agent.start();
   }
 
@@ -200,6 +200,10 @@ export class PeerTransport {
     });
     for (const d of early) agent.onDatagram?.(d);
   }
+
+  private readonly keepEarly = (data: Uint8Array): void => {
+    if (this.early.length < EARLY_DATAGRAMS) this.early.push(data);
+  };
 
   private readonly onMedia = (data: Uint8Array, kind: "rtp" | "rtcp"): void => {
     this.listener?.media?.(data, kind);
