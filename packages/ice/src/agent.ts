@@ -37,10 +37,11 @@ const log = createDebug("purertc:ice");
  * with trickle (RFC 8838), consent freshness (RFC 7675), mDNS and ICE restart,
  * shaped like the W3C `RTCIceTransport`.
  *
- * Once a pair is selected it is the {@link DatagramTransport} that DTLS runs
- * over: STUN is demultiplexed from the rest by the first byte (RFC 7983) and
- * answered by the agent; every other datagram from the peer goes to
- * `onDatagram`.
+ * It is the {@link DatagramTransport} that DTLS runs over: on the selected
+ * pair, and before nomination completes on a valid pair (RFC 8445 §12.1; the
+ * state is `connected` from the first one). STUN is demultiplexed from the
+ * rest by the first byte (RFC 7983) and answered by the agent; every other
+ * datagram from the peer goes to `onDatagram`.
  *
  * ```ts
  * const a = new IceAgent({ role: "controlling", loopback: "only" });
