@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import { createDebug } from "@purertc/socket";
 import type { ConsentOptions } from "./consent.js";
+import { EarlyPair } from "./early-pair.js";
 import { IceError } from "./errors.js";
 import type { IceAgentEvents, IceAgentOptions, IceTransportState, SelectedPair } from "./options.js";
 import type { CandidatePair } from "./pair.js";
@@ -12,6 +13,14 @@ import { PairWaiters } from "./waiters.js";
 
 const log = createDebug("purertc:ice");
 
+/** What the connection needs of the agent's options. */
+export interface ConnectionOptions extends Pick<IceAgentOptions, "assumeEndOfCandidatesAfterMs"> {
+  /** ICE-lite: no checks of its own, so no valid pair before one is selected. */
+  lite: boolean;
+  /** How long a check gives a valid pair consent (RFC 7675), ms. */
+  consentTimeoutMs: number;
+}
+
 /** What the agent tells its connection each time the state is looked at again. */
 export interface AgentFacts {
   closing: boolean;
@@ -22,14 +31,21 @@ export interface AgentFacts {
 
 /**
  * The connection side of an {@link IceAgent}: its W3C transport state, the
- * selected pair (nomination to selection, consent freshness), the pending
- * `connect()` calls and why it failed when its transport went away. The
- * agent keeps the generations, gathering and the public API.
+ * pair data goes on (the selected one; before nomination a valid one, RFC
+ * 8445 §12.1), selection (nomination to selection, consent freshness), the
+ * pending `connect()` calls and why it failed when its transport went away.
+ * The agent keeps the generations, gathering and the public API.
+ *
+ * The state is `connected` from the first valid pair, before nomination
+ * completes, as Chromium reports it (`writable`); `connect()` still waits for
+ * the selected pair.
  */
 export class AgentConnection {
   readonly selection: PairSelection;
   private readonly assumedEnd: AssumedEndOfCandidates;
   private readonly waiters = new PairWaiters();
+  /** The pair data goes on before one is selected; undefined for ICE-lite. */
+  private readonly early: EarlyPair | undefined;
   private stateValue: IceTransportState = "new";
   /** Why the agent failed when its transport went away under it (a closed UdpMux). */
   lost: IceError | undefined = undefined;
@@ -41,11 +57,34 @@ export class AgentConnection {
   constructor(
     private readonly facts: () => AgentFacts,
     private readonly events: Pick<EventEmitter<IceAgentEvents>, "emit">,
-    options: Pick<IceAgentOptions, "assumeEndOfCandidatesAfterMs">,
+    options: ConnectionOptions,
     signal: AbortSignal,
   ) {
     this.selection = new PairSelection(this.update, signal);
     this.assumedEnd = new AssumedEndOfCandidates(options, this.update, signal);
+    this.early = options.lite ? undefined : new EarlyPair(options.consentTimeoutMs);
+  }
+
+  /**
+   * The pair to send data on: the selected one while it has consent; before
+   * any is selected, a valid pair of `session` (see {@link EarlyPair}).
+   * Undefined when there is none or the transport is gone.
+   */
+  dataPair(session: IceSession): CandidatePair | undefined {
+    if (this.lost) return undefined;
+    const s = this.selection.selected;
+    if (s) return this.selection.consentState === "lost" ? undefined : s.pair;
+    return this.early?.get(session);
+  }
+
+  /** A datagram from the peer came on `pair` (before a selection, answers go back on it). */
+  received(session: SessionState, pair: CandidatePair): void {
+    if (this.selection.selected === undefined) this.early?.received(session, pair);
+  }
+
+  /** An ICE restart: a valid pair of the old generation no longer carries data. */
+  restarted(): void {
+    this.early?.clear();
   }
 
   /** Transport state (W3C `RTCIceTransport.state`). */
@@ -71,6 +110,7 @@ export class AgentConnection {
     const f = this.facts();
     if (f.closing || session !== f.session) return;
     if (!this.selection.select(f.session, pair, timing)) return;
+    this.early?.clear();
     const selected = this.selection.pair!;
     this.events.emit("selectedcandidatepairchange", selected);
     this.waiters.resolveAll(selected);
@@ -90,13 +130,15 @@ export class AgentConnection {
   readonly update = (): void => {
     const f = this.facts();
     if (f.closing) return;
+    const selectedSession = this.selection.selected?.session;
     this.setState(
       transportState({
         closing: f.closing,
         lost: this.lost !== undefined,
         started: f.started,
         session: f.session,
-        selectedSession: this.selection.selected?.session,
+        selectedSession,
+        writable: selectedSession === undefined && this.early?.get(f.session) !== undefined,
         consentState: this.selection.consentState,
         assumeRemoteEnded: this.assumedEnd.check,
       }),
@@ -109,6 +151,7 @@ export class AgentConnection {
    */
   close(): IceSession[] {
     const retired = this.selection.clear();
+    this.early?.clear();
     this.setState("closed");
     this.waiters.rejectAll(() => new IceError("ERR_CLOSED", "the ICE agent was closed"));
     return retired;

@@ -37,10 +37,11 @@ const log = createDebug("purertc:ice");
  * with trickle (RFC 8838), consent freshness (RFC 7675), mDNS and ICE restart,
  * shaped like the W3C `RTCIceTransport`.
  *
- * Once a pair is selected it is the {@link DatagramTransport} that DTLS runs
- * over: STUN is demultiplexed from the rest by the first byte (RFC 7983) and
- * answered by the agent; every other datagram from the peer goes to
- * `onDatagram`.
+ * It is the {@link DatagramTransport} that DTLS runs over: on the selected
+ * pair, and before nomination completes on a valid pair (RFC 8445 §12.1; the
+ * state is `connected` from the first one). STUN is demultiplexed from the
+ * rest by the first byte (RFC 7983) and answered by the agent; every other
+ * datagram from the peer goes to `onDatagram`.
  *
  * ```ts
  * const a = new IceAgent({ role: "controlling", loopback: "only" });
@@ -86,7 +87,16 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     this.tieBreaker = options.tieBreaker ?? randomBytes(8).readBigUInt64BE();
     const credentials = localCredentials(options.credentials);
     this.udpMux = options.udpMux === undefined ? undefined : [options.udpMux].flat();
-    this.connection = new AgentConnection(this.facts, this, this.options, this.controller.signal);
+    this.connection = new AgentConnection(
+      this.facts,
+      this,
+      {
+        assumeEndOfCandidatesAfterMs: options.assumeEndOfCandidatesAfterMs,
+        lite: options.lite === true,
+        consentTimeoutMs: consentTiming(options).timeoutMs,
+      },
+      this.controller.signal,
+    );
     this.current = this.newSession(credentials);
     ({ mdns: this.mdns, owns: this.ownsMdns } = agentMdns(options));
   }
@@ -223,6 +233,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     const old = this.current;
     old.retire();
     this.connection.selection.retire(old);
+    this.connection.restarted();
     this.current = this.newSession(next);
     this.emit("gatheringstatechange", "new");
     this.connection.update();
@@ -232,19 +243,20 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   // -------------------------------------------------------- DatagramTransport
 
   /**
-   * Sends one datagram on the selected pair. Dropped (and counted) before a
-   * pair is selected, after consent is lost, or after close.
+   * Sends one datagram on the selected pair; before nomination completes, on
+   * a valid pair (RFC 8445 §12.1: the one the peer's last datagram came on,
+   * else the best one). Dropped (and counted) before any pair is valid, after
+   * consent is lost, or after close.
    */
   send(data: Uint8Array): void {
-    const selection = this.connection.selection;
-    const s = selection.selected;
-    if (!s || selection.consentState === "lost" || this.closing || this.connection.lost) {
+    const pair = this.closing ? undefined : this.connection.dataPair(this.current);
+    if (!pair) {
       this.counters.dropped++;
       return;
     }
     this.counters.datagramsSent++;
     this.counters.bytesSent += data.byteLength;
-    s.pair.local.base.send(data, s.pair.remote.port, s.pair.remote.address);
+    pair.local.base.send(data, pair.remote.port, pair.remote.address);
   }
 
   /**
@@ -326,7 +338,10 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
         if (this.options.lite) this.connection.selection.checked(session, pair);
       },
       onChange: this.connection.update,
-      onData: (data) => this.counters.receive(data, this.onDatagram),
+      onData: (data, session, pair) => {
+        this.connection.received(session, pair);
+        this.counters.receive(data, this.onDatagram);
+      },
       onDrop: this.counters.drop,
       onPairGone: (_session, pair) => this.connection.selection.lose(pair),
       onLateResponse: (...args) => this.connection.selection.lateResponse(...args),

@@ -79,8 +79,8 @@ export interface SessionHost {
   onChange(): void;
   /** An authenticated check from the peer arrived on `pair` (consent of an ICE-lite agent). */
   onCheck(session: SessionState, pair: CandidatePair): void;
-  /** A non-STUN datagram from a known remote on this session's base. */
-  onData(data: Uint8Array): void;
+  /** A non-STUN datagram from a known remote on this session's base, on `pair`. */
+  onData(data: Uint8Array, session: SessionState, pair: CandidatePair): void;
   /**
    * A STUN response that matched no transaction in flight: true if it was a
    * late answer to a consent check of the selected pair (consent refreshed).

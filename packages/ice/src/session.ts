@@ -268,7 +268,8 @@ export class IceSession implements SessionState {
         return;
       }
       // Data is accepted from remotes we have a pair with, on this base.
-      if (this.checklist.find(base, address, port)) this.host.onData(data);
+      const pair = this.checklist.find(base, address, port);
+      if (pair) this.host.onData(data, this, pair);
       else this.host.onDrop("data from an unknown address");
     } catch (error) {
       // A packet can never take the agent down: count it and drop it.

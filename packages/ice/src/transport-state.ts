@@ -13,6 +13,8 @@ export interface TransportFacts {
   session: IceSession;
   /** The generation of the selected pair, if one is selected. */
   selectedSession: IceSession | undefined;
+  /** Nothing is selected, but a valid pair of the current generation can carry data (RFC 8445 §12.1). */
+  writable: boolean;
   consentState: ConsentState;
   /** Whether the remote is taken to have ended its candidates without saying so (see `assumeEndOfCandidatesAfterMs`). */
   assumeRemoteEnded: (s: IceSession) => boolean;
@@ -30,6 +32,8 @@ export function transportState(f: TransportFacts): IceTransportState {
       f.selectedSession === s && s.remoteEnded && s.gatheringState === "complete" && !s.checklist.pending;
     return done ? "completed" : "connected";
   }
+  // A valid pair before nomination completes: connected, as Chromium reports a writable connection.
+  if (f.writable) return "connected";
   if (!f.started || !s.remoteKey) return "new";
   const allFailed = s.checklist.all.every((p) => p.state === "failed");
   const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;

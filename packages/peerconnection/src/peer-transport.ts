@@ -28,7 +28,7 @@ export { generateCertificate, type PeerCertificate };
 
 const log = createDebug("purertc:pc");
 
-/** Datagrams that arrive between pair selection and DTLS taking over are kept, up to this many. */
+/** Datagrams that arrive before our own first valid pair, when DTLS takes over, are kept, up to this many. */
 const EARLY_DATAGRAMS = 8;
 
 /** Options of {@link createPeerTransport}. */
@@ -41,9 +41,10 @@ export interface PeerTransportOptions {
 
 /**
  * The one transport of a PeerConnection: an ICE agent (made when the role
- * is known, at setLocalDescription) and, once ICE selects a pair, a DTLS
- * connection over the agent, role from a=setup, the peer's certificate
- * checked against the remote a=fingerprint.
+ * is known, at setLocalDescription) and, once ICE has a valid pair (before
+ * nomination completes, RFC 8445 §12.1; the agent moves data to the selected
+ * pair when there is one), a DTLS connection over the agent, role from
+ * a=setup, the peer's certificate checked against the remote a=fingerprint.
  */
 export class PeerTransport {
   readonly iceUfrag: string;
@@ -115,14 +116,22 @@ export class PeerTransport {
     });
     agent.on("gatheringstatechange", (s) => this.listener?.gatheringState(s));
     agent.on("statechange", (s) => {
-      if (s !== "closed") this.listener?.iceState(s);
+      if (s === "closed") return;
+      this.listener?.iceState(s);
+      // A valid pair (RFC 8445 §12.1) carries DTLS before nomination completes: the DTLS
+      // client's ClientHello leaves a round trip earlier, the server answers on the path it came.
+      if (s === "connected" || s === "completed") this.startDtls();
     });
     agent.on("selectedcandidatepairchange", () => this.startDtls());
+    // Keep early datagrams until DTLS takes over: a peer sending on its valid pair (RFC 8445
+    // §12.1) can send its ClientHello before our own first valid pair, even before its answer
+    // reaches us (its checks are answered from our credentials alone).
+    agent.onDatagram = this.keepEarly;
     agent.gather().catch((error: unknown) => log("gathering failed: %s", (error as Error).message));
     if (this.remote) this.applyRemote();
   }
 
-  /** Gives the agent the remote credentials, starts checks; DTLS follows pair selection. */
+  /** Gives the agent the remote credentials, starts checks; DTLS follows the first valid pair. */
   start(remote: RemoteTransportParameters, controlling: boolean, dtlsRole: "client" | "server"): void {
     if (this.closing) return;
     this.remote = remote;
@@ -146,10 +155,6 @@ export class PeerTransport {
         log("remote candidate ignored: %s", (error as Error).message);
       }
     }
-    // Keep early datagrams (a DTLS ClientHello racing our own pair selection).
-    agent.onDatagram = (data) => {
-      if (this.early.length < EARLY_DATAGRAMS) this.early.push(data);
-    };
     agent.start();
   }
 
@@ -196,11 +201,15 @@ export class PeerTransport {
     for (const d of early) agent.onDatagram?.(d);
   }
 
+  private readonly keepEarly = (data: Uint8Array): void => {
+    if (this.early.length < EARLY_DATAGRAMS) this.early.push(data);
+  };
+
   private readonly onMedia = (data: Uint8Array, kind: "rtp" | "rtcp"): void => {
     this.listener?.media?.(data, kind);
   };
 
-  /** Sends an SRTP/SRTCP datagram on the selected pair (dropped before one). */
+  /** Sends an SRTP/SRTCP datagram on the selected (or, before nomination, a valid) pair; dropped before one. */
   sendMedia(data: Uint8Array): void {
     this.agent?.send(data);
   }
