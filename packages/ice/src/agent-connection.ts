@@ -42,10 +42,9 @@ export class AgentConnection {
     private readonly facts: () => AgentFacts,
     private readonly events: Pick<EventEmitter<IceAgentEvents>, "emit">,
     options: Pick<IceAgentOptions, "assumeEndOfCandidatesAfterMs">,
-    signal: AbortSignal,
   ) {
-    this.selection = new PairSelection(this.update, signal);
-    this.assumedEnd = new AssumedEndOfCandidates(options, this.update, signal);
+    this.selection = new PairSelection(this.update);
+    this.assumedEnd = new AssumedEndOfCandidates(options, this.update);
   }
 
   /** Transport state (W3C `RTCIceTransport.state`). */
@@ -108,6 +107,7 @@ export class AgentConnection {
    * retired generations still carrying the selected pair, to close.
    */
   close(): IceSession[] {
+    this.assumedEnd.stop();
     const retired = this.selection.clear();
     this.setState("closed");
     this.waiters.rejectAll(() => new IceError("ERR_CLOSED", "the ICE agent was closed"));

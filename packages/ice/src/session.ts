@@ -52,13 +52,13 @@ export class IceSession implements SessionState {
   /** @internal the agent's callbacks; replaced by no-ops on close. */
   host: SessionHost;
   /**
-   * The session's cancellation root (a Closer: an AbortController and its
-   * DOMException per session cost measurable time per connection); the agent
-   * closes its sessions itself, so it is not linked to the agent's signal.
+   * The session's cancellation root, a child of the agent's (a Closer: an
+   * AbortController and its DOMException per session cost measurable time
+   * per connection).
    */
-  private readonly closer = new Closer();
+  private readonly closer: Closer;
   /** Gathering's own root, a child of {@link closer}: stopGathering() closes it alone. */
-  private readonly gatherCloser = new Closer(this.closer);
+  private readonly gatherCloser: Closer;
   /** One STUN client transaction manager per base (it sends through that base). */
   private managers = new Map<CandidateBase, StunTransactionManager>();
   private isClosed = false;
@@ -67,16 +67,15 @@ export class IceSession implements SessionState {
     readonly local: IceCredentials,
     host: SessionHost,
     readonly timing: SessionTiming,
-    parent: AbortSignal,
+    parent: Closer,
     readonly component = 1,
   ) {
     this.host = host;
     this.localKey = StunKey.shortTerm(local.pwd);
+    this.closer = new Closer(parent);
+    this.gatherCloser = new Closer(this.closer);
     // A session made under a closed agent is born closed.
-    if (parent.aborted) {
-      this.isClosed = true;
-      this.closer.close();
-    }
+    if (this.closer.closed) this.isClosed = true;
     this.checklist = new Checklist(host.controlling());
     this.checks = new CheckScheduler(this);
   }
