@@ -24,7 +24,19 @@ export class TransportLink {
     private readonly config: Readonly<PeerConnectionConfiguration<PeerCertificate>>,
     private readonly closer: Closer,
     private readonly listener: TransportListener,
-  ) {}
+  ) {
+    closer.add(this.closeNow);
+  }
+
+  /**
+   * The connection closed: DTLS sends its close_notify now (the channels'
+   * ABORT went just before), as a signal handed to DTLS would have done,
+   * without an AbortSignal and its reason per connection. release() then
+   * waits for the same close.
+   */
+  private readonly closeNow = (): void => {
+    void this.ready?.close();
+  };
 
   /**
    * The transport, made on the first call.
@@ -34,15 +46,7 @@ export class TransportLink {
     if (this.closer.closed) {
       return Promise.reject(new PeerConnectionError("ERR_INVALID_STATE", "the PeerConnection is closed"));
     }
-    const closer = this.closer;
-    this.pending ??= createPeerTransport({
-      config: this.config,
-      // Read when DTLS starts: the connection's signal is made then, not before.
-      get signal() {
-        return closer.signal;
-      },
-      listener: this.listener,
-    }).then((t) => {
+    this.pending ??= createPeerTransport({ config: this.config, listener: this.listener }).then((t) => {
       if (this.closer.closed) {
         void t.close();
         throw new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed");
