@@ -24,9 +24,9 @@ export type CloserChild = (() => void) | { close(): unknown };
  * ```ts
  * const root = new Closer();
  * const child = new Closer(root); // closed with root, unlinked if closed first
- * const cancel = root.timer(() => console.log("never"), 1000);
+ * root.timer(() => console.log("never"), 1000);
  * root.close(); // cancels the timer, closes child; idempotent
- * console.log(child.closed, cancel === undefined); // true false
+ * console.log(child.closed); // true
  * ```
  */
 export class Closer {
