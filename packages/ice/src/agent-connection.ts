@@ -58,10 +58,9 @@ export class AgentConnection {
     private readonly facts: () => AgentFacts,
     private readonly events: Pick<EventEmitter<IceAgentEvents>, "emit">,
     options: ConnectionOptions,
-    signal: AbortSignal,
   ) {
-    this.selection = new PairSelection(this.update, signal);
-    this.assumedEnd = new AssumedEndOfCandidates(options, this.update, signal);
+    this.selection = new PairSelection(this.update);
+    this.assumedEnd = new AssumedEndOfCandidates(options, this.update);
     this.early = options.lite ? undefined : new EarlyPair(options.consentTimeoutMs);
   }
 
@@ -150,6 +149,7 @@ export class AgentConnection {
    * retired generations still carrying the selected pair, to close.
    */
   close(): IceSession[] {
+    this.assumedEnd.stop();
     const retired = this.selection.clear();
     this.early?.clear();
     this.setState("closed");

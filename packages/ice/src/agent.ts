@@ -1,6 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { createDebug, type DatagramTransport, SocketRegistry } from "@purertc/socket";
+import {
+  Closer,
+  createDebug,
+  type DatagramTransport,
+  randomBytesPooled,
+  SocketRegistry,
+} from "@purertc/socket";
 import { AgentConnection, type AgentFacts } from "./agent-connection.js";
 import {
   agentMdns,
@@ -62,7 +67,12 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   /** The tie-breaker sent in ICE-CONTROLLING / ICE-CONTROLLED. */
   readonly tieBreaker: bigint;
-  private readonly controller = new AbortController();
+  /**
+   * The agent's cancellation root: its sessions' Closers hang off it. A
+   * Closer, not an AbortController (one each per agent, session and consent
+   * monitor, with a DOMException per abort, cost measurable time per connection).
+   */
+  private readonly closer = new Closer();
   private readonly registry: SocketRegistry;
   private isControlling: boolean;
   private isStarted = false;
@@ -84,19 +94,14 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     this.registry = options.registry ?? SocketRegistry.default;
     checkAgentOptions(options);
     this.isControlling = !options.lite && (options.role ?? "controlling") === "controlling";
-    this.tieBreaker = options.tieBreaker ?? randomBytes(8).readBigUInt64BE();
+    this.tieBreaker = options.tieBreaker ?? randomBytesPooled(8).readBigUInt64BE();
     const credentials = localCredentials(options.credentials);
     this.udpMux = options.udpMux === undefined ? undefined : [options.udpMux].flat();
-    this.connection = new AgentConnection(
-      this.facts,
-      this,
-      {
-        assumeEndOfCandidatesAfterMs: options.assumeEndOfCandidatesAfterMs,
-        lite: options.lite === true,
-        consentTimeoutMs: consentTiming(options).timeoutMs,
-      },
-      this.controller.signal,
-    );
+    this.connection = new AgentConnection(this.facts, this, {
+      assumeEndOfCandidatesAfterMs: options.assumeEndOfCandidatesAfterMs,
+      lite: options.lite === true,
+      consentTimeoutMs: consentTiming(options).timeoutMs,
+    });
     this.current = this.newSession(credentials);
     ({ mdns: this.mdns, owns: this.ownsMdns } = agentMdns(options));
   }
@@ -275,7 +280,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   }
 
   private async doClose(): Promise<void> {
-    this.controller.abort();
+    this.closer.close();
     this.gathering = undefined;
     this.gatheringSession = undefined;
     const sessions = [this.current, ...this.connection.close()];
@@ -292,7 +297,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       this.ownsMdns ? this.mdns?.close?.().catch(() => {}) : undefined,
     ]);
     // A fresh, never-gathered session keeps `current` valid for getters.
-    this.current = new IceSession(this.current.local, closedHost, CLOSED_TIMING, this.controller.signal);
+    this.current = new IceSession(this.current.local, closedHost, CLOSED_TIMING, this.closer);
     this.removeAllListeners();
   }
 
@@ -303,12 +308,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   }
 
   private newSession(credentials: IceCredentials): IceSession {
-    return new IceSession(
-      credentials,
-      this.sessionHost(),
-      sessionTiming(this.options),
-      this.controller.signal,
-    );
+    return new IceSession(credentials, this.sessionHost(), sessionTiming(this.options), this.closer);
   }
 
   /**

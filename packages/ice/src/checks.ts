@@ -1,4 +1,4 @@
-import { type CancelTimer, createDebug, setRepeatingTimer, setTimer } from "@purertc/socket";
+import { type CancelTimer, createDebug, startRepeatingTimer, startTimer } from "@purertc/socket";
 import { StunError, type StunMessage } from "@purertc/stun";
 import { candidateFoundation, TYPE_PREFERENCE } from "./candidate.js";
 import type { ConsentCheck } from "./consent.js";
@@ -39,10 +39,11 @@ export class CheckScheduler {
       this.tick();
       if (!s.checklist.pending) return;
     }
-    this.cancelPacer = setRepeatingTimer(() => this.tick(), s.timing.ta, s.signal);
+    // Not tied to the session's signal: close() stops it (stop()), and a signal costs per session.
+    this.cancelPacer = startRepeatingTimer(this.tick, s.timing.ta);
   }
 
-  private tick(): void {
+  private readonly tick = (): void => {
     const pair = this.session.checklist.next();
     if (!pair) {
       this.cancelPacer?.();
@@ -51,7 +52,7 @@ export class CheckScheduler {
     }
     this.lastCheckAt = performance.now();
     this.sendCheck(pair, false);
-  }
+  };
 
   /** Sends a connectivity check on `pair`, with USE-CANDIDATE when `nominate`. */
   sendCheck(pair: CandidatePair, nominate: boolean): void {
@@ -180,14 +181,10 @@ export class CheckScheduler {
         (p.state === "waiting" || p.state === "frozen" || p.state === "in-progress"),
     );
     if (higherPending && now < this.nominationDeadline) {
-      this.cancelNominationTimer ??= setTimer(
-        () => {
-          this.cancelNominationTimer = undefined;
-          this.maybeNominate();
-        },
-        this.nominationDeadline - now,
-        s.signal,
-      );
+      this.cancelNominationTimer ??= startTimer(() => {
+        this.cancelNominationTimer = undefined;
+        this.maybeNominate();
+      }, this.nominationDeadline - now);
       return;
     }
     this.cancelNominationTimer?.();

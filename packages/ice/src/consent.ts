@@ -1,4 +1,4 @@
-import { type CancelTimer, childController, setRepeatingTimer, setTimer } from "@purertc/socket";
+import { type CancelTimer, startRepeatingTimer, startTimer } from "@purertc/socket";
 import type { RetransmitOptions } from "./retransmit.js";
 
 /** Timing of consent freshness (RFC 7675). */
@@ -44,27 +44,30 @@ export const RECENT_CONSENT_CHECKS = 6;
  * measured on the monotonic clock from the last answer actually received, and
  * judged in the check phase after the timer fires (setImmediate), so the
  * datagrams queued during a stall are read before the verdict.
+ *
+ * Its owner stops it ({@link ConsentMonitor.stop}); it owns no
+ * AbortController (one per selected pair cost a signal and a DOMException
+ * per connection), only its two timers and the checks in flight.
  */
 export class ConsentMonitor {
-  private readonly controller: AbortController;
+  private stopped = false;
   private lastConsent = performance.now();
   private current: ConsentState = "fresh";
   private cancels = new Set<() => void>();
   private recent: Uint8Array[] = [];
   private cancelEvaluate: CancelTimer | undefined;
+  private cancelNext: CancelTimer | undefined = undefined;
   private pendingJudge: NodeJS.Immediate | undefined = undefined;
 
   constructor(
     private readonly check: (schedule: RetransmitOptions) => ConsentCheck,
     private readonly options: ConsentOptions,
     private onState: (state: ConsentState) => void,
-    parent: AbortSignal,
   ) {
-    this.controller = childController(parent);
     this.next();
     // Evaluate often enough that `disconnected` shows within a second or so.
     const every = Math.max(10, Math.min(1000, options.disconnectedMs / 4, options.intervalMs));
-    this.cancelEvaluate = setRepeatingTimer(this.evaluateSoon, every, this.controller.signal);
+    this.cancelEvaluate = startRepeatingTimer(this.evaluateSoon, every);
   }
 
   get state(): ConsentState {
@@ -92,7 +95,7 @@ export class ConsentMonitor {
    * Returns false for an id the monitor does not remember. Each id counts once.
    */
   answeredLate(transactionId: Uint8Array): boolean {
-    if (this.controller.signal.aborted) return false;
+    if (this.stopped) return false;
     const at = this.indexOf(transactionId);
     if (at < 0) return false;
     this.recent.splice(at, 1);
@@ -112,11 +115,12 @@ export class ConsentMonitor {
 
   private next(): void {
     const jitter = 0.8 + Math.random() * 0.4;
-    setTimer(() => this.send(), this.options.intervalMs * jitter, this.controller.signal);
+    this.cancelNext = startTimer(this.send, this.options.intervalMs * jitter);
   }
 
-  private send(): void {
-    if (this.controller.signal.aborted) return;
+  private readonly send = (): void => {
+    this.cancelNext = undefined;
+    if (this.stopped) return;
     // Retransmit within the interval (RFC 7675 §5.1 leaves it to STUN rules).
     const rto = Math.max(50, Math.min(500, this.options.intervalMs / 4));
     const t = this.check({ rto, maxRto: rto * 2, attempts: 3 });
@@ -128,7 +132,7 @@ export class ConsentMonitor {
     this.cancels.add(t.cancel);
     t.result.then((ok) => {
       this.cancels.delete(t.cancel);
-      if (!ok || this.controller.signal.aborted) return;
+      if (!ok || this.stopped) return;
       if (t.transactionId) {
         const at = this.indexOf(t.transactionId);
         if (at >= 0) this.recent.splice(at, 1);
@@ -136,14 +140,14 @@ export class ConsentMonitor {
       this.refresh();
     });
     this.next();
-  }
+  };
 
   /**
    * The evaluation timer fired: judge in the check phase of this loop turn,
    * after the poll phase has read what arrived during a stall.
    */
   private readonly evaluateSoon = (): void => {
-    if (this.pendingJudge || this.controller.signal.aborted) return;
+    if (this.pendingJudge || this.stopped) return;
     this.pendingJudge = setImmediate(this.judge);
   };
 
@@ -153,7 +157,7 @@ export class ConsentMonitor {
   };
 
   private evaluate(): void {
-    if (this.controller.signal.aborted) return;
+    if (this.stopped) return;
     const silent = performance.now() - this.lastConsent;
     const state: ConsentState =
       silent >= this.options.timeoutMs ? "lost" : silent >= this.options.disconnectedMs ? "stale" : "fresh";
@@ -166,7 +170,9 @@ export class ConsentMonitor {
 
   /** Stops checking; idempotent. */
   stop(): void {
-    this.controller.abort();
+    this.stopped = true;
+    this.cancelNext?.();
+    this.cancelNext = undefined;
     this.cancelEvaluate?.();
     this.cancelEvaluate = undefined;
     if (this.pendingJudge) clearImmediate(this.pendingJudge);

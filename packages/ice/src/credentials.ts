@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytesPooled } from "@purertc/socket";
 import { IceError } from "./errors.js";
 
 /** The ICE credentials of one side (RFC 8445 §5.3). */
@@ -15,7 +15,7 @@ const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
 
 /** A random string of `length` ice-chars (6 bits of entropy each). */
 export function randomIceString(length: number): string {
-  return iceChars(randomBytes(length), 0, length);
+  return iceChars(randomBytesPooled(length), 0, length);
 }
 
 function iceChars(bytes: Uint8Array, from: number, to: number): string {
@@ -27,11 +27,11 @@ function iceChars(bytes: Uint8Array, from: number, to: number): string {
 /**
  * Fresh random credentials: an 8-character ufrag (48 bits) and a
  * 24-character pwd (144 bits, above the 128 bits RFC 8445 §5.3 asks for),
- * from one read of the CSPRNG (each read costs microseconds on every
- * connection's setup).
+ * from the shared random pool (a CSPRNG read each cost microseconds on
+ * every connection's setup).
  */
 export function generateCredentials(): IceCredentials {
-  const bytes = randomBytes(32);
+  const bytes = randomBytesPooled(32);
   return { ufrag: iceChars(bytes, 0, 8), pwd: iceChars(bytes, 8, 32) };
 }
 

@@ -16,6 +16,30 @@ async function silentPort(): Promise<{ port: number; close(): Promise<void> }> {
 }
 
 describe("teardown releases everything", () => {
+  it("a user's AbortSignal given to connect() rejects that call only; close() then rejects the others", async () => {
+    await withLeakCheck(async () => {
+      const silent = await silentPort();
+      const a = new IceAgent({ ...loopback });
+      await a.gather();
+      a.setRemoteCredentials({ ufrag: "peer", pwd: "0123456789012345678901" });
+      a.addRemoteCandidate(`candidate:1 1 udp 2130706431 127.0.0.1 ${silent.port} typ host`);
+      const user = new AbortController();
+      const reason = new Error("user gave up");
+      const aborted = a.connect(user.signal);
+      const other = a.connect();
+      user.abort(reason);
+      await expect(aborted).rejects.toBe(reason);
+      expect(a.state).toBe("checking");
+      // Already aborted: rejected at once with its reason.
+      await expect(a.connect(user.signal)).rejects.toBe(reason);
+      const otherRejected = expect(other).rejects.toMatchObject({ code: "ERR_CLOSED" });
+      await a.close();
+      await a.close(); // idempotent
+      await otherRejected;
+      await silent.close();
+    });
+  });
+
   it("close while gathering (a STUN server that does not answer)", async () => {
     await withLeakCheck(async () => {
       const silent = await silentPort();

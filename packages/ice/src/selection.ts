@@ -20,11 +20,8 @@ export class PairSelection {
   private consentValue: ConsentState = "fresh";
   private retiredSessions: IceSession[] = [];
 
-  /** `onConsent` runs after each consent state change, within `signal`'s life. */
-  constructor(
-    private readonly onConsent: (state: ConsentState) => void,
-    private readonly signal: AbortSignal,
-  ) {}
+  /** `onConsent` runs after each consent state change, until {@link clear}. */
+  constructor(private readonly onConsent: (state: ConsentState) => void) {}
 
   /** The selected pair as the W3C `RTCIceCandidatePair`, a new object each time. */
   get pair(): SelectedPair | undefined {
@@ -71,7 +68,6 @@ export class PairSelection {
       (schedule) => session.checks.consentCheck(pair, schedule),
       timing,
       this.onConsentState,
-      this.signal,
     );
     // The new generation carries the traffic now: release the old ones.
     const retired = this.retiredSessions;

@@ -1,3 +1,4 @@
+import type { Closer } from "@purertc/socket";
 import { StunError } from "@purertc/stun";
 import { candidateFoundation, candidatePriority } from "./candidate.js";
 import type { IceError } from "./errors.js";
@@ -31,13 +32,14 @@ type HostBase = { base: CandidateBase; localPreference: number };
 /**
  * Gathers the candidates of one session: host bases (own sockets or routes on
  * shared UdpMux sockets) and their candidates, then the other gatherers.
- * Returns early once `signal` aborts or the session closes; the caller looks
- * at both before it calls gathering complete.
+ * Returns early once `gathering` closes or the session does; the caller looks
+ * at both before it calls gathering complete. An AbortSignal is made (from
+ * `gathering`) only for what takes one: mDNS, TCP, other gatherers.
  */
 export async function gatherCandidates(
   s: SessionState,
   options: SessionGatherOptions,
-  signal: AbortSignal,
+  gathering: Closer,
 ): Promise<void> {
   const opened =
     options.udpMux && options.udpMux.length > 0
@@ -48,10 +50,11 @@ export async function gatherCandidates(
           s.host.registry,
           s,
           options.hostCandidates ? hostAddresses(options) : [],
-          signal,
+          // No signal: a UDP bind takes a tick, and what it opens after a stop is closed just below.
+          undefined,
           () => {},
         );
-  if (signal.aborted || s.closed) {
+  if (gathering.closed || s.closed) {
     await Promise.all(opened.map((o) => o.base.close()));
     return;
   }
@@ -61,7 +64,7 @@ export async function gatherCandidates(
     let name = names.get(address);
     if (name !== undefined || !options.mdnsName) return name ?? address;
     try {
-      name = await options.mdnsName(address, signal);
+      name = await options.mdnsName(address, gathering.signal);
     } catch {
       name = address; // Not published (mDNS unusable): the candidate keeps its IP.
     }
@@ -74,7 +77,7 @@ export async function gatherCandidates(
     const pref = localPreference(index);
     if (!hostBases.some((h) => h.base === base)) hostBases.push({ base, localPreference: pref });
     const name = await nameOf(address);
-    if (signal.aborted) return;
+    if (gathering.closed) return;
     s.addLocalCandidate(
       {
         foundation: candidateFoundation("host", address),
@@ -90,13 +93,13 @@ export async function gatherCandidates(
     );
   }
   if (options.tcp && (options.tcp.passive || options.tcp.active)) {
-    await gatherTcp(s, options, options.tcp, signal, nameOf);
-    if (signal.aborted || s.closed) return;
+    await gatherTcp(s, options, options.tcp, gathering, nameOf);
+    if (gathering.closed || s.closed) return;
   }
   await Promise.all(
     options.gatherers.map((g) =>
-      g.gather(gatherContext(s, signal, hostBases)).catch((error: unknown) => {
-        if (signal.aborted) return;
+      g.gather(gatherContext(s, gathering, hostBases)).catch((error: unknown) => {
+        if (gathering.closed) return;
         const errorText = (error as Error)?.message ?? String(error);
         s.host.onCandidateError({ address: "", port: 0, url: g.name, errorCode: 701, errorText });
       }),
@@ -109,18 +112,18 @@ async function gatherTcp(
   s: SessionState,
   options: SessionGatherOptions,
   tcp: IceTcpOptions,
-  signal: AbortSignal,
+  gathering: Closer,
   nameOf: (address: string) => Promise<string>,
 ): Promise<void> {
-  const opened = await openTcpBases(s, hostAddresses(options), tcp, signal);
-  if (signal.aborted || s.closed) {
+  const opened = await openTcpBases(s, hostAddresses(options), tcp, gathering.signal);
+  if (gathering.closed || s.closed) {
     await Promise.all(opened.map((o) => o.base.close()));
     return;
   }
   for (const { base } of opened) s.addBase(base);
   for (const { address, base, index } of opened) {
     const name = await nameOf(address);
-    if (signal.aborted) return;
+    if (gathering.closed) return;
     s.addLocalCandidate(
       {
         foundation: candidateFoundation("host", address, "", "tcp"),
@@ -155,9 +158,11 @@ function attachMuxes(s: SessionState, muxes: UdpMux[]): OpenedBase[] {
   return out;
 }
 
-function gatherContext(s: SessionState, signal: AbortSignal, hostBases: HostBase[]): GatherContext {
+function gatherContext(s: SessionState, gathering: Closer, hostBases: HostBase[]): GatherContext {
   return {
-    signal,
+    get signal() {
+      return gathering.signal;
+    },
     registry: s.host.registry,
     owner: s,
     component: s.component,
@@ -168,10 +173,10 @@ function gatherContext(s: SessionState, signal: AbortSignal, hostBases: HostBase
       else s.addBase(base);
     },
     addCandidate: (candidate, base) => {
-      if (!signal.aborted) s.addLocalCandidate(candidate, base);
+      if (!gathering.closed) s.addLocalCandidate(candidate, base);
     },
     reportError: (error) => {
-      if (!signal.aborted) s.host.onCandidateError(error);
+      if (!gathering.closed) s.host.onCandidateError(error);
     },
     stunRequest: async (base, address, port, transactionId, bytes) => {
       const { result } = s.request(base, bytes, transactionId, { address, port }, s.timing.server);

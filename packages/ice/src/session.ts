@@ -1,4 +1,4 @@
-import { childController } from "@purertc/socket";
+import { Closer } from "@purertc/socket";
 import {
   StunError,
   StunKey,
@@ -51,8 +51,14 @@ export class IceSession implements SessionState {
   readonly checks: CheckScheduler;
   /** @internal the agent's callbacks; replaced by no-ops on close. */
   host: SessionHost;
-  private readonly controller: AbortController;
-  private readonly gatherController: AbortController;
+  /**
+   * The session's cancellation root, a child of the agent's (a Closer: an
+   * AbortController and its DOMException per session cost measurable time
+   * per connection).
+   */
+  private readonly closer: Closer;
+  /** Gathering's own root, a child of {@link closer}: stopGathering() closes it alone. */
+  private readonly gatherCloser: Closer;
   /** One STUN client transaction manager per base (it sends through that base). */
   private managers = new Map<CandidateBase, StunTransactionManager>();
   private isClosed = false;
@@ -61,19 +67,22 @@ export class IceSession implements SessionState {
     readonly local: IceCredentials,
     host: SessionHost,
     readonly timing: SessionTiming,
-    parent: AbortSignal,
+    parent: Closer,
     readonly component = 1,
   ) {
     this.host = host;
     this.localKey = StunKey.shortTerm(local.pwd);
-    this.controller = childController(parent);
-    this.gatherController = childController(this.controller.signal);
+    this.closer = new Closer(parent);
+    this.gatherCloser = new Closer(this.closer);
+    // A session made under a closed agent is born closed.
+    if (this.closer.closed) this.isClosed = true;
     this.checklist = new Checklist(host.controlling());
     this.checks = new CheckScheduler(this);
   }
 
+  /** Aborts when the session closes; made on first use (mDNS resolves ask for it). */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.closer.signal;
   }
 
   get closed(): boolean {
@@ -87,9 +96,9 @@ export class IceSession implements SessionState {
     if (this.gatheringState !== "new" || this.isClosed) return;
     this.gatheringState = "gathering";
     this.host.onGatheringState(this);
-    const signal = this.gatherController.signal;
-    await gatherCandidates(this, options, signal);
-    if (signal.aborted || this.isClosed) return;
+    const gathering = this.gatherCloser;
+    await gatherCandidates(this, options, gathering);
+    if (gathering.closed || this.isClosed) return;
     this.gatheringState = "complete";
     this.host.onLocalCandidate(this, null);
     this.host.onGatheringState(this);
@@ -101,10 +110,8 @@ export class IceSession implements SessionState {
     this.bases.push(base);
     this.managers.set(
       base,
-      new StunTransactionManager({
-        send: (data, remote) => base.send(data, remote.port, remote.address),
-        signal: this.controller.signal,
-      }),
+      // Closed by close() with the others: no signal (and its listener) each.
+      new StunTransactionManager({ send: (data, remote) => base.send(data, remote.port, remote.address) }),
     );
     base.onPacket = (data, address, port) => this.onPacket(base, data, address, port);
     if (base.transport === "tcp")
@@ -289,7 +296,7 @@ export class IceSession implements SessionState {
 
   /** Stops gathering (candidates found so far stay). */
   stopGathering(): void {
-    this.gatherController.abort();
+    this.gatherCloser.close();
   }
 
   /**
@@ -305,7 +312,7 @@ export class IceSession implements SessionState {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.controller.abort();
+    this.closer.close();
     this.checks.stop();
     for (const manager of this.managers.values()) manager.close();
     this.managers = new Map();

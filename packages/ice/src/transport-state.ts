@@ -1,4 +1,4 @@
-import { type CancelTimer, setTimer } from "@purertc/socket";
+import { type CancelTimer, startTimer } from "@purertc/socket";
 import type { ConsentState } from "./consent.js";
 import type { IceAgentOptions, IceTransportState } from "./options.js";
 import type { IceSession } from "./session.js";
@@ -58,7 +58,7 @@ function awaitingConnection(s: IceSession): boolean {
 /**
  * `assumeEndOfCandidatesAfterMs`: the remote is taken to have ended its
  * candidates once every pair failed and none came for that long; until then
- * a timer runs `onTimer` to look again.
+ * a timer runs `onTimer` to look again, until {@link AssumedEndOfCandidates.stop}.
  */
 export class AssumedEndOfCandidates {
   private cancelTimer: CancelTimer | undefined = undefined;
@@ -66,7 +66,6 @@ export class AssumedEndOfCandidates {
   constructor(
     private readonly options: Pick<IceAgentOptions, "assumeEndOfCandidatesAfterMs">,
     private readonly onTimer: () => void,
-    private readonly signal: AbortSignal,
   ) {}
 
   /** Whether `s`'s remote candidates are taken to be complete now. */
@@ -76,7 +75,18 @@ export class AssumedEndOfCandidates {
     const wait = s.lastRemoteCandidateAt + after - performance.now();
     if (wait <= 0) return true;
     this.cancelTimer?.();
-    this.cancelTimer = setTimer(this.onTimer, wait + 1, this.signal);
+    this.cancelTimer = startTimer(this.fire, wait + 1);
     return false;
   };
+
+  private readonly fire = (): void => {
+    this.cancelTimer = undefined;
+    this.onTimer();
+  };
+
+  /** Cancels the timer (the agent closed); idempotent. */
+  stop(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+  }
 }

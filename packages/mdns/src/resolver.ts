@@ -1,6 +1,5 @@
 import type { RemoteInfo } from "node:dgram";
-import { setMaxListeners } from "node:events";
-import { childController, createDebug, setTimer } from "@purertc/socket";
+import { Closer, createDebug, whenAborted } from "@purertc/socket";
 import { AddressCache } from "./cache.js";
 import { MdnsError } from "./errors.js";
 import { checkMdnsName } from "./names.js";
@@ -55,7 +54,8 @@ interface Waiter {
 interface Query {
   name: string;
   family: 4 | 6;
-  controller: AbortController;
+  /** Its retransmission timer; closed when nobody waits any more or the resolver closes. */
+  closer: Closer;
   waiters: Set<Waiter>;
 }
 
@@ -71,7 +71,12 @@ interface Query {
  * ```
  */
 export class MdnsResolver implements AsyncDisposable {
-  private readonly root = new AbortController();
+  /**
+   * Every query and resolve in flight hangs off this root: Closers, not
+   * AbortControllers (three per resolve cost a signal, listeners and a
+   * DOMException each).
+   */
+  private readonly root = new Closer();
   private readonly queries = new Map<string, Query>();
   private readonly cache = new AddressCache();
   private readonly counters = { queriesSent: 0, cacheHits: 0 };
@@ -81,9 +86,6 @@ export class MdnsResolver implements AsyncDisposable {
   };
 
   private constructor(private readonly lease: MdnsSocketLease) {
-    // Each query and resolve() in flight links its own controller to the root until it settles
-    // (childController unlinks): eleven names at once is use, not the leak Node's default of 10 warns of.
-    setMaxListeners(0, this.root.signal);
     lease.socket.subscribe(this.handler);
   }
 
@@ -97,7 +99,7 @@ export class MdnsResolver implements AsyncDisposable {
 
   /** True once {@link MdnsResolver.close} was called. */
   get closed(): boolean {
-    return this.root.signal.aborted;
+    return this.root.closed;
   }
 
   /** Counters (a snapshot). */
@@ -143,7 +145,7 @@ export class MdnsResolver implements AsyncDisposable {
       return Promise.reject(new MdnsError("ERR_ABORTED", `resolve of ${normalized} aborted`));
     }
     return new Promise<string[]>((resolve, reject) => {
-      const controller = childController(this.root.signal);
+      const closer = new Closer(this.root);
       const families: (4 | 6)[] = family === 0 ? [4, 6] : [family];
       const joined: Query[] = [];
       let settled = false;
@@ -153,32 +155,29 @@ export class MdnsResolver implements AsyncDisposable {
         settle: (result) => {
           if (settled) return;
           settled = true;
-          controller.abort();
+          closer.close();
           for (const query of joined) this.leave(query, waiter);
           if (result instanceof MdnsError) reject(result);
           else resolve(result);
         },
       };
-      // Everything this resolve started hangs off `controller`: settling
-      // aborts it, which clears the timer and the listener on the caller's
-      // signal at once.
-      controller.signal.addEventListener(
-        "abort",
-        () => waiter.settle(new MdnsError("ERR_CLOSED", "the mDNS resolver is closed")),
-        { once: true },
-      );
-      options.signal?.addEventListener(
-        "abort",
-        () => waiter.settle(new MdnsError("ERR_ABORTED", `resolve of ${normalized} aborted`)),
-        { once: true, signal: controller.signal },
-      );
-      setTimer(
+      // Everything this resolve started hangs off `closer`: settling closes
+      // it, which clears the timer and the listener on the caller's signal at
+      // once; the resolver closing closes it first (ERR_CLOSED).
+      closer.add(() => waiter.settle(new MdnsError("ERR_CLOSED", "the mDNS resolver is closed")));
+      if (options.signal) {
+        closer.add(
+          whenAborted(options.signal, () =>
+            waiter.settle(new MdnsError("ERR_ABORTED", `resolve of ${normalized} aborted`)),
+          ),
+        );
+      }
+      closer.timer(
         () =>
           waiter.settle(
             new MdnsError("ERR_TIMEOUT", `no mDNS answer for ${normalized} within ${timeout} ms`),
           ),
         timeout,
-        controller.signal,
       );
       for (const f of families) joined.push(this.join(normalized, f, waiter));
     });
@@ -200,9 +199,9 @@ export class MdnsResolver implements AsyncDisposable {
 
   private async doClose(): Promise<void> {
     this.lease.socket.unsubscribe(this.handler);
-    // Aborting the root settles every waiter (ERR_CLOSED) and stops every
+    // Closing the root settles every waiter (ERR_CLOSED) and stops every
     // query's retransmission timer.
-    this.root.abort(new MdnsError("ERR_CLOSED", "the mDNS resolver is closed"));
+    this.root.close();
     this.queries.clear();
     this.cache.clear();
     await this.lease.release();
@@ -212,7 +211,7 @@ export class MdnsResolver implements AsyncDisposable {
     const key = `${family}|${name}`;
     let query = this.queries.get(key);
     if (!query) {
-      query = { name, family, controller: childController(this.root.signal), waiters: new Set() };
+      query = { name, family, closer: new Closer(this.root), waiters: new Set() };
       this.queries.set(key, query);
       this.transmit(query, 0);
     }
@@ -224,20 +223,20 @@ export class MdnsResolver implements AsyncDisposable {
     query.waiters.delete(waiter);
     if (query.waiters.size > 0) return;
     // Nobody waits: stop this query's timers now.
-    query.controller.abort();
+    query.closer.close();
     const key = `${query.family}|${query.name}`;
     if (this.queries.get(key) === query) this.queries.delete(key);
   }
 
   /** Sends the query and schedules the next one, RFC 6762 §5.2. */
   private transmit(query: Query, previousInterval: number): void {
-    if (query.controller.signal.aborted) return;
+    if (query.closer.closed) return;
     this.counters.queriesSent++;
     void this.lease.socket.query([
       { name: query.name, type: query.family === 4 ? "A" : "AAAA", class: "IN" },
     ]);
     const next = previousInterval === 0 ? FIRST_RETRY_MS : Math.min(previousInterval * 2, MAX_RETRY_MS);
-    setTimer(() => this.transmit(query, next), next, query.controller.signal);
+    query.closer.timer(() => this.transmit(query, next), next);
   }
 
   private onResponse(packet: MdnsPacket, remote: RemoteInfo): void {

@@ -1,6 +1,6 @@
 import type { RemoteInfo } from "node:dgram";
 import { EventEmitter } from "node:events";
-import { childController, createDebug, setTimer, sleep } from "@purertc/socket";
+import { type CancelTimer, childController, createDebug, setTimer, sleep, startTimer } from "@purertc/socket";
 import type { Answer, RecordType } from "dns-packet";
 import { MdnsError } from "./errors.js";
 import {
@@ -275,11 +275,14 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
 
   private sendBounded(answers: Answer[], to?: { address: string; port: number }, extra = {}): Promise<void> {
     this.counters.responsesSent++;
-    const controller = new AbortController();
-    return Promise.race([
-      this.lease.socket.respond({ answers, ...extra }, to),
-      sleep(SEND_BOUND_MS, controller.signal).catch(() => {}),
-    ]).finally(() => controller.abort());
+    // A timer cancelled by hand, not an AbortController per response sent.
+    let cancel: CancelTimer | undefined;
+    const bound = new Promise<void>((resolve) => {
+      cancel = startTimer(resolve, SEND_BOUND_MS);
+    });
+    return Promise.race([this.lease.socket.respond({ answers, ...extra }, to), bound]).finally(() =>
+      cancel?.(),
+    );
   }
 
   private markMulticast(name: string, family: 4 | 6): boolean {

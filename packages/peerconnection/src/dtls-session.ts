@@ -53,7 +53,8 @@ export interface DtlsSessionOptions {
   groups?: readonly NamedGroupName[] | undefined;
   /** DTLS 1.3: a KeyUpdate after this many records in one epoch (default: the DTLS package's). */
   keyUpdateAfterRecords?: number | undefined;
-  signal: AbortSignal;
+  /** Closes the connection when it aborts; without one, close() does. */
+  signal?: AbortSignal | undefined;
   onState(state: DtlsTransportState, error?: Error): void;
   onData(data: Uint8Array): void;
 }

@@ -1,7 +1,7 @@
 // The public surface with its TSDoc and the state handlers that write the public state fields. The on<event>
 // attributes and typed listeners are in peer-connection-events.ts; negotiation, descriptions, transport, data
 // channels and media in their own files.
-import { createDebug } from "@purertc/socket";
+import { Closer, createDebug } from "@purertc/socket";
 import type { PeerConnectionConfiguration } from "./configuration.js";
 import { checkConfiguration } from "./configuration-check.js";
 import { DataChannels } from "./data-channels.js";
@@ -45,6 +45,10 @@ const log = createDebug("purertc:pc");
 /** Largest application datagram: one DTLS record's plaintext (RFC 6347 §4.1, 2^14). */
 const MAX_DATAGRAM = 16384;
 
+/** The reason `signal` aborts with; made only when somebody asked for the signal. */
+const closedReason = (): PeerConnectionError =>
+  new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed");
+
 /**
  * An RTCPeerConnection-shaped connection over purertc's ICE agent and DTLS:
  * the same calls, states and events as in a browser, so signalling code
@@ -54,7 +58,7 @@ const MAX_DATAGRAM = 16384;
  * is a purertc extension for raw DTLS datagrams between purertc peers.
  *
  * Everything it starts (sockets, timers, the ICE agent, the DTLS
- * connection) hangs off one AbortController: `close()` (or `await using`)
+ * connection) hangs off one cancellation root: `close()` (or `await using`)
  * releases all of it, from any state.
  *
  * ```ts
@@ -69,9 +73,11 @@ const MAX_DATAGRAM = 16384;
  * ```
  */
 export class PeerConnection extends PeerConnectionEventTarget implements AsyncDisposable {
-  private readonly controller = new AbortController();
+  // A Closer, not an AbortController: its signal (and the abort reason) is
+  // made only when asked for (the `signal` getter, DTLS), not per connection.
+  private readonly closer = new Closer(undefined, closedReason);
   private readonly config: Readonly<PeerConnectionConfiguration<PeerCertificate>>;
-  private readonly operations = new OperationsChain(this.controller.signal);
+  private readonly operations = new OperationsChain(this.closer);
   private readonly link: TransportLink;
   private readonly negotiation: Negotiation;
   private readonly descriptions: SessionDescriptions;
@@ -109,7 +115,7 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
    * connectionState. A `dtlsstatechange` event marks each change.
    */
   get dtlsState(): DtlsTransportState {
-    return this.controller.signal.aborted ? "closed" : this.dtlsState_;
+    return this.closer.closed ? "closed" : this.dtlsState_;
   }
 
   /** Set when the DTLS transport failed (fingerprint mismatch, handshake error, alert). */
@@ -120,7 +126,7 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
     this.config = { bundlePolicy: "max-bundle", iceTransportPolicy: "all", iceServers: [], ...configuration };
     checkConfiguration(this.config);
     this.descriptions = new SessionDescriptions(this.config.iceLite === true);
-    this.link = new TransportLink(this.config, this.controller.signal, {
+    this.link = new TransportLink(this.config, this.closer, {
       localCandidate: this.onLocalCandidate,
       gatheringState: this.onGatheringState,
       iceState: this.onIceState,
@@ -179,15 +185,18 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
    *   for an id in use or no id left.
    */
   createDataChannel(label: string, init?: DataChannelInit): DataChannel {
-    if (this.controller.signal.aborted) {
+    if (this.closer.closed) {
       throw new PeerConnectionError("ERR_INVALID_STATE", "createDataChannel on a closed PeerConnection");
     }
     return this.channels.create(String(label), init);
   }
 
-  /** The signal that aborts when the connection closes (for tying your own work to it). */
+  /**
+   * The signal that aborts when the connection closes (for tying your own
+   * work to it), with a PeerConnectionError `ERR_CLOSED` as its reason.
+   */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.closer.signal;
   }
 
   /**
@@ -199,7 +208,7 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
    * @throws PeerConnectionError ERR_INVALID_STATE once closed, ERR_INVALID_ACCESS for a bad kind or direction.
    */
   addTransceiver(kind: "audio" | "video", init?: TransceiverInit): RtpTransceiver {
-    if (this.controller.signal.aborted) {
+    if (this.closer.closed) {
       throw new PeerConnectionError("ERR_INVALID_STATE", "the PeerConnection is closed");
     }
     return this.media.session.addTransceiver(kind, init);
@@ -303,7 +312,7 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
     this.signalingState = "closed";
     this.iceConnectionState = "closed";
     this.connectionState = "closed";
-    this.controller.abort(new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed"));
+    this.closer.close();
     this.media.close();
     this.link
       .release(sctp)
@@ -318,13 +327,13 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
   }
 
   private readonly onLocalCandidate = (candidate: SdpCandidate): void => {
-    if (this.controller.signal.aborted) return;
+    if (this.closer.closed) return;
     const init = this.descriptions.addLocalCandidate(candidate, this.link.ready?.iceUfrag ?? "");
     this.dispatch(new PeerConnectionIceEvent(init));
   };
 
   private readonly onGatheringState = (state: IceGatheringState): void => {
-    if (this.controller.signal.aborted || state === this.iceGatheringState) return;
+    if (this.closer.closed || state === this.iceGatheringState) return;
     this.iceGatheringState = state;
     if (state === "complete") this.descriptions.endLocalCandidates();
     this.dispatch(new Event("icegatheringstatechange"));
@@ -333,7 +342,7 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
   };
 
   private readonly onIceState = (state: IceTransportState): void => {
-    if (this.controller.signal.aborted) return;
+    if (this.closer.closed) return;
     this.iceState = state;
     const ice = iceConnectionStateOf([state]);
     if (ice !== this.iceConnectionState) {
@@ -344,7 +353,7 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
   };
 
   private readonly onDtlsState = (state: DtlsTransportState, error?: Error): void => {
-    if (this.controller.signal.aborted) return;
+    if (this.closer.closed) return;
     if (error) this.transportError = error;
     if (state === "connected" && this.link.ready) this.media.start(this.link.ready);
     if (state !== this.dtlsState_) {

@@ -34,8 +34,8 @@ const EARLY_DATAGRAMS = 8;
 /** Options of {@link createPeerTransport}. */
 export interface PeerTransportOptions {
   config: Readonly<PeerConnectionConfiguration<PeerCertificate>>;
-  /** Aborted when the PeerConnection closes. */
-  signal: AbortSignal;
+  /** Closes DTLS when it aborts; the PeerConnection closes the transport itself (close()) and passes none. */
+  signal?: AbortSignal | undefined;
   listener: TransportListener;
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytesPooled } from "@purertc/socket";
 import {
   answerSession,
   checkLocal,
@@ -27,7 +27,7 @@ import type { SdpCandidate, SdpSession } from "./sdp/types.js";
  * The signalling state and the transport stay with the PeerConnection.
  */
 export class SessionDescriptions {
-  private readonly sessionId = BigInt(`0x${randomBytes(8).toString("hex")}`) >> 1n;
+  private readonly sessionId = randomBytesPooled(8).readBigUInt64BE() >> 1n;
   private sessionVersion = 1;
   /** The local description applied. */
   local: LocalState | undefined;

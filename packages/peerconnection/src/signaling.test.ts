@@ -106,6 +106,26 @@ describe("signaling as browsers do it", () => {
     });
   });
 
+  it("the signal, read before close, aborts on close with ERR_CLOSED; work tied to it stops", async () => {
+    await withLeakCheck(async () => {
+      const pc = new PeerConnection({ interfaces: "loopback" });
+      await pc.setLocalDescription(await pc.createOffer());
+      const signal = pc.signal;
+      expect(signal.aborted).toBe(false);
+      let reason: unknown;
+      signal.addEventListener("abort", () => {
+        reason = signal.reason;
+      });
+      const closing = pc.close();
+      expect(signal.aborted).toBe(true);
+      expect(reason).toBeInstanceOf(PeerConnectionError);
+      expect((reason as PeerConnectionError).code).toBe("ERR_CLOSED");
+      expect(pc.signal).toBe(signal);
+      await closing;
+      await pc.close();
+    });
+  });
+
   it("closed: every operation is InvalidStateError, states are closed, no event fires", async () => {
     await withLeakCheck(async () => {
       const pc = new PeerConnection({ interfaces: "loopback" });
@@ -129,6 +149,8 @@ describe("signaling as browsers do it", () => {
       }
       expect(events).toBe(0);
       expect(pc.signal.aborted).toBe(true);
+      expect(pc.signal.reason).toBeInstanceOf(PeerConnectionError);
+      expect((pc.signal.reason as PeerConnectionError).code).toBe("ERR_CLOSED");
       pc.sendDatagram("dropped, like UDP");
       expect(() => pc.sendDatagram(new Uint8Array(16385))).toThrow(PeerConnectionError);
     });

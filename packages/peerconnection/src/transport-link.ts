@@ -1,4 +1,4 @@
-import { childController, createDebug } from "@purertc/socket";
+import { type Closer, createDebug } from "@purertc/socket";
 import type { PeerConnectionConfiguration } from "./configuration.js";
 import type { DataChannels } from "./data-channels.js";
 import { dtlsRole, type LocalState } from "./description-steps.js";
@@ -11,7 +11,7 @@ const log = createDebug("purertc:pc");
 
 /**
  * A PeerConnection's one transport, made on first need under the
- * connection's signal, started once both descriptions are in, and released
+ * connection's Closer, started once both descriptions are in, and released
  * by close.
  */
 export class TransportLink {
@@ -22,24 +22,32 @@ export class TransportLink {
 
   constructor(
     private readonly config: Readonly<PeerConnectionConfiguration<PeerCertificate>>,
-    private readonly signal: AbortSignal,
+    private readonly closer: Closer,
     private readonly listener: TransportListener,
-  ) {}
+  ) {
+    closer.add(this.closeNow);
+  }
+
+  /**
+   * The connection closed: DTLS sends its close_notify now (the channels'
+   * ABORT went just before), as a signal handed to DTLS would have done,
+   * without an AbortSignal and its reason per connection. release() then
+   * waits for the same close.
+   */
+  private readonly closeNow = (): void => {
+    void this.ready?.close();
+  };
 
   /**
    * The transport, made on the first call.
    * @throws PeerConnectionError ERR_INVALID_STATE once closed (rejects), ERR_CLOSED when closed while it was being made.
    */
   ensure(): Promise<PeerTransport> {
-    if (this.signal.aborted) {
+    if (this.closer.closed) {
       return Promise.reject(new PeerConnectionError("ERR_INVALID_STATE", "the PeerConnection is closed"));
     }
-    this.pending ??= createPeerTransport({
-      config: this.config,
-      signal: childController(this.signal).signal,
-      listener: this.listener,
-    }).then((t) => {
-      if (this.signal.aborted) {
+    this.pending ??= createPeerTransport({ config: this.config, listener: this.listener }).then((t) => {
+      if (this.closer.closed) {
         void t.close();
         throw new PeerConnectionError("ERR_CLOSED", "the PeerConnection was closed");
       }

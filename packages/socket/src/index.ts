@@ -1,14 +1,17 @@
 /**
  * @purertc/socket: the SocketRegistry through which every socket of purertc
  * (UDP, TCP listening and connected) is opened, the DatagramTransport interface DTLS runs over, and the
- * small lifecycle helpers (signal-bound timers, debug logging) the other
- * packages share.
+ * small helpers the other packages share (signal-bound timers, the
+ * {@link Closer} cancellation root, pooled random bytes, debug logging).
  * @packageDocumentation
  */
+
+export { Closer, type CloserChild } from "./closer.js";
 export { type DatagramTransport, UdpTransport, type UdpTransportOptions } from "./datagram-transport.js";
 export { createDebug, type DebugLogger } from "./debug.js";
 export { SocketError, type SocketErrorCode } from "./errors.js";
 export { ManagedSocket, type ManagedSocketEvents, type SocketStats } from "./managed-socket.js";
+export { randomBytesPooled } from "./random.js";
 export {
   formatAddress,
   type LeakReport,
@@ -27,5 +30,6 @@ export {
   setRepeatingTimer,
   setTimer,
   sleep,
+  startRepeatingTimer,
   startTimer,
 } from "./timers.js";

@@ -39,4 +39,9 @@ describe("README", () => {
     const out = await runBlock("registry.listen(");
     expect(out.split("\n").filter(Boolean)).toEqual(["echo hello", "3", "socket registry: no socket open"]);
   });
+
+  it("the Closer example runs as written: children closed, the timer never fires, the process exits", async () => {
+    const out = await runBlock("new Closer(");
+    expect(out.split("\n").filter(Boolean)).toEqual(["child's work stops", "true true"]);
+  });
 });

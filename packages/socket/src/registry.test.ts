@@ -34,6 +34,33 @@ describe("SocketRegistry", () => {
     );
   });
 
+  it("records where each socket was opened: the opener's frames, not the registry's, at most 8", async () => {
+    const registry = new SocketRegistry();
+    const limit = Error.stackTraceLimit;
+    try {
+      const owner = {};
+      const openedHere = () => registry.open(owner, { label: "stack-udp", address: "127.0.0.1" });
+      const udp = await openedHere();
+      const server = await registry.listen(owner, { label: "stack-tcp", address: "127.0.0.1" });
+      for (const info of registry.list()) {
+        const frames = info.stack.split("\n");
+        expect(frames[0]).toMatch(/^ {4}at .*registry\.test\.ts:\d+:\d+\)?$/);
+        expect(info.stack).not.toMatch(/registry\.ts|Error/);
+        expect(frames.length).toBeLessThanOrEqual(8);
+      }
+      expect(registry.list()[0]?.stack.split("\n")[0]).toContain("openedHere");
+      // A process that keeps shorter stacks keeps them here too; the limit is restored.
+      Error.stackTraceLimit = 2;
+      const short = await registry.open(owner, { label: "stack-short", address: "127.0.0.1" });
+      expect(registry.list()[2]?.stack.split("\n").length).toBe(2);
+      expect(Error.stackTraceLimit).toBe(2);
+      await Promise.all([udp.close(), server.close(), short.close()]);
+    } finally {
+      Error.stackTraceLimit = limit;
+      await registry.close();
+    }
+  });
+
   it("supports await using and udp6", async () => {
     const registry = new SocketRegistry();
     await withLeakCheck(

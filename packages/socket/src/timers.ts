@@ -21,6 +21,16 @@ export function startTimer(fn: () => void, ms: number): CancelTimer {
   return () => clearTimeout(handle);
 }
 
+/**
+ * Runs `fn` every `ms` until cancelled: the signal-free form of
+ * {@link setRepeatingTimer}, for objects that cancel their timers on close
+ * (see {@link startTimer}).
+ */
+export function startRepeatingTimer(fn: () => void, ms: number): CancelTimer {
+  const handle = setInterval(fn, ms);
+  return () => clearInterval(handle);
+}
+
 /** Runs `fn` once after `ms`, unless `signal` aborts first. */
 export function setTimer(fn: () => void, ms: number, signal: AbortSignal): CancelTimer {
   if (signal.aborted) return noop;

@@ -78,7 +78,6 @@ export class StunClient implements AsyncDisposable {
   private socket: ManagedSocket | undefined;
   private readonly manager: StunTransactionManager;
   private readonly software: string | undefined;
-  private readonly controller = new AbortController();
   private ignored = 0;
   private malformed = 0;
   private closing: Promise<void> | undefined;
@@ -106,7 +105,6 @@ export class StunClient implements AsyncDisposable {
       rc: options.rc,
       rm: options.rm,
       rtoMax: options.rtoMax,
-      signal: this.controller.signal,
     });
   }
 
@@ -151,7 +149,7 @@ export class StunClient implements AsyncDisposable {
 
   /** True once closed. */
   get closed(): boolean {
-    return this.controller.signal.aborted;
+    return this.closing !== undefined;
   }
 
   /**
@@ -232,7 +230,7 @@ export class StunClient implements AsyncDisposable {
   /** Closes the client: pending transactions reject with `ERR_CLOSED`, then the socket closes. Idempotent. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
-    this.controller.abort();
+    // close() closes the manager itself: no AbortController (and its listener) for that.
     this.manager.close();
     this.unlinkParent?.();
     const socket = this.socket;

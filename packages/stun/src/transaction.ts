@@ -75,11 +75,11 @@ export class StunTransactionManager implements AsyncDisposable {
     malformed: 0,
     rejected: 0,
   };
-  private readonly controller: AbortController;
+  private isClosed = false;
   private readonly pending = new Map<string, Pending>();
   private send: TransactionManagerOptions["send"] | undefined;
   private readonly defaults: Required<Omit<RetransmissionOptions, "rtoMax">> & { rtoMax: number };
-  private readonly unlinkParent: (() => void) | undefined;
+  private readonly unlinkParent: (() => void) | undefined = undefined;
 
   /** @param options - the send function, retransmission defaults, and an optional parent signal */
   constructor(options: TransactionManagerOptions) {
@@ -91,8 +91,7 @@ export class StunTransactionManager implements AsyncDisposable {
       rtoMax: options.rtoMax ?? Number.POSITIVE_INFINITY,
     };
     checkRetransmission(this.defaults);
-    this.controller = new AbortController();
-    this.unlinkParent = whenAborted(options.signal, () => this.close());
+    if (options.signal) this.unlinkParent = whenAborted(options.signal, () => this.close());
   }
 
   /** Number of transactions in flight. */
@@ -102,7 +101,7 @@ export class StunTransactionManager implements AsyncDisposable {
 
   /** True once closed. */
   get closed(): boolean {
-    return this.controller.signal.aborted;
+    return this.isClosed;
   }
 
   /**
@@ -304,13 +303,17 @@ export class StunTransactionManager implements AsyncDisposable {
     return true;
   }
 
-  /** Rejects every pending transaction with `ERR_CLOSED` and stops all timers. Idempotent. */
+  /**
+   * Rejects every pending transaction with `ERR_CLOSED` and stops all timers.
+   * Idempotent. (A flag, not an AbortController: one manager per ICE base, and
+   * each abort() made a DOMException nobody read.)
+   */
   close(): void {
-    if (this.controller.signal.aborted) return;
+    if (this.isClosed) return;
+    this.isClosed = true;
     for (const t of [...this.pending.values()]) {
       this.finish(t, new StunError("ERR_CLOSED", "the transaction manager was closed"));
     }
-    this.controller.abort();
     this.unlinkParent?.();
     this.send = undefined;
   }

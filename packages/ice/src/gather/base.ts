@@ -1,5 +1,5 @@
 import type { RemoteInfo } from "node:dgram";
-import { type ManagedSocket, setTimer } from "@purertc/socket";
+import { type ManagedSocket, startTimer } from "@purertc/socket";
 
 /** Longest close() waits for datagrams still on their way out (a bound, never reached on loopback). */
 const FLUSH_LIMIT_MS = 100;
@@ -93,14 +93,13 @@ export class SocketBase implements CandidateBase {
 
   private flush(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const limit = new AbortController();
       const done = () => {
         this.drained = undefined;
-        limit.abort();
+        cancel();
         resolve();
       };
       this.drained = done;
-      setTimer(done, FLUSH_LIMIT_MS, limit.signal);
+      const cancel = startTimer(done, FLUSH_LIMIT_MS);
     });
   }
 }

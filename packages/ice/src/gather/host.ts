@@ -93,7 +93,7 @@ export async function openHostBases(
   registry: SocketRegistry,
   owner: object,
   addresses: string[],
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   onError: (address: string, error: unknown) => void,
 ): Promise<Array<{ address: string; base: SocketBase; index: number }>> {
   const opened = await Promise.all(

@@ -1,4 +1,4 @@
-import { createDebug, type SocketRegistry } from "@purertc/socket";
+import { Closer, createDebug, type SocketRegistry } from "@purertc/socket";
 import type { CandidateBase } from "../gather/base.js";
 import { connectionKey, FramedConnection, type FrameSink } from "./framed-connection.js";
 
@@ -40,7 +40,8 @@ export class TcpActiveBase implements CandidateBase, FrameSink {
   onPacket: ((data: Uint8Array, address: string, port: number) => void) | undefined = undefined;
   onRemoteGone: ((address: string, port: number) => void) | undefined = undefined;
   private readonly remotes = new Map<string, Outgoing>();
-  private readonly controller = new AbortController();
+  /** Aborts the dials in flight on close; its signal is made at the first dial. */
+  private readonly closer = new Closer();
   private isClosed = false;
 
   constructor(
@@ -93,7 +94,7 @@ export class TcpActiveBase implements CandidateBase, FrameSink {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.controller.abort();
+    this.closer.close();
     this.onPacket = undefined;
     this.onRemoteGone = undefined;
     const open: FramedConnection[] = [];
@@ -111,7 +112,7 @@ export class TcpActiveBase implements CandidateBase, FrameSink {
         port,
         localAddress: this.address,
         timeoutMs: this.limits.connectTimeoutMs,
-        signal: this.controller.signal,
+        signal: this.closer.signal,
       });
       if (this.isClosed) {
         await connection.close();

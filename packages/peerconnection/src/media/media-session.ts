@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytesPooled } from "@purertc/socket";
 import { rejected } from "../sdp/rejected.js";
 import type { SdpMediaSection, SdpSession } from "../sdp/types.js";
 import { codecParameters, mimeTypeOf, orderByPreference } from "./codecs.js";
@@ -38,7 +38,7 @@ export interface NegotiatedMedia {
 export class MediaSession {
   readonly transceivers: RtpTransceiver[] = [];
   /** RTCP CNAME of every sender of this connection (RFC 7022: random per connection). */
-  readonly cname = randomBytes(12).toString("base64");
+  readonly cname = randomBytesPooled(12).toString("base64");
   /** m-section mids in the order of the last description (JSEP keeps m-lines in place). */
   private order: string[] = [];
   private dataMid: string | undefined;
