@@ -68,6 +68,13 @@ export interface PeerConnectionConfiguration<C = unknown> {
    */
   dtlsKeyUpdateAfterRecords?: number;
   /**
+   * purertc extension: offer I-DATA (RFC 8260, message interleaving) in the
+   * data channels' SCTP INIT. Default true; used when the peer offers it too
+   * (another purertc, Firefox, Chromium with its field trial). `false` keeps
+   * to DATA chunks, as pion, werift and libdatachannel peers do.
+   */
+  sctpInterleaving?: boolean;
+  /**
    * ICE-lite (RFC 8445 §2.5), for a server with a public address: host
    * candidates only, no checks of its own, always controlled, `a=ice-lite`
    * in its descriptions; the peer (a browser) must run full ICE. Not with

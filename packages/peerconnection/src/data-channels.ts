@@ -13,6 +13,8 @@ export interface DataChannelsHost {
   dtlsState(): DtlsTransportState;
   /** Bytes a DTLS record adds to its content (negotiated version and cipher), once connected. */
   recordOverhead(): number | undefined;
+  /** Offer I-DATA (RFC 8260) in the association's INIT (configuration `sctpInterleaving`). */
+  interleaving(): boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export class DataChannels {
   dtlsStateChanged(state: DtlsTransportState): void {
     // SCTP runs over DTLS application data once DTLS is up; both ends INIT (RFC 8841).
     if (state === "connected" && this.negotiated)
-      this.transport?.start(sctpPacketSize(this.host.recordOverhead()));
+      this.transport?.start(sctpPacketSize(this.host.recordOverhead()), this.host.interleaving());
     // DTLS gone (close_notify, alert): the association and its channels end with it.
     if (state === "closed" || state === "failed") void this.transport?.close();
   }

@@ -93,12 +93,14 @@ export class PeerConnection extends PeerConnectionEventTarget implements AsyncDi
   };
   private readonly readDtlsState = (): DtlsTransportState => this.dtlsState;
   private readonly readRecordOverhead = (): number | undefined => this.link.ready?.recordOverhead;
+  private readonly readSctpInterleaving = (): boolean => this.config.sctpInterleaving !== false;
   private readonly media = new PeerMedia(this.dispatch);
   private readonly channels = new DataChannels({
     sendPacket: this.sendSctpPacket,
     dispatch: this.dispatch,
     dtlsState: this.readDtlsState,
     recordOverhead: this.readRecordOverhead,
+    interleaving: this.readSctpInterleaving,
   });
 
   /** RTCSignalingState. */

@@ -117,3 +117,73 @@ describe("congestion control (RFC 9260 §7.2)", () => {
     expect(cc.cwnd).toBe(2 * MTU);
   });
 });
+
+describe("HyStart++ in the initial slow start (RFC 9406)", () => {
+  const MTU = 1200;
+
+  /**
+   * Drives `cc` through rounds of ten SACKs (a round ends when the cumulative ack passes the highest
+   * TSN sent when it began), each SACK acking one MTU with the window in use and the RTT `rtt(round)`.
+   */
+  function drive(cc: CongestionControl, rounds: number, rtt: (round: number) => number, from = { tsn: 0 }) {
+    for (let r = 0; r < rounds; r++)
+      for (let i = 0; i < 10; i++) {
+        from.tsn += 10;
+        cc.onSackRtt(rtt(r), from.tsn, from.tsn + 100);
+        cc.onAck(MTU, cc.cwnd, true);
+      }
+    return from;
+  }
+
+  it("a steady round trip: slow start goes on (cwnd + 1 MTU a SACK)", () => {
+    const cc = new CongestionControl(MTU, 10_000_000);
+    drive(cc, 6, () => 1);
+    expect(cc.slowStartExit.phase).toBe("slow-start");
+    expect(cc.cwnd).toBe(4380 + 60 * MTU);
+  });
+
+  it("a round whose smallest RTT is 4 ms (MIN_RTT_THRESH) above the last: conservative slow start, then ssthresh = cwnd after 5 rounds", () => {
+    const cc = new CongestionControl(MTU, 10_000_000);
+    const at = drive(cc, 2, () => 1);
+    const before = cc.cwnd;
+    // Still within the threshold (1 + 4 ms is needed): slow start.
+    drive(cc, 1, () => 4.9, at);
+    expect(cc.slowStartExit.phase).toBe("slow-start");
+    // From the 8th sample of a round at 6 ms: CSS, a quarter of the growth.
+    drive(cc, 1, () => 10, at);
+    expect(cc.slowStartExit.phase).toBe("css");
+    const css = cc.cwnd;
+    drive(cc, 1, () => 10, at);
+    expect(cc.cwnd - css).toBe(10 * (MTU / 4));
+    drive(cc, 4, () => 10, at);
+    expect(cc.slowStartExit.phase).toBe("done");
+    expect(cc.ssthresh).toBeLessThanOrEqual(cc.cwnd);
+    expect(cc.cwnd).toBeGreaterThan(before);
+    // Congestion avoidance now: about one MTU per cwnd acknowledged.
+    const ca = cc.cwnd;
+    drive(cc, 1, () => 10, at);
+    expect(cc.cwnd - ca).toBeLessThanOrEqual(MTU);
+  });
+
+  it("during conservative slow start an RTT back below the baseline resumes slow start", () => {
+    const cc = new CongestionControl(MTU, 10_000_000);
+    const at = drive(cc, 2, () => 1);
+    drive(cc, 1, () => 20, at);
+    expect(cc.slowStartExit.phase).toBe("css");
+    drive(cc, 1, () => 2, at);
+    expect(cc.slowStartExit.phase).toBe("slow-start");
+  });
+
+  it("after a loss (or a timeout) slow start is the classic one: no HyStart++ again", () => {
+    const cc = new CongestionControl(MTU, 10_000_000);
+    drive(cc, 2, () => 1);
+    cc.onFastRetransmit(1);
+    expect(cc.slowStartExit.phase).toBe("done");
+    const t3 = new CongestionControl(MTU, 10_000_000);
+    t3.onTimeout();
+    const at = drive(t3, 2, () => 1);
+    drive(t3, 2, () => 50, at);
+    expect(t3.slowStartExit.phase).toBe("done");
+    expect(t3.ssthresh).toBe(4 * MTU); // §7.2.3's, not moved by a growing RTT
+  });
+});

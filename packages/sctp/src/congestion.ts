@@ -2,8 +2,10 @@
  * Congestion control and the retransmission timeout of RFC 9260: RTO from
  * measured RTT (§6.3.1), slow start and congestion avoidance with cwnd,
  * ssthresh and partial_bytes_acked (§7.2.1, §7.2.2), the reactions to
- * fast retransmit (§7.2.4) and T3-rtx expiry (§7.2.3).
+ * fast retransmit (§7.2.4) and T3-rtx expiry (§7.2.3); the initial slow
+ * start ends on a growing round trip (HyStart++, slow-start-exit.ts).
  */
+import { CSS_GROWTH_DIVISOR, SlowStartExit } from "./slow-start-exit.js";
 
 /** RTO.Alpha = 1/8, RTO.Beta = 1/4 (RFC 9260 §16). */
 export class RtoEstimator {
@@ -74,6 +76,8 @@ export class RtoEstimator {
 export class CongestionControl {
   cwnd: number;
   ssthresh: number;
+  /** HyStart++ (RFC 9406) for the initial slow start. */
+  readonly slowStartExit = new SlowStartExit();
   private partialBytesAcked = 0;
   /** While set, fast recovery: no further cwnd reduction until the cumulative ack passes this TSN. */
   fastRecoveryExit: number | undefined;
@@ -97,7 +101,10 @@ export class CongestionControl {
     // sender must not inflate cwnd it never tested (§7.2.1, §7.2.2).
     const utilized = flightBefore + this.mtu >= this.cwnd;
     if (this.cwnd <= this.ssthresh) {
-      if (cumAdvanced && utilized) this.cwnd += Math.min(bytesAcked, this.mtu);
+      if (!cumAdvanced || !utilized) return;
+      const grow = Math.min(bytesAcked, this.mtu);
+      // Conservative slow start (RFC 9406 §4.2): a quarter of the growth.
+      this.cwnd += this.slowStartExit.phase === "css" ? Math.ceil(grow / CSS_GROWTH_DIVISOR) : grow;
       return;
     }
     this.partialBytesAcked += bytesAcked;
@@ -105,6 +112,16 @@ export class CongestionControl {
       this.partialBytesAcked -= this.cwnd;
       this.cwnd += this.mtu;
     }
+  }
+
+  /**
+   * Each SACK, before {@link onAck}: its RTT sample (ms), the cumulative ack
+   * and the highest TSN sent, for HyStart++ while in slow start; when it
+   * says the round trip grew, slow start ends (ssthresh = cwnd).
+   */
+  onSackRtt(rtt: number | undefined, cumAck: number, highestSent: number): void {
+    if (this.cwnd > this.ssthresh) return;
+    if (this.slowStartExit.onSack(rtt, cumAck, highestSent)) this.ssthresh = this.cwnd;
   }
 
   /** Everything outstanding was acknowledged (§7.2.2: partial_bytes_acked = 0). */
@@ -115,6 +132,7 @@ export class CongestionControl {
   /** Entering fast recovery (§7.2.4), `highestOutstanding` marks its end. */
   onFastRetransmit(highestOutstanding: number): void {
     if (this.fastRecoveryExit !== undefined) return;
+    this.slowStartExit.end();
     this.ssthresh = Math.max(this.cwnd / 2, 4 * this.mtu);
     this.cwnd = this.ssthresh;
     this.partialBytesAcked = 0;
@@ -123,6 +141,7 @@ export class CongestionControl {
 
   /** T3-rtx expired (§7.2.3). */
   onTimeout(): void {
+    this.slowStartExit.end();
     this.ssthresh = Math.max(this.cwnd / 2, 4 * this.mtu);
     this.cwnd = this.mtu;
     this.partialBytesAcked = 0;

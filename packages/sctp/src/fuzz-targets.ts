@@ -87,7 +87,7 @@ export async function sctpFuzzTargets(): Promise<FuzzTarget[]> {
       expected: isSctpError,
     },
     {
-      name: "SCTP I-DATA reassembly (RFC 8260: a receiver fed the packet's I-DATA and I-FORWARD-TSN chunks)",
+      name: "SCTP reassembly (a receiver fed the packet's DATA, I-DATA, FORWARD-TSN and I-FORWARD-TSN chunks)",
       seeds,
       run: reassemble,
       expected: isSctpError,
@@ -100,9 +100,15 @@ function reassemble(input: Uint8Array): void {
   const chunks = decodePacket(input, { skipChecksum: true }).chunks;
   let receiver: DataReceiver | undefined;
   for (const c of chunks) {
-    if (c.type !== ChunkType.IData && c.type !== ChunkType.Data && c.type !== ChunkType.IForwardTsn) continue;
+    if (
+      c.type !== ChunkType.IData &&
+      c.type !== ChunkType.Data &&
+      c.type !== ChunkType.IForwardTsn &&
+      c.type !== ChunkType.ForwardTsn
+    )
+      continue;
     receiver ??= new DataReceiver(
-      c.type === ChunkType.IForwardTsn ? c.newCumulativeTsn : c.tsn,
+      c.type === ChunkType.IForwardTsn || c.type === ChunkType.ForwardTsn ? c.newCumulativeTsn : c.tsn,
       32_768,
       8192,
       {
@@ -111,7 +117,7 @@ function reassemble(input: Uint8Array): void {
         violation: noop,
       },
     );
-    if (c.type === ChunkType.IForwardTsn) receiver.forward(c);
+    if (c.type === ChunkType.IForwardTsn || c.type === ChunkType.ForwardTsn) receiver.forward(c);
     else receiver.receive(c);
   }
 }

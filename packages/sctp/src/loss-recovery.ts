@@ -62,6 +62,7 @@ export class LossRecovery {
     const cc = t.cc;
     if (cc.fastRecoveryExit !== undefined && !tsnLt(t.rtx.cumAck, cc.fastRecoveryExit))
       cc.fastRecoveryExit = undefined;
+    cc.onSackRtt(out.rtt, t.rtx.cumAck, t.rtx.highestTsn);
     cc.onAck(out.bytesAcked, flightBefore, out.cumAdvanced);
     if (out.fastRetransmit > 0) {
       this.a.stats.fastRetransmits += out.fastRetransmit;

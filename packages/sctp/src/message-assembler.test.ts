@@ -103,6 +103,23 @@ describe("I-DATA reassembly (RFC 8260 §2.1)", () => {
     expect(r.aRwnd).toBe(full);
   });
 
+  it("I-FORWARD-TSN delivers the whole ordered messages it strands, in MID order, and drops the partial ones", () => {
+    const { r, delivered, send } = receiver();
+    // MID 0 lost (abandoned); MIDs 2 and 1 whole, waiting behind it; MID 3 partial, abandoned; MID 4 whole.
+    const first = r.cumTsn + 2;
+    send({ mid: 2, tsn: first + 2 });
+    send({ mid: 1, tsn: first });
+    send({ mid: 3, tsn: first + 3, ending: false, userData: new Uint8Array(300) });
+    send({ mid: 4, tsn: first + 5 });
+    r.forward({
+      type: ChunkType.IForwardTsn,
+      newCumulativeTsn: first + 4,
+      streams: [{ streamId: 0, unordered: false, mid: 3 }],
+    });
+    expect(delivered.map((d) => d.data[0])).toEqual([1, 2, 4]);
+    expect(r.aRwnd).toBe(64 * 1024);
+  });
+
   it("an incoming stream reset starts the stream's MIDs again at 0", () => {
     const { r, delivered, send } = receiver();
     send({ mid: 0 });

@@ -189,22 +189,32 @@ export class MessageAssembler {
     this.sink.deliver(streamId, a.ppid, out);
   }
 
-  /** The stream entries of an I-FORWARD-TSN (RFC 8260 §2.3.1): messages up to each MID are skipped. */
+  /**
+   * The stream entries of an I-FORWARD-TSN (RFC 8260 §2.3.1): messages up
+   * to each MID are skipped; whole ordered ones it strands are delivered
+   * first, in MID order (the sender counts them as received).
+   */
   forward(entries: readonly IForwardTsnStream[]): void {
     for (const { streamId, unordered, mid } of entries) {
       const s = this.stream(streamId);
       const map = unordered ? s.unordered : s.ordered;
+      const stranded: [number, Assembly][] = [];
       for (const [k, a] of map)
         if (tsnLte(k, mid)) {
           map.delete(k);
-          this.bytes -= a.cost;
+          if (!unordered && complete(a) && tsnLte(s.nextMid, k)) stranded.push([k, a]);
+          else this.bytes -= a.cost;
         }
       if (unordered) continue;
       if (tsnLte(s.nextMid, mid)) {
+        // The head is never whole (it would have been delivered): it goes.
         if (s.head) this.bytes -= s.head.cost;
         s.head = undefined;
+        const from = s.nextMid;
         s.nextMid = tsnAdd(mid, 1);
-      }
+        stranded.sort((x, y) => tsnDiff(x[0], from) - tsnDiff(y[0], from));
+        for (const [, a] of stranded) this.deliver(streamId, a);
+      } else for (const [, a] of stranded) this.bytes -= a.cost;
       this.deliverOrdered(streamId, s);
     }
   }

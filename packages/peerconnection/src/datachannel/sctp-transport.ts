@@ -127,9 +127,10 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
 
   /**
    * @internal DTLS is connected: the association starts (both ends send INIT, RFC 8841 §... simultaneous open),
-   * its packets at most `mtu` bytes (what one DTLS record carries in the datagram budget).
+   * its packets at most `mtu` bytes (what one DTLS record carries in the datagram budget), offering
+   * I-DATA (RFC 8260) if `interleaving`.
    */
-  start(mtu: number): void {
+  start(mtu: number, interleaving = true): void {
     const options = this.options;
     if (this.closed || this.association || !options) return;
     this.packetSize = mtu;
@@ -139,6 +140,7 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
       remotePort: this.remotePort,
       maxMessageSize: LOCAL_MAX_MESSAGE_SIZE,
       mtu,
+      interleaving,
     });
     this.association = association;
     association.addEventListener("open", this.onOpen);

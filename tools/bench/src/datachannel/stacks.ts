@@ -38,8 +38,16 @@ export interface RawDatagrams {
  * `purertc-tcp`: purertc over ICE-TCP only (one passive, one active PeerConnection, no UDP candidates).
  * `purertc-x25519`: purertc with DTLS key exchange on x25519 alone (`dtlsGroups: ["x25519"]`), not
  * the default X25519MLKEM768 hybrid: the open without ML-KEM on its critical path (open figures only).
+ * `purertc-data`: purertc with SCTP DATA chunks, no I-DATA (`sctpInterleaving: false`), as with a pion,
+ * werift, libdatachannel or Chromium peer (transfer figures only).
  */
-export type StackName = "purertc" | "purertc-tcp" | "purertc-x25519" | "werift" | "node-datachannel";
+export type StackName =
+  | "purertc"
+  | "purertc-tcp"
+  | "purertc-x25519"
+  | "purertc-data"
+  | "werift"
+  | "node-datachannel";
 
 /** The W3C shape both purertc and node-datachannel's polyfill have (also used by halves.ts). */
 export interface W3cChannel {
@@ -205,6 +213,15 @@ export async function pairMaker(stack: StackName): Promise<() => Promise<Channel
       w3cPair(
         () => new PeerConnection({ interfaces: "loopback", dtlsGroups: ["x25519"] }) as unknown as W3cPeer,
         () => true,
+      );
+  }
+  if (stack === "purertc-data") {
+    return () =>
+      w3cPair(
+        () => new PeerConnection({ interfaces: "loopback", sctpInterleaving: false }) as unknown as W3cPeer,
+        () => true,
+        false,
+        purertcRaw,
       );
   }
   if (stack === "purertc-tcp") {

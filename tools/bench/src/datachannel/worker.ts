@@ -183,10 +183,9 @@ const OPEN_WARM_UP = 20;
 /** Ends a worker that measures the open only. */
 class OpenOnly extends Error {}
 
-const make = await pairMaker(stack);
-const result: Record<string, unknown> = { stack };
-try {
-  // Open: fresh pairs, the first ones warm the JIT (and make the process certificate). Twenty, not
+/** The open figures: create → first channel `open` of fresh pairs, with the CPU each took. */
+async function measureOpens(result: Record<string, unknown>): Promise<void> {
+  // Fresh pairs, the first ones warm the JIT (and make the process certificate). Twenty, not
   // three: a fresh process's opens 2–15 still run code the JIT has not optimized yet (ours: the
   // JavaScript ML-KEM-768 of the hybrid key share, 3–20 ms a call until then), so three warm-up opens
   // measured the JIT rather than the stack. The first open of the process is reported too (cold).
@@ -227,6 +226,13 @@ try {
     result.openX25519 = percentiles(opensX);
     result.openX25519Cpu = percentiles(cpuX);
   }
+}
+
+const make = await pairMaker(stack);
+const result: Record<string, unknown> = { stack };
+try {
+  // DATA without I-DATA: transfer rows only (its opens would repeat purertc's).
+  if (stack !== "purertc-data") await measureOpens(result);
   // An open-only row (another DTLS group): its transfers would repeat purertc's.
   if (stack === "purertc-x25519") throw new OpenOnly();
 
