@@ -35,7 +35,7 @@ describe("npm run fuzz targets", () => {
       "SDP",
       "mDNS",
       "SCTP packet",
-      "SCTP I-DATA reassembly",
+      "SCTP reassembly",
       "RTP packet",
       "RTCP compound",
       "H.264 depacketizer",
