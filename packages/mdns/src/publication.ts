@@ -1,3 +1,5 @@
+import type { Closer } from "@purertc/socket";
+import type { MdnsError } from "./errors.js";
 import type { ParsedAddress } from "./names.js";
 
 /**
@@ -55,6 +57,8 @@ export class MdnsPublication implements AsyncDisposable {
   name_: string;
   /** @internal conflicts seen (bounds renames, RFC 6762 §9) */
   conflicts = 0;
+  /** @internal why it ended (unpublished, conflict), for a probe in flight; set before {@link closer} closes */
+  endError: MdnsError | undefined = undefined;
 
   /** @internal */
   constructor(
@@ -66,8 +70,8 @@ export class MdnsPublication implements AsyncDisposable {
     readonly ttl: number,
     /** What happens on conflict. */
     readonly onConflict: ConflictPolicy,
-    /** @internal cancels this publication's timers */
-    readonly controller: AbortController,
+    /** @internal cancels this publication's timers and probe */
+    readonly closer: Closer,
   ) {
     this.name_ = name;
   }

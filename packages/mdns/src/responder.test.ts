@@ -219,6 +219,45 @@ describe("MdnsResponder", () => {
     );
   });
 
+  it("a probing publish stops with why: the caller's abort, unpublish, or close", async () => {
+    const registry = new SocketRegistry();
+    await withLeakCheck(
+      async () => {
+        await using responder = await MdnsResponder.open(loopback(registry));
+        const code = (p: Promise<unknown>) =>
+          p.then(
+            () => "published",
+            (e: unknown) => (e as MdnsError).code,
+          );
+        // The caller's signal, aborted mid-probe (before and after it starts).
+        const user = new AbortController();
+        const aborted = code(
+          responder.publish("one.local", "198.18.0.21", { probe: true, signal: user.signal }),
+        );
+        await new Promise((r) => setTimeout(r, 50));
+        user.abort();
+        expect(await aborted).toBe("ERR_ABORTED");
+        expect(
+          await code(
+            responder.publish("two.local", "198.18.0.22", { probe: true, signal: AbortSignal.abort() }),
+          ),
+        ).toBe("ERR_ABORTED");
+        // Unpublished while probing.
+        const unpublished = code(responder.publish("three.local", "198.18.0.23", { probe: true }));
+        await new Promise((r) => setTimeout(r, 50));
+        await responder.unpublish("three.local");
+        expect(await unpublished).toBe("ERR_ABORTED");
+        // The responder closed while probing.
+        const closed = code(responder.publish("four.local", "198.18.0.24", { probe: true }));
+        await new Promise((r) => setTimeout(r, 50));
+        await responder.close();
+        expect(await closed).toBe("ERR_CLOSED");
+        expect(responder.names()).toEqual([]);
+      },
+      { registry },
+    );
+  });
+
   it("rejects bad input with MdnsError codes", async () => {
     const registry = new SocketRegistry();
     await withLeakCheck(

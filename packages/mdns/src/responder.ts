@@ -1,6 +1,6 @@
 import type { RemoteInfo } from "node:dgram";
 import { EventEmitter } from "node:events";
-import { type CancelTimer, childController, createDebug, setTimer, sleep, startTimer } from "@purertc/socket";
+import { type CancelTimer, Closer, createDebug, sleep, startTimer, whenAborted } from "@purertc/socket";
 import type { Answer, RecordType } from "dns-packet";
 import { MdnsError } from "./errors.js";
 import {
@@ -85,7 +85,8 @@ export interface MdnsResponderOptions extends MdnsSocketOptions {}
  * ```
  */
 export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements AsyncDisposable {
-  private readonly root = new AbortController();
+  /** Publications hang off it: Closers, not an AbortController each (a signal is made only for a probe's sleep). */
+  private readonly root = new Closer();
   private readonly byName = new Map<string, MdnsPublication>();
   private readonly lastMulticast = new Map<string, number>();
   private readonly counters = { answered: 0, responsesSent: 0, conflicts: 0 };
@@ -112,7 +113,7 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
 
   /** True once {@link MdnsResponder.close} was called. */
   get closed(): boolean {
-    return this.root.signal.aborted;
+    return this.root.closed;
   }
 
   /** Counters (a snapshot). */
@@ -164,7 +165,7 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
       parsed,
       ttl,
       policy,
-      childController(this.root.signal),
+      new Closer(this.root),
     );
     this.byName.set(normalized, publication);
     if (options.probe) await this.probe(publication, options.signal);
@@ -200,10 +201,10 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
     const goodbyes = publications.filter((p) => p.state_ === "announced").flatMap((p) => this.records(p, 0));
     for (const p of publications) {
       p.state_ = "unpublished";
-      p.controller.abort();
+      p.closer.close();
     }
     this.byName.clear();
-    this.root.abort(new MdnsError("ERR_CLOSED", "the mDNS responder is closed"));
+    this.root.close();
     if (goodbyes.length > 0) await this.sendBounded(goodbyes.slice(0, 64));
     this.lease.socket.unsubscribe(this.handler);
     this.lastMulticast.clear();
@@ -214,7 +215,8 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
     const state = publication.state_;
     if (state === "unpublished" || state === "withdrawn") return;
     publication.state_ = "unpublished";
-    publication.controller.abort(new MdnsError("ERR_ABORTED", `${publication.name} was unpublished`));
+    publication.endError = new MdnsError("ERR_ABORTED", `${publication.name} was unpublished`);
+    publication.closer.close();
     if (this.byName.get(publication.name_) === publication) this.byName.delete(publication.name_);
     if (state === "announced" && !this.closed) await this.sendBounded(this.records(publication, 0));
     log("unpublished %s", publication.name);
@@ -222,10 +224,16 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
 
   /** RFC 6762 §8.1 probing: three queries for the name, with our records as the proposal. */
   private async probe(publication: MdnsPublication, signal: AbortSignal | undefined): Promise<void> {
-    const controller = childController(publication.controller.signal);
-    const onAbort = () => controller.abort(new MdnsError("ERR_ABORTED", "publish aborted"));
-    signal?.addEventListener("abort", onAbort, { once: true, signal: controller.signal });
-    if (signal?.aborted) onAbort();
+    // The probe's sleeps take a signal: it aborts with why the probe stopped
+    // (the caller's abort, or the publication's end), read when it aborts.
+    let userAborted = false;
+    const probing = new Closer(publication.closer, () =>
+      userAborted ? new MdnsError("ERR_ABORTED", "publish aborted") : publication.endError,
+    );
+    const unlink = whenAborted(signal, () => {
+      userAborted = true;
+      probing.close();
+    });
     try {
       for (let attempt = 0; attempt <= MAX_CONFLICTS; attempt++) {
         const conflictsBefore = publication.conflicts;
@@ -236,7 +244,7 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
             [],
             this.records(publication, publication.ttl),
           );
-          await sleep(PROBE_INTERVAL_MS, controller.signal);
+          await sleep(PROBE_INTERVAL_MS, probing.signal);
         }
         if (publication.conflicts === conflictsBefore) return;
         if (publication.state_ === "withdrawn") break;
@@ -246,12 +254,13 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
     } catch (error) {
       if (publication.state_ === "probing") publication.state_ = "withdrawn";
       if (this.byName.get(publication.name_) === publication) this.byName.delete(publication.name_);
-      publication.controller.abort();
+      publication.closer.close();
       if (error instanceof MdnsError) throw error;
       if (this.closed) throw new MdnsError("ERR_CLOSED", "the mDNS responder is closed");
       throw new MdnsError("ERR_ABORTED", `publish of ${publication.name} aborted`, { cause: error });
     } finally {
-      controller.abort();
+      unlink();
+      probing.close();
     }
   }
 
@@ -262,7 +271,7 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
       if (publication.state_ !== "announced" || publication.name_ !== name) return;
       return this.sendBounded(this.records(publication, publication.ttl));
     };
-    setTimer(() => void send(), ANNOUNCE_REPEAT_MS, publication.controller.signal);
+    publication.closer.timer(() => void send(), ANNOUNCE_REPEAT_MS);
     await send();
   }
 
@@ -367,7 +376,8 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
       if (publication.state_ === "announced") void this.announce(publication);
     } else {
       publication.state_ = "withdrawn";
-      publication.controller.abort(new MdnsError("ERR_CONFLICT", `${old} is in use by another host`));
+      publication.endError = new MdnsError("ERR_CONFLICT", `${old} is in use by another host`);
+      publication.closer.close();
     }
     log("conflict on %s from %s: %s", old, from, renamedTo ? `renamed to ${renamedTo}` : "withdrawn");
     this.emit("conflict", { name: old, renamedTo, from });
