@@ -148,6 +148,16 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     return this.connection.selection.pair;
   }
 
+  /**
+   * The pair `send()` uses now: the selected one, or before nomination
+   * completes a valid one (RFC 8445 §12.1); undefined when datagrams would be
+   * dropped.
+   */
+  get dataPair(): SelectedPair | undefined {
+    const p = this.closing ? undefined : this.connection.dataPair(this.current);
+    return p && { id: p.id, local: p.local.candidate, remote: p.remote, rttMs: p.rttMs };
+  }
+
   /** Why the agent failed when its shared socket went away (its {@link UdpMux} closed), else undefined. */
   get transportError(): IceError | undefined {
     return this.connection.lost;

@@ -1,7 +1,7 @@
 import { SocketRegistry } from "@purertc/socket";
 import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { IceAgent, type IceAgentOptions, type IceTransportState } from "./index.js";
+import { type Candidate, IceAgent, type IceAgentOptions, type IceTransportState } from "./index.js";
 import { nextDatagram, signal, text, untext, waitForState } from "./test/pair.test-helper.js";
 
 const loopback = { loopback: "only", ipv6: false } as const;
@@ -121,6 +121,53 @@ describe("data on a valid pair before nomination (RFC 8445 §12.1)", () => {
         expect(seen).toContain("connected");
       } finally {
         await close();
+      }
+    });
+  });
+
+  it("data moves from the valid pair it went on to the pair the controlling agent nominates", async () => {
+    await withLeakCheck(async () => {
+      // b has two host candidates; a is told the one b ranks lower with a higher priority, so b's
+      // first valid pair (its best) is not the one a nominates (a's best).
+      const a = new IceAgent({ role: "controlling", ...loopback });
+      const b = new IceAgent({
+        role: "controlled",
+        loopback: true,
+        addresses: ["127.0.0.1", "127.0.0.2"],
+        ipv6: false,
+      });
+      try {
+        await Promise.all([a.gather(), b.gather()]);
+        const [high, low] = [...b.localCandidates].sort((x, y) => y.priority - x.priority) as [
+          Candidate,
+          Candidate,
+        ];
+        expect(high.address).not.toBe(low.address);
+        a.setRemoteCredentials(b.localCredentials);
+        b.setRemoteCredentials(a.localCredentials);
+        a.addRemoteCandidate(high);
+        a.addRemoteCandidate({ ...low, priority: high.priority + 1000 });
+        for (const c of a.localCandidates) b.addRemoteCandidate(c);
+        b.start();
+        await waitForState(b, "connected");
+        // Before a checks at all: b's valid pair is its best one.
+        expect(b.selectedPair).toBeUndefined();
+        expect(b.dataPair?.local.address).toBe(high.address);
+        const early = nextDatagram(a);
+        b.send(text("on the first valid pair"));
+        expect(untext(await early)).toBe("on the first valid pair");
+        a.start();
+        const selected = await b.connect();
+        expect(selected.local.address).toBe(low.address);
+        expect(b.dataPair?.id).toBe(selected.id);
+        await a.connect();
+        const atA = nextDatagram(a);
+        b.send(text("on the nominated pair"));
+        expect(untext(await atA)).toBe("on the nominated pair");
+        expect(b.getStats().dropped).toBe(0);
+      } finally {
+        await a.close();
+        await b.close();
       }
     });
   });
