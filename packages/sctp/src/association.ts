@@ -86,7 +86,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
   readonly sink: ReceiverSink;
   /** @internal */ readonly t3: AssociationTimer;
   /** @internal */ readonly delayedAck: AssociationTimer;
-  /** @internal */ readonly reconfigTimer: AssociationTimer;
+  #reconfigTimer: AssociationTimer | undefined;
   private lowStreams: number[] = [];
   private unlinkSignal: () => void;
   /** @internal */ readonly stats: SctpStats;
@@ -107,7 +107,6 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.sink = this.inbound.sink;
     this.t3 = new AssociationTimer(this.recovery.onT3);
     this.delayedAck = new AssociationTimer(this.tx.onDelayedAck);
-    this.reconfigTimer = new AssociationTimer(this.tx.onReconfigTimer);
     this.stats = {
       packetsSent: 0,
       packetsReceived: 0,
@@ -132,6 +131,12 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
       flightSize: 0,
     };
     this.unlinkSignal = whenAborted(options.signal, this.onSignalAbort);
+  }
+
+  /** @internal RE-CONFIG retransmission; made on first use (most associations never reset a stream). */
+  get reconfigTimer(): AssociationTimer {
+    this.#reconfigTimer ??= new AssociationTimer(this.tx.onReconfigTimer);
+    return this.#reconfigTimer;
   }
 
   /** The RFC 9260 state ("closed" before connect() and after the end). */
@@ -385,7 +390,9 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     }
     this.destroyed = true;
     this.#state = "closed";
-    for (const t of [this.t3, this.delayedAck, this.reconfigTimer]) t.dispose();
+    this.t3.dispose();
+    this.delayedAck.dispose();
+    this.#reconfigTimer?.dispose();
     this.heartbeat.dispose();
     this.setup.dispose();
     this.unlinkSignal();

@@ -1,12 +1,23 @@
 /**
  * The State Cookie (RFC 9260 §5.1.3): everything the INIT-ACK's sender needs
  * to set up the association when the COOKIE-ECHO comes back, so it keeps no
- * state for an INIT (SYN-flood resistance). Signed with HMAC-SHA-256 under a
- * per-association random secret, dated, and checked for age (§5.1.5).
+ * state for an INIT (SYN-flood resistance). Signed with HMAC-SHA-256, dated,
+ * and checked for age (§5.1.5).
+ *
+ * The key is per process, rotated every hour, as §5.1.3 suggests for an
+ * endpoint ("changed reasonably frequently"; the cookie's timestamp says
+ * which key made it). What the key protects is that only a cookie we issued
+ * makes a TCB, with the values we signed: a per-process key does that as
+ * well as a per-association one did, and saves a CSPRNG read per association
+ * on a data channel's open path. So that a cookie one association issued
+ * still makes no TCB at another (in WebRTC each association has its own
+ * DTLS peer), every signer writes its own id into the signed body and
+ * verifies it.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { SctpError } from "./errors.js";
 import { put16, put32, u16, u32 } from "./packet/bytes.js";
+import { randomFill } from "./random.js";
 
 /** What the cookie carries. */
 export interface CookieContents {
@@ -30,14 +41,39 @@ export interface CookieContents {
   peerTieTag: number;
 }
 
-const BODY = 44;
+const BODY = 48;
 const MAC = 32;
 /** Cookie size on the wire. */
 export const COOKIE_SIZE = BODY + MAC;
 
-/** Signs and verifies cookies under one secret. */
+/**
+ * How long one key signs (ms); a key verifies for this long after it stops
+ * signing, so it must be at least the longest cookie lifespan (options.ts
+ * caps `cookieLifetime` at it).
+ */
+export const KEY_ROTATION = 3_600_000;
+
+/** Keys by epoch (floor(time / KEY_ROTATION)): the signing one and the one before (3 at most, if the clock steps back). */
+const keys = new Map<number, Uint8Array>();
+
+function keyOf(epoch: number, create: boolean): Uint8Array | undefined {
+  let key = keys.get(epoch);
+  if (key || !create) return key;
+  key = randomFill(new Uint8Array(32));
+  keys.set(epoch, key);
+  if (keys.size > 2) {
+    const oldest = Math.min(...keys.keys());
+    if (oldest < epoch - 1 || keys.size > 3) keys.delete(oldest);
+  }
+  return key;
+}
+
+/** Distinguishes the signers of one process (not secret: it is under the MAC). */
+let nextSignerId = 1;
+
+/** Signs and verifies the cookies of one association. */
 export class CookieSigner {
-  private readonly secret = randomBytes(32);
+  private readonly id = nextSignerId++ >>> 0;
 
   constructor(
     /** Valid.Cookie.Life in ms (RFC 9260 §16: 60 s). */
@@ -63,7 +99,8 @@ export class CookieSigner {
     // Creation time in ms since the epoch, 64 bits as two halves.
     put32(b, 36, Math.floor(now / 2 ** 32));
     put32(b, 40, now >>> 0);
-    b.set(this.mac(b.subarray(0, BODY)), BODY);
+    put32(b, 44, this.id);
+    b.set(this.mac(keyOf(Math.floor(now / KEY_ROTATION), true)!, b.subarray(0, BODY)), BODY);
     return b;
   }
 
@@ -75,10 +112,13 @@ export class CookieSigner {
   verify(cookie: Uint8Array, now = Date.now()): CookieContents {
     if (cookie.length !== COOKIE_SIZE)
       throw new SctpError("ERR_BAD_COOKIE", "State Cookie has the wrong size (RFC 9260 §5.1.5)");
-    const mac = this.mac(cookie.subarray(0, BODY));
-    if (!timingSafeEqual(mac, cookie.subarray(BODY)))
-      throw new SctpError("ERR_BAD_COOKIE", "State Cookie MAC does not verify (RFC 9260 §5.1.5)");
+    // The timestamp picks the key (§5.1.3); it is trusted only once the MAC verifies under it.
     const created = u32(cookie, 36) * 2 ** 32 + u32(cookie, 40);
+    const key = keyOf(Math.floor(created / KEY_ROTATION), false);
+    if (!key || !timingSafeEqual(this.mac(key, cookie.subarray(0, BODY)), cookie.subarray(BODY)))
+      throw new SctpError("ERR_BAD_COOKIE", "State Cookie MAC does not verify (RFC 9260 §5.1.5)");
+    if (u32(cookie, 44) !== this.id)
+      throw new SctpError("ERR_BAD_COOKIE", "State Cookie made by another association");
     const age = now - created;
     if (age > this.lifespan)
       throw new SctpError("ERR_STALE_COOKIE", "State Cookie expired (RFC 9260 §5.1.5)", {
@@ -103,7 +143,7 @@ export class CookieSigner {
     };
   }
 
-  private mac(body: Uint8Array): Buffer {
-    return createHmac("sha256", this.secret).update(body).digest();
+  private mac(key: Uint8Array, body: Uint8Array): Buffer {
+    return createHmac("sha256", key).update(body).digest();
   }
 }

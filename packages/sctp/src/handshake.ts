@@ -4,10 +4,10 @@
  * peer's INIT, and the RFC 9260 §5.2.4 table that decides what a
  * COOKIE-ECHO means for an association that already exists.
  */
-import { randomBytes } from "node:crypto";
 import type { CookieContents } from "./cookie.js";
 import { ChunkType, EDMID_DTLS } from "./packet/constants.js";
 import type { InitChunk } from "./packet/init.js";
+import { randomUint32 } from "./random.js";
 
 /** Chunk types we support beyond RFC 9260 (Supported Extensions, RFC 5061 §4.2.7). */
 export const SUPPORTED_EXTENSIONS = [ChunkType.ForwardTsn, ChunkType.ReConfig];
@@ -19,16 +19,14 @@ export const SUPPORTED_EXTENSIONS_INTERLEAVING = [
 ];
 
 /**
- * A random nonzero Initiate Tag and a random Initial TSN (RFC 9260 §5.3.1)
- * from one read of the CSPRNG: each call costs microseconds, and an
- * association's setup is on a data channel's open path.
+ * A random nonzero Initiate Tag and a random Initial TSN (RFC 9260 §5.3.1),
+ * from the pooled CSPRNG (random.ts): a CSPRNG call per association costs
+ * microseconds on a data channel's open path.
  */
 export function randomTagAndTsn(): { tag: number; initialTsn: number } {
-  for (;;) {
-    const b = randomBytes(8);
-    const tag = b.readUInt32BE(0);
-    if (tag !== 0) return { tag, initialTsn: b.readUInt32BE(4) };
-  }
+  let tag = randomUint32();
+  while (tag === 0) tag = randomUint32();
+  return { tag, initialTsn: randomUint32() };
 }
 
 export interface LocalInit {

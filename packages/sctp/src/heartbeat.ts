@@ -11,10 +11,10 @@
  * One timer, two phases: "idle" (the next heartbeat is due) and "waiting"
  * (a HEARTBEAT is out, its ACK due within one RTO).
  */
-import { randomBytes } from "node:crypto";
 import type { AssociationContext, HeartbeatLike } from "./context.js";
 import { SctpError } from "./errors.js";
 import { ChunkType } from "./packet/constants.js";
+import { randomFill } from "./random.js";
 import { MAX_RETRANSMITS } from "./tcb.js";
 import { AssociationTimer } from "./timers.js";
 
@@ -84,7 +84,7 @@ export class Heartbeat implements HeartbeatLike {
       return;
     }
     const info = new Uint8Array(INFO_LENGTH);
-    this.nonce.set(randomBytes(8));
+    randomFill(this.nonce);
     info.set(this.nonce, 0);
     new DataView(info.buffer).setFloat64(8, now);
     this.waiting = true;

@@ -1,5 +1,6 @@
 /** Options of an association with every default applied and every bound checked. */
 import type { SctpAssociationOptions } from "./association-types.js";
+import { KEY_ROTATION } from "./cookie.js";
 import { SctpError } from "./errors.js";
 
 function clamp(v: number | undefined, def: number, min: number, max: number, name: string): number {
@@ -40,7 +41,7 @@ export function resolveOptions(options: SctpAssociationOptions): ResolvedOptions
     rtoMin: clamp(options.rtoMin, 200, 10, 60_000, "rtoMin"),
     rtoMax: clamp(options.rtoMax, 60_000, 10, 120_000, "rtoMax"),
     receiveWindow: clamp(options.receiveWindow, 1024 * 1024, 16 * 1024, 16 * 1024 * 1024, "receiveWindow"),
-    cookieLifetime: clamp(options.cookieLifetime, 60_000, 1, 3_600_000, "cookieLifetime"),
+    cookieLifetime: clamp(options.cookieLifetime, 60_000, 1, KEY_ROTATION, "cookieLifetime"),
     heartbeatInterval: clamp(options.heartbeatInterval, 30_000, 0, 86_400_000, "heartbeatInterval"),
     interleaving: options.interleaving ?? true,
   };

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SctpAssociation } from "./association.js";
 import type { SctpCloseEvent, SctpMessageEvent } from "./association-types.js";
+import { COOKIE_SIZE } from "./cookie.js";
 import { MemoryLink, once, openLink } from "./memory-link.test-helper.js";
 import { arbChunk } from "./packet/arbitraries.test-helper.js";
 import { CauseCode, ChunkType } from "./packet/constants.js";
@@ -21,7 +22,7 @@ describe("state cookies", () => {
       sourcePort: 5000,
       destinationPort: 5000,
       verificationTag: 1,
-      chunks: [{ type: ChunkType.CookieEcho, cookie: new Uint8Array(76).fill(7) }],
+      chunks: [{ type: ChunkType.CookieEcho, cookie: new Uint8Array(COOKIE_SIZE).fill(7) }],
     });
     b.handlePacket(forged);
     expect(b.state).toBe("closed");
@@ -239,7 +240,7 @@ describe("bundling after COOKIE-ECHO", () => {
     const forged = encodePacket({
       ...d,
       verificationTag: (d.verificationTag ^ 1) >>> 0,
-      chunks: [{ type: ChunkType.CookieEcho, cookie: new Uint8Array(76) }, data],
+      chunks: [{ type: ChunkType.CookieEcho, cookie: new Uint8Array(COOKIE_SIZE) }, data],
     });
     let messages = 0;
     link.b.addEventListener("message", () => messages++);

@@ -16,13 +16,21 @@ export const SHUTDOWN_GUARD = 10_000;
 
 export class Shutdown {
   private retries = 0;
-  private readonly t2: AssociationTimer;
-  private readonly guard: AssociationTimer;
+  private t2Timer: AssociationTimer | undefined;
+  private guardTimer: AssociationTimer | undefined;
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly a: AssociationContext) {
-    this.t2 = new AssociationTimer(this.onT2);
-    this.guard = new AssociationTimer(this.onGuard);
+  constructor(private readonly a: AssociationContext) {}
+
+  // The timers are made on first use: a data channel's association usually ends with an ABORT (pc.close()), never a SHUTDOWN.
+  private get t2(): AssociationTimer {
+    this.t2Timer ??= new AssociationTimer(this.onT2);
+    return this.t2Timer;
+  }
+
+  private get guard(): AssociationTimer {
+    this.guardTimer ??= new AssociationTimer(this.onGuard);
+    return this.guardTimer;
   }
 
   /** shutdown(): settles when the association is closed, gracefully or not. */
@@ -107,8 +115,8 @@ export class Shutdown {
 
   /** Stops the timers and settles shutdown() (close). */
   dispose(): void {
-    this.t2.dispose();
-    this.guard.dispose();
+    this.t2Timer?.dispose();
+    this.guardTimer?.dispose();
     const w = this.waiters;
     this.waiters = [];
     for (const resolve of w) resolve();

@@ -1,5 +1,6 @@
 import type { BenchRow, BenchSuite } from "../harness.js";
 import { oursPair, type SctpPair, weriftPair } from "../sctp/pairs.js";
+import { setupRows } from "../sctp/setup.js";
 
 /**
  * SCTP alone (no DTLS, no sockets): two endpoints in one process over an
@@ -15,6 +16,7 @@ import { oursPair, type SctpPair, weriftPair } from "../sctp/pairs.js";
  * ours with I-DATA (RFC 8260, what two purertc ends negotiate) beside ours
  * with DATA in the same run. Both run on one core: sender and receiver share it, so
  * the figure is about half of what one side could do against a remote peer.
+ * Last, the CPU of an association's setup (sctp/setup.ts).
  */
 
 const WINDOW = 1024 * 1024;
@@ -105,6 +107,7 @@ export const suite: BenchSuite = {
       higherIsBetter: true,
     });
     rows.push(...(await rtoRows(quick)));
+    rows.push(...(await setupRows(quick)));
     return rows;
   },
 };
