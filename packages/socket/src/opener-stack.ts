@@ -1,0 +1,42 @@
+/**
+ * Frames kept of an opener's stack: capturing costs per frame (V8 walks the
+ * async frames too), and a socket is opened per connection; the first frames
+ * name the owner's code path.
+ */
+const OPENER_FRAMES = 8;
+
+/**
+ * The stack of whoever called `fn` (open, listen, connect), without `fn`'s
+ * own frame. Formatted now, on purpose: a captured stack not yet formatted
+ * keeps its frames' receivers alive (the owner among them), which would stop
+ * a leaked owner from ever being collected and reported.
+ */
+export function openerStack(fn: (...args: never[]) => unknown): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Math.min(limit, OPENER_FRAMES);
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, fn);
+  Error.stackTraceLimit = limit;
+  const stack = holder.stack ?? "";
+  // The first line is the header ("Error"), not a frame.
+  const newline = stack.indexOf("\n");
+  return intern(newline < 0 ? "" : stack.slice(newline + 1));
+}
+
+/** Opener stacks seen, to share one string among the sockets opened from one place. */
+const stacks = new Map<string, string>();
+/** Distinct stacks kept; past that the map starts over (bounded memory). */
+const MAX_STACKS = 512;
+
+/**
+ * The one copy of `stack`: a connection's sockets are opened from the same
+ * few places, and each formatted stack is a kilobyte or more (measured:
+ * ~1.3 KiB of heap per PeerConnection before sharing).
+ */
+function intern(stack: string): string {
+  const known = stacks.get(stack);
+  if (known !== undefined) return known;
+  if (stacks.size >= MAX_STACKS) stacks.clear();
+  stacks.set(stack, stack);
+  return stack;
+}
