@@ -12,7 +12,8 @@ import {
   parseAddress,
 } from "./names.js";
 import { MdnsPublication, type PublicationControl, type PublishOptions } from "./publication.js";
-import { type AddressRecord, addressAnswers, addressRecords, MAX_ENTRIES, questionClass } from "./records.js";
+import { queryAnswers } from "./query-answers.js";
+import { addressAnswers, addressRecords } from "./records.js";
 import type { MdnsPacket, MdnsPacketHandler, MdnsSocketStats } from "./shared-socket.js";
 import type { MdnsSocketOptions } from "./socket-options.js";
 import { acquireMdnsSocket, type MdnsSocketLease } from "./socket-pool.js";
@@ -37,8 +38,6 @@ const PROBE_INTERVAL_MS = 250;
 const ANNOUNCE_REPEAT_MS = 1000;
 /** RFC 6762 §9 asks to slow down after fifteen conflicts; we give the name up. */
 const MAX_CONFLICTS = 15;
-/** RFC 6762 §6.7: TTL in legacy unicast answers at most ten seconds. */
-const LEGACY_TTL = 10;
 /** Bound on waiting for the OS to take a goodbye datagram. */
 const SEND_BOUND_MS = 500;
 
@@ -294,60 +293,28 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
     );
   }
 
-  private markMulticast(name: string, family: 4 | 6): boolean {
+  private readonly markMulticast = (name: string, family: 4 | 6): boolean => {
     const key = `${family}|${name}`;
     const now = performance.now();
     const last = this.lastMulticast.get(key);
     if (last !== undefined && now - last < MIN_MULTICAST_INTERVAL_MS) return false;
     this.lastMulticast.set(key, now);
     return true;
-  }
+  };
 
   /** RFC 6762 §6: answer A/AAAA/ANY questions for our names, and nothing else. */
   private onQuery(packet: MdnsPacket, remote: RemoteInfo): void {
     if (this.closed || this.byName.size === 0 || !Array.isArray(packet.questions)) return;
     // §6.7: a query not from port 5353 is a legacy resolver: answer it by unicast.
     const legacy = remote.port !== this.lease.socket.group.port;
-    const knownAnswers = addressRecords({ answers: packet.answers });
-    const multicast: Answer[] = [];
-    const unicast: Answer[] = [];
-    const legacyAnswers: Answer[] = [];
-    const legacyQuestions: NonNullable<MdnsPacket["questions"]> = [];
-    const additionals: Answer[] = [];
-    for (const question of packet.questions.slice(0, MAX_ENTRIES)) {
-      if (!question || typeof question.name !== "string") continue;
-      const publication = this.byName.get(normalizeMdnsName(question.name));
-      if (publication?.state_ !== "announced") continue;
-      const klass = questionClass(question.class);
-      if (!klass.internet) continue;
-      const type: string = question.type;
-      const families: (4 | 6)[] = type === "A" ? [4] : type === "AAAA" ? [6] : type === "ANY" ? [4, 6] : [];
-      for (const family of families) {
-        const ttl = legacy ? Math.min(LEGACY_TTL, publication.ttl) : publication.ttl;
-        let answers = addressAnswers(publication.name_, publication.parsed, family, ttl, !legacy);
-        // §7.1 known-answer suppression.
-        answers = answers.filter((a) => !isKnown(knownAnswers, publication, a, family));
-        if (answers.length === 0) continue;
-        this.counters.answered++;
-        if (legacy) {
-          legacyAnswers.push(...answers);
-          legacyQuestions.push(question);
-        } else if (klass.unicast) unicast.push(...answers);
-        else if (this.markMulticast(publication.name_, family)) multicast.push(...answers);
-        else continue;
-        // §6.2: the other family's records as additional information.
-        if (!legacy && families.length === 1) {
-          additionals.push(
-            ...addressAnswers(publication.name_, publication.parsed, family === 4 ? 6 : 4, ttl, true),
-          );
-        }
-      }
-    }
+    const out = queryAnswers(packet, legacy, this.byName, this.markMulticast);
+    this.counters.answered += out.answered;
     const to = { address: remote.address, port: remote.port };
-    if (multicast.length > 0) void this.sendBounded(multicast, undefined, { additionals });
-    if (unicast.length > 0) void this.sendBounded(unicast, to, { additionals });
-    if (legacyAnswers.length > 0) {
-      void this.sendBounded(legacyAnswers, to, { id: packet.id ?? 0, questions: legacyQuestions });
+    const additionals = out.additionals;
+    if (out.multicast.length > 0) void this.sendBounded(out.multicast, undefined, { additionals });
+    if (out.unicast.length > 0) void this.sendBounded(out.unicast, to, { additionals });
+    if (out.legacy.length > 0) {
+      void this.sendBounded(out.legacy, to, { id: packet.id ?? 0, questions: out.legacyQuestions });
     }
   }
 
@@ -382,20 +349,6 @@ export class MdnsResponder extends EventEmitter<MdnsResponderEvents> implements 
     log("conflict on %s from %s: %s", old, from, renamedTo ? `renamed to ${renamedTo}` : "withdrawn");
     this.emit("conflict", { name: old, renamedTo, from });
   }
-}
-
-function isKnown(
-  known: AddressRecord[],
-  publication: MdnsPublication,
-  answer: Answer,
-  family: 4 | 6,
-): boolean {
-  const data = (answer as { data: string }).data;
-  const key = publication.parsed.find((a) => a.text === data)?.key;
-  return known.some(
-    (k) =>
-      k.name === publication.name_ && k.family === family && k.key === key && k.ttl >= publication.ttl / 2,
-  );
 }
 
 function uniqueAddresses(addresses: readonly string[]): ParsedAddress[] {
