@@ -65,8 +65,14 @@ const P256_SPKI_PREFIX = Uint8Array.of(
   0x00,
 );
 
-/** Key generation options: P-256, key objects. */
-const P256 = { namedCurve: "P-256" } as const;
+/**
+ * Key generation options: P-256, the public key as JWK and the private key as a key object. The
+ * JWK is written inside the key generation job: exporting it afterwards from the public key
+ * object can deadlock Node 20 (seen here: `KeyObject.export` holds the key's mutex while it
+ * allocates; a garbage collection then destroys the finished synchronous job, whose destructor
+ * takes the same mutex). Within the job, the job is alive and nothing destroys it.
+ */
+const P256 = { namedCurve: "P-256", publicKeyEncoding: { format: "jwk" } } as const;
 
 /** A JWK coordinate (base64url) as 32 bytes. */
 function coordinate(b64: string): Uint8Array {
@@ -111,18 +117,23 @@ export interface SelfSigned {
  * event-loop time, since its job set-up and completion run on the loop too.
  */
 export function selfSignedEcdsa(commonName: string, days: number): SelfSigned {
-  return certify(generateKeyPairSync("ec", P256), commonName, days);
+  // @types/node 20 has no overload for a JWK public key with a private key object.
+  const generate = generateKeyPairSync as unknown as (
+    type: "ec",
+    options: typeof P256,
+  ) => { publicKey: { x: string; y: string }; privateKey: KeyObject };
+  const { publicKey, privateKey } = generate("ec", P256);
+  return certify(publicKey, privateKey, commonName, days);
 }
 
 function certify(
-  { privateKey, publicKey }: { privateKey: KeyObject; publicKey: KeyObject },
+  jwk: { x: string; y: string },
+  privateKey: KeyObject,
   commonName: string,
   days: number,
 ): SelfSigned {
   // The public key as JWK, its SubjectPublicKeyInfo written here: OpenSSL 3's DER encoder (its
-  // encoder search) cost more than the key generation itself. (Key objects first, JWK after: a
-  // JWK asked of the key generation made it and the first signature slower.)
-  const jwk = publicKey.export({ format: "jwk" }) as { x: string; y: string };
+  // encoder search) cost more than the key generation itself.
   const spki = new Uint8Array(P256_SPKI_PREFIX.length + 65);
   spki.set(P256_SPKI_PREFIX, 0);
   spki[P256_SPKI_PREFIX.length] = 0x04; // uncompressed point
