@@ -8,7 +8,8 @@ import type { BenchRow, BenchSuite } from "../harness.js";
  * Data channels on loopback, one process per stack (../datachannel/worker.ts),
  * purertc beside werift 0.25.2 and node-datachannel 0.33.4 (libdatachannel,
  * usrsctp, native) in the same run: create → first `open` (median, p99
- * after twenty warm-up opens, with the CPU per open, and the first open of
+ * after twenty warm-up opens and in the steady state after 300 opens, with
+ * the CPU per open, and the first open of
  * the process, cold; also with our DTLS on x25519 only: opens alternating
  * with the default ones in our worker, and the cold first open in a worker
  * of its own); the same open with the answerer in a child process of its
@@ -48,6 +49,11 @@ export interface Figures {
   /** Ours: opens with DTLS on x25519 alone, alternating with the default ones in the same process. */
   openX25519?: { median: number; p99: number };
   openX25519Cpu?: { median: number; p99: number };
+  /** The same after 300 opens of the process (steady state: the JIT has optimized the set-up code). */
+  openSteady?: { median: number; p99: number };
+  openSteadyCpu?: { median: number; p99: number };
+  openSteadyX25519?: { median: number; p99: number };
+  openSteadyX25519Cpu?: { median: number; p99: number };
   bulkMBps?: number;
   /** The same transfer per CPU-second of the process (all threads). */
   bulkMBpcpu?: number;
@@ -251,6 +257,20 @@ export const suite: BenchSuite = {
         (f) => (f === ours ? ours.openX25519Cpu : f.openCpu)?.median,
         false,
       ),
+      row(
+        "create → first channel open, steady state (after 300 opens), median",
+        "ms",
+        (f) => f.openSteady?.median,
+        false,
+      ),
+      row("create → first channel open, steady state, p99", "ms", (f) => f.openSteady?.p99, false),
+      row(
+        "create → first channel open, steady state, DTLS x25519 only, median",
+        "ms",
+        (f) => (f === ours ? ours.openSteadyX25519 : f.openSteady)?.median,
+        false,
+      ),
+      row("CPU per open, steady state, median", "ms", (f) => f.openSteadyCpu?.median, false),
       row("create → first channel open, first of a fresh process (cold)", "ms", (f) => f.openFirst, false),
       row(
         "create → first channel open, first of a fresh process, DTLS x25519 only",
