@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { honestMessage } from "./honest-messages.test-helper.js";
 import { ChunkType } from "./packet/constants.js";
 import type { DataChunk } from "./packet/data.js";
 import type { ForwardTsnStream } from "./packet/forward-tsn.js";
@@ -177,13 +178,7 @@ describe("DATA reassembly (RFC 9260 §6.5, §6.9)", () => {
   });
 
   it("property: honest fragments in any order, some twice, some lost then skipped by FORWARD-TSN: every message kept once, whole, ordered ones in SSN order", () => {
-    const message = fc.record({
-      streamId: fc.integer({ min: 0, max: 2 }),
-      unordered: fc.boolean(),
-      cuts: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }),
-      /** Abandoned by the sender: these fragments (by index) never arrive. */
-      lost: fc.option(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), { freq: 4 }),
-    });
+    const message = honestMessage(true);
     fc.assert(
       fc.property(
         fc.array(message, { minLength: 1, maxLength: 30 }),

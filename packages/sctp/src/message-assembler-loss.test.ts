@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { honestMessage } from "./honest-messages.test-helper.js";
 import { ChunkType } from "./packet/constants.js";
 import type { IDataChunk } from "./packet/i-data.js";
 import type { IForwardTsnStream } from "./packet/i-forward-tsn.js";
@@ -7,13 +8,7 @@ import { DataReceiver } from "./reassembly.js";
 
 describe("I-DATA reassembly with abandoned messages (RFC 8260 §2.3.1)", () => {
   it("property: honest fragments in any order, some twice, some lost then skipped by I-FORWARD-TSN: every message kept once, whole, ordered ones in MID order", () => {
-    const message = fc.record({
-      streamId: fc.integer({ min: 0, max: 2 }),
-      unordered: fc.boolean(),
-      cuts: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }),
-      /** Abandoned by the sender: these fragments (by index) never arrive. */
-      lost: fc.option(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), { freq: 4 }),
-    });
+    const message = honestMessage(true);
     fc.assert(
       fc.property(
         fc.array(message, { minLength: 1, maxLength: 30 }),
