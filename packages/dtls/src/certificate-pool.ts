@@ -27,6 +27,12 @@ export class CertificatePool extends IdlePool<DtlsCertificate> {
     return DtlsCertificate.generateEcdsa();
   }
 
+  /**
+   * Nothing to wipe: the private key lives in a node:crypto KeyObject (OpenSSL
+   * memory, freed when the object is collected), not in bytes we hold.
+   */
+  protected discard(_certificate: DtlsCertificate): void {}
+
   /** A certificate for one connection: a pooled one if fresh, else one made now; the pool refills later. */
   override take(): DtlsCertificate {
     const out = super.take();

@@ -42,8 +42,8 @@ export abstract class IdlePool<T> {
   /** Makes one item (for the pool, or on demand when it is empty). */
   protected abstract make(): T;
 
-  /** Disposes of an item never handed out (expired or cleared): wipes its secrets, if it has any. */
-  protected discard(_item: T): void {}
+  /** Disposes of an item never handed out (expired or cleared): each pool says what that takes. */
+  protected abstract discard(item: T): void;
 
   /** Items ready. */
   get available(): number {
