@@ -1,4 +1,3 @@
-import "reflect-metadata";
 import {
   createPrivateKey,
   createPublicKey,
@@ -8,11 +7,26 @@ import {
   webcrypto,
   X509Certificate,
 } from "node:crypto";
-import * as x509 from "@peculiar/x509";
 import { DtlsError } from "./errors.js";
 import { selfSignedEcdsa } from "./self-signed.js";
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509Module = typeof import("@peculiar/x509");
+let x509Loading: Promise<X509Module> | undefined;
+
+/**
+ * @peculiar/x509 (with reflect-metadata and tsyringe, about 200 modules) is loaded on the first
+ * RSA certificate only: ECDSA certificates need none of it, and loading it at import was a third
+ * of the modules every program using purertc loaded at start.
+ */
+function loadX509(): Promise<X509Module> {
+  x509Loading ??= (async () => {
+    await import("reflect-metadata");
+    const x509 = await import("@peculiar/x509");
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })();
+  return x509Loading;
+}
 
 /** Key type of a certificate. */
 export type CertificateKeyType = "ecdsa" | "rsa";
@@ -68,6 +82,7 @@ export class DtlsCertificate {
       "sign",
       "verify",
     ])) as webcrypto.CryptoKeyPair;
+    const x509 = await loadX509();
     const now = Date.now();
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: `01${randomBytes(8).toString("hex")}`,
