@@ -1,8 +1,8 @@
 /** DATA chunk (RFC 9260 §3.3.1). */
-import { SctpError } from "../errors.js";
 import { put16, put32, u16, u32 } from "./bytes.js";
 import { ChunkType } from "./constants.js";
 import {
+  checkUserDataLength,
   FLAG_BEGINNING,
   FLAG_ENDING,
   FLAG_IMMEDIATE,
@@ -23,10 +23,7 @@ export const DATA_HEADER = 16;
 
 /** Decodes the DATA chunk at `o` of length `len`; throws SctpError `ERR_BAD_LENGTH` / `ERR_BAD_CHUNK`. */
 export function decodeData(b: Uint8Array, o: number, len: number): DataChunk {
-  if (len < DATA_HEADER)
-    throw new SctpError("ERR_BAD_LENGTH", "DATA chunk shorter than 16 bytes (RFC 9260 §3.3.1)");
-  if (len === DATA_HEADER)
-    throw new SctpError("ERR_BAD_CHUNK", "DATA chunk without user data (RFC 9260 §3.3.1, No User Data)");
+  checkUserDataLength(len, DATA_HEADER, "DATA", "RFC 9260 §3.3.1", "RFC 9260 §3.3.1, No User Data");
   const flags = b[o + 1]!;
   return {
     type: ChunkType.Data,

@@ -1,9 +1,9 @@
 /** I-DATA chunk (RFC 8260 §2.1): DATA with a 32-bit Message Identifier and a Fragment Sequence Number. */
-import { SctpError } from "../errors.js";
 import { put16, put32, u16, u32 } from "./bytes.js";
 import { ChunkType } from "./constants.js";
 import type { DataChunk } from "./data.js";
 import {
+  checkUserDataLength,
   FLAG_BEGINNING,
   FLAG_ENDING,
   FLAG_IMMEDIATE,
@@ -33,10 +33,7 @@ export const I_DATA_HEADER = 20;
 
 /** Decodes the I-DATA chunk at `o` of length `len`; throws SctpError `ERR_BAD_LENGTH` / `ERR_BAD_CHUNK`. */
 export function decodeIData(b: Uint8Array, o: number, len: number): IDataChunk {
-  if (len < I_DATA_HEADER)
-    throw new SctpError("ERR_BAD_LENGTH", "I-DATA chunk shorter than 20 bytes (RFC 8260 §2.1)");
-  if (len === I_DATA_HEADER)
-    throw new SctpError("ERR_BAD_CHUNK", "I-DATA chunk without user data (RFC 8260 §2.1)");
+  checkUserDataLength(len, I_DATA_HEADER, "I-DATA", "RFC 8260 §2.1");
   const flags = b[o + 1]!;
   const beginning = (flags & FLAG_BEGINNING) !== 0;
   const field = u32(b, o + 16);

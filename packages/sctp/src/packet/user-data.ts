@@ -3,6 +3,7 @@
  * (I from RFC 7053, U, B, E), the TSN and stream at the same offsets, the
  * PPID and the user data after a fixed header.
  */
+import { SctpError } from "../errors.js";
 import { put16, put32 } from "./bytes.js";
 
 /** The fields of a chunk carrying user data that DATA and I-DATA both have. */
@@ -28,6 +29,23 @@ export const FLAG_IMMEDIATE = 8;
 export const FLAG_UNORDERED = 4;
 export const FLAG_BEGINNING = 2;
 export const FLAG_ENDING = 1;
+
+/**
+ * Throws SctpError `ERR_BAD_LENGTH` when a chunk of length `len` is shorter
+ * than its `header`, `ERR_BAD_CHUNK` when it has no user data (`rfc` and
+ * `noUserData` name where each rule stands).
+ */
+export function checkUserDataLength(
+  len: number,
+  header: number,
+  name: string,
+  rfc: string,
+  noUserData = rfc,
+): void {
+  if (len < header)
+    throw new SctpError("ERR_BAD_LENGTH", `${name} chunk shorter than ${header} bytes (${rfc})`);
+  if (len === header) throw new SctpError("ERR_BAD_CHUNK", `${name} chunk without user data (${noUserData})`);
+}
 
 /**
  * Writes what the two chunks share at `o`: type, flags, length (`header`
