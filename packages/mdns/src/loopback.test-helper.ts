@@ -1,5 +1,6 @@
 import type { RemoteInfo } from "node:dgram";
-import type { SocketRegistry } from "@purertc/socket";
+import { SocketRegistry } from "@purertc/socket";
+import { withLeakCheck } from "@purertc/socket/testing";
 import type { MdnsPacket } from "./shared-socket.js";
 import { acquireMdnsSocket, type MdnsSocketLease } from "./socket-pool.js";
 
@@ -63,4 +64,28 @@ export function answersFor(seen: Seen[], name: string): { ttl: number; data: str
       data: "data" in a ? String(a.data) : "",
       type: a.type,
     }));
+}
+
+/** What {@link observe} resolves to: the packets seen, a socket to inject with, and a bounded wait. */
+export type Wire = Awaited<ReturnType<typeof observe>>;
+
+/**
+ * Runs `scenario` with a registry of its own inside the leak check (sockets,
+ * timers, fds): what it opens must be gone when it returns.
+ */
+export async function withRegistry(scenario: (registry: SocketRegistry) => Promise<void>): Promise<void> {
+  const registry = new SocketRegistry();
+  await withLeakCheck(() => scenario(registry), { registry });
+}
+
+/** {@link withRegistry} with a {@link Wire} observing the shared socket, released after the scenario. */
+export function withWire(scenario: (registry: SocketRegistry, wire: Wire) => Promise<void>): Promise<void> {
+  return withRegistry(async (registry) => {
+    const wire = await observe(registry);
+    try {
+      await scenario(registry, wire);
+    } finally {
+      await wire.close();
+    }
+  });
 }

@@ -1,26 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { honestMessage } from "./honest-messages.test-helper.js";
 import { ChunkType } from "./packet/constants.js";
 import type { DataChunk } from "./packet/data.js";
 import type { ForwardTsnStream } from "./packet/forward-tsn.js";
-import { DataReceiver, MAX_TSN_WINDOW } from "./reassembly.js";
-import type { ReceiverSink } from "./receiver-sink.js";
-
-/** A receiver of DATA recording what it delivers and the violations it reports. */
-function receiver(window = 64 * 1024, maxMessageSize = 16 * 1024, firstTsn = 1000) {
-  const delivered: { streamId: number; ppid: number; data: Uint8Array }[] = [];
-  const violations: string[] = [];
-  const sink: ReceiverSink = {
-    deliver: (streamId, ppid, data) => delivered.push({ streamId, ppid, data }),
-    tooBig: (streamId) => violations.push(`too big on ${streamId}`),
-    violation: (reason) => violations.push(reason),
-  };
-  const r = new DataReceiver(firstTsn, window, maxMessageSize, sink);
-  /** Window bytes held (aRwnd stops at 0). */
-  const held = () => (r as unknown as { held: number }).held;
-  return { r, delivered, violations, held };
-}
+import {
+  anyChunkFields,
+  expectHonestDelivery,
+  forwardPlace,
+  honestRun,
+  recordingReceiver as receiver,
+  shuffleAndRepeat,
+} from "./reassembly.test-helper.js";
 
 function data(c: Partial<DataChunk> & { tsn: number }): DataChunk {
   return {
@@ -136,13 +126,8 @@ describe("DATA reassembly (RFC 9260 §6.5, §6.9)", () => {
 
   it("property: any sequence of DATA chunks and FORWARD-TSNs never throws and stays within twice the window", () => {
     const chunk = fc.record({
-      tsnOffset: fc.integer({ min: -4, max: MAX_TSN_WINDOW + 4 }),
-      streamId: fc.integer({ min: 0, max: 3 }),
+      ...anyChunkFields,
       ssn: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 0xffff })),
-      size: fc.integer({ min: 1, max: 3000 }),
-      unordered: fc.boolean(),
-      beginning: fc.boolean(),
-      ending: fc.boolean(),
       forward: fc.option(fc.integer({ min: 0, max: 0xffff }), { freq: 8 }),
     });
     fc.assert(
@@ -178,15 +163,12 @@ describe("DATA reassembly (RFC 9260 §6.5, §6.9)", () => {
   });
 
   it("property: honest fragments in any order, some twice, some lost then skipped by FORWARD-TSN: every message kept once, whole, ordered ones in SSN order", () => {
-    const message = honestMessage(true);
     fc.assert(
       fc.property(
-        fc.array(message, { minLength: 1, maxLength: 30 }),
-        fc.array(fc.nat(), { maxLength: 200 }),
-        fc.array(fc.nat(), { maxLength: 10 }),
+        honestRun(true),
         fc.nat(),
         fc.integer({ min: 0, max: 0xffffffff }),
-        (messages, shuffle, repeats, forwardAt, firstTsn) => {
+        ({ messages, shuffle, repeats }, forwardAt, firstTsn) => {
           const window = 1 << 20;
           const { r, delivered, violations, held } = receiver(window, 1 << 16, firstTsn);
           // Streams 0-2 start at SSN 0xfff0 (skipped to by a first FORWARD-TSN): SSNs wrap at 2^16.
@@ -224,18 +206,8 @@ describe("DATA reassembly (RFC 9260 §6.5, §6.9)", () => {
               if (!m.unordered) skipped.set(m.streamId, ssn);
             }
           });
-          for (let i = chunks.length - 1; i > 0; i--) {
-            const j = (shuffle[i % Math.max(1, shuffle.length)] ?? 0) % (i + 1);
-            [chunks[i], chunks[j]] = [chunks[j]!, chunks[i]!];
-          }
-          for (const k of repeats) if (chunks.length > 0) chunks.push(chunks[k % chunks.length]!);
-          // An honest FORWARD-TSN comes once every TSN up to it that was not abandoned arrived.
-          let earliest = 0;
-          if (newCum !== undefined)
-            chunks.forEach((c, i) => {
-              if (((c.tsn - newCum!) | 0) <= 0) earliest = i + 1;
-            });
-          const at = earliest + (forwardAt % (chunks.length - earliest + 1));
+          shuffleAndRepeat(chunks, shuffle, repeats);
+          const at = newCum === undefined ? -1 : forwardPlace(chunks, newCum, forwardAt);
           const streams: ForwardTsnStream[] = [...skipped].map(([streamId, ssn]) => ({ streamId, ssn }));
           chunks.forEach((c, i) => {
             if (i === at && newCum !== undefined)
@@ -245,22 +217,9 @@ describe("DATA reassembly (RFC 9260 §6.5, §6.9)", () => {
           if (at === chunks.length && newCum !== undefined)
             r.forward({ type: ChunkType.ForwardTsn, newCumulativeTsn: newCum, streams });
           expect(violations).toEqual([]);
-          // Each message at most once, whole (its bytes all carry its index and its PPID); every one not abandoned.
-          const got = delivered.map((d) => d.data[0]!);
-          expect(new Set(got).size).toBe(got.length);
-          for (const d of delivered) {
-            const i = d.data[0]!;
-            const m = messages[i]!;
-            expect(d.data.length).toBe(m.cuts.reduce((a, b) => a + b, 0));
-            expect(d.data.every((b) => b === i)).toBe(true);
-            expect([d.streamId, d.ppid]).toEqual([m.streamId, 50 + i]);
-          }
-          for (const [i, m] of messages.entries()) if (!m.lost) expect(got).toContain(i);
-          // Per stream, ordered messages in the order they were sent.
-          for (const id of [0, 1, 2]) {
-            const order = got.filter((i) => messages[i]!.streamId === id && !messages[i]!.unordered);
-            expect(order).toEqual([...order].sort((a, b) => a - b));
-          }
+          expectHonestDelivery(messages, delivered);
+          // And with its own PPID.
+          for (const d of delivered) expect(d.ppid).toBe(50 + d.data[0]!);
           expect(held()).toBe(0);
           expect(r.cumTsn).toBe((tsn - 1) >>> 0);
         },

@@ -1,22 +1,21 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { honestMessage } from "./honest-messages.test-helper.js";
 import { ChunkType } from "./packet/constants.js";
 import type { IDataChunk } from "./packet/i-data.js";
-import { DataReceiver, MAX_TSN_WINDOW } from "./reassembly.js";
-import type { ReceiverSink } from "./receiver-sink.js";
+import {
+  anyChunkFields,
+  expectHonestDelivery,
+  honestIData,
+  honestRun,
+  recordingReceiver,
+  shuffleAndRepeat,
+} from "./reassembly.test-helper.js";
 import { SendQueue } from "./send-queue.js";
 
-/** A receiver of I-DATA recording what it delivers and the violations it reports. */
+/** A receiver of I-DATA recording what it delivers, and `send`, which gives it one I-DATA (TSNs counting up). */
 function receiver(window = 64 * 1024, maxMessageSize = 16 * 1024) {
-  const delivered: { streamId: number; ppid: number; data: Uint8Array }[] = [];
-  const violations: string[] = [];
-  const sink: ReceiverSink = {
-    deliver: (streamId, ppid, data) => delivered.push({ streamId, ppid, data }),
-    tooBig: (streamId) => violations.push(`too big on ${streamId}`),
-    violation: (reason) => violations.push(reason),
-  };
-  const r = new DataReceiver(1000, window, maxMessageSize, sink);
+  const recording = recordingReceiver(window, maxMessageSize);
+  const { r } = recording;
   let tsn = 1000;
   const send = (c: Partial<IDataChunk> & { mid: number }) =>
     r.receive({
@@ -32,7 +31,7 @@ function receiver(window = 64 * 1024, maxMessageSize = 16 * 1024) {
       immediate: false,
       ...c,
     });
-  return { r, delivered, violations, send, nextTsn: () => tsn };
+  return { ...recording, send, nextTsn: () => tsn };
 }
 
 describe("I-DATA reassembly (RFC 8260 §2.1)", () => {
@@ -160,14 +159,9 @@ describe("I-DATA reassembly (RFC 8260 §2.1)", () => {
 
   it("property: any sequence of I-DATA chunks and I-FORWARD-TSNs never throws and stays within the window", () => {
     const chunk = fc.record({
-      tsnOffset: fc.integer({ min: -4, max: MAX_TSN_WINDOW + 4 }),
-      streamId: fc.integer({ min: 0, max: 3 }),
+      ...anyChunkFields,
       mid: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 0xffffffff })),
       fsn: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 0xffffffff })),
-      size: fc.integer({ min: 1, max: 3000 }),
-      unordered: fc.boolean(),
-      beginning: fc.boolean(),
-      ending: fc.boolean(),
       forward: fc.option(fc.integer({ min: 0, max: 6 }), { freq: 8 }),
     });
     fc.assert(
@@ -206,64 +200,16 @@ describe("I-DATA reassembly (RFC 8260 §2.1)", () => {
   });
 
   it("property: honest fragments in any order, some twice: every message once, ordered ones in MID order", () => {
-    const message = honestMessage(false);
     fc.assert(
-      fc.property(
-        fc.array(message, { minLength: 1, maxLength: 30 }),
-        fc.array(fc.nat(), { maxLength: 200 }),
-        fc.array(fc.nat(), { maxLength: 10 }),
-        (messages, shuffle, repeats) => {
-          const { r, delivered, violations } = receiver(1 << 20, 1 << 16);
-          const mids = new Map<string, number>();
-          const chunks: IDataChunk[] = [];
-          let tsn = 1000;
-          messages.forEach((m, i) => {
-            const key = `${m.streamId}/${m.unordered}`;
-            const mid = mids.get(key) ?? 0;
-            mids.set(key, mid + 1);
-            m.cuts.forEach((n, fsn) => {
-              chunks.push({
-                type: ChunkType.IData,
-                tsn: tsn++,
-                streamId: m.streamId,
-                mid,
-                fsn,
-                ppid: fsn === 0 ? 51 : 0,
-                userData: new Uint8Array(n).fill(i),
-                unordered: m.unordered,
-                beginning: fsn === 0,
-                ending: fsn === m.cuts.length - 1,
-                immediate: false,
-              });
-            });
-          });
-          // A permutation (Fisher-Yates driven by the random list), then some chunks again.
-          for (let i = chunks.length - 1; i > 0; i--) {
-            const j = (shuffle[i % Math.max(1, shuffle.length)] ?? 0) % (i + 1);
-            [chunks[i], chunks[j]] = [chunks[j]!, chunks[i]!];
-          }
-          for (const k of repeats) chunks.push(chunks[k % chunks.length]!);
-          for (const c of chunks) r.receive(c);
-          expect(violations).toEqual([]);
-          // Each message arrives once, whole (its bytes all carry its index).
-          const got = delivered.map((d) => d.data[0]!).sort((a, b) => a - b);
-          expect(got).toEqual(messages.map((_, i) => i));
-          for (const d of delivered) {
-            const m = messages[d.data[0]!]!;
-            expect(d.data.length).toBe(m.cuts.reduce((a, b) => a + b, 0));
-            expect(d.data.every((b) => b === d.data[0])).toBe(true);
-            expect(d.streamId).toBe(m.streamId);
-          }
-          // Per stream, ordered messages in the order they were sent.
-          for (const id of [0, 1, 2]) {
-            const order = delivered
-              .map((d) => d.data[0]!)
-              .filter((i) => messages[i]!.streamId === id && !messages[i]!.unordered);
-            expect(order).toEqual([...order].sort((a, b) => a - b));
-          }
-          expect(r.aRwnd).toBe(1 << 20);
-        },
-      ),
+      fc.property(honestRun(false), ({ messages, shuffle, repeats }) => {
+        const { r, delivered, violations } = receiver(1 << 20, 1 << 16);
+        const { chunks } = honestIData(messages);
+        shuffleAndRepeat(chunks, shuffle, repeats);
+        for (const c of chunks) r.receive(c);
+        expect(violations).toEqual([]);
+        expectHonestDelivery(messages, delivered);
+        expect(r.aRwnd).toBe(1 << 20);
+      }),
       { numRuns: 1000 },
     );
   });

@@ -1,8 +1,8 @@
 import { chromiumAvailable } from "@purertc/interop/chromium";
-import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
+import { inPage, pageUntil } from "@purertc/interop/chromium-page";
 import { netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
-import { chromiumAndFixture } from "./chromium-and-fixture.test-helper.js";
+import { chromiumAndFixture, exchangeDescriptions } from "./chromium-and-fixture.test-helper.js";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
@@ -10,6 +10,24 @@ const chromium = chromiumAvailable();
 
 /** Chromium's field trial for dcsctp's enable_message_interleaving (I-DATA, RFC 8260). */
 const TRIAL = "--force-fieldtrials=WebRTC-DataChannelMessageInterleaving/Enabled/";
+
+/**
+ * In the page: one RTCPeerConnection (globalThis.pc), Chromium's channels
+ * "big" and "small" (globalThis.dcs), and the labels of the messages they
+ * received, in delivery order (globalThis.order).
+ */
+const PAGE_SETUP = `(() => {
+  const pc = new RTCPeerConnection();
+  globalThis.pc = pc;
+  globalThis.order = [];
+  globalThis.dcs = {};
+  for (const label of ["big", "small"]) {
+    const c = pc.createDataChannel(label);
+    c.binaryType = "arraybuffer";
+    c.onmessage = () => globalThis.order.push(label);
+    globalThis.dcs[label] = c;
+  }
+})()`;
 
 /**
  * Chromium offers two channels, "big" and "small"; each side sends 256 KiB on
@@ -23,26 +41,8 @@ async function arrivalOrder(
   const { page, child } = peers;
   let stop: (() => Promise<void>) | undefined;
   try {
-    const offer = await inPage<string>(
-      page,
-      `const pc = new RTCPeerConnection();
-       globalThis.pc = pc;
-       globalThis.order = [];
-       globalThis.dcs = {};
-       for (const label of ["big", "small"]) {
-         const c = pc.createDataChannel(label);
-         c.binaryType = "arraybuffer";
-         c.onmessage = () => globalThis.order.push(label);
-         globalThis.dcs[label] = c;
-       }
-       await pc.setLocalDescription(await pc.createOffer());
-       await gathered(pc);
-       return pc.localDescription.sdp;`,
-    );
-    child.send({ type: "offer", sdp: offer });
-    const answer = await child.next((e) => e.event === "answer");
-    await inPage(page, `await pc.setRemoteDescription({ type: "answer", sdp: arg });`, String(answer.sdp));
-    stop = forwardCandidates(child, page);
+    await page.evaluate(PAGE_SETUP);
+    stop = await exchangeDescriptions(page, child, false);
     await pageUntil(page, `dcs.big.readyState === "open" && dcs.small.readyState === "open"`, 30_000);
     await child.next((e) => e.event === "datachannel" && e.label === "small", 10_000);
     // Chromium → purertc.

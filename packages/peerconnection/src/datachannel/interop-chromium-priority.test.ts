@@ -1,8 +1,8 @@
 import { chromiumAvailable } from "@purertc/interop/chromium";
-import { forwardCandidates, inPage, pageUntil } from "@purertc/interop/chromium-page";
+import { inPage, pageUntil } from "@purertc/interop/chromium-page";
 import { netnsAvailable } from "@purertc/interop/netns";
 import { describe, expect, it } from "vitest";
-import { chromiumAndFixture } from "./chromium-and-fixture.test-helper.js";
+import { chromiumAndFixture, exchangeDescriptions } from "./chromium-and-fixture.test-helper.js";
 
 // Under CI=true both throw when their peer is missing: this test never skips silently there.
 const netns = netnsAvailable();
@@ -18,6 +18,34 @@ const NO_ATTRIBUTE = "(no priority attribute)";
 const COUNT = 256;
 const SIZE = 16 * 1024;
 const TOTAL = COUNT * SIZE;
+
+/**
+ * In the page: one RTCPeerConnection (globalThis.pc), every channel by label
+ * (globalThis.dcs), bytes each received (globalThis.got), the counts when the
+ * first channel had half its bytes (halfDone) and all of them (firstDone), and
+ * Chromium's two channels, "bulk-c-high" (high) and "bulk-c-vl" (very-low).
+ */
+const PAGE_SETUP = `(() => {
+  const pc = new RTCPeerConnection();
+  globalThis.pc = pc;
+  globalThis.dcs = {};
+  globalThis.got = {};
+  globalThis.track = (c) => {
+    c.binaryType = "arraybuffer";
+    dcs[c.label] = c;
+    got[c.label] = 0;
+    c.onmessage = (e) => {
+      got[c.label] += e.data.byteLength;
+      if (got[c.label] >= ${TOTAL / 2} && globalThis.halfDone === undefined)
+        globalThis.halfDone = { label: c.label, got: { ...got } };
+      if (got[c.label] === ${TOTAL} && globalThis.firstDone === undefined)
+        globalThis.firstDone = { label: c.label, got: { ...got } };
+    };
+  };
+  pc.ondatachannel = (e) => track(e.channel);
+  track(pc.createDataChannel("bulk-c-high", { priority: "high" }));
+  track(pc.createDataChannel("bulk-c-vl", { priority: "very-low" }));
+})()`;
 
 interface Result {
   interleaving: unknown;
@@ -48,35 +76,8 @@ async function race(trial: boolean): Promise<Result> {
   const { page, child } = peers;
   let stop: (() => Promise<void>) | undefined;
   try {
-    const offer = await inPage<string>(
-      page,
-      `const pc = new RTCPeerConnection();
-       globalThis.pc = pc;
-       globalThis.dcs = {};
-       globalThis.got = {};
-       globalThis.track = (c) => {
-         c.binaryType = "arraybuffer";
-         dcs[c.label] = c;
-         got[c.label] = 0;
-         c.onmessage = (e) => {
-           got[c.label] += e.data.byteLength;
-           if (got[c.label] >= ${TOTAL / 2} && globalThis.halfDone === undefined)
-             globalThis.halfDone = { label: c.label, got: { ...got } };
-           if (got[c.label] === ${TOTAL} && globalThis.firstDone === undefined)
-             globalThis.firstDone = { label: c.label, got: { ...got } };
-         };
-       };
-       pc.ondatachannel = (e) => track(e.channel);
-       track(pc.createDataChannel("bulk-c-high", { priority: "high" }));
-       track(pc.createDataChannel("bulk-c-vl", { priority: "very-low" }));
-       await pc.setLocalDescription(await pc.createOffer());
-       await gathered(pc);
-       return pc.localDescription.sdp;`,
-    );
-    child.send({ type: "offer", sdp: offer });
-    const answer = await child.next((e) => e.event === "answer");
-    await inPage(page, `await pc.setRemoteDescription({ type: "answer", sdp: arg });`, String(answer.sdp));
-    stop = forwardCandidates(child, page);
+    await page.evaluate(PAGE_SETUP);
+    stop = await exchangeDescriptions(page, child, false);
     const high = await child.next((e) => e.event === "datachannel" && e.label === "bulk-c-high", 30_000);
     const vl = await child.next((e) => e.event === "datachannel" && e.label === "bulk-c-vl", 10_000);
     for (const [label, init] of [

@@ -1,8 +1,16 @@
 /** I-DATA chunk (RFC 8260 §2.1): DATA with a 32-bit Message Identifier and a Fragment Sequence Number. */
-import { SctpError } from "../errors.js";
 import { put16, put32, u16, u32 } from "./bytes.js";
 import { ChunkType } from "./constants.js";
 import type { DataChunk } from "./data.js";
+import {
+  checkUserDataLength,
+  FLAG_BEGINNING,
+  FLAG_ENDING,
+  FLAG_IMMEDIATE,
+  FLAG_UNORDERED,
+  type UserDataFields,
+  writeUserDataCommon,
+} from "./user-data.js";
 
 /**
  * An I-DATA chunk: one fragment (or all) of a user message, named by its
@@ -10,26 +18,14 @@ import type { DataChunk } from "./data.js";
  * interleave. The first fragment (B bit) carries the PPID where the others
  * carry their FSN; the first fragment's FSN is 0 (RFC 8260 §2.1).
  */
-export interface IDataChunk {
+export interface IDataChunk extends UserDataFields {
   type: typeof ChunkType.IData;
-  tsn: number;
-  streamId: number;
   /** Message Identifier: per stream, separate counters for ordered and unordered messages (mod 2^32). */
   mid: number;
   /** Fragment Sequence Number: 0 for the first fragment, +1 for each one after. */
   fsn: number;
   /** Payload protocol identifier (only carried by the first fragment; 0 in the others). */
   ppid: number;
-  /** The fragment's bytes (a view into the packet when decoded). */
-  userData: Uint8Array;
-  /** U bit. */
-  unordered: boolean;
-  /** B bit: first fragment. */
-  beginning: boolean;
-  /** E bit: last fragment. */
-  ending: boolean;
-  /** I bit (RFC 7053): the receiver should SACK at once. */
-  immediate: boolean;
 }
 
 /** Bytes of an I-DATA chunk before its user data. */
@@ -37,12 +33,9 @@ export const I_DATA_HEADER = 20;
 
 /** Decodes the I-DATA chunk at `o` of length `len`; throws SctpError `ERR_BAD_LENGTH` / `ERR_BAD_CHUNK`. */
 export function decodeIData(b: Uint8Array, o: number, len: number): IDataChunk {
-  if (len < I_DATA_HEADER)
-    throw new SctpError("ERR_BAD_LENGTH", "I-DATA chunk shorter than 20 bytes (RFC 8260 §2.1)");
-  if (len === I_DATA_HEADER)
-    throw new SctpError("ERR_BAD_CHUNK", "I-DATA chunk without user data (RFC 8260 §2.1)");
+  checkUserDataLength(len, I_DATA_HEADER, "I-DATA", "RFC 8260 §2.1");
   const flags = b[o + 1]!;
-  const beginning = (flags & 2) !== 0;
+  const beginning = (flags & FLAG_BEGINNING) !== 0;
   const field = u32(b, o + 16);
   return {
     type: ChunkType.IData,
@@ -52,10 +45,10 @@ export function decodeIData(b: Uint8Array, o: number, len: number): IDataChunk {
     fsn: beginning ? 0 : field,
     ppid: beginning ? field : 0,
     userData: b.subarray(o + I_DATA_HEADER, o + len),
-    unordered: (flags & 4) !== 0,
+    unordered: (flags & FLAG_UNORDERED) !== 0,
     beginning,
-    ending: (flags & 1) !== 0,
-    immediate: (flags & 8) !== 0,
+    ending: (flags & FLAG_ENDING) !== 0,
+    immediate: (flags & FLAG_IMMEDIATE) !== 0,
   };
 }
 
@@ -66,15 +59,10 @@ export function iDataLength(c: IDataChunk): number {
 
 /** Writes the chunk at `o` (`b` has room for its padded length). */
 export function writeIData(c: IDataChunk, b: Uint8Array, o: number): void {
-  b[o] = ChunkType.IData;
-  b[o + 1] = (c.immediate ? 8 : 0) | (c.unordered ? 4 : 0) | (c.beginning ? 2 : 0) | (c.ending ? 1 : 0);
-  put16(b, o + 2, I_DATA_HEADER + c.userData.length);
-  put32(b, o + 4, c.tsn);
-  put16(b, o + 8, c.streamId);
+  writeUserDataCommon(ChunkType.IData, I_DATA_HEADER, c, b, o);
   put16(b, o + 10, 0); // reserved
   put32(b, o + 12, c.mid);
   put32(b, o + 16, c.beginning ? c.ppid : c.fsn);
-  b.set(c.userData, o + I_DATA_HEADER);
 }
 
 /** A chunk carrying user data: DATA, or I-DATA when RFC 8260 was negotiated. */
