@@ -1,8 +1,10 @@
 import type { EventEmitter } from "node:events";
 import { createDebug } from "@purertc/socket";
+import type { StunMessage } from "@purertc/stun";
 import type { ConsentOptions } from "./consent.js";
 import { EarlyPair } from "./early-pair.js";
 import { IceError } from "./errors.js";
+import type { CandidateBase } from "./gather/base.js";
 import type { IceAgentEvents, IceAgentOptions, IceTransportState, SelectedPair } from "./options.js";
 import type { CandidatePair } from "./pair.js";
 import { PairSelection } from "./selection.js";
@@ -17,8 +19,8 @@ const log = createDebug("purertc:ice");
 export interface ConnectionOptions extends Pick<IceAgentOptions, "assumeEndOfCandidatesAfterMs"> {
   /** ICE-lite: no checks of its own, so no valid pair before one is selected. */
   lite: boolean;
-  /** How long a check gives a valid pair consent (RFC 7675), ms. */
-  consentTimeoutMs: number;
+  /** Consent freshness timing (RFC 7675), for a valid pair data goes on before nomination. */
+  consent: ConsentOptions;
 }
 
 /** What the agent tells its connection each time the state is looked at again. */
@@ -38,7 +40,11 @@ export interface AgentFacts {
  *
  * The state is `connected` from the first valid pair, before nomination
  * completes, as Chromium reports it (`writable`); `connect()` still waits for
- * the selected pair.
+ * the selected pair. Consent runs on that pair as on a selected one, and its
+ * loss moves the state the same way (`disconnected`, then `failed`). A peer
+ * that never nominates leaves the agent `connected` (never `completed`) for
+ * as long as it answers consent checks, as Chromium does (see the README's
+ * "Data before nomination").
  */
 export class AgentConnection {
   readonly selection: PairSelection;
@@ -61,7 +67,7 @@ export class AgentConnection {
   ) {
     this.selection = new PairSelection(this.update);
     this.assumedEnd = new AssumedEndOfCandidates(options, this.update);
-    this.early = options.lite ? undefined : new EarlyPair(options.consentTimeoutMs);
+    this.early = options.lite ? undefined : new EarlyPair(options.consent, this.update);
   }
 
   /**
@@ -78,7 +84,27 @@ export class AgentConnection {
 
   /** A datagram from the peer came on `pair` (before a selection, answers go back on it). */
   received(session: SessionState, pair: CandidatePair): void {
-    if (this.selection.selected === undefined) this.early?.received(session, pair);
+    if (this.selection.selected !== undefined || !this.early) return;
+    const current = this.facts().session;
+    if (session === current) this.early.received(current, pair);
+  }
+
+  /**
+   * A STUN response that matched no transaction in flight: a late answer to
+   * a consent check of the selected pair, or of the valid pair data goes on
+   * before nomination (see `PairSelection.lateResponse`).
+   */
+  lateResponse(
+    session: SessionState,
+    base: CandidateBase,
+    response: StunMessage,
+    address: string,
+    port: number,
+  ): boolean {
+    if (this.selection.lateResponse(session, base, response, address, port)) return true;
+    const current = this.facts().session;
+    if (this.selection.selected !== undefined || session !== current) return false;
+    return this.early?.lateResponse(current, base, response, address, port) ?? false;
   }
 
   /** An ICE restart: a valid pair of the old generation no longer carries data. */
@@ -122,6 +148,7 @@ export class AgentConnection {
     this.lost = error;
     log("transport lost: %s", error.message);
     this.selection.stopConsent();
+    this.early?.clear();
     this.update();
   }
 
@@ -137,7 +164,7 @@ export class AgentConnection {
         started: f.started,
         session: f.session,
         selectedSession,
-        writable: selectedSession === undefined && this.early?.get(f.session) !== undefined,
+        early: selectedSession === undefined ? this.early?.consentState(f.session) : undefined,
         consentState: this.selection.consentState,
         assumeRemoteEnded: this.assumedEnd.check,
       }),

@@ -33,10 +33,18 @@ export class AgentCounters {
   }
 }
 
-/** The counters and the candidates and pairs of `session`, copied. */
-export function agentStats(counters: AgentCounters, session: IceSession): IceAgentStats {
+/**
+ * The counters and the candidates and pairs of `session`, copied, with the
+ * id of the pair that transports data (selected, or valid before nomination).
+ */
+export function agentStats(
+  counters: AgentCounters,
+  session: IceSession,
+  selectedCandidatePairId: string | undefined,
+): IceAgentStats {
   return {
     ...counters,
+    selectedCandidatePairId,
     localCandidates: session.localCandidates.map((l) => ({ ...l.candidate })),
     remoteCandidates: session.remoteCandidates.map((c) => ({ ...c })),
     pairs: session.checklist.all.map((p) => ({

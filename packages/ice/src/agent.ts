@@ -100,7 +100,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     this.connection = new AgentConnection(this.facts, this, {
       assumeEndOfCandidatesAfterMs: options.assumeEndOfCandidatesAfterMs,
       lite: options.lite === true,
-      consentTimeoutMs: consentTiming(options).timeoutMs,
+      consent: consentTiming(options),
     });
     this.current = this.newSession(credentials);
     ({ mdns: this.mdns, owns: this.ownsMdns } = agentMdns(options));
@@ -168,9 +168,15 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
     return this.closing !== undefined;
   }
 
-  /** Counters and the pairs of the current checklist. */
+  /**
+   * Counters, the pairs of the current checklist, and the pair that
+   * transports data: the selected one, else before nomination the valid pair
+   * `send()` uses (webrtc-stats `selectedCandidatePairId`).
+   */
   getStats(): IceAgentStats {
-    return agentStats(this.counters, this.current);
+    const selected = this.connection.selection.selected?.pair;
+    const data = selected ?? (this.closing ? undefined : this.connection.dataPair(this.current));
+    return agentStats(this.counters, this.current, data?.id);
   }
 
   // -------------------------------------------------------------- operations
@@ -354,7 +360,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
       },
       onDrop: this.counters.drop,
       onPairGone: (_session, pair) => this.connection.selection.lose(pair),
-      onLateResponse: (...args) => this.connection.selection.lateResponse(...args),
+      onLateResponse: (...args) => this.connection.lateResponse(...args),
       onTransportLost: (error) => this.connection.transportLost(error),
     };
   }

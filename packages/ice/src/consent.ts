@@ -51,7 +51,7 @@ export const RECENT_CONSENT_CHECKS = 6;
  */
 export class ConsentMonitor {
   private stopped = false;
-  private lastConsent = performance.now();
+  private lastConsent: number;
   private current: ConsentState = "fresh";
   private cancels = new Set<() => void>();
   private recent: Uint8Array[] = [];
@@ -59,11 +59,17 @@ export class ConsentMonitor {
   private cancelNext: CancelTimer | undefined = undefined;
   private pendingJudge: NodeJS.Immediate | undefined = undefined;
 
+  /**
+   * @param since performance.now() of the last consent the pair already has
+   *   (a check answered before the monitor starts); default now.
+   */
   constructor(
     private readonly check: (schedule: RetransmitOptions) => ConsentCheck,
     private readonly options: ConsentOptions,
     private onState: (state: ConsentState) => void,
+    since = performance.now(),
   ) {
+    this.lastConsent = since;
     this.next();
     // Evaluate often enough that `disconnected` shows within a second or so.
     const every = Math.max(10, Math.min(1000, options.disconnectedMs / 4, options.intervalMs));

@@ -1,42 +1,8 @@
-import { SocketRegistry } from "@purertc/socket";
-import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
+import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { type Candidate, IceAgent, type IceAgentOptions, type IceTransportState } from "./index.js";
-import { nextDatagram, signal, text, untext, waitForState } from "./test/pair.test-helper.js";
-
-const loopback = { loopback: "only", ipv6: false } as const;
-
-/**
- * a (controlling) and b (controlled) on loopback, where a also knows a
- * better-ranked remote candidate of b that never answers (a socket that
- * reads nothing): a waits `nominationTimeoutMs` for it before nominating the
- * pair that works, so there is a window with valid pairs and no selection.
- */
-async function slowNomination(a: IceAgentOptions, b: IceAgentOptions = {}) {
-  const silent = await SocketRegistry.default.open(TEST_OWNER, { label: "silent", address: "127.0.0.1" });
-  const agentA = new IceAgent({ role: "controlling", ...loopback, ...a });
-  const agentB = new IceAgent({ role: "controlled", ...loopback, ...b });
-  await Promise.all([agentA.gather(), agentB.gather()]);
-  const real = agentB.localCandidates[0]!;
-  agentA.addRemoteCandidate({
-    ...real,
-    foundation: "9999",
-    port: silent.address().port,
-    priority: real.priority + 1,
-  });
-  signal(agentA, agentB);
-  agentA.start();
-  agentB.start();
-  return {
-    a: agentA,
-    b: agentB,
-    close: async () => {
-      await agentA.close();
-      await agentB.close();
-      await silent.close();
-    },
-  };
-}
+import { type Candidate, IceAgent, type IceTransportState } from "./index.js";
+import { nextDatagram, text, untext, waitForState } from "./test/pair.test-helper.js";
+import { loopback, slowNomination } from "./test/slow-nomination.test-helper.js";
 
 describe("data on a valid pair before nomination (RFC 8445 §12.1)", () => {
   it("the controlled agent is connected and sends on its valid pair before nomination, and the controlling one on its own", async () => {
@@ -73,27 +39,6 @@ describe("data on a valid pair before nomination (RFC 8445 §12.1)", () => {
         b.send(text("after nomination"));
         expect(untext(await after)).toBe("after nomination");
         expect(statesB).toEqual(["connected (nothing selected)", "completed"]);
-      } finally {
-        await close();
-      }
-    });
-  });
-
-  it("a valid pair without a check for longer than the consent timeout carries no more data before nomination", async () => {
-    await withLeakCheck(async () => {
-      const consent = { consentIntervalMs: 10, consentTimeoutMs: 150, disconnectedTimeoutMs: 100 };
-      const { a, b, close } = await slowNomination({ nominationTimeoutMs: 3000 }, consent);
-      try {
-        await waitForState(b, "connected");
-        const atA = nextDatagram(a);
-        b.send(text("fresh"));
-        expect(untext(await atA)).toBe("fresh");
-        // No check on the pair after this (a waits to nominate, b is done checking): consent lapses.
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        expect(a.selectedPair).toBeUndefined();
-        const dropped = b.getStats().dropped;
-        b.send(text("stale"));
-        expect(b.getStats().dropped).toBe(dropped + 1);
       } finally {
         await close();
       }

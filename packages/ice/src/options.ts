@@ -164,6 +164,13 @@ export interface IceAgentStats {
   localCandidates: Candidate[];
   /** Every remote candidate, peer-reflexive ones learned from checks included. */
   remoteCandidates: Candidate[];
+  /**
+   * Id of the pair that transports data (webrtc-stats
+   * `selectedCandidatePairId`): the selected pair, or before nomination the
+   * valid pair data goes on (RFC 8445 §12.1; its `nominated` is false);
+   * undefined before any.
+   */
+  selectedCandidatePairId: string | undefined;
   /** Pairs of the current checklist with their states. */
   pairs: Array<{
     id: string;

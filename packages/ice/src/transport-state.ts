@@ -13,8 +13,12 @@ export interface TransportFacts {
   session: IceSession;
   /** The generation of the selected pair, if one is selected. */
   selectedSession: IceSession | undefined;
-  /** Nothing is selected, but a valid pair of the current generation can carry data (RFC 8445 §12.1). */
-  writable: boolean;
+  /**
+   * Nothing is selected: consent of the valid pair of the current generation
+   * data goes on (RFC 8445 §12.1), `lost` when the last one lost it;
+   * undefined when none has carried data.
+   */
+  early: ConsentState | undefined;
   consentState: ConsentState;
   /** Whether the remote is taken to have ended its candidates without saying so (see `assumeEndOfCandidatesAfterMs`). */
   assumeRemoteEnded: (s: IceSession) => boolean;
@@ -32,8 +36,11 @@ export function transportState(f: TransportFacts): IceTransportState {
       f.selectedSession === s && s.remoteEnded && s.gatheringState === "complete" && !s.checklist.pending;
     return done ? "completed" : "connected";
   }
-  // A valid pair before nomination completes: connected, as Chromium reports a writable connection.
-  if (f.writable) return "connected";
+  // A valid pair before nomination completes: connected, as Chromium reports a writable
+  // connection; its consent moves the state as a selected pair's does (RFC 7675).
+  if (f.early === "lost") return "failed";
+  if (f.early === "stale") return "disconnected";
+  if (f.early === "fresh") return "connected";
   if (!f.started || !s.remoteKey) return "new";
   const allFailed = s.checklist.all.every((p) => p.state === "failed");
   const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;

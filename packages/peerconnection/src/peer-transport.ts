@@ -234,7 +234,9 @@ export class PeerTransport {
   statsSource(): TransportStatsSource {
     const agent = this.agent;
     const s = agent?.getStats();
-    const selected = agent?.selectedPair;
+    // The pair used to transport (webrtc-stats): the selected one, else before nomination
+    // the valid pair data goes on (RFC 8445 §12.1), reported `nominated: false`.
+    const selected = agent?.selectedPair ?? agent?.dataPair;
     const pair = selected ? s?.pairs.find((p) => p.id === selected.id) : undefined;
     const source: TransportStatsSource = {
       localCandidates: (agent?.localCandidates ?? []).map(statsCandidate),
@@ -255,7 +257,8 @@ export class PeerTransport {
         remote: statsCandidate(selected.remote),
         rttMs: selected.rttMs,
         state: pair?.state ?? "succeeded",
-        nominated: pair?.nominated ?? true,
+        // A pair of a generation an ICE restart retired is not in the stats: it was nominated if selected.
+        nominated: pair?.nominated ?? selected.id === agent?.selectedPair?.id,
       };
     }
     if (this.dtlsRole) source.dtlsRole = this.dtlsRole;

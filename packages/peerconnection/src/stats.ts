@@ -99,7 +99,8 @@ export function sdpCandidateSource(c: SdpCandidate): CandidateStatsSource {
 
 /**
  * Builds the W3C stats (webrtc-stats): `peer-connection`, one `transport`
- * (T01), its selected `candidate-pair`, `local-candidate`s,
+ * (T01), its selected `candidate-pair` (the pair used to transport: before
+ * nomination, the valid pair data goes on), `local-candidate`s,
  * `remote-candidate`s and the two `certificate`s.
  */
 export function buildStats(
