@@ -168,6 +168,21 @@ describe("EarlyPair: the pair data goes on before nomination (RFC 8445 §12.1)",
     }
   });
 
+  it("a pair that fails a check is gone (not lost): no pair, and another valid one takes over", () => {
+    const { s, pairs } = session();
+    const early = new EarlyPair(timing(), () => {});
+    const [high, mid] = pairs as [CandidatePair, CandidatePair];
+    valid(high);
+    expect(early.get(s)).toBe(high);
+    high.state = "failed";
+    expect(early.get(s)).toBeUndefined();
+    expect(early.consentState(s)).toBe("gone");
+    valid(mid);
+    expect(early.consentState(s)).toBe("fresh");
+    expect(early.get(s)).toBe(mid);
+    early.clear();
+  });
+
   it("a pair of another generation is not used", () => {
     const first = session();
     const second = session();
