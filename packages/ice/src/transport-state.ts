@@ -43,14 +43,15 @@ export function transportState(f: TransportFacts): IceTransportState {
   if (f.early === "stale") return "disconnected";
   if (f.early === "fresh") return "connected";
   if (!f.started || !s.remoteKey) return "new";
-  const allFailed = s.checklist.all.every((p) => p.state === "failed");
+  // The pair that carried data failed a check: no other valid pair has a fresh check, so only one
+  // still being checked can carry data again (as Chromium, `disconnected` once no longer writable).
+  const gone = f.early === "gone";
+  const allFailed = gone || s.checklist.all.every((p) => p.state === "failed");
   const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;
   if (settled && allFailed && !awaitingConnection(s) && (s.remoteEnded || f.assumeRemoteEnded(s))) {
     return "failed";
   }
-  // The pair that carried data failed a check while others may still turn valid: as Chromium
-  // reports a transport that was writable and is no longer.
-  if (f.early === "gone") return "disconnected";
+  if (gone) return "disconnected";
   if (s.checklist.size > 0 || s.remoteCandidates.length > 0) return "checking";
   return "new";
 }
