@@ -218,10 +218,19 @@ export class CheckScheduler {
     const t = s.request(pair.local.base, bytes, transactionId, to, schedule, key);
     return {
       result: t.result.then(
-        ({ response, remote: from }) =>
-          from.address === to.address &&
-          from.port === to.port &&
-          response.messageClass === StunClass.SuccessResponse,
+        ({ response, remote: from, rttMs }) => {
+          const ok =
+            from.address === to.address &&
+            from.port === to.port &&
+            response.messageClass === StunClass.SuccessResponse;
+          // An answer is a success response on the pair: its activity and RTT for stats and for
+          // choosing it again as a valid pair before nomination (EarlyPair).
+          if (ok) {
+            pair.lastActivity = performance.now();
+            pair.rttMs = rttMs;
+          }
+          return ok;
+        },
         () => false,
       ),
       cancel: t.cancel,

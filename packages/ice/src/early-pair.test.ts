@@ -132,11 +132,11 @@ describe("EarlyPair: the pair data goes on before nomination (RFC 8445 §12.1)",
 
   it("consent checks run on the pair in use: answered, it keeps consent past the timeout", async () => {
     const { s, pairs, checks } = session(true);
-    const early = new EarlyPair(timing(100), () => {});
+    const early = new EarlyPair(timing(200), () => {});
     try {
       valid(pairs[0]!);
       expect(early.get(s)).toBe(pairs[0]);
-      await sleep(250);
+      await sleep(500);
       expect(checks()).toBeGreaterThan(3);
       expect(early.get(s)).toBe(pairs[0]);
       expect(early.consentState(s)).toBe("fresh");
@@ -166,6 +166,21 @@ describe("EarlyPair: the pair data goes on before nomination (RFC 8445 §12.1)",
     } finally {
       early.clear();
     }
+  });
+
+  it("a pair that fails a check is gone (not lost): no pair, and another valid one takes over", () => {
+    const { s, pairs } = session();
+    const early = new EarlyPair(timing(), () => {});
+    const [high, mid] = pairs as [CandidatePair, CandidatePair];
+    valid(high);
+    expect(early.get(s)).toBe(high);
+    high.state = "failed";
+    expect(early.get(s)).toBeUndefined();
+    expect(early.consentState(s)).toBe("gone");
+    valid(mid);
+    expect(early.consentState(s)).toBe("fresh");
+    expect(early.get(s)).toBe(mid);
+    early.clear();
   });
 
   it("a pair of another generation is not used", () => {

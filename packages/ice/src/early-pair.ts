@@ -8,6 +8,12 @@ import type { IceSession } from "./session.js";
 const log = createDebug("purertc:ice");
 
 /**
+ * Consent of the pair data goes on before nomination, or `gone` when the
+ * one that carried data failed a check and no other valid pair took over.
+ */
+export type EarlyState = ConsentState | "gone";
+
+/**
  * The pair data goes on before nomination completes (RFC 8445 §12.1: "an
  * agent MAY send data on a valid pair before nomination"), as Chromium
  * (a writable connection) and pion (`getBestValidCandidatePair`) do: the pair
@@ -27,8 +33,10 @@ export class EarlyPair {
   private pair: CandidatePair | undefined = undefined;
   private session: IceSession | undefined = undefined;
   private consent: ConsentMonitor | undefined = undefined;
-  /** A pair carried data since the last {@link clear} (so none now means consent was lost). */
+  /** A pair carried data since the last {@link clear} (so none now means it was lost). */
   private hadPair = false;
+  /** The last pair in use lost consent (rather than failing a check). */
+  private lostConsent = false;
 
   /**
    * @param timing consent freshness timing (the agent's, as for a selected pair).
@@ -50,7 +58,10 @@ export class EarlyPair {
     )
       return p;
     if (p !== undefined) this.drop();
-    if (this.session !== session) this.hadPair = false;
+    if (this.session !== session) {
+      this.hadPair = false;
+      this.lostConsent = false;
+    }
     this.session = session;
     // Highest priority first: the best valid pair.
     for (const candidate of session.checklist.all) {
@@ -65,12 +76,14 @@ export class EarlyPair {
 
   /**
    * Consent of the pair in use in `session`: undefined when no pair has
-   * carried data yet (or it is another generation), `lost` when the last one
-   * lost it (or failed) and no other valid pair has fresh consent.
+   * carried data yet (or it is another generation); when none carries data
+   * now, `lost` if the last one lost consent, `gone` if it failed a check
+   * (a triggered or nominating check timed out, its TCP connection closed).
    */
-  consentState(session: IceSession): ConsentState | undefined {
+  consentState(session: IceSession): EarlyState | undefined {
     if (this.get(session) !== undefined) return this.consent?.state;
-    return this.hadPair ? "lost" : undefined;
+    if (this.lostConsent) return "lost";
+    return this.hadPair ? "gone" : undefined;
   }
 
   /** A datagram from the peer came on `pair` of `session`: answers go back on it if it is valid. */
@@ -107,19 +120,26 @@ export class EarlyPair {
     this.drop();
     this.session = undefined;
     this.hadPair = false;
+    this.lostConsent = false;
   }
 
   private take(session: IceSession, pair: CandidatePair): void {
     this.pair = pair;
     this.hadPair = true;
+    this.lostConsent = false;
     // Consent runs from the check that made the pair valid, not from now.
     this.consent = new ConsentMonitor(
       (schedule) => session.checks.consentCheck(pair, schedule),
       this.timing,
-      this.onConsent,
+      this.onMonitor,
       pair.lastActivity,
     );
   }
+
+  private readonly onMonitor = (state: ConsentState): void => {
+    if (state === "lost") this.lostConsent = true;
+    this.onConsent(state);
+  };
 
   private drop(): void {
     this.consent?.stop();

@@ -1,5 +1,6 @@
 import { type CancelTimer, startTimer } from "@purertc/socket";
 import type { ConsentState } from "./consent.js";
+import type { EarlyState } from "./early-pair.js";
 import type { IceAgentOptions, IceTransportState } from "./options.js";
 import type { IceSession } from "./session.js";
 
@@ -15,10 +16,10 @@ export interface TransportFacts {
   selectedSession: IceSession | undefined;
   /**
    * Nothing is selected: consent of the valid pair of the current generation
-   * data goes on (RFC 8445 §12.1), `lost` when the last one lost it;
-   * undefined when none has carried data.
+   * data goes on (RFC 8445 §12.1), `lost` when the last one lost it, `gone`
+   * when it failed a check; undefined when none has carried data.
    */
-  early: ConsentState | undefined;
+  early: EarlyState | undefined;
   consentState: ConsentState;
   /** Whether the remote is taken to have ended its candidates without saying so (see `assumeEndOfCandidatesAfterMs`). */
   assumeRemoteEnded: (s: IceSession) => boolean;
@@ -42,11 +43,15 @@ export function transportState(f: TransportFacts): IceTransportState {
   if (f.early === "stale") return "disconnected";
   if (f.early === "fresh") return "connected";
   if (!f.started || !s.remoteKey) return "new";
-  const allFailed = s.checklist.all.every((p) => p.state === "failed");
+  // The pair that carried data failed a check: no other valid pair has a fresh check, so only one
+  // still being checked can carry data again (as Chromium, `disconnected` once no longer writable).
+  const gone = f.early === "gone";
+  const allFailed = gone || s.checklist.all.every((p) => p.state === "failed");
   const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;
   if (settled && allFailed && !awaitingConnection(s) && (s.remoteEnded || f.assumeRemoteEnded(s))) {
     return "failed";
   }
+  if (gone) return "disconnected";
   if (s.checklist.size > 0 || s.remoteCandidates.length > 0) return "checking";
   return "new";
 }

@@ -10,6 +10,11 @@ export const loopback = { loopback: "only", ipv6: false } as const;
  * better-ranked remote candidate of b that never answers (a socket that
  * reads nothing): a waits `nominationTimeoutMs` for it before nominating the
  * pair that works, so there is a window with valid pairs and no selection.
+ * With a long `nominationTimeoutMs`, a nominates only once its checks of the
+ * silent candidate give up (about 8 s with the default retransmissions): a
+ * controlling peer that never nominates, as far as a shorter test can tell.
+ * It is a real configuration: no real peer at hand omits nomination (aioice
+ * 0.8 nominates aggressively, or regularly when the remote is lite).
  */
 export async function slowNomination(a: IceAgentOptions, b: IceAgentOptions = {}) {
   const silent = await SocketRegistry.default.open(TEST_OWNER, { label: "silent", address: "127.0.0.1" });
