@@ -1,10 +1,10 @@
-import { startLossyProxy } from "@purertc/interop/lossy-proxy";
 import { SocketRegistry } from "@purertc/socket";
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, test } from "vitest";
 import { encodeClientHello } from "./handshake/client-hello.js";
 import { encodeHandshakeMessage, HandshakeType } from "./handshake/header.js";
 import { connectDtls, DtlsCertificate, DtlsConnection, DtlsServer } from "./index.js";
+import { handshakesThroughLoss } from "./lossy-path.test-helper.js";
 import { memoryPair } from "./memory-transport.test-helper.js";
 import { ContentType, encodeRecord, parseRecords } from "./record/header.js";
 
@@ -247,42 +247,14 @@ describe("bad input", () => {
 
   for (const v of ["1.2", "1.3"] as const) {
     test(`DTLS ${v}: 30% loss (plus duplicates and reordering) on the path: the handshake still completes`, async () => {
-      await withLeakCheck(async () => {
-        await using server = await DtlsServer.listen({
-          certificate: serverCert,
-          ...any,
-          versions: [v],
-          retransmitInitialMs: 50,
-          mtu: 500,
-        });
-        server.on("connection", (c) => c.on("message", (d) => c.send(d)));
-        await using proxy = await startLossyProxy({
-          registry: SocketRegistry.default,
-          target: server.address(),
-          loss: 0.3,
-          duplicate: 0.1,
-          reorder: 0.1,
-          seed: 42,
-        });
-        let completed = 0;
-        for (let i = 0; i < 3; i++) {
-          const client = await connectDtls({
-            address: "127.0.0.1",
-            port: proxy.address.port,
-            certificate: cert,
-            ...any,
-            retransmitInitialMs: 50,
-            retransmitMaxMs: 400,
-            handshakeTimeoutMs: 20_000,
-            mtu: 500,
-          });
+      await handshakesThroughLoss({
+        server: { certificate: serverCert, ...any, versions: [v], mtu: 500 },
+        client: { certificate: cert, ...any, mtu: 500 },
+        seed: 42,
+        check: (client) => {
           expect(client.state).toBe("connected");
           expect(client.version).toBe(v);
-          completed++;
-          await client.close();
-        }
-        expect(completed).toBe(3);
-        expect(proxy.stats.dropped).toBeGreaterThan(0);
+        },
       });
     });
   }

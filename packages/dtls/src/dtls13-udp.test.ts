@@ -1,16 +1,37 @@
-import { startLossyProxy } from "@purertc/interop/lossy-proxy";
-import { SocketRegistry } from "@purertc/socket";
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, test } from "vitest";
 import { Ext13 } from "./extensions/tls13.js";
 import { encodeClientHello } from "./handshake/client-hello.js";
 import { encodeHandshakeFragment, HandshakeType } from "./handshake/header.js";
 import { connectDtls, DtlsCertificate, DtlsServer, NamedGroup } from "./index.js";
+import { handshakesThroughLoss } from "./lossy-path.test-helper.js";
 import { ContentType, DTLS_1_2, encodeRecord } from "./record/header.js";
 
 const cert = await DtlsCertificate.generate();
 const serverCert = await DtlsCertificate.generate();
 const any = { acceptAnyPeerCertificate: true } as const;
+
+/** A ClientHello body (record version 1.2, no session or cookie) with `random` all `fill`. */
+const helloBody = (fill: number, cipherSuites: number[], extensions: { type: number; data: Uint8Array }[]) =>
+  encodeClientHello({
+    version: DTLS_1_2,
+    random: new Uint8Array(32).fill(fill),
+    sessionId: new Uint8Array(0),
+    cookie: new Uint8Array(0),
+    cipherSuites,
+    compressionMethods: [0],
+    extensions,
+  });
+
+/** One record (sequence `seq`, epoch 0) carrying the fragment of `body` from `offset`, `length` bytes. */
+const helloFragment = (body: Uint8Array, seq: number, offset: number, length: number) =>
+  encodeRecord(
+    ContentType.handshake,
+    DTLS_1_2,
+    0,
+    seq,
+    encodeHandshakeFragment(HandshakeType.client_hello, 0, body, offset, length),
+  );
 
 describe("DTLS 1.3 over UDP (DtlsServer, connectDtls)", () => {
   for (const groups of [[NamedGroup.x25519], undefined]) {
@@ -60,24 +81,10 @@ describe("DTLS 1.3 over UDP (DtlsServer, connectDtls)", () => {
   test("a 1.2 hello in two fragments still gets its HelloVerifyRequest (the whole hello is read first)", async () => {
     await withLeakCheck(async () => {
       await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
-      const body = encodeClientHello({
-        version: DTLS_1_2,
-        random: new Uint8Array(32).fill(3),
-        sessionId: new Uint8Array(0),
-        cookie: new Uint8Array(0),
-        cipherSuites: [0xc02b],
-        compressionMethods: [0],
-        extensions: [{ type: 23, data: new Uint8Array(0) }],
-      });
+      // A 1.2-only hello (extended master secret, one suite).
+      const body = helloBody(3, [0xc02b], [{ type: 23, data: new Uint8Array(0) }]);
       const half = 30;
-      const frag = (seq: number, offset: number, length: number) =>
-        encodeRecord(
-          ContentType.handshake,
-          DTLS_1_2,
-          0,
-          seq,
-          encodeHandshakeFragment(HandshakeType.client_hello, 0, body, offset, length),
-        );
+      const frag = (seq: number, offset: number, length: number) => helloFragment(body, seq, offset, length);
       const from = { address: "127.0.0.1", port: 9 };
       server.handleDatagram(frag(0, 0, half), from);
       expect(server.stats.helloVerifyRequests).toBe(0); // waits for the rest
@@ -122,36 +129,14 @@ describe("DTLS 1.3 over UDP (DtlsServer, connectDtls)", () => {
   });
 
   test("30% loss (plus duplicates and reordering) with the two-datagram post-quantum hello: completes", async () => {
-    await withLeakCheck(async () => {
-      await using server = await DtlsServer.listen({
-        certificate: serverCert,
-        ...any,
-        retransmitInitialMs: 50,
-      });
-      server.on("connection", (c) => c.on("message", (d) => c.send(d)));
-      await using proxy = await startLossyProxy({
-        registry: SocketRegistry.default,
-        target: server.address(),
-        loss: 0.3,
-        duplicate: 0.1,
-        reorder: 0.1,
-        seed: 13,
-      });
-      for (let i = 0; i < 3; i++) {
-        const client = await connectDtls({
-          address: "127.0.0.1",
-          port: proxy.address.port,
-          certificate: cert,
-          ...any,
-          retransmitInitialMs: 50,
-          retransmitMaxMs: 400,
-          handshakeTimeoutMs: 20_000,
-        });
+    await handshakesThroughLoss({
+      server: { certificate: serverCert, ...any },
+      client: { certificate: cert, ...any },
+      seed: 13,
+      check: (client) => {
         expect(client.version).toBe("1.3");
         expect(client.group).toBe("X25519MLKEM768");
-        await client.close();
-      }
-      expect(proxy.stats.dropped).toBeGreaterThan(0);
+      },
     });
   });
 
@@ -159,25 +144,15 @@ describe("DTLS 1.3 over UDP (DtlsServer, connectDtls)", () => {
     await withLeakCheck(async () => {
       await using server = await DtlsServer.listen({ certificate: serverCert, ...any });
       // A hello offering 1.3 with a big key share, cut in two: only the first fragment is sent.
-      const body = encodeClientHello({
-        version: DTLS_1_2,
-        random: new Uint8Array(32).fill(9),
-        sessionId: new Uint8Array(0),
-        cookie: new Uint8Array(0),
-        cipherSuites: [0x1301],
-        compressionMethods: [0],
-        extensions: [
+      const body = helloBody(
+        9,
+        [0x1301],
+        [
           { type: 43, data: Uint8Array.of(2, 0xfe, 0xfc) },
           { type: Ext13.keyShare, data: new Uint8Array(1500) },
         ],
-      });
-      const first = encodeRecord(
-        ContentType.handshake,
-        DTLS_1_2,
-        0,
-        0,
-        encodeHandshakeFragment(HandshakeType.client_hello, 0, body, 0, 1000),
       );
+      const first = helloFragment(body, 0, 0, 1000);
       const flood = (n: number) => {
         for (let i = 0; i < n; i++)
           server.handleDatagram(first, {

@@ -268,23 +268,30 @@ describe("handshake between our client and our server", () => {
     await server.close();
   });
 
-  test("lost last flight: the client resends flight 5 and the server answers with flight 6 again", async () => {
+  /**
+   * A DTLS 1.2 handshake over memory (retransmits from 30 ms) in which the
+   * first datagram going `direction` that `lost` matches never arrives.
+   */
+  async function handshakeLosingOnce(direction: "a→b" | "b→a", lost: (d: Uint8Array) => boolean) {
     let dropped = 0;
-    const filter = {
-      fn: (d: Uint8Array, direction: string) => {
-        if (direction === "b→a" && d[0] === 20 && dropped === 0) {
-          dropped++; // the server's first ChangeCipherSpec + Finished
-          return [];
-        }
-        return [d];
+    const [a, b] = memoryPair({
+      fn: (d: Uint8Array, dir: string) => {
+        if (dir !== direction || dropped > 0 || !lost(d)) return [d];
+        dropped++;
+        return [];
       },
-    };
-    const [a, b] = memoryPair(filter);
+    });
     const opts = { acceptAnyPeerCertificate: true, retransmitInitialMs: 30 } as const;
     const client = new DtlsConnection(a, { role: "client", certificate: ecdsa, versions: ["1.2"], ...opts });
     const server = new DtlsConnection(b, { role: "server", certificate: ecdsa2, versions: ["1.2"], ...opts });
     await Promise.all([client.connect(), server.connect()]);
     expect(dropped).toBe(1);
+    return { client, server };
+  }
+
+  test("lost last flight: the client resends flight 5 and the server answers with flight 6 again", async () => {
+    // The server's first ChangeCipherSpec + Finished.
+    const { client, server } = await handshakeLosingOnce("b→a", (d) => d[0] === 20);
     expect(client.stats.retransmissions).toBeGreaterThanOrEqual(1); // flight 5 by timer
     expect(server.stats.retransmissions).toBeGreaterThanOrEqual(1); // flight 6 on the retransmitted flight 5
     await client.close();
@@ -292,23 +299,8 @@ describe("handshake between our client and our server", () => {
   });
 
   test("lost flight 5: the server's timer resends flight 4 and the client answers with flight 5 again", async () => {
-    let dropped = 0;
-    const filter = {
-      fn: (d: Uint8Array, direction: string) => {
-        // The client's flight 5 starts with its Certificate; the ClientKeyExchange marks it.
-        if (direction === "a→b" && dropped === 0 && isFlightFive(d)) {
-          dropped++;
-          return [];
-        }
-        return [d];
-      },
-    };
-    const [a, b] = memoryPair(filter);
-    const opts = { acceptAnyPeerCertificate: true, retransmitInitialMs: 30 } as const;
-    const client = new DtlsConnection(a, { role: "client", certificate: ecdsa, versions: ["1.2"], ...opts });
-    const server = new DtlsConnection(b, { role: "server", certificate: ecdsa2, versions: ["1.2"], ...opts });
-    await Promise.all([client.connect(), server.connect()]);
-    expect(dropped).toBe(1);
+    // The client's flight 5 starts with its Certificate; the ClientKeyExchange marks it.
+    const { client, server } = await handshakeLosingOnce("a→b", isFlightFive);
     expect(server.stats.retransmissions).toBeGreaterThanOrEqual(1);
     await client.close();
     await server.close();

@@ -1,6 +1,7 @@
 import { SocketRegistry, UdpTransport } from "@purertc/socket";
+import { withLeakCheck } from "@purertc/socket/testing";
 import { expect } from "vitest";
-import { DtlsError } from "./index.js";
+import { DtlsConnection, type DtlsConnectionOptions, DtlsError } from "./index.js";
 
 /** A UDP socket that never answers, and a client transport aimed at it. */
 export async function silentPeer() {
@@ -20,4 +21,23 @@ export async function rejection(p: Promise<unknown>): Promise<DtlsError> {
     return error as DtlsError;
   }
   throw new Error("expected a rejection");
+}
+
+/**
+ * Runs `scenario` inside the leak check with a client DtlsConnection (made
+ * with `options`) aimed at a {@link silentPeer}; the peer's socket is closed
+ * after, the connection is the scenario's to close (or to see closed).
+ */
+export async function withSilentClient(
+  options: Omit<DtlsConnectionOptions, "role">,
+  scenario: (conn: DtlsConnection, transport: UdpTransport) => Promise<void>,
+): Promise<void> {
+  await withLeakCheck(async () => {
+    const { sink, transport } = await silentPeer();
+    try {
+      await scenario(new DtlsConnection(transport, { role: "client", ...options }), transport);
+    } finally {
+      await sink.close();
+    }
+  });
 }

@@ -4,7 +4,7 @@ import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, test } from "vitest";
 import { connectDtls, DtlsCertificate, DtlsConnection, DtlsError, DtlsServer } from "./index.js";
 import { memoryPair } from "./memory-transport.test-helper.js";
-import { rejection, silentPeer } from "./teardown.test-helper.js";
+import { rejection, silentPeer, withSilentClient } from "./teardown.test-helper.js";
 
 const cert = await DtlsCertificate.generate();
 const serverCert = await DtlsCertificate.generate();
@@ -12,69 +12,61 @@ const any = { acceptAnyPeerCertificate: true } as const;
 
 describe("teardown from every state (leak-checked)", () => {
   test("close before start; connect() after close rejects", async () => {
-    await withLeakCheck(async () => {
-      const { sink, transport } = await silentPeer();
-      const conn = new DtlsConnection(transport, { role: "client", certificate: cert, ...any });
+    await withSilentClient({ certificate: cert, ...any }, async (conn, transport) => {
       await conn.close();
       await conn.close(); // idempotent
       expect(conn.state).toBe("closed");
       expect(transport.closed).toBe(true);
       expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_CLOSED");
-      await sink.close();
     });
   });
 
   test("waiting for a flight: close() rejects connect() with ERR_DTLS_CLOSED", async () => {
-    await withLeakCheck(async () => {
-      const { sink, transport } = await silentPeer();
-      const conn = new DtlsConnection(transport, { role: "client", certificate: cert, ...any });
+    await withSilentClient({ certificate: cert, ...any }, async (conn) => {
       const pending = conn.connect();
       await new Promise((r) => setTimeout(r, 20));
       expect(conn.state).toBe("connecting");
       await conn.close();
       expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
-      await sink.close();
     });
   });
 
   test("mid-retransmission: timers cancelled on close", async () => {
-    await withLeakCheck(async () => {
-      const { sink, transport } = await silentPeer();
-      await using conn = new DtlsConnection(transport, {
-        role: "client",
+    await withSilentClient(
+      {
         certificate: cert,
         ...any,
         retransmitInitialMs: 20,
-      });
-      const pending = conn.connect();
-      for (let i = 0; i < 100 && conn.stats.retransmissions < 2; i++)
-        await new Promise((r) => setTimeout(r, 20));
-      expect(conn.stats.retransmissions).toBeGreaterThanOrEqual(2);
-      await conn.close();
-      expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
-      await sink.close();
-    });
+      },
+      async (conn) => {
+        const pending = conn.connect();
+        for (let i = 0; i < 100 && conn.stats.retransmissions < 2; i++)
+          await new Promise((r) => setTimeout(r, 20));
+        expect(conn.stats.retransmissions).toBeGreaterThanOrEqual(2);
+        await conn.close();
+        expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
+      },
+    );
   });
 
   test("handshake timeout ends closed (retransmissions double, total timeout)", async () => {
-    await withLeakCheck(async () => {
-      const { sink, transport } = await silentPeer();
-      const conn = new DtlsConnection(transport, {
-        role: "client",
+    await withSilentClient(
+      {
         certificate: cert,
         ...any,
         retransmitInitialMs: 10,
         handshakeTimeoutMs: 300,
-      });
-      const closed = new Promise<DtlsError | undefined>((r) => conn.once("close", r));
-      expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_TIMEOUT");
-      expect((await closed)?.code).toBe("ERR_DTLS_TIMEOUT");
-      expect(conn.state).toBe("closed");
-      // 10, 20, 40, 80, 160 ms: about five retransmissions in 300 ms, not thirty (late timers give fewer).
-      expect(conn.stats.retransmissions).toBeGreaterThanOrEqual(1);
-      expect(conn.stats.retransmissions).toBeLessThanOrEqual(8);
-      await sink.close();
-    });
+      },
+      async (conn) => {
+        const closed = new Promise<DtlsError | undefined>((r) => conn.once("close", r));
+        expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_TIMEOUT");
+        expect((await closed)?.code).toBe("ERR_DTLS_TIMEOUT");
+        expect(conn.state).toBe("closed");
+        // 10, 20, 40, 80, 160 ms: about five retransmissions in 300 ms, not thirty (late timers give fewer).
+        expect(conn.stats.retransmissions).toBeGreaterThanOrEqual(1);
+        expect(conn.stats.retransmissions).toBeLessThanOrEqual(8);
+      },
+    );
   });
 
   test("connected: close() on both sides; server socket released", async () => {
@@ -254,28 +246,18 @@ describe("teardown from every state (leak-checked)", () => {
   });
 
   test("abort signal closes the connection", async () => {
-    await withLeakCheck(async () => {
-      const { sink, transport } = await silentPeer();
-      const ac = new AbortController();
-      const conn = new DtlsConnection(transport, {
-        role: "client",
-        certificate: cert,
-        ...any,
-        signal: ac.signal,
-      });
+    const ac = new AbortController();
+    await withSilentClient({ certificate: cert, ...any, signal: ac.signal }, async (conn) => {
       const pending = conn.connect();
       ac.abort();
       expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
-      await sink.close();
     });
   });
 });
 
 describe("connection.signal (made on first use)", () => {
   test("asked for before close: aborted by close with the close reason", async () => {
-    await withLeakCheck(async () => {
-      const { sink, transport } = await silentPeer();
-      const conn = new DtlsConnection(transport, { role: "client", certificate: cert, ...any });
+    await withSilentClient({ certificate: cert, ...any }, async (conn) => {
       const signal = conn.signal;
       expect(signal.aborted).toBe(false);
       const pending = conn.connect();
@@ -283,24 +265,22 @@ describe("connection.signal (made on first use)", () => {
       expect(signal.aborted).toBe(true);
       expect((signal.reason as DtlsError).code).toBe("ERR_DTLS_CLOSED");
       expect((await rejection(pending)).code).toBe("ERR_DTLS_CLOSED");
-      await sink.close();
     });
   });
 
   test("asked for after close: already aborted, with the reason of the failure", async () => {
-    await withLeakCheck(async () => {
-      const { sink, transport } = await silentPeer();
-      const conn = new DtlsConnection(transport, {
-        role: "client",
+    await withSilentClient(
+      {
         certificate: cert,
         ...any,
         retransmitInitialMs: 20,
         handshakeTimeoutMs: 100,
-      });
-      expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_TIMEOUT");
-      expect(conn.signal.aborted).toBe(true);
-      expect((conn.signal.reason as DtlsError).code).toBe("ERR_DTLS_TIMEOUT");
-      await sink.close();
-    });
+      },
+      async (conn) => {
+        expect((await rejection(conn.connect())).code).toBe("ERR_DTLS_TIMEOUT");
+        expect(conn.signal.aborted).toBe(true);
+        expect((conn.signal.reason as DtlsError).code).toBe("ERR_DTLS_TIMEOUT");
+      },
+    );
   });
 });

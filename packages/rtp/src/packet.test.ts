@@ -12,19 +12,7 @@ import {
   rewriteRtpHeader,
   serializeRtpPacket,
 } from "./index.js";
-
-const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-
-function expectRtpError(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RtpError);
-    expect((error as RtpError).code).toBe(code);
-    return;
-  }
-  throw new Error("no error thrown");
-}
+import { expectRtpError, hex } from "./test-vectors.test-helper.js";
 
 describe("RTP packet (RFC 3550 §5.1)", () => {
   it("parses a hand-made packet with CSRCs, a one-byte extension and padding, as views", () => {

@@ -1,26 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { accessUnit } from "./access-unit.test-helper.js";
-import {
-  H264Payloader,
-  parseRtcp,
-  parseRtpPacket,
-  RtcpScheduler,
-  RtpReceiveStream,
-  RtpSendStream,
-  serializeRtpPacket,
-} from "./index.js";
+import { accessUnit, h264Sender } from "./h264-sender.test-helper.js";
+import { parseRtcp, parseRtpPacket, RtcpScheduler, RtpReceiveStream, serializeRtpPacket } from "./index.js";
 
 describe("RtcpScheduler", () => {
   it("sends SR + SDES about every interval, with report blocks about received streams; close stops it", async () => {
     await withLeakCheck(async () => {
       const reports: Uint8Array[] = [];
-      const sender = new RtpSendStream({
+      const sender = h264Sender({
         ssrc: 10,
-        payloadType: 102,
-        clockRate: 90000,
-        payloader: new H264Payloader(),
         sendRtp: () => {},
       });
       const receiver = new RtpReceiveStream({
@@ -72,11 +61,8 @@ describe("RtcpScheduler", () => {
   it("sends an RR, not an SR, for a send stream that has sent nothing; closed objects are collected", async () => {
     const refs: WeakRef<object>[] = [];
     await withLeakCheck(async () => {
-      const sender = new RtpSendStream({
+      const sender = h264Sender({
         ssrc: 10,
-        payloadType: 102,
-        clockRate: 90000,
-        payloader: new H264Payloader(),
         sendRtp: () => {},
       });
       const scheduler = new RtcpScheduler({ localSsrc: 11, cname: "c", sendRtcp: () => {}, intervalMs: 10 });

@@ -1,17 +1,15 @@
 import { forceGc, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { accessUnit } from "./access-unit.test-helper.js";
+import { accessUnit, h264Sender } from "./h264-sender.test-helper.js";
 import {
   buildHeaderExtension,
   findHeaderExtension,
   H264Depacketizer,
-  H264Payloader,
   type MediaFrame,
   parseRtcp,
   parseRtpPacket,
   RetransmissionHistory,
   RtpReceiveStream,
-  RtpSendStream,
   serializeRtpPacket,
   unwrapRtx,
   wrapRtx,
@@ -37,11 +35,8 @@ describe("RtpSendStream", () => {
   it("answers NACKs from its history, turns PLI and new FIRs into key frame requests, counts for the SR", () => {
     const sent: Uint8Array[] = [];
     const requests: string[] = [];
-    const stream = new RtpSendStream({
+    const stream = h264Sender({
       ssrc: 0xabc,
-      payloadType: 102,
-      clockRate: 90000,
-      payloader: new H264Payloader(),
       sendRtp: (p) => sent.push(p),
       onKeyframeRequest: (reason) => requests.push(reason),
     });
@@ -81,11 +76,8 @@ function link(lossEvery: number, rtx = false) {
   const frames: MediaFrame[] = [];
   let n = 0;
   let receiver: RtpReceiveStream | undefined;
-  const sender = new RtpSendStream({
+  const sender = h264Sender({
     ssrc: 0x1111,
-    payloadType: 102,
-    clockRate: 90000,
-    payloader: new H264Payloader(),
     // Every lossEvery-th first transmission is dropped; retransmissions (answers to NACKs) get through.
     ...(rtx ? { rtx: { ssrc: 0x3333, payloadType: 103 } } : {}),
     sendRtp: (p) => {
@@ -118,11 +110,8 @@ describe("RtpSendStream.sendRtp (relaying a camera's packets)", () => {
   it("rewrites SSRC, payload type and sequence, adds its MID extension, keeps payload and timestamp; NACKs answered", () => {
     const sent: Uint8Array[] = [];
     const mid = buildHeaderExtension([{ id: 4, data: new TextEncoder().encode("0") }]);
-    const stream = new RtpSendStream({
+    const stream = h264Sender({
       ssrc: 0xbeef,
-      payloadType: 102,
-      clockRate: 90000,
-      payloader: new H264Payloader(),
       extension: mid,
       sendRtp: (p) => sent.push(p),
     });
@@ -158,17 +147,26 @@ describe("RtpSendStream.sendRtp (relaying a camera's packets)", () => {
   });
 });
 
+/**
+ * Sends `count` access units, one every 2 ms, over {@link link} and waits
+ * (2 s at most) for them: every frame must come whole, in order.
+ */
+async function sendOverLink(lossEvery: number, count: number, rtx = false) {
+  const ends = link(lossEvery, rtx);
+  for (let i = 0; i < count; i++) {
+    ends.sender.sendFrame(accessUnit(i), i * 3000);
+    await sleep(2);
+  }
+  for (let waited = 0; ends.frames.length < count && waited < 2000; waited += 10) await sleep(10);
+  expect(ends.frames.map((f) => f.timestamp)).toEqual(Array.from({ length: count }, (_, i) => i * 3000));
+  expect(ends.frames.every((f) => f.complete)).toBe(true);
+  return ends;
+}
+
 describe("RtpReceiveStream with NACK, over a lossy link", () => {
   it("recovers every lost packet by NACK: all frames complete, in order", async () => {
     await withLeakCheck(async () => {
-      const { sender, receiver, frames } = link(7);
-      for (let i = 0; i < 40; i++) {
-        sender.sendFrame(accessUnit(i), i * 3000);
-        await sleep(2);
-      }
-      for (let waited = 0; frames.length < 40 && waited < 2000; waited += 10) await sleep(10);
-      expect(frames.map((f) => f.timestamp)).toEqual(Array.from({ length: 40 }, (_, i) => i * 3000));
-      expect(frames.every((f) => f.complete)).toBe(true);
+      const { sender, receiver } = await sendOverLink(7, 40);
       expect(receiver.stats.nackCount).toBeGreaterThan(0);
       expect(sender.stats.retransmittedPackets).toBeGreaterThan(0);
       expect(receiver.stats.pliCount).toBe(0);
@@ -179,14 +177,7 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
 
   it("recovers through an RTX stream (RFC 4588) when one is negotiated", async () => {
     await withLeakCheck(async () => {
-      const { sender, receiver, frames } = link(5, true);
-      for (let i = 0; i < 20; i++) {
-        sender.sendFrame(accessUnit(i), i * 3000);
-        await sleep(2);
-      }
-      for (let waited = 0; frames.length < 20 && waited < 2000; waited += 10) await sleep(10);
-      expect(frames.map((f) => f.timestamp)).toEqual(Array.from({ length: 20 }, (_, i) => i * 3000));
-      expect(frames.every((f) => f.complete)).toBe(true);
+      const { sender, receiver } = await sendOverLink(5, 20, true);
       expect(sender.stats.retransmittedPackets).toBeGreaterThan(0);
       receiver.close();
       sender.close();
@@ -217,11 +208,8 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
       const pli: number[] = [];
       const frames: MediaFrame[] = [];
       const sent: Uint8Array[] = [];
-      const sender = new RtpSendStream({
+      const sender = h264Sender({
         ssrc: 5,
-        payloadType: 102,
-        clockRate: 90000,
-        payloader: new H264Payloader(),
         sendRtp: (p) => sent.push(p),
       });
       for (let i = 0; i < 3; i++) sender.sendFrame(accessUnit(i), i * 3000);

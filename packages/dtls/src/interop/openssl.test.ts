@@ -1,4 +1,9 @@
-import { type OpenSslDtlsPeer, requireOpenSsl, startOpenSslDtls } from "@purertc/interop/openssl";
+import {
+  type OpenSslDtlsOptions,
+  type OpenSslDtlsPeer,
+  requireOpenSsl,
+  startOpenSslDtls,
+} from "@purertc/interop/openssl";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { connectDtls, DtlsCertificate, DtlsServer, nobleCrypto } from "../index.js";
@@ -15,15 +20,48 @@ const cases = [
   { keyType: "rsa", srtp: true },
 ] as const;
 
+/** Runs `use` with an s_server started with `options` (closed after) and the address our client connects to. */
+async function againstServer(
+  options: Omit<OpenSslDtlsOptions, "role">,
+  use: (server: OpenSslDtlsPeer, at: { address: string; port: number }) => Promise<void>,
+): Promise<void> {
+  const server = await startOpenSslDtls({ role: "server", ...options });
+  try {
+    const [address, port] = server.address.split(":") as [string, string];
+    await use(server, { address, port: Number(port) });
+  } finally {
+    await server.close();
+  }
+}
+
+/** Runs `use` with an s_client started with `options` towards our `server` (closed after). */
+async function fromClient(
+  server: DtlsServer,
+  options: Omit<OpenSslDtlsOptions, "role" | "connect">,
+  use: (client: OpenSslDtlsPeer) => Promise<void>,
+): Promise<void> {
+  const client = await startOpenSslDtls({
+    role: "client",
+    connect: `127.0.0.1:${server.address().port}`,
+    ...options,
+  });
+  try {
+    await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** What the server's first connection closes with. */
+const firstClose = (server: DtlsServer) =>
+  new Promise<unknown>((resolve) => server.on("connection", (c) => c.once("close", resolve)));
+
 describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS 1.2)", () => {
   test("the @noble/curves backend both ways: our client → s_server -Verify 1, s_client → our server", async () => {
     const certificate = await DtlsCertificate.generate();
-    const server = await startOpenSslDtls({ role: "server", requireClientCertificate: true });
-    try {
-      const [host, port] = server.address.split(":") as [string, string];
+    await againstServer({ requireClientCertificate: true }, async (server, at) => {
       const conn = await connectDtls({
-        address: host,
-        port: Number(port),
+        ...at,
         certificate,
         acceptAnyPeerCertificate: true,
         crypto: nobleCrypto,
@@ -32,9 +70,7 @@ describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS
       conn.send(bytes("noble client\n"));
       await server.waitFor(/noble client/);
       await conn.close();
-    } finally {
-      await server.close();
-    }
+    });
     await using ours = await DtlsServer.listen({
       certificate,
       acceptAnyPeerCertificate: true,
@@ -43,32 +79,22 @@ describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS
     const connected = new Promise<void>((resolve) =>
       ours.on("connection", (c) => c.once("connected", resolve)),
     );
-    const client = await startOpenSslDtls({ role: "client", connect: `127.0.0.1:${ours.address().port}` });
-    try {
+    await fromClient(ours, {}, async (client) => {
       await connected;
       await client.established();
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test("extended master secret is required by default: openssl without it is refused both ways", async () => {
     const certificate = await DtlsCertificate.generate();
-    const server = await startOpenSslDtls({ role: "server", noExtendedMasterSecret: true });
-    try {
-      const [host, port] = server.address.split(":") as [string, string];
-      const options = { address: host, port: Number(port), certificate, acceptAnyPeerCertificate: true };
+    await againstServer({ noExtendedMasterSecret: true }, async (_, at) => {
+      const options = { ...at, certificate, acceptAnyPeerCertificate: true };
       await expect(connectDtls(options)).rejects.toMatchObject({ code: "ERR_DTLS_NO_SHARED_PARAMS" });
-    } finally {
-      await server.close();
-    }
+    });
     // Allowed explicitly, the same peer connects without it.
-    const again = await startOpenSslDtls({ role: "server", noExtendedMasterSecret: true });
-    try {
-      const [host, port] = again.address.split(":") as [string, string];
+    await againstServer({ noExtendedMasterSecret: true }, async (again, at) => {
       const conn = await connectDtls({
-        address: host,
-        port: Number(port),
+        ...at,
         certificate,
         acceptAnyPeerCertificate: true,
         requireExtendedMasterSecret: false,
@@ -77,45 +103,29 @@ describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS
       conn.send(bytes("no ems\n"));
       await again.waitFor(/no ems/);
       await conn.close();
-    } finally {
-      await again.close();
-    }
-    await using ours = await DtlsServer.listen({ certificate, acceptAnyPeerCertificate: true });
-    const failed = new Promise<unknown>((resolve) => ours.on("connection", (c) => c.once("close", resolve)));
-    const client = await startOpenSslDtls({
-      role: "client",
-      connect: `127.0.0.1:${ours.address().port}`,
-      noExtendedMasterSecret: true,
     });
-    try {
+    await using ours = await DtlsServer.listen({ certificate, acceptAnyPeerCertificate: true });
+    const failed = firstClose(ours);
+    await fromClient(ours, { noExtendedMasterSecret: true }, async (client) => {
       expect(await failed).toMatchObject({ code: "ERR_DTLS_NO_SHARED_PARAMS" });
       await client.waitFor(/handshake failure|alert/i);
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   test("wrong fingerprint: a bad_certificate alert reaches openssl both ways", async () => {
     const certificate = await DtlsCertificate.generate();
     const wrong = `sha-256 ${Array(32).fill("0A").join(":")}`;
-    const server = await startOpenSslDtls({ role: "server" });
-    try {
-      const [host, port] = server.address.split(":") as [string, string];
-      const options = { address: host, port: Number(port), certificate, peerFingerprint: wrong };
+    await againstServer({}, async (server, at) => {
+      const options = { ...at, certificate, peerFingerprint: wrong };
       await expect(connectDtls(options)).rejects.toMatchObject({ code: "ERR_DTLS_BAD_CERTIFICATE" });
       await server.waitFor(/bad certificate|alert number 42/i);
-    } finally {
-      await server.close();
-    }
+    });
     await using ours = await DtlsServer.listen({ certificate, peerFingerprint: wrong });
-    const failed = new Promise<unknown>((resolve) => ours.on("connection", (c) => c.once("close", resolve)));
-    const client = await startOpenSslDtls({ role: "client", connect: `127.0.0.1:${ours.address().port}` });
-    try {
+    const failed = firstClose(ours);
+    await fromClient(ours, {}, async (client) => {
       expect(await failed).toMatchObject({ code: "ERR_DTLS_BAD_CERTIFICATE" });
       await client.waitFor(/bad certificate|alert number 42/i);
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   for (const [cipher, name] of [
@@ -124,17 +134,10 @@ describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS
   ] as const) {
     test(`our client → openssl s_server, ${name} (both directions of data, exporter equal)`, async () => {
       const certificate = await DtlsCertificate.generate();
-      const server = await startOpenSslDtls({
-        role: "server",
-        cipher,
-        keyMaterialLength: 60,
-        srtp: "SRTP_AEAD_AES_128_GCM",
-      });
-      try {
-        const [host, port] = server.address.split(":") as [string, string];
+      const options = { cipher, keyMaterialLength: 60, srtp: "SRTP_AEAD_AES_128_GCM" } as const;
+      await againstServer(options, async (server, at) => {
         const conn = await connectDtls({
-          address: host,
-          port: Number(port),
+          ...at,
           certificate,
           acceptAnyPeerCertificate: true,
           srtpProfiles: ["SRTP_AEAD_AES_128_GCM"],
@@ -148,9 +151,7 @@ describe.skipIf(!peer.available)("interop with openssl s_server / s_client (DTLS
         server.write("back\n");
         expect(await received).toBe("back\n");
         await conn.close();
-      } finally {
-        await server.close();
-      }
+      });
     });
   }
 

@@ -17,8 +17,8 @@ import {
   splitAnnexB,
   splitH264AccessUnits,
 } from "../index.js";
+import { hex } from "../test-vectors.test-helper.js";
 
-const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 const nalTypes = (nalus: readonly Uint8Array[]) => nalus.map((n) => n[0]! & 0x1f);
 
 let tmp: ReturnType<typeof tempDir>;

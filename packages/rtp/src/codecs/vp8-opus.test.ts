@@ -21,8 +21,7 @@ import {
   type Vp8Frame,
   Vp8Payloader,
 } from "../index.js";
-
-const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+import { hex } from "../test-vectors.test-helper.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let frames: IvfFrame[];

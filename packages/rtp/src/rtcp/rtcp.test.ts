@@ -1,23 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseRtcp, type RtcpPacket, RtpError, serializeRtcp } from "../index.js";
+import { expectRtpError, hex, vector } from "../test-vectors.test-helper.js";
 
-const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-function expectRtpError(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RtpError);
-    expect((error as RtpError).code).toBe(code);
-    return;
-  }
-  throw new Error("no error thrown");
-}
-
 describe("RTCP packets", () => {
-  it("writes and reads an SR + SDES(CNAME) compound packet byte for byte (RFC 3550 §6.4.1, §6.5)", () => {
+  it("writes and reads an SR + SDES(CNAME) compound packet byte for byte (RFC 3550 §6.4.1, §6.5; test-vectors/rtp)", () => {
     const packets: RtcpPacket[] = [
       {
         type: "sr",
@@ -41,19 +30,11 @@ describe("RTCP packets", () => {
       { type: "sdes", chunks: [{ ssrc: 0x11223344, items: [{ type: 1, value: "abc" }] }] },
     ];
     const bytes = serializeRtcp(packets);
-    expect(toHex(bytes)).toBe(
-      toHex(
-        hex(
-          "81c8000c 11223344 e8c1a2b3 80000000 00015f90 0000000a 00002ee0" +
-            "aabbccdd 19fffffe 00010005 00000021 a2b38000 00008000" +
-            "81ca0003 11223344 0103616263 000000",
-        ),
-      ),
-    );
+    expect(toHex(bytes)).toBe(toHex(vector("rtcp-sr-sdes.hex")));
     expect(parseRtcp(bytes)).toEqual(packets);
   });
 
-  it("reads RR, BYE with reason, generic NACK, PLI and FIR (RFC 4585 §6.2.1, §6.3.1; RFC 5104 §4.3.1)", () => {
+  it("writes and reads RR, BYE with reason, generic NACK, PLI and FIR byte for byte (RFC 4585 §6.2.1, §6.3.1; RFC 5104 §4.3.1; test-vectors/rtp)", () => {
     const packets: RtcpPacket[] = [
       { type: "rr", ssrc: 1, reports: [] },
       { type: "nack", senderSsrc: 1, mediaSsrc: 2, lost: [100, 101, 116, 117, 65535, 0] },
@@ -66,7 +47,8 @@ describe("RTCP packets", () => {
     expect(toHex(bytes.subarray(8, 8 + 24))).toBe(
       toHex(hex("81cd0005 00000001 00000002 00648001 00750000 ffff0001")),
     );
-    expect(parseRtcp(bytes)).toEqual(packets);
+    expect(toHex(bytes)).toBe(toHex(vector("rtcp-rr-nack-pli-fir-bye.hex")));
+    expect(parseRtcp(vector("rtcp-rr-nack-pli-fir-bye.hex"))).toEqual(packets);
   });
 
   it("accepts reduced-size RTCP (RFC 5506): a lone PLI, a lone NACK", () => {

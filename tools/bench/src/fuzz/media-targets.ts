@@ -4,9 +4,11 @@
  * H.264 and VP8 depacketizers (stateful: each case goes through one
  * long-lived depacketizer, as a hostile stream would), the H.264 SPS, and
  * SRTP/SRTCP unprotect with both profile kinds. Seeds are packets our own
- * packetizers and protectors make.
+ * packetizers and protectors make, and the RTCP compounds of test-vectors/rtp.
  */
 
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { FuzzTarget } from "@purertc/dtls/fuzz";
 import {
   H264Depacketizer,
@@ -16,9 +18,7 @@ import {
   parseRtcp,
   parseRtpPacket,
   parseVp8Descriptor,
-  type RtcpPacket,
   RtpError,
-  serializeRtcp,
   serializeRtpPacket,
   Vp8Depacketizer,
   Vp8Payloader,
@@ -26,6 +26,7 @@ import {
 import { SrtpContext, SrtpError, type SrtpProfileName } from "@purertc/srtp";
 
 const isRtpError = (e: unknown) => e instanceof RtpError;
+const RTP_VECTORS = fileURLToPath(new URL("../../../../test-vectors/rtp/", import.meta.url));
 
 // A 320x240 baseline SPS and a PPS (as libx264 writes them), an IDR slice start and a P slice start.
 const SPS = Uint8Array.from(Buffer.from("6742c00d8c8d40a0fd00f0884535", "hex"));
@@ -92,39 +93,11 @@ function vp8Packets(): Uint8Array[] {
   return out;
 }
 
+/** The RTCP compounds of test-vectors/rtp (an SR + SDES; RR, NACK, PLI, FIR and BYE). */
 function rtcpSeeds(): Uint8Array[] {
-  const compounds: RtcpPacket[][] = [
-    [
-      {
-        type: "sr",
-        ssrc: 0x11223344,
-        ntpTime: 0xe8c1a2b3_80000000n,
-        rtpTimestamp: 90000,
-        packetCount: 10,
-        octetCount: 12000,
-        reports: [
-          {
-            ssrc: 0xaabbccdd,
-            fractionLost: 25,
-            cumulativeLost: -2,
-            highestSequence: 0x1_0005,
-            jitter: 33,
-            lastSenderReport: 0xa2b38000,
-            delaySinceLastSenderReport: 0x8000,
-          },
-        ],
-      },
-      { type: "sdes", chunks: [{ ssrc: 0x11223344, items: [{ type: 1, value: "purertc" }] }] },
-    ],
-    [
-      { type: "rr", ssrc: 1, reports: [] },
-      { type: "nack", senderSsrc: 1, mediaSsrc: 2, lost: [100, 101, 116, 117, 65535, 0] },
-      { type: "pli", senderSsrc: 1, mediaSsrc: 2 },
-      { type: "fir", senderSsrc: 1, mediaSsrc: 0, entries: [{ ssrc: 2, sequenceNumber: 7 }] },
-      { type: "bye", ssrcs: [2, 3], reason: "done" },
-    ],
-  ];
-  return compounds.map(serializeRtcp);
+  return ["rtcp-sr-sdes.hex", "rtcp-rr-nack-pli-fir-bye.hex"].map(
+    (name) => new Uint8Array(Buffer.from(readFileSync(RTP_VECTORS + name, "utf8").trim(), "hex")),
+  );
 }
 
 function srtpTarget(profile: SrtpProfileName): FuzzTarget {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DtlsCertificate, DtlsConnection } from "@purertc/dtls";
 import { dtls13FuzzTargets, dtlsFuzzTargets, type FuzzTarget } from "@purertc/dtls/fuzz";
+import { encodeFrame, FrameDecoder, MAX_FRAME } from "@purertc/ice";
 import { mdnsFuzzTargets } from "@purertc/mdns/fuzz";
 import { parseSdp, SdpError } from "@purertc/peerconnection";
 import { sctpFuzzTargets } from "@purertc/sctp/fuzz";
@@ -117,7 +118,34 @@ async function dtlsCapture(certificate: DtlsCertificate, version: "1.2" | "1.3")
   return sent;
 }
 
-/** Every fuzz target: STUN, TURN ChannelData, the DTLS parsers, SDP, mDNS, SCTP, RTP/RTCP/SRTP and the depacketizers, DCEP, RTSP. */
+/**
+ * ICE over TCP's RFC 4571 framing (RFC 6544 §3): a fresh FrameDecoder per
+ * case is fed the bytes in three pieces (a one-byte piece splits a length
+ * prefix, the rest a frame), each STUN-looking frame (RFC 7983: first byte
+ * 0 to 3) goes to the STUN decoder, and what the decoder holds must stay
+ * within one frame.
+ */
+function iceTcpFramingTarget(): FuzzTarget {
+  const stun = stunSeeds();
+  const onFrame = (frame: Uint8Array) => {
+    if (frame[0]! < 4) readAll(decodeMessage(frame));
+  };
+  return {
+    name: "ICE-TCP framing (RFC 4571 FrameDecoder, then STUN)",
+    seeds: [...stun.map((m) => encodeFrame(m)), Buffer.concat(stun.map((m) => encodeFrame(m)))],
+    run(b) {
+      const decoder = new FrameDecoder();
+      const cut = b.length >> 1;
+      decoder.push(b.subarray(0, 1), onFrame);
+      decoder.push(b.subarray(1, cut), onFrame);
+      decoder.push(b.subarray(Math.max(1, cut)), onFrame);
+      if (decoder.buffered > MAX_FRAME + 2) throw new Error(`FrameDecoder holds ${decoder.buffered} bytes`);
+    },
+    expected: (e) => e instanceof StunError,
+  };
+}
+
+/** Every fuzz target: STUN, TURN ChannelData, ICE-TCP framing, the DTLS parsers, SDP, mDNS, SCTP, RTP/RTCP/SRTP and the depacketizers, DCEP, RTSP. */
 export async function allTargets(): Promise<FuzzTarget[]> {
   const sdpDir = `${ROOT}test-vectors/sdp/`;
   const sdps = readdirSync(sdpDir)
@@ -148,6 +176,7 @@ export async function allTargets(): Promise<FuzzTarget[]> {
       },
       expected: (e) => e instanceof TurnError,
     },
+    iceTcpFramingTarget(),
     ...dtlsFuzzTargets(await dtlsCapture(certificate, "1.2")),
     ...dtls13FuzzTargets(await dtlsCapture(certificate, "1.3"), certificate.der),
     {
