@@ -1,19 +1,15 @@
 import { expectBackToBaseline, forceGc, takeBaseline } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { negotiate, nextDatagram, trickle, waitForState } from "./pair.test-helper.js";
-import { PeerConnection } from "./peer-connection.js";
+import { connectedPair, nextDatagram } from "./pair.test-helper.js";
+import type { PeerConnection } from "./peer-connection.js";
 
 /** Cycles in CI; the bench runs 1,000+. */
 const CYCLES = 100;
 
 /** One cycle in its own frame, so no local of the test's frame keeps the last pair reachable. */
 async function cycle(i: number, refs: WeakRef<PeerConnection>[]): Promise<void> {
-  const a = new PeerConnection({ interfaces: "loopback" });
-  const b = new PeerConnection({ interfaces: "loopback" });
+  const [a, b] = await connectedPair();
   refs.push(new WeakRef(a), new WeakRef(b));
-  trickle(a, b);
-  await negotiate(a, b);
-  await Promise.all([waitForState(a, "connected"), waitForState(b, "connected")]);
   const got = nextDatagram(b);
   a.sendDatagram(`cycle ${i}`);
   expect(await got).toBe(`cycle ${i}`);

@@ -2,7 +2,7 @@ import { IceAgent } from "@purertc/ice";
 import { SocketRegistry } from "@purertc/socket";
 import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { negotiate, trickle, waitForState } from "./pair.test-helper.js";
+import { connectedPair, negotiate, trickle } from "./pair.test-helper.js";
 import { PeerConnection } from "./peer-connection.js";
 import { parseSdp, serializeSdp } from "./sdp/index.js";
 
@@ -115,11 +115,7 @@ describe("close() from every state leaves nothing behind", () => {
 
   it("connected", async () => {
     await withLeakCheck(async () => {
-      const a = new PeerConnection(loopback);
-      const b = new PeerConnection(loopback);
-      trickle(a, b);
-      await negotiate(a, b);
-      await Promise.all([waitForState(a, "connected"), waitForState(b, "connected")]);
+      const [a, b] = await connectedPair(loopback);
       await closeWithinBound(a, b);
     });
   });
@@ -144,11 +140,7 @@ describe("close() from every state leaves nothing behind", () => {
 
   it("remote gone (the peer closed first)", async () => {
     await withLeakCheck(async () => {
-      const a = new PeerConnection(loopback);
-      const b = new PeerConnection(loopback);
-      trickle(a, b);
-      await negotiate(a, b);
-      await Promise.all([waitForState(a, "connected"), waitForState(b, "connected")]);
+      const [a, b] = await connectedPair(loopback);
       await b.close();
       const stats = async () =>
         [...(await a.getStats()).values()].find((s) => s.type === "transport")?.dtlsState;

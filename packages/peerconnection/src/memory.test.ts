@@ -1,7 +1,7 @@
 import { forceGc } from "@purertc/socket/testing";
 import { expect, test } from "vitest";
-import { negotiate, trickle, waitForState } from "./pair.test-helper.js";
-import { PeerConnection } from "./peer-connection.js";
+import { connectedPair } from "./pair.test-helper.js";
+import type { PeerConnection } from "./peer-connection.js";
 
 /**
  * What connected, idle PeerConnections keep outside the JS heap (ArrayBuffers: handshake
@@ -10,14 +10,7 @@ import { PeerConnection } from "./peer-connection.js";
  * 13.9 KiB per PC (tools/bench memory-per-pc, 400 PCs); now about 1 KiB. Bound: 5 KiB.
  */
 test("connected PeerConnections keep under 5 KiB of ArrayBuffers each", { timeout: 60_000 }, async () => {
-  const connect = async (): Promise<PeerConnection[]> => {
-    const a = new PeerConnection({ interfaces: "loopback" });
-    const b = new PeerConnection({ interfaces: "loopback" });
-    trickle(a, b);
-    await negotiate(a, b);
-    await Promise.all([waitForState(a, "connected"), waitForState(b, "connected")]);
-    return [a, b];
-  };
+  const connect = (): Promise<PeerConnection[]> => connectedPair();
   const warm = await connect();
   await Promise.all(warm.map((pc) => pc.close()));
   await forceGc();

@@ -1,5 +1,8 @@
-import type { PeerConnection } from "./peer-connection.js";
+import { PeerConnection } from "./peer-connection.js";
 import type { PeerConnectionState } from "./states.js";
+
+/** What the PeerConnection constructor takes. */
+type Configuration = ConstructorParameters<typeof PeerConnection>[0];
 
 /** Wires trickle both ways: each side's candidates go to the other. */
 export function trickle(a: PeerConnection, b: PeerConnection): void {
@@ -13,6 +16,21 @@ export async function negotiate(a: PeerConnection, b: PeerConnection): Promise<v
   await b.setRemoteDescription(a.localDescription!);
   await b.setLocalDescription(await b.createAnswer());
   await a.setRemoteDescription(b.localDescription!);
+}
+
+/**
+ * Two PeerConnections made with `configuration` (default: loopback only),
+ * trickling to each other, negotiated (the first offers) and both connected.
+ */
+export async function connectedPair(
+  configuration: Configuration = { interfaces: "loopback" },
+): Promise<[PeerConnection, PeerConnection]> {
+  const a = new PeerConnection(configuration);
+  const b = new PeerConnection(configuration);
+  trickle(a, b);
+  await negotiate(a, b);
+  await Promise.all([waitForState(a, "connected"), waitForState(b, "connected")]);
+  return [a, b];
 }
 
 /** Resolves when `pc.connectionState` is `state`; rejects on failed/closed or after `ms`. */

@@ -17,6 +17,18 @@ import {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Packet `seq` of SSRC 1 (payload type 96, 4 bytes), as a receive stream gets it: parsed off the wire. */
+const wirePacket = (seq: number) =>
+  parseRtpPacket(
+    serializeRtpPacket({
+      payloadType: 96,
+      sequenceNumber: seq,
+      timestamp: 0,
+      ssrc: 1,
+      payload: new Uint8Array(4),
+    }),
+  );
+
 describe("RetransmissionHistory", () => {
   it("keeps the last 1,024 packets by sequence number and answers NACKs, once per interval", () => {
     const history = new RetransmissionHistory({ minResendIntervalMs: 10 });
@@ -252,18 +264,8 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
         cname: "me",
         sendRtcp: (b) => sent.push(b),
       });
-      const p = (seq: number) =>
-        parseRtpPacket(
-          serializeRtpPacket({
-            payloadType: 96,
-            sequenceNumber: seq,
-            timestamp: 0,
-            ssrc: 1,
-            payload: new Uint8Array(4),
-          }),
-        );
-      stream.receive(p(1));
-      stream.receive(p(3));
+      stream.receive(wirePacket(1));
+      stream.receive(wirePacket(3));
       stream.requestKeyframe();
       const [nack, pli] = sent.map((b) => parseRtcp(b));
       expect(nack!.map((x) => x.type)).toEqual(["rr", "sdes", "nack"]);
@@ -284,18 +286,8 @@ describe("RtpReceiveStream with NACK, over a lossy link", () => {
         sendRtcp: () => {},
         tickMs: 1000,
       });
-      const p = (seq: number) =>
-        parseRtpPacket(
-          serializeRtpPacket({
-            payloadType: 96,
-            sequenceNumber: seq,
-            timestamp: 0,
-            ssrc: 1,
-            payload: new Uint8Array(4),
-          }),
-        );
-      receiver.receive(p(1));
-      receiver.receive(p(5)); // a gap: timer armed
+      receiver.receive(wirePacket(1));
+      receiver.receive(wirePacket(5)); // a gap: timer armed
       receiver.close();
       receiver.close();
       ref = new WeakRef(receiver);

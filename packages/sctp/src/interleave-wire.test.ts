@@ -10,7 +10,7 @@ import { ChunkType } from "./packet/constants.js";
 import { sctpChecksum } from "./packet/crc32c.js";
 import { encodePacket } from "./packet/packet.js";
 import { recordingLink } from "./recording-link.test-helper.js";
-import { tshark, tsharkAvailable, writeSctpPcap } from "./tshark.test-helper.js";
+import { chunkTypes, flaggedFrames, tshark, tsharkAvailable, writeSctpPcap } from "./tshark.test-helper.js";
 
 // I-DATA on the wire (RFC 8260): hostile chunks into an established association, and Wireshark's reading of ours.
 // Negotiation, interleaving, partial reliability, reset and teardown are in interleave.test.ts.
@@ -111,19 +111,9 @@ describe.skipIf(!tsharkAvailable)("tshark reads our I-DATA (Wireshark's RFC 8260
       const pcap = join(dir, "idata.pcap");
       // Zero checksum was agreed between two purertc ends (RFC 9653): give tshark real CRCs.
       writeSctpPcap(pcap, packets.map(withCrc));
-      const flagged = tshark(
-        pcap,
-        "-Y",
-        "_ws.malformed || _ws.expert.severity >= warning || sctp.checksum.status == 0",
-        "-T",
-        "fields",
-        "-e",
-        "frame.number",
-      );
+      const flagged = flaggedFrames(pcap);
       expect(flagged).toEqual([]);
-      const types = new Set(
-        tshark(pcap, "-T", "fields", "-e", "sctp.chunk_type").flatMap((l) => l.split(",")),
-      );
+      const types = chunkTypes(pcap);
       for (const t of [ChunkType.IData, ChunkType.IForwardTsn]) expect(types).toContain(String(t));
       expect(types).not.toContain(String(ChunkType.Data));
       // Every I-DATA chunk tshark reads carries the MID we sent with its TSN, and the FSNs are ours

@@ -27,3 +27,21 @@ export function tshark(pcap: string, ...args: string[]): string[] {
   if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
   return r.stdout.split("\n").filter((l) => l.length > 0);
 }
+
+/** The frames tshark flags: malformed, an expert warning or worse, or a bad checksum. */
+export function flaggedFrames(pcap: string): string[] {
+  return tshark(
+    pcap,
+    "-Y",
+    "_ws.malformed || _ws.expert.severity >= warning || sctp.checksum.status == 0",
+    "-T",
+    "fields",
+    "-e",
+    "frame.number",
+  );
+}
+
+/** Every chunk type tshark reads in the file (numbers, as text). */
+export function chunkTypes(pcap: string): Set<string> {
+  return new Set(tshark(pcap, "-T", "fields", "-e", "sctp.chunk_type").flatMap((l) => l.split(",")));
+}

@@ -6,7 +6,13 @@ import type { SctpMessageEvent } from "./association-types.js";
 import { once } from "./memory-link.test-helper.js";
 import { CauseCode, ChunkType, ParamType } from "./packet/constants.js";
 import { encodePacket } from "./packet/packet.js";
-import { tsharkAvailable as available, tshark, writeSctpPcap } from "./tshark.test-helper.js";
+import {
+  tsharkAvailable as available,
+  chunkTypes,
+  flaggedFrames,
+  tshark,
+  writeSctpPcap,
+} from "./tshark.test-helper.js";
 import { weriftPeer } from "./werift.test-helper.js";
 
 const hdr = { sourcePort: 5000, destinationPort: 5000, verificationTag: 0x01020304 };
@@ -92,19 +98,9 @@ describe.skipIf(!available)("tshark reads what we encode", () => {
       const flipped = new Uint8Array(crafted[0]!);
       flipped[20] = flipped[20]! ^ 1;
       writeSctpPcap(pcap, [...all, flipped]);
-      const flagged = tshark(
-        pcap,
-        "-Y",
-        "_ws.malformed || _ws.expert.severity >= warning || sctp.checksum.status == 0",
-        "-T",
-        "fields",
-        "-e",
-        "frame.number",
-      );
+      const flagged = flaggedFrames(pcap);
       expect(flagged).toEqual([String(all.length + 1)]);
-      const types = new Set(
-        tshark(pcap, "-T", "fields", "-e", "sctp.chunk_type").flatMap((l) => l.split(",")),
-      );
+      const types = chunkTypes(pcap);
       // INIT, COOKIE-ECHO, DATA, SACK, RE-CONFIG, SHUTDOWN, SHUTDOWN-COMPLETE from the session; the crafted rest.
       for (const t of [0, 1, 3, 4, 6, 7, 9, 10, 14, 130, 192]) expect(types).toContain(String(t));
       const sack = tshark(
