@@ -100,22 +100,26 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
   args.push(...(options.extraArgs ?? []));
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath,
-      headless: true,
-      args,
-      timeout: options.timeoutMs ?? 30_000,
-      env: {
-        PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
-        HOME: home,
-        XDG_CONFIG_HOME: join(home, ".config"),
-        XDG_CACHE_HOME: join(home, ".cache"),
-        XDG_DATA_HOME: join(home, ".local", "share"),
-        XDG_RUNTIME_DIR: join(dir, "run"),
-      },
-    });
+    context = await launchWithOneRetry(
+      () =>
+        chromium.launchPersistentContext(join(dir, "profile"), {
+          executablePath,
+          headless: true,
+          args,
+          timeout: options.timeoutMs ?? 30_000,
+          env: {
+            PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+            HOME: home,
+            XDG_CONFIG_HOME: join(home, ".config"),
+            XDG_CACHE_HOME: join(home, ".cache"),
+            XDG_DATA_HOME: join(home, ".local", "share"),
+            XDG_RUNTIME_DIR: join(dir, "run"),
+          },
+        }),
+      dir,
+    );
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    removeLaunchDir(dir);
     throw error;
   }
   let closing: Promise<void> | undefined;
@@ -128,8 +132,7 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
       }
       // Chromium's helpers normally exit with it; sweep any straggler that
       // still runs on this launch's own profile directory (only ours).
-      killProcessesUsing(dir);
-      rmSync(dir, { recursive: true, force: true });
+      removeLaunchDir(dir);
     })();
     return closing;
   };
@@ -146,6 +149,37 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
 /** True when Debian's Chromium is installed; under CI=true a missing one throws. */
 export function chromiumAvailable(): boolean {
   return requirePeer(CHROMIUM_PATH, "chromium").available;
+}
+
+/**
+ * A launch that timed out on a loaded machine (Chromium's start took over the timeout) is tried
+ * once more, after its stragglers are killed and its profile emptied; any other failure is thrown.
+ */
+async function launchWithOneRetry(
+  launch: () => Promise<BrowserContext>,
+  dir: string,
+): Promise<BrowserContext> {
+  try {
+    return await launch();
+  } catch (error) {
+    if (!(error instanceof Error) || !/timeout/i.test(error.message)) throw error;
+    killProcessesUsing(dir);
+    rmSync(join(dir, "profile"), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    return await launch();
+  }
+}
+
+/**
+ * Kills what still runs on this launch's directory, then removes it. A Chromium helper still
+ * writing its profile made rmSync fail with ENOTEMPTY, and that error hid the launch's own.
+ */
+function removeLaunchDir(dir: string): void {
+  killProcessesUsing(dir);
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  } catch {
+    // Left in the temporary directory: the caller's own error (if any) matters more.
+  }
 }
 
 function killProcessesUsing(dir: string): void {
