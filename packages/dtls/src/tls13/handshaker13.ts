@@ -212,10 +212,15 @@ export abstract class Handshaker13 extends Handshaker {
     super.receiveHandshakeRecord(body, epoch, recordSeq);
   }
 
-  /** Sends an ACK of `records` in the current write epoch. */
-  protected sendAck(records: readonly RecordNumber[]): void {
+  /**
+   * Sends an ACK of `records` in the current write epoch; `withNext`: in front
+   * of the next datagram sent in this event-loop turn (HandshakeHost.sendWithNext).
+   */
+  protected sendAck(records: readonly RecordNumber[], withNext = false): void {
     const r = this.host.records;
-    this.host.sendDatagram(r.seal(ContentType.ack, encodeAck(records), r.writeEpoch));
+    const ack = r.seal(ContentType.ack, encodeAck(records), r.writeEpoch);
+    if (withNext) this.host.sendWithNext(ack);
+    else this.host.sendDatagram(ack);
   }
 
   override receivePostHandshake(body: Uint8Array, epoch: number, recordSeq: number): void {

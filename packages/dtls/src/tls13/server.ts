@@ -346,7 +346,8 @@ export class ServerHandshaker13 extends Handshaker13 {
     this.record(m);
     this.st = "done";
     this.host.records.writeEpoch = 3;
-    this.sendAck(this.toAck);
+    // The ACK rides with our first application data when it comes in this turn (an SCTP INIT ACK).
+    this.sendAck(this.toAck, true);
     const result = this.result13(this.clientRandom!, this.serverRandom);
     this.shed();
     this.holdHandshakeEpoch();
