@@ -9,10 +9,10 @@ const serverCert = await DtlsCertificate.generate();
 const tick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A DTLS 1.3 pair over memory, resending after 30 ms; `after()`: records per datagram the server sent once connected. */
+/** A DTLS 1.3 pair over memory, resending after 150 ms; `after()`: records per datagram the server sent once connected. */
 function pair() {
   const [a, b] = memoryPair();
-  const common = { versions: ["1.3"], groups: [NamedGroup.x25519], retransmitInitialMs: 30 } as const;
+  const common = { versions: ["1.3"], groups: [NamedGroup.x25519], retransmitInitialMs: 150 } as const;
   const client = new DtlsConnection(a, {
     role: "client",
     certificate: clientCert,
@@ -53,7 +53,7 @@ describe("DTLS 1.3 server: the last ACK rides with the next datagram of the turn
       const [ack, data] = parseDatagram(first()!).records;
       expect(ack).toBeDefined();
       expect(data).toBeDefined();
-      await sleep(100); // three of the client's retransmission timeouts
+      await sleep(400); // past two of the client's retransmission timeouts
       expect(client.stats.retransmissions).toBe(0);
       expect(after()).toEqual([2]);
       await client.close();
@@ -67,7 +67,7 @@ describe("DTLS 1.3 server: the last ACK rides with the next datagram of the turn
       await Promise.all([client.connect(), server.connect()]);
       await tick();
       expect(after()).toEqual([1]);
-      await sleep(100);
+      await sleep(400);
       expect(client.stats.retransmissions).toBe(0);
       const more = new Promise<Uint8Array>((r) => client.once("message", r));
       server.send(Uint8Array.of(1));
