@@ -30,6 +30,8 @@ async function connectedPair(versions: readonly ("1.2" | "1.3")[] = ["1.3", "1.2
     versions,
   });
   await Promise.all([client.connect(), server.connect()]);
+  // DTLS 1.3: the server's ACK of the client's last flight leaves at the end of the turn (sendWithNext).
+  await tick();
   const got: Uint8Array[] = [];
   server.on("message", (d) => got.push(d));
   return { client, server, filter, got, a, b };

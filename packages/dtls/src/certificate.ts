@@ -165,6 +165,13 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().p
  * `ERR_DTLS_CONFIG` for anything else.
  */
 export function normalizeFingerprint(text: string): string {
+  // The usual input (an SDP a=fingerprint, ours or a browser's) is already in that form: one test.
+  const canonical = CANONICAL_FINGERPRINT.exec(text);
+  if (
+    canonical &&
+    canonical[2]!.length === 3 * FINGERPRINT_HASHES[canonical[1] as FingerprintAlgorithm].bytes - 1
+  )
+    return text;
   const m = /^\s*(sha-(?:1|224|256|384|512))\s+([0-9a-fA-F:]+)\s*$/i.exec(text);
   const algorithm = m?.[1]?.toLowerCase() as FingerprintAlgorithm | undefined;
   const hex = m?.[2]?.replace(/:/g, "").toUpperCase();
@@ -175,6 +182,9 @@ export function normalizeFingerprint(text: string): string {
     );
   return `${algorithm} ${hex.match(/../g)!.join(":")}`;
 }
+
+/** A fingerprint exactly as {@link normalizeFingerprint} writes it. */
+const CANONICAL_FINGERPRINT = /^(sha-(?:1|224|256|384|512)) ((?:[0-9A-F]{2}:)*[0-9A-F]{2})$/;
 
 /** True when `der` matches one of `fingerprints` (each already normalized by {@link normalizeFingerprint}). */
 export function matchesAnyFingerprint(

@@ -32,11 +32,20 @@ export abstract class DtlsConnectionRecords extends DtlsConnectionInfo {
   /** When the last authenticated record came (for idleTimeoutMs). */
   protected lastHeard = 0;
 
+  /**
+   * A datagram that rides in front of the next one sent in this turn of the
+   * event loop, or goes alone once the turn's I/O is done ({@link sendWithNext}).
+   */
+  private held: Uint8Array | undefined;
+  private heldFlush: NodeJS.Immediate | undefined;
+
   constructor(
     role: "client" | "server",
     protected readonly transport: DatagramTransport,
     protected readonly idleTimeoutMs: number | undefined,
     protected readonly keyUpdateAfter: number,
+    /** Largest datagram a held one is joined into. */
+    private readonly mtu: number,
   ) {
     super(role);
   }
@@ -61,8 +70,51 @@ export abstract class DtlsConnectionRecords extends DtlsConnectionInfo {
 
   protected sendDatagram(d: Uint8Array): void {
     if (this.transport.closed) return;
+    const held = this.held;
+    if (held) {
+      this.dropHeld();
+      if (held.length + d.length <= this.mtu) {
+        const both = new Uint8Array(held.length + d.length);
+        both.set(held);
+        both.set(d, held.length);
+        d = both;
+      } else this.sendDatagram(held);
+    }
     this.counters.datagramsOut++;
     this.transport.send(d);
+  }
+
+  /**
+   * Sends `d` (whole records) with the next datagram this connection sends in
+   * this turn of the event loop, or alone at the end of the turn (setImmediate:
+   * after the datagrams already received are handled). The server's ACK of the
+   * client's last flight goes this way: the client's first application data
+   * (a data channel's SCTP INIT) usually came in the same turn, and the ACK
+   * rides with the answer, one datagram (a send, and a receive on the peer) fewer.
+   */
+  protected sendWithNext(d: Uint8Array): void {
+    const before = this.held;
+    if (before) {
+      // Never two held: the first goes now.
+      this.dropHeld();
+      this.sendDatagram(before);
+    }
+    this.held = d;
+    this.heldFlush = setImmediate(this.flushHeld);
+  }
+
+  private readonly flushHeld = () => {
+    this.heldFlush = undefined;
+    const held = this.held;
+    this.held = undefined;
+    if (held && !this.isClosed()) this.sendDatagram(held);
+  };
+
+  /** Forgets a held datagram (sent with another, or the connection closed). */
+  protected dropHeld(): void {
+    this.held = undefined;
+    if (this.heldFlush) clearImmediate(this.heldFlush);
+    this.heldFlush = undefined;
   }
 
   protected sendAlert(level: number, description: number): void {

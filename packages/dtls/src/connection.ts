@@ -79,6 +79,7 @@ export class DtlsConnection extends DtlsConnectionRecords implements AsyncDispos
   private readonly host: HandshakeHost = {
     records: this.records,
     sendDatagram: (d: Uint8Array) => this.sendDatagram(d),
+    sendWithNext: (d: Uint8Array) => this.sendWithNext(d),
     handshakeComplete: () => this.onHandshakeComplete(),
     handshakeFailed: (e: DtlsError) => this.onHandshakeFailed(e),
     replaceHandshaker: (next: Handshaker) => {
@@ -91,7 +92,7 @@ export class DtlsConnection extends DtlsConnectionRecords implements AsyncDispos
     if (options.role === "server" && options.helloVerify !== false)
       cookies = options.helloVerify instanceof CookieAuthority ? options.helloVerify : defaultCookies();
     const config = resolveConfig(options, { cookies, remoteId: options.remoteId });
-    super(options.role, transport, config.idleTimeoutMs, config.keyUpdateAfterRecords);
+    super(options.role, transport, config.idleTimeoutMs, config.keyUpdateAfterRecords, config.mtu);
     this.ownsTransport = options.ownsTransport ?? true;
     this.retained = options.retain;
     this.handshaker =
@@ -159,6 +160,8 @@ export class DtlsConnection extends DtlsConnectionRecords implements AsyncDispos
     const wasConnected = this.st === "connected";
     this.st = "closed";
     if (notify && wasConnected) this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+    // A held datagram (the ACK of the client's last flight) went with the alert, or goes no more.
+    this.dropHeld();
     this.failure = error;
     // A normal close of a connected connection needs no error object (building one costs a stack trace).
     const reason =

@@ -61,6 +61,8 @@ export interface HandshakeHost extends HandshakeSwitch {
   readonly records: RecordLayer;
   /** Sends one datagram. */
   sendDatagram(datagram: Uint8Array): void;
+  /** Sends whole records with the next datagram of this event-loop turn, or alone at its end. */
+  sendWithNext(datagram: Uint8Array): void;
   /** The handshake finished: keys are in place, application data may flow. */
   handshakeComplete(): void;
   /** The handshake failed: the connection sends `error.alert` (if any) and closes. */

@@ -114,6 +114,34 @@ describe("cookies and fingerprints", () => {
     expect(c.verify("127.0.0.1:1000", prefix, cookie, Date.now() + 180_000)).toBe(false); // expired
   });
 
+  test("normalization: any spelling of a fingerprint gives the one canonical form (property)", () => {
+    const algorithms = [
+      ["sha-1", 20],
+      ["sha-224", 28],
+      ["sha-256", 32],
+      ["sha-384", 48],
+      ["sha-512", 64],
+    ] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...algorithms),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.boolean(),
+        fc.boolean(),
+        ([algorithm, n], bytes, lower, colons) => {
+          const hexes = [...bytes.subarray(0, n)].map((b) => b.toString(16).toUpperCase().padStart(2, "0"));
+          const canonical = `${algorithm} ${hexes.join(":")}`;
+          let spelled = `${algorithm} ${hexes.join(colons ? ":" : "")}`;
+          if (lower) spelled = spelled.toLowerCase();
+          expect(normalizeFingerprint(spelled)).toBe(canonical);
+          expect(normalizeFingerprint(canonical)).toBe(canonical);
+          expect(() => normalizeFingerprint(`${algorithm} ${hexes.slice(1).join(":")}`)).toThrow(DtlsError);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   test("fingerprints in the SDP form; normalization", async () => {
     const cert = await DtlsCertificate.generate();
     expect(cert.fingerprint).toMatch(/^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
@@ -135,6 +163,10 @@ describe("cookies and fingerprints", () => {
       expect(matchesAnyFingerprint(cert.der, cert.fingerprint, [fp])).toBe(true);
       expect(() => normalizeFingerprint(fp.slice(0, -3))).toThrow(DtlsError); // one byte short
     }
+    // The canonical form comes back as it is (the fast path); one byte short or long does not.
+    expect(normalizeFingerprint(cert.fingerprint)).toBe(cert.fingerprint);
+    expect(() => normalizeFingerprint(cert.fingerprint.slice(0, -3))).toThrow(DtlsError);
+    expect(() => normalizeFingerprint(`${cert.fingerprint}:AB`)).toThrow(DtlsError);
     const other = certificateFingerprint(new Uint8Array([1, 2, 3]), "sha-384");
     expect(matchesAnyFingerprint(cert.der, cert.fingerprint, [other])).toBe(false);
     expect(matchesAnyFingerprint(cert.der, cert.fingerprint, [other, cert.fingerprint])).toBe(true);

@@ -310,9 +310,10 @@ export class ClientHandshaker13 extends Handshaker13 {
     items.push(
       this.message(HandshakeType.finished, ks.finished(ks.clientHandshake!, this.transcriptHash(suite)), 2),
     );
-    this.installApplicationEpoch("client");
     this.st = "done";
     this.sendFlight(items, false);
+    // The application keys once the flight (epoch 2) is out.
+    this.installApplicationEpoch("client");
     this.host.records.writeEpoch = 3;
     const result = this.result13(this.offer.random, this.serverRandom!);
     this.shed();

@@ -316,11 +316,12 @@ export class ServerHandshaker13 extends Handshaker13 {
     );
     const finished = this.ks.finished(this.ks.serverHandshake!, this.transcriptHash(suite));
     items.push(this.message(HandshakeType.finished, finished, 2));
-    this.ks.application(this.transcriptHash(suite));
-    this.installApplicationEpoch("server");
     this.host.records.writeEpoch = 2;
     this.st = c.requireClientCertificate ? "certificate" : "finished";
     this.sendFlight(items, false);
+    // The application keys once the flight is out (the transcript stays at our Finished until the client's flight).
+    this.ks.application(this.transcriptHash(suite));
+    this.installApplicationEpoch("server");
   }
 
   private onCertificate(m: HandshakeMessage): void {
@@ -346,7 +347,8 @@ export class ServerHandshaker13 extends Handshaker13 {
     this.record(m);
     this.st = "done";
     this.host.records.writeEpoch = 3;
-    this.sendAck(this.toAck);
+    // The ACK rides with our first application data when it comes in this turn (an SCTP INIT ACK).
+    this.sendAck(this.toAck, true);
     const result = this.result13(this.clientRandom!, this.serverRandom);
     this.shed();
     this.holdHandshakeEpoch();
