@@ -338,6 +338,10 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
   }
 }
 
+/** The IP literal {@link literalLookup} answered last, and its family. */
+let lastLiteral = "";
+let lastFamily = 0;
+
 /**
  * dgram's address lookup, answered at once for IP literals. dgram resolves the
  * address of every send, even `127.0.0.1`, through `dns.lookup`, which answers
@@ -350,9 +354,14 @@ function literalLookup(
   options: LookupOneOptions | number,
   callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  const family = isIP(hostname);
-  if (family !== 0) callback(null, hostname, family);
-  else dnsLookup(hostname, options as LookupOneOptions, callback);
+  // The same few peer addresses come back datagram after datagram: the last
+  // literal is remembered, sparing isIP's regular expressions per send.
+  const family = hostname === lastLiteral ? lastFamily : isIP(hostname);
+  if (family !== 0) {
+    lastLiteral = hostname;
+    lastFamily = family;
+    callback(null, hostname, family);
+  } else dnsLookup(hostname, options as LookupOneOptions, callback);
 }
 
 function bind(socket: dgram.Socket, options: OpenSocketOptions, signal: AbortSignal | undefined) {
