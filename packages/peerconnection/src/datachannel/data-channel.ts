@@ -101,6 +101,13 @@ export class DataChannel extends EventTarget {
   /** @internal Our outgoing stream reset was requested. */
   resetSent = false;
   private threshold = 0;
+  /**
+   * send() queued bytes since the last `bufferedamountlow`: the stream's
+   * count in the association also holds the DCEP messages of the open,
+   * which are not application data (W3C webrtc §6.2 bufferedAmount), so
+   * their going out fires nothing (as in browsers).
+   */
+  private lowArmed = false;
   private lastBuffered = 0;
   /** Sends waiting behind a Blob being read, in order, with their bytes counted. */
   private blobQueue: { data: SendData; bytes: number }[] | undefined;
@@ -171,6 +178,7 @@ export class DataChannel extends EventTarget {
         `send(): ${bytes} more bytes would pass the queue limit of ${MAX_QUEUED_BYTES} (bufferedAmount ${this.bufferedAmount})`,
       );
     }
+    this.lowArmed = true;
     if (this.blobQueue || data instanceof Blob) {
       this.queueBehindBlob(data, bytes);
       return;
@@ -293,6 +301,8 @@ export class DataChannel extends EventTarget {
 
   /** @internal The bufferedamountlow event. */
   bufferedAmountLow(): void {
+    if (!this.lowArmed) return;
+    this.lowArmed = false;
     this.dispatchEvent(new Event("bufferedamountlow"));
   }
 
