@@ -3,7 +3,6 @@ import type {
   SctpBufferedAmountLowEvent,
   SctpCloseEvent,
   SctpMessageEvent,
-  SctpSendOptions,
   SctpStreamResetEvent,
 } from "@purertc/sctp";
 import { createDebug } from "@purertc/socket";
