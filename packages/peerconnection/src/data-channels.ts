@@ -38,6 +38,19 @@ export function sctpPacketSize(recordOverhead: number | undefined): number {
 }
 
 /**
+ * `pc.sctp.transport`: the DTLS state as the host has it. A class, not an
+ * object literal with a getter: V8 builds such a literal through the
+ * runtime, once per PeerConnection.
+ */
+class DtlsInfo {
+  constructor(private readonly host: DataChannelsHost) {}
+
+  get state(): DtlsTransportState {
+    return this.host.dtlsState();
+  }
+}
+
+/**
  * A PeerConnection's data channels: the SCTP transport, made on the first
  * createDataChannel or once a data-channel section is negotiated, started
  * when DTLS is up and ended with it.
@@ -96,11 +109,7 @@ export class DataChannels {
         createAssociation,
         sendPacket: host.sendPacket,
         onDataChannel: this.onDataChannel,
-        dtls: {
-          get state() {
-            return host.dtlsState();
-          },
-        },
+        dtls: new DtlsInfo(host),
       });
     }
     return this.transport;

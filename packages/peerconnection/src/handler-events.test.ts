@@ -68,4 +68,44 @@ describe("on<event> handler attributes", () => {
       await pc.close();
     });
   });
+
+  it("on a data channel and pc.sctp too: null until set, in first-set order, `this` the object", async () => {
+    await withLeakCheck(async () => {
+      const pc = new PeerConnection({ interfaces: "loopback" });
+      const channel = pc.createDataChannel("x");
+      expect(channel.onopen).toBeNull();
+      expect(channel.onbufferedamountlow).toBeNull();
+      const order: string[] = [];
+      channel.addEventListener("closing", () => order.push("listener before"));
+      channel.onclosing = function (this: unknown) {
+        order.push(this === channel ? "handler" : "handler with a wrong this");
+      };
+      channel.addEventListener("closing", () => order.push("listener after"));
+      channel.dispatchEvent(new Event("closing"));
+      channel.onclosing = null;
+      channel.dispatchEvent(new Event("closing"));
+      expect(order).toEqual([
+        "listener before",
+        "handler",
+        "listener after",
+        "listener before",
+        "listener after",
+      ]);
+      await pc.setLocalDescription();
+      const answerer = new PeerConnection({ interfaces: "loopback" });
+      await answerer.setRemoteDescription(pc.localDescription!);
+      await answerer.setLocalDescription();
+      await pc.setRemoteDescription(answerer.localDescription!);
+      const sctp = pc.sctp!;
+      expect(sctp.onstatechange).toBeNull();
+      let state = "";
+      sctp.onstatechange = () => {
+        state = sctp.state;
+      };
+      sctp.dispatchEvent(new Event("statechange"));
+      expect(state).toBe(sctp.state);
+      await pc.close();
+      await answerer.close();
+    });
+  });
 });

@@ -5,22 +5,22 @@ import type {
   PeerConnectionEventMap,
   PeerConnectionIceEvent,
 } from "./events.js";
-import { type AddOptions, HANDLER_EVENTS, type Listener, type RemoveOptions } from "./handler-events.js";
+import {
+  type AddOptions,
+  defineEventHandlers,
+  HANDLER_EVENTS,
+  type Listener,
+  type RemoveOptions,
+} from "./handler-events.js";
 import type { TrackEvent } from "./media/track-event.js";
-
-type HandlerType = (typeof HANDLER_EVENTS)[number];
-type Handler = (event: Event) => void;
 
 /**
  * The event surface PeerConnection shares with RTCPeerConnection: the
  * on<event> handler attributes and typed add/removeEventListener. Kept apart
  * from peer-connection.ts so that file holds the connection's own behaviour.
  *
- * An on<event> attribute is a listener added when it is first set (as in
- * HTML's event handler rules, so it runs in that order among the others),
- * not eight listeners per connection made up front: each Node EventTarget
- * listener is a linked-list object (measured: ~1.9 KB of heap per
- * PeerConnection for eight handlers nobody set).
+ * An on<event> attribute is a listener added when it is first set (see
+ * {@link defineEventHandlers}).
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only adds typed overloads of EventTarget's own methods.
 export abstract class PeerConnectionEventTarget extends EventTarget {
@@ -34,32 +34,8 @@ export abstract class PeerConnectionEventTarget extends EventTarget {
   declare ontrack: ((event: TrackEvent) => void) | null;
   declare ondatachannel: ((event: DataChannelEvent) => void) | null;
 
-  /** The handlers set so far, by event type; a type is here once its listener is added. */
-  private handlers: Partial<Record<HandlerType, Handler | null>> | undefined = undefined;
-
   static {
-    for (const type of HANDLER_EVENTS) {
-      // One listener function per type, shared by every connection: EventTarget
-      // calls it with the connection as `this`. A throwing handler behaves as a
-      // throwing listener does.
-      const invoke = function (this: PeerConnectionEventTarget, event: Event): void {
-        this.handlers?.[type]?.call(this, event);
-      };
-      Object.defineProperty(PeerConnectionEventTarget.prototype, `on${type}`, {
-        configurable: true,
-        enumerable: true,
-        get(this: PeerConnectionEventTarget): Handler | null {
-          return this.handlers?.[type] ?? null;
-        },
-        set(this: PeerConnectionEventTarget, value: unknown) {
-          const handler = typeof value === "function" ? (value as Handler) : null;
-          if (!handler && !this.handlers?.[type]) return;
-          this.handlers ??= {};
-          if (!(type in this.handlers)) this.addEventListener(type, invoke);
-          this.handlers[type] = handler;
-        },
-      });
-    }
+    defineEventHandlers(PeerConnectionEventTarget.prototype, HANDLER_EVENTS);
   }
 }
 

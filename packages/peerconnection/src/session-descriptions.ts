@@ -37,6 +37,9 @@ export class SessionDescriptions {
   /** The last offer and answer created. */
   lastOffer: SdpSession | undefined;
   lastAnswer: SdpSession | undefined;
+  /** Their SDP as createOffer / createAnswer handed it out (setLocalDescription's fast check). */
+  private lastOfferSdp: string | undefined;
+  private lastAnswerSdp: string | undefined;
   private readonly localCandidates: LocalParameters["candidates"] = [];
   private localEnd = false;
 
@@ -71,7 +74,8 @@ export class SessionDescriptions {
   /** A new offer over the transport, kept as the last one. */
   createOffer(transport: PeerTransport, media: MediaSession): SessionDescriptionInit {
     this.lastOffer = offerSession(this.parameters(transport), media);
-    return { type: "offer", sdp: serializeSdp(this.lastOffer) };
+    this.lastOfferSdp = serializeSdp(this.lastOffer);
+    return { type: "offer", sdp: this.lastOfferSdp };
   }
 
   /** A new answer to `remote` over the transport, kept as the last one. */
@@ -82,7 +86,8 @@ export class SessionDescriptions {
     media: MediaSession,
   ): SessionDescriptionInit {
     this.lastAnswer = answerSession(this.parameters(transport), remote, setup, media);
-    return { type: "answer", sdp: serializeSdp(this.lastAnswer) };
+    this.lastAnswerSdp = serializeSdp(this.lastAnswer);
+    return { type: "answer", sdp: this.lastAnswerSdp };
   }
 
   /** The last offer (type "offer") or answer created. */
@@ -90,12 +95,17 @@ export class SessionDescriptions {
     return type === "offer" ? this.lastOffer : this.lastAnswer;
   }
 
+  /** The SDP text of {@link lastCreated}, as it was handed out. */
+  lastCreatedSdp(type: SessionDescriptionInit["type"]): string | undefined {
+    return type === "offer" ? this.lastOfferSdp : this.lastAnswerSdp;
+  }
+
   /**
    * Applies a local offer or answer: the last one of its type created.
    * @throws PeerConnectionError ERR_INVALID_MODIFICATION for any other SDP.
    */
   applyLocal(type: "offer" | "answer" | "pranswer", sdp: string): LocalState {
-    this.local = checkLocal(type, sdp, this.lastCreated(type));
+    this.local = checkLocal(type, sdp, this.lastCreated(type), this.lastCreatedSdp(type));
     return this.local;
   }
 

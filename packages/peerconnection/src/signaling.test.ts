@@ -33,7 +33,14 @@ describe("signaling as browsers do it", () => {
         sdp: offer.sdp!.replace(/a=ice-pwd:\S+/, "a=ice-pwd:0123456789012345678901"),
       };
       expect((await rejection(pc.setLocalDescription(tampered))).code).toBe("ERR_INVALID_MODIFICATION");
-      await pc.setLocalDescription(offer);
+      // Not the text handed out but the same description (LF line ends): parsed and accepted.
+      await pc.setLocalDescription({ type: "offer", sdp: offer.sdp!.replace(/\r\n/g, "\n") });
+      await pc.setLocalDescription({ type: "rollback" });
+      // An offer made before the last one is refused, though it is text once handed out.
+      const newer = await pc.createOffer();
+      expect(newer.sdp).not.toBe(offer.sdp);
+      expect((await rejection(pc.setLocalDescription(offer))).code).toBe("ERR_INVALID_MODIFICATION");
+      await pc.setLocalDescription(newer);
       expect(pc.signalingState).toBe("have-local-offer");
       expect(pc.localDescription?.type).toBe("offer");
       await pc.setLocalDescription({ type: "rollback" });
@@ -45,7 +52,7 @@ describe("signaling as browsers do it", () => {
       expect((await rejection(pc.setRemoteDescription({ type: "answer", sdp: "garbage" }))).code).toBe(
         "ERR_INVALID_SDP",
       );
-      expect(seen).toEqual(["have-local-offer", "stable", "have-local-offer"]);
+      expect(seen).toEqual(["have-local-offer", "stable", "have-local-offer", "stable", "have-local-offer"]);
       expect(pc.getConfiguration()).toMatchObject({ interfaces: "loopback", bundlePolicy: "max-bundle" });
     });
   });

@@ -14,8 +14,9 @@
  * DTLS peer), every signer writes its own id into the signed body and
  * verifies it.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { SctpError } from "./errors.js";
+import { HmacSha256Key } from "./hmac-sha256.js";
 import { put16, put32, u16, u32 } from "./packet/bytes.js";
 import { randomFill } from "./random.js";
 
@@ -54,12 +55,12 @@ export const COOKIE_SIZE = BODY + MAC;
 export const KEY_ROTATION = 3_600_000;
 
 /** Keys by epoch (floor(time / KEY_ROTATION)): the signing one and the one before (3 at most, if the clock steps back). */
-const keys = new Map<number, Uint8Array>();
+const keys = new Map<number, HmacSha256Key>();
 
-function keyOf(epoch: number, create: boolean): Uint8Array | undefined {
+function keyOf(epoch: number, create: boolean): HmacSha256Key | undefined {
   let key = keys.get(epoch);
   if (key || !create) return key;
-  key = randomFill(new Uint8Array(32));
+  key = new HmacSha256Key(randomFill(new Uint8Array(32)));
   keys.set(epoch, key);
   if (keys.size > 2) {
     const oldest = Math.min(...keys.keys());
@@ -100,7 +101,7 @@ export class CookieSigner {
     put32(b, 36, Math.floor(now / 2 ** 32));
     put32(b, 40, now >>> 0);
     put32(b, 44, this.id);
-    b.set(this.mac(keyOf(Math.floor(now / KEY_ROTATION), true)!, b.subarray(0, BODY)), BODY);
+    b.set(keyOf(Math.floor(now / KEY_ROTATION), true)!.mac(b.subarray(0, BODY)), BODY);
     return b;
   }
 
@@ -115,7 +116,7 @@ export class CookieSigner {
     // The timestamp picks the key (§5.1.3); it is trusted only once the MAC verifies under it.
     const created = u32(cookie, 36) * 2 ** 32 + u32(cookie, 40);
     const key = keyOf(Math.floor(created / KEY_ROTATION), false);
-    if (!key || !timingSafeEqual(this.mac(key, cookie.subarray(0, BODY)), cookie.subarray(BODY)))
+    if (!key || !timingSafeEqual(key.mac(cookie.subarray(0, BODY)), cookie.subarray(BODY)))
       throw new SctpError("ERR_BAD_COOKIE", "State Cookie MAC does not verify (RFC 9260 §5.1.5)");
     if (u32(cookie, 44) !== this.id)
       throw new SctpError("ERR_BAD_COOKIE", "State Cookie made by another association");
@@ -141,9 +142,5 @@ export class CookieSigner {
       localTieTag: u32(cookie, 28),
       peerTieTag: u32(cookie, 32),
     };
-  }
-
-  private mac(key: Uint8Array, body: Uint8Array): Buffer {
-    return createHmac("sha256", key).update(body).digest();
   }
 }

@@ -1,4 +1,23 @@
 /**
+ * What a socket's `stack` says when its opener's stack was not captured: how
+ * to turn capture on. Indented like a stack frame, so reports read the same.
+ */
+export const STACK_NOT_RECORDED =
+  "    (opener stack not recorded: set PURERTC_SOCKET_STACKS=1 in the environment or registry.captureStacks = true; the leak check of @purertc/socket/testing turns it on)";
+
+/**
+ * Whether registries capture opener stacks by default: `PURERTC_SOCKET_STACKS`
+ * set to anything but "" or "0". Off by default because capturing and
+ * formatting a stack per socket was ~0.2 ms of CPU per data-channel open
+ * (two PeerConnections, 2–3 % of the process), for a report read only when
+ * something leaks.
+ */
+export function stacksFromEnvironment(): boolean {
+  const v = process.env.PURERTC_SOCKET_STACKS;
+  return v !== undefined && v !== "" && v !== "0";
+}
+
+/**
  * Frames kept of an opener's stack: capturing costs per frame (V8 walks the
  * async frames too), and a socket is opened per connection; the first frames
  * name the owner's code path.

@@ -34,8 +34,45 @@ describe("SocketRegistry", () => {
     );
   });
 
+  it("records no opener stack unless asked, and says how to turn it on", async () => {
+    const registry = new SocketRegistry();
+    const previous = process.env.PURERTC_SOCKET_STACKS;
+    try {
+      delete process.env.PURERTC_SOCKET_STACKS;
+      expect(new SocketRegistry().captureStacks).toBe(false);
+      process.env.PURERTC_SOCKET_STACKS = "1";
+      expect(new SocketRegistry().captureStacks).toBe(true);
+      process.env.PURERTC_SOCKET_STACKS = "0";
+      expect(new SocketRegistry().captureStacks).toBe(false);
+      registry.captureStacks = false;
+      const owner = {};
+      const udp = await registry.open(owner, { label: "no-stack-udp", address: "127.0.0.1" });
+      const server = await registry.listen(owner, { label: "no-stack-tcp", address: "127.0.0.1" });
+      for (const info of registry.list()) {
+        expect(info.stack).toContain("PURERTC_SOCKET_STACKS=1");
+        expect(info.stack).not.toMatch(/registry\.test\.ts/);
+      }
+      await Promise.all([udp.close(), server.close()]);
+      // The leak check records them for the registry it watches.
+      await withLeakCheck(
+        async () => {
+          await using s = await registry.open(owner, { label: "checked", address: "127.0.0.1" });
+          expect(registry.list()[0]?.stack).toMatch(/registry\.test\.ts/);
+          expect(s.closed).toBe(false);
+        },
+        { registry },
+      );
+      expect(registry.captureStacks).toBe(true);
+    } finally {
+      if (previous === undefined) delete process.env.PURERTC_SOCKET_STACKS;
+      else process.env.PURERTC_SOCKET_STACKS = previous;
+      await registry.close();
+    }
+  });
+
   it("records where each socket was opened: the opener's frames, not the registry's, at most 8", async () => {
     const registry = new SocketRegistry();
+    registry.captureStacks = true;
     const limit = Error.stackTraceLimit;
     try {
       const owner = {};
@@ -171,36 +208,43 @@ describe("SocketRegistry", () => {
     );
   });
 
-  it("closes and reports a socket whose owner was collected without dispose", async () => {
-    const registry = new SocketRegistry();
-    const leaks: string[] = [];
-    registry.on("leak", (r) => leaks.push(r.label));
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.message);
-    process.on("warning", onWarning);
-    const baseline = takeSnapshot(registry);
-    const ownerRef = await (async () => {
-      class Owner {
-        socket: import("./index.js").ManagedSocket | undefined;
-      }
-      const owner = new Owner();
-      owner.socket = await registry.open(owner, { label: "forgotten-owner", address: "127.0.0.1" });
-      // The owner listens on its socket, as real owners do: the registry must
-      // still not keep it alive through that listener.
-      owner.socket.on("message", () => owner);
-      return new WeakRef(owner);
-    })();
-    expect(registry.size).toBe(1);
-    for (let i = 0; i < 20 && registry.size > 0; i++) await forceGc();
-    expect(ownerRef.deref()).toBeUndefined();
-    expect(registry.size).toBe(0);
-    expect(leaks).toEqual(["forgotten-owner"]);
-    await new Promise((r) => setTimeout(r, 20));
-    process.off("warning", onWarning);
-    expect(warnings.some((w) => w.includes("forgotten-owner") && w.includes("registry.test.ts"))).toBe(true);
-    const { expectBackToBaseline } = await import("./testing/index.js");
-    await expectBackToBaseline(baseline, { registry });
-  });
+  it.each([
+    [true, "registry.test.ts"],
+    [false, "PURERTC_SOCKET_STACKS=1"],
+  ])(
+    "closes and reports a socket whose owner was collected without dispose (stacks %s)",
+    async (capture, where) => {
+      const registry = new SocketRegistry();
+      registry.captureStacks = capture;
+      const leaks: string[] = [];
+      registry.on("leak", (r) => leaks.push(r.label));
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.message);
+      process.on("warning", onWarning);
+      const baseline = takeSnapshot(registry);
+      const ownerRef = await (async () => {
+        class Owner {
+          socket: import("./index.js").ManagedSocket | undefined;
+        }
+        const owner = new Owner();
+        owner.socket = await registry.open(owner, { label: "forgotten-owner", address: "127.0.0.1" });
+        // The owner listens on its socket, as real owners do: the registry must
+        // still not keep it alive through that listener.
+        owner.socket.on("message", () => owner);
+        return new WeakRef(owner);
+      })();
+      expect(registry.size).toBe(1);
+      for (let i = 0; i < 20 && registry.size > 0; i++) await forceGc();
+      expect(ownerRef.deref()).toBeUndefined();
+      expect(registry.size).toBe(0);
+      expect(leaks).toEqual(["forgotten-owner"]);
+      await new Promise((r) => setTimeout(r, 20));
+      process.off("warning", onWarning);
+      expect(warnings.some((w) => w.includes("forgotten-owner") && w.includes(where))).toBe(true);
+      const { expectBackToBaseline } = await import("./testing/index.js");
+      await expectBackToBaseline(baseline, { registry });
+    },
+  );
 
   it("the leak check fails, with a readable diff, when something is left open", async () => {
     const registry = new SocketRegistry();

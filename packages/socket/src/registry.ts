@@ -5,7 +5,7 @@ import { isIP } from "node:net";
 import { createDebug } from "./debug.js";
 import { SocketError } from "./errors.js";
 import { ManagedSocket, type SocketEntry, type SocketStats } from "./managed-socket.js";
-import { openerStack } from "./opener-stack.js";
+import { openerStack, STACK_NOT_RECORDED, stacksFromEnvironment } from "./opener-stack.js";
 import type { ManagedConnection } from "./tcp-connection.js";
 import type { TcpEntry } from "./tcp-entry.js";
 import {
@@ -64,7 +64,10 @@ export interface SocketInfo {
   remote?: string;
   ageMs: number;
   stats: SocketStats;
-  /** Where it was opened (a stack trace). */
+  /**
+   * Where it was opened (a stack trace), when the registry captured it
+   * ({@link SocketRegistry.captureStacks}); otherwise a line saying how to.
+   */
   stack: string;
 }
 
@@ -106,6 +109,17 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
   private readonly finalizer = new FinalizationRegistry<number>((id) => this.collected(id));
   private isClosed = false;
 
+  /**
+   * Whether each socket records the stack of its opener, for leak reports
+   * and {@link SocketRegistry.list}. Default: on when the environment has
+   * `PURERTC_SOCKET_STACKS=1`; the leak check of `@purertc/socket/testing`
+   * turns it on for the registry it watches. Off, a socket's `stack` is a
+   * line saying how to turn it on and the owner is named by its label only:
+   * capturing costs ~0.1 ms of CPU per PeerConnection. Owners stay weakly
+   * held either way (a stack is kept formatted, never as live frames).
+   */
+  captureStacks: boolean = stacksFromEnvironment();
+
   /** Number of open sockets (UDP sockets, TCP listeners and TCP connections). */
   get size(): number {
     return this.entries.size;
@@ -134,7 +148,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       ...(options.recvBufferSize === undefined ? {} : { recvBufferSize: options.recvBufferSize }),
       ...(options.sendBufferSize === undefined ? {} : { sendBufferSize: options.sendBufferSize }),
     });
-    const stack = openerStack(SocketRegistry.prototype.open);
+    const stack = this.captureStacks ? openerStack(SocketRegistry.prototype.open) : STACK_NOT_RECORDED;
     const entry: SocketEntry = {
       kind: "udp",
       id: nextId++,
@@ -214,7 +228,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       this.tcpHooks,
       owner,
       options,
-      openerStack(SocketRegistry.prototype.listen),
+      this.captureStacks ? openerStack(SocketRegistry.prototype.listen) : STACK_NOT_RECORDED,
     );
     log("listening tcp %s for %s", this.list().at(-1)?.local, options.label);
     return server;
@@ -227,7 +241,8 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
    */
   async connect(owner: object, options: ConnectOptions): Promise<ManagedConnection> {
     if (this.isClosed) throw new SocketError("ERR_REGISTRY_CLOSED", "the socket registry is closed");
-    return openConnection(this.tcpHooks, owner, options, openerStack(SocketRegistry.prototype.connect));
+    const stack = this.captureStacks ? openerStack(SocketRegistry.prototype.connect) : STACK_NOT_RECORDED;
+    return openConnection(this.tcpHooks, owner, options, stack);
   }
 
   private readonly tcpHooks: RegistryHooks = {
@@ -323,6 +338,10 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
   }
 }
 
+/** The IP literal {@link literalLookup} answered last, and its family. */
+let lastLiteral = "";
+let lastFamily = 0;
+
 /**
  * dgram's address lookup, answered at once for IP literals. dgram resolves the
  * address of every send, even `127.0.0.1`, through `dns.lookup`, which answers
@@ -335,9 +354,14 @@ function literalLookup(
   options: LookupOneOptions | number,
   callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  const family = isIP(hostname);
-  if (family !== 0) callback(null, hostname, family);
-  else dnsLookup(hostname, options as LookupOneOptions, callback);
+  // The same few peer addresses come back datagram after datagram: the last
+  // literal is remembered, sparing isIP's regular expressions per send.
+  const family = hostname === lastLiteral ? lastFamily : isIP(hostname);
+  if (family !== 0) {
+    lastLiteral = hostname;
+    lastFamily = family;
+    callback(null, hostname, family);
+  } else dnsLookup(hostname, options as LookupOneOptions, callback);
 }
 
 function bind(socket: dgram.Socket, options: OpenSocketOptions, signal: AbortSignal | undefined) {

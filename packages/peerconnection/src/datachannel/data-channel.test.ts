@@ -5,7 +5,7 @@ import { trickle, waitForState } from "../pair.test-helper.js";
 import { PeerConnection } from "../peer-connection.js";
 import { parseSdp, serializeSdp } from "../sdp/index.js";
 import { connectedPair, nextEvent, nextMessage, openChannel, until } from "./channel.test-helper.js";
-import { MAX_QUEUED_BYTES } from "./data-channel.js";
+import { type DataChannel, MAX_QUEUED_BYTES } from "./data-channel.js";
 
 describe("data channels purertc ↔ purertc, in process", () => {
   it("open from either side with ids by DTLS role, carry every message type, and say so in pc.sctp", async () => {
@@ -231,6 +231,35 @@ describe("data channels purertc ↔ purertc, in process", () => {
       await nextEvent(ab, "bufferedamountlow", 10_000);
       expect(ab.bufferedAmount).toBeLessThanOrEqual(64 * 1024);
       await until(() => received === 64 * 64 * 1024, "4 MiB received");
+      await a.close();
+      await b.close();
+    });
+  });
+
+  it("bufferedamountlow fires for what send() queued, not for the DCEP messages of the open", async () => {
+    await withLeakCheck(async () => {
+      const [a, b] = await connectedPair();
+      const lows = { a: 0, b: 0 };
+      const incoming = new Promise<DataChannel>((resolve) =>
+        b.addEventListener("datachannel", (e) => {
+          const channel = (e as Event & { channel: DataChannel }).channel;
+          channel.addEventListener("bufferedamountlow", () => lows.b++);
+          resolve(channel);
+        }),
+      );
+      const ab = a.createDataChannel("low");
+      ab.addEventListener("bufferedamountlow", () => lows.a++);
+      await nextEvent(ab, "open");
+      const ba = await incoming;
+      // DATA_CHANNEL_OPEN and _ACK have gone out and been acknowledged.
+      ba.send("pong");
+      expect(await nextMessage(ab)).toBe("pong");
+      await until(() => lows.b === 1, "the answerer's bufferedamountlow for its send");
+      expect(lows).toEqual({ a: 0, b: 1 });
+      ab.send("ping");
+      expect(await nextMessage(ba)).toBe("ping");
+      await until(() => lows.a === 1, "the offerer's bufferedamountlow for its send");
+      expect(lows).toEqual({ a: 1, b: 1 });
       await a.close();
       await b.close();
     });

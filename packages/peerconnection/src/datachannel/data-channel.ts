@@ -1,4 +1,6 @@
+import type { SctpSendOptions } from "@purertc/sctp";
 import { PeerConnectionError } from "../errors.js";
+import { defineEventHandlers } from "../handler-events.js";
 import { Ppid, type PriorityType } from "./dcep.js";
 import { DataChannelError, DataChannelErrorEvent, type DataChannelEventMap } from "./events.js";
 import { copyForSend, encodeForSend } from "./send-copy.js";
@@ -87,12 +89,17 @@ export class DataChannel extends EventTarget {
   /** Only "arraybuffer" and "blob" are meaningful; binary messages arrive as that type. */
   binaryType: "arraybuffer" | "blob" = "arraybuffer";
 
-  onopen: ((event: Event) => void) | null = null;
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onbufferedamountlow: ((event: Event) => void) | null = null;
-  onerror: ((event: DataChannelErrorEvent) => void) | null = null;
-  onclosing: ((event: Event) => void) | null = null;
-  onclose: ((event: Event) => void) | null = null;
+  /** Event handler attributes, as on RTCDataChannel (each a listener once first set). */
+  declare onopen: ((event: Event) => void) | null;
+  declare onmessage: ((event: MessageEvent) => void) | null;
+  declare onbufferedamountlow: ((event: Event) => void) | null;
+  declare onerror: ((event: DataChannelErrorEvent) => void) | null;
+  declare onclosing: ((event: Event) => void) | null;
+  declare onclose: ((event: Event) => void) | null;
+
+  static {
+    defineEventHandlers(DataChannel.prototype, EVENTS);
+  }
 
   /** @internal The transport; dropped when the channel closes, so a closed channel holds nothing. */
   host: DataChannelHost | undefined;
@@ -100,7 +107,20 @@ export class DataChannel extends EventTarget {
   acked: boolean;
   /** @internal Our outgoing stream reset was requested. */
   resetSent = false;
+  /**
+   * @internal The SCTP send options of its messages, made on the first send
+   * after the ACK (a field, not a WeakMap in the transport: a WeakMap per
+   * connection is ephemeron work in every GC).
+   */
+  sendOptions: SctpSendOptions | undefined = undefined;
   private threshold = 0;
+  /**
+   * send() queued bytes since the last `bufferedamountlow`: the stream's
+   * count in the association also holds the DCEP messages of the open,
+   * which are not application data (W3C webrtc §6.2 bufferedAmount), so
+   * their going out fires nothing (as in browsers).
+   */
+  private lowArmed = false;
   private lastBuffered = 0;
   /** Sends waiting behind a Blob being read, in order, with their bytes counted. */
   private blobQueue: { data: SendData; bytes: number }[] | undefined;
@@ -125,7 +145,6 @@ export class DataChannel extends EventTarget {
     this.priority = init.priority;
     this.id = init.id;
     this.acked = init.negotiated;
-    for (const type of EVENTS) this.addEventListener(type, this.callHandler);
   }
 
   /** Bytes accepted by send() and not yet handed to the network. */
@@ -171,6 +190,7 @@ export class DataChannel extends EventTarget {
         `send(): ${bytes} more bytes would pass the queue limit of ${MAX_QUEUED_BYTES} (bufferedAmount ${this.bufferedAmount})`,
       );
     }
+    this.lowArmed = true;
     if (this.blobQueue || data instanceof Blob) {
       this.queueBehindBlob(data, bytes);
       return;
@@ -293,16 +313,13 @@ export class DataChannel extends EventTarget {
 
   /** @internal The bufferedamountlow event. */
   bufferedAmountLow(): void {
+    if (!this.lowArmed) return;
+    this.lowArmed = false;
     this.dispatchEvent(new Event("bufferedamountlow"));
   }
 
   private readonly announceClosing = (): void => {
     if (this.readyState === "closing") this.dispatchEvent(new Event("closing"));
-  };
-
-  private readonly callHandler = (event: Event): void => {
-    const handler = this[`on${event.type as (typeof EVENTS)[number]}`] as ((e: Event) => void) | null;
-    handler?.call(this, event);
   };
 }
 

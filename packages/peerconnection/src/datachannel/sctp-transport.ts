@@ -3,11 +3,11 @@ import type {
   SctpBufferedAmountLowEvent,
   SctpCloseEvent,
   SctpMessageEvent,
-  SctpSendOptions,
   SctpStreamResetEvent,
 } from "@purertc/sctp";
 import { createDebug } from "@purertc/socket";
 import { PeerConnectionError } from "../errors.js";
+import { defineEventHandlers } from "../handler-events.js";
 import {
   channelOptions,
   dcepOpenOf,
@@ -51,12 +51,16 @@ type Handler = (event: Event) => void;
 export class SctpTransport extends EventTarget implements DataChannelHost {
   /** RTCSctpTransportState. */
   state: SctpTransportState = "connecting";
-  onstatechange: ((event: Event) => void) | null = null;
+  /** Event handler attribute (a listener once first set). */
+  declare onstatechange: ((event: Event) => void) | null;
+
+  static {
+    defineEventHandlers(SctpTransport.prototype, ["statechange"]);
+  }
   private association: SctpAssociationLike | undefined;
   private readonly channels = new Map<number, DataChannel>();
   /** Channels waiting for an id (the DTLS role is not known yet). */
   private unassigned: DataChannel[] = [];
-  private readonly sendOptions = new WeakMap<DataChannel, SctpSendOptions>();
   private role: "client" | "server" | undefined;
   private remoteMaxMessageSize = 65536;
   private remotePort = 5000;
@@ -70,7 +74,6 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
     super();
     this.options = options;
     this.transport = options.dtls;
-    this.addEventListener("statechange", this.callHandler);
   }
 
   /** The DTLS transport the association runs over. */
@@ -207,10 +210,10 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
     if (!association || channel.id === null) {
       throw new PeerConnectionError("ERR_INVALID_STATE", "the SCTP association is not up");
     }
-    let options = this.sendOptions.get(channel);
+    let options = channel.sendOptions;
     if (!options) {
       options = sctpSendOptions(channel);
-      if (channel.acked) this.sendOptions.set(channel, options);
+      if (channel.acked) channel.sendOptions = options;
       else options.unordered = false; // ordered until DATA_CHANNEL_ACK (RFC 8832 §6)
     }
     try {
@@ -386,9 +389,5 @@ export class SctpTransport extends EventTarget implements DataChannelHost {
         channel.fail("sctp-failure", `the SCTP association failed: ${event.error.message}`, event.error);
       channel.closed();
     }
-  };
-
-  private readonly callHandler = (event: Event): void => {
-    this.onstatechange?.call(this, event);
   };
 }

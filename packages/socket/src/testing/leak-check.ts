@@ -108,13 +108,17 @@ export function takeSnapshot(registry: SocketRegistry = SocketRegistry.default):
 }
 
 /**
- * Takes the baseline snapshot after one macrotask turn, so that transient
+ * Turns on opener stacks in `registry` ({@link SocketRegistry.captureStacks}),
+ * then takes the baseline snapshot after one macrotask turn, so that transient
  * resources of whoever ran before (a test runner's RPC timer, a just-closed
  * handle) are not counted in it and cannot hide a leak of the same type.
  */
 export async function takeBaseline(
   registry: SocketRegistry = SocketRegistry.default,
 ): Promise<ResourceSnapshot> {
+  // A socket left open is reported with the stack that opened it: from here
+  // on the registry records them (left on: later sockets of the test want it too).
+  registry.captureStacks = true;
   // The minimum over a few turns: a test runner's own short-lived timers come
   // and go, and one counted in the baseline could hide a leaked timer.
   let baseline: ResourceSnapshot | undefined;
