@@ -63,7 +63,7 @@ describe("DTLS 1.3 server: the last ACK rides with the next datagram of the turn
 
   test("nothing else sent in the turn: the ACK goes alone at its end, and the client stops resending", async () => {
     await withLeakCheck(async () => {
-      const { client, server, after, first } = pair();
+      const { client, server, after } = pair();
       await Promise.all([client.connect(), server.connect()]);
       await tick();
       expect(after()).toEqual([1]);
@@ -80,7 +80,7 @@ describe("DTLS 1.3 server: the last ACK rides with the next datagram of the turn
 
   test("closed in the same turn: the ACK leaves with close_notify, then nothing (no flush after close)", async () => {
     await withLeakCheck(async () => {
-      const { client, server, after, first } = pair();
+      const { client, server, after } = pair();
       let closing: Promise<void> | undefined;
       server.on("connected", () => {
         closing = server.close();
