@@ -1,29 +1,18 @@
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, test } from "vitest";
-import { DtlsCertificate, DtlsConnection, NamedGroup } from "./index.js";
-import { memoryPair } from "./memory-transport.test-helper.js";
+import { NamedGroup } from "./index.js";
+import { memoryConnections } from "./memory-transport.test-helper.js";
 import { parseDatagram } from "./record/header.js";
 
-const clientCert = await DtlsCertificate.generate();
-const serverCert = await DtlsCertificate.generate();
 const tick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A DTLS 1.3 pair over memory, resending after 150 ms; `after()`: records per datagram the server sent once connected. */
 function pair() {
-  const [a, b] = memoryPair();
-  const common = { versions: ["1.3"], groups: [NamedGroup.x25519], retransmitInitialMs: 150 } as const;
-  const client = new DtlsConnection(a, {
-    role: "client",
-    certificate: clientCert,
-    peerFingerprint: serverCert.fingerprint,
-    ...common,
-  });
-  const server = new DtlsConnection(b, {
-    role: "server",
-    certificate: serverCert,
-    peerFingerprint: clientCert.fingerprint,
-    ...common,
+  const { client, server, b } = memoryConnections({
+    versions: ["1.3"],
+    groups: [NamedGroup.x25519],
+    retransmitInitialMs: 150,
   });
   let mark = -1;
   // Registered first: runs before a test's own "connected" listener.

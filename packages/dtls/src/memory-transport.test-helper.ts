@@ -1,4 +1,6 @@
 import type { DatagramTransport } from "@purertc/socket";
+import { DtlsCertificate } from "./certificate.js";
+import { DtlsConnection, type DtlsConnectionOptions } from "./connection.js";
 
 /** What a link does to one datagram: deliver, drop, or hand back a replacement list. */
 export type LinkFilter = (data: Uint8Array, direction: "a→b" | "b→a") => Uint8Array[] | undefined;
@@ -50,4 +52,33 @@ export function memoryPair(filter: { fn?: LinkFilter } = {}): [MemoryTransport, 
   a.peer = b;
   b.peer = a;
   return [a, b];
+}
+
+/** Certificates of {@link memoryConnections}: one pair for the whole test file. */
+let certificates: { client: DtlsCertificate; server: DtlsCertificate } | undefined;
+
+/**
+ * A DTLS client and server over a fresh {@link memoryPair}, each told the other's fingerprint;
+ * `common` goes to both (versions, suites, groups, timers). `b` is the server's end (what it sent).
+ */
+export function memoryConnections(
+  common: Omit<DtlsConnectionOptions, "role" | "certificate" | "peerFingerprint">,
+  filter: { fn?: LinkFilter } = {},
+) {
+  certificates ??= { client: DtlsCertificate.generateEcdsa(), server: DtlsCertificate.generateEcdsa() };
+  const { client: clientCert, server: serverCert } = certificates;
+  const [a, b] = memoryPair(filter);
+  const client = new DtlsConnection(a, {
+    role: "client",
+    certificate: clientCert,
+    peerFingerprint: serverCert.fingerprint,
+    ...common,
+  });
+  const server = new DtlsConnection(b, {
+    role: "server",
+    certificate: serverCert,
+    peerFingerprint: clientCert.fingerprint,
+    ...common,
+  });
+  return { client, server, a, b };
 }

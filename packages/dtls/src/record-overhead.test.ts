@@ -1,9 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { DtlsCertificate, DtlsConnection, type DtlsVersion } from "./index.js";
-import { memoryPair } from "./memory-transport.test-helper.js";
-
-const clientCert = await DtlsCertificate.generate();
-const serverCert = await DtlsCertificate.generate();
+import type { DtlsVersion } from "./index.js";
+import { memoryConnections } from "./memory-transport.test-helper.js";
 
 /** recordOverhead is what the datagram of one application-data record really grows by. */
 describe("recordOverhead", () => {
@@ -15,20 +12,7 @@ describe("recordOverhead", () => {
   ];
   for (const [version, suite, expected] of cases) {
     test(`DTLS ${version} ${suite}: ${expected} bytes`, async () => {
-      const [a, b] = memoryPair();
-      const common = { versions: [version], cipherSuites: [suite] };
-      const client = new DtlsConnection(a, {
-        role: "client",
-        certificate: clientCert,
-        peerFingerprint: serverCert.fingerprint,
-        ...common,
-      });
-      const server = new DtlsConnection(b, {
-        role: "server",
-        certificate: serverCert,
-        peerFingerprint: clientCert.fingerprint,
-        ...common,
-      });
+      const { client, server, a } = memoryConnections({ versions: [version], cipherSuites: [suite] });
       expect(client.recordOverhead).toBeUndefined();
       await Promise.all([client.connect(), server.connect()]);
       expect(client.recordOverhead).toBe(expected);

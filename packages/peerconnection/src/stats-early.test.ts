@@ -1,43 +1,9 @@
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { negotiate, waitForState } from "./pair.test-helper.js";
-import { PeerConnection } from "./peer-connection.js";
+import type { PeerConnection } from "./peer-connection.js";
 import type { Stats } from "./stats.js";
-import { WireTap } from "./wire-tap.test-helper.js";
-
-/**
- * a (offerer: ICE controlling) ↔ tap ↔ b (answerer: ICE controlled). The tap
- * holds a's nominating checks until `release()`, so b carries DTLS and data
- * on a valid pair that is not nominated (RFC 8445 §12.1) for as long as the
- * test wants: a controlling peer that nominates late.
- */
-async function heldNomination() {
-  const a = new PeerConnection({ interfaces: "loopback" });
-  const b = new PeerConnection({ interfaces: "loopback" });
-  let tap: WireTap | undefined;
-  let starting = false;
-  const tapReady = new Promise<WireTap>((resolve) => {
-    b.addEventListener("icecandidate", (e) => {
-      const c = e.candidate?.candidate;
-      if (!c || starting || !/ udp \d+ 127\.0\.0\.1 /i.test(c)) return;
-      starting = true;
-      const fields = c.split(" ");
-      void WireTap.start({ address: fields[4]!, port: Number(fields[5]) }, true).then((t) => {
-        tap = t;
-        fields[4] = t.address.address;
-        fields[5] = String(t.address.port);
-        void a.addIceCandidate({ ...e.candidate, candidate: fields.join(" ") }).catch(() => {});
-        resolve(t);
-      });
-    });
-  });
-  const close = async () => {
-    await a.close();
-    await b.close();
-    await tap?.close();
-  };
-  return { a, b, tapReady, close };
-}
+import { tappedPair } from "./tapped-pair.test-helper.js";
 
 /** The transport report and the candidate pair its `selectedCandidatePairId` names. */
 async function transportPair(pc: PeerConnection): Promise<{ transport: Stats; pair: Stats | undefined }> {
@@ -50,7 +16,7 @@ async function transportPair(pc: PeerConnection): Promise<{ transport: Stats; pa
 describe("getStats() before nomination (webrtc-stats: the pair used to transport)", () => {
   it("names the valid pair DTLS runs on before nomination (succeeded, not nominated), then the nominated one", async () => {
     await withLeakCheck(async () => {
-      const { a, b, tapReady, close } = await heldNomination();
+      const { a, b, tapReady, close } = await tappedPair(true);
       try {
         const channel = a.createDataChannel("early");
         const opened = new Promise((resolve) => channel.addEventListener("open", resolve));
