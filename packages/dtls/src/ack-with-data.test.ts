@@ -84,16 +84,18 @@ describe("DTLS 1.3 server: the last ACK rides with the next datagram of the turn
   });
 
   test("a record too large to join: the ACK goes first, on its own, then the record", async () => {
-    const { client, server, after, first } = pair();
-    const big = new Uint8Array(1190);
-    server.on("connected", () => server.send(big));
-    const got = new Promise<Uint8Array>((r) => client.once("message", r));
-    await Promise.all([client.connect(), server.connect()]);
-    expect((await got).length).toBe(1190);
-    expect(after()).toEqual([1, 1]);
-    expect(parseDatagram(first()!).records.length).toBe(1);
-    expect(first()!.length).toBeLessThan(100); // the ACK
-    await client.close();
-    await server.close();
+    await withLeakCheck(async () => {
+      const { client, server, after, first } = pair();
+      const big = new Uint8Array(1190);
+      server.on("connected", () => server.send(big));
+      const got = new Promise<Uint8Array>((r) => client.once("message", r));
+      await Promise.all([client.connect(), server.connect()]);
+      expect((await got).length).toBe(1190);
+      expect(after()).toEqual([1, 1]);
+      expect(parseDatagram(first()!).records.length).toBe(1);
+      expect(first()!.length).toBeLessThan(100); // the ACK
+      await client.close();
+      await server.close();
+    });
   });
 });

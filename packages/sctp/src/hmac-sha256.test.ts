@@ -7,7 +7,8 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
 const text = (s: string) => new TextEncoder().encode(s);
 
 describe("HMAC-SHA-256 of the State Cookie", () => {
-  // RFC 4231 §4.2–4.4, §4.6–4.8 (HMAC-SHA-256 outputs; 4.5 is a truncated one).
+  // RFC 4231 test cases 1–4, 6 and 7 (§4.2–4.5, §4.7, §4.8: the HMAC-SHA-256 outputs; test case 5,
+  // §4.6, is truncated to 128 bits).
   const vectors: Array<[string, Uint8Array, Uint8Array, string]> = [
     [
       "4.2",
@@ -28,13 +29,19 @@ describe("HMAC-SHA-256 of the State Cookie", () => {
       "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
     ],
     [
-      "4.6",
+      "4.5",
+      Uint8Array.from({ length: 25 }, (_, i) => i + 1),
+      hex("cd".repeat(50)),
+      "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+    ],
+    [
+      "4.7",
       hex("aa".repeat(131)),
       text("Test Using Larger Than Block-Size Key - Hash Key First"),
       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
     ],
     [
-      "4.7",
+      "4.8",
       hex("aa".repeat(131)),
       text(
         "This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.",

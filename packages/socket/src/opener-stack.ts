@@ -8,8 +8,8 @@ export const STACK_NOT_RECORDED =
 /**
  * Whether registries capture opener stacks by default: `PURERTC_SOCKET_STACKS`
  * set to anything but "" or "0". Off by default because capturing and
- * formatting a stack per socket was ~0.2 ms of CPU per data-channel open
- * (two PeerConnections, 2–3 % of the process), for a report read only when
+ * formatting a stack per socket was ~0.15–0.3 ms of CPU per data-channel open
+ * (two PeerConnections, 3–5 % of the process), for a report read only when
  * something leaks.
  */
 export function stacksFromEnvironment(): boolean {

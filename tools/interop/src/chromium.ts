@@ -164,7 +164,11 @@ async function launchWithOneRetry(
   } catch (error) {
     if (!(error instanceof Error) || !/timeout/i.test(error.message)) throw error;
     killProcessesUsing(dir);
-    rmSync(join(dir, "profile"), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    try {
+      rmSync(join(dir, "profile"), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch {
+      throw error; // a profile that cannot be emptied: the launch's own error is the one to see
+    }
     return await launch();
   }
 }
