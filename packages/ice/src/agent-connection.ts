@@ -84,7 +84,7 @@ export class AgentConnection {
 
   /** A datagram from the peer came on `pair` (before a selection, answers go back on it). */
   received(session: SessionState, pair: CandidatePair): void {
-    if (this.selection.selected !== undefined || !this.early) return;
+    if (this.selection.selected !== undefined || !this.early || this.lost) return;
     const current = this.facts().session;
     if (session === current) this.early.received(current, pair);
   }
@@ -164,7 +164,11 @@ export class AgentConnection {
         started: f.started,
         session: f.session,
         selectedSession,
-        early: selectedSession === undefined ? this.early?.consentState(f.session) : undefined,
+        // Once the transport is lost, no pair (and no consent monitor) is taken again.
+        early:
+          selectedSession === undefined && this.lost === undefined
+            ? this.early?.consentState(f.session)
+            : undefined,
         consentState: this.selection.consentState,
         assumeRemoteEnded: this.assumedEnd.check,
       }),

@@ -134,6 +134,7 @@ export class CheckScheduler {
     pair.state = "succeeded";
     pair.rttMs = rttMs;
     pair.lastActivity = performance.now();
+    pair.consentAt = pair.lastActivity;
     s.checklist.unfreeze(pair.foundation);
     const controlling = s.host.controlling();
     if ((nominate && controlling) || (!controlling && pair.nominateOnSuccess)) {
@@ -227,6 +228,7 @@ export class CheckScheduler {
           // choosing it again as a valid pair before nomination (EarlyPair).
           if (ok) {
             pair.lastActivity = performance.now();
+            pair.consentAt = pair.lastActivity;
             pair.rttMs = rttMs;
           }
           return ok;
@@ -268,6 +270,21 @@ export class CheckScheduler {
     pair.cancelCheck?.();
     pair.cancelCheck = undefined;
     pair.nominating = false;
+    if (this.session.closed) return;
+    this.fail(pair);
+  }
+
+  /**
+   * Consent on `pair` was lost while data went on it before nomination (RFC
+   * 7675 §5.1): it fails, its check stops and nothing revives it in this
+   * generation (the peer's checks of it trigger none, see handleCheckRequest).
+   */
+  consentLost(pair: CandidatePair): void {
+    pair.consentLost = true;
+    pair.cancelCheck?.();
+    pair.cancelCheck = undefined;
+    pair.nominating = false;
+    pair.nominateOnSuccess = false;
     if (this.session.closed) return;
     this.fail(pair);
   }

@@ -70,7 +70,17 @@ export class ConsentMonitor {
     since = performance.now(),
   ) {
     this.lastConsent = since;
-    this.next();
+    // Its state from the start: a pair already silent for a while is not `fresh` first
+    // (no blip through a state it is not in; onState reports changes only).
+    const silent = performance.now() - since;
+    this.current = this.stateAfter(silent);
+    if (this.current === "lost") {
+      this.stop();
+      return;
+    }
+    // The first check one interval after the last consent, at once if that is past: a pair
+    // taken late in its life is checked before its consent runs out.
+    this.next(silent);
     // Evaluate often enough that `disconnected` shows within a second or so.
     const every = Math.max(10, Math.min(1000, options.disconnectedMs / 4, options.intervalMs));
     this.cancelEvaluate = startRepeatingTimer(this.evaluateSoon, every);
@@ -119,9 +129,10 @@ export class ConsentMonitor {
     return -1;
   }
 
-  private next(): void {
+  /** Schedules the next check one (randomized) interval after the last, less `elapsed` of it. */
+  private next(elapsed = 0): void {
     const jitter = 0.8 + Math.random() * 0.4;
-    this.cancelNext = startTimer(this.send, this.options.intervalMs * jitter);
+    this.cancelNext = startTimer(this.send, Math.max(0, this.options.intervalMs * jitter - elapsed));
   }
 
   private readonly send = (): void => {
@@ -164,14 +175,17 @@ export class ConsentMonitor {
 
   private evaluate(): void {
     if (this.stopped) return;
-    const silent = performance.now() - this.lastConsent;
-    const state: ConsentState =
-      silent >= this.options.timeoutMs ? "lost" : silent >= this.options.disconnectedMs ? "stale" : "fresh";
+    const state = this.stateAfter(performance.now() - this.lastConsent);
     if (state === this.current) return;
     this.current = state;
     const onState = this.onState;
     if (state === "lost") this.stop();
     onState(state);
+  }
+
+  private stateAfter(silent: number): ConsentState {
+    const o = this.options;
+    return silent >= o.timeoutMs ? "lost" : silent >= o.disconnectedMs ? "stale" : "fresh";
   }
 
   /** Stops checking; idempotent. */

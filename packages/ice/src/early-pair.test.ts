@@ -1,87 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EarlyPair } from "./early-pair.js";
-import {
-  type Candidate,
-  type CandidateBase,
-  type CandidatePair,
-  Checklist,
-  candidateFoundation,
-  candidatePriority,
-  type LocalCandidate,
-} from "./index.js";
-import type { IceSession } from "./session.js";
-
-function local(address: string, port: number): LocalCandidate {
-  const base: CandidateBase = {
-    kind: "socket",
-    address,
-    port,
-    family: 4,
-    send() {},
-    onPacket: undefined,
-    closed: false,
-    close: async () => {},
-  };
-  return {
-    base,
-    candidate: {
-      foundation: candidateFoundation("host", address),
-      component: 1,
-      transport: "udp",
-      priority: candidatePriority("host", 65535),
-      address,
-      port,
-      type: "host",
-      extensions: [],
-    },
-  };
-}
-
-function remote(address: string, port: number, pref: number): Candidate {
-  return {
-    foundation: candidateFoundation("host", address),
-    component: 1,
-    transport: "udp",
-    priority: candidatePriority("host", pref),
-    address,
-    port,
-    type: "host",
-    extensions: [],
-  };
-}
-
-/**
- * A session as EarlyPair sees it: its checklist (one local, remotes of
- * falling priority) and consent checks that `answered` says the outcome of
- * (the two-agent tests in early-data.test.ts send real ones).
- */
-function session(answered = false): { s: IceSession; pairs: CandidatePair[]; checks: () => number } {
-  const checklist = new Checklist(true);
-  const l = local("127.0.0.1", 1000);
-  const pairs = [3, 2, 1].map((pref) => checklist.add(l, remote("127.0.0.1", 2000 + pref, pref * 1000))!);
-  let sent = 0;
-  const checks = {
-    consentCheck: () => {
-      sent++;
-      return { result: Promise.resolve(answered), cancel: () => {} };
-    },
-  };
-  return { s: { checklist, checks } as unknown as IceSession, pairs, checks: () => sent };
-}
-
-/** Consent timing: the default (nothing fires within a test) or `timeoutMs` with checks every 10 ms. */
-function timing(timeoutMs = 30_000) {
-  return timeoutMs === 30_000
-    ? { intervalMs: 5000, timeoutMs, disconnectedMs: 10_000 }
-    : { intervalMs: 10, timeoutMs, disconnectedMs: timeoutMs / 2 };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function valid(pair: CandidatePair, at = performance.now()): void {
-  pair.state = "succeeded";
-  pair.lastActivity = at;
-}
+import type { CandidatePair } from "./index.js";
+import { session, sleep, timing, valid } from "./test/early-session.test-helper.js";
 
 describe("EarlyPair: the pair data goes on before nomination (RFC 8445 §12.1)", () => {
   it("none before a pair is valid; then the best valid one", () => {
@@ -130,6 +50,17 @@ describe("EarlyPair: the pair data goes on before nomination (RFC 8445 §12.1)",
     early.clear();
   });
 
+  it("consent is an answer to our own check: a pair the peer checked recently but we did not is not taken", () => {
+    const { s, pairs } = session();
+    const early = new EarlyPair(timing(1000), () => {});
+    const high = pairs[0]!;
+    valid(high, performance.now() - 1001);
+    // The peer's authenticated request (requests.ts) moves lastActivity, not consentAt.
+    high.lastActivity = performance.now();
+    expect(early.get(s)).toBeUndefined();
+    expect(early.consentState(s)).toBeUndefined();
+  });
+
   it("consent checks run on the pair in use: answered, it keeps consent past the timeout", async () => {
     const { s, pairs, checks } = session(true);
     const early = new EarlyPair(timing(200), () => {});
@@ -159,7 +90,13 @@ describe("EarlyPair: the pair data goes on before nomination (RFC 8445 §12.1)",
       const sent = checks();
       await sleep(50);
       expect(checks()).toBe(sent);
-      // A pair whose check is answered again has fresh consent: it carries data.
+      // That pair failed for good: the peer's check (or even an answer) does not bring it back.
+      expect(pairs[0]!.state).toBe("failed");
+      expect(pairs[0]!.consentLost).toBe(true);
+      valid(pairs[0]!);
+      expect(early.get(s)).toBeUndefined();
+      expect(early.consentState(s)).toBe("lost");
+      // Another pair whose check is answered has fresh consent: it carries data.
       valid(pairs[1]!);
       expect(early.get(s)).toBe(pairs[1]);
       expect(early.consentState(s)).toBe("fresh");
@@ -193,5 +130,57 @@ describe("EarlyPair: the pair data goes on before nomination (RFC 8445 §12.1)",
     valid(second.pairs[1]!);
     expect(early.get(second.s)).toBe(second.pairs[1]);
     early.clear();
+  });
+
+  it("a pair taken late in its consent life is checked at once, not an interval later", async () => {
+    const { s, pairs, checks } = session(true);
+    const early = new EarlyPair({ intervalMs: 300, timeoutMs: 1000, disconnectedMs: 800 }, () => {});
+    try {
+      // Its last answer is 600 ms old: waiting 240-360 ms for the first check would leave little of the timeout.
+      valid(pairs[0]!, performance.now() - 600);
+      expect(early.get(s)).toBe(pairs[0]);
+      for (let i = 0; i < 20 && checks() === 0; i++) await sleep(5);
+      expect(checks()).toBe(1);
+    } finally {
+      early.clear();
+    }
+  });
+
+  it("starts stale when its last answer is older than the disconnected timeout, with no event on the way", () => {
+    const { s, pairs } = session();
+    const seen: string[] = [];
+    const early = new EarlyPair({ intervalMs: 5000, timeoutMs: 30_000, disconnectedMs: 10_000 }, (state) =>
+      seen.push(state),
+    );
+    valid(pairs[0]!, performance.now() - 12_000);
+    expect(early.get(s)).toBe(pairs[0]);
+    expect(early.consentState(s)).toBe("stale");
+    expect(seen).toEqual([]);
+    early.clear();
+  });
+
+  it("a peer switching paths faster than the interval does not starve consent: each pair keeps its schedule", async () => {
+    const { s, pairs, checks } = session(true);
+    const [high, mid] = pairs as [CandidatePair, CandidatePair];
+    const early = new EarlyPair({ intervalMs: 40, timeoutMs: 2000, disconnectedMs: 1000 }, () => {});
+    try {
+      valid(high);
+      valid(mid);
+      const until = performance.now() + 400;
+      // Datagrams from the peer alternate between the two pairs every few ms.
+      for (let i = 0; i < 400 && performance.now() < until; i++) {
+        early.received(s, i % 2 === 0 ? high : mid);
+        await sleep(3);
+      }
+      expect(checks(high)).toBeGreaterThan(3);
+      expect(checks(mid)).toBeGreaterThan(3);
+      expect(early.consentState(s)).toBe("fresh");
+    } finally {
+      early.clear();
+    }
+    // clear() stopped both pairs' checks.
+    const sent = checks();
+    await sleep(100);
+    expect(checks()).toBe(sent);
   });
 });

@@ -22,17 +22,20 @@ export type EarlyState = ConsentState | "gone";
  * generation. Only while nothing is selected: once a pair is, data goes on it.
  *
  * Consent (RFC 7675 §5.1) runs on whatever pair data goes on, nominated or
- * not: a pair is taken only while its last check (ours answered, or the
- * peer's received) is younger than the consent timeout, and from then on a
- * {@link ConsentMonitor} checks it as it checks a selected pair. So a peer
- * that nominates late, or never, keeps a consent-checked path; when consent
- * on it is lost the pair is dropped (another fresh valid pair may take over)
- * and, with none, {@link consentState} says `lost`.
+ * not: a pair is taken only while the last authenticated answer to our own
+ * check on it (`consentAt`, not the peer's checks) is younger than the
+ * consent timeout, and from then on a {@link ConsentMonitor} checks it as it
+ * checks a selected pair. Each pair that carried data keeps its monitor (and
+ * its schedule) while data moves between pairs, so a peer alternating paths
+ * cannot starve consent. A pair whose consent is lost is failed for good in
+ * this generation (no check revives it before an ICE restart); another fresh
+ * valid pair may take over and, with none, {@link consentState} says `lost`.
  */
 export class EarlyPair {
   private pair: CandidatePair | undefined = undefined;
   private session: IceSession | undefined = undefined;
-  private consent: ConsentMonitor | undefined = undefined;
+  /** Consent of each pair that carried data in `session` and is still valid (bounded by its checklist). */
+  private readonly monitors = new Map<CandidatePair, ConsentMonitor>();
   /** A pair carried data since the last {@link clear} (so none now means it was lost). */
   private hadPair = false;
   /** The last pair in use lost consent (rather than failing a check). */
@@ -50,19 +53,10 @@ export class EarlyPair {
   /** The pair to send on in `session` now, or undefined when none is valid with consent. */
   get(session: IceSession): CandidatePair | undefined {
     const p = this.pair;
-    if (
-      p !== undefined &&
-      this.session === session &&
-      p.state === "succeeded" &&
-      this.consent?.state !== "lost"
-    )
-      return p;
-    if (p !== undefined) this.drop();
-    if (this.session !== session) {
-      this.hadPair = false;
-      this.lostConsent = false;
-    }
-    this.session = session;
+    if (p !== undefined && this.session === session && usable(p)) return p;
+    this.pair = undefined;
+    this.enter(session);
+    this.prune();
     // Highest priority first: the best valid pair.
     for (const candidate of session.checklist.all) {
       if (this.fresh(candidate)) {
@@ -81,24 +75,25 @@ export class EarlyPair {
    * (a triggered or nominating check timed out, its TCP connection closed).
    */
   consentState(session: IceSession): EarlyState | undefined {
-    if (this.get(session) !== undefined) return this.consent?.state;
+    const p = this.get(session);
+    if (p !== undefined) return this.monitors.get(p)?.state;
     if (this.lostConsent) return "lost";
     return this.hadPair ? "gone" : undefined;
   }
 
   /** A datagram from the peer came on `pair` of `session`: answers go back on it if it is valid. */
   received(session: IceSession, pair: CandidatePair): void {
-    if (pair === this.pair || !this.fresh(pair)) return;
-    this.drop();
-    this.session = session;
+    if ((pair === this.pair && this.session === session) || !this.fresh(pair)) return;
+    this.enter(session);
+    this.prune();
     this.take(session, pair);
     if (log.enabled) log("early data on %s (the peer's path)", pair.toString());
   }
 
   /**
    * A STUN response that matched no transaction in flight: if it answers a
-   * recent consent check of the pair in use (see `PairSelection.lateResponse`),
-   * consent is refreshed and true returned.
+   * recent consent check of a pair that carried data (see
+   * `PairSelection.lateResponse`), its consent is refreshed and true returned.
    */
   lateResponse(
     session: IceSession,
@@ -107,47 +102,87 @@ export class EarlyPair {
     address: string,
     port: number,
   ): boolean {
-    const p = this.pair;
-    const consent = this.consent;
-    if (!p || !consent || this.session !== session) return false;
-    if (!consent.isRecent(response.transactionId)) return false;
-    if (!session.checks.isConsentAnswer(p, base, response, address, port)) return false;
-    return consent.answeredLate(response.transactionId);
+    if (this.session !== session) return false;
+    const id = response.transactionId;
+    for (const [pair, consent] of this.monitors) {
+      // The id first: it is cheap, the HMAC is not.
+      if (!consent.isRecent(id)) continue;
+      if (!session.checks.isConsentAnswer(pair, base, response, address, port)) return false;
+      if (!consent.answeredLate(id)) return false;
+      pair.consentAt = performance.now();
+      return true;
+    }
+    return false;
   }
 
-  /** Forgets the pair and stops its consent checks (a pair was selected, a restart, close). */
+  /** Forgets the pairs and stops their consent checks (a pair was selected, a restart, close). */
   clear(): void {
-    this.drop();
+    this.stopAll();
+    this.pair = undefined;
     this.session = undefined;
     this.hadPair = false;
     this.lostConsent = false;
+  }
+
+  /** Moves to `session`: the monitors and history of another generation go. */
+  private enter(session: IceSession): void {
+    if (this.session === session) return;
+    this.stopAll();
+    this.hadPair = false;
+    this.lostConsent = false;
+    this.session = session;
   }
 
   private take(session: IceSession, pair: CandidatePair): void {
     this.pair = pair;
     this.hadPair = true;
     this.lostConsent = false;
-    // Consent runs from the check that made the pair valid, not from now.
-    this.consent = new ConsentMonitor(
+    if (this.monitors.has(pair)) return;
+    // Consent runs from the answer that made the pair valid, not from now.
+    const monitor = new ConsentMonitor(
       (schedule) => session.checks.consentCheck(pair, schedule),
       this.timing,
-      this.onMonitor,
-      pair.lastActivity,
+      (state) => this.onMonitor(session, pair, state),
+      pair.consentAt,
     );
+    // (A monitor that starts lost has stopped already; consentLost is not set: a fresh pair was asked for.)
+    this.monitors.set(pair, monitor);
   }
 
-  private readonly onMonitor = (state: ConsentState): void => {
-    if (state === "lost") this.lostConsent = true;
-    this.onConsent(state);
-  };
+  private onMonitor(session: IceSession, pair: CandidatePair, state: ConsentState): void {
+    const current = pair === this.pair;
+    if (state === "lost") {
+      this.monitors.delete(pair);
+      if (current) {
+        this.pair = undefined;
+        this.lostConsent = true;
+      }
+      // Failed for good: the peer's next check must not bring it back (RFC 7675 §5.1).
+      session.checks.consentLost(pair);
+    }
+    if (current) this.onConsent(state);
+  }
 
-  private drop(): void {
-    this.consent?.stop();
-    this.consent = undefined;
-    this.pair = undefined;
+  /** Stops the monitors of pairs that are no longer valid (they failed a check). */
+  private prune(): void {
+    for (const [pair, monitor] of this.monitors) {
+      if (pair === this.pair || usable(pair)) continue;
+      monitor.stop();
+      this.monitors.delete(pair);
+    }
+  }
+
+  private stopAll(): void {
+    for (const monitor of this.monitors.values()) monitor.stop();
+    this.monitors.clear();
   }
 
   private fresh(p: CandidatePair): boolean {
-    return p.state === "succeeded" && performance.now() - p.lastActivity < this.timing.timeoutMs;
+    return usable(p) && performance.now() - p.consentAt < this.timing.timeoutMs;
   }
+}
+
+/** Valid and never lost consent. */
+function usable(p: CandidatePair): boolean {
+  return p.state === "succeeded" && !p.consentLost;
 }

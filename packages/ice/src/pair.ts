@@ -41,8 +41,19 @@ export class CandidatePair {
   nominating = false;
   /** Cancels the STUN transaction of the check in flight, if any. */
   cancelCheck: (() => void) | undefined = undefined;
-  /** performance.now() of the last success response or request received on it. */
+  /** performance.now() of the last success response or request received on it (stats). */
   lastActivity = 0;
+  /**
+   * performance.now() of the last authenticated success response to our own
+   * check on it: its consent (RFC 7675 §5.1). A request from the peer is no
+   * consent, so it does not move this.
+   */
+  consentAt = 0;
+  /**
+   * Consent on it was lost while it carried data: not used again in this
+   * generation, even if the peer checks it (RFC 7675 §5.1, only an ICE restart).
+   */
+  consentLost = false;
   /** Round-trip time of the last successful check, ms. */
   rttMs: number | undefined = undefined;
 

@@ -132,6 +132,9 @@ export function handleCheckRequest(
     host.onChange();
     return;
   }
+  // Its consent was lost while it carried data (RFC 7675 §5.1): no check, ours or
+  // the peer's, makes it usable again before an ICE restart.
+  if (pair.consentLost) return;
   if (pair.state === "succeeded") {
     if (useCandidate && !pair.nominated) {
       pair.nominated = true;

@@ -106,7 +106,9 @@ export class PairSelection {
     if (!consent.isRecent(response.transactionId)) return false;
     if (!s.session.checks.isConsentAnswer(s.pair, base, response, address, port)) return false;
     log("late consent answer %s", response.transactionIdHex);
-    return consent.answeredLate(response.transactionId);
+    if (!consent.answeredLate(response.transactionId)) return false;
+    s.pair.consentAt = performance.now();
+    return true;
   }
 
   /**

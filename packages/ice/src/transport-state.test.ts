@@ -38,6 +38,12 @@ describe("transport state before nomination (RFC 8445 §12.1, RFC 7675)", () => 
     expect(transportState(facts("lost"))).toBe("failed");
   });
 
+  it("consent lost while other pairs are checked or candidates may come: disconnected (failed is final), then failed", () => {
+    expect(transportState(facts("lost", { pending: true }))).toBe("disconnected");
+    expect(transportState(facts("lost", { remoteEnded: false }))).toBe("disconnected");
+    expect(transportState(facts("lost"))).toBe("failed");
+  });
+
   it("a pair that failed a check: disconnected while pairs are checked or candidates may come, then failed", () => {
     expect(transportState(facts("gone", { pending: true }))).toBe("disconnected");
     expect(transportState(facts("gone", { remoteEnded: false }))).toBe("disconnected");

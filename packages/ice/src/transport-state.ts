@@ -39,13 +39,13 @@ export function transportState(f: TransportFacts): IceTransportState {
   }
   // A valid pair before nomination completes: connected, as Chromium reports a writable
   // connection; its consent moves the state as a selected pair's does (RFC 7675).
-  if (f.early === "lost") return "failed";
   if (f.early === "stale") return "disconnected";
   if (f.early === "fresh") return "connected";
   if (!f.started || !s.remoteKey) return "new";
-  // The pair that carried data failed a check: no other valid pair has a fresh check, so only one
-  // still being checked can carry data again (as Chromium, `disconnected` once no longer writable).
-  const gone = f.early === "gone";
+  // The pair that carried data failed a check or lost consent (failed for good, RFC 7675 §5.1): no
+  // other valid pair has fresh consent, so only one still being checked can carry data again (as
+  // Chromium, `disconnected` once no longer writable); W3C `failed` is for when none can.
+  const gone = f.early === "gone" || f.early === "lost";
   const allFailed = gone || s.checklist.all.every((p) => p.state === "failed");
   const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;
   if (settled && allFailed && !awaitingConnection(s) && (s.remoteEnded || f.assumeRemoteEnded(s))) {
