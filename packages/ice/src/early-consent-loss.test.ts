@@ -1,4 +1,4 @@
-import { SocketRegistry } from "@purertc/socket";
+import { SocketRegistry, startTimer } from "@purertc/socket";
 import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { IceAgent, type IceAgentOptions } from "./index.js";
@@ -15,6 +15,19 @@ const FAST_CONSENT = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether `promise` settles within `ms`; the timer is cleared either way (no pending timer for the leak check). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let cancel = () => {};
+  const timeout = new Promise<boolean>((resolve) => {
+    cancel = startTimer(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    cancel();
+  }
+}
+
 /**
  * a (controlling, never nominating within a test: a better-ranked remote
  * candidate that never answers holds nomination back a minute) and b
@@ -22,7 +35,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function agentsViaRelay() {
   const silent = await SocketRegistry.default.open(TEST_OWNER, { label: "silent", address: "127.0.0.1" });
-  const a = new IceAgent({ role: "controlling", ...loopback, nominationTimeoutMs: 60_000, ...FAST_CONSENT });
+  // a's own consent is not under test: a long disconnected timeout keeps it `connected` through a stall.
+  const a = new IceAgent({
+    role: "controlling",
+    ...loopback,
+    nominationTimeoutMs: 60_000,
+    ...FAST_CONSENT,
+    disconnectedTimeoutMs: 10_000,
+    consentTimeoutMs: 30_000,
+  });
   const b = new IceAgent({ role: "controlled", ...loopback, ...FAST_CONSENT });
   await Promise.all([a.gather(), b.gather()]);
   const path = await relay(a, b);
@@ -67,10 +88,7 @@ describe("consent lost before nomination is final until an ICE restart (RFC 7675
         // b's consent checks go unanswered from now on; a's own checks of b still arrive.
         path.state.dropAnswersToB = true;
         // Lost after 800 ms of silence; a's checks meanwhile are no consent (they once renewed it).
-        const failed = await Promise.race([
-          waitForState(b, "failed").then(() => true),
-          sleep(2000).then(() => false),
-        ]);
+        const failed = await within(waitForState(b, "failed"), 2000);
         expect(failed).toBe(true);
         const checksBefore = path.state.requestsToB;
         await sleep(300);
