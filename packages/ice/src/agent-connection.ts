@@ -53,6 +53,8 @@ export class AgentConnection {
   /** The pair data goes on before one is selected; undefined for ICE-lite. */
   private readonly early: EarlyPair | undefined;
   private stateValue: IceTransportState = "new";
+  /** Latched first in {@link close}: nothing takes a pair or moves the state after (its own listeners included). */
+  private closed = false;
   /** Why the agent failed when its transport went away under it (a closed UdpMux). */
   lost: IceError | undefined = undefined;
 
@@ -76,7 +78,7 @@ export class AgentConnection {
    * Undefined when there is none or the transport is gone.
    */
   dataPair(session: IceSession): CandidatePair | undefined {
-    if (this.lost) return undefined;
+    if (this.lost || this.closed) return undefined;
     const s = this.selection.selected;
     if (s) return this.selection.consentState === "lost" ? undefined : s.pair;
     return this.early?.get(session);
@@ -84,7 +86,7 @@ export class AgentConnection {
 
   /** A datagram from the peer came on `pair` (before a selection, answers go back on it). */
   received(session: SessionState, pair: CandidatePair): void {
-    if (this.selection.selected !== undefined || !this.early || this.lost) return;
+    if (this.selection.selected !== undefined || !this.early || this.lost || this.closed) return;
     const current = this.facts().session;
     if (session === current) this.early.received(current, pair);
   }
@@ -101,6 +103,7 @@ export class AgentConnection {
     address: string,
     port: number,
   ): boolean {
+    if (this.closed) return false;
     if (this.selection.lateResponse(session, base, response, address, port)) return true;
     const current = this.facts().session;
     if (this.selection.selected !== undefined || session !== current) return false;
@@ -133,7 +136,7 @@ export class AgentConnection {
    */
   nominated(session: SessionState, pair: CandidatePair, timing: ConsentOptions): void {
     const f = this.facts();
-    if (f.closing || session !== f.session) return;
+    if (this.closed || f.closing || session !== f.session) return;
     if (!this.selection.select(f.session, pair, timing)) return;
     this.early?.clear();
     const selected = this.selection.pair!;
@@ -144,7 +147,7 @@ export class AgentConnection {
 
   /** The transport under the agent went away (its UdpMux closed): the agent fails. */
   transportLost(error: IceError): void {
-    if (this.facts().closing || this.lost) return;
+    if (this.closed || this.facts().closing || this.lost) return;
     this.lost = error;
     log("transport lost: %s", error.message);
     this.selection.stopConsent();
@@ -155,7 +158,7 @@ export class AgentConnection {
   /** Looks at the state again (class field: handed to sessions and timers). */
   readonly update = (): void => {
     const f = this.facts();
-    if (f.closing) return;
+    if (this.closed || f.closing) return;
     const selectedSession = this.selection.selected?.session;
     this.setState(
       transportState({
@@ -180,6 +183,7 @@ export class AgentConnection {
    * retired generations still carrying the selected pair, to close.
    */
   close(): IceSession[] {
+    this.closed = true;
     this.assumedEnd.stop();
     const retired = this.selection.clear();
     this.early?.clear();

@@ -81,6 +81,12 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   private readonly connection: AgentConnection;
   private gathering: Promise<void> | undefined = undefined;
   private closing: Promise<void> | undefined = undefined;
+  /**
+   * Set first in close(), before any teardown runs: the teardown's own
+   * `statechange` listeners must already see the agent closed (a
+   * `dataPair` taken then would start consent checks nobody stops).
+   */
+  private isClosing = false;
   private readonly counters = new AgentCounters();
   private readonly options: IceAgentOptions;
   private readonly mdns: MdnsProvider | undefined;
@@ -154,7 +160,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    * dropped.
    */
   get dataPair(): SelectedPair | undefined {
-    const p = this.closing ? undefined : this.connection.dataPair(this.current);
+    const p = this.isClosing ? undefined : this.connection.dataPair(this.current);
     return p && { id: p.id, local: p.local.candidate, remote: p.remote, rttMs: p.rttMs };
   }
 
@@ -165,7 +171,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   /** True once closed (DatagramTransport). */
   get closed(): boolean {
-    return this.closing !== undefined;
+    return this.isClosing;
   }
 
   /**
@@ -175,7 +181,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    */
   getStats(): IceAgentStats {
     const selected = this.connection.selection.selected?.pair;
-    const data = selected ?? (this.closing ? undefined : this.connection.dataPair(this.current));
+    const data = selected ?? (this.isClosing ? undefined : this.connection.dataPair(this.current));
     return agentStats(this.counters, this.current, data?.id);
   }
 
@@ -187,7 +193,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    * emitted as `candidate` when found; resolves when gathering is complete.
    */
   gather(): Promise<void> {
-    if (this.closing) return Promise.reject(new IceError("ERR_STATE", "the ICE agent is closed"));
+    if (this.isClosing) return Promise.reject(new IceError("ERR_STATE", "the ICE agent is closed"));
     if (this.gathering && this.gatheringSession === this.current) return this.gathering;
     this.gatheringSession = this.current;
     this.gathering = this.current.gather(gatherPlan(this.options, this.udpMux, this.mdns));
@@ -270,7 +276,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    * consent is lost, or after close.
    */
   send(data: Uint8Array): void {
-    const pair = this.closing ? undefined : this.connection.dataPair(this.current);
+    const pair = this.isClosing ? undefined : this.connection.dataPair(this.current);
     if (!pair) {
       this.counters.dropped++;
       return;
@@ -287,6 +293,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
    */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    this.isClosing = true;
     this.closing = this.doClose();
     return this.closing;
   }
@@ -320,7 +327,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
   // ---------------------------------------------------------------- internals
 
   private assertOpen(): void {
-    if (this.closing) throw new IceError("ERR_STATE", "the ICE agent is closed");
+    if (this.isClosing) throw new IceError("ERR_STATE", "the ICE agent is closed");
   }
 
   private newSession(credentials: IceCredentials): IceSession {
@@ -379,7 +386,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> implements DatagramTr
 
   /** What the connection's state is computed from (class field: handed to it). */
   private readonly facts = (): AgentFacts => ({
-    closing: this.closing !== undefined,
+    closing: this.isClosing,
     started: this.isStarted,
     session: this.current,
   });
