@@ -136,6 +136,24 @@ describe("Checklist", () => {
     expect(list.size).toBe(0);
     expect(list.next()).toBeUndefined();
   });
+
+  it("does not evict a pair that lost consent (the peer's check would re-create it unmarked), up to twice maxPairs", () => {
+    const list = new Checklist(true, 3);
+    const l = local("10.0.0.1", 1000, 100);
+    const lost = list.add(l, remote("10.0.0.2", 9, 1))!;
+    lost.state = "failed";
+    lost.consentLost = true;
+    for (let i = 0; i < 5; i++) list.add(l, remote("10.0.0.2", 10 + i, 1000 * (i + 1)));
+    // The lowest-priority pair, failed, is kept; others went in its place.
+    expect(list.size).toBe(3);
+    expect(list.all.at(-1)).toBe(lost);
+    for (const p of list.all) {
+      p.state = "failed";
+      p.consentLost = true;
+    }
+    for (let i = 0; i < 10; i++) list.add(l, remote("10.0.0.3", 10 + i, 1000 * (i + 1)));
+    expect(list.size).toBeLessThanOrEqual(6);
+  });
 });
 
 describe("credentials (RFC 8445 §5.3)", () => {

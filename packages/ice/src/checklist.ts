@@ -47,22 +47,30 @@ export class Checklist {
     const pair = new CandidatePair(local, remote);
     pair.updatePriority(this.controlling);
     this.insert(pair);
-    if (this.pairs.length > this.maxPairs) {
-      // Drop the lowest-priority pair that is not being checked or used.
-      for (let i = this.pairs.length - 1; i >= 0; i--) {
-        const p = this.pairs[i]!;
-        if (p.state === "frozen" || p.state === "waiting" || p.state === "failed") {
-          this.remove(p);
-          break;
-        }
-      }
-    }
+    if (this.pairs.length > this.maxPairs) this.evict();
     // Unfreeze the first pair of a foundation not yet seen (RFC 8445 §6.1.2.6
     // for one data stream): it becomes Waiting, the others stay Frozen.
     if (pair.state === "frozen" && !this.pairs.some((p) => p !== pair && p.foundation === pair.foundation)) {
       pair.state = "waiting";
     }
     return this.pairs.includes(pair) ? pair : undefined;
+  }
+
+  /**
+   * Drops the lowest-priority pair that is not being checked or used. Not
+   * one that lost consent: the peer's next check would re-create it without
+   * the mark (RFC 7675 §5.1); only past twice `maxPairs` (a peer churning
+   * paths) do those go too, so memory stays bounded.
+   */
+  private evict(): void {
+    const keepLost = this.pairs.length <= 2 * this.maxPairs;
+    for (let i = this.pairs.length - 1; i >= 0; i--) {
+      const p = this.pairs[i]!;
+      if (p.state !== "frozen" && p.state !== "waiting" && p.state !== "failed") continue;
+      if (p.consentLost && keepLost) continue;
+      this.remove(p);
+      return;
+    }
   }
 
   /** The pair with this base and remote transport address. */

@@ -62,17 +62,20 @@ export class ConsentMonitor {
   /**
    * @param since performance.now() of the last consent the pair already has
    *   (a check answered before the monitor starts); default now.
+   * @param now performance.now() the starting state is judged at: the
+   *   caller's own reading, when it judged the pair fresh by it.
    */
   constructor(
     private readonly check: (schedule: RetransmitOptions) => ConsentCheck,
     private readonly options: ConsentOptions,
     private onState: (state: ConsentState) => void,
-    since = performance.now(),
+    since?: number,
+    now = performance.now(),
   ) {
-    this.lastConsent = since;
+    this.lastConsent = since ?? now;
     // Its state from the start: a pair already silent for a while is not `fresh` first
     // (no blip through a state it is not in; onState reports changes only).
-    const silent = performance.now() - since;
+    const silent = now - this.lastConsent;
     this.current = this.stateAfter(silent);
     if (this.current === "lost") {
       this.stop();

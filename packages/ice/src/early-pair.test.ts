@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EarlyPair } from "./early-pair.js";
 import type { CandidatePair } from "./index.js";
 import { session, sleep, timing, valid } from "./test/early-session.test-helper.js";
@@ -146,6 +146,23 @@ describe("EarlyPair: the pair data goes on before nomination (RFC 8445 §12.1)",
       for (let i = 0; i < 20 && checks() === 0; i++) await sleep(5);
       expect(checks()).toBe(1);
     } finally {
+      early.clear();
+    }
+  });
+
+  it("one clock reading judges the pair fresh and starts its monitor: never stored with a monitor that starts lost", () => {
+    const { s, pairs } = session();
+    const early = new EarlyPair({ intervalMs: 5000, timeoutMs: 1500, disconnectedMs: 1200 }, () => {});
+    const start = performance.now();
+    valid(pairs[0]!, start - 1000);
+    // Each reading of the clock a second later than the one before (a stall between two reads).
+    let ticks = 0;
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => start + 1000 * ticks++);
+    try {
+      expect(early.get(s)).toBe(pairs[0]);
+      expect(early.consentState(s)).not.toBe("lost");
+    } finally {
+      clock.mockRestore();
       early.clear();
     }
   });

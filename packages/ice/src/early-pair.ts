@@ -57,10 +57,11 @@ export class EarlyPair {
     this.pair = undefined;
     this.enter(session);
     this.prune();
+    // One clock reading for the freshness test and the monitor's start (see take).
+    const now = performance.now();
     // Highest priority first: the best valid pair.
     for (const candidate of session.checklist.all) {
-      if (this.fresh(candidate)) {
-        this.take(session, candidate);
+      if (this.fresh(candidate, now) && this.take(session, candidate, now)) {
         if (log.enabled) log("early data on %s", candidate.toString());
         break;
       }
@@ -83,11 +84,12 @@ export class EarlyPair {
 
   /** A datagram from the peer came on `pair` of `session`: answers go back on it if it is valid. */
   received(session: IceSession, pair: CandidatePair): void {
-    if ((pair === this.pair && this.session === session) || !this.fresh(pair)) return;
+    const now = performance.now();
+    if ((pair === this.pair && this.session === session) || !this.fresh(pair, now)) return;
     this.enter(session);
     this.prune();
-    this.take(session, pair);
-    if (log.enabled) log("early data on %s (the peer's path)", pair.toString());
+    if (this.take(session, pair, now) && log.enabled)
+      log("early data on %s (the peer's path)", pair.toString());
   }
 
   /**
@@ -133,20 +135,30 @@ export class EarlyPair {
     this.session = session;
   }
 
-  private take(session: IceSession, pair: CandidatePair): void {
+  /**
+   * Makes `pair` the one data goes on, with its monitor; false (nothing
+   * changed) when its consent is already lost at `now`, the instant
+   * {@link fresh} judged it at: a monitor started from a second clock
+   * reading could start `lost`, report nothing and stay the data pair.
+   */
+  private take(session: IceSession, pair: CandidatePair, now: number): boolean {
+    if (!this.monitors.has(pair)) {
+      // Consent runs from the answer that made the pair valid, not from now.
+      const monitor = new ConsentMonitor(
+        (schedule) => session.checks.consentCheck(pair, schedule),
+        this.timing,
+        (state) => this.onMonitor(session, pair, state),
+        pair.consentAt,
+        now,
+      );
+      // (Stopped already; consentLost is not set: the caller found it fresh.)
+      if (monitor.state === "lost") return false;
+      this.monitors.set(pair, monitor);
+    }
     this.pair = pair;
     this.hadPair = true;
     this.lostConsent = false;
-    if (this.monitors.has(pair)) return;
-    // Consent runs from the answer that made the pair valid, not from now.
-    const monitor = new ConsentMonitor(
-      (schedule) => session.checks.consentCheck(pair, schedule),
-      this.timing,
-      (state) => this.onMonitor(session, pair, state),
-      pair.consentAt,
-    );
-    // (A monitor that starts lost has stopped already; consentLost is not set: a fresh pair was asked for.)
-    this.monitors.set(pair, monitor);
+    return true;
   }
 
   private onMonitor(session: IceSession, pair: CandidatePair, state: ConsentState): void {
@@ -177,8 +189,8 @@ export class EarlyPair {
     this.monitors.clear();
   }
 
-  private fresh(p: CandidatePair): boolean {
-    return usable(p) && performance.now() - p.consentAt < this.timing.timeoutMs;
+  private fresh(p: CandidatePair, now: number): boolean {
+    return usable(p) && now - p.consentAt < this.timing.timeoutMs;
   }
 }
 
