@@ -53,6 +53,12 @@ export class AgentConnection {
   /** The pair data goes on before one is selected; undefined for ICE-lite. */
   private readonly early: EarlyPair | undefined;
   private stateValue: IceTransportState = "new";
+  /**
+   * The generation the state went `failed` in: W3C `failed` is terminal
+   * until an ICE restart (a new generation), so nothing in this one (a
+   * late nomination, the peer's USE-CANDIDATE) moves it back.
+   */
+  private failedIn: IceSession | undefined = undefined;
   /** Latched first in {@link close}: nothing takes a pair or moves the state after (its own listeners included). */
   private closed = false;
   /** Why the agent failed when its transport went away under it (a closed UdpMux). */
@@ -78,7 +84,7 @@ export class AgentConnection {
    * Undefined when there is none or the transport is gone.
    */
   dataPair(session: IceSession): CandidatePair | undefined {
-    if (this.lost || this.closed) return undefined;
+    if (this.lost || this.closed || this.failedIn === session) return undefined;
     const s = this.selection.selected;
     if (s) return this.selection.consentState === "lost" ? undefined : s.pair;
     return this.early?.get(session);
@@ -88,7 +94,7 @@ export class AgentConnection {
   received(session: SessionState, pair: CandidatePair): void {
     if (this.selection.selected !== undefined || !this.early || this.lost || this.closed) return;
     const current = this.facts().session;
-    if (session === current) this.early.received(current, pair);
+    if (session === current && this.failedIn !== current) this.early.received(current, pair);
   }
 
   /**
@@ -136,7 +142,7 @@ export class AgentConnection {
    */
   nominated(session: SessionState, pair: CandidatePair, timing: ConsentOptions): void {
     const f = this.facts();
-    if (this.closed || f.closing || session !== f.session) return;
+    if (this.closed || f.closing || session !== f.session || this.failedIn === f.session) return;
     if (!this.selection.select(f.session, pair, timing)) return;
     this.early?.clear();
     const selected = this.selection.pair!;
@@ -158,7 +164,7 @@ export class AgentConnection {
   /** Looks at the state again (class field: handed to sessions and timers). */
   readonly update = (): void => {
     const f = this.facts();
-    if (this.closed || f.closing) return;
+    if (this.closed || f.closing || this.failedIn === f.session) return;
     const selectedSession = this.selection.selected?.session;
     this.setState(
       transportState({
@@ -200,6 +206,7 @@ export class AgentConnection {
       if (this.facts().closing || (this.stateValue as IceTransportState) !== "connected") return;
     }
     this.stateValue = state;
+    if (state === "failed") this.failedIn = this.facts().session;
     log("state %s", state);
     this.events.emit("statechange", state);
     if (state === "failed") this.waiters.rejectAll(this.failure);

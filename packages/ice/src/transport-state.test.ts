@@ -9,7 +9,10 @@ import { type TransportFacts, transportState } from "./transport-state.js";
  * check. The session is the part `transportState` reads (the two-agent
  * tests in early-consent.test.ts reach these states over real sockets).
  */
-function facts(early: EarlyState | undefined, opts: { pending?: boolean; remoteEnded?: boolean } = {}) {
+function facts(
+  early: EarlyState | undefined,
+  opts: { pending?: boolean; remoteEnded?: boolean; nominating?: boolean } = {},
+) {
   const session = {
     remoteKey: {},
     remoteEnded: opts.remoteEnded ?? true,
@@ -17,7 +20,11 @@ function facts(early: EarlyState | undefined, opts: { pending?: boolean; remoteE
     pendingResolves: 0,
     localCandidates: [],
     remoteCandidates: [{}],
-    checklist: { all: [{ state: "succeeded" }], pending: opts.pending ?? false, size: 1 },
+    checklist: {
+      all: [{ state: "succeeded", nominating: opts.nominating ?? false }],
+      pending: opts.pending ?? false,
+      size: 1,
+    },
   } as unknown as IceSession;
   return {
     closing: false,
@@ -48,6 +55,11 @@ describe("transport state before nomination (RFC 8445 §12.1, RFC 7675)", () => 
     expect(transportState(facts("gone", { pending: true }))).toBe("disconnected");
     expect(transportState(facts("gone", { remoteEnded: false }))).toBe("disconnected");
     expect(transportState(facts("gone"))).toBe("failed");
+  });
+
+  it("a nomination in flight on a valid pair may still select it: disconnected, not failed (failed is terminal)", () => {
+    expect(transportState(facts("lost", { nominating: true }))).toBe("disconnected");
+    expect(transportState(facts("gone", { nominating: true }))).toBe("disconnected");
   });
 
   it("no pair has carried data yet: checking (a succeeded pair too old to use is not a failure)", () => {

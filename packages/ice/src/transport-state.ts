@@ -47,7 +47,12 @@ export function transportState(f: TransportFacts): IceTransportState {
   // Chromium, `disconnected` once no longer writable); W3C `failed` is for when none can.
   const gone = f.early === "gone" || f.early === "lost";
   const allFailed = gone || s.checklist.all.every((p) => p.state === "failed");
-  const settled = s.gatheringState === "complete" && s.pendingResolves === 0 && !s.checklist.pending;
+  // A nomination in flight may still select a pair: not failed yet (failed is terminal).
+  const settled =
+    s.gatheringState === "complete" &&
+    s.pendingResolves === 0 &&
+    !s.checklist.pending &&
+    !s.checklist.all.some((p) => p.nominating && p.state !== "failed");
   if (settled && allFailed && !awaitingConnection(s) && (s.remoteEnded || f.assumeRemoteEnded(s))) {
     return "failed";
   }
