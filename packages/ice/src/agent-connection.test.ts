@@ -102,6 +102,19 @@ describe("AgentConnection before nomination", () => {
     conn.close();
   });
 
+  it("the peer's datagram moving data to a pair with stale consent moves the state at once", () => {
+    const { conn, pairs, states, s } = connection();
+    valid(pairs[0]!);
+    // Valid, its last answer older than the disconnected timeout (500 ms).
+    valid(pairs[1]!, performance.now() - 600);
+    conn.update();
+    expect(conn.dataPair(s)).toBe(pairs[0]);
+    conn.received(s, pairs[1]!);
+    expect(conn.dataPair(s)).toBe(pairs[1]);
+    expect(states).toEqual(["connected", "disconnected"]);
+    conn.close();
+  });
+
   it("once its transport is lost, no pair is taken again and no consent check is sent", async () => {
     const { conn, pairs, checks, states, s } = connection();
     conn.transportLost(new IceError("ERR_CLOSED", "the UdpMux was closed"));

@@ -167,6 +167,49 @@ describe("EarlyPair: the pair data goes on before nomination (RFC 8445 §12.1)",
     }
   });
 
+  it("data moving to another pair reports that pair's consent at once (the state follows the pair in use)", () => {
+    const { s, pairs } = session();
+    const seen: string[] = [];
+    const early = new EarlyPair(timing(), (state) => seen.push(state));
+    const [high, mid] = pairs as [CandidatePair, CandidatePair];
+    try {
+      valid(high);
+      // Valid, its last answer older than the disconnected timeout (10 s) but within consent (30 s).
+      valid(mid, performance.now() - 12_000);
+      expect(early.get(s)).toBe(high);
+      expect(seen).toEqual([]);
+      early.received(s, mid);
+      expect(seen).toEqual(["stale"]);
+      early.received(s, high);
+      expect(seen).toEqual(["stale", "fresh"]);
+    } finally {
+      early.clear();
+    }
+  });
+
+  it("a pair not in use that failed a check stops its consent checks at the next change, not the next switch", async () => {
+    const { s, pairs, checks } = session(true);
+    const early = new EarlyPair(timing(1000), () => {});
+    const [high, mid] = pairs as [CandidatePair, CandidatePair];
+    try {
+      valid(high);
+      valid(mid);
+      expect(early.get(s)).toBe(high);
+      early.received(s, mid);
+      await sleep(40);
+      expect(checks(high)).toBeGreaterThan(0);
+      high.state = "failed";
+      // What the agent does on each change of the session (AgentConnection.update).
+      expect(early.consentState(s)).toBe("fresh");
+      const sent = checks(high);
+      await sleep(60);
+      expect(checks(high)).toBe(sent);
+      expect(checks(mid)).toBeGreaterThan(0);
+    } finally {
+      early.clear();
+    }
+  });
+
   it("starts stale when its last answer is older than the disconnected timeout, with no event on the way", () => {
     const { s, pairs } = session();
     const seen: string[] = [];

@@ -40,10 +40,13 @@ export class EarlyPair {
   private hadPair = false;
   /** The last pair in use lost consent (rather than failing a check). */
   private lostConsent = false;
+  /** The last pair taken (still set once it is dropped): a take of another is a switch. */
+  private last: CandidatePair | undefined = undefined;
 
   /**
    * @param timing consent freshness timing (the agent's, as for a selected pair).
-   * @param onConsent runs after each consent state change of the pair in use.
+   * @param onConsent runs after each consent state change of the pair in use, and with the
+   *   new pair's state when data moves to another pair (a switch changes the state too).
    */
   constructor(
     private readonly timing: ConsentOptions,
@@ -76,6 +79,8 @@ export class EarlyPair {
    * (a triggered or nominating check timed out, its TCP connection closed).
    */
   consentState(session: IceSession): EarlyState | undefined {
+    // Called on each change of the session: the monitors of pairs that failed a check stop now.
+    if (this.session === session) this.prune();
     const p = this.get(session);
     if (p !== undefined) return this.monitors.get(p)?.state;
     if (this.lostConsent) return "lost";
@@ -124,6 +129,7 @@ export class EarlyPair {
     this.session = undefined;
     this.hadPair = false;
     this.lostConsent = false;
+    this.last = undefined;
   }
 
   /** Moves to `session`: the monitors and history of another generation go. */
@@ -132,6 +138,7 @@ export class EarlyPair {
     this.stopAll();
     this.hadPair = false;
     this.lostConsent = false;
+    this.last = undefined;
     this.session = session;
   }
 
@@ -142,9 +149,10 @@ export class EarlyPair {
    * reading could start `lost`, report nothing and stay the data pair.
    */
   private take(session: IceSession, pair: CandidatePair, now: number): boolean {
-    if (!this.monitors.has(pair)) {
+    let monitor = this.monitors.get(pair);
+    if (!monitor) {
       // Consent runs from the answer that made the pair valid, not from now.
-      const monitor = new ConsentMonitor(
+      monitor = new ConsentMonitor(
         (schedule) => session.checks.consentCheck(pair, schedule),
         this.timing,
         (state) => this.onMonitor(session, pair, state),
@@ -158,6 +166,10 @@ export class EarlyPair {
     this.pair = pair;
     this.hadPair = true;
     this.lostConsent = false;
+    const switched = this.last !== undefined && this.last !== pair;
+    this.last = pair;
+    // Data moved to another pair: its consent (perhaps stale) is the state now, reported at once.
+    if (switched) this.onConsent(monitor.state);
     return true;
   }
 
