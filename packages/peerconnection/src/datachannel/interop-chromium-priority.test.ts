@@ -123,10 +123,11 @@ async function race(trial: boolean): Promise<Result> {
     const theirsFirst = await child.next((e) => e.event === "bulk-done", 60_000);
     await child.next((e) => e.event === "bulk-done" && e.label !== theirsFirst.label, 60_000);
     child.send({ cmd: "sctp" });
-    const { interleaving } = await child.next((e) => e.event === "sctp");
+    const { interleaving, retransmissions } = await child.next((e) => e.event === "sctp");
     const sent = ours.sent as Record<string, number>;
     return {
       interleaving,
+      retransmissions: Number(retransmissions ?? 0),
       atPurertc: { "bulk-c-high": high.priority, "bulk-c-vl": vl.priority },
       atChromium,
       ourLowSent: sent["bulk-p-vl"]!,
@@ -176,7 +177,11 @@ describe.skipIf(!netns.available || !chromium)("headless Chromium data channel p
       // whole window, so a tail retransmission of the high channel under load (seen in a
       // full suite run: 2.8 of 4 MiB by then) says nothing about the weights.
       expect(r.chromiumGotLow).toBeLessThan(TOTAL);
-      expect(r.chromiumLowAtHalf).toBeLessThan(TOTAL / 3);
+      // Only when nothing of ours was resent: a high fragment Chromium's socket dropped (a loaded CI
+      // machine) holds back the high channel's delivery until its retransmission, while the very-low
+      // one has the window: once it reached half first (chromiumGotLow 2.1 of 4 MiB). Our sender's
+      // weights are checked above whatever the loss.
+      if (r.retransmissions === 0) expect(r.chromiumLowAtHalf).toBeLessThan(TOTAL / 3);
       // dcsctp weighs the streams by the priority of OUR DATA_CHANNEL_OPEN (1024 and 128):
       // the high one completes first at purertc, and when half of it is there the very-low
       // one has about a sixteenth (counted at half for the reason above; an eighth at the end
