@@ -1,8 +1,8 @@
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { negotiate, waitForState } from "./pair.test-helper.js";
+import { waitForState } from "./pair.test-helper.js";
 import { PeerConnection } from "./peer-connection.js";
-import { tappedPair } from "./tapped-pair.test-helper.js";
+import { negotiatedTappedPair } from "./tapped-pair.test-helper.js";
 import { WireTap } from "./wire-tap.test-helper.js";
 
 /** Datagrams other than STUN that `pc`'s ICE agent has read (its transport stats). */
@@ -18,12 +18,8 @@ describe("DTLS on a valid pair before nomination (RFC 8445 §12.1)", () => {
     await withLeakCheck(async () => {
       // The nominating check waits in the tap until a ClientHello has passed (or 1.5 s: the old
       // behaviour, where the client waits for the nomination, then shows as the wrong order).
-      const { a, b, tapReady, close } = await tappedPair(true);
+      const { a, b, tap, opened, close } = await negotiatedTappedPair();
       try {
-        const channel = a.createDataChannel("early");
-        const opened = new Promise((resolve) => channel.addEventListener("open", resolve));
-        await negotiate(a, b);
-        const tap = await tapReady;
         const atHello: string[] = [];
         tap.onEvent = (e) => {
           if (e.kind !== "client-hello" || atHello.length) return;

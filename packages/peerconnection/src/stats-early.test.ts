@@ -1,9 +1,9 @@
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
-import { negotiate, waitForState } from "./pair.test-helper.js";
+import { waitForState } from "./pair.test-helper.js";
 import type { PeerConnection } from "./peer-connection.js";
 import type { Stats } from "./stats.js";
-import { tappedPair } from "./tapped-pair.test-helper.js";
+import { negotiatedTappedPair } from "./tapped-pair.test-helper.js";
 
 /** The transport report and the candidate pair its `selectedCandidatePairId` names. */
 async function transportPair(pc: PeerConnection): Promise<{ transport: Stats; pair: Stats | undefined }> {
@@ -16,12 +16,8 @@ async function transportPair(pc: PeerConnection): Promise<{ transport: Stats; pa
 describe("getStats() before nomination (webrtc-stats: the pair used to transport)", () => {
   it("names the valid pair DTLS runs on before nomination (succeeded, not nominated), then the nominated one", async () => {
     await withLeakCheck(async () => {
-      const { a, b, tapReady, close } = await tappedPair(true);
+      const { a, b, tap, opened, close } = await negotiatedTappedPair();
       try {
-        const channel = a.createDataChannel("early");
-        const opened = new Promise((resolve) => channel.addEventListener("open", resolve));
-        await negotiate(a, b);
-        const tap = await tapReady;
         // DTLS and SCTP come up on the valid pair while a's nomination waits in the tap.
         await Promise.all([waitForState(a, "connected"), waitForState(b, "connected"), opened]);
         expect(tap.events.some((e) => e.kind === "nominating-response")).toBe(false);

@@ -1,3 +1,4 @@
+import { negotiate } from "./pair.test-helper.js";
 import { PeerConnection } from "./peer-connection.js";
 import { WireTap } from "./wire-tap.test-helper.js";
 
@@ -35,4 +36,22 @@ export async function tappedPair(holdNomination: boolean) {
     await tap?.close();
   };
   return { a, b, tapReady, close };
+}
+
+/**
+ * {@link tappedPair} with the nomination held, a data channel "early" made by a and the
+ * descriptions exchanged: the tap is in place; `opened` settles when the channel opens.
+ */
+export async function negotiatedTappedPair() {
+  const pair = await tappedPair(true);
+  try {
+    const channel = pair.a.createDataChannel("early");
+    const opened = new Promise((resolve) => channel.addEventListener("open", resolve));
+    await negotiate(pair.a, pair.b);
+    const tap = await pair.tapReady;
+    return { a: pair.a, b: pair.b, tap, opened, close: pair.close };
+  } catch (error) {
+    await pair.close();
+    throw error;
+  }
 }
