@@ -15,6 +15,13 @@ import { requirePeer } from "./peers.js";
 /** Debian's Python, which sees Debian's GStreamer bindings (python3 on PATH may not). */
 export const GST_PYTHON = "/usr/bin/python3";
 
+/**
+ * Bound on a probe of GStreamer. The first Gst.init() of a machine scans every
+ * plugin to build ~/.cache/gstreamer-1.0: 2 s here warm, 15.5 s with a cold disk
+ * cache, and several suites probe at once in CI; a warm probe takes 0.15 s.
+ */
+const GST_PROBE_TIMEOUT_MS = 120_000;
+
 /** The Debian packages the camera stand-in needs. */
 export const GSTREAMER_RTSP_PACKAGES =
   "gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-base";
@@ -174,7 +181,7 @@ export function requireGstreamerRtsp(): { available: boolean; reason: string } {
           "from gi.repository import Gst, GstRtspServer; Gst.init(None);" +
           'assert Gst.ElementFactory.find("x264enc") and Gst.ElementFactory.find("rtph264pay")',
       ],
-      { stdio: "ignore", timeout: 15_000 },
+      { stdio: "ignore", timeout: GST_PROBE_TIMEOUT_MS },
     );
     return { available: true, reason: "" };
   } catch {
@@ -195,7 +202,7 @@ export function gstreamerHasElement(name: string): boolean {
           "sys.exit(0 if Gst.ElementFactory.find(sys.argv[1]) else 1)",
         name,
       ],
-      { stdio: "ignore", timeout: 15_000 },
+      { stdio: "ignore", timeout: GST_PROBE_TIMEOUT_MS },
     );
     return true;
   } catch {
