@@ -13,7 +13,8 @@ export function requireAioice(): { available: boolean; reason: string } {
   const python = requirePeer(DEBIAN_PYTHON, "python3-aioice");
   if (!python.available) return python;
   try {
-    execFileSync(DEBIAN_PYTHON, ["-c", "import aioice"], { stdio: "ignore", timeout: 10_000 });
+    // 60 s: a cold disk and a loaded CI machine make the first import slow (GStreamer's took 15 s).
+    execFileSync(DEBIAN_PYTHON, ["-c", "import aioice"], { stdio: "ignore", timeout: 60_000 });
     return { available: true, reason: "" };
   } catch {
     const reason = `${DEBIAN_PYTHON} cannot import aioice: install the Debian package python3-aioice`;
