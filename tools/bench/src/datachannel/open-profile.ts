@@ -11,8 +11,10 @@ type Config = ConstructorParameters<typeof PeerConnection>[0];
  * shared machine the CPU figure is the steadier one), and with `timeline` the
  * median time from create at which each step happened.
  *
- * Usage: node [--cpu-prof] dist/datachannel/open-profile.js [count=200] [variant…] [timeline]
+ * Usage: node dist/datachannel/open-profile.js [count=200] [variant…] [timeline]
  * (variants: default, x25519, 1.2, shared-cert; default: default and x25519).
+ * Environment: WARMUP=n opens first (10); PROFILE=file.cpuprofile writes a CPU profile of
+ * the measured opens only (not start-up or warm-up, which `--cpu-prof` would include).
  * Not a benchmark (`npm run bench -- datachannel` is): a tool for finding where the time goes.
  */
 
@@ -35,6 +37,27 @@ for (const n of names) if (!VARIANTS[n]) throw new Error(`unknown variant ${n}`)
 
 type Marks = Map<string, number>;
 const WARMUP = Number(process.env.WARMUP ?? 10);
+const PROFILE = process.env.PROFILE;
+
+/** Starts a CPU profile (50 µs sampling) of what follows; the returned function writes it to `file`. */
+async function startProfile(file: string): Promise<() => Promise<void>> {
+  const { Session } = await import("node:inspector");
+  const { writeFileSync } = await import("node:fs");
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: 50 });
+  await post("Profiler.start");
+  return async () => {
+    const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 async function once(name: string, marks: Marks): Promise<[number, number, number]> {
   const cpu0 = process.cpuUsage();
@@ -93,7 +116,9 @@ const results = new Map(
     { wall: [] as number[], cpu: [] as number[], idle: [] as number[], marks: [] as Marks[] },
   ]),
 );
+let stopProfile: (() => Promise<void>) | undefined;
 for (let i = 0; i < count + WARMUP; i++) {
+  if (i === WARMUP && PROFILE) stopProfile = await startProfile(PROFILE);
   for (const n of names) {
     const marks: Marks = new Map();
     const [wall, cpu, idle] = await once(n, marks);
@@ -107,6 +132,7 @@ for (let i = 0; i < count + WARMUP; i++) {
     r.marks.push(marks);
   }
 }
+await stopProfile?.();
 for (const [n, r] of results) {
   console.log(
     `${n.padEnd(8)} wall ${median(r.wall).toFixed(2)} ms   cpu ${median(r.cpu).toFixed(2)} ms   event loop idle ${median(r.idle).toFixed(2)} ms   (n=${r.wall.length})`,
