@@ -59,9 +59,11 @@ describe("connect() after the peer's INIT was answered", () => {
     const link = new MemoryLink({}, { rtoInitial: 50 }, { rtoInitial: 2000 });
     const seen = firstChunks(link);
     let dropped = 0;
+    let firstInitAt: number | undefined;
     const prior = link.options.filter!;
     link.options.filter = (from, p) => {
       const out = prior(from, p);
+      if (from === 0 && p[12] === ChunkType.Init) firstInitAt ??= performance.now();
       if (from === 0 && p[12] === ChunkType.InitAck && dropped === 0) {
         dropped++;
         return undefined;
@@ -75,8 +77,10 @@ describe("connect() after the peer's INIT was answered", () => {
     link.a.connect();
     expect(seen[0].filter((t) => t === ChunkType.Init)).toHaveLength(0);
     await opened;
-    expect(performance.now() - start).toBeGreaterThanOrEqual(45);
-    expect(seen[0].filter((t) => t === ChunkType.Init)).toHaveLength(1);
+    // The held INIT left at T1's first expiry; under load T1 may expire again before the
+    // answer is read, so a second INIT is allowed: the first one's timing is the point.
+    expect(firstInitAt! - start).toBeGreaterThanOrEqual(45);
+    expect(seen[0].filter((t) => t === ChunkType.Init).length).toBeGreaterThanOrEqual(1);
     expect([link.a.state, link.b.state]).toEqual(["established", "established"]);
     await exchange(link);
     await link.close();
