@@ -101,111 +101,116 @@ describe("interop with libsrtp (GStreamer srtpenc/srtpdec) over loopback UDP", (
   });
 
   for (const profile of Object.keys(GST_NAMES) as SrtpProfileName[]) {
-    it.skipIf(!existsSync(GST))(`${profile}: libsrtp → us and us → libsrtp, RTP and RTCP`, async () => {
-      await withLeakCheck(async () => {
-        const p = SRTP_PROFILES[profile];
-        const masterKey = randomBytes(p.keyLength);
-        const masterSalt = randomBytes(p.saltLength);
-        const keyHex = toHex(Buffer.concat([masterKey, masterSalt]));
-        const owner = {};
-        const listen = await freePorts(owner, 4);
-        const inbox: Buffer[][] = [[], [], [], []];
-        const receivers: ManagedSocket[] = [];
-        for (let i = 0; i < 4; i++) {
-          const s = await SocketRegistry.default.open(owner, {
-            label: `test-gst-out-${i}`,
-            address: "127.0.0.1",
-          });
-          s.on("message", (data) => inbox[i]!.push(data));
-          receivers.push(s);
-        }
-        const tx = await SocketRegistry.default.open(owner, { label: "test-gst-in", address: "127.0.0.1" });
-        const args = gstArgs(
-          profile,
-          keyHex,
-          listen,
-          receivers.map((r) => r.address().port),
-        );
-        let gst = launchGst(args);
-        const ours = new SrtpContext({ profile, masterKey, masterSalt }); // what we send to srtpdec
-        const theirs = new SrtpContext({ profile, masterKey, masterSalt }); // what srtpenc sends us
-        const plainRtp = (seq: number) =>
-          rtpPacket({ seq, ssrc: SSRC, payload: new Uint8Array(20 + seq * 13).fill(seq) });
-        const plainRtcp = (i: number) =>
-          rtcpPacket(SSRC, Uint8Array.of(i >>> 8, i & 0xff, ...new Uint8Array(18).fill(i)));
-        const sendAll = (seq: number) => {
-          tx.send(plainRtp(seq), listen[0]!, "127.0.0.1");
-          tx.send(plainRtcp(seq), listen[1]!, "127.0.0.1");
-          tx.send(ours.protectRtp(plainRtp(seq)), listen[2]!, "127.0.0.1");
-          tx.send(ours.protectRtcp(plainRtcp(seq)), listen[3]!, "127.0.0.1");
-        };
-        try {
-          // Until gst listens on all four ports (bounded: 20 s; a loaded CI machine took over 10). Debian's gst-launch has been seen to
-          // crash at start-up (SIGSEGV in GObject before the pipeline exists, not in libsrtp): a
-          // process that dies before it is ready is relaunched once, and the log says so.
-          let seq = 0;
-          let relaunched = false;
-          for (const start = Date.now(); inbox.some((b) => b.length === 0); seq++) {
-            if (gst.child.exitCode !== null || gst.child.signalCode !== null) {
-              if (relaunched) throw new Error(`gst-launch died twice before it was ready: ${gst.stderr()}`);
-              console.warn(
-                `gst-launch exited (${gst.child.exitCode ?? gst.child.signalCode}) before it was ready, relaunching once: ${gst.stderr()}`,
-              );
-              relaunched = true;
-              await gst.stop();
-              gst = launchGst(args);
-            }
-            if (Date.now() - start > 20_000) throw new Error(`gst-launch not ready: ${gst.stderr()}`);
-            sendAll(seq);
-            await sleep(50);
+    it.skipIf(!existsSync(GST))(
+      `${profile}: libsrtp → us and us → libsrtp, RTP and RTCP`,
+      async () => {
+        await withLeakCheck(async () => {
+          const p = SRTP_PROFILES[profile];
+          const masterKey = randomBytes(p.keyLength);
+          const masterSalt = randomBytes(p.saltLength);
+          const keyHex = toHex(Buffer.concat([masterKey, masterSalt]));
+          const owner = {};
+          const listen = await freePorts(owner, 4);
+          const inbox: Buffer[][] = [[], [], [], []];
+          const receivers: ManagedSocket[] = [];
+          for (let i = 0; i < 4; i++) {
+            const s = await SocketRegistry.default.open(owner, {
+              label: `test-gst-out-${i}`,
+              address: "127.0.0.1",
+            });
+            s.on("message", (data) => inbox[i]!.push(data));
+            receivers.push(s);
           }
-          const first = seq + 5;
-          const before = inbox.map((b) => b.length);
-          for (let i = first; i < first + N; i++) {
-            sendAll(i);
-            await sleep(3);
-          }
-          for (const start = Date.now(); Date.now() - start < 5000; ) {
-            if (inbox.every((b, i) => b.length >= before[i]! + N)) break;
-            await sleep(20);
-          }
-          await sleep(100); // a late probe may have counted for one of ours
-          const seqOf = (b: Uint8Array) => (b[2]! << 8) | b[3]!;
-          const idOf = (b: Uint8Array) => (b[8]! << 8) | b[9]!;
-          const expectAll = (
-            got: Uint8Array[],
-            id: (b: Uint8Array) => number,
-            plain: (i: number) => Uint8Array,
-          ) => {
-            const seen = new Map(got.map((b) => [id(b), toHex(b)]));
-            for (let i = first; i < first + N; i++) expect(seen.get(i), `packet ${i}`).toBe(toHex(plain(i)));
+          const tx = await SocketRegistry.default.open(owner, { label: "test-gst-in", address: "127.0.0.1" });
+          const args = gstArgs(
+            profile,
+            keyHex,
+            listen,
+            receivers.map((r) => r.address().port),
+          );
+          let gst = launchGst(args);
+          const ours = new SrtpContext({ profile, masterKey, masterSalt }); // what we send to srtpdec
+          const theirs = new SrtpContext({ profile, masterKey, masterSalt }); // what srtpenc sends us
+          const plainRtp = (seq: number) =>
+            rtpPacket({ seq, ssrc: SSRC, payload: new Uint8Array(20 + seq * 13).fill(seq) });
+          const plainRtcp = (i: number) =>
+            rtcpPacket(SSRC, Uint8Array.of(i >>> 8, i & 0xff, ...new Uint8Array(18).fill(i)));
+          const sendAll = (seq: number) => {
+            tx.send(plainRtp(seq), listen[0]!, "127.0.0.1");
+            tx.send(plainRtcp(seq), listen[1]!, "127.0.0.1");
+            tx.send(ours.protectRtp(plainRtp(seq)), listen[2]!, "127.0.0.1");
+            tx.send(ours.protectRtcp(plainRtcp(seq)), listen[3]!, "127.0.0.1");
           };
-          // libsrtp protected, we unprotect.
-          expectAll(
-            inbox[0]!.map((b) => theirs.unprotectRtp(b)),
-            seqOf,
-            plainRtp,
-          );
-          expectAll(
-            inbox[1]!.map((b) => theirs.unprotectRtcp(b)),
-            idOf,
-            plainRtcp,
-          );
-          // We protected, libsrtp unprotected.
-          expectAll(inbox[2]!, seqOf, plainRtp);
-          expectAll(inbox[3]!, idOf, plainRtcp);
-          expect(theirs.stats).toMatchObject({ authFailures: 0, replayed: 0, malformed: 0 });
-          // The tags are the profile's: srtpenc's packets are the clear ones plus our expected overhead.
-          expect(inbox[0]![inbox[0]!.length - 1]!.length).toBe(
-            plainRtp(seqOf(inbox[2]!.at(-1)!)).length + p.rtpTagLength,
-          );
-        } finally {
-          await gst.stop();
-          for (const s of [...receivers, tx]) await s.close();
-          ours.close();
-          theirs.close();
-        }
-      });
-    }, 60_000);
+          try {
+            // Until gst listens on all four ports (bounded: 20 s; a loaded CI machine took over 10). Debian's gst-launch has been seen to
+            // crash at start-up (SIGSEGV in GObject before the pipeline exists, not in libsrtp): a
+            // process that dies before it is ready is relaunched once, and the log says so.
+            let seq = 0;
+            let relaunched = false;
+            for (const start = Date.now(); inbox.some((b) => b.length === 0); seq++) {
+              if (gst.child.exitCode !== null || gst.child.signalCode !== null) {
+                if (relaunched) throw new Error(`gst-launch died twice before it was ready: ${gst.stderr()}`);
+                console.warn(
+                  `gst-launch exited (${gst.child.exitCode ?? gst.child.signalCode}) before it was ready, relaunching once: ${gst.stderr()}`,
+                );
+                relaunched = true;
+                await gst.stop();
+                gst = launchGst(args);
+              }
+              if (Date.now() - start > 20_000) throw new Error(`gst-launch not ready: ${gst.stderr()}`);
+              sendAll(seq);
+              await sleep(50);
+            }
+            const first = seq + 5;
+            const before = inbox.map((b) => b.length);
+            for (let i = first; i < first + N; i++) {
+              sendAll(i);
+              await sleep(3);
+            }
+            for (const start = Date.now(); Date.now() - start < 5000; ) {
+              if (inbox.every((b, i) => b.length >= before[i]! + N)) break;
+              await sleep(20);
+            }
+            await sleep(100); // a late probe may have counted for one of ours
+            const seqOf = (b: Uint8Array) => (b[2]! << 8) | b[3]!;
+            const idOf = (b: Uint8Array) => (b[8]! << 8) | b[9]!;
+            const expectAll = (
+              got: Uint8Array[],
+              id: (b: Uint8Array) => number,
+              plain: (i: number) => Uint8Array,
+            ) => {
+              const seen = new Map(got.map((b) => [id(b), toHex(b)]));
+              for (let i = first; i < first + N; i++)
+                expect(seen.get(i), `packet ${i}`).toBe(toHex(plain(i)));
+            };
+            // libsrtp protected, we unprotect.
+            expectAll(
+              inbox[0]!.map((b) => theirs.unprotectRtp(b)),
+              seqOf,
+              plainRtp,
+            );
+            expectAll(
+              inbox[1]!.map((b) => theirs.unprotectRtcp(b)),
+              idOf,
+              plainRtcp,
+            );
+            // We protected, libsrtp unprotected.
+            expectAll(inbox[2]!, seqOf, plainRtp);
+            expectAll(inbox[3]!, idOf, plainRtcp);
+            expect(theirs.stats).toMatchObject({ authFailures: 0, replayed: 0, malformed: 0 });
+            // The tags are the profile's: srtpenc's packets are the clear ones plus our expected overhead.
+            expect(inbox[0]![inbox[0]!.length - 1]!.length).toBe(
+              plainRtp(seqOf(inbox[2]!.at(-1)!)).length + p.rtpTagLength,
+            );
+          } finally {
+            await gst.stop();
+            for (const s of [...receivers, tx]) await s.close();
+            ours.close();
+            theirs.close();
+          }
+        });
+      },
+      60_000,
+    );
   }
 });
