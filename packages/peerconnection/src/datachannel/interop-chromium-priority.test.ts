@@ -20,6 +20,16 @@ const COUNT = 256;
 const SIZE = 16 * 1024;
 const TOTAL = COUNT * SIZE;
 
+/**
+ * The fixture drops every packet of ours carrying the first TSN of our 1500th
+ * DATA packet (about 100 high messages into our race, in the stretch the
+ * share is measured over) for 2 s, its retransmissions too: the loss a loaded
+ * CI machine gave (Chromium's socket dropping a burst), in every run. On
+ * ordered channels it holds the high channel's delivery back while the
+ * very-low one is delivered on.
+ */
+const HOLD = "1500,2000";
+
 /** Our two backlogged channels. */
 const OURS = { high: "bulk-p-high", low: "bulk-p-vl" };
 
@@ -60,6 +70,8 @@ interface Result {
   chromiumFirstComplete: string;
   /** Chunks of ours the association sent again (both races). */
   retransmissions: number;
+  /** The TSN of ours the fixture held back, and how many packets with it it dropped. */
+  held: { tsn: unknown; dropped: unknown };
   /** Receiver side: our very-low channel's messages per high one Chromium delivered in the middle half of the high one's. */
   chromiumShare: DeliveryShare;
   /** Very-low bytes purertc had received when Chromium's high channel was complete there. */
@@ -76,7 +88,11 @@ interface Result {
  * while both were backlogged.
  */
 async function race(trial: boolean): Promise<Result> {
-  await using peers = await chromiumAndFixture(trial ? "pri1" : "pri0", ["--answer"], trial ? [TRIAL] : []);
+  await using peers = await chromiumAndFixture(
+    trial ? "pri1" : "pri0",
+    ["--answer", "--hold-data", HOLD],
+    trial ? [TRIAL] : [],
+  );
   const { page, child } = peers;
   let stop: (() => Promise<void>) | undefined;
   try {
@@ -109,6 +125,7 @@ async function race(trial: boolean): Promise<Result> {
     const ours = await child.next((e) => e.event === "race", 30_000);
     await pageUntil(page, `got["bulk-p-high"] === ${TOTAL} && got["bulk-p-vl"] === ${TOTAL}`, 60_000);
     const order = await inPage<string[]>(page, "return order;");
+    const held = await child.next((e) => e.event === "held", 10_000);
 
     // Chromium → purertc, on the channels purertc opened: does Chromium weigh its
     // streams by the priority in our DATA_CHANNEL_OPEN? Counted at purertc when
@@ -130,6 +147,7 @@ async function race(trial: boolean): Promise<Result> {
     return {
       interleaving,
       retransmissions: Number(retransmissions ?? 0),
+      held: { tsn: held.tsn, dropped: held.dropped },
       atPurertc: { "bulk-c-high": high.priority, "bulk-c-vl": vl.priority },
       atChromium,
       ourLowSent: sent["bulk-p-vl"]!,
@@ -176,6 +194,8 @@ describe.skipIf(!netns.available || !chromium)("headless Chromium data channel p
       // The channels are unordered, so a retransmission holds back only its own message (see
       // delivery-share.test-helper.ts; on ordered ones a dropped high fragment held the high
       // channel back while the very-low one had the window: 2.1 of 4 MiB by the high one's half).
+      // Every run has such a loss (HOLD): the share is checked with it.
+      expect(r.held.dropped).toBeGreaterThan(0);
       expect(r.chromiumShare.share).toBeGreaterThan(1 / 16);
       expect(r.chromiumShare.share).toBeLessThan(1 / 4);
       if (!trial) return;
