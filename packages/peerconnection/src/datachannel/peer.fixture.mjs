@@ -5,7 +5,7 @@
 // packages; runs inside the test's network namespace when there is one.
 //
 //   node peer.fixture.mjs --offer|--answer [--echo] [--create label,…] [--key-update-after N] [--trace-sctp]
-//                         [--hold-data N,MS]
+//                         [--hold-data N,M]
 //   stdin:  {"type":"offer"|"answer","sdp":…} · {"event":"candidate",…}
 //           {"cmd":"create","label":…,"init":{…}} · {"cmd":"send","label":…,"text"|"bytes"|"empty":…}
 //           {"cmd":"bulk","label":…,"total":n,"size":n} · {"cmd":"close","label":…} · {"cmd":"closePc"}
@@ -20,9 +20,10 @@
 // sets dtlsKeyUpdateAfterRecords (DTLS 1.3 KeyUpdate after N records of an epoch); --trace-sctp prints
 // the chunks of the first 16 SCTP packets each way ({"event":"sctp-packet","dir":"in"|"out","chunks":[…]},
 // DATA / I-DATA as "DATA:<ppid>:<stream>"), a test oracle read from the association's internals;
-// --hold-data N,MS drops every packet of ours that carries the first TSN of our N-th DATA / I-DATA
-// packet, for MS ms from then (its retransmissions too, a loss that outlasts fast retransmission),
-// then prints {"event":"held","tsn","dropped"} at the first packet with it let through.
+// --hold-data N,M drops every packet of ours that carries the first TSN of our N-th DATA / I-DATA
+// packet (its retransmissions too: a loss that outlasts fast retransmission) until M more DATA
+// packets have gone out, or 20 s at most, then prints {"event":"held","tsn","dropped","ms"} when it lets
+// one with it through (a hold counted in packets, so a slow, loaded machine sees the same one).
 import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import { PeerConnection } from "@purertc/peerconnection";
@@ -215,8 +216,8 @@ function traceSctp(limit) {
   wrap("emit", "out");
 }
 
-/** --hold-data: drops the packets of ours carrying one TSN for `ms` (test oracle: wraps internals). */
-function holdData(nth, ms) {
+/** --hold-data: drops the packets of ours carrying one TSN while `more` others go out (test oracle: wraps internals). */
+function holdData(nth, more) {
   const tsns = (p) => {
     const list = [];
     const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
@@ -231,23 +232,26 @@ function holdData(nth, ms) {
   };
   let seen = 0;
   let tsn;
-  let until = 0;
+  let from = 0;
   let dropped = 0;
   const original = SctpAssociation.prototype.emit;
   SctpAssociation.prototype.emit = function (p) {
     const list = tsns(p);
-    if (list.length > 0 && tsn === undefined && ++seen === nth) {
+    if (list.length === 0) return original.call(this, p);
+    // Counted are the DATA packets let through.
+    if (tsn === undefined && seen + 1 === nth) {
       tsn = list[0];
-      until = performance.now() + ms;
+      from = performance.now();
     }
     if (tsn !== undefined && list.includes(tsn)) {
-      if (performance.now() < until) {
+      if (seen < nth + more && performance.now() - from < 20_000) {
         dropped++;
         return;
       }
-      if (dropped > 0) out({ event: "held", tsn, dropped });
+      if (dropped > 0) out({ event: "held", tsn, dropped, ms: Math.round(performance.now() - from) });
       dropped = 0;
     }
+    seen++;
     return original.call(this, p);
   };
 }
