@@ -5,6 +5,7 @@
 // packages; runs inside the test's network namespace when there is one.
 //
 //   node peer.fixture.mjs --offer|--answer [--echo] [--create label,…] [--key-update-after N] [--trace-sctp]
+//                         [--hold-data N,M]
 //   stdin:  {"type":"offer"|"answer","sdp":…} · {"event":"candidate",…}
 //           {"cmd":"create","label":…,"init":{…}} · {"cmd":"send","label":…,"text"|"bytes"|"empty":…}
 //           {"cmd":"bulk","label":…,"total":n,"size":n} · {"cmd":"close","label":…} · {"cmd":"closePc"}
@@ -18,7 +19,11 @@
 // With --echo every message received is sent back on its channel, same type; --key-update-after N
 // sets dtlsKeyUpdateAfterRecords (DTLS 1.3 KeyUpdate after N records of an epoch); --trace-sctp prints
 // the chunks of the first 16 SCTP packets each way ({"event":"sctp-packet","dir":"in"|"out","chunks":[…]},
-// DATA / I-DATA as "DATA:<ppid>:<stream>"), a test oracle read from the association's internals.
+// DATA / I-DATA as "DATA:<ppid>:<stream>"), a test oracle read from the association's internals;
+// --hold-data N,M drops every packet of ours that carries the first TSN of our N-th DATA / I-DATA
+// packet (its retransmissions too: a loss that outlasts fast retransmission) until M more DATA
+// packets have gone out, or 20 s at most, then prints {"event":"held","tsn","dropped","ms"} when it lets
+// one with it through (a hold counted in packets, so a slow, loaded machine sees the same one).
 import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import { PeerConnection } from "@purertc/peerconnection";
@@ -33,6 +38,8 @@ const pc = new PeerConnection({
   ...(keyUpdateAt > 0 ? { dtlsKeyUpdateAfterRecords: Number(process.argv[keyUpdateAt + 1]) } : {}),
 });
 if (process.argv.includes("--trace-sctp")) traceSctp(16);
+const holdAt = process.argv.indexOf("--hold-data");
+if (holdAt > 0) holdData(...process.argv[holdAt + 1].split(",").map(Number));
 const channels = new Map();
 const received = new Map(); // label -> { bytes, messages, lastSeq, inOrder }
 
@@ -207,6 +214,46 @@ function traceSctp(limit) {
   };
   wrap("handlePacket", "in");
   wrap("emit", "out");
+}
+
+/** --hold-data: drops the packets of ours carrying one TSN while `more` others go out (test oracle: wraps internals). */
+function holdData(nth, more) {
+  const tsns = (p) => {
+    const list = [];
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    for (let at = 12; at + 8 <= p.length; ) {
+      const length = view.getUint16(at + 2);
+      if (length < 4) break;
+      // DATA and I-DATA carry their TSN at +4 (RFC 9260 §3.3.1, RFC 8260 §2.1).
+      if (p[at] === 0 || p[at] === 64) list.push(view.getUint32(at + 4));
+      at += (length + 3) & ~3;
+    }
+    return list;
+  };
+  let seen = 0;
+  let tsn;
+  let from = 0;
+  let dropped = 0;
+  const original = SctpAssociation.prototype.emit;
+  SctpAssociation.prototype.emit = function (p) {
+    const list = tsns(p);
+    if (list.length === 0) return original.call(this, p);
+    // Counted are the DATA packets let through.
+    if (tsn === undefined && seen + 1 === nth) {
+      tsn = list[0];
+      from = performance.now();
+    }
+    if (tsn !== undefined && list.includes(tsn)) {
+      if (seen < nth + more && performance.now() - from < 20_000) {
+        dropped++;
+        return;
+      }
+      if (dropped > 0) out({ event: "held", tsn, dropped, ms: Math.round(performance.now() - from) });
+      dropped = 0;
+    }
+    seen++;
+    return original.call(this, p);
+  };
 }
 
 /** Bytes received so far on each channel, by label. */
