@@ -1,7 +1,7 @@
 import { concat, equalBytes } from "../bytes.js";
 import type { PeerCertificate } from "../certificate.js";
 import { type CipherSuite, cipherSuiteById } from "../crypto/cipher-suites.js";
-import { isSupportedGroup, type SignatureScheme, schemeKeyType } from "../crypto/groups.js";
+import { isSupportedGroup, type SignatureScheme } from "../crypto/groups.js";
 import { deriveRecordCiphers } from "../crypto/key-schedule.js";
 import { masterSecret, verifyData } from "../crypto/prf.js";
 import type { KeyShare } from "../crypto/public-key.js";
@@ -19,7 +19,6 @@ import { parseCertificateRequest } from "../handshake/certificate-request.js";
 import { encodeCertificateVerify } from "../handshake/certificate-verify.js";
 import { encodeClientHello } from "../handshake/client-hello.js";
 import { encodeClientKeyExchange } from "../handshake/client-key-exchange.js";
-import { parseFinished } from "../handshake/finished.js";
 import { HandshakeType } from "../handshake/header.js";
 import { parseHelloVerifyRequest } from "../handshake/hello-verify-request.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
@@ -37,6 +36,7 @@ import {
   offerExtensions13,
   shareExtensions,
 } from "../tls13/hello.js";
+import { ourScheme12, verifyFinished12, verifyPeerSignature12 } from "./authentication.js";
 
 /** States of the client handshake, named by what it waits for. */
 type ClientState =
@@ -291,30 +291,15 @@ export class ClientHandshaker extends Handshaker {
       throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server chose group 0x${ske.group.toString(16)}`, {
         alert: 47,
       });
-    const scheme = ske.scheme as SignatureScheme;
-    if (!c.signatureSchemes.includes(scheme) || schemeKeyType(scheme) !== this.peer!.keyType)
-      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server signed with scheme 0x${ske.scheme.toString(16)}`, {
-        alert: 47,
-      });
     const signed = concat(this.clientRandom, this.serverHello!.random, ske.params);
-    if (!c.crypto.verify(scheme, this.peer!.publicKey, signed, ske.signature))
-      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "ServerKeyExchange signature does not verify", {
-        alert: 51,
-      });
+    verifyPeerSignature12(c, this.peer!, "ServerKeyExchange", ske.scheme, signed, ske.signature);
     this.peerKey = { group: ske.group, publicKey: new Uint8Array(ske.publicKey) };
     this.st = "certificate_request_or_done";
   }
 
   private onCertificateRequest(body: Uint8Array): void {
     const cr = parseCertificateRequest(body);
-    const keyType = this.config.certificate.keyType;
-    this.clientScheme = this.config.signatureSchemes.find(
-      (s) => schemeKeyType(s) === keyType && cr.signatureAlgorithms.includes(s) && s !== 0x0503,
-    );
-    if (!this.clientScheme)
-      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no signature scheme for our certificate", {
-        alert: 40,
-      });
+    this.clientScheme = ourScheme12(this.config, cr.signatureAlgorithms);
     this.certificateRequested = true;
   }
 
@@ -352,9 +337,7 @@ export class ClientHandshaker extends Handshaker {
 
   private onFinished(m: HandshakeMessage): void {
     const suite = this.suite!;
-    const expected = verifyData(suite.hash, this.master!, "server", this.transcriptHash(suite));
-    if (!equalBytes(parseFinished(m.body), expected))
-      throw new DtlsError("ERR_DTLS_BAD_FINISHED", "server Finished does not verify", { alert: 51 });
+    verifyFinished12(suite, this.master!, "server", this.transcriptHash(suite), m.body);
     this.st = "done";
     this.complete({
       suite,

@@ -6,7 +6,6 @@ import {
   isSupportedGroup,
   type NamedGroup,
   type SignatureScheme,
-  schemeKeyType,
 } from "../crypto/groups.js";
 import { deriveRecordCiphers } from "../crypto/key-schedule.js";
 import { masterSecret, verifyData } from "../crypto/prf.js";
@@ -22,7 +21,6 @@ import { ClientCertificateType, encodeCertificateRequest } from "../handshake/ce
 import { parseCertificateVerify } from "../handshake/certificate-verify.js";
 import { type ClientHello, clientHelloCookieFields, parseClientHello } from "../handshake/client-hello.js";
 import { parseClientKeyExchange } from "../handshake/client-key-exchange.js";
-import { parseFinished } from "../handshake/finished.js";
 import { encodeHandshakeMessage, type HandshakeFragment, HandshakeType } from "../handshake/header.js";
 import { encodeHelloVerifyRequest } from "../handshake/hello-verify-request.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
@@ -33,6 +31,7 @@ import { type FlightItem, Handshaker } from "../handshaker.js";
 import { ContentType, DTLS_1_0, DTLS_1_2, encodeRecord } from "../record/header.js";
 import { offers13 } from "../tls13/hello.js";
 import { ServerHandshaker13 } from "../tls13/server.js";
+import { ourScheme12, verifyFinished12, verifyPeerSignature12 } from "./authentication.js";
 
 /** Extension bodies the server always sends the same way. */
 const EMPTY_RENEGOTIATION_INFO = encodeRenegotiationInfo();
@@ -229,15 +228,7 @@ export class ServerHandshaker extends Handshaker {
       throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared ECDHE group", { alert: 40 });
     if (ext.ecPointFormats && !ext.ecPointFormats.includes(0))
       throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "uncompressed points not offered", { alert: 47 });
-    const offeredSchemes = ext.signatureAlgorithms ?? [];
-    const scheme = c.signatureSchemes.find(
-      (s) =>
-        schemeKeyType(s) === keyType &&
-        s !== 0x0503 &&
-        (offeredSchemes.length === 0 || offeredSchemes.includes(s)),
-    );
-    if (scheme === undefined)
-      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared signature scheme", { alert: 40 });
+    const scheme = ourScheme12(c, ext.signatureAlgorithms);
     if (ext.renegotiationInfo && ext.renegotiationInfo.length > 0)
       throw new DtlsError("ERR_DTLS_RENEGOTIATION", "non-empty renegotiation_info in an initial hello", {
         alert: 40,
@@ -322,24 +313,15 @@ export class ServerHandshaker extends Handshaker {
 
   private onCertificateVerify(m: HandshakeMessage): void {
     const cv = parseCertificateVerify(m.body);
-    const scheme = cv.scheme as SignatureScheme;
-    if (!this.config.signatureSchemes.includes(scheme) || schemeKeyType(scheme) !== this.peer!.keyType)
-      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `CertificateVerify scheme 0x${cv.scheme.toString(16)}`, {
-        alert: 47,
-      });
-    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, this.transcript.bytes(), cv.signature))
-      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "CertificateVerify signature does not verify", {
-        alert: 51,
-      });
+    const signed = this.transcript.bytes();
+    verifyPeerSignature12(this.config, this.peer!, "CertificateVerify", cv.scheme, signed, cv.signature);
     this.record(m);
     this.st = "finished";
   }
 
   private onFinished(m: HandshakeMessage): void {
     const n = this.chosen!;
-    const expected = verifyData(n.suite.hash, this.master!, "client", this.transcriptHash(n.suite));
-    if (!equalBytes(parseFinished(m.body), expected))
-      throw new DtlsError("ERR_DTLS_BAD_FINISHED", "client Finished does not verify", { alert: 51 });
+    verifyFinished12(n.suite, this.master!, "client", this.transcriptHash(n.suite), m.body);
     this.record(m);
     const ours = verifyData(n.suite.hash, this.master!, "server", this.transcriptHash(n.suite));
     this.host.records.writeEpoch = 1;
