@@ -26,6 +26,7 @@ import { parseServerHello, type ServerHello } from "../handshake/server-hello.js
 import { parseServerHelloDone } from "../handshake/server-hello-done.js";
 import { parseServerKeyExchange } from "../handshake/server-key-exchange.js";
 import { DOWNGRADE_12, HRR_RANDOM } from "../handshake/tls13.js";
+import { expectMessage, unexpectedMessage } from "../handshake/unexpected-message.js";
 import { type FlightItem, Handshaker } from "../handshaker.js";
 import { DTLS_1_2 } from "../record/header.js";
 import { ClientHandshaker13 } from "../tls13/client.js";
@@ -48,9 +49,6 @@ type ClientState =
   | "server_hello_done"
   | "finished" // after flight 5: the server's ChangeCipherSpec + Finished
   | "done";
-
-const unexpected = (what: string) =>
-  new DtlsError("ERR_DTLS_UNEXPECTED_MESSAGE", `unexpected ${what}`, { alert: 10 });
 
 /** The client side of the DTLS 1.2 handshake (flights 1, 3 and 5). */
 export class ClientHandshaker extends Handshaker {
@@ -144,7 +142,8 @@ export class ClientHandshaker extends Handshaker {
   }
 
   protected handleMessage(m: HandshakeMessage): void {
-    if (m.type !== HandshakeType.finished && m.epoch !== 0) throw unexpected("protected handshake message");
+    if (m.type !== HandshakeType.finished && m.epoch !== 0)
+      throw unexpectedMessage("protected handshake message");
     switch (this.st) {
       case "server_hello":
         if (m.type === HandshakeType.hello_verify_request) {
@@ -155,10 +154,9 @@ export class ClientHandshaker extends Handshaker {
           this.onServerHello(m);
           return;
         }
-        throw unexpected(`handshake type ${m.type} before ServerHello`);
+        throw unexpectedMessage(`handshake type ${m.type} before ServerHello`);
       case "certificate":
-        if (m.type !== HandshakeType.certificate)
-          throw unexpected(`handshake type ${m.type} (want Certificate)`);
+        expectMessage(m, HandshakeType.certificate, "Certificate");
         this.record(m);
         this.peer = this.verifyPeerCertificate(parseCertificate(m.body));
         if (this.peer.keyType !== this.suite!.auth)
@@ -168,8 +166,7 @@ export class ClientHandshaker extends Handshaker {
         this.st = "server_key_exchange";
         return;
       case "server_key_exchange":
-        if (m.type !== HandshakeType.server_key_exchange)
-          throw unexpected(`handshake type ${m.type} (want ServerKeyExchange)`);
+        expectMessage(m, HandshakeType.server_key_exchange, "ServerKeyExchange");
         this.record(m);
         this.onServerKeyExchange(m.body);
         return;
@@ -186,18 +183,16 @@ export class ClientHandshaker extends Handshaker {
         this.onServerHelloDone(m);
         return;
       case "finished":
-        if (m.type !== HandshakeType.finished || m.epoch !== 1)
-          throw unexpected(`handshake type ${m.type} (want Finished)`);
+        expectMessage(m, HandshakeType.finished, "Finished", 1);
         this.onFinished(m);
         return;
       default:
-        throw unexpected(`handshake type ${m.type}`);
+        throw unexpectedMessage(`handshake type ${m.type}`);
     }
   }
 
   private onServerHelloDone(m: HandshakeMessage): void {
-    if (m.type !== HandshakeType.server_hello_done)
-      throw unexpected(`handshake type ${m.type} (want ServerHelloDone)`);
+    expectMessage(m, HandshakeType.server_hello_done, "ServerHelloDone");
     parseServerHelloDone(m.body);
     this.record(m);
     this.sendFlightFive();

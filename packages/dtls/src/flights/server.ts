@@ -27,6 +27,7 @@ import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { encodeServerHello } from "../handshake/server-hello.js";
 import { encodeEcdhParams, encodeServerKeyExchange } from "../handshake/server-key-exchange.js";
 import { DOWNGRADE_12 } from "../handshake/tls13.js";
+import { expectMessage, unexpectedMessage } from "../handshake/unexpected-message.js";
 import { type FlightItem, Handshaker } from "../handshaker.js";
 import { ContentType, DTLS_1_0, DTLS_1_2, encodeRecord } from "../record/header.js";
 import { offers13 } from "../tls13/hello.js";
@@ -45,9 +46,6 @@ type ServerState =
   | "certificate_verify"
   | "finished"
   | "done";
-
-const unexpected = (what: string) =>
-  new DtlsError("ERR_DTLS_UNEXPECTED_MESSAGE", `unexpected ${what}`, { alert: 10 });
 
 /** What the server chose from a ClientHello. */
 interface Negotiated {
@@ -112,42 +110,30 @@ export class ServerHandshaker extends Handshaker {
   }
 
   protected handleMessage(m: HandshakeMessage): void {
-    if (m.type !== HandshakeType.finished && m.epoch !== 0) throw unexpected("protected handshake message");
+    if (m.type !== HandshakeType.finished && m.epoch !== 0)
+      throw unexpectedMessage("protected handshake message");
     switch (this.st) {
       case "client_hello":
-        if (m.type !== HandshakeType.client_hello)
-          throw unexpected(`handshake type ${m.type} (want ClientHello)`);
+        expectMessage(m, HandshakeType.client_hello, "ClientHello");
         this.onClientHello(m);
         return;
       case "certificate":
-        if (m.type === HandshakeType.certificate) {
-          this.record(m);
-          const chain = parseCertificate(m.body);
-          if (chain.length === 0) {
-            if (this.config.requireClientCertificate)
-              throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "client sent no certificate", { alert: 40 });
-          } else {
-            this.peer = this.verifyPeerCertificate(chain);
-          }
-          this.st = "client_key_exchange";
-          return;
-        }
-        throw unexpected(`handshake type ${m.type} (want Certificate)`);
+        expectMessage(m, HandshakeType.certificate, "Certificate");
+        this.onCertificate(m);
+        return;
       case "client_key_exchange":
         this.onClientKeyExchange(m);
         return;
       case "certificate_verify":
-        if (m.type !== HandshakeType.certificate_verify)
-          throw unexpected(`handshake type ${m.type} (want CertificateVerify)`);
+        expectMessage(m, HandshakeType.certificate_verify, "CertificateVerify");
         this.onCertificateVerify(m);
         return;
       case "finished":
-        if (m.type !== HandshakeType.finished || m.epoch !== 1)
-          throw unexpected(`handshake type ${m.type} (want Finished)`);
+        expectMessage(m, HandshakeType.finished, "Finished", 1);
         this.onFinished(m);
         return;
       default:
-        throw unexpected(`handshake type ${m.type}`);
+        throw unexpectedMessage(`handshake type ${m.type}`);
     }
   }
 
@@ -297,9 +283,21 @@ export class ServerHandshaker extends Handshaker {
     this.sendFlight(items, false);
   }
 
+  /** The client's Certificate: empty when it has none (refused if one is required). */
+  private onCertificate(m: HandshakeMessage): void {
+    this.record(m);
+    const chain = parseCertificate(m.body);
+    if (chain.length === 0) {
+      if (this.config.requireClientCertificate)
+        throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "client sent no certificate", { alert: 40 });
+    } else {
+      this.peer = this.verifyPeerCertificate(chain);
+    }
+    this.st = "client_key_exchange";
+  }
+
   private onClientKeyExchange(m: HandshakeMessage): void {
-    if (m.type !== HandshakeType.client_key_exchange)
-      throw unexpected(`handshake type ${m.type} (want ClientKeyExchange)`);
+    expectMessage(m, HandshakeType.client_key_exchange, "ClientKeyExchange");
     const publicKey = parseClientKeyExchange(m.body);
     this.record(m);
     const n = this.chosen!;

@@ -26,10 +26,11 @@ import {
   parseCertificateRequest13,
   parseEncryptedExtensions,
 } from "../handshake/tls13.js";
+import { expectMessage, unexpectedMessage } from "../handshake/unexpected-message.js";
 import type { FlightItem } from "../handshaker.js";
 import { DTLS_1_2 } from "../record/header.js";
 import { ourScheme13 } from "./authentication.js";
-import { expect13, Handshaker13, unexpected13 } from "./handshaker13.js";
+import { Handshaker13 } from "./handshaker13.js";
 import { messageHash, type Offer13, shareExtensions } from "./hello.js";
 
 const EMPTY = new Uint8Array(0);
@@ -84,14 +85,14 @@ export class ClientHandshaker13 extends Handshaker13 {
 
   protected handleMessage(m: HandshakeMessage): void {
     if ((m.type === HandshakeType.server_hello) !== (m.epoch === 0))
-      throw unexpected13(`handshake type ${m.type} in epoch ${m.epoch}`);
+      throw unexpectedMessage(`handshake type ${m.type} in epoch ${m.epoch}`);
     switch (this.st) {
       case "server_hello":
-        expect13(m, HandshakeType.server_hello, "ServerHello");
+        expectMessage(m, HandshakeType.server_hello, "ServerHello");
         this.onServerHello(m);
         return;
       case "encrypted_extensions":
-        expect13(m, HandshakeType13.encrypted_extensions, "EncryptedExtensions");
+        expectMessage(m, HandshakeType13.encrypted_extensions, "EncryptedExtensions");
         this.onEncryptedExtensions(m);
         return;
       case "certificate_request_or_certificate":
@@ -105,16 +106,16 @@ export class ClientHandshaker13 extends Handshaker13 {
         this.onCertificate(m);
         return;
       case "certificate_verify":
-        expect13(m, HandshakeType.certificate_verify, "CertificateVerify");
+        expectMessage(m, HandshakeType.certificate_verify, "CertificateVerify");
         this.verifyCertificateVerify(m, "server");
         this.st = "finished";
         return;
       case "finished":
-        expect13(m, HandshakeType.finished, "Finished");
+        expectMessage(m, HandshakeType.finished, "Finished");
         this.onFinished(m);
         return;
       default:
-        throw unexpected13(`handshake type ${m.type}`);
+        throw unexpectedMessage(`handshake type ${m.type}`);
     }
   }
 
@@ -171,7 +172,7 @@ export class ClientHandshaker13 extends Handshaker13 {
   }
 
   private onHelloRetryRequest(m: HandshakeMessage, hrr: ServerHello, suiteId: number): void {
-    if (this.hrrSeen) throw unexpected13("second HelloRetryRequest");
+    if (this.hrrSeen) throw unexpectedMessage("second HelloRetryRequest");
     this.hrrSeen = true;
     this.hrrSuite = suiteId;
     const suite = cipherSuite13ById(suiteId)!;
@@ -254,7 +255,7 @@ export class ClientHandshaker13 extends Handshaker13 {
   }
 
   private onCertificate(m: HandshakeMessage): void {
-    expect13(m, HandshakeType.certificate, "Certificate");
+    expectMessage(m, HandshakeType.certificate, "Certificate");
     const { chain } = parseCertificate13(m.body);
     this.record(m);
     this.peer = this.verifyPeerCertificate(chain);

@@ -3,7 +3,6 @@ import type { PeerCertificate } from "../certificate.js";
 import type { CipherSuite13 } from "../crypto/cipher-suites13.js";
 import type { SignatureScheme } from "../crypto/groups.js";
 import type { KeySchedule13 } from "../crypto/key-schedule13.js";
-import { DtlsError } from "../errors.js";
 import type { SrtpProfileName } from "../extensions/use-srtp.js";
 import { HandshakeType, parseHandshakeFragments } from "../handshake/header.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
@@ -14,6 +13,7 @@ import {
   parseKeyUpdate,
   type RecordNumber,
 } from "../handshake/tls13.js";
+import { unexpectedMessage } from "../handshake/unexpected-message.js";
 import {
   type FlightItem,
   type HandshakeResult,
@@ -28,14 +28,6 @@ import {
   verifyCertificateVerify13,
   verifyFinished13,
 } from "./authentication.js";
-
-export const unexpected13 = (what: string) =>
-  new DtlsError("ERR_DTLS_UNEXPECTED_MESSAGE", `unexpected ${what}`, { alert: 10 });
-
-/** Throws unless `m` is the message of `type` the state waits for (`name` in the error). */
-export function expect13(m: HandshakeMessage, type: number, name: string): void {
-  if (m.type !== type) throw unexpected13(`handshake type ${m.type} (want ${name})`);
-}
 
 /** Most record numbers remembered to acknowledge. */
 const MAX_TO_ACK = 32;
@@ -238,7 +230,7 @@ export abstract class Handshaker13 extends Handshaker {
     for (let m = this.reassembler.pop(); m; m = this.reassembler.pop()) {
       if (m.type === HandshakeType13.key_update) this.onKeyUpdate(parseKeyUpdate(m.body));
       else if (m.type !== HandshakeType13.new_session_ticket)
-        throw unexpected13(`post-handshake message ${m.type}`);
+        throw unexpectedMessage(`post-handshake message ${m.type}`);
     }
     // Acknowledge every post-handshake record, duplicates too (the peer retransmits until it hears).
     this.sendAck([{ epoch, seq: recordSeq }]);

@@ -31,10 +31,11 @@ import {
   parseCertificate13,
   tlsMessage,
 } from "../handshake/tls13.js";
+import { expectMessage, unexpectedMessage } from "../handshake/unexpected-message.js";
 import type { FlightItem } from "../handshaker.js";
 import { ContentType, DTLS_1_2, encodeRecord } from "../record/header.js";
 import { ourScheme13, schemes13 } from "./authentication.js";
-import { expect13, Handshaker13, unexpected13 } from "./handshaker13.js";
+import { Handshaker13 } from "./handshaker13.js";
 import { encodeHelloRetryRequest, hrrCookies, makeHrrCookie, messageHash, openHrrCookie } from "./hello.js";
 
 /**
@@ -147,27 +148,28 @@ export class ServerHandshaker13 extends Handshaker13 {
 
   protected handleMessage(m: HandshakeMessage): void {
     const plaintext = m.type === HandshakeType.client_hello;
-    if (plaintext !== (m.epoch === 0)) throw unexpected13(`handshake type ${m.type} in epoch ${m.epoch}`);
+    if (plaintext !== (m.epoch === 0))
+      throw unexpectedMessage(`handshake type ${m.type} in epoch ${m.epoch}`);
     switch (this.st) {
       case "client_hello":
-        expect13(m, HandshakeType.client_hello, "ClientHello");
+        expectMessage(m, HandshakeType.client_hello, "ClientHello");
         this.onClientHello(m, parseClientHello(m.body));
         return;
       case "certificate":
-        expect13(m, HandshakeType.certificate, "Certificate");
+        expectMessage(m, HandshakeType.certificate, "Certificate");
         this.onCertificate(m);
         return;
       case "certificate_verify":
-        expect13(m, HandshakeType.certificate_verify, "CertificateVerify");
+        expectMessage(m, HandshakeType.certificate_verify, "CertificateVerify");
         this.verifyCertificateVerify(m, "client");
         this.st = "finished";
         return;
       case "finished":
-        expect13(m, HandshakeType.finished, "Finished");
+        expectMessage(m, HandshakeType.finished, "Finished");
         this.onFinished(m);
         return;
       default:
-        throw unexpected13(`handshake type ${m.type}`);
+        throw unexpectedMessage(`handshake type ${m.type}`);
     }
   }
 
@@ -215,7 +217,7 @@ export class ServerHandshaker13 extends Handshaker13 {
       this.hrr = undefined;
       this.hrrSent = undefined;
     } else {
-      if (this.hrr) throw unexpected13("second ClientHello without the cookie");
+      if (this.hrr) throw unexpectedMessage("second ClientHello without the cookie");
       suite = c.cipherSuites13.find((s) => hello.cipherSuites.includes(s.id));
       if (!suite)
         throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared DTLS 1.3 cipher suite", { alert: 40 });
