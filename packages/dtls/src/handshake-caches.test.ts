@@ -5,7 +5,7 @@ import { DtlsCertificate } from "./certificate.js";
 import { DEFAULT_SIGNATURE_SCHEMES, SignatureScheme, schemeKeyType } from "./crypto/groups.js";
 import { certificate13Body, encodeCertificate13, parseCertificate13 } from "./handshake/tls13.js";
 import { Transcript } from "./handshake/transcript.js";
-import { schemes13 } from "./tls13/handshaker13.js";
+import { schemes13 } from "./tls13/authentication.js";
 
 const sha256 = (...parts: Uint8Array[]) => {
   const h = createHash("sha256");

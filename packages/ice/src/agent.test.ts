@@ -6,6 +6,22 @@ import { connectedPair, nextDatagram, signal, text, untext, waitForState } from 
 
 const loopback = { loopback: "only", ipv6: false } as const;
 
+/**
+ * Two gathered agents (`a` controlling) connected while `deaf` never hears of
+ * the other's candidates: it can know the other only from its checks (prflx).
+ */
+async function oneSidedPair(deaf: "a" | "b") {
+  const a = new IceAgent({ role: "controlling", ...loopback });
+  const b = new IceAgent({ role: "controlled", ...loopback });
+  await Promise.all([a.gather(), b.gather()]);
+  a.setRemoteCredentials(b.localCredentials);
+  b.setRemoteCredentials(a.localCredentials);
+  if (deaf === "b") for (const c of b.localCandidates) a.addRemoteCandidate(c);
+  else for (const c of a.localCandidates) b.addRemoteCandidate(c);
+  const [pairA, pairB] = await Promise.all([a.connect(), b.connect()]);
+  return { a, b, pairA, pairB };
+}
+
 describe("two agents on loopback", () => {
   it("connect, exchange datagrams both ways, close to baseline", async () => {
     await withLeakCheck(async () => {
@@ -178,13 +194,7 @@ describe("two agents on loopback", () => {
 
   it("uses a peer-reflexive remote at once when the peer's candidates never come (controlled side)", async () => {
     await withLeakCheck(async () => {
-      const a = new IceAgent({ role: "controlling", ...loopback });
-      const b = new IceAgent({ role: "controlled", ...loopback });
-      await Promise.all([a.gather(), b.gather()]);
-      a.setRemoteCredentials(b.localCredentials);
-      b.setRemoteCredentials(a.localCredentials);
-      for (const c of b.localCandidates) a.addRemoteCandidate(c); // b never hears of a's candidates
-      const [, pairB] = await Promise.all([a.connect(), b.connect()]);
+      const { a, b, pairB } = await oneSidedPair("b");
       expect(pairB.remote.type).toBe("prflx");
       expect(pairB.remote.port).toBe(a.localCandidates[0]!.port);
       const got = nextDatagram(a);
@@ -197,13 +207,7 @@ describe("two agents on loopback", () => {
 
   it("uses a peer-reflexive remote on the controlling side too (its check arrives first)", async () => {
     await withLeakCheck(async () => {
-      const a = new IceAgent({ role: "controlling", ...loopback });
-      const b = new IceAgent({ role: "controlled", ...loopback });
-      await Promise.all([a.gather(), b.gather()]);
-      a.setRemoteCredentials(b.localCredentials);
-      b.setRemoteCredentials(a.localCredentials);
-      for (const c of a.localCandidates) b.addRemoteCandidate(c); // a never hears of b's candidates
-      const [pairA] = await Promise.all([a.connect(), b.connect()]);
+      const { a, b, pairA } = await oneSidedPair("a");
       expect(pairA.remote.type).toBe("prflx");
       await a.close();
       await b.close();

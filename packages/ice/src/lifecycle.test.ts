@@ -15,14 +15,25 @@ async function silentPort(): Promise<{ port: number; close(): Promise<void> }> {
   return out;
 }
 
+/** A gathered agent whose one remote candidate is a silent port: its checks go unanswered. */
+async function facingSilence(options: IceAgentOptions = {}) {
+  const silent = await silentPort();
+  const a = new IceAgent({ ...loopback, ...options });
+  await a.gather();
+  a.setRemoteCredentials({ ufrag: "peer", pwd: "0123456789012345678901" });
+  a.addRemoteCandidate(`candidate:1 1 udp 2130706431 127.0.0.1 ${silent.port} typ host`);
+  return { a, silent };
+}
+
+/** A connected pair with the same consent timing on both sides. */
+function pairTimed(timing: IceAgentOptions) {
+  return connectedPair({ a: timing, b: timing });
+}
+
 describe("teardown releases everything", () => {
   it("a user's AbortSignal given to connect() rejects that call only; close() then rejects the others", async () => {
     await withLeakCheck(async () => {
-      const silent = await silentPort();
-      const a = new IceAgent({ ...loopback });
-      await a.gather();
-      a.setRemoteCredentials({ ufrag: "peer", pwd: "0123456789012345678901" });
-      a.addRemoteCandidate(`candidate:1 1 udp 2130706431 127.0.0.1 ${silent.port} typ host`);
+      const { a, silent } = await facingSilence();
       const user = new AbortController();
       const reason = new Error("user gave up");
       const aborted = a.connect(user.signal);
@@ -56,11 +67,7 @@ describe("teardown releases everything", () => {
 
   it("close while checking (the remote never answers)", async () => {
     await withLeakCheck(async () => {
-      const silent = await silentPort();
-      const a = new IceAgent({ ...loopback });
-      await a.gather();
-      a.setRemoteCredentials({ ufrag: "peer", pwd: "0123456789012345678901" });
-      a.addRemoteCandidate(`candidate:1 1 udp 2130706431 127.0.0.1 ${silent.port} typ host`);
+      const { a, silent } = await facingSilence();
       const connecting = a.connect();
       await waitForState(a, "checking");
       await new Promise((r) => setTimeout(r, 120)); // checks and retransmissions in flight
@@ -83,11 +90,7 @@ describe("teardown releases everything", () => {
 
   it("close after failure", async () => {
     await withLeakCheck(async () => {
-      const silent = await silentPort();
-      const a = new IceAgent({ ...loopback, checkRetransmit: { rto: 10, maxRto: 20, attempts: 2 } });
-      await a.gather();
-      a.setRemoteCredentials({ ufrag: "peer", pwd: "0123456789012345678901" });
-      a.addRemoteCandidate(`candidate:1 1 udp 2130706431 127.0.0.1 ${silent.port} typ host`);
+      const { a, silent } = await facingSilence({ checkRetransmit: { rto: 10, maxRto: 20, attempts: 2 } });
       a.addRemoteCandidate(null);
       await expect(a.connect()).rejects.toMatchObject({ code: "ERR_STATE" });
       await a.close();
@@ -127,12 +130,11 @@ describe("teardown releases everything", () => {
 
   it("remote peer gone silent: disconnected, then failed, then closed", async () => {
     await withLeakCheck(async () => {
-      const timing: IceAgentOptions = {
+      const [a, b] = await pairTimed({
         consentIntervalMs: 50,
         disconnectedTimeoutMs: 300,
         consentTimeoutMs: 1500,
-      };
-      const [a, b] = await connectedPair({ a: timing, b: timing });
+      });
       const states: string[] = [];
       a.on("statechange", (s) => states.push(s));
       await b.close();
@@ -149,12 +151,11 @@ describe("teardown releases everything", () => {
 
   it("a consent answer brings a disconnected agent back", async () => {
     await withLeakCheck(async () => {
-      const timing: IceAgentOptions = {
+      const [a, b] = await pairTimed({
         consentIntervalMs: 30,
         disconnectedTimeoutMs: 120,
         consentTimeoutMs: 10_000,
-      };
-      const [a, b] = await connectedPair({ a: timing, b: timing });
+      });
       // Simulate loss on the path: b's socket drops everything for a while.
       const base = (b as unknown as { current: { bases: Array<{ onPacket: unknown }> } }).current.bases[0]!;
       const handler = base.onPacket;

@@ -22,6 +22,7 @@ export {
 } from "./registry.js";
 export { whenAborted } from "./signals.js";
 export { ManagedConnection, type ManagedConnectionEvents } from "./tcp-connection.js";
+export type { TcpHandle, TcpHandleEvents } from "./tcp-handle.js";
 export type { ConnectOptions, ListenOptions } from "./tcp-open.js";
 export { ManagedServer, type ManagedServerEvents } from "./tcp-server.js";
 export {

@@ -1,7 +1,7 @@
-import { EventEmitter } from "node:events";
 import type { AddressInfo, Socket } from "node:net";
 import { SocketError } from "./errors.js";
 import type { TcpEntry } from "./tcp-entry.js";
+import { TcpHandle } from "./tcp-handle.js";
 
 /** Events of a {@link ManagedConnection}. */
 export interface ManagedConnectionEvents {
@@ -21,34 +21,14 @@ export interface ManagedConnectionEvents {
  * Like {@link ManagedSocket}, a failed write or a reset never throws into
  * the process: errors are counted and emitted only when listened to.
  */
-export class ManagedConnection extends EventEmitter<ManagedConnectionEvents> implements AsyncDisposable {
+export class ManagedConnection extends TcpHandle<ManagedConnectionEvents> {
   /** @internal */
   constructor(
-    private readonly entry: TcpEntry,
+    entry: TcpEntry,
     private readonly socket: Socket,
-    private readonly release: (entry: TcpEntry) => Promise<void>,
+    release: (entry: TcpEntry) => Promise<void>,
   ) {
-    super();
-  }
-
-  /** The label given at open (accepted connections: the server's label and `/accepted`). */
-  get label(): string {
-    return this.entry.label;
-  }
-
-  /** `tcp4` or `tcp6`. */
-  get type(): "tcp4" | "tcp6" {
-    return this.entry.type;
-  }
-
-  /** True once closed by either side or by close(). */
-  get closed(): boolean {
-    return this.entry.closed;
-  }
-
-  /** Traffic counters (live object): a `packet` is one read or one write. */
-  get stats() {
-    return this.entry.stats;
+    super(entry, release);
   }
 
   /** The local address. */
@@ -85,16 +65,6 @@ export class ManagedConnection extends EventEmitter<ManagedConnectionEvents> imp
     return this.socket.write(data);
   }
 
-  /** Closes the connection (queued bytes get a bounded moment to leave); resolves when released. Idempotent. */
-  close(): Promise<void> {
-    return this.release(this.entry);
-  }
-
-  /** Same as {@link ManagedConnection.close}. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
   /** @internal */
   deliver(data: Buffer): void {
     const stats = this.entry.stats;
@@ -105,11 +75,5 @@ export class ManagedConnection extends EventEmitter<ManagedConnectionEvents> imp
     } catch (error) {
       this.fail(error as Error);
     }
-  }
-
-  /** @internal */
-  fail(error: Error): void {
-    this.entry.stats.errors++;
-    if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 }

@@ -1,7 +1,7 @@
 import { concat, equalBytes } from "../bytes.js";
 import type { PeerCertificate } from "../certificate.js";
 import { type CipherSuite, cipherSuiteById } from "../crypto/cipher-suites.js";
-import { isSupportedGroup, type SignatureScheme, schemeKeyType } from "../crypto/groups.js";
+import { isSupportedGroup, type SignatureScheme } from "../crypto/groups.js";
 import { deriveRecordCiphers } from "../crypto/key-schedule.js";
 import { masterSecret, verifyData } from "../crypto/prf.js";
 import type { KeyShare } from "../crypto/public-key.js";
@@ -19,7 +19,6 @@ import { parseCertificateRequest } from "../handshake/certificate-request.js";
 import { encodeCertificateVerify } from "../handshake/certificate-verify.js";
 import { encodeClientHello } from "../handshake/client-hello.js";
 import { encodeClientKeyExchange } from "../handshake/client-key-exchange.js";
-import { parseFinished } from "../handshake/finished.js";
 import { HandshakeType } from "../handshake/header.js";
 import { parseHelloVerifyRequest } from "../handshake/hello-verify-request.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
@@ -27,6 +26,7 @@ import { parseServerHello, type ServerHello } from "../handshake/server-hello.js
 import { parseServerHelloDone } from "../handshake/server-hello-done.js";
 import { parseServerKeyExchange } from "../handshake/server-key-exchange.js";
 import { DOWNGRADE_12, HRR_RANDOM } from "../handshake/tls13.js";
+import { expectMessage, unexpectedMessage } from "../handshake/unexpected-message.js";
 import { type FlightItem, Handshaker } from "../handshaker.js";
 import { DTLS_1_2 } from "../record/header.js";
 import { ClientHandshaker13 } from "../tls13/client.js";
@@ -37,6 +37,7 @@ import {
   offerExtensions13,
   shareExtensions,
 } from "../tls13/hello.js";
+import { ourScheme12, verifyFinished12, verifyPeerSignature12 } from "./authentication.js";
 
 /** States of the client handshake, named by what it waits for. */
 type ClientState =
@@ -48,9 +49,6 @@ type ClientState =
   | "server_hello_done"
   | "finished" // after flight 5: the server's ChangeCipherSpec + Finished
   | "done";
-
-const unexpected = (what: string) =>
-  new DtlsError("ERR_DTLS_UNEXPECTED_MESSAGE", `unexpected ${what}`, { alert: 10 });
 
 /** The client side of the DTLS 1.2 handshake (flights 1, 3 and 5). */
 export class ClientHandshaker extends Handshaker {
@@ -144,7 +142,8 @@ export class ClientHandshaker extends Handshaker {
   }
 
   protected handleMessage(m: HandshakeMessage): void {
-    if (m.type !== HandshakeType.finished && m.epoch !== 0) throw unexpected("protected handshake message");
+    if (m.type !== HandshakeType.finished && m.epoch !== 0)
+      throw unexpectedMessage("protected handshake message");
     switch (this.st) {
       case "server_hello":
         if (m.type === HandshakeType.hello_verify_request) {
@@ -155,10 +154,9 @@ export class ClientHandshaker extends Handshaker {
           this.onServerHello(m);
           return;
         }
-        throw unexpected(`handshake type ${m.type} before ServerHello`);
+        throw unexpectedMessage(`handshake type ${m.type} before ServerHello`);
       case "certificate":
-        if (m.type !== HandshakeType.certificate)
-          throw unexpected(`handshake type ${m.type} (want Certificate)`);
+        expectMessage(m, HandshakeType.certificate, "Certificate");
         this.record(m);
         this.peer = this.verifyPeerCertificate(parseCertificate(m.body));
         if (this.peer.keyType !== this.suite!.auth)
@@ -168,8 +166,7 @@ export class ClientHandshaker extends Handshaker {
         this.st = "server_key_exchange";
         return;
       case "server_key_exchange":
-        if (m.type !== HandshakeType.server_key_exchange)
-          throw unexpected(`handshake type ${m.type} (want ServerKeyExchange)`);
+        expectMessage(m, HandshakeType.server_key_exchange, "ServerKeyExchange");
         this.record(m);
         this.onServerKeyExchange(m.body);
         return;
@@ -186,18 +183,16 @@ export class ClientHandshaker extends Handshaker {
         this.onServerHelloDone(m);
         return;
       case "finished":
-        if (m.type !== HandshakeType.finished || m.epoch !== 1)
-          throw unexpected(`handshake type ${m.type} (want Finished)`);
+        expectMessage(m, HandshakeType.finished, "Finished", 1);
         this.onFinished(m);
         return;
       default:
-        throw unexpected(`handshake type ${m.type}`);
+        throw unexpectedMessage(`handshake type ${m.type}`);
     }
   }
 
   private onServerHelloDone(m: HandshakeMessage): void {
-    if (m.type !== HandshakeType.server_hello_done)
-      throw unexpected(`handshake type ${m.type} (want ServerHelloDone)`);
+    expectMessage(m, HandshakeType.server_hello_done, "ServerHelloDone");
     parseServerHelloDone(m.body);
     this.record(m);
     this.sendFlightFive();
@@ -291,30 +286,15 @@ export class ClientHandshaker extends Handshaker {
       throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server chose group 0x${ske.group.toString(16)}`, {
         alert: 47,
       });
-    const scheme = ske.scheme as SignatureScheme;
-    if (!c.signatureSchemes.includes(scheme) || schemeKeyType(scheme) !== this.peer!.keyType)
-      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `server signed with scheme 0x${ske.scheme.toString(16)}`, {
-        alert: 47,
-      });
     const signed = concat(this.clientRandom, this.serverHello!.random, ske.params);
-    if (!c.crypto.verify(scheme, this.peer!.publicKey, signed, ske.signature))
-      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "ServerKeyExchange signature does not verify", {
-        alert: 51,
-      });
+    verifyPeerSignature12(c, this.peer!, "ServerKeyExchange", ske.scheme, signed, ske.signature);
     this.peerKey = { group: ske.group, publicKey: new Uint8Array(ske.publicKey) };
     this.st = "certificate_request_or_done";
   }
 
   private onCertificateRequest(body: Uint8Array): void {
     const cr = parseCertificateRequest(body);
-    const keyType = this.config.certificate.keyType;
-    this.clientScheme = this.config.signatureSchemes.find(
-      (s) => schemeKeyType(s) === keyType && cr.signatureAlgorithms.includes(s) && s !== 0x0503,
-    );
-    if (!this.clientScheme)
-      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no signature scheme for our certificate", {
-        alert: 40,
-      });
+    this.clientScheme = ourScheme12(this.config, cr.signatureAlgorithms);
     this.certificateRequested = true;
   }
 
@@ -352,9 +332,7 @@ export class ClientHandshaker extends Handshaker {
 
   private onFinished(m: HandshakeMessage): void {
     const suite = this.suite!;
-    const expected = verifyData(suite.hash, this.master!, "server", this.transcriptHash(suite));
-    if (!equalBytes(parseFinished(m.body), expected))
-      throw new DtlsError("ERR_DTLS_BAD_FINISHED", "server Finished does not verify", { alert: 51 });
+    verifyFinished12(suite, this.master!, "server", this.transcriptHash(suite), m.body);
     this.st = "done";
     this.complete({
       suite,

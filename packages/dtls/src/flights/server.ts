@@ -6,7 +6,6 @@ import {
   isSupportedGroup,
   type NamedGroup,
   type SignatureScheme,
-  schemeKeyType,
 } from "../crypto/groups.js";
 import { deriveRecordCiphers } from "../crypto/key-schedule.js";
 import { masterSecret, verifyData } from "../crypto/prf.js";
@@ -22,17 +21,18 @@ import { ClientCertificateType, encodeCertificateRequest } from "../handshake/ce
 import { parseCertificateVerify } from "../handshake/certificate-verify.js";
 import { type ClientHello, clientHelloCookieFields, parseClientHello } from "../handshake/client-hello.js";
 import { parseClientKeyExchange } from "../handshake/client-key-exchange.js";
-import { parseFinished } from "../handshake/finished.js";
 import { encodeHandshakeMessage, type HandshakeFragment, HandshakeType } from "../handshake/header.js";
 import { encodeHelloVerifyRequest } from "../handshake/hello-verify-request.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { encodeServerHello } from "../handshake/server-hello.js";
 import { encodeEcdhParams, encodeServerKeyExchange } from "../handshake/server-key-exchange.js";
 import { DOWNGRADE_12 } from "../handshake/tls13.js";
+import { expectMessage, unexpectedMessage } from "../handshake/unexpected-message.js";
 import { type FlightItem, Handshaker } from "../handshaker.js";
 import { ContentType, DTLS_1_0, DTLS_1_2, encodeRecord } from "../record/header.js";
 import { offers13 } from "../tls13/hello.js";
 import { ServerHandshaker13 } from "../tls13/server.js";
+import { ourScheme12, verifyFinished12, verifyPeerSignature12 } from "./authentication.js";
 
 /** Extension bodies the server always sends the same way. */
 const EMPTY_RENEGOTIATION_INFO = encodeRenegotiationInfo();
@@ -46,9 +46,6 @@ type ServerState =
   | "certificate_verify"
   | "finished"
   | "done";
-
-const unexpected = (what: string) =>
-  new DtlsError("ERR_DTLS_UNEXPECTED_MESSAGE", `unexpected ${what}`, { alert: 10 });
 
 /** What the server chose from a ClientHello. */
 interface Negotiated {
@@ -113,42 +110,30 @@ export class ServerHandshaker extends Handshaker {
   }
 
   protected handleMessage(m: HandshakeMessage): void {
-    if (m.type !== HandshakeType.finished && m.epoch !== 0) throw unexpected("protected handshake message");
+    if (m.type !== HandshakeType.finished && m.epoch !== 0)
+      throw unexpectedMessage("protected handshake message");
     switch (this.st) {
       case "client_hello":
-        if (m.type !== HandshakeType.client_hello)
-          throw unexpected(`handshake type ${m.type} (want ClientHello)`);
+        expectMessage(m, HandshakeType.client_hello, "ClientHello");
         this.onClientHello(m);
         return;
       case "certificate":
-        if (m.type === HandshakeType.certificate) {
-          this.record(m);
-          const chain = parseCertificate(m.body);
-          if (chain.length === 0) {
-            if (this.config.requireClientCertificate)
-              throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "client sent no certificate", { alert: 40 });
-          } else {
-            this.peer = this.verifyPeerCertificate(chain);
-          }
-          this.st = "client_key_exchange";
-          return;
-        }
-        throw unexpected(`handshake type ${m.type} (want Certificate)`);
+        expectMessage(m, HandshakeType.certificate, "Certificate");
+        this.onCertificate(m);
+        return;
       case "client_key_exchange":
         this.onClientKeyExchange(m);
         return;
       case "certificate_verify":
-        if (m.type !== HandshakeType.certificate_verify)
-          throw unexpected(`handshake type ${m.type} (want CertificateVerify)`);
+        expectMessage(m, HandshakeType.certificate_verify, "CertificateVerify");
         this.onCertificateVerify(m);
         return;
       case "finished":
-        if (m.type !== HandshakeType.finished || m.epoch !== 1)
-          throw unexpected(`handshake type ${m.type} (want Finished)`);
+        expectMessage(m, HandshakeType.finished, "Finished", 1);
         this.onFinished(m);
         return;
       default:
-        throw unexpected(`handshake type ${m.type}`);
+        throw unexpectedMessage(`handshake type ${m.type}`);
     }
   }
 
@@ -229,15 +214,7 @@ export class ServerHandshaker extends Handshaker {
       throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared ECDHE group", { alert: 40 });
     if (ext.ecPointFormats && !ext.ecPointFormats.includes(0))
       throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "uncompressed points not offered", { alert: 47 });
-    const offeredSchemes = ext.signatureAlgorithms ?? [];
-    const scheme = c.signatureSchemes.find(
-      (s) =>
-        schemeKeyType(s) === keyType &&
-        s !== 0x0503 &&
-        (offeredSchemes.length === 0 || offeredSchemes.includes(s)),
-    );
-    if (scheme === undefined)
-      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared signature scheme", { alert: 40 });
+    const scheme = ourScheme12(c, ext.signatureAlgorithms);
     if (ext.renegotiationInfo && ext.renegotiationInfo.length > 0)
       throw new DtlsError("ERR_DTLS_RENEGOTIATION", "non-empty renegotiation_info in an initial hello", {
         alert: 40,
@@ -306,9 +283,21 @@ export class ServerHandshaker extends Handshaker {
     this.sendFlight(items, false);
   }
 
+  /** The client's Certificate: empty when it has none (refused if one is required). */
+  private onCertificate(m: HandshakeMessage): void {
+    this.record(m);
+    const chain = parseCertificate(m.body);
+    if (chain.length === 0) {
+      if (this.config.requireClientCertificate)
+        throw new DtlsError("ERR_DTLS_BAD_CERTIFICATE", "client sent no certificate", { alert: 40 });
+    } else {
+      this.peer = this.verifyPeerCertificate(chain);
+    }
+    this.st = "client_key_exchange";
+  }
+
   private onClientKeyExchange(m: HandshakeMessage): void {
-    if (m.type !== HandshakeType.client_key_exchange)
-      throw unexpected(`handshake type ${m.type} (want ClientKeyExchange)`);
+    expectMessage(m, HandshakeType.client_key_exchange, "ClientKeyExchange");
     const publicKey = parseClientKeyExchange(m.body);
     this.record(m);
     const n = this.chosen!;
@@ -322,24 +311,15 @@ export class ServerHandshaker extends Handshaker {
 
   private onCertificateVerify(m: HandshakeMessage): void {
     const cv = parseCertificateVerify(m.body);
-    const scheme = cv.scheme as SignatureScheme;
-    if (!this.config.signatureSchemes.includes(scheme) || schemeKeyType(scheme) !== this.peer!.keyType)
-      throw new DtlsError("ERR_DTLS_UNSUPPORTED", `CertificateVerify scheme 0x${cv.scheme.toString(16)}`, {
-        alert: 47,
-      });
-    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, this.transcript.bytes(), cv.signature))
-      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "CertificateVerify signature does not verify", {
-        alert: 51,
-      });
+    const signed = this.transcript.bytes();
+    verifyPeerSignature12(this.config, this.peer!, "CertificateVerify", cv.scheme, signed, cv.signature);
     this.record(m);
     this.st = "finished";
   }
 
   private onFinished(m: HandshakeMessage): void {
     const n = this.chosen!;
-    const expected = verifyData(n.suite.hash, this.master!, "client", this.transcriptHash(n.suite));
-    if (!equalBytes(parseFinished(m.body), expected))
-      throw new DtlsError("ERR_DTLS_BAD_FINISHED", "client Finished does not verify", { alert: 51 });
+    verifyFinished12(n.suite, this.master!, "client", this.transcriptHash(n.suite), m.body);
     this.record(m);
     const ours = verifyData(n.suite.hash, this.master!, "server", this.transcriptHash(n.suite));
     this.host.records.writeEpoch = 1;

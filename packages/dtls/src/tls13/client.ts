@@ -2,7 +2,7 @@ import { equalBytes } from "../bytes.js";
 import { cipherSuite13ById } from "../crypto/cipher-suites13.js";
 import { isGroup13, NamedGroup, type SignatureScheme } from "../crypto/groups.js";
 import { type ClientShare13, clientShare13 } from "../crypto/key-exchange13.js";
-import { certificateVerifyContent, KeySchedule13 } from "../crypto/key-schedule13.js";
+import { KeySchedule13 } from "../crypto/key-schedule13.js";
 import { DtlsError } from "../errors.js";
 import { ExtensionType } from "../extensions/index.js";
 import {
@@ -15,22 +15,22 @@ import {
   parseServerVersion,
 } from "../extensions/tls13.js";
 import { srtpProfileName } from "../extensions/use-srtp.js";
-import { encodeCertificateVerify } from "../handshake/certificate-verify.js";
 import { encodeClientHello } from "../handshake/client-hello.js";
 import { HandshakeType } from "../handshake/header.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { parseServerHello, type ServerHello } from "../handshake/server-hello.js";
 import {
-  certificate13Body,
   HandshakeType13,
   HRR_RANDOM,
   parseCertificate13,
   parseCertificateRequest13,
   parseEncryptedExtensions,
 } from "../handshake/tls13.js";
+import { expectMessage, unexpectedMessage } from "../handshake/unexpected-message.js";
 import type { FlightItem } from "../handshaker.js";
 import { DTLS_1_2 } from "../record/header.js";
-import { Handshaker13, schemes13, unexpected13 } from "./handshaker13.js";
+import { ourScheme13 } from "./authentication.js";
+import { Handshaker13 } from "./handshaker13.js";
 import { messageHash, type Offer13, shareExtensions } from "./hello.js";
 
 const EMPTY = new Uint8Array(0);
@@ -85,16 +85,14 @@ export class ClientHandshaker13 extends Handshaker13 {
 
   protected handleMessage(m: HandshakeMessage): void {
     if ((m.type === HandshakeType.server_hello) !== (m.epoch === 0))
-      throw unexpected13(`handshake type ${m.type} in epoch ${m.epoch}`);
+      throw unexpectedMessage(`handshake type ${m.type} in epoch ${m.epoch}`);
     switch (this.st) {
       case "server_hello":
-        if (m.type !== HandshakeType.server_hello)
-          throw unexpected13(`handshake type ${m.type} (want ServerHello)`);
+        expectMessage(m, HandshakeType.server_hello, "ServerHello");
         this.onServerHello(m);
         return;
       case "encrypted_extensions":
-        if (m.type !== HandshakeType13.encrypted_extensions)
-          throw unexpected13(`handshake type ${m.type} (want EncryptedExtensions)`);
+        expectMessage(m, HandshakeType13.encrypted_extensions, "EncryptedExtensions");
         this.onEncryptedExtensions(m);
         return;
       case "certificate_request_or_certificate":
@@ -108,16 +106,16 @@ export class ClientHandshaker13 extends Handshaker13 {
         this.onCertificate(m);
         return;
       case "certificate_verify":
-        if (m.type !== HandshakeType.certificate_verify)
-          throw unexpected13(`handshake type ${m.type} (want CertificateVerify)`);
-        this.onCertificateVerify(m);
+        expectMessage(m, HandshakeType.certificate_verify, "CertificateVerify");
+        this.verifyCertificateVerify(m, "server");
+        this.st = "finished";
         return;
       case "finished":
-        if (m.type !== HandshakeType.finished) throw unexpected13(`handshake type ${m.type} (want Finished)`);
+        expectMessage(m, HandshakeType.finished, "Finished");
         this.onFinished(m);
         return;
       default:
-        throw unexpected13(`handshake type ${m.type}`);
+        throw unexpectedMessage(`handshake type ${m.type}`);
     }
   }
 
@@ -174,7 +172,7 @@ export class ClientHandshaker13 extends Handshaker13 {
   }
 
   private onHelloRetryRequest(m: HandshakeMessage, hrr: ServerHello, suiteId: number): void {
-    if (this.hrrSeen) throw unexpected13("second HelloRetryRequest");
+    if (this.hrrSeen) throw unexpectedMessage("second HelloRetryRequest");
     this.hrrSeen = true;
     this.hrrSuite = suiteId;
     const suite = cipherSuite13ById(suiteId)!;
@@ -250,66 +248,27 @@ export class ClientHandshaker13 extends Handshaker13 {
       throw new DtlsError("ERR_DTLS_MALFORMED", "CertificateRequest without signature_algorithms", {
         alert: 109,
       });
-    this.clientScheme = schemes13(this.config.signatureSchemes, this.config.certificate.keyType).find(
-      (s) => s !== 0x0503 && offered.includes(s),
-    );
-    if (this.clientScheme === undefined)
-      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no signature scheme for our certificate", {
-        alert: 40,
-      });
+    this.clientScheme = ourScheme13(this.config, offered);
     this.certificateContext = new Uint8Array(cr.context);
     this.record(m);
     this.st = "certificate";
   }
 
   private onCertificate(m: HandshakeMessage): void {
-    if (m.type !== HandshakeType.certificate)
-      throw unexpected13(`handshake type ${m.type} (want Certificate)`);
+    expectMessage(m, HandshakeType.certificate, "Certificate");
     const { chain } = parseCertificate13(m.body);
     this.record(m);
     this.peer = this.verifyPeerCertificate(chain);
     this.st = "certificate_verify";
   }
 
-  private onCertificateVerify(m: HandshakeMessage): void {
-    this.verifyCertificateVerify(m, "server");
-    this.st = "finished";
-  }
-
   private onFinished(m: HandshakeMessage): void {
-    const ks = this.ks!;
-    const suite = this.suite!;
-    const c = this.config;
-    const expected = ks.finished(ks.serverHandshake!, this.transcriptHash(suite));
-    if (!equalBytes(m.body, expected))
-      throw new DtlsError("ERR_DTLS_BAD_FINISHED", "server Finished does not verify", { alert: 51 });
-    this.record(m);
-    ks.application(this.transcriptHash(suite));
-    const items: FlightItem[] = [];
-    if (this.certificateContext) {
-      items.push(
-        this.message(
-          HandshakeType.certificate,
-          certificate13Body(this.certificateContext, c.certificate.der),
-          2,
-        ),
-      );
-      const signature = c.crypto.sign(
-        this.clientScheme!,
-        c.certificate.privateKey,
-        certificateVerifyContent("client", this.transcriptHash(suite)),
-      );
-      items.push(
-        this.message(
-          HandshakeType.certificate_verify,
-          encodeCertificateVerify({ scheme: this.clientScheme!, signature }),
-          2,
-        ),
-      );
-    }
-    items.push(
-      this.message(HandshakeType.finished, ks.finished(ks.clientHandshake!, this.transcriptHash(suite)), 2),
-    );
+    this.verifyFinished(m, "server");
+    this.ks!.application(this.transcriptHash(this.suite!));
+    const items: FlightItem[] = this.certificateContext
+      ? this.certificateItems(this.certificateContext, this.clientScheme!, "client")
+      : [];
+    items.push(this.finishedItem("client"));
     this.st = "done";
     this.sendFlight(items, false);
     // The application keys once the flight (epoch 2) is out.
@@ -319,6 +278,6 @@ export class ClientHandshaker13 extends Handshaker13 {
     this.shed();
     this.completeAwaitingAck(result);
     // The hybrid pair came from the pool: make the next one now that this handshake is done with the CPU.
-    if (this.pooledHybrid) c.mlkemPool?.refillSoon();
+    if (this.pooledHybrid) this.config.mlkemPool?.refillSoon();
   }
 }

@@ -1,44 +1,33 @@
 import { type CancelTimer, startTimer } from "@purertc/socket";
 import type { PeerCertificate } from "../certificate.js";
 import type { CipherSuite13 } from "../crypto/cipher-suites13.js";
-import { SignatureScheme as Schemes, type SignatureScheme, schemeKeyType } from "../crypto/groups.js";
-import { certificateVerifyContent, type KeySchedule13 } from "../crypto/key-schedule13.js";
-import { DtlsError } from "../errors.js";
+import type { SignatureScheme } from "../crypto/groups.js";
+import type { KeySchedule13 } from "../crypto/key-schedule13.js";
 import type { SrtpProfileName } from "../extensions/use-srtp.js";
-import { parseCertificateVerify } from "../handshake/certificate-verify.js";
-import { parseHandshakeFragments } from "../handshake/header.js";
+import { HandshakeType, parseHandshakeFragments } from "../handshake/header.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
-import { encodeAck, HandshakeType13, parseKeyUpdate, type RecordNumber } from "../handshake/tls13.js";
-import { type HandshakeResult, Handshaker, MAX_UNACKED_RETRANSMISSIONS } from "../handshaker.js";
+import {
+  certificate13Body,
+  encodeAck,
+  HandshakeType13,
+  parseKeyUpdate,
+  type RecordNumber,
+} from "../handshake/tls13.js";
+import { unexpectedMessage } from "../handshake/unexpected-message.js";
+import {
+  type FlightItem,
+  type HandshakeResult,
+  Handshaker,
+  MAX_UNACKED_RETRANSMISSIONS,
+} from "../handshaker.js";
 import { RecordAead13 } from "../record/aead13.js";
 import { ContentType, DTLS_1_2 } from "../record/header.js";
-
-/** {@link schemes13} results by configured list (fixed per config) and key type. */
-const schemes13Lists = new WeakMap<readonly SignatureScheme[], Map<string, readonly SignatureScheme[]>>();
-
-/** The TLS 1.3 schemes that may sign a CertificateVerify here (rsa_pkcs1 may not, RFC 8446 §4.4.3). */
-export function schemes13(
-  list: readonly SignatureScheme[],
-  keyType: "ecdsa" | "rsa" | undefined,
-): readonly SignatureScheme[] {
-  let byType = schemes13Lists.get(list);
-  if (!byType) {
-    byType = new Map();
-    schemes13Lists.set(list, byType);
-  }
-  const key = keyType ?? "any";
-  let out = byType.get(key);
-  if (!out) {
-    out = list.filter(
-      (s) => s !== Schemes.rsa_pkcs1_sha256 && (keyType === undefined || schemeKeyType(s) === keyType),
-    );
-    byType.set(key, out);
-  }
-  return out;
-}
-
-export const unexpected13 = (what: string) =>
-  new DtlsError("ERR_DTLS_UNEXPECTED_MESSAGE", `unexpected ${what}`, { alert: 10 });
+import {
+  finished13,
+  signCertificateVerify13,
+  verifyCertificateVerify13,
+  verifyFinished13,
+} from "./authentication.js";
 
 /** Most record numbers remembered to acknowledge. */
 const MAX_TO_ACK = 32;
@@ -166,34 +155,44 @@ export abstract class Handshaker13 extends Handshaker {
     this.readSecret = new Uint8Array(read);
   }
 
-  /** The result both sides report. */
-  /**
-   * Checks the peer's CertificateVerify (RFC 8446 §4.4.3), the same on both sides: a scheme we accept for the
-   * peer's key type, and a signature over the transcript hash with the peer's role in the context string.
-   * Records the message once it verifies.
-   */
+  /** Checks the peer's CertificateVerify (authentication.ts) and records it once it verifies. */
   protected verifyCertificateVerify(m: HandshakeMessage, peerRole: "client" | "server"): void {
-    const cv = parseCertificateVerify(m.body);
-    const scheme = cv.scheme as SignatureScheme;
-    if (!schemes13(this.config.signatureSchemes, this.peer!.keyType).includes(scheme))
-      throw new DtlsError(
-        "ERR_DTLS_UNSUPPORTED",
-        `${peerRole} signed CertificateVerify with scheme 0x${cv.scheme.toString(16)}`,
-        {
-          alert: 47,
-        },
-      );
-    const content = certificateVerifyContent(peerRole, this.transcriptHash(this.suite!));
-    // On this thread: checked on libuv's pool (crypto.verify with a callback) while this thread built our
-    // own flight, it cost 50-80 us more CPU per check in thread hand-offs (about the check itself), and a
-    // data-channel open took 0.5-4 ms longer with the machine's cores busy (measured 2026-12-03).
-    if (!this.config.crypto.verify(scheme, this.peer!.publicKey, content, cv.signature))
-      throw new DtlsError("ERR_DTLS_BAD_SIGNATURE", "CertificateVerify signature does not verify", {
-        alert: 51,
-      });
+    verifyCertificateVerify13(this.config, this.peer!, m.body, peerRole, this.transcriptHash(this.suite!));
     this.record(m);
   }
 
+  /** Checks the peer's Finished and records it. */
+  protected verifyFinished(m: HandshakeMessage, peerRole: "client" | "server"): void {
+    verifyFinished13(this.ks!, m.body, peerRole, this.transcriptHash(this.suite!));
+    this.record(m);
+  }
+
+  /** Our Certificate and CertificateVerify (epoch 2), the second signing the transcript through the first. */
+  protected certificateItems(
+    context: Uint8Array,
+    scheme: SignatureScheme,
+    role: "client" | "server",
+  ): FlightItem[] {
+    const c = this.config;
+    const certificate = this.message(
+      HandshakeType.certificate,
+      certificate13Body(context, c.certificate.der),
+      2,
+    );
+    const cv = signCertificateVerify13(c, scheme, role, this.transcriptHash(this.suite!));
+    return [certificate, this.message(HandshakeType.certificate_verify, cv, 2)];
+  }
+
+  /** Our Finished (epoch 2) over the transcript so far. */
+  protected finishedItem(role: "client" | "server"): FlightItem {
+    return this.message(
+      HandshakeType.finished,
+      finished13(this.ks!, role, this.transcriptHash(this.suite!)),
+      2,
+    );
+  }
+
+  /** The result both sides report. */
   protected result13(clientRandom: Uint8Array, serverRandom: Uint8Array): HandshakeResult {
     const ks = this.ks!;
     return {
@@ -231,7 +230,7 @@ export abstract class Handshaker13 extends Handshaker {
     for (let m = this.reassembler.pop(); m; m = this.reassembler.pop()) {
       if (m.type === HandshakeType13.key_update) this.onKeyUpdate(parseKeyUpdate(m.body));
       else if (m.type !== HandshakeType13.new_session_ticket)
-        throw unexpected13(`post-handshake message ${m.type}`);
+        throw unexpectedMessage(`post-handshake message ${m.type}`);
     }
     // Acknowledge every post-handshake record, duplicates too (the peer retransmits until it hears).
     this.sendAck([{ epoch, seq: recordSeq }]);

@@ -4,7 +4,7 @@ import type { CipherSuite13 } from "../crypto/cipher-suites13.js";
 import { cipherSuite13ById } from "../crypto/cipher-suites13.js";
 import { isGroup13 } from "../crypto/groups.js";
 import { serverShare13 } from "../crypto/key-exchange13.js";
-import { certificateVerifyContent, KeySchedule13 } from "../crypto/key-schedule13.js";
+import { KeySchedule13 } from "../crypto/key-schedule13.js";
 import { randomBytesPooled } from "../crypto/random.js";
 import { DtlsError } from "../errors.js";
 import { ExtensionType, type RawExtension } from "../extensions/index.js";
@@ -19,23 +19,23 @@ import {
   u16,
 } from "../extensions/tls13.js";
 import { encodeUseSrtp, SrtpProfile } from "../extensions/use-srtp.js";
-import { encodeCertificateVerify } from "../handshake/certificate-verify.js";
 import type { ClientHello } from "../handshake/client-hello.js";
 import { parseClientHello } from "../handshake/client-hello.js";
 import { encodeHandshakeFragment, HandshakeType } from "../handshake/header.js";
 import type { HandshakeMessage } from "../handshake/reassembler.js";
 import { encodeServerHello } from "../handshake/server-hello.js";
 import {
-  certificate13Body,
   encodeCertificateRequest13,
   encodeEncryptedExtensions,
   HandshakeType13,
   parseCertificate13,
   tlsMessage,
 } from "../handshake/tls13.js";
+import { expectMessage, unexpectedMessage } from "../handshake/unexpected-message.js";
 import type { FlightItem } from "../handshaker.js";
 import { ContentType, DTLS_1_2, encodeRecord } from "../record/header.js";
-import { Handshaker13, schemes13, unexpected13 } from "./handshaker13.js";
+import { ourScheme13, schemes13 } from "./authentication.js";
+import { Handshaker13 } from "./handshaker13.js";
 import { encodeHelloRetryRequest, hrrCookies, makeHrrCookie, messageHash, openHrrCookie } from "./hello.js";
 
 /**
@@ -148,29 +148,28 @@ export class ServerHandshaker13 extends Handshaker13 {
 
   protected handleMessage(m: HandshakeMessage): void {
     const plaintext = m.type === HandshakeType.client_hello;
-    if (plaintext !== (m.epoch === 0)) throw unexpected13(`handshake type ${m.type} in epoch ${m.epoch}`);
+    if (plaintext !== (m.epoch === 0))
+      throw unexpectedMessage(`handshake type ${m.type} in epoch ${m.epoch}`);
     switch (this.st) {
       case "client_hello":
-        if (m.type !== HandshakeType.client_hello)
-          throw unexpected13(`handshake type ${m.type} (want ClientHello)`);
+        expectMessage(m, HandshakeType.client_hello, "ClientHello");
         this.onClientHello(m, parseClientHello(m.body));
         return;
       case "certificate":
-        if (m.type !== HandshakeType.certificate)
-          throw unexpected13(`handshake type ${m.type} (want Certificate)`);
+        expectMessage(m, HandshakeType.certificate, "Certificate");
         this.onCertificate(m);
         return;
       case "certificate_verify":
-        if (m.type !== HandshakeType.certificate_verify)
-          throw unexpected13(`handshake type ${m.type} (want CertificateVerify)`);
-        this.onCertificateVerify(m);
+        expectMessage(m, HandshakeType.certificate_verify, "CertificateVerify");
+        this.verifyCertificateVerify(m, "client");
+        this.st = "finished";
         return;
       case "finished":
-        if (m.type !== HandshakeType.finished) throw unexpected13(`handshake type ${m.type} (want Finished)`);
+        expectMessage(m, HandshakeType.finished, "Finished");
         this.onFinished(m);
         return;
       default:
-        throw unexpected13(`handshake type ${m.type}`);
+        throw unexpectedMessage(`handshake type ${m.type}`);
     }
   }
 
@@ -218,7 +217,7 @@ export class ServerHandshaker13 extends Handshaker13 {
       this.hrr = undefined;
       this.hrrSent = undefined;
     } else {
-      if (this.hrr) throw unexpected13("second ClientHello without the cookie");
+      if (this.hrr) throw unexpectedMessage("second ClientHello without the cookie");
       suite = c.cipherSuites13.find((s) => hello.cipherSuites.includes(s.id));
       if (!suite)
         throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared DTLS 1.3 cipher suite", { alert: 40 });
@@ -266,12 +265,7 @@ export class ServerHandshaker13 extends Handshaker13 {
   private sendServerFlight(hello: ClientHello, clientShare: Uint8Array): void {
     const c = this.config;
     const suite = this.suite!;
-    const keyType = c.certificate.keyType;
-    const scheme = schemes13(c.signatureSchemes, keyType).find(
-      (s) => s !== 0x0503 && hello.extensions.signatureAlgorithms!.includes(s),
-    );
-    if (scheme === undefined)
-      throw new DtlsError("ERR_DTLS_NO_SHARED_PARAMS", "no shared signature scheme", { alert: 40 });
+    const scheme = ourScheme13(c, hello.extensions.signatureAlgorithms!);
     const { publicKey, secret } = serverShare13(c.crypto, this.group, clientShare);
     const sh = encodeServerHello({
       version: DTLS_1_2,
@@ -305,17 +299,7 @@ export class ServerHandshaker13 extends Handshaker13 {
     if (c.requireClientCertificate) {
       items.push(this.message(HandshakeType.certificate_request, certificateRequestBody(c), 2));
     }
-    items.push(this.message(HandshakeType.certificate, certificate13Body(EMPTY, c.certificate.der), 2));
-    const signature = c.crypto.sign(
-      scheme,
-      c.certificate.privateKey,
-      certificateVerifyContent("server", this.transcriptHash(suite)),
-    );
-    items.push(
-      this.message(HandshakeType.certificate_verify, encodeCertificateVerify({ scheme, signature }), 2),
-    );
-    const finished = this.ks.finished(this.ks.serverHandshake!, this.transcriptHash(suite));
-    items.push(this.message(HandshakeType.finished, finished, 2));
+    items.push(...this.certificateItems(EMPTY, scheme, "server"), this.finishedItem("server"));
     this.host.records.writeEpoch = 2;
     this.st = c.requireClientCertificate ? "certificate" : "finished";
     this.sendFlight(items, false);
@@ -335,16 +319,8 @@ export class ServerHandshaker13 extends Handshaker13 {
     this.st = "certificate_verify";
   }
 
-  private onCertificateVerify(m: HandshakeMessage): void {
-    this.verifyCertificateVerify(m, "client");
-    this.st = "finished";
-  }
-
   private onFinished(m: HandshakeMessage): void {
-    const expected = this.ks!.finished(this.ks!.clientHandshake!, this.transcriptHash(this.suite!));
-    if (!equalBytes(m.body, expected))
-      throw new DtlsError("ERR_DTLS_BAD_FINISHED", "client Finished does not verify", { alert: 51 });
-    this.record(m);
+    this.verifyFinished(m, "client");
     this.st = "done";
     this.host.records.writeEpoch = 3;
     // The ACK rides with our first application data when it comes in this turn (an SCTP INIT ACK).

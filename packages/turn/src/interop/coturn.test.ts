@@ -1,38 +1,26 @@
-import { type CoturnServer, requireCoturn, startCoturn, uclientSanityCheck } from "@purertc/interop/coturn";
+import { requireCoturn, uclientSanityCheck } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
 import { decodeMessage, StunClass, StunKey, StunMessageBuilder, StunMethod } from "@purertc/stun";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
 import { TurnError } from "../errors.js";
+import { coturnPerSuite, until } from "./coturn.test-helper.js";
 
 const coturn = requireCoturn();
 
-/** Waits until `check()` is true, polling; bounded in count and time. */
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (let i = 0; i < 2000; i++) {
-    if (check()) return;
-    if (performance.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe.skipIf(!coturn.available)("TURN client against coturn", () => {
-  let server: CoturnServer;
-  beforeAll(async () => {
-    // 127.0.0.2 is refused as a peer, to see a real 403 to CreatePermission.
-    server = await startCoturn({ mode: "turn", args: ["--denied-peer-ip=127.0.0.2"] });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  // 127.0.0.2 is refused as a peer, to see a real 403 to CreatePermission.
+  const server = coturnPerSuite({ mode: "turn", args: ["--denied-peer-ip=127.0.0.2"] });
 
-  const options = () => ({ server: server.address, username: server.username, password: server.password });
+  const options = () => ({
+    server: server().address,
+    username: server().username,
+    password: server().password,
+  });
 
   it("the server setup relays for coturn's own turnutils_uclient (sanity check of the harness)", async () => {
-    const result = await uclientSanityCheck(server, 10);
+    const result = await uclientSanityCheck(server(), 10);
     expect(result.sent, result.output).toBeGreaterThan(0);
     expect(result.received).toBe(result.sent);
     expect(result.lost).toBe(0);
@@ -176,7 +164,7 @@ describe.skipIf(!coturn.available)("TURN client against coturn", () => {
         const answer = next();
         dead.send(
           b.encode(key ? { integrity: key, fingerprint: true } : { fingerprint: true }),
-          server.port,
+          server().port,
           "127.0.0.1",
         );
         return decodeMessage(new Uint8Array(await answer));

@@ -1,21 +1,16 @@
 // End-to-end check of the ICE seam: two @purertc/ice agents, relay only, through coturn.
 // (It imports @purertc/ice in a test only: the package itself never imports ice.)
 import { IceAgent } from "@purertc/ice";
-import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
+import { requireCoturn } from "@purertc/interop/coturn";
 import { withLeakCheck } from "@purertc/socket/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TurnRelayGatherer } from "../relay-gatherer.js";
+import { coturnPerSuite } from "./coturn.test-helper.js";
 
 const coturn = requireCoturn();
 
 describe.skipIf(!coturn.available)("relay-only ICE through coturn", () => {
-  let server: CoturnServer;
-  beforeAll(async () => {
-    server = await startCoturn({ mode: "turn" });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = coturnPerSuite({ mode: "turn" });
 
   const cases = [
     { name: "both over UDP to the server", a: "udp", b: "udp" },
@@ -25,7 +20,7 @@ describe.skipIf(!coturn.available)("relay-only ICE through coturn", () => {
     it(`two relay-only agents connect over relay candidates and echo data (${c.name})`, async () => {
       await withLeakCheck(async () => {
         const turn = (transport: string) => [
-          { urls: `turn:${server.address}?transport=${transport}`, username: "user", credential: "pass" },
+          { urls: `turn:${server().address}?transport=${transport}`, username: "user", credential: "pass" },
         ];
         const a = new IceAgent({
           role: "controlling",

@@ -1,28 +1,23 @@
-import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
+import { requireCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
+import { coturnPerSuite } from "./coturn.test-helper.js";
 
 const coturn = requireCoturn();
 
 describe.skipIf(!coturn.available)("TURN over IPv6 (coturn on ::1)", () => {
-  let server: CoturnServer;
-  beforeAll(async () => {
-    server = await startCoturn({ mode: "turn", host: "::1" });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = coturnPerSuite({ mode: "turn", host: "::1" });
 
   it("allocates an IPv6 relayed address and relays both ways to a ::1 peer over a channel", async () => {
     const registry = new SocketRegistry();
     await withLeakCheck(async () => {
       await using peer = await registry.open(TEST_OWNER, { label: "peer6", type: "udp6", address: "::1" });
       await using turn = new TurnClient({
-        server: server.address,
-        username: server.username,
-        password: server.password,
+        server: server().address,
+        username: server().username,
+        password: server().password,
         relayFamily: "IPv6",
       });
       const { relayed, mapped } = await turn.allocate();

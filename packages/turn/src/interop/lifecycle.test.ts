@@ -1,37 +1,22 @@
-import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
+import { requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
 import { TurnError } from "../errors.js";
+import { coturnPerSuite, until } from "./coturn.test-helper.js";
 
 const coturn = requireCoturn();
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (let i = 0; i < 5000; i++) {
-    if (check()) return;
-    if (performance.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!coturn.available)("TURN client lifecycle against coturn", () => {
   // Short lifetimes and nonces, so refreshes and 438 Stale Nonce happen within seconds.
-  let server: CoturnServer;
-  beforeAll(async () => {
-    server = await startCoturn({
-      mode: "turn",
-      staleNonceSeconds: 2,
-      permissionLifetimeSeconds: 3,
-      channelLifetimeSeconds: 4,
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = coturnPerSuite({
+    mode: "turn",
+    staleNonceSeconds: 2,
+    permissionLifetimeSeconds: 3,
+    channelLifetimeSeconds: 4,
   });
 
   it("keeps allocation, permission and channel alive past their server lifetimes, through 438 Stale Nonce", async () => {
@@ -39,9 +24,9 @@ describe.skipIf(!coturn.available)("TURN client lifecycle against coturn", () =>
     await withLeakCheck(async () => {
       await using peer = await registry.open(TEST_OWNER, { label: "peer", address: "127.0.0.1" });
       await using turn = new TurnClient({
-        server: server.address,
-        username: server.username,
-        password: server.password,
+        server: server().address,
+        username: server().username,
+        password: server().password,
         timing: { permissionRefreshMs: 1000, channelRefreshMs: 1500, refreshAfterMs: 2500, retryMs: 500 },
       });
       const info = await turn.allocate();
@@ -78,14 +63,12 @@ describe.skipIf(!coturn.available)("TURN client lifecycle against coturn", () =>
 });
 
 describe.skipIf(!coturn.available)("TURN client teardown (leak check)", () => {
-  let server: CoturnServer;
-  beforeAll(async () => {
-    server = await startCoturn({ mode: "turn" });
+  const server = coturnPerSuite({ mode: "turn" });
+  const options = () => ({
+    server: server().address,
+    username: server().username,
+    password: server().password,
   });
-  afterAll(async () => {
-    await server?.close();
-  });
-  const options = () => ({ server: server.address, username: server.username, password: server.password });
 
   it("close during allocation: allocate() rejects ERR_CLOSED, nothing left", async () => {
     await withLeakCheck(async () => {

@@ -1,7 +1,7 @@
-import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
+import { requireCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type RelayCandidate,
   type RelayGatherContext,
@@ -11,6 +11,7 @@ import {
   TurnRelayGatherer,
   turnUrls,
 } from "../relay-gatherer.js";
+import { coturnPerSuite, until } from "./coturn.test-helper.js";
 
 const coturn = requireCoturn();
 
@@ -30,16 +31,6 @@ function context(signal: AbortSignal) {
   return { ctx, bases, candidates, errors };
 }
 
-async function until(check: () => boolean, what: string | (() => string), timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (let i = 0; i < 2000; i++) {
-    if (check()) return;
-    if (performance.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}`);
-}
-
 describe("turnUrls", () => {
   it("keeps turn: URLs over UDP and TCP, and turns: URLs", () => {
     expect(
@@ -54,15 +45,9 @@ describe("turnUrls", () => {
 });
 
 describe.skipIf(!coturn.available)("TurnRelayGatherer against coturn", () => {
-  let server: CoturnServer;
-  beforeAll(async () => {
-    server = await startCoturn({ mode: "turn" });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = coturnPerSuite({ mode: "turn" });
   const config = () => ({
-    urls: `turn:${server.address}?transport=udp`,
+    urls: `turn:${server().address}?transport=udp`,
     username: "user",
     credential: "pass",
   });
@@ -122,7 +107,7 @@ describe.skipIf(!coturn.available)("TurnRelayGatherer against coturn", () => {
       expect(refused.errors).toHaveLength(1);
       expect(refused.errors[0]).toMatchObject({
         errorCode: 401,
-        url: `turn:${server.address}?transport=udp`,
+        url: `turn:${server().address}?transport=udp`,
       });
 
       const controller = new AbortController();

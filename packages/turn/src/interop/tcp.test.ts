@@ -1,31 +1,16 @@
 import { createServer } from "node:net";
-import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
+import { requireCoturn, startCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
 import type { TurnError } from "../errors.js";
+import { coturnPerSuite, until } from "./coturn.test-helper.js";
 
 const coturn = requireCoturn();
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (let i = 0; i < 2000; i++) {
-    if (check()) return;
-    if (performance.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe.skipIf(!coturn.available)("TURN over TCP to coturn (UDP relay)", () => {
-  let server: CoturnServer;
-  beforeAll(async () => {
-    server = await startCoturn({ mode: "turn" });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = coturnPerSuite({ mode: "turn" });
 
   it("allocates over a TCP connection, relays with Send indications and padded ChannelData, deallocates", async () => {
     const registry = new SocketRegistry();
@@ -33,9 +18,9 @@ describe.skipIf(!coturn.available)("TURN over TCP to coturn (UDP relay)", () => 
       await using peer = await registry.open(TEST_OWNER, { label: "peer", address: "127.0.0.1" });
       peer.on("message", (data, from) => peer.send(data, from.port, from.address));
       const turn = new TurnClient({
-        server: `turn:${server.address}?transport=tcp`,
-        username: server.username,
-        password: server.password,
+        server: `turn:${server().address}?transport=tcp`,
+        username: server().username,
+        password: server().password,
       });
       const info = await turn.allocate();
       expect(turn.transport).toBe("tcp");

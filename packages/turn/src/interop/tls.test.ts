@@ -1,20 +1,15 @@
-import { type CoturnServer, requireCoturn, startCoturn } from "@purertc/interop/coturn";
+import { requireCoturn } from "@purertc/interop/coturn";
 import { SocketRegistry } from "@purertc/socket";
 import { TEST_OWNER, withLeakCheck } from "@purertc/socket/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TurnClient } from "../client.js";
 import type { TurnError } from "../errors.js";
+import { coturnPerSuite } from "./coturn.test-helper.js";
 
 const coturn = requireCoturn();
 
 describe.skipIf(!coturn.available)("TURN over TLS (turns:) to coturn, UDP relay", () => {
-  let server: CoturnServer;
-  beforeAll(async () => {
-    server = await startCoturn({ mode: "turn", tls: true });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = coturnPerSuite({ mode: "turn", tls: true });
 
   it("allocates over TLS with the server's certificate trusted, relays, deallocates", async () => {
     const registry = new SocketRegistry();
@@ -22,10 +17,10 @@ describe.skipIf(!coturn.available)("TURN over TLS (turns:) to coturn, UDP relay"
       await using peer = await registry.open(TEST_OWNER, { label: "peer", address: "127.0.0.1" });
       peer.on("message", (data, from) => peer.send(data, from.port, from.address));
       const turn = new TurnClient({
-        server: `turns:127.0.0.1:${server.tlsPort}`,
-        username: server.username,
-        password: server.password,
-        tls: { ca: server.certificatePem },
+        server: `turns:127.0.0.1:${server().tlsPort}`,
+        username: server().username,
+        password: server().password,
+        tls: { ca: server().certificatePem },
       });
       const info = await turn.allocate();
       expect(turn.transport).toBe("tls");
@@ -46,9 +41,9 @@ describe.skipIf(!coturn.available)("TURN over TLS (turns:) to coturn, UDP relay"
   it("refuses a server whose certificate it cannot verify (security default), nothing left", async () => {
     await withLeakCheck(async () => {
       const turn = new TurnClient({
-        server: `turns:127.0.0.1:${server.tlsPort}`,
-        username: server.username,
-        password: server.password,
+        server: `turns:127.0.0.1:${server().tlsPort}`,
+        username: server().username,
+        password: server().password,
       });
       const error = (await turn.allocate().catch((e: unknown) => e)) as TurnError;
       expect(error.code).toBe("ERR_CONNECT");

@@ -43,6 +43,24 @@ function connected(
   });
 }
 
+/** The Pair of two peers just connected (timed from `start`); `exchange` passes one message a → b. */
+function timedPair(
+  start: number,
+  a: { close(): Promise<unknown> },
+  b: { close(): Promise<unknown> },
+  exchange: () => Promise<void>,
+): Pair {
+  return {
+    connectMs: performance.now() - start,
+    refs: [new WeakRef(a), new WeakRef(b)],
+    close: async () => {
+      await a.close();
+      await b.close();
+    },
+    exchange,
+  };
+}
+
 export async function ourPair(): Promise<Pair> {
   const start = performance.now();
   const a = new PeerConnection({ interfaces: "loopback" });
@@ -59,20 +77,16 @@ export async function ourPair(): Promise<Pair> {
   await b.setLocalDescription(await b.createAnswer());
   await a.setRemoteDescription(b.localDescription!);
   await both;
-  const connectMs = performance.now() - start;
-  return {
-    connectMs,
-    refs: [new WeakRef(a), new WeakRef(b)],
-    close: async () => {
-      await a.close();
-      await b.close();
-    },
-    exchange: () =>
+  return timedPair(
+    start,
+    a,
+    b,
+    () =>
       new Promise<void>((resolve) => {
         b.addEventListener("datagram", () => resolve(), { once: true });
         a.sendDatagram("ping");
       }),
-  };
+  );
 }
 
 export async function weriftPair(): Promise<Pair> {
@@ -85,22 +99,18 @@ export async function weriftPair(): Promise<Pair> {
   const channel = a.createDataChannel("bench");
   await negotiateWeriftLoopback(a, b);
   await both;
-  const connectMs = performance.now() - start;
-  return {
-    connectMs,
-    refs: [new WeakRef(a), new WeakRef(b)],
-    close: async () => {
-      await a.close();
-      await b.close();
-    },
-    exchange: () =>
+  return timedPair(
+    start,
+    a,
+    b,
+    () =>
       new Promise<void>((resolve) => {
         b.onDataChannel.subscribe((dc) => dc.onMessage.subscribe(() => resolve()));
         const send = () => channel.send("ping");
         if (channel.readyState === "open") send();
         else channel.stateChanged.subscribe((s) => s === "open" && send());
       }),
-  };
+  );
 }
 
 export async function connectSamples(
