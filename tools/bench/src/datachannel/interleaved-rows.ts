@@ -12,6 +12,8 @@ import type { Tally } from "./transfer.js";
 const mbps = (t: Tally | undefined) => (t ? t.bytes / 1e6 / (t.wallMs / 1000) : Number.NaN);
 const mbpcpu = (t: Tally | undefined) => (t ? t.bytes / 1e6 / (t.cpuUs / 1e6) : Number.NaN);
 const x = (n: number | undefined) => (n === undefined ? "-" : `${n.toFixed(2)}x`);
+/** How far the per-round ratios spread, "0.41–0.55x". */
+const span = (r: [number, number] | undefined) => (r ? `${r[0].toFixed(2)}–${x(r[1])}` : "-");
 
 /** Bulk: MB/s and MB per CPU-second of each stack's process, then the median round ratios as rows of their own. */
 export function interleavedBulkRows(f: InterleavedFigures): BenchRow[] {
@@ -25,12 +27,17 @@ export function interleavedBulkRows(f: InterleavedFigures): BenchRow[] {
     if (ndc) r.reference = { name: `node-datachannel (median round ratio ${x(ratio)})`, value: pick(ndc) };
     return r;
   };
-  const ratioRow = (metric: string, value: number | undefined, target: number): BenchRow => ({
+  const ratioRow = (
+    metric: string,
+    value: number | undefined,
+    spread: [number, number] | undefined,
+    target: number,
+  ): BenchRow => ({
     metric,
     unit: "x",
     ours: value ?? Number.NaN,
     higherIsBetter: true,
-    reference: { name: "issue 11 target", value: target },
+    reference: { name: `issue 11 target (rounds ${span(spread)})`, value: target },
   });
   return [
     row(label, "MB/s", mbps, b?.ratioNdc),
@@ -38,9 +45,15 @@ export function interleavedBulkRows(f: InterleavedFigures): BenchRow[] {
     ratioRow(
       "bulk, stacks interleaved: median of per-round ratios ours / node-datachannel",
       b?.ratioNdc,
+      b?.rangeNdc,
       0.6,
     ),
-    ratioRow("bulk, stacks interleaved: median of per-round ratios ours / werift", b?.ratioWerift, 3),
+    ratioRow(
+      "bulk, stacks interleaved: median of per-round ratios ours / werift",
+      b?.ratioWerift,
+      b?.rangeWerift,
+      3,
+    ),
   ];
 }
 
@@ -72,6 +85,9 @@ export function interleavedOpenRows(f: InterleavedFigures): BenchRow[] {
       unit: "x",
       ours: o?.ratioNdc ?? Number.NaN,
       higherIsBetter: true,
+      ...(o
+        ? { reference: { name: `lowest round (highest ${x(o.rangeNdc[1])})`, value: o.rangeNdc[0] } }
+        : {}),
     },
   ];
 }

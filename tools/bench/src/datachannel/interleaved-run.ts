@@ -31,6 +31,9 @@ export interface InterleavedFigures {
     ratioWerift?: number;
     /** The same per CPU-second of each process. */
     cpuRatioNdc: number;
+    /** Lowest and highest per-round ratio (clock), how far the rounds spread. */
+    rangeNdc: [number, number];
+    rangeWerift?: [number, number];
   };
   open?: {
     rounds: number;
@@ -40,6 +43,7 @@ export interface InterleavedFigures {
     cpuMs: Partial<Record<InterleavedStack, { median: number; p99: number }>>;
     /** Median over the rounds of node-datachannel's open time / ours (above 1: ours faster). */
     ratioNdc: number;
+    rangeNdc: [number, number];
     /** Attempts that failed and were made again (not measured), per stack. */
     failed: Partial<Record<InterleavedStack, number>>;
   };
@@ -53,6 +57,9 @@ export function median(samples: number[]): number {
   if (s.length === 0) return Number.NaN;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
+
+/** The lowest and the highest sample. */
+const range = (samples: number[]): [number, number] => [Math.min(...samples), Math.max(...samples)];
 
 /** How long a bulk may take in the child (what arrived by then is measured), and the ask's bound beyond it. */
 const BULK_MAX_MS = 60_000;
@@ -95,7 +102,8 @@ export async function runInterleaved(quick: boolean): Promise<InterleavedFigures
       children.set(stack, c);
       // A send to a child that died emits `error` on its handle: reported by the ask's timeout, not a crash.
       c.on("error", (error) => process.stderr.write(`interleaved ${stack}: ${error.message}\n`));
-      const ready = await started(c, 60_000);
+      // Up to three tries of the pair, 20 s each, after the stack's import.
+      const ready = await started(c, 90_000);
       if (!ready.ready) throw new Error(String(ready.error));
     }
     // Warm-up: a first bulk (the JIT, the congestion window's first climb), opens past the
@@ -137,7 +145,8 @@ export async function runInterleaved(quick: boolean): Promise<InterleavedFigures
       tally,
       ratioNdc: median(ratioNdc),
       cpuRatioNdc: median(cpuRatioNdc),
-      ...(ratioWerift.length ? { ratioWerift: median(ratioWerift) } : {}),
+      rangeNdc: range(ratioNdc),
+      ...(ratioWerift.length ? { ratioWerift: median(ratioWerift), rangeWerift: range(ratioWerift) } : {}),
     };
 
     phase = "open rounds";
@@ -162,8 +171,12 @@ export async function runInterleaved(quick: boolean): Promise<InterleavedFigures
       ms: { purertc: percentiles(ms.purertc), "node-datachannel": percentiles(ms["node-datachannel"]) },
       cpuMs: { purertc: percentiles(cpu.purertc), "node-datachannel": percentiles(cpu["node-datachannel"]) },
       ratioNdc: median(openRatio),
+      rangeNdc: range(openRatio),
       failed,
     };
+    for (const [stack, n] of Object.entries(failed))
+      if (n)
+        process.stderr.write(`interleaved opens: ${stack} failed ${n} times (made again, not measured)\n`);
     // A clean end: each child closes its pair (and node-datachannel its threads) before `stop`.
     for (const c of children.values()) await ask(c, { quit: true }, "quit", 30_000).catch(() => {});
   } catch (error) {

@@ -33,18 +33,23 @@ describe("interleaved rows", () => {
         ratioNdc: 0.55,
         cpuRatioNdc: 0.8,
         ratioWerift: 3.2,
+        rangeNdc: [0.5, 0.61],
+        rangeWerift: [2.9, 3.4],
       },
     });
     expect(rows.map((r) => r.ours)).toEqual([25, 20, 0.55, 3.2]);
     expect(rows[0]!.werift).toBe(5);
     expect(rows[0]!.reference).toEqual({ name: "node-datachannel (median round ratio 0.55x)", value: 50 });
     expect(rows[1]!.reference!.value).toBe(25);
+    expect(rows[2]!.reference).toEqual({ name: "issue 11 target (rounds 0.50–0.61x)", value: 0.6 });
+    expect(rows[3]!.reference).toEqual({ name: "issue 11 target (rounds 2.90–3.40x)", value: 3 });
     const open = interleavedOpenRows({
       open: {
         rounds: 60,
         ms: { purertc: { median: 6, p99: 9 }, "node-datachannel": { median: 4, p99: 30 } },
         cpuMs: { purertc: { median: 5, p99: 7 }, "node-datachannel": { median: 3, p99: 4 } },
         ratioNdc: 0.7,
+        rangeNdc: [0.5, 1.25],
         failed: {},
       },
     });
@@ -52,7 +57,7 @@ describe("interleaved rows", () => {
       [6, 4],
       [9, 30],
       [5, 3],
-      [0.7, undefined],
+      [0.7, 0.5],
     ]);
     // A run that failed before a phase: its rows are there, without figures.
     expect(interleavedBulkRows({ error: "x" }).every((r) => Number.isNaN(r.ours))).toBe(true);

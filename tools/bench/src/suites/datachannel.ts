@@ -51,6 +51,11 @@ import type { BenchRow, BenchSuite } from "../harness.js";
  * its summed bytes over its summed wall time; the ratios are the medians of
  * the per-round ratios, each of two figures taken seconds apart: the ones to
  * read the targets (bulk ≥ 0.6x node-datachannel, ≥ 3x werift) against.
+ * node-datachannel's open here now and then waits one DTLS retransmission
+ * (ICE connected within milliseconds, the connection exactly 1 s later), more
+ * often on a loaded machine: its medians flipped between ~5 and ~1004 ms from
+ * run to run, in the worker's rows and these alike: its open figures say
+ * more about that timer than about the stack.
  */
 
 const workerPath = fileURLToPath(new URL("../datachannel/worker.js", import.meta.url));
