@@ -1,6 +1,17 @@
 import "reflect-metadata";
 import { percentiles } from "../harness.js";
 import { type ChannelPair, cleanupStack, pairMaker, type RawDatagrams, type StackName } from "./stacks.js";
+import {
+  MiB,
+  timedOpen as openOnce,
+  pairWithRetries,
+  type Rate,
+  rate,
+  sum,
+  type Tally,
+  transferTally,
+  withTimeout,
+} from "./transfer.js";
 
 /**
  * One stack's data-channel figures, in a process of its own (run by
@@ -10,100 +21,17 @@ import { type ChannelPair, cleanupStack, pairMaker, type RawDatagrams, type Stac
 
 const stack = process.argv[2] as StackName;
 const quick = process.argv[3] === "quick";
-const MiB = 1024 * 1024;
-/** Backpressure: refill while bufferedAmount is under this, wait for bufferedamountlow at half of it. */
-const HIGH_WATER = 1 * MiB;
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const immediate = () => new Promise((resolve) => setImmediate(resolve));
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${stack}: ${what} took over ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-/** A transfer's rate by the clock, and by the CPU time the process spent (all its threads: usrsctp's too). */
-interface Rate {
-  /** Bytes per second of wall time. */
-  wall: number;
-  /** Bytes per second of process CPU time: what the stack costs, less sensitive to a loaded machine. */
-  cpu: number;
-}
-
-/** What one transfer moved and spent, summed over interleaved rounds before it becomes a {@link Rate}. */
-interface Tally {
-  bytes: number;
-  /** Wall time, ms. */
-  wallMs: number;
-  /** Process CPU time (user + system, all threads), µs. */
-  cpuUs: number;
-}
-
-const rate = (t: Tally): Rate => ({ wall: t.bytes / (t.wallMs / 1000), cpu: t.bytes / (t.cpuUs / 1e6) });
-const sum = (a: Tally, b: Tally): Tally => ({
-  bytes: a.bytes + b.bytes,
-  wallMs: a.wallMs + b.wallMs,
-  cpuUs: a.cpuUs + b.cpuUs,
-});
-
-/**
- * Sends `total` bytes in `messageSize` messages with bufferedAmountLowThreshold
- * backpressure; the rate (bytes/s) counts up to the last byte received, or
- * what arrived within `maxMs` for a stack too slow to finish.
- */
+/** Sends `total` bytes in `messageSize` messages with backpressure (see transferTally): the rate. */
 async function transfer(
   pair: ChannelPair,
   messageSize: number,
   total: number,
   maxMs = 30_000,
 ): Promise<Rate> {
-  return rate(await transferTally(pair, messageSize, total, maxMs));
-}
-
-/** {@link transfer}'s measurement before it becomes a rate; the pair's listeners are removed after it. */
-async function transferTally(
-  pair: ChannelPair,
-  messageSize: number,
-  total: number,
-  maxMs = 30_000,
-): Promise<Tally> {
-  const chunk = new Uint8Array(messageSize).fill(0x61);
-  let received = 0;
-  let sent = 0;
-  const start = performance.now();
-  const cpuStart = process.cpuUsage();
-  let finish: () => void = () => {};
-  let unMessage: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    finish = resolve;
-    unMessage = pair.onMessage((n) => {
-      received += n;
-      if (received >= total) resolve();
-    });
-  });
-  const pump = () => {
-    while (sent < total && pair.bufferedAmount() < HIGH_WATER) {
-      pair.send(chunk);
-      sent += messageSize;
-    }
-  };
-  const unLow = pair.onBufferedAmountLow(HIGH_WATER / 2, pump);
-  pump();
-  // A poll as well, every 5 ms: a stack whose bufferedamountlow misfires is measured, not stalled.
-  const poll = setInterval(() => {
-    if (performance.now() - start > maxMs) finish();
-    else pump();
-  }, 5);
-  await done.finally(() => clearInterval(poll));
-  const wallMs = performance.now() - start;
-  const cpu = process.cpuUsage(cpuStart);
-  unMessage();
-  unLow();
-  if (received === 0) throw new Error(`${stack}: nothing arrived in ${maxMs} ms`);
-  return { bytes: received, wallMs, cpuUs: cpu.user + cpu.system };
+  return rate(await transferTally(pair, messageSize, total, maxMs, stack));
 }
 
 async function latency(pair: ChannelPair, samples: number): Promise<number[]> {
@@ -121,7 +49,7 @@ async function latency(pair: ChannelPair, samples: number): Promise<number[]> {
     });
     sentAt = performance.now();
     pair.send("x");
-    await withTimeout(got, 5000, "a small message");
+    await withTimeout(got, 5000, `${stack}: a small message`);
   }
   unMessage();
   return out;
@@ -167,7 +95,7 @@ async function bulkRounds(
   let channel: Tally = { bytes: 0, wallMs: 0, cpuUs: 0 };
   let raw: Tally | undefined;
   for (let i = 0; i < rounds; i++) {
-    const t = await transferTally(pair, 64 * 1024, total / rounds);
+    const t = await transferTally(pair, 64 * 1024, total / rounds, 30_000, stack);
     channel = sum(channel, t);
     if (pair.raw) {
       const r = await rawTally(pair.raw, t.wallMs);
@@ -206,15 +134,12 @@ async function measureOpens(result: Record<string, unknown>): Promise<void> {
     cpuMs: number[],
     keep: boolean,
   ) => {
-    const before = process.cpuUsage();
-    const pair = await withTimeout(maker(), 20_000, "open");
-    const used = process.cpuUsage(before);
+    const open = await openOnce(maker, stack);
     if (keep) {
-      ms.push(pair.openMs);
-      cpuMs.push((used.user + used.system) / 1000);
+      ms.push(open.ms);
+      cpuMs.push(open.cpuMs);
     }
-    await pair.close();
-    return pair.openMs;
+    return open.ms;
   };
   const n = quick ? 8 : 25;
   const warmUp = quick ? 10 : OPEN_WARM_UP;
@@ -256,21 +181,8 @@ async function measureOpens(result: Record<string, unknown>): Promise<void> {
 const make = await pairMaker(stack);
 const result: Record<string, unknown> = { stack };
 
-/**
- * A pair for the transfer rows, tried up to three times: under load
- * node-datachannel's setRemoteDescription now and then throws ("Got a remote
- * candidate without ICE transport"), which cost two runs all of its transfer rows.
- */
-async function makePair(): Promise<ChannelPair> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await withTimeout(make(), 20_000, "open");
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      process.stderr.write(`${stack}: pair failed (${(error as Error).message}), again\n`);
-    }
-  }
-}
+/** A pair for the transfer rows, tried up to three times (see pairWithRetries). */
+const makePair = (): Promise<ChannelPair> => pairWithRetries(make, stack);
 try {
   // DATA without I-DATA: transfer rows only (its opens would repeat purertc's).
   if (stack !== "purertc-data") await measureOpens(result);

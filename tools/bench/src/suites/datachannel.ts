@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { HalfStack } from "../datachannel/halves.js";
+import { interleavedBulkRows, interleavedOpenRows } from "../datachannel/interleaved-rows.js";
+import { runInterleaved } from "../datachannel/interleaved-run.js";
 import type { StackName } from "../datachannel/stacks.js";
 import type { BenchRow, BenchSuite } from "../harness.js";
 
@@ -33,6 +35,27 @@ import type { BenchRow, BenchSuite } from "../harness.js";
  * Throughputs are given by the clock and per CPU-second of the process (all
  * its threads): on a shared, loaded machine the clock figure says how much
  * CPU the process got, the CPU figure what the work costs.
+ *
+ * Rows "stacks interleaved" (../datachannel/interleaved-run.ts): the workers
+ * above run one stack after another, minutes apart, and this machine's speed
+ * moves ±20–30 % from minute to minute, so a ratio of two workers' figures
+ * swung 0.41–0.68 for unchanged code. Here each stack's child process
+ * (../datachannel/interleaved.ts) holds its connected pair and is asked in
+ * turn, strictly one at a time (the others idle): after a warm-up (one 8 MiB
+ * bulk each, 30 opens; quick: 15), rounds of one 16 MiB bulk transfer (64 KiB
+ * messages, the bulk row's backpressure) per stack, purertc and
+ * node-datachannel every round in alternating order, werift after them every
+ * other round (8 rounds; quick: 4), then rounds of one open (create → first
+ * channel open, then close) per stack, purertc and node-datachannel (80; quick:
+ * 20; werift's opens take ~140 ms and are measured above). Each stack's MB/s is
+ * its summed bytes over its summed wall time; the ratios are the medians of
+ * the per-round ratios, each of two figures taken seconds apart: the ones to
+ * read the targets (bulk ≥ 0.6x node-datachannel, ≥ 3x werift) against.
+ * node-datachannel's open here now and then waits one DTLS retransmission
+ * (ICE connected within milliseconds, the connection exactly 1 s later), more
+ * often on a loaded machine: its medians flipped between ~5 and ~1004 ms from
+ * run to run, in the worker's rows and these alike: its open figures say
+ * more about that timer than about the stack.
  */
 
 const workerPath = fileURLToPath(new URL("../datachannel/worker.js", import.meta.url));
@@ -208,6 +231,8 @@ export const suite: BenchSuite = {
     const ours2 = await runTwoProcess("purertc", quick);
     const x25519two = await runTwoProcess("purertc-x25519", quick);
     const werift2 = await runTwoProcess("werift", quick);
+    const interleaved = await runInterleaved(quick);
+    if (interleaved.error) process.stderr.write(`stacks interleaved: ${interleaved.error}\n`);
     for (const f of [ours, x25519, plainData, werift, ndc, ours2, x25519two, werift2])
       if (f.error) process.stderr.write(`${f.stack}${"ipc" in f ? " (two processes)" : ""}: ${f.error}\n`);
     const row = (
@@ -278,9 +303,11 @@ export const suite: BenchSuite = {
         (f) => (f === ours ? x25519 : f).openFirst,
         false,
       ),
+      ...interleavedOpenRows(interleaved),
       ...twoProcessRows(ours2, x25519two, werift2, ndc),
       row("bulk, 64 KiB messages, reliable ordered", "MB/s", (f) => f.bulkMBps, true),
       row("bulk, 64 KiB messages, per CPU-second", "MB/cpu-s", (f) => f.bulkMBpcpu, true),
+      ...interleavedBulkRows(interleaved),
       row("1 KiB messages, reliable ordered", "msg/s", (f) => f.smallMsgs, true),
       row("1 KiB messages, per CPU-second", "msg/cpu-s", (f) => f.smallMsgsPcpu, true),
       // Ours with DATA chunks (sctpInterleaving: false), what a pion, werift, libdatachannel or
