@@ -14,7 +14,8 @@ type Config = ConstructorParameters<typeof PeerConnection>[0];
  * Usage: node dist/datachannel/open-profile.js [count=200] [variant…] [timeline]
  * (variants: default, x25519, 1.2, shared-cert; default: default and x25519).
  * Environment: WARMUP=n opens first (10); PROFILE=file.cpuprofile writes a CPU profile of
- * the measured opens only (not start-up or warm-up, which `--cpu-prof` would include).
+ * the measured opens only (not start-up or warm-up, which `--cpu-prof` would include);
+ * GAP_MS=n pauses n ms between opens (the event loop idle, as a server between connections).
  * Not a benchmark (`npm run bench -- datachannel` is): a tool for finding where the time goes.
  */
 
@@ -38,6 +39,7 @@ for (const n of names) if (!VARIANTS[n]) throw new Error(`unknown variant ${n}`)
 type Marks = Map<string, number>;
 const WARMUP = Number(process.env.WARMUP ?? 10);
 const PROFILE = process.env.PROFILE;
+const GAP_MS = Number(process.env.GAP_MS ?? 0);
 
 /** Starts a CPU profile (50 µs sampling) of what follows; the returned function writes it to `file`. */
 async function startProfile(file: string): Promise<() => Promise<void>> {
@@ -122,8 +124,8 @@ for (let i = 0; i < count + WARMUP; i++) {
   for (const n of names) {
     const marks: Marks = new Map();
     const [wall, cpu, idle] = await once(n, marks);
-    // A turn for the closes to finish, outside the measured open.
-    await new Promise((resolve) => setImmediate(resolve));
+    // A turn for the closes to finish, outside the measured open (GAP_MS: an idle pause instead).
+    await new Promise((resolve) => (GAP_MS > 0 ? setTimeout(resolve, GAP_MS) : setImmediate(resolve)));
     if (i < WARMUP) continue; // warm-up
     const r = results.get(n)!;
     r.wall.push(wall);
