@@ -157,7 +157,11 @@ describe("interop with libsrtp (GStreamer srtpenc/srtpdec) over loopback UDP", (
                 await gst.stop();
                 gst = launchGst(args);
               }
-              if (Date.now() - start > 20_000) throw new Error(`gst-launch not ready: ${gst.stderr()}`);
+              if (Date.now() - start > 20_000)
+                throw new Error(
+                  `gst-launch not ready in 20 s (datagrams back per path: ${inbox.map((b) => b.length).join("/")}; ` +
+                    `exit ${gst.child.exitCode ?? gst.child.signalCode ?? "none"}): ${gst.stderr()}`,
+                );
               sendAll(seq);
               await sleep(50);
             }
