@@ -4,36 +4,20 @@ import { nobleCrypto } from "./crypto/noble-crypto.js";
 import {
   certificateFingerprint,
   DtlsCertificate,
-  DtlsConnection,
+  type DtlsConnection,
   type DtlsError,
   NamedGroup,
 } from "./index.js";
-import { memoryPair } from "./memory-transport.test-helper.js";
+import { memoryCertificates, memoryConnections, type memoryPair } from "./memory-transport.test-helper.js";
 import { parseDatagram } from "./record/header.js";
 
-const clientCert = await DtlsCertificate.generate();
-const serverCert = await DtlsCertificate.generate();
+const { client: clientCert, server: serverCert } = memoryCertificates();
 const rsaCert = await DtlsCertificate.generate({ keyType: "rsa" });
 
 type Options = Partial<ConstructorParameters<typeof DtlsConnection>[1]>;
 
-function pair(client: Options = {}, server: Options = {}, filter: Parameters<typeof memoryPair>[0] = {}) {
-  const [a, b] = memoryPair(filter);
-  const sCert = server.certificate ?? serverCert;
-  const c = new DtlsConnection(a, {
-    role: "client",
-    certificate: clientCert,
-    peerFingerprint: sCert.fingerprint,
-    ...client,
-  });
-  const s = new DtlsConnection(b, {
-    role: "server",
-    certificate: sCert,
-    peerFingerprint: clientCert.fingerprint,
-    ...server,
-  });
-  return { client: c, server: s, a, b };
-}
+const pair = (client: Options = {}, server: Options = {}, filter: Parameters<typeof memoryPair>[0] = {}) =>
+  memoryConnections({}, filter, { client, server });
 
 async function exchange(client: DtlsConnection, server: DtlsConnection): Promise<void> {
   const atServer = new Promise<Uint8Array>((r) => server.once("message", r));

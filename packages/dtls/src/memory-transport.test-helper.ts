@@ -57,28 +57,40 @@ export function memoryPair(filter: { fn?: LinkFilter } = {}): [MemoryTransport, 
 /** Certificates of {@link memoryConnections}: one pair for the whole test file. */
 let certificates: { client: DtlsCertificate; server: DtlsCertificate } | undefined;
 
+/** The client's and the server's certificates {@link memoryConnections} uses by default (made once per file). */
+export function memoryCertificates(): { client: DtlsCertificate; server: DtlsCertificate } {
+  certificates ??= { client: DtlsCertificate.generateEcdsa(), server: DtlsCertificate.generateEcdsa() };
+  return certificates;
+}
+
+type ConnectionOptions = Partial<DtlsConnectionOptions>;
+
 /**
  * A DTLS client and server over a fresh {@link memoryPair}, each told the other's fingerprint;
- * `common` goes to both (versions, suites, groups, timers). `b` is the server's end (what it sent).
+ * `common` goes to both (versions, suites, groups, timers), `sides` to one of them (a server
+ * certificate given there is the one the client expects). `b` is the server's end (what it sent).
  */
 export function memoryConnections(
   common: Omit<DtlsConnectionOptions, "role" | "certificate" | "peerFingerprint">,
   filter: { fn?: LinkFilter } = {},
+  sides: { client?: ConnectionOptions; server?: ConnectionOptions } = {},
 ) {
-  certificates ??= { client: DtlsCertificate.generateEcdsa(), server: DtlsCertificate.generateEcdsa() };
-  const { client: clientCert, server: serverCert } = certificates;
+  const { client: clientCert, server: defaultServerCert } = memoryCertificates();
+  const serverCert = sides.server?.certificate ?? defaultServerCert;
   const [a, b] = memoryPair(filter);
   const client = new DtlsConnection(a, {
     role: "client",
     certificate: clientCert,
     peerFingerprint: serverCert.fingerprint,
     ...common,
+    ...sides.client,
   });
   const server = new DtlsConnection(b, {
     role: "server",
     certificate: serverCert,
     peerFingerprint: clientCert.fingerprint,
     ...common,
+    ...sides.server,
   });
   return { client, server, a, b };
 }
