@@ -2,40 +2,59 @@ import { negotiate } from "./pair.test-helper.js";
 import { PeerConnection } from "./peer-connection.js";
 import { WireTap } from "./wire-tap.test-helper.js";
 
+/** What sits between the two peers of {@link pairBehind}: it listens at `address` and forwards to its target. */
+export interface Middlebox {
+  readonly address: { address: string; port: number };
+  close(): Promise<void>;
+}
+
 /**
- * a (offerer: ICE controlling, DTLS server) ↔ tap ↔ b (answerer: ICE
- * controlled, DTLS client). a knows b only by the tap's address; b is told
- * nothing of a and learns the tap's upstream socket from a's checks
- * (peer-reflexive), so every datagram both ways crosses the tap. With
- * `holdNomination` the tap holds a's nominating checks until released, so b
- * carries DTLS and data on a valid pair that is not nominated (RFC 8445 §12.1).
+ * a (offerer: ICE controlling) ↔ box ↔ b (answerer: ICE controlled). `start`
+ * puts a box in front of b's IPv4 loopback candidate; a knows b only by the
+ * box's address, b is told nothing of a and learns the box's upstream socket
+ * from a's checks (peer-reflexive), so every datagram both ways crosses the
+ * box. `ready` settles with the box once a has its candidate; `close()` closes
+ * both peers, then the box.
  */
-export async function tappedPair(holdNomination: boolean) {
+export function pairBehind<B extends Middlebox>(
+  start: (target: { address: string; port: number }) => Promise<B>,
+) {
   const a = new PeerConnection({ interfaces: "loopback" });
   const b = new PeerConnection({ interfaces: "loopback" });
-  let tap: WireTap | undefined;
+  let box: B | undefined;
   let starting = false;
-  const tapReady = new Promise<WireTap>((resolve) => {
+  const ready = new Promise<B>((resolve) => {
     b.addEventListener("icecandidate", (e) => {
       const c = e.candidate?.candidate;
+      // One box, in front of b's IPv4 loopback candidate; b's others stay unknown to a.
       if (!c || starting || !/ udp \d+ 127\.0\.0\.1 /i.test(c)) return;
       starting = true;
       const fields = c.split(" ");
-      void WireTap.start({ address: fields[4]!, port: Number(fields[5]) }, holdNomination).then((t) => {
-        tap = t;
-        fields[4] = t.address.address;
-        fields[5] = String(t.address.port);
+      void start({ address: fields[4]!, port: Number(fields[5]) }).then((started) => {
+        box = started;
+        fields[4] = started.address.address;
+        fields[5] = String(started.address.port);
         void a.addIceCandidate({ ...e.candidate, candidate: fields.join(" ") }).catch(() => {});
-        resolve(t);
+        resolve(started);
       });
     });
   });
   const close = async () => {
     await a.close();
     await b.close();
-    await tap?.close();
+    await box?.close();
   };
-  return { a, b, tapReady, close };
+  return { a, b, ready, close };
+}
+
+/**
+ * {@link pairBehind} a {@link WireTap} (a is the DTLS server, b the client). With
+ * `holdNomination` the tap holds a's nominating checks until released, so b
+ * carries DTLS and data on a valid pair that is not nominated (RFC 8445 §12.1).
+ */
+export async function tappedPair(holdNomination: boolean) {
+  const { a, b, ready, close } = pairBehind((target) => WireTap.start(target, holdNomination));
+  return { a, b, tapReady: ready, close };
 }
 
 /**

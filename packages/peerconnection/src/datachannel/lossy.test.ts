@@ -4,7 +4,7 @@ import { SocketRegistry } from "@purertc/socket";
 import { withLeakCheck } from "@purertc/socket/testing";
 import { describe, expect, it } from "vitest";
 import { waitForState } from "../pair.test-helper.js";
-import { PeerConnection } from "../peer-connection.js";
+import { pairBehind } from "../tapped-pair.test-helper.js";
 import { nextEvent, until } from "./channel.test-helper.js";
 import type { DataChannel } from "./data-channel.js";
 
@@ -15,57 +15,25 @@ const MB = 1_000_000;
  */
 const totalFor = (_loss: number) => Number(process.env.PURERTC_LOSSY_MB ?? 10) * MB;
 
-/**
- * a ↔ proxy ↔ b: a knows b only by the proxy's address; b is told nothing of
- * a and learns it as the proxy's upstream socket (peer-reflexive), so every
- * datagram both ways crosses the proxy and its loss, duplication and
- * reordering.
- */
+/** a ↔ lossy proxy ↔ b ({@link pairBehind}): every datagram both ways crosses the proxy's loss, duplication and reordering. */
 async function lossyPair(loss: number) {
-  const a = new PeerConnection({ interfaces: "loopback" });
-  const b = new PeerConnection({ interfaces: "loopback" });
-  let proxy: Awaited<ReturnType<typeof startLossyProxy>> | undefined;
-  let starting = false;
-  const proxyReady = new Promise<void>((resolve) => {
-    b.addEventListener("icecandidate", (e) => {
-      const c = e.candidate?.candidate;
-      // One proxy, in front of b's IPv4 loopback candidate; b's others stay unknown to a.
-      if (!c || starting || !/ udp \d+ 127\.0\.0\.1 /i.test(c)) return;
-      starting = true;
-      const [, , , , address, port] = c.split(" ");
-      void startLossyProxy({
-        registry: SocketRegistry.default,
-        target: { address: address!, port: Number(port) },
-        loss,
-        reorder: 0.05,
-        duplicate: 0.01,
-        seed: 7,
-      }).then((p) => {
-        proxy = p;
-        const fields = c.split(" ");
-        fields[4] = p.address.address;
-        fields[5] = String(p.address.port);
-        void a.addIceCandidate({ ...e.candidate, candidate: fields.join(" ") }).catch(() => {});
-        resolve();
-      });
-    });
-  });
+  const { a, b, ready, close } = pairBehind((target) =>
+    startLossyProxy({
+      registry: SocketRegistry.default,
+      target,
+      loss,
+      reorder: 0.05,
+      duplicate: 0.01,
+      seed: 7,
+    }),
+  );
   await a.setLocalDescription(await a.createOffer());
   await b.setRemoteDescription(a.localDescription!);
   await b.setLocalDescription(await b.createAnswer());
   await a.setRemoteDescription(b.localDescription!);
-  await proxyReady;
+  const proxy = await ready;
   await Promise.all([waitForState(a, "connected", 30_000), waitForState(b, "connected", 30_000)]);
-  return {
-    a,
-    b,
-    proxy: proxy!,
-    close: async () => {
-      await a.close();
-      await b.close();
-      await proxy?.close();
-    },
-  };
+  return { a, b, proxy, close };
 }
 
 /** Sends `total` bytes of sequence-numbered 16 KiB messages with backpressure; the receiver checks order and content. */
