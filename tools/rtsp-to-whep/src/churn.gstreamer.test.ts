@@ -22,6 +22,15 @@ async function until(predicate: () => boolean, timeoutMs: number, what: string):
   }
 }
 
+/** What a viewer without frames got: its states, the media it received, what crossed the relay. */
+async function whereItStopped(pc: PeerConnection, relay: UdpRelay | undefined): Promise<string> {
+  const inbound = [...(await pc.getStats()).values()].filter((s) => s.type === "inbound-rtp");
+  const media = inbound
+    .map((s) => `${s.packetsReceived} packets, ${s.framesReceived ?? 0} frames`)
+    .join("; ");
+  return `connection ${pc.connectionState}, ICE ${pc.iceConnectionState}, inbound-rtp ${media || "none"}${relay ? `, relay ${relay.describe()}` : ""}`;
+}
+
 /** One join → first frame → leave cycle, in its own frame so no local keeps the viewer reachable. */
 async function cycle(
   proxy: RtspToWhepProxy,
@@ -36,7 +45,9 @@ async function cycle(
   });
   refs.push(new WeakRef(viewer.pc));
   try {
-    await until(() => frames > 0, 10_000, `the first frame (${mode})`);
+    await until(() => frames > 0, 10_000, `the first frame (${mode})`).catch(async (error: Error) => {
+      throw new Error(`${error.message}: ${await whereItStopped(viewer.pc, relay)}`);
+    });
   } finally {
     if (relay) {
       // Its network is gone: nothing reaches the proxy any more, not even the close_notify.

@@ -13,21 +13,32 @@ const CANDIDATE = /^a=candidate:(\S+) (\d+) (udp) (\d+) (\S+) (\d+) typ host(.*)
  * close_notify). The offer's and the answer's candidates are rewritten to
  * the relay's ports: the proxy sees the viewer at `towardProxy`, the viewer
  * sees the proxy at `towardViewer`, and every datagram crosses the relay.
+ *
+ * Each port forwards only what comes from the endpoint the SDP named: with
+ * hundreds of short-lived ports, a port of ours is often one a vanished
+ * viewer had, and the proxy's session for it still sends there for a few
+ * seconds (another suite's peers too). A relay that learned its viewer from
+ * the last sender sent the new session's answers to that stranger.
  */
 export class UdpRelay {
   private viewer: Address | undefined;
   private proxy: Address | undefined;
+  private forwarded = { towardViewer: 0, towardProxy: 0 };
+  private dropped = 0;
 
   private constructor(
     private readonly towardProxy: Socket,
     private readonly towardViewer: Socket,
   ) {
-    towardProxy.on("message", (data) => {
-      if (this.viewer) towardViewer.send(data, this.viewer.port, this.viewer.address);
+    towardProxy.on("message", (data, from) => {
+      if (!this.viewer || !same(from, this.proxy)) return void this.dropped++;
+      this.forwarded.towardViewer++;
+      towardViewer.send(data, this.viewer.port, this.viewer.address);
     });
     towardViewer.on("message", (data, from) => {
-      this.viewer = { address: from.address, port: from.port };
-      if (this.proxy) towardProxy.send(data, this.proxy.port, this.proxy.address);
+      if (!this.proxy || !same(from, this.viewer)) return void this.dropped++;
+      this.forwarded.towardProxy++;
+      towardProxy.send(data, this.proxy.port, this.proxy.address);
     });
   }
 
@@ -54,6 +65,12 @@ export class UdpRelay {
     return mapped;
   };
 
+  /** Datagrams forwarded each way and dropped (from a stranger, or before the SDP named both ends), for errors. */
+  describe(): string {
+    const { towardViewer, towardProxy } = this.forwarded;
+    return `${towardProxy} datagrams to the proxy, ${towardViewer} to the viewer, ${this.dropped} dropped`;
+  }
+
   /** The network is gone: both ports closed. Idempotent. */
   close(): void {
     for (const socket of [this.towardProxy, this.towardViewer]) {
@@ -64,6 +81,10 @@ export class UdpRelay {
       }
     }
   }
+}
+
+function same(from: Address, expected: Address | undefined): boolean {
+  return expected !== undefined && from.port === expected.port && from.address === expected.address;
 }
 
 /** Keeps the first UDP IPv4 host candidate of each section, pointed at 127.0.0.1:`port`. */
