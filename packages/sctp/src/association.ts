@@ -30,8 +30,6 @@
  *                  └─────────────────────────────────────────────────────► closed ◄────────────┘
  *   From any state: ABORT sent or received, close(), too many retransmissions → closed (for good).
  * ```
- * (Just over 400 lines with this diagram, left whole: what remains is the public API and the
- * state transitions, which read best beside the diagram; the chunk work is already elsewhere.)
  */
 import { whenAborted } from "@purertc/socket";
 import {
@@ -59,6 +57,7 @@ import type { ReceiverSink } from "./receiver-sink.js";
 import { SendQueue } from "./send-queue.js";
 import { Setup } from "./setup.js";
 import { Shutdown } from "./shutdown.js";
+import { zeroStats } from "./stats.js";
 import type { Tcb } from "./tcb.js";
 import { AssociationTimer } from "./timers.js";
 import { Transmitter } from "./transmitter.js";
@@ -107,29 +106,7 @@ export class SctpAssociation extends EventTarget implements SctpAssociationLike,
     this.sink = this.inbound.sink;
     this.t3 = new AssociationTimer(this.recovery.onT3);
     this.delayedAck = new AssociationTimer(this.tx.onDelayedAck);
-    this.stats = {
-      packetsSent: 0,
-      packetsReceived: 0,
-      bytesSent: 0,
-      bytesReceived: 0,
-      dataChunksSent: 0,
-      dataChunksReceived: 0,
-      retransmissions: 0,
-      timeouts: 0,
-      fastRetransmits: 0,
-      probes: 0,
-      heartbeatsSent: 0,
-      heartbeatAcks: 0,
-      heartbeatTimeouts: 0,
-      packetsDropped: 0,
-      messagesReceived: 0,
-      messagesSent: 0,
-      srtt: undefined,
-      rto: o.rtoInitial,
-      cwnd: 0,
-      peerRwnd: 0,
-      flightSize: 0,
-    };
+    this.stats = zeroStats(o.rtoInitial);
     this.unlinkSignal = whenAborted(options.signal, this.onSignalAbort);
   }
 
