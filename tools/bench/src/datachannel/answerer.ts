@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import type { Message } from "../child-ipc.js";
-import { type Description, type Half, type HalfStack, halfMaker } from "./halves.js";
+import { cleanupHalves, type Description, type Half, type HalfStack, halfMaker } from "./halves.js";
 
 /**
  * The answering peers of the two-process open (forked by offerer.ts):
@@ -42,7 +42,7 @@ async function close(id: number): Promise<void> {
 }
 
 // The offerer that forked us is gone (or done): nothing left to answer.
-process.on("disconnect", () => process.exit(0));
+process.on("disconnect", () => void cleanupHalves(stack).finally(() => process.exit(0)));
 process.on("message", (m: Message) => {
   if (m.ping !== undefined) send({ pong: m.ping });
   else if (m.received !== undefined) {

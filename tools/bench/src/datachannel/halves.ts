@@ -5,9 +5,24 @@ import type { W3cChannel, W3cPeer } from "./stacks.js";
 export type { Description, Half } from "./half.js";
 
 /** The stacks the two-process open is measured for. */
-export type HalfStack = "purertc" | "purertc-x25519" | "werift";
+export type HalfStack = "purertc" | "purertc-x25519" | "werift" | "node-datachannel";
 
-function w3cHalf(pc: W3cPeer, offerer: boolean): Half {
+/** Resolves once `pc` has gathered all its candidates (they are in its description then). */
+function gathered(pc: W3cPeer): Promise<void> {
+  const state = () => (pc as unknown as { iceGatheringState: string }).iceGatheringState;
+  if (state() === "complete") return Promise.resolve();
+  return new Promise<void>((resolve) =>
+    pc.addEventListener("icegatheringstatechange", (() => {
+      if (state() === "complete") resolve();
+    }) as never),
+  );
+}
+
+/**
+ * One side on a W3C-shaped PeerConnection. `whole`: descriptions go once gathering is complete,
+ * candidates inside, none trickled (node-datachannel: with trickle, libdatachannel waits ~1 s).
+ */
+function w3cHalf(pc: W3cPeer, offerer: boolean, whole = false): Half {
   const pending = new Pending((c) => pc.addIceCandidate(c));
   let opened: Promise<void> = Promise.resolve();
   let sender: BulkSender | undefined;
@@ -32,12 +47,16 @@ function w3cHalf(pc: W3cPeer, offerer: boolean): Half {
       }) as never);
     }) as never);
   }
-  const local = () => pc.localDescription as Description;
+  const local = async () => {
+    if (whole) await gathered(pc);
+    const { type, sdp } = pc.localDescription as Description;
+    return { type, sdp };
+  };
   let answerCpuMs = 0;
   return {
     onCandidate: (fn) =>
       pc.addEventListener("icecandidate", ((e: { candidate: { candidate?: string } | null }) => {
-        if (e.candidate?.candidate) fn(e.candidate);
+        if (e.candidate?.candidate && !whole) fn(e.candidate);
       }) as never),
     offer: async () => {
       await pc.setLocalDescription(await pc.createOffer());
@@ -71,13 +90,25 @@ function w3cHalf(pc: W3cPeer, offerer: boolean): Half {
 
 /**
  * Makes peers of `stack`, the offerer (with the channel) or the answerer;
- * werift is imported only in werift's processes.
+ * werift and node-datachannel are imported only in their own processes.
  */
 export async function halfMaker(stack: HalfStack): Promise<(offerer: boolean) => Half> {
   if (stack === "werift") return (await import("./halves-werift.js")).weriftHalf;
+  if (stack === "node-datachannel") {
+    const { RTCPeerConnection } = await import("node-datachannel/polyfill");
+    return (offerer) =>
+      w3cHalf(new RTCPeerConnection({ iceServers: [] } as never) as unknown as W3cPeer, offerer, true);
+  }
   const config =
     stack === "purertc-x25519"
       ? { interfaces: "loopback" as const, dtlsGroups: ["x25519" as const] }
       : { interfaces: "loopback" as const };
   return (offerer) => w3cHalf(new PeerConnection(config) as unknown as W3cPeer, offerer);
+}
+
+/** Before the process exits: node-datachannel's native threads stop only at cleanup(). */
+export async function cleanupHalves(stack: HalfStack): Promise<void> {
+  if (stack !== "node-datachannel") return;
+  const ndc = (await import("node-datachannel")) as unknown as { default: { cleanup(): void } };
+  ndc.default.cleanup();
 }

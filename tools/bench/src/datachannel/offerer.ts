@@ -3,7 +3,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ask, type Message, started, stop } from "../child-ipc.js";
 import { percentiles } from "../harness.js";
-import { type Description, type Half, type HalfStack, halfMaker } from "./halves.js";
+import { cleanupHalves, type Description, type Half, type HalfStack, halfMaker } from "./halves.js";
 
 /**
  * The data-channel open with the two peers in two processes (run by
@@ -238,6 +238,7 @@ try {
 } finally {
   child.removeAllListeners("exit");
   await stop(child, 5000);
+  await cleanupHalves(stack);
 }
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

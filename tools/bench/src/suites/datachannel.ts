@@ -142,30 +142,40 @@ function runScript<T extends { stack: string; error?: string }>(
 
 /**
  * The open with the answerer in a process of its own (IPC signalling), ours
- * beside werift measured the same way; node-datachannel's figure is its
- * one-process one (its peers already run on native threads of their own).
- * Then the CPU each process spent per open (wall below their sum is what
- * ran in parallel), and the IPC round trip measured in each offerer process:
- * the open waits for about one (offer out, answer back).
+ * beside werift and node-datachannel measured the same way (node-datachannel
+ * with its candidates in the descriptions, as in its one-process rows), and
+ * node-datachannel's one-process figure named beside: its peers run on native
+ * threads of their own even in one process, ours share one JS thread there.
+ * Then the CPU each process spent per open (wall below their sum is what ran
+ * in parallel), and the IPC round trip measured in each offerer process: the
+ * open waits for about one (offer out, answer back).
  */
 function twoProcessRows(
   ours: TwoProcessFigures,
   x25519: TwoProcessFigures,
   werift: TwoProcessFigures,
+  ndc2: TwoProcessFigures,
   ndc: Figures,
 ): BenchRow[] {
   const label = "create → first channel open, peers in two processes, IPC signalling";
+  /** node-datachannel in two processes, as ours; its one-process figure when that run failed. */
+  const reference = (value: number, two: number | undefined, one: number | undefined, higher: boolean) => {
+    const ratio = (theirs: number) => (higher ? value / theirs : theirs / value).toFixed(2);
+    if (two !== undefined)
+      return {
+        name: `node-datachannel, two processes (ours ${ratio(two)}x; its one-process ${one?.toFixed(2) ?? "?"}, ours ${one === undefined ? "?" : ratio(one)}x)`,
+        value: two,
+      };
+    if (one !== undefined) return { name: `node-datachannel, one process (ours ${ratio(one)}x)`, value: one };
+    return undefined;
+  };
   const row = (metric: string, mine: TwoProcessFigures, pick: "median" | "p99"): BenchRow => {
     const value = mine.open?.[pick] ?? Number.NaN;
     const r: BenchRow = { metric, unit: "ms", ours: value, higherIsBetter: false };
     const w = werift.open?.[pick];
     if (w !== undefined) r.werift = w;
-    const theirs = ndc.open?.[pick];
-    if (theirs !== undefined)
-      r.reference = {
-        name: `node-datachannel, one process (ours ${(theirs / value).toFixed(2)}x)`,
-        value: theirs,
-      };
+    const ref = reference(value, ndc2.open?.[pick], ndc.open?.[pick], false);
+    if (ref) r.reference = ref;
     return r;
   };
   const ipc = (pick: "median" | "p99"): BenchRow => {
@@ -192,18 +202,14 @@ function twoProcessRows(
     if (x !== undefined) r.reference = { name: "ours, DTLS x25519 only", value: x };
     return r;
   };
-  // node-datachannel's one-process figures are the reference (its usrsctp already runs threads of its own).
   const bulkRow = (pick: "MBps" | "MBpcpu", metric: string, unit: string): BenchRow => {
     const value = ours.bulk?.[pick] ?? Number.NaN;
     const r: BenchRow = { metric, unit, ours: value, higherIsBetter: true };
     const w = werift.bulk?.[pick];
     if (w !== undefined) r.werift = w;
-    const theirs = pick === "MBps" ? ndc.bulkMBps : ndc.bulkMBpcpu;
-    if (theirs !== undefined)
-      r.reference = {
-        name: `node-datachannel, one process (ours ${(value / theirs).toFixed(2)}x)`,
-        value: theirs,
-      };
+    const one = pick === "MBps" ? ndc.bulkMBps : ndc.bulkMBpcpu;
+    const ref = reference(value, ndc2.bulk?.[pick], one, true);
+    if (ref) r.reference = ref;
     return r;
   };
   return [
@@ -231,9 +237,10 @@ export const suite: BenchSuite = {
     const ours2 = await runTwoProcess("purertc", quick);
     const x25519two = await runTwoProcess("purertc-x25519", quick);
     const werift2 = await runTwoProcess("werift", quick);
+    const ndc2 = await runTwoProcess("node-datachannel", quick);
     const interleaved = await runInterleaved(quick);
     if (interleaved.error) process.stderr.write(`stacks interleaved: ${interleaved.error}\n`);
-    for (const f of [ours, x25519, plainData, werift, ndc, ours2, x25519two, werift2])
+    for (const f of [ours, x25519, plainData, werift, ndc, ours2, x25519two, werift2, ndc2])
       if (f.error) process.stderr.write(`${f.stack}${"ipc" in f ? " (two processes)" : ""}: ${f.error}\n`);
     const row = (
       metric: string,
@@ -304,7 +311,7 @@ export const suite: BenchSuite = {
         false,
       ),
       ...interleavedOpenRows(interleaved),
-      ...twoProcessRows(ours2, x25519two, werift2, ndc),
+      ...twoProcessRows(ours2, x25519two, werift2, ndc2, ndc),
       row("bulk, 64 KiB messages, reliable ordered", "MB/s", (f) => f.bulkMBps, true),
       row("bulk, 64 KiB messages, per CPU-second", "MB/cpu-s", (f) => f.bulkMBpcpu, true),
       ...interleavedBulkRows(interleaved),
