@@ -108,6 +108,18 @@ export interface TwoProcessFigures {
   error?: string;
 }
 
+/**
+ * A reference stack's run, once more if it failed: libdatachannel has hung an open for over 20 s
+ * (then deadlocked in cleanup()), which cost the table every node-datachannel figure. The first
+ * failure stays on stderr.
+ */
+async function againIfFailed<T extends { stack: string; error?: string }>(run: () => Promise<T>): Promise<T> {
+  const first = await run();
+  if (!first.error) return first;
+  process.stderr.write(`${first.stack}: ${first.error} (running it once more)\n`);
+  return run();
+}
+
 /** Runs the two-process open of one stack (../datachannel/offerer.ts, which forks its answerer). */
 export function runTwoProcess(stack: HalfStack, quick: boolean): Promise<TwoProcessFigures> {
   return runScript<TwoProcessFigures>(offererPath, stack, quick);
@@ -233,11 +245,11 @@ export const suite: BenchSuite = {
     const x25519 = await runWorker("purertc-x25519", quick);
     const plainData = await runWorker("purertc-data", quick);
     const werift = await runWorker("werift", quick);
-    const ndc = await runWorker("node-datachannel", quick);
+    const ndc = await againIfFailed(() => runWorker("node-datachannel", quick));
     const ours2 = await runTwoProcess("purertc", quick);
     const x25519two = await runTwoProcess("purertc-x25519", quick);
     const werift2 = await runTwoProcess("werift", quick);
-    const ndc2 = await runTwoProcess("node-datachannel", quick);
+    const ndc2 = await againIfFailed(() => runTwoProcess("node-datachannel", quick));
     const interleaved = await runInterleaved(quick);
     if (interleaved.error) process.stderr.write(`stacks interleaved: ${interleaved.error}\n`);
     for (const f of [ours, x25519, plainData, werift, ndc, ours2, x25519two, werift2, ndc2])
