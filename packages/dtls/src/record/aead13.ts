@@ -265,9 +265,11 @@ export function parseUnifiedRecord(
 export function reconstructSequence(bits: number, bitsLength: 1 | 2, expected: number): number {
   const span = bitsLength === 2 ? 0x10000 : 0x100;
   const base = expected - (expected % span);
+  // The candidates one span below and above, compared without an array: this runs once per record received.
   let best = base + bits;
-  for (const c of [base - span + bits, base + span + bits]) {
-    if (c >= 0 && Math.abs(c - expected) < Math.abs(best - expected)) best = c;
-  }
+  const below = best - span;
+  if (below >= 0 && Math.abs(below - expected) < Math.abs(best - expected)) best = below;
+  const above = base + span + bits;
+  if (Math.abs(above - expected) < Math.abs(best - expected)) best = above;
   return best;
 }
