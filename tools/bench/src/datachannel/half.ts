@@ -57,3 +57,17 @@ export class Pending {
     this.queue = [];
   }
 }
+
+/** Resolves once `pc` has gathered all its candidates (they are in its description then). */
+export function gatheringComplete(pc: {
+  readonly iceGatheringState?: string;
+  addEventListener(type: "icegatheringstatechange", listener: () => void): void;
+}): Promise<void> {
+  const state = () => pc.iceGatheringState;
+  if (state() === "complete") return Promise.resolve();
+  return new Promise<void>((resolve) =>
+    pc.addEventListener("icegatheringstatechange", () => {
+      if (state() === "complete") resolve();
+    }),
+  );
+}

@@ -1,22 +1,11 @@
 import { PeerConnection } from "@purertc/peerconnection";
-import { type BulkSender, type Description, type Half, Pending } from "./half.js";
+import { type BulkSender, type Description, gatheringComplete, type Half, Pending } from "./half.js";
 import type { W3cChannel, W3cPeer } from "./stacks.js";
 
 export type { Description, Half } from "./half.js";
 
 /** The stacks the two-process open is measured for. */
 export type HalfStack = "purertc" | "purertc-x25519" | "werift" | "node-datachannel";
-
-/** Resolves once `pc` has gathered all its candidates (they are in its description then). */
-function gathered(pc: W3cPeer): Promise<void> {
-  const state = () => (pc as unknown as { iceGatheringState: string }).iceGatheringState;
-  if (state() === "complete") return Promise.resolve();
-  return new Promise<void>((resolve) =>
-    pc.addEventListener("icegatheringstatechange", (() => {
-      if (state() === "complete") resolve();
-    }) as never),
-  );
-}
 
 /**
  * One side on a W3C-shaped PeerConnection. `whole`: descriptions go once gathering is complete,
@@ -48,7 +37,7 @@ function w3cHalf(pc: W3cPeer, offerer: boolean, whole = false): Half {
     }) as never);
   }
   const local = async () => {
-    if (whole) await gathered(pc);
+    if (whole) await gatheringComplete(pc);
     const { type, sdp } = pc.localDescription as Description;
     return { type, sdp };
   };

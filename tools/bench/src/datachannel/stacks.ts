@@ -1,5 +1,6 @@
 import { type DatagramEvent, PeerConnection } from "@purertc/peerconnection";
 import { negotiateWeriftLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
+import { gatheringComplete } from "./half.js";
 
 /**
  * One open data channel between two in-process peers of one stack, seen
@@ -110,14 +111,7 @@ async function w3cPair(
   );
   const opened = new Promise<void>((resolve) => channel.addEventListener("open", () => resolve()));
   // whole: descriptions go once gathering is complete, candidates inside (no trickle).
-  const gathered = (pc: W3cPeer) =>
-    whole && (pc as unknown as { iceGatheringState: string }).iceGatheringState !== "complete"
-      ? new Promise<void>((resolve) =>
-          pc.addEventListener("icegatheringstatechange", (() => {
-            if ((pc as unknown as { iceGatheringState: string }).iceGatheringState === "complete") resolve();
-          }) as never),
-        )
-      : Promise.resolve();
+  const gathered = (pc: W3cPeer) => (whole ? gatheringComplete(pc) : Promise.resolve());
   await a.setLocalDescription(await a.createOffer());
   await gathered(a);
   await b.setRemoteDescription(a.localDescription);
