@@ -10,14 +10,15 @@ export interface Middlebox {
 
 /**
  * a (offerer: ICE controlling) ↔ box ↔ b (answerer: ICE controlled). `start`
- * puts a box in front of b's IPv4 loopback candidate; a knows b only by the
+ * puts a box in front of b's IPv4 loopback candidate (it is given that
+ * candidate and b's ICE ufrag, to know a's checks); a knows b only by the
  * box's address, b is told nothing of a and learns the box's upstream socket
  * from a's checks (peer-reflexive), so every datagram both ways crosses the
  * box. `ready` settles with the box once a has its candidate; `close()` closes
  * both peers, then the box.
  */
 export function pairBehind<B extends Middlebox>(
-  start: (target: { address: string; port: number }) => Promise<B>,
+  start: (target: { address: string; port: number }, targetUfrag: string | undefined) => Promise<B>,
 ) {
   const a = new PeerConnection({ interfaces: "loopback" });
   const b = new PeerConnection({ interfaces: "loopback" });
@@ -30,7 +31,8 @@ export function pairBehind<B extends Middlebox>(
       if (!c || starting || !/ udp \d+ 127\.0\.0\.1 /i.test(c)) return;
       starting = true;
       const fields = c.split(" ");
-      void start({ address: fields[4]!, port: Number(fields[5]) }).then((started) => {
+      const ufrag = /a=ice-ufrag:(\S+)/.exec(b.localDescription?.sdp ?? "")?.[1];
+      void start({ address: fields[4]!, port: Number(fields[5]) }, ufrag).then((started) => {
         box = started;
         fields[4] = started.address.address;
         fields[5] = String(started.address.port);
@@ -53,7 +55,7 @@ export function pairBehind<B extends Middlebox>(
  * carries DTLS and data on a valid pair that is not nominated (RFC 8445 §12.1).
  */
 export async function tappedPair(holdNomination: boolean) {
-  const { a, b, ready, close } = pairBehind((target) => WireTap.start(target, holdNomination));
+  const { a, b, ready, close } = pairBehind((target, ufrag) => WireTap.start(target, holdNomination, ufrag));
   return { a, b, tapReady: ready, close };
 }
 

@@ -34,11 +34,37 @@ function hasUseCandidate(d: Uint8Array): boolean {
 
 const idOf = (d: Uint8Array) => Buffer.from(d.subarray(8, 20)).toString("hex");
 
+/** USERNAME (RFC 8489 §14.3). */
+const USERNAME = 0x0006;
+
+/** True for a STUN Binding request whose USERNAME is `${ufrag}:…` (an ICE check addressed to that agent). */
+function isCheckFor(d: Uint8Array, ufrag: string): boolean {
+  if (d.length < 20 || d[0] !== 0 || d[1] !== 1) return false;
+  const end = Math.min(d.length, 20 + ((d[2]! << 8) | d[3]!));
+  for (let i = 20; i + 4 <= end; ) {
+    const type = (d[i]! << 8) | d[i + 1]!;
+    const length = (d[i + 2]! << 8) | d[i + 3]!;
+    if (type === USERNAME) {
+      return Buffer.from(d.subarray(i + 4, Math.min(i + 4 + length, end)))
+        .toString()
+        .startsWith(`${ufrag}:`);
+    }
+    i += 4 + Math.ceil(length / 4) * 4;
+  }
+  return false;
+}
+
 /**
  * A UDP relay on 127.0.0.1 in front of `target` that names what crosses it
  * (STUN checks, nominating checks and their answers, DTLS ClientHellos) and
  * can hold the nominating checks back until `release()`: the order of events
  * on the wire, seen from between the peers. Sockets through the registry.
+ *
+ * Its client is the sender of the first ICE check for the target's ufrag
+ * (when given); datagrams from anyone else are dropped. A fresh port is
+ * often one a closed peer's socket had, still sent to by its old peers for
+ * a while: a tap that took the first sender as its client would serve a
+ * stranger (the churn test's relay once did).
  */
 export class WireTap {
   readonly events: WireEvent[] = [];
@@ -54,16 +80,25 @@ export class WireTap {
     private readonly front: ManagedSocket,
     private readonly target: { address: string; port: number },
     holdNomination: boolean,
+    /** The target's ICE ufrag: only a check for it makes its sender the client. */
+    private readonly targetUfrag: string | undefined,
   ) {
     this.held = holdNomination ? [] : undefined;
     front.on("message", (data, remote) => void this.fromClient(data, remote));
   }
 
-  /** Starts a tap in front of `target`; with `holdNomination`, nominating checks wait for `release()`. */
-  static async start(target: { address: string; port: number }, holdNomination: boolean): Promise<WireTap> {
+  /**
+   * Starts a tap in front of `target` (whose ICE ufrag is `targetUfrag`, when known); with
+   * `holdNomination`, nominating checks wait for `release()`.
+   */
+  static async start(
+    target: { address: string; port: number },
+    holdNomination: boolean,
+    targetUfrag?: string,
+  ): Promise<WireTap> {
     const owner = {};
     const front = await SocketRegistry.default.open(owner, { label: "wire-tap", address: "127.0.0.1" });
-    return new WireTap(owner, front, target, holdNomination);
+    return new WireTap(owner, front, target, holdNomination, targetUfrag);
   }
 
   /** The address peers send to. */
@@ -79,9 +114,12 @@ export class WireTap {
   }
 
   private async fromClient(data: Buffer, remote: { address: string; port: number }): Promise<void> {
+    const client = this.client;
+    if (client && (remote.port !== client.port || remote.address !== client.address)) return; // a stranger
     if (!this.upstream) {
-      if (this.client) return; // its upstream socket is opening: lost, as on a network
-      this.client = remote;
+      if (client) return; // its upstream socket is opening: lost, as on a network
+      if (this.targetUfrag !== undefined && !isCheckFor(data, this.targetUfrag)) return;
+      this.client = { address: remote.address, port: remote.port };
       this.upstream = await SocketRegistry.default.open(this.owner, {
         label: "wire-tap-upstream",
         address: "127.0.0.1",
