@@ -66,7 +66,8 @@ describe("DTLS on a valid pair before nomination (RFC 8445 §12.1)", () => {
         await b.setRemoteDescription(a.localDescription!);
         await b.setLocalDescription(await b.createAnswer());
         const fields = (await offererCandidate).split(" ");
-        tap = await WireTap.start({ address: fields[4]!, port: Number(fields[5]) }, false);
+        const ufrag = /a=ice-ufrag:(\S+)/.exec(a.localDescription!.sdp)?.[1];
+        tap = await WireTap.start({ address: fields[4]!, port: Number(fields[5]) }, false, ufrag);
         fields[4] = tap.address.address;
         fields[5] = String(tap.address.port);
         const hello = new Promise<boolean>((resolve) => {

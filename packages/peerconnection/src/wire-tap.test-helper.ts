@@ -1,4 +1,5 @@
 import { type ManagedSocket, SocketRegistry } from "@purertc/socket";
+import { decodeMessage, type StunMessage } from "@purertc/stun";
 
 /** What a datagram crossing the tap is, as far as the early-DTLS tests care. */
 export type WireKind =
@@ -21,37 +22,20 @@ export interface WireEvent {
 /** USE-CANDIDATE (RFC 8445 §16.1). */
 const USE_CANDIDATE = 0x0025;
 
-function hasUseCandidate(d: Uint8Array): boolean {
-  const end = Math.min(d.length, 20 + ((d[2]! << 8) | d[3]!));
-  for (let i = 20; i + 4 <= end; ) {
-    const type = (d[i]! << 8) | d[i + 1]!;
-    const length = (d[i + 2]! << 8) | d[i + 3]!;
-    if (type === USE_CANDIDATE) return true;
-    i += 4 + Math.ceil(length / 4) * 4;
+/** The datagram as a STUN message (@purertc/stun's parser), or undefined for anything else. */
+function stunOf(d: Uint8Array): StunMessage | undefined {
+  if (d.length < 20 || d[0]! > 3) return undefined;
+  try {
+    return decodeMessage(d);
+  } catch {
+    return undefined;
   }
-  return false;
 }
 
-const idOf = (d: Uint8Array) => Buffer.from(d.subarray(8, 20)).toString("hex");
-
-/** USERNAME (RFC 8489 §14.3). */
-const USERNAME = 0x0006;
-
-/** True for a STUN Binding request whose USERNAME is `${ufrag}:…` (an ICE check addressed to that agent). */
+/** True for a Binding request whose USERNAME is `${ufrag}:…` (an ICE check addressed to that agent). */
 function isCheckFor(d: Uint8Array, ufrag: string): boolean {
-  if (d.length < 20 || d[0] !== 0 || d[1] !== 1) return false;
-  const end = Math.min(d.length, 20 + ((d[2]! << 8) | d[3]!));
-  for (let i = 20; i + 4 <= end; ) {
-    const type = (d[i]! << 8) | d[i + 1]!;
-    const length = (d[i + 2]! << 8) | d[i + 3]!;
-    if (type === USERNAME) {
-      return Buffer.from(d.subarray(i + 4, Math.min(i + 4 + length, end)))
-        .toString()
-        .startsWith(`${ufrag}:`);
-    }
-    i += 4 + Math.ceil(length / 4) * 4;
-  }
-  return false;
+  const m = stunOf(d);
+  return m?.type === 0x0001 && (m.username?.startsWith(`${ufrag}:`) ?? false);
 }
 
 /**
@@ -147,15 +131,17 @@ export class WireTap {
 
   private classify(direction: "a→b" | "b→a", d: Uint8Array): WireKind {
     if (d.length >= 20 && d[0]! <= 3) {
-      const type = (d[0]! << 8) | d[1]!;
-      if (type === 0x0001) {
-        if (!hasUseCandidate(d)) return "check";
-        this.nominating.add(`${direction}:${idOf(d)}`);
+      const m = stunOf(d);
+      if (m?.type === 0x0001) {
+        if (!m.has(USE_CANDIDATE)) return "check";
+        this.nominating.add(`${direction}:${m.transactionIdHex}`);
         return "nominating-check";
       }
-      if (type === 0x0101) {
+      if (m?.type === 0x0101) {
         const back = direction === "a→b" ? "b→a" : "a→b";
-        return this.nominating.has(`${back}:${idOf(d)}`) ? "nominating-response" : "check-response";
+        return this.nominating.has(`${back}:${m.transactionIdHex}`)
+          ? "nominating-response"
+          : "check-response";
       }
       return "other";
     }
