@@ -151,7 +151,10 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> implements 
     return this.entry.socket;
   }
 
-  /** Closes the socket; resolves when the OS has released it. Idempotent. */
+  /**
+   * Closes the socket; resolves when the OS has released it and its handle has
+   * left `process.getActiveResourcesInfo()`. Idempotent.
+   */
   close(): Promise<void> {
     return this.release(this.entry);
   }
