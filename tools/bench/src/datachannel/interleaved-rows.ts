@@ -1,12 +1,15 @@
 import type { BenchRow } from "../harness.js";
 import type { InterleavedFigures } from "./interleaved-run.js";
+import { FLOOR_RECORD } from "./node-floor.js";
 import type { Tally } from "./transfer.js";
 
 /**
  * The datachannel table's rows of the interleaved rounds (interleaved-run.ts):
  * throughputs summed over the rounds per stack, and the medians of the
  * per-round ratios, the figures the targets of issue 11 are read against
- * (bulk ≥ 0.6x node-datachannel, ≥ 3x werift).
+ * (bulk ≥ 0.6x node-datachannel, ≥ 3x werift), and Node's floor under them
+ * (node-floor.ts): its MB/s, ours as a share of it, it as a share of
+ * node-datachannel.
  */
 
 const mbps = (t: Tally | undefined) => (t ? t.bytes / 1e6 / (t.wallMs / 1000) : Number.NaN);
@@ -21,6 +24,7 @@ export function interleavedBulkRows(f: InterleavedFigures): BenchRow[] {
   const label = `bulk, 64 KiB messages, stacks interleaved (${b?.rounds ?? "-"} rounds of 16 MiB)`;
   const ndc = b?.tally["node-datachannel"];
   const werift = b?.tally.werift;
+  const floor = b?.tally["node-floor"];
   const row = (metric: string, unit: string, pick: (t: Tally | undefined) => number, ratio?: number) => {
     const r: BenchRow = { metric, unit, ours: pick(b?.tally.purertc), higherIsBetter: true };
     if (werift) r.werift = pick(werift);
@@ -54,6 +58,26 @@ export function interleavedBulkRows(f: InterleavedFigures): BenchRow[] {
       b?.rangeWerift,
       3,
     ),
+    // What bounds the rows above: Node's own cost for these bytes on one thread, no protocol.
+    {
+      metric: `Node floor: node:crypto AES-128-GCM + node:dgram per ${FLOOR_RECORD}-byte record, no protocol, interleaved`,
+      unit: "MB/s",
+      ours: mbps(floor),
+      higherIsBetter: true,
+      ...(ndc
+        ? { reference: { name: `node-datachannel (median round ratio ${x(b?.floorNdc)})`, value: mbps(ndc) } }
+        : {}),
+    },
+    {
+      metric: "bulk, stacks interleaved: median of per-round ratios ours / Node floor",
+      unit: "x",
+      ours: b?.oursFloor ?? Number.NaN,
+      higherIsBetter: true,
+      reference: {
+        name: `floor / node-datachannel (rounds ${span(b?.rangeFloorNdc)})`,
+        value: b?.floorNdc ?? Number.NaN,
+      },
+    },
   ];
 }
 

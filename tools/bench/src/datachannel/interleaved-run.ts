@@ -15,8 +15,11 @@ import { MiB, type Tally } from "./transfer.js";
 
 const childPath = fileURLToPath(new URL("./interleaved.js", import.meta.url));
 
-/** The stacks of the interleaved rows: werift in the bulk rounds only (its opens take ~140 ms). */
-export type InterleavedStack = "purertc" | "node-datachannel" | "werift";
+/**
+ * The stacks of the interleaved rows: werift and node-floor (Node's AES-GCM and UDP per record, no
+ * protocol: node-floor.ts) in the bulk rounds only (werift's opens take ~140 ms; the floor opens nothing).
+ */
+export type InterleavedStack = "purertc" | "node-datachannel" | "werift" | "node-floor";
 
 /** What the interleaved rounds measured (see {@link runInterleaved}). */
 export interface InterleavedFigures {
@@ -34,6 +37,11 @@ export interface InterleavedFigures {
     /** Lowest and highest per-round ratio (clock), how far the rounds spread. */
     rangeNdc: [number, number];
     rangeWerift?: [number, number];
+    /** Median over the rounds of the floor / node-datachannel, and of ours / the floor (clock), with their spread. */
+    floorNdc?: number;
+    rangeFloorNdc?: [number, number];
+    oursFloor?: number;
+    rangeOursFloor?: [number, number];
   };
   open?: {
     rounds: number;
@@ -83,10 +91,11 @@ const add = (a: Tally | undefined, b: Tally): Tally =>
   a ? { bytes: a.bytes + b.bytes, wallMs: a.wallMs + b.wallMs, cpuUs: a.cpuUs + b.cpuUs } : b;
 
 /**
- * Forks the three children one after the other (each makes its pair alone),
+ * Forks the four children one after the other (each makes its pair alone),
  * warms each (one bulk, then opens), then runs the bulk rounds (purertc and
  * node-datachannel every round, their order swapped every round so neither
- * always follows the other; werift after them every other round) and the open
+ * always follows the other, the floor between them; werift after them every
+ * other round) and the open
  * rounds (purertc and node-datachannel, order swapped likewise). Children are
  * stopped in `finally`; a failure ends the run with the figures of the phases
  * completed and `error`.
@@ -97,7 +106,7 @@ export async function runInterleaved(quick: boolean): Promise<InterleavedFigures
   const child = (stack: InterleavedStack) => children.get(stack)!;
   let phase = "start";
   try {
-    for (const stack of ["purertc", "node-datachannel", "werift"] as const) {
+    for (const stack of ["purertc", "node-datachannel", "werift", "node-floor"] as const) {
       const c = fork(childPath, [stack], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       children.set(stack, c);
       // A send to a child that died emits `error` on its handle: reported by the ask's timeout, not a crash.
@@ -123,9 +132,11 @@ export async function runInterleaved(quick: boolean): Promise<InterleavedFigures
     const ratioNdc: number[] = [];
     const cpuRatioNdc: number[] = [];
     const ratioWerift: number[] = [];
+    const floorNdc: number[] = [];
+    const oursFloor: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const order: InterleavedStack[] =
-        r % 2 ? ["node-datachannel", "purertc"] : ["purertc", "node-datachannel"];
+        r % 2 ? ["node-datachannel", "node-floor", "purertc"] : ["purertc", "node-floor", "node-datachannel"];
       if (r % 2 === 0) order.push("werift");
       const round: Partial<Record<InterleavedStack, Tally>> = {};
       for (const stack of order) {
@@ -138,6 +149,9 @@ export async function runInterleaved(quick: boolean): Promise<InterleavedFigures
       ratioNdc.push(mbps(ours) / mbps(ndc));
       cpuRatioNdc.push(mbpcpu(ours) / mbpcpu(ndc));
       if (round.werift) ratioWerift.push(mbps(ours) / mbps(round.werift));
+      const floor = round["node-floor"]!;
+      floorNdc.push(mbps(floor) / mbps(ndc));
+      oursFloor.push(mbps(ours) / mbps(floor));
     }
     result.bulk = {
       rounds,
@@ -147,6 +161,10 @@ export async function runInterleaved(quick: boolean): Promise<InterleavedFigures
       cpuRatioNdc: median(cpuRatioNdc),
       rangeNdc: range(ratioNdc),
       ...(ratioWerift.length ? { ratioWerift: median(ratioWerift), rangeWerift: range(ratioWerift) } : {}),
+      floorNdc: median(floorNdc),
+      rangeFloorNdc: range(floorNdc),
+      oursFloor: median(oursFloor),
+      rangeOursFloor: range(oursFloor),
     };
 
     phase = "open rounds";

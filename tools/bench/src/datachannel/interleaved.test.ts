@@ -29,15 +29,26 @@ describe("interleaved rows", () => {
       bulk: {
         rounds: 8,
         bytesPerRound: 16 * MiB,
-        tally: { purertc: tally(100, 4, 5), "node-datachannel": tally(100, 2, 4), werift: tally(50, 10, 10) },
+        tally: {
+          purertc: tally(100, 4, 5),
+          "node-datachannel": tally(100, 2, 4),
+          werift: tally(50, 10, 10),
+          "node-floor": tally(100, 3, 3),
+        },
         ratioNdc: 0.55,
         cpuRatioNdc: 0.8,
         ratioWerift: 3.2,
         rangeNdc: [0.5, 0.61],
         rangeWerift: [2.9, 3.4],
+        floorNdc: 0.66,
+        rangeFloorNdc: [0.6, 0.7],
+        oursFloor: 0.8,
+        rangeOursFloor: [0.75, 0.85],
       },
     });
-    expect(rows.map((r) => r.ours)).toEqual([25, 20, 0.55, 3.2]);
+    expect(rows.map((r) => r.ours)).toEqual([25, 20, 0.55, 3.2, 100 / 3, 0.8]);
+    expect(rows[4]!.reference).toEqual({ name: "node-datachannel (median round ratio 0.66x)", value: 50 });
+    expect(rows[5]!.reference).toEqual({ name: "floor / node-datachannel (rounds 0.60–0.70x)", value: 0.66 });
     expect(rows[0]!.werift).toBe(5);
     expect(rows[0]!.reference).toEqual({ name: "node-datachannel (median round ratio 0.55x)", value: 50 });
     expect(rows[1]!.reference!.value).toBe(25);

@@ -1,6 +1,7 @@
 import { type DatagramEvent, PeerConnection } from "@purertc/peerconnection";
 import { negotiateWeriftLoopback, weriftLoopbackPeer } from "../werift-loopback.js";
 import { gatheringComplete } from "./half.js";
+import { floorPair } from "./node-floor.js";
 
 /**
  * One open data channel between two in-process peers of one stack, seen
@@ -41,6 +42,8 @@ export interface RawDatagrams {
  * the default X25519MLKEM768 hybrid: the open without ML-KEM on its critical path (open figures only).
  * `purertc-data`: purertc with SCTP DATA chunks, no I-DATA (`sctpInterleaving: false`), as with a pion,
  * werift, libdatachannel or Chromium peer (transfer figures only).
+ * `node-floor`: no stack: Node's AES-GCM and UDP per record with no protocol (node-floor.ts), the
+ * floor under any JavaScript stack's transfer figures (transfer figures only).
  */
 export type StackName =
   | "purertc"
@@ -48,7 +51,8 @@ export type StackName =
   | "purertc-x25519"
   | "purertc-data"
   | "werift"
-  | "node-datachannel";
+  | "node-datachannel"
+  | "node-floor";
 
 /** The W3C shape both purertc and node-datachannel's polyfill have (also used by halves.ts). */
 export interface W3cChannel {
@@ -233,6 +237,7 @@ export async function pairMaker(stack: StackName): Promise<() => Promise<Channel
       );
   }
   if (stack === "werift") return weriftPair;
+  if (stack === "node-floor") return floorPair;
   const { RTCPeerConnection } = await import("node-datachannel/polyfill");
   return () =>
     w3cPair(
