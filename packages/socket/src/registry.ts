@@ -300,7 +300,9 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       const children = entry.children ? [...entry.children].map((c) => this.release(c)) : [];
       const wasClosed = entry.closed;
       entry.closed = true;
-      entry.closing = Promise.all([...children, wasClosed ? undefined : entry.shutdown()]).then(afterClosePhase);
+      entry.closing = Promise.all([...children, wasClosed ? undefined : entry.shutdown()]).then(
+        afterClosePhase,
+      );
       return entry.closing;
     }
     entry.closing = new Promise<void>((resolve) => {
