@@ -151,10 +151,7 @@ export class ManagedSocket extends EventEmitter<ManagedSocketEvents> implements 
     return this.entry.socket;
   }
 
-  /**
-   * Closes the socket; resolves when the OS has released it and its handle has
-   * left `process.getActiveResourcesInfo()`. Idempotent.
-   */
+  /** Closes the socket; resolves when the OS has released it. Idempotent. */
   close(): Promise<void> {
     return this.release(this.entry);
   }

@@ -300,9 +300,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
       const children = entry.children ? [...entry.children].map((c) => this.release(c)) : [];
       const wasClosed = entry.closed;
       entry.closed = true;
-      entry.closing = Promise.all([...children, wasClosed ? undefined : entry.shutdown()]).then(
-        afterClosePhase,
-      );
+      entry.closing = Promise.all([...children, wasClosed ? undefined : entry.shutdown()]).then(() => {});
       return entry.closing;
     }
     entry.closing = new Promise<void>((resolve) => {
@@ -318,7 +316,7 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
         // Already closed by dgram itself (e.g. a failed bind).
         resolve();
       }
-    }).then(afterClosePhase);
+    });
     return entry.closing;
   }
 
@@ -339,17 +337,6 @@ export class SocketRegistry extends EventEmitter<SocketRegistryEvents> implement
     this.emit("leak", report);
   }
 }
-
-/**
- * Resolves once libuv's close phase has run. dgram and net report `close` (on
- * the next tick) when the fd is already closed, but the handle leaves
- * `process.getActiveResourcesInfo()` only in the loop's close phase, which
- * follows the check phase: one setImmediate may still run before it, the
- * second (queued from the check phase) runs in the next iteration, after it.
- * So a caller who awaits close() sees its resources gone, not one turn later.
- */
-const afterClosePhase = (): Promise<void> =>
-  new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
 /** The IP literal {@link literalLookup} answered last, and its family. */
 let lastLiteral = "";

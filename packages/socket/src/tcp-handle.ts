@@ -49,8 +49,7 @@ export abstract class TcpHandle<Events extends TcpHandleEvents & Record<keyof Ev
   }
 
   /**
-   * Closes through the registry, resolving once released (the handle gone
-   * from `process.getActiveResourcesInfo()` too); idempotent. A
+   * Closes through the registry, resolving once released; idempotent. A
    * connection's queued bytes get a bounded moment to leave; a server stops
    * listening and closes every connection it accepted.
    */
