@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import type { Message } from "../child-ipc.js";
-import { type ChannelPair, cleanupStack, pairMaker, type StackName } from "./stacks.js";
+import type { ChannelPair } from "./pair.js";
+import { cleanupStack, pairMaker, type StackName } from "./stacks.js";
 import { pairWithRetries, timedOpen, transferTally } from "./transfer.js";
 
 /**

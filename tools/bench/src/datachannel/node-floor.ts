@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
-import type { ChannelPair } from "./stacks.js";
+import type { ChannelPair } from "./pair.js";
 
 /**
  * "node-floor": what Node 20's own primitives cost for the bulk row's bytes,

@@ -1,4 +1,4 @@
-import type { ChannelPair } from "./stacks.js";
+import type { ChannelPair } from "./pair.js";
 
 /**
  * The transfer helpers of the data-channel bench (worker.ts, one process per

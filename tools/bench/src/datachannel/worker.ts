@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { percentiles } from "../harness.js";
-import { type ChannelPair, cleanupStack, pairMaker, type RawDatagrams, type StackName } from "./stacks.js";
+import type { ChannelPair, RawDatagrams } from "./pair.js";
+import { cleanupStack, pairMaker, type StackName } from "./stacks.js";
 import {
   MiB,
   timedOpen as openOnce,
