@@ -37,11 +37,10 @@ export interface InterleavedFigures {
     /** Lowest and highest per-round ratio (clock), how far the rounds spread. */
     rangeNdc: [number, number];
     rangeWerift?: [number, number];
-    /** Median over the rounds of the floor / node-datachannel, and of ours / the floor (clock), with their spread. */
+    /** Median over the rounds of the floor / node-datachannel (with its spread) and of ours / the floor (clock). */
     floorNdc?: number;
     rangeFloorNdc?: [number, number];
     oursFloor?: number;
-    rangeOursFloor?: [number, number];
   };
   open?: {
     rounds: number;
@@ -164,7 +163,6 @@ export async function runInterleaved(quick: boolean): Promise<InterleavedFigures
       floorNdc: median(floorNdc),
       rangeFloorNdc: range(floorNdc),
       oursFloor: median(oursFloor),
-      rangeOursFloor: range(oursFloor),
     };
 
     phase = "open rounds";

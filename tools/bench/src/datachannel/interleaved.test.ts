@@ -43,7 +43,6 @@ describe("interleaved rows", () => {
         floorNdc: 0.66,
         rangeFloorNdc: [0.6, 0.7],
         oursFloor: 0.8,
-        rangeOursFloor: [0.75, 0.85],
       },
     });
     expect(rows.map((r) => r.ours)).toEqual([25, 20, 0.55, 3.2, 100 / 3, 0.8]);

@@ -50,7 +50,9 @@ import type { BenchRow, BenchSuite } from "../harness.js";
  * 20; werift's opens take ~140 ms and are measured above). Each stack's MB/s is
  * its summed bytes over its summed wall time; the ratios are the medians of
  * the per-round ratios, each of two figures taken seconds apart: the ones to
- * read the targets (bulk ≥ 0.6x node-datachannel, ≥ 3x werift) against.
+ * read the targets (bulk ≥ 0.6x node-datachannel, ≥ 3x werift) against. Every
+ * bulk round also runs node-floor (../datachannel/node-floor.ts: Node's own
+ * AES-GCM and UDP per record, no protocol), the floor under those figures.
  * node-datachannel's open here now and then waits one DTLS retransmission
  * (ICE connected within milliseconds, the connection exactly 1 s later), more
  * often on a loaded machine: its medians flipped between ~5 and ~1004 ms from
