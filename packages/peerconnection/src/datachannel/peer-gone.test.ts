@@ -31,9 +31,14 @@ describe("a data channel whose peer process is killed (SIGKILL)", () => {
             sdpMLineIndex: 0,
           }),
         );
-        // The peer's trickled candidates, as its stdout delivers them (after watchJsonChild's own listener).
+        // The peer's trickled candidates, as its stdout delivers them (after watchJsonChild's own listener),
+        // once our remote description is set: one that came in the answer's chunk, added before it, would be
+        // refused (InvalidStateError, as in browsers) and lost, and the end-of-candidates after it then
+        // fails ICE with no pair at all (seen under load, 2 runs in 15).
         let forwarded = 0;
-        peer.child.stdout?.on("data", () => {
+        let answered = false;
+        const forward = () => {
+          if (!answered) return;
           const candidates = peer.events.filter((e) => e.event === "candidate");
           for (; forwarded < candidates.length; forwarded++) {
             const c = candidates[forwarded]!;
@@ -41,12 +46,15 @@ describe("a data channel whose peer process is killed (SIGKILL)", () => {
               .addIceCandidate({ candidate: String(c.candidate), sdpMid: "0", sdpMLineIndex: 0 })
               .catch(() => {});
           }
-        });
+        };
+        peer.child.stdout?.on("data", forward);
         const channel = ours.createDataChannel("doomed");
         await ours.setLocalDescription(await ours.createOffer());
         peer.send({ type: "offer", sdp: ours.localDescription!.sdp });
         const answer = await peer.next((e) => e.event === "answer", 20_000);
         await ours.setRemoteDescription({ type: "answer", sdp: String(answer.sdp) });
+        answered = true;
+        forward();
         await waitForState(ours, "connected", 20_000);
         await until(() => channel.readyState === "open", "open");
         channel.send("hello");
